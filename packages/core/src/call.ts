@@ -1,0 +1,124 @@
+import { AgentSocketError } from './errors.js';
+import type { CallMetrics, Delivery } from './messages.js';
+
+export interface InvokeOptions {
+  /** Aborting sends INTERRUPT; the call then settles with the peer's terminal frame. */
+  signal?: AbortSignal;
+  /** @default 'at-least-once' */
+  delivery?: Delivery;
+  /** W3C traceparent to propagate. */
+  traceparent?: string;
+  /** Fail the call locally if no terminal frame arrives within this many ms. */
+  timeoutMs?: number;
+}
+
+export interface CallResult<T = unknown> {
+  value: T;
+  metrics: CallMetrics;
+}
+
+type Waiter = { resolve: (r: IteratorResult<unknown>) => void; reject: (e: unknown) => void };
+
+/**
+ * One outgoing request. Iterate it for STREAM chunks; `result` settles with the terminal frame
+ * (COMPLETE resolves, ERROR rejects with a ProtocolError). Exactly one of the two, always.
+ */
+export class Call<T = unknown> implements AsyncIterable<unknown> {
+  readonly tool: string;
+  readonly messageId: string;
+  readonly delivery: Delivery;
+  readonly result: Promise<CallResult<T>>;
+  /** Request id on the current session (reassigned if the call is re-sent on a new session). */
+  requestId = 0;
+  /** Chunks received so far; a re-sent call skips chunk seq numbers below this. */
+  receivedChunks = 0;
+
+  private settled = false;
+  private readonly chunks: unknown[] = [];
+  private waiter: Waiter | undefined;
+  private failure: unknown;
+  private done = false;
+  private readonly resolveResult: (value: unknown, metrics: CallMetrics) => void;
+  private readonly rejectResult: (e: unknown) => void;
+
+  constructor(tool: string, messageId: string, delivery: Delivery) {
+    this.tool = tool;
+    this.messageId = messageId;
+    this.delivery = delivery;
+    let resolveResult: (value: unknown, metrics: CallMetrics) => void = () => {};
+    let rejectResult: (e: unknown) => void = () => {};
+    this.result = new Promise<CallResult<T>>((resolve, reject) => {
+      // T is the caller's claim about the tool's result type; the wire cannot check it.
+      resolveResult = (value, metrics) => resolve({ value: value as T, metrics });
+      rejectResult = reject;
+    });
+    this.resolveResult = resolveResult;
+    this.rejectResult = rejectResult;
+    // The caller may only iterate; the rejection is still seen by whoever awaits `result`.
+    this.result.catch(() => {});
+  }
+
+  get isSettled(): boolean {
+    return this.settled;
+  }
+
+  /** @internal Delivers a STREAM chunk. Returns false for a chunk already seen. */
+  pushChunk(seq: number, data: unknown): boolean {
+    if (this.settled || seq < this.receivedChunks) return false;
+    this.receivedChunks = seq + 1;
+    const w = this.waiter;
+    if (w) {
+      this.waiter = undefined;
+      w.resolve({ value: data, done: false });
+    } else {
+      this.chunks.push(data);
+    }
+    return true;
+  }
+
+  /** @internal */
+  complete(value: unknown, metrics: CallMetrics): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.done = true;
+    this.resolveResult(value, metrics);
+    const w = this.waiter;
+    if (w && this.chunks.length === 0) {
+      this.waiter = undefined;
+      w.resolve({ value: undefined, done: true });
+    }
+  }
+
+  /** @internal */
+  fail(error: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.done = true;
+    this.failure = error instanceof Error ? error : new AgentSocketError('CONNECTION_LOST', String(error));
+    this.rejectResult(this.failure);
+    const w = this.waiter;
+    if (w && this.chunks.length === 0) {
+      this.waiter = undefined;
+      w.reject(this.failure);
+    }
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<unknown> {
+    return {
+      next: () => {
+        if (this.chunks.length > 0) return Promise.resolve({ value: this.chunks.shift(), done: false });
+        if (this.done) {
+          return this.failure === undefined ? Promise.resolve({ value: undefined, done: true }) : Promise.reject(this.failure);
+        }
+        if (this.waiter) return Promise.reject(new AgentSocketError('INVALID_OPTIONS', 'a Call has one reader at a time'));
+        return new Promise((resolve, reject) => {
+          this.waiter = { resolve, reject };
+        });
+      },
+      return: async () => {
+        this.chunks.length = 0;
+        return { value: undefined, done: true };
+      },
+    };
+  }
+}

@@ -1,0 +1,291 @@
+import { type BackoffOptions, backoffDelay, sleep } from './backoff.js';
+import type { Call, InvokeOptions } from './call.js';
+import { createCodec } from './codec.js';
+import { type DedupStore, MemoryDedupStore } from './dedup.js';
+import { Emitter } from './emitter.js';
+import { AgentSocketError, CloseCode, ErrorCode, ProtocolError } from './errors.js';
+import { decodeFrame, encodeFrame } from './frame.js';
+import { decodeServerHello, encodeClientHello, type ServerHello } from './hello.js';
+import { ulidFactory } from './ids.js';
+import type { ToolInfo } from './messages.js';
+import { Flag, FrameType, PROTOCOL_VERSION } from './opcodes.js';
+import { Peer } from './peer.js';
+import type { WindowOptions } from './reliable.js';
+import type { InputSchema } from './schema.js';
+import { type ToolDefinition, ToolRegistry } from './tool.js';
+import type { Connector, Transport, TransportCloseInfo } from './transport.js';
+
+export interface ReconnectOptions extends BackoffOptions {
+  /** Attempts before giving up and failing every open call. @default Infinity */
+  maxAttempts?: number;
+}
+
+export interface AgentClientOptions {
+  /** Opens a transport; called again for every reconnect. */
+  connect: Connector;
+  /** Tools this client serves, callable by the agent (full duplex). */
+  // biome-ignore lint/suspicious/noExplicitAny: each tool keeps its own argument type
+  tools?: Record<string, ToolDefinition<any>>;
+  /** Bearer token sent in HELLO (browsers cannot set an Authorization header). */
+  token?: string;
+  /** This client's agent id, shown to the server. */
+  name?: string;
+  /** Codecs to offer, preferred first. @default ['msgpack', 'json'] */
+  codecs?: string[];
+  /** Largest frame payload accepted, bytes. @default 16 MiB */
+  maxFrameBytes?: number;
+  /** Requests the server may have running at this client. @default 64 */
+  maxInflight?: number;
+  /** Proposed heartbeat interval, ms. @default 30000 */
+  heartbeatMs?: number;
+  /** @default 10000 */
+  handshakeTimeoutMs?: number;
+  /** Reconnect and resume after a drop; false to fail open calls instead. */
+  reconnect?: ReconnectOptions | false;
+  window?: WindowOptions;
+  /** Dedup store for exactly-once calls the server makes to this client. @default memory */
+  dedup?: DedupStore;
+}
+
+export interface ConnectedInfo {
+  sessionId: string;
+  resumed: boolean;
+}
+
+type ClientEvents = {
+  connect: [ConnectedInfo];
+  disconnect: [TransportCloseInfo];
+  reconnecting: [{ attempt: number; delayMs: number }];
+  tools: [ToolInfo[]];
+  error: [Error];
+  close: [];
+};
+
+/** Wire errors after which reconnecting cannot help. */
+const FATAL = new Set<number>([ErrorCode.UNAUTHORIZED, ErrorCode.FORBIDDEN, ErrorCode.UNSUPPORTED_CODEC, ErrorCode.UNSUPPORTED_VERSION]);
+
+/** Connects to an agent over any transport, invokes its tools, and serves tools back to it. */
+export class AgentClient extends Emitter<ClientEvents> {
+  private readonly options: AgentClientOptions;
+  private readonly registry = new ToolRegistry();
+  private readonly newId = ulidFactory();
+  private readonly dedup: DedupStore;
+  private peer: Peer | undefined;
+  private resumeToken = '';
+  private server: ServerHello['agent'] | undefined;
+  private closed = false;
+  private reconnecting = false;
+  private readonly stop = new AbortController();
+
+  constructor(options: AgentClientOptions) {
+    super();
+    this.options = options;
+    this.dedup = options.dedup ?? new MemoryDedupStore({ maxEntries: 1000 });
+    for (const [name, def] of Object.entries(options.tools ?? {})) this.registry.add(name, def);
+  }
+
+  /** The agent's tools, kept current from TOOL_DEF pushes. */
+  get tools(): ToolInfo[] {
+    return this.peer?.remoteTools ?? [];
+  }
+
+  get agent(): { name: string; version?: string } | undefined {
+    if (!this.server) return undefined;
+    return this.server.version === undefined ? { name: this.server.name } : { name: this.server.name, version: this.server.version };
+  }
+
+  get sessionId(): string | undefined {
+    return this.peer?.sessionId;
+  }
+
+  get connected(): boolean {
+    return this.peer?.attached ?? false;
+  }
+
+  /** Opens the first connection. Rejects if the server refuses the handshake. */
+  async connect(): Promise<ConnectedInfo> {
+    if (this.closed) throw new AgentSocketError('CLIENT_CLOSED', 'client is closed');
+    return this.connectOnce();
+  }
+
+  invoke<T = unknown>(tool: string, args?: unknown, options?: InvokeOptions): Call<T> {
+    if (!this.peer) throw new AgentSocketError('CONNECTION_LOST', 'call connect() before invoke()');
+    return this.peer.invoke<T>(tool, args ?? {}, options);
+  }
+
+  /** Serves another tool to the agent, announced at once (TOOL_DEF). */
+  addTool<S extends InputSchema>(name: string, definition: ToolDefinition<S>): void {
+    this.registry.add(name, definition);
+  }
+
+  /** Closes the connection and fails every open call with CLIENT_CLOSED. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.stop.abort(new AgentSocketError('CLIENT_CLOSED', 'client closed'));
+    this.peer?.close(new AgentSocketError('CLIENT_CLOSED', 'client closed'));
+    this.emit('close');
+  }
+
+  /** Drops the current transport as a network failure would (for tests and failover drills). */
+  async dropConnection(): Promise<void> {
+    const t = this.peer?.replaceTransport();
+    if (t) {
+      await t.close(CloseCode.GOING_AWAY, 'dropped by client');
+      this.onDetached({ code: CloseCode.GOING_AWAY, reason: 'dropped by client', local: true });
+    }
+  }
+
+  private async connectOnce(): Promise<ConnectedInfo> {
+    const transport = await this.options.connect(this.stop.signal);
+    return new Promise<ConnectedInfo>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new AgentSocketError('HANDSHAKE_TIMEOUT', 'no HELLO reply in time'));
+        void transport.close(CloseCode.HANDSHAKE_TIMEOUT, 'no HELLO reply');
+      }, this.options.handshakeTimeoutMs ?? 10_000);
+      transport.onclose = (info) => {
+        clearTimeout(timer);
+        reject(new AgentSocketError('HANDSHAKE_FAILED', `connection closed during handshake (${info.code} ${info.reason})`));
+      };
+      transport.onframe = (bytes) => {
+        clearTimeout(timer);
+        transport.onframe = () => {};
+        try {
+          const frame = decodeFrame(bytes);
+          if (frame.type === FrameType.ERROR) {
+            reject(handshakeError(frame.payload));
+            return;
+          }
+          if (frame.type !== FrameType.HELLO || !(frame.flags & Flag.REPLY)) {
+            throw new AgentSocketError('HANDSHAKE_FAILED', 'expected a HELLO reply');
+          }
+          const hello = decodeServerHello(frame.payload);
+          // Attach synchronously: replayed frames follow the reply on this transport.
+          resolve(this.onHello(transport, hello));
+        } catch (error) {
+          reject(error instanceof AgentSocketError ? error : new AgentSocketError('HANDSHAKE_FAILED', String(error), { cause: error }));
+          void transport.close(CloseCode.BAD_FRAME, 'bad HELLO reply');
+        }
+      };
+      transport.start();
+      const resume = this.peer
+        ? { sessionId: this.peer.sessionId, resumeToken: this.resumeToken, lastReceived: this.peer.chan.lastReceived }
+        : undefined;
+      transport.send(
+        encodeFrame(
+          FrameType.HELLO,
+          0,
+          0,
+          encodeClientHello({
+            versions: [PROTOCOL_VERSION],
+            codecs: this.options.codecs ?? ['msgpack', 'json'],
+            maxFrame: this.options.maxFrameBytes ?? 16 * 1024 * 1024,
+            heartbeatMs: this.options.heartbeatMs ?? 30_000,
+            maxInflight: this.options.maxInflight ?? 64,
+            tools: this.registry.list(),
+            ...(this.options.token === undefined ? {} : { token: this.options.token }),
+            ...(this.options.name === undefined ? {} : { agent: this.options.name }),
+            ...(resume ? { resume } : {}),
+          }),
+        ),
+      );
+    });
+  }
+
+  private onHello(transport: Transport, hello: ServerHello): ConnectedInfo {
+    this.server = hello.agent;
+    let peer = this.peer;
+    if (!peer || !hello.resumed || peer.sessionId !== hello.sessionId) {
+      const unfinished = peer?.takeUnfinished() ?? [];
+      peer?.close(new ProtocolError(ErrorCode.SESSION_EXPIRED, 'session could not be resumed'));
+      peer = new Peer({
+        side: 'client',
+        codec: createCodec(hello.codec),
+        registry: new ToolRegistry(this.registry),
+        sessionId: hello.sessionId,
+        maxFrame: this.options.maxFrameBytes ?? 16 * 1024 * 1024,
+        peerMaxFrame: hello.maxFrame,
+        maxInflight: this.options.maxInflight ?? 64,
+        peerMaxInflight: hello.maxInflight,
+        heartbeatMs: hello.heartbeatMs,
+        window: this.options.window,
+        dedup: this.dedup,
+        dedupScope: this.options.name ?? 'client',
+        newId: this.newId,
+        onToolDef: () => this.emit('tools', this.tools),
+        onDetached: (info) => this.onDetached(info),
+        onGoAway: (_code, _reason, retryMs) => this.onGoAway(retryMs),
+        onError: (error) => this.emit('error', error),
+      });
+      peer.setRemoteTools(hello.agent.tools);
+      this.peer = peer;
+      peer.adopt(unfinished);
+    } else {
+      peer.setRemoteTools(hello.agent.tools);
+    }
+    this.resumeToken = hello.resumeToken;
+    peer.attach(transport, hello.lastReceived);
+    const info = { sessionId: hello.sessionId, resumed: hello.resumed };
+    this.emit('connect', info);
+    this.emit('tools', this.tools);
+    return info;
+  }
+
+  private onGoAway(retryMs: number | undefined): void {
+    const t = this.peer?.replaceTransport();
+    if (!t) return;
+    void t.close(CloseCode.NORMAL, 'GOAWAY received');
+    this.onDetached({ code: CloseCode.SERVER_SHUTDOWN, reason: 'GOAWAY', local: false }, retryMs);
+  }
+
+  private onDetached(info: TransportCloseInfo, firstDelayMs?: number): void {
+    this.emit('disconnect', info);
+    if (this.closed || this.reconnecting) return;
+    if (this.options.reconnect === false) {
+      this.peer?.close(new AgentSocketError('CONNECTION_LOST', `connection closed (${info.code} ${info.reason})`));
+      return;
+    }
+    void this.reconnectLoop(firstDelayMs);
+  }
+
+  private async reconnectLoop(firstDelayMs: number | undefined): Promise<void> {
+    this.reconnecting = true;
+    const opts = this.options.reconnect || {};
+    const max = opts.maxAttempts ?? Number.POSITIVE_INFINITY;
+    try {
+      for (let attempt = 0; attempt < max && !this.closed; attempt++) {
+        const delayMs = attempt === 0 && firstDelayMs !== undefined ? firstDelayMs : backoffDelay(attempt, opts);
+        this.emit('reconnecting', { attempt: attempt + 1, delayMs });
+        await sleep(delayMs, this.stop.signal);
+        try {
+          await this.connectOnce();
+          return;
+        } catch (error) {
+          if (error instanceof ProtocolError && FATAL.has(error.code)) {
+            this.peer?.close(error);
+            this.emit('error', error);
+            return;
+          }
+        }
+      }
+      this.peer?.close(new AgentSocketError('CONNECTION_LOST', `gave up after ${max} reconnect attempts`));
+    } catch {
+      // closed while waiting
+    } finally {
+      this.reconnecting = false;
+    }
+  }
+}
+
+function handshakeError(payload: Uint8Array): Error {
+  try {
+    const parsed: unknown = JSON.parse(new TextDecoder().decode(payload));
+    if (typeof parsed === 'object' && parsed !== null && 'code' in parsed && typeof parsed.code === 'number') {
+      const message = 'message' in parsed ? String(parsed.message) : 'handshake refused';
+      return new ProtocolError(parsed.code, message);
+    }
+  } catch {
+    // fall through
+  }
+  return new AgentSocketError('HANDSHAKE_FAILED', 'handshake refused with an unreadable ERROR');
+}

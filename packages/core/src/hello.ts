@@ -1,0 +1,141 @@
+import { WireShapeError, expectRecord, optBool, optStr, optUint, str, strArray, uint } from './wire.js';
+import { parseToolInfo, type ToolInfo } from './messages.js';
+
+/**
+ * HELLO payloads are always UTF-8 JSON, whatever codec the session then uses, so the codec
+ * can be negotiated and a peer that only wants JSON needs no MessagePack library.
+ */
+
+export interface ClientHello {
+  /** Protocol versions the client speaks. */
+  versions: number[];
+  /** Codecs the client accepts, preferred first. */
+  codecs: string[];
+  /** Largest frame payload the client accepts, in bytes. */
+  maxFrame: number;
+  /** Heartbeat interval the client proposes, in ms. */
+  heartbeatMs: number;
+  /** Requests the client lets the server have in flight towards it. */
+  maxInflight: number;
+  token?: string;
+  /** The client's agent id, if it has one. */
+  agent?: string;
+  /** Tools the client serves (for server→client invokes). */
+  tools?: ToolInfo[];
+  resume?: { sessionId: string; resumeToken: string; lastReceived: number };
+}
+
+export interface ServerHello {
+  version: number;
+  codec: string;
+  maxFrame: number;
+  heartbeatMs: number;
+  maxInflight: number;
+  sessionId: string;
+  resumeToken: string;
+  resumed: boolean;
+  /** Highest session sequence number the server has received from the client. */
+  lastReceived: number;
+  agent: { name: string; version?: string; tools: ToolInfo[] };
+}
+
+const te = new TextEncoder();
+const td = new TextDecoder('utf-8', { fatal: true });
+
+export function encodeClientHello(h: ClientHello): Uint8Array {
+  const wire: Record<string, unknown> = {
+    v: h.versions,
+    codecs: h.codecs,
+    maxFrame: h.maxFrame,
+    hb: h.heartbeatMs,
+    maxInflight: h.maxInflight,
+  };
+  if (h.token !== undefined) wire['token'] = h.token;
+  if (h.agent !== undefined) wire['agent'] = h.agent;
+  if (h.tools !== undefined) wire['tools'] = h.tools;
+  if (h.resume) wire['resume'] = { sid: h.resume.sessionId, rt: h.resume.resumeToken, last: h.resume.lastReceived };
+  return te.encode(JSON.stringify(wire));
+}
+
+export function encodeServerHello(h: ServerHello): Uint8Array {
+  return te.encode(
+    JSON.stringify({
+      v: h.version,
+      codec: h.codec,
+      maxFrame: h.maxFrame,
+      hb: h.heartbeatMs,
+      maxInflight: h.maxInflight,
+      sid: h.sessionId,
+      rt: h.resumeToken,
+      resumed: h.resumed,
+      last: h.lastReceived,
+      agent: h.agent,
+    }),
+  );
+}
+
+function parseJson(bytes: Uint8Array, what: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(td.decode(bytes));
+  } catch (cause) {
+    throw new WireShapeError(`${what} payload is not UTF-8 JSON`, { cause });
+  }
+  return expectRecord(value, what);
+}
+
+export function decodeClientHello(bytes: Uint8Array): ClientHello {
+  const what = 'HELLO';
+  const r = parseJson(bytes, what);
+  const versions = r['v'];
+  if (!Array.isArray(versions) || !versions.every((x) => typeof x === 'number')) {
+    throw new WireShapeError('HELLO.v must be an array of version numbers');
+  }
+  const h: ClientHello = {
+    versions,
+    codecs: strArray(r, 'codecs', what),
+    maxFrame: optUint(r, 'maxFrame', what) ?? 16 * 1024 * 1024,
+    heartbeatMs: optUint(r, 'hb', what) ?? 30_000,
+    maxInflight: optUint(r, 'maxInflight', what) ?? 256,
+  };
+  const token = optStr(r, 'token', what);
+  if (token !== undefined) h.token = token;
+  const agent = optStr(r, 'agent', what);
+  if (agent !== undefined) h.agent = agent;
+  if (Array.isArray(r['tools'])) h.tools = r['tools'].map((t, i) => parseToolInfo(t, `HELLO.tools[${i}]`));
+  if (r['resume'] !== undefined && r['resume'] !== null) {
+    const res = expectRecord(r['resume'], 'HELLO.resume');
+    h.resume = {
+      sessionId: str(res, 'sid', 'HELLO.resume'),
+      resumeToken: str(res, 'rt', 'HELLO.resume'),
+      lastReceived: uint(res, 'last', 'HELLO.resume'),
+    };
+  }
+  return h;
+}
+
+export function decodeServerHello(bytes: Uint8Array): ServerHello {
+  const what = 'HELLO reply';
+  const r = parseJson(bytes, what);
+  const agentRaw = expectRecord(r['agent'], `${what}.agent`);
+  const tools = agentRaw['tools'];
+  if (!Array.isArray(tools)) throw new WireShapeError(`${what}.agent.tools must be an array`);
+  const agent: ServerHello['agent'] = {
+    name: str(agentRaw, 'name', `${what}.agent`),
+    tools: tools.map((t, i) => parseToolInfo(t, `${what}.agent.tools[${i}]`)),
+  };
+  const version = optStr(agentRaw, 'version', `${what}.agent`);
+  if (version !== undefined) agent.version = version;
+  return {
+    version: uint(r, 'v', what),
+    codec: str(r, 'codec', what),
+    maxFrame: uint(r, 'maxFrame', what),
+    heartbeatMs: uint(r, 'hb', what),
+    maxInflight: uint(r, 'maxInflight', what),
+    sessionId: str(r, 'sid', what),
+    resumeToken: str(r, 'rt', what),
+    resumed: optBool(r, 'resumed', what) ?? false,
+    lastReceived: optUint(r, 'last', what) ?? 0,
+    agent,
+  };
+}

@@ -1,0 +1,98 @@
+import { AgentSocketError } from './errors.js';
+import { RequestIdSpace } from './opcodes.js';
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/**
+ * Returns a generator of ULIDs: 26-character, globally unique, lexicographically time-ordered
+ * message IDs. Within one millisecond the random part is incremented, so IDs from one
+ * generator are strictly increasing.
+ */
+export function ulidFactory(now: () => number = Date.now): () => string {
+  let lastTime = -1;
+  const random = new Uint8Array(10);
+  return () => {
+    const time = now();
+    if (time <= lastTime) {
+      increment(random);
+    } else {
+      lastTime = time;
+      crypto.getRandomValues(random);
+      random[0] = (random[0] ?? 0) & 0x7f; // headroom so increments within a millisecond never overflow
+    }
+    return encodeTime(lastTime) + encodeRandom(random);
+  };
+}
+
+function increment(bytes: Uint8Array): void {
+  for (let i = bytes.length - 1; i >= 0; i--) {
+    const v = ((bytes[i] ?? 0) + 1) & 0xff;
+    bytes[i] = v;
+    if (v !== 0) return;
+  }
+}
+
+function encodeTime(time: number): string {
+  let out = '';
+  let t = time;
+  for (let i = 0; i < 10; i++) {
+    out = CROCKFORD[t % 32] + out;
+    t = Math.floor(t / 32);
+  }
+  return out;
+}
+
+function encodeRandom(bytes: Uint8Array): string {
+  // 80 bits -> 16 base32 characters, 5 bits at a time.
+  let out = '';
+  let acc = 0;
+  let bits = 0;
+  for (const b of bytes) {
+    acc = (acc << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      out += CROCKFORD[(acc >>> bits) & 31];
+    }
+    acc &= (1 << bits) - 1;
+  }
+  return out;
+}
+
+/** The millisecond timestamp encoded in a ULID. */
+export function ulidTime(id: string): number {
+  let t = 0;
+  for (let i = 0; i < 10; i++) t = t * 32 + CROCKFORD.indexOf(id[i] ?? '0');
+  return t;
+}
+
+/**
+ * Allocates request IDs from one half of the 16-bit space and wraps around, skipping IDs
+ * still in use (ids are session-scoped and survive a resume).
+ */
+export class RequestIdAllocator {
+  private next: number;
+  private readonly min: number;
+  private readonly max: number;
+
+  constructor(side: 'client' | 'server') {
+    this.min = side === 'client' ? RequestIdSpace.CLIENT_MIN : RequestIdSpace.SERVER_MIN;
+    this.max = side === 'client' ? RequestIdSpace.CLIENT_MAX : RequestIdSpace.SERVER_MAX;
+    this.next = this.min;
+  }
+
+  allocate(inUse: (id: number) => boolean): number {
+    const span = this.max - this.min + 1;
+    for (let i = 0; i < span; i++) {
+      const id = this.next;
+      this.next = id === this.max ? this.min : id + 1;
+      if (!inUse(id)) return id;
+    }
+    throw new AgentSocketError('TOO_MANY_REQUESTS', `all ${span} request ids are in use`);
+  }
+
+  /** True when `id` belongs to the half this allocator hands out. */
+  owns(id: number): boolean {
+    return id >= this.min && id <= this.max;
+  }
+}

@@ -1,0 +1,144 @@
+import { AgentSocketError, ErrorCode, ProtocolError } from './errors.js';
+import type { CallMetrics, Delivery } from './messages.js';
+import type { ToolContext, ToolHandler } from './tool.js';
+
+/** What the incoming-invoke runner needs from its peer. */
+export interface InvokeOutput {
+  /** Sends a STREAM chunk; waits for room in the send window first. */
+  chunk(seq: number, data: unknown): Promise<void>;
+  complete(result: unknown, metrics: CallMetrics): void;
+  error(code: number, message: string, data?: unknown): void;
+}
+
+/** The recorded outcome of an exactly-once invoke, replayed to a retry. */
+export type Outcome =
+  | { kind: 'complete'; chunks: unknown[] | null; result: unknown; metrics: CallMetrics }
+  | { kind: 'error'; code: number; message: string; data?: unknown };
+
+/** Chunks beyond this many are not kept in an exactly-once outcome (a retry then gets the result only). */
+export const MAX_RECORDED_CHUNKS = 1000;
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+
+/**
+ * Runs one handler to its single terminal frame. Returns the outcome for the dedup store,
+ * or undefined when interrupted (an interrupted exactly-once call may be retried).
+ */
+export async function runHandler(
+  handler: ToolHandler<never>,
+  args: unknown,
+  ctx: ToolContext,
+  delivery: Delivery,
+  out: InvokeOutput,
+): Promise<Outcome | undefined> {
+  const started = performance.now();
+  let cpuMs = 0;
+  let seq = 0;
+  const recorded: unknown[] | null = delivery === 'exactly-once' ? [] : null;
+  let keep = recorded;
+  const metrics = (): CallMetrics => ({
+    durationMs: round(performance.now() - started),
+    cpuMs: round(cpuMs),
+    chunks: seq,
+  });
+  const signal = ctx.signal;
+  try {
+    let t = performance.now();
+    // Arguments were validated against the tool's schema before this call.
+    const produced = (handler as ToolHandler<unknown>)(args, ctx);
+    cpuMs += performance.now() - t;
+    let result: unknown;
+    if (isAsyncIterable(produced)) {
+      const it = produced[Symbol.asyncIterator]();
+      for (;;) {
+        t = performance.now();
+        const step = it.next();
+        cpuMs += performance.now() - t;
+        const r = await step;
+        if (signal.aborted) {
+          await it.return?.();
+          break;
+        }
+        if (r.done) {
+          result = r.value;
+          break;
+        }
+        if (keep) {
+          if (keep.length < MAX_RECORDED_CHUNKS) keep.push(r.value);
+          else keep = null;
+        }
+        await out.chunk(seq++, r.value);
+      }
+    } else {
+      result = await produced;
+    }
+    if (signal.aborted) return interrupted(signal, out);
+    const m = metrics();
+    out.complete(result, m);
+    return { kind: 'complete', chunks: keep, result, metrics: m };
+  } catch (error) {
+    if (signal.aborted) return interrupted(signal, out);
+    const { code, message, data } = toWireError(error);
+    out.error(code, message, data);
+    return data === undefined ? { kind: 'error', code, message } : { kind: 'error', code, message, data };
+  }
+}
+
+function interrupted(signal: AbortSignal, out: InvokeOutput): undefined {
+  const reason = signal.reason;
+  if (reason instanceof ProtocolError) out.error(reason.code, reason.message);
+  else out.error(ErrorCode.INTERRUPTED, 'interrupted');
+  return undefined;
+}
+
+/** Turns anything a handler throws into a wire error. Only ProtocolErrors keep their code. */
+export function toWireError(error: unknown): { code: number; message: string; data?: unknown } {
+  if (error instanceof ProtocolError) {
+    return error.data === undefined
+      ? { code: error.code, message: error.message }
+      : { code: error.code, message: error.message, data: error.data };
+  }
+  if (error instanceof AgentSocketError && error.code === 'FRAME_TOO_LARGE') {
+    return { code: ErrorCode.FRAME_TOO_LARGE, message: error.message };
+  }
+  if (error instanceof Error) return { code: ErrorCode.HANDLER_ERROR, message: error.message };
+  return { code: ErrorCode.HANDLER_ERROR, message: String(error) };
+}
+
+/** Replays a recorded outcome to a retried exactly-once invoke. */
+export async function replayOutcome(outcome: Outcome, out: InvokeOutput): Promise<void> {
+  if (outcome.kind === 'error') {
+    out.error(outcome.code, outcome.message, outcome.data);
+    return;
+  }
+  if (outcome.chunks) for (let i = 0; i < outcome.chunks.length; i++) await out.chunk(i, outcome.chunks[i]);
+  out.complete(outcome.result, outcome.metrics);
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+export function parseOutcome(value: unknown): Outcome | undefined {
+  if (typeof value !== 'object' || value === null || !('kind' in value)) return undefined;
+  if (value.kind === 'complete' && 'metrics' in value && 'result' in value && 'chunks' in value) {
+    const metrics = value.metrics;
+    const chunks = value.chunks;
+    if (typeof metrics !== 'object' || metrics === null) return undefined;
+    return {
+      kind: 'complete',
+      chunks: Array.isArray(chunks) ? chunks : null,
+      result: value.result,
+      metrics: {
+        durationMs: 'durationMs' in metrics && typeof metrics.durationMs === 'number' ? metrics.durationMs : 0,
+        chunks: 'chunks' in metrics && typeof metrics.chunks === 'number' ? metrics.chunks : 0,
+      },
+    };
+  }
+  if (value.kind === 'error' && 'code' in value && typeof value.code === 'number' && 'message' in value) {
+    return { kind: 'error', code: value.code, message: String(value.message) };
+  }
+  return undefined;
+}

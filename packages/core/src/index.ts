@@ -1,0 +1,41 @@
+export { Agent, type AgentDefinition, defineAgent } from './agent.js';
+export { type BackoffOptions, backoffDelay, sleep } from './backoff.js';
+export { Call, type CallResult, type InvokeOptions } from './call.js';
+export { AgentClient, type AgentClientOptions, type ConnectedInfo, type ReconnectOptions } from './client.js';
+export { type Codec, type CodecName, createCodec, jsonCodec, msgpackCodec, msgpackReferenceCodec } from './codec.js';
+export { type DedupClaim, type DedupStore, MemoryDedupStore, type MemoryDedupOptions } from './dedup.js';
+export { Emitter } from './emitter.js';
+export {
+  AgentSocketError,
+  type AgentSocketErrorCode,
+  CloseCode,
+  ErrorCode,
+  ProtocolError,
+} from './errors.js';
+export { decodeFrame, encodeFrame, type Frame, HEADER_SIZE, peekHeader } from './frame.js';
+export {
+  type ClientHello,
+  decodeClientHello,
+  decodeServerHello,
+  encodeClientHello,
+  encodeServerHello,
+  type ServerHello,
+} from './hello.js';
+export { RequestIdAllocator, ulidFactory, ulidTime } from './ids.js';
+export { type MemoryConnector, memoryConnector, memoryTransportPair } from './memory-transport.js';
+export { type CallMetrics, type Delivery, type Message, parseMessage, type ToolInfo } from './messages.js';
+export { Flag, FrameType, frameTypeName, PROTOCOL_VERSION, RequestIdSpace, SUBPROTOCOL } from './opcodes.js';
+export { Peer, type PeerOptions } from './peer.js';
+export { ReliableChannel, type WindowOptions } from './reliable.js';
+export { compileSchema, type InputSchema, type JsonSchema, type StandardSchemaV1 } from './schema.js';
+export { AgentServer, type AgentServerOptions, type SessionInfo } from './server.js';
+export { type ToolContext, type ToolDefinition, type ToolHandler, ToolRegistry, tool } from './tool.js';
+export {
+  type ConnectionInfo,
+  type Connector,
+  isTransport,
+  type Principal,
+  type Transport,
+  type TransportCloseInfo,
+  transportSymbol,
+} from './transport.js';

@@ -1,0 +1,142 @@
+import { FrameType } from './opcodes.js';
+import {
+  expectRecord,
+  isRecord,
+  optNum,
+  optStr,
+  optUint,
+  str,
+  uint,
+  WireShapeError,
+  type WireRecord,
+} from './wire.js';
+
+/** How hard the protocol tries to deliver a request and its responses. Wire values 0, 1, 2. */
+export type Delivery = 'at-most-once' | 'at-least-once' | 'exactly-once';
+export const DELIVERY_WIRE: Record<Delivery, number> = { 'at-most-once': 0, 'at-least-once': 1, 'exactly-once': 2 };
+const DELIVERY_BY_WIRE: readonly Delivery[] = ['at-most-once', 'at-least-once', 'exactly-once'];
+
+/** A tool as announced on the wire (HELLO reply, TOOL_DEF). */
+export interface ToolInfo {
+  name: string;
+  description?: string;
+  /** JSON Schema (draft 2020-12) of the arguments. */
+  inputSchema?: Record<string, unknown>;
+}
+
+export interface CallMetrics {
+  /** Wall time from INVOKE received to terminal frame, in ms. */
+  durationMs: number;
+  /** Time the handler spent running on the event loop, in ms, where known. */
+  cpuMs?: number;
+  /** STREAM frames sent for this request. */
+  chunks: number;
+}
+
+/** Decoded application frames (everything but HELLO, which has its own module). */
+export type Message =
+  | {
+      type: typeof FrameType.INVOKE;
+      id: string;
+      tool: string;
+      args: unknown;
+      delivery: Delivery;
+      to?: string;
+      traceparent?: string;
+      ts?: number;
+    }
+  | { type: typeof FrameType.STREAM; seq: number; data: unknown }
+  | { type: typeof FrameType.INTERRUPT; reason?: string }
+  | { type: typeof FrameType.TOOL_DEF; id: string; tools: ToolInfo[]; removed: string[] }
+  | { type: typeof FrameType.ERROR; code: number; message: string; data?: unknown }
+  | { type: typeof FrameType.COMPLETE; result: unknown; metrics: CallMetrics }
+  | { type: typeof FrameType.ACK; ack: number }
+  | { type: typeof FrameType.PING; t: number }
+  | { type: typeof FrameType.PONG; t: number }
+  | { type: typeof FrameType.GOAWAY; code: number; reason: string; retryMs?: number };
+
+/** Session sequence number of a RELIABLE frame's payload, if any. */
+export function readSq(payload: unknown): number | undefined {
+  if (!isRecord(payload)) return undefined;
+  const v = payload['sq'];
+  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : undefined;
+}
+
+/** Validates a decoded payload for the given frame type. Throws WireShapeError. */
+export function parseMessage(type: number, payload: unknown): Message {
+  const what = frameLabel(type);
+  const r = expectRecord(payload, what);
+  switch (type) {
+    case FrameType.INVOKE: {
+      const dl = optUint(r, 'dl', what) ?? 1;
+      const delivery = DELIVERY_BY_WIRE[dl];
+      if (delivery === undefined) throw new WireShapeError(`${what}.dl must be 0, 1 or 2`);
+      const m: Message = { type, id: str(r, 'id', what), tool: str(r, 'tool', what), args: r['args'], delivery };
+      const to = optStr(r, 'to', what);
+      if (to !== undefined) m.to = to;
+      const tp = optStr(r, 'tp', what);
+      if (tp !== undefined) m.traceparent = tp;
+      const ts = optNum(r, 'ts', what);
+      if (ts !== undefined) m.ts = ts;
+      return m;
+    }
+    case FrameType.STREAM:
+      return { type, seq: uint(r, 'seq', what), data: r['data'] };
+    case FrameType.INTERRUPT: {
+      const reason = optStr(r, 'reason', what);
+      return reason === undefined ? { type } : { type, reason };
+    }
+    case FrameType.TOOL_DEF: {
+      const tools = r['tools'] ?? [];
+      const removed = r['removed'] ?? [];
+      if (!Array.isArray(tools)) throw new WireShapeError(`${what}.tools must be an array`);
+      if (!Array.isArray(removed) || !removed.every((x) => typeof x === 'string')) {
+        throw new WireShapeError(`${what}.removed must be an array of strings`);
+      }
+      return { type, id: str(r, 'id', what), tools: tools.map((t, i) => parseToolInfo(t, `${what}.tools[${i}]`)), removed };
+    }
+    case FrameType.ERROR: {
+      const m: Message = { type, code: uint(r, 'code', what), message: str(r, 'message', what) };
+      if (r['data'] !== undefined && r['data'] !== null) m.data = r['data'];
+      return m;
+    }
+    case FrameType.COMPLETE: {
+      const metricsRaw = r['metrics'] === undefined ? {} : expectRecord(r['metrics'], `${what}.metrics`);
+      const metrics: CallMetrics = {
+        durationMs: optNum(metricsRaw, 'durationMs', `${what}.metrics`) ?? 0,
+        chunks: optUint(metricsRaw, 'chunks', `${what}.metrics`) ?? 0,
+      };
+      const cpu = optNum(metricsRaw, 'cpuMs', `${what}.metrics`);
+      if (cpu !== undefined) metrics.cpuMs = cpu;
+      return { type, result: r['result'], metrics };
+    }
+    case FrameType.ACK:
+      return { type, ack: uint(r, 'ack', what) };
+    case FrameType.PING:
+    case FrameType.PONG:
+      return { type, t: optNum(r, 't', what) ?? 0 };
+    case FrameType.GOAWAY: {
+      const m: Message = { type, code: uint(r, 'code', what), reason: optStr(r, 'reason', what) ?? '' };
+      const retryMs = optUint(r, 'retryMs', what);
+      if (retryMs !== undefined) m.retryMs = retryMs;
+      return m;
+    }
+    default:
+      throw new WireShapeError(`${what} has no payload schema here`);
+  }
+}
+
+export function parseToolInfo(value: unknown, what: string): ToolInfo {
+  const r: WireRecord = expectRecord(value, what);
+  const info: ToolInfo = { name: str(r, 'name', what) };
+  const description = optStr(r, 'description', what);
+  if (description !== undefined) info.description = description;
+  const schema = r['inputSchema'];
+  if (schema !== undefined && schema !== null) info.inputSchema = expectRecord(schema, `${what}.inputSchema`);
+  return info;
+}
+
+function frameLabel(type: number): string {
+  for (const [name, value] of Object.entries(FrameType)) if (value === type) return name;
+  return `frame 0x${type.toString(16)}`;
+}

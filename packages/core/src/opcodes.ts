@@ -1,0 +1,49 @@
+/** Protocol version carried in the high nibble of every frame header. */
+export const PROTOCOL_VERSION = 1;
+
+/** WebSocket subprotocol name negotiated at the upgrade. */
+export const SUBPROTOCOL = 'asp-v1';
+
+/** Frame types (the low nibble of byte 0). 0x1–0x7 are draft-01's; 0x8 and up are ours. */
+export const FrameType = {
+  HELLO: 0x1,
+  INVOKE: 0x2,
+  STREAM: 0x3,
+  INTERRUPT: 0x4,
+  TOOL_DEF: 0x5,
+  ERROR: 0x6,
+  COMPLETE: 0x7,
+  ACK: 0x8,
+  PING: 0x9,
+  PONG: 0xa,
+  GOAWAY: 0xb,
+  EXTENSION: 0xf,
+} as const;
+export type FrameType = (typeof FrameType)[keyof typeof FrameType];
+
+const names: Record<number, string> = Object.fromEntries(Object.entries(FrameType).map(([k, v]) => [v, k]));
+
+export function frameTypeName(type: number): string {
+  return names[type] ?? `0x${type.toString(16)}`;
+}
+
+export function isKnownFrameType(type: number): type is FrameType {
+  return type in names;
+}
+
+/** Header flag bits (byte 1). */
+export const Flag = {
+  /** HELLO: this is the server's reply. */
+  REPLY: 0x01,
+  /** The payload carries a session sequence number `sq` and is replayed until acknowledged. */
+  RELIABLE: 0x02,
+} as const;
+
+/** Request IDs: 0 addresses the connection; the client allocates 0x0001–0x7fff, the server 0x8000–0xffff. */
+export const RequestIdSpace = {
+  CONNECTION: 0,
+  CLIENT_MIN: 0x0001,
+  CLIENT_MAX: 0x7fff,
+  SERVER_MIN: 0x8000,
+  SERVER_MAX: 0xffff,
+} as const;

@@ -1,0 +1,628 @@
+import { Call, type InvokeOptions } from './call.js';
+import type { Codec } from './codec.js';
+import type { DedupStore } from './dedup.js';
+import { AgentSocketError, CloseCode, ErrorCode, ProtocolError } from './errors.js';
+import { decodeFrame, encodeFrame } from './frame.js';
+import { RequestIdAllocator } from './ids.js';
+import { type InvokeOutput, type Outcome, parseOutcome, replayOutcome, runHandler } from './incoming.js';
+import { DELIVERY_WIRE, type Message, parseMessage, readSq, type ToolInfo } from './messages.js';
+import { Flag, FrameType, frameTypeName, isKnownFrameType, PROTOCOL_VERSION } from './opcodes.js';
+import { ReliableChannel, type WindowOptions } from './reliable.js';
+import type { ToolContext, ToolRegistry } from './tool.js';
+import type { Principal, Transport, TransportCloseInfo } from './transport.js';
+import { WireShapeError } from './wire.js';
+import { backoffDelay, sleep } from './backoff.js';
+
+export interface PeerOptions {
+  side: 'client' | 'server';
+  codec: Codec;
+  /** Tools this side serves to the peer. */
+  registry: ToolRegistry;
+  sessionId: string;
+  principal?: Principal | undefined;
+  /** Largest payload this side accepts. */
+  maxFrame: number;
+  /** Largest payload the peer accepts. */
+  peerMaxFrame: number;
+  /** Requests the peer may have running here at once. */
+  maxInflight: number;
+  /** Requests this side may have running at the peer at once. */
+  peerMaxInflight: number;
+  heartbeatMs: number;
+  window?: WindowOptions | undefined;
+  /** Longest wait before acknowledging received frames. @default 5 */
+  ackDelayMs?: number | undefined;
+  dedup: DedupStore;
+  /** How long exactly-once outcomes are kept. @default 300000 */
+  dedupTtlMs?: number | undefined;
+  /** Prefix for dedup keys (agent and principal), so callers cannot read each other's outcomes. */
+  dedupScope: string;
+  newId: () => string;
+  /** The peer announced or withdrew tools (TOOL_DEF). */
+  onToolDef?: ((added: ToolInfo[], removed: string[]) => void) | undefined;
+  /** The transport went away (not by close()). The owner resumes or expires the session. */
+  onDetached?: ((info: TransportCloseInfo) => void) | undefined;
+  /** GOAWAY from the peer: reconnect after retryMs. */
+  onGoAway?: ((code: number, reason: string, retryMs: number | undefined) => void) | undefined;
+  /** Connection-level errors (ERROR on request 0, undecodable frames), for logging. */
+  onError?: ((error: Error) => void) | undefined;
+}
+
+interface Outgoing {
+  call: Call;
+  reliable: boolean;
+  tool: string;
+  args: unknown;
+  options: InvokeOptions;
+  cleanup: () => void;
+}
+
+interface Incoming {
+  abort: AbortController;
+  reliable: boolean;
+}
+
+/** Acknowledge at once after this many unacknowledged reliable frames. */
+const ACK_EVERY = 32;
+const INTERRUPT_GRACE_MS = 5000;
+const PENDING_POLL_LIMIT = 30;
+
+/**
+ * One end of a session: the protocol engine shared by clients and servers. It survives its
+ * transport: detach() on a drop, attach() the next transport on resume and replay what the
+ * peer has not acknowledged.
+ */
+export class Peer {
+  readonly sessionId: string;
+  readonly chan: ReliableChannel;
+  private transport: Transport | undefined;
+  private readonly options: PeerOptions;
+  private readonly codec: Codec;
+  private readonly rids: RequestIdAllocator;
+  private readonly outgoing = new Map<number, Outgoing>();
+  private readonly incoming = new Map<number, Incoming>();
+  private readonly peerTools = new Map<string, ToolInfo>();
+  private pendingAcks = 0;
+  private ackTimer: ReturnType<typeof setTimeout> | undefined;
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private lastHeard = 0;
+  private closed = false;
+
+  constructor(options: PeerOptions) {
+    this.options = options;
+    this.sessionId = options.sessionId;
+    this.codec = options.codec;
+    this.chan = new ReliableChannel(options.window);
+    this.rids = new RequestIdAllocator(options.side);
+    options.registry.onChange((added, removed) => this.announceTools(added, removed));
+  }
+
+  get attached(): boolean {
+    return this.transport !== undefined;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  get principal(): Principal | undefined {
+    return this.options.principal;
+  }
+
+  /** Tools the peer serves, as last announced. */
+  get remoteTools(): ToolInfo[] {
+    return [...this.peerTools.values()];
+  }
+
+  /** Requests this side has running at the peer. */
+  get pendingCalls(): number {
+    return this.outgoing.size;
+  }
+
+  /** Tools this side serves, as the peer should see them. */
+  registryTools(): ToolInfo[] {
+    return this.options.registry.list();
+  }
+
+  setRemoteTools(tools: ToolInfo[]): void {
+    this.peerTools.clear();
+    for (const t of tools) this.peerTools.set(t.name, t);
+  }
+
+  /**
+   * Takes over a transport whose handshake is done. Frames the peer has acknowledged up to
+   * `peerLastReceived` are dropped; the rest are sent again, in order.
+   */
+  attach(transport: Transport, peerLastReceived: number): void {
+    if (this.closed) throw new AgentSocketError('SESSION_CLOSED', 'session is closed');
+    this.transport = transport;
+    transport.onframe = (bytes) => this.onFrame(bytes);
+    transport.onclose = (info) => {
+      if (this.transport !== transport) return;
+      this.detach();
+      this.options.onDetached?.(info);
+    };
+    this.chan.acknowledge(peerLastReceived);
+    for (const frame of this.chan.unacked()) transport.send(frame);
+    this.lastHeard = Date.now();
+    this.startHeartbeat();
+    transport.start();
+  }
+
+  /** The transport is gone; unreliable requests fail, reliable ones wait for a resume. */
+  detach(): void {
+    this.transport = undefined;
+    this.stopHeartbeat();
+    for (const [rid, o] of this.outgoing) {
+      if (o.reliable) continue;
+      this.outgoing.delete(rid);
+      o.cleanup();
+      o.call.fail(new AgentSocketError('CONNECTION_LOST', `connection lost during at-most-once call to "${o.tool}"`));
+    }
+    for (const [, i] of this.incoming) {
+      if (!i.reliable) i.abort.abort(new ProtocolError(ErrorCode.INTERRUPTED, 'connection lost'));
+    }
+  }
+
+  /** Drops the current transport without ending the session (used when a resume replaces it). */
+  replaceTransport(): Transport | undefined {
+    const old = this.transport;
+    if (old) {
+      old.onframe = undefined;
+      old.onclose = undefined;
+      this.detach();
+    }
+    return old;
+  }
+
+  invoke<T = unknown>(tool: string, args: unknown, options: InvokeOptions = {}): Call<T> {
+    const call = new Call<T>(tool, this.options.newId(), options.delivery ?? 'at-least-once');
+    if (this.closed) {
+      call.fail(new AgentSocketError('SESSION_CLOSED', 'session is closed'));
+      return call;
+    }
+    if (this.outgoing.size >= this.options.peerMaxInflight) {
+      call.fail(
+        new AgentSocketError('TOO_MANY_REQUESTS', `peer allows ${this.options.peerMaxInflight} requests in flight`),
+      );
+      return call;
+    }
+    const reliable = call.delivery !== 'at-most-once';
+    if (!reliable && !this.transport) {
+      call.fail(new AgentSocketError('CONNECTION_LOST', 'not connected (at-most-once calls are not queued)'));
+      return call;
+    }
+    this.start(call, tool, args, options, reliable);
+    return call;
+  }
+
+  /** Sends again, on this (new) session, calls that another session could not finish. */
+  adopt(calls: Array<{ call: Call; tool: string; args: unknown; options: InvokeOptions }>): void {
+    for (const c of calls) this.start(c.call, c.tool, c.args, c.options, true);
+  }
+
+  /** Reliable calls still waiting for their terminal frame (for adopt() by a new session). */
+  takeUnfinished(): Array<{ call: Call; tool: string; args: unknown; options: InvokeOptions }> {
+    const out = [...this.outgoing.values()].filter((o) => o.reliable);
+    for (const o of out) o.cleanup();
+    this.outgoing.clear();
+    return out.map(({ call, tool, args, options }) => ({ call, tool, args, options }));
+  }
+
+  private start(call: Call, tool: string, args: unknown, options: InvokeOptions, reliable: boolean): void {
+    const rid = this.rids.allocate((id) => this.outgoing.has(id));
+    call.requestId = rid;
+    const timers: Array<ReturnType<typeof setTimeout>> = [];
+    const onAbort = () => {
+      if (call.isSettled || this.outgoing.get(rid)?.call !== call) return;
+      this.trySend(FrameType.INTERRUPT, rid, { reason: abortReason(options.signal) }, reliable);
+      timers.push(
+        setTimeout(() => this.settleLocally(rid, call, new AgentSocketError('ABORTED', 'interrupted; no terminal frame from peer')), INTERRUPT_GRACE_MS),
+      );
+    };
+    const cleanup = () => {
+      for (const t of timers) clearTimeout(t);
+      options.signal?.removeEventListener('abort', onAbort);
+    };
+    this.outgoing.set(rid, { call, reliable, tool, args, options, cleanup });
+    if (options.timeoutMs !== undefined) {
+      timers.push(
+        setTimeout(
+          () => this.settleLocally(rid, call, new AgentSocketError('TIMEOUT', `no answer from "${tool}" within ${options.timeoutMs} ms`)),
+          options.timeoutMs,
+        ),
+      );
+    }
+    const payload: Record<string, unknown> = { id: call.messageId, tool, args };
+    if (call.delivery !== 'at-least-once') payload['dl'] = DELIVERY_WIRE[call.delivery];
+    if (options.traceparent !== undefined) payload['tp'] = options.traceparent;
+    const send = () => {
+      try {
+        this.sendFrame(FrameType.INVOKE, 0, rid, payload, reliable);
+      } catch (error) {
+        this.settleLocally(rid, call, error);
+        return;
+      }
+      if (options.signal?.aborted) onAbort();
+      else options.signal?.addEventListener('abort', onAbort, { once: true });
+    };
+    if (!reliable || this.chan.writable) send();
+    else void this.chan.whenWritable().then(() => (this.closed ? this.settleLocally(rid, call, new AgentSocketError('SESSION_CLOSED', 'session closed')) : send()));
+  }
+
+  private settleLocally(rid: number, call: Call, error: unknown): void {
+    const o = this.outgoing.get(rid);
+    if (o?.call === call) {
+      this.outgoing.delete(rid);
+      o.cleanup();
+    }
+    call.fail(error);
+  }
+
+  /** Announces tools to the peer (TOOL_DEF, reliable). */
+  announceTools(added: ToolInfo[], removed: string[]): void {
+    if (this.closed) return;
+    this.trySend(FrameType.TOOL_DEF, 0, { id: this.options.newId(), tools: added, removed }, true);
+  }
+
+  /** Sends GOAWAY and closes the transport; the session stays resumable for its TTL. */
+  goAway(code: number, reason: string, retryMs?: number): void {
+    const payload: Record<string, unknown> = { code, reason };
+    if (retryMs !== undefined) payload['retryMs'] = retryMs;
+    this.trySend(FrameType.GOAWAY, 0, payload, false);
+  }
+
+  /** Ends the session: every open request settles, handlers are aborted. */
+  close(error: Error = new AgentSocketError('SESSION_CLOSED', 'session closed')): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopHeartbeat();
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    for (const [, o] of this.outgoing) {
+      o.cleanup();
+      o.call.fail(error);
+    }
+    this.outgoing.clear();
+    for (const [, i] of this.incoming) i.abort.abort(new ProtocolError(ErrorCode.INTERRUPTED, error.message));
+    this.chan.releaseWaiters();
+    this.options.registry.dispose();
+    const t = this.transport;
+    this.transport = undefined;
+    if (t) {
+      t.onclose = undefined;
+      void t.close(CloseCode.NORMAL, error.message);
+    }
+  }
+
+  // ---- sending ----
+
+  /** Encodes and sends one frame. Throws FRAME_TOO_LARGE; a reliable frame is kept for replay. */
+  private sendFrame(type: number, flags: number, rid: number, payload: Record<string, unknown>, reliable: boolean): void {
+    let sq = 0;
+    if (reliable) {
+      sq = this.chan.take();
+      payload['sq'] = sq;
+      flags |= Flag.RELIABLE;
+    }
+    const body = this.codec.encode(payload);
+    if (body.byteLength > this.options.peerMaxFrame) {
+      throw new AgentSocketError(
+        'FRAME_TOO_LARGE',
+        `${frameTypeName(type)} payload of ${body.byteLength} bytes exceeds the peer's limit of ${this.options.peerMaxFrame}`,
+      );
+    }
+    const frame = encodeFrame(type, flags, rid, body);
+    if (reliable) this.chan.record(sq, frame);
+    const t = this.transport;
+    if (!t) {
+      if (!reliable) throw new AgentSocketError('CONNECTION_LOST', 'not connected');
+      return;
+    }
+    try {
+      t.send(frame);
+    } catch (error) {
+      // A reliable frame is already kept for replay; an unreliable one is lost with the connection.
+      if (!reliable) throw error;
+    }
+  }
+
+  /** sendFrame for frames whose failure has nowhere to go (terminal frames, control frames). */
+  private trySend(type: number, rid: number, payload: Record<string, unknown>, reliable: boolean): boolean {
+    try {
+      this.sendFrame(type, 0, rid, payload, reliable);
+      return true;
+    } catch (error) {
+      if (error instanceof AgentSocketError && error.code === 'FRAME_TOO_LARGE' && (type === FrameType.COMPLETE || type === FrameType.STREAM)) {
+        this.trySend(FrameType.ERROR, rid, { code: ErrorCode.FRAME_TOO_LARGE, message: error.message }, reliable);
+      }
+      return false;
+    }
+  }
+
+  private sendRaw(type: number, rid: number, payload: Record<string, unknown>): void {
+    const t = this.transport;
+    if (!t) return;
+    try {
+      t.send(encodeFrame(type, 0, rid, this.codec.encode(payload)));
+    } catch {
+      // the transport is closing; onclose handles the rest
+    }
+  }
+
+  private scheduleAck(): void {
+    if (++this.pendingAcks >= ACK_EVERY) {
+      this.flushAck();
+      return;
+    }
+    if (!this.ackTimer) this.ackTimer = setTimeout(() => this.flushAck(), this.options.ackDelayMs ?? 5);
+  }
+
+  private flushAck(): void {
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    this.pendingAcks = 0;
+    this.sendRaw(FrameType.ACK, 0, { ack: this.chan.lastReceived });
+  }
+
+  private startHeartbeat(): void {
+    this.stopHeartbeat();
+    const hb = this.options.heartbeatMs;
+    if (hb <= 0) return;
+    this.heartbeat = setInterval(() => {
+      const t = this.transport;
+      if (!t) return;
+      if (Date.now() - this.lastHeard > hb * 2.5) {
+        void t.close(CloseCode.HEARTBEAT_TIMEOUT, `nothing heard for ${hb * 2.5} ms`);
+        return;
+      }
+      if (this.options.side === 'client') this.sendRaw(FrameType.PING, 0, { t: Date.now() });
+    }, hb);
+    if (typeof this.heartbeat === 'object' && 'unref' in this.heartbeat) this.heartbeat.unref();
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+  }
+
+  // ---- receiving ----
+
+  private fatal(code: number, message: string, closeCode: number): void {
+    this.options.onError?.(new ProtocolError(code, message));
+    this.sendRaw(FrameType.ERROR, 0, { code, message });
+    void this.transport?.close(closeCode, message.slice(0, 120));
+  }
+
+  private onFrame(bytes: Uint8Array): void {
+    this.lastHeard = Date.now();
+    let frame: ReturnType<typeof decodeFrame>;
+    try {
+      frame = decodeFrame(bytes);
+    } catch (error) {
+      this.fatal(ErrorCode.BAD_FRAME, errorMessage(error), CloseCode.BAD_FRAME);
+      return;
+    }
+    const { type, requestId: rid } = frame;
+    if (frame.version !== PROTOCOL_VERSION) {
+      this.fatal(ErrorCode.UNSUPPORTED_VERSION, `frame version ${frame.version}, session speaks ${PROTOCOL_VERSION}`, CloseCode.BAD_FRAME);
+      return;
+    }
+    if (!isKnownFrameType(type) || type === FrameType.HELLO || type === FrameType.EXTENSION) {
+      this.sendRaw(FrameType.ERROR, rid, {
+        code: ErrorCode.UNKNOWN_FRAME_TYPE,
+        message: `frame type ${frameTypeName(type)} is not understood here`,
+      });
+      return;
+    }
+    if (frame.payload.byteLength > this.options.maxFrame) {
+      this.sendRaw(FrameType.ERROR, rid, {
+        code: ErrorCode.FRAME_TOO_LARGE,
+        message: `payload of ${frame.payload.byteLength} bytes exceeds the limit of ${this.options.maxFrame}`,
+      });
+      this.incoming.get(rid)?.abort.abort(new ProtocolError(ErrorCode.FRAME_TOO_LARGE, 'frame too large'));
+      return;
+    }
+    let decoded: unknown;
+    try {
+      decoded = this.codec.decode(frame.payload);
+    } catch (error) {
+      this.fatal(ErrorCode.BAD_FRAME, `${frameTypeName(type)} payload is not valid ${this.codec.name}: ${errorMessage(error)}`, CloseCode.BAD_FRAME);
+      return;
+    }
+    if (frame.flags & Flag.RELIABLE) {
+      const sq = readSq(decoded);
+      if (sq === undefined) {
+        this.fatal(ErrorCode.BAD_FRAME, `${frameTypeName(type)} is flagged RELIABLE but has no sq`, CloseCode.BAD_FRAME);
+        return;
+      }
+      this.scheduleAck();
+      if (!this.chan.receive(sq)) return; // a replayed frame already handled
+    }
+    let message: Message;
+    try {
+      message = parseMessage(type, decoded);
+    } catch (error) {
+      if (!(error instanceof WireShapeError)) throw error;
+      if (type === FrameType.ERROR || rid === 0) {
+        this.fatal(ErrorCode.BAD_FRAME, error.message, CloseCode.BAD_FRAME);
+      } else {
+        this.sendRaw(FrameType.ERROR, rid, { code: ErrorCode.BAD_FRAME, message: error.message });
+      }
+      return;
+    }
+    this.dispatch(rid, message, (frame.flags & Flag.RELIABLE) !== 0);
+  }
+
+  private dispatch(rid: number, m: Message, reliable: boolean): void {
+    switch (m.type) {
+      case FrameType.INVOKE:
+        this.onInvoke(rid, m, reliable);
+        return;
+      case FrameType.STREAM: {
+        const o = this.outgoing.get(rid);
+        o?.call.pushChunk(m.seq, m.data);
+        return;
+      }
+      case FrameType.COMPLETE: {
+        const o = this.outgoing.get(rid);
+        if (!o) return;
+        this.outgoing.delete(rid);
+        o.cleanup();
+        o.call.complete(m.result, m.metrics);
+        return;
+      }
+      case FrameType.ERROR: {
+        if (rid === 0) {
+          this.options.onError?.(new ProtocolError(m.code, m.message, { data: m.data }));
+          return;
+        }
+        const o = this.outgoing.get(rid);
+        if (!o) return;
+        this.outgoing.delete(rid);
+        o.cleanup();
+        o.call.fail(new ProtocolError(m.code, m.message, { data: m.data }));
+        return;
+      }
+      case FrameType.INTERRUPT:
+        this.incoming.get(rid)?.abort.abort(new ProtocolError(ErrorCode.INTERRUPTED, m.reason ?? 'interrupted by caller'));
+        return;
+      case FrameType.TOOL_DEF:
+        for (const name of m.removed) this.peerTools.delete(name);
+        for (const t of m.tools) this.peerTools.set(t.name, t);
+        this.options.onToolDef?.(m.tools, m.removed);
+        return;
+      case FrameType.ACK:
+        this.chan.acknowledge(m.ack);
+        return;
+      case FrameType.PING:
+        this.sendRaw(FrameType.PONG, 0, { t: m.t });
+        return;
+      case FrameType.PONG:
+        return;
+      case FrameType.GOAWAY:
+        this.options.onGoAway?.(m.code, m.reason, m.retryMs);
+        return;
+    }
+  }
+
+  private onInvoke(rid: number, m: Extract<Message, { type: typeof FrameType.INVOKE }>, reliable: boolean): void {
+    const fail = (code: number, message: string) =>
+      this.trySend(FrameType.ERROR, rid, { code, message }, reliable);
+    if (this.rids.owns(rid) || rid === 0) {
+      fail(ErrorCode.BAD_FRAME, `request id ${rid} is not in the caller's half of the id space`);
+      return;
+    }
+    if (this.incoming.has(rid)) {
+      fail(ErrorCode.BAD_FRAME, `request id ${rid} is already in use`);
+      return;
+    }
+    if (this.incoming.size >= this.options.maxInflight) {
+      fail(ErrorCode.TOO_MANY_REQUESTS, `at most ${this.options.maxInflight} requests may be in flight`);
+      return;
+    }
+    if ((m.delivery === 'at-most-once') === reliable) {
+      fail(ErrorCode.BAD_FRAME, 'INVOKE must be flagged RELIABLE exactly when its delivery is at-least-once or exactly-once');
+      return;
+    }
+    const entry = this.options.registry.get(m.tool);
+    if (!entry) {
+      fail(ErrorCode.TOOL_NOT_FOUND, `no tool named "${m.tool}"`);
+      return;
+    }
+    const abort = new AbortController();
+    this.incoming.set(rid, { abort, reliable });
+    void this.execute(rid, m, reliable, entry, abort).finally(() => this.incoming.delete(rid));
+  }
+
+  private async execute(
+    rid: number,
+    m: Extract<Message, { type: typeof FrameType.INVOKE }>,
+    reliable: boolean,
+    entry: NonNullable<ReturnType<ToolRegistry['get']>>,
+    abort: AbortController,
+  ): Promise<void> {
+    let terminated = false;
+    const out: InvokeOutput = {
+      chunk: async (seq, data) => {
+        if (reliable && !this.chan.writable) await this.chan.whenWritable();
+        if (this.closed) throw new ProtocolError(ErrorCode.INTERRUPTED, 'session closed');
+        if (!this.trySend(FrameType.STREAM, rid, { seq, data }, reliable) && !reliable) {
+          abort.abort(new ProtocolError(ErrorCode.INTERRUPTED, 'connection lost'));
+        }
+        if (terminated) throw new ProtocolError(ErrorCode.FRAME_TOO_LARGE, 'chunk too large');
+      },
+      complete: (result, metrics) => {
+        terminated = true;
+        this.trySend(FrameType.COMPLETE, rid, { result, metrics }, reliable);
+      },
+      error: (code, message, data) => {
+        terminated = true;
+        const payload: Record<string, unknown> = { code, message };
+        if (data !== undefined) payload['data'] = data;
+        this.trySend(FrameType.ERROR, rid, payload, reliable);
+      },
+    };
+    const valid = await entry.schema.validate(m.args ?? {});
+    if (!valid.ok) {
+      out.error(ErrorCode.INVALID_ARGUMENTS, `invalid arguments for "${m.tool}": ${valid.message}`);
+      return;
+    }
+    const ctx = this.context(rid, m, abort.signal);
+    if (m.delivery !== 'exactly-once') {
+      await runHandler(entry.handler, valid.value, ctx, m.delivery, out);
+      return;
+    }
+    const key = `${this.options.dedupScope}:${m.id}`;
+    const ttl = this.options.dedupTtlMs ?? 300_000;
+    const recorded = await this.awaitClaim(key, ttl, abort.signal);
+    if (recorded === 'run') {
+      const outcome = await runHandler(entry.handler, valid.value, ctx, m.delivery, out);
+      if (outcome) await this.options.dedup.complete(key, outcome, ttl);
+      else await this.options.dedup.release(key);
+    } else if (recorded) {
+      await replayOutcome(recorded, out);
+    } else {
+      out.error(ErrorCode.UNAVAILABLE, `message ${m.id} is still running elsewhere; retry later`);
+    }
+  }
+
+  /** Claims an exactly-once key, waiting out another attempt that is still running. */
+  private async awaitClaim(key: string, ttl: number, signal: AbortSignal): Promise<'run' | Outcome | undefined> {
+    for (let attempt = 0; attempt < PENDING_POLL_LIMIT; attempt++) {
+      const claim = await this.options.dedup.claim(key, ttl);
+      if (claim.status === 'new') return 'run';
+      if (claim.status === 'done') return parseOutcome(claim.outcome);
+      await sleep(backoffDelay(attempt, { initialMs: 20, maxMs: 1000 }), signal).catch(() => {});
+      if (signal.aborted) return undefined;
+    }
+    return undefined;
+  }
+
+  private context(rid: number, m: Extract<Message, { type: typeof FrameType.INVOKE }>, signal: AbortSignal): ToolContext {
+    return {
+      signal,
+      tool: m.tool,
+      messageId: m.id,
+      requestId: rid,
+      sessionId: this.sessionId,
+      principal: this.options.principal,
+      traceparent: m.traceparent,
+      delivery: m.delivery,
+      defineTool: (name, definition) => {
+        this.options.registry.add(name, definition);
+      },
+      invokePeer: (tool, args, options) => this.invoke(tool, args, options),
+    };
+  }
+}
+
+function abortReason(signal: AbortSignal | undefined): string {
+  const r: unknown = signal?.reason;
+  if (r instanceof Error) return r.message;
+  return typeof r === 'string' ? r : 'aborted by caller';
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+

@@ -1,0 +1,106 @@
+/**
+ * Session-level reliability for one direction pair: numbers outgoing RELIABLE frames, keeps
+ * them until the peer acknowledges them (for replay after a resume), bounds what is kept
+ * (the send window, which is also the flow control), and tracks what has been received so
+ * duplicates from a replay are dropped.
+ */
+
+export interface WindowOptions {
+  /** Most unacknowledged frames kept for replay before senders wait. @default 4096 */
+  maxFrames?: number;
+  /** Most unacknowledged bytes kept for replay before senders wait (one frame always fits). @default 64 MiB */
+  maxBytes?: number;
+}
+
+type Waiting = () => void;
+
+export class ReliableChannel {
+  /** Next outgoing sequence number. */
+  private nextSq = 1;
+  private readonly sqs: number[] = [];
+  private readonly frames: Uint8Array[] = [];
+  private head = 0;
+  private bytes = 0;
+  private readonly maxFrames: number;
+  private readonly maxBytes: number;
+  private waiting: Waiting[] = [];
+  /** Highest sequence number received from the peer. */
+  lastReceived = 0;
+
+  constructor(options: WindowOptions = {}) {
+    this.maxFrames = options.maxFrames ?? 4096;
+    this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+  }
+
+  /** The sequence number the next reliable frame must carry. Call record() with it. */
+  take(): number {
+    return this.nextSq++;
+  }
+
+  /** Keeps a sent frame until acknowledged. */
+  record(sq: number, frame: Uint8Array): void {
+    this.sqs.push(sq);
+    this.frames.push(frame);
+    this.bytes += frame.byteLength;
+  }
+
+  get unackedFrames(): number {
+    return this.sqs.length - this.head;
+  }
+
+  get unackedBytes(): number {
+    return this.bytes;
+  }
+
+  /** True when another frame may be sent without exceeding the window. */
+  get writable(): boolean {
+    const n = this.unackedFrames;
+    return n === 0 || (n < this.maxFrames && this.bytes < this.maxBytes);
+  }
+
+  /** Resolves when the window has room. */
+  whenWritable(): Promise<void> {
+    if (this.writable) return Promise.resolve();
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** The peer has everything up to and including `sq`. */
+  acknowledge(sq: number): void {
+    while (this.head < this.sqs.length && (this.sqs[this.head] ?? Number.POSITIVE_INFINITY) <= sq) {
+      this.bytes -= this.frames[this.head]?.byteLength ?? 0;
+      this.head++;
+    }
+    if (this.head > 1024 && this.head * 2 > this.sqs.length) {
+      this.sqs.splice(0, this.head);
+      this.frames.splice(0, this.head);
+      this.head = 0;
+    }
+    if (this.waiting.length > 0 && this.writable) {
+      const waiting = this.waiting;
+      this.waiting = [];
+      for (const w of waiting) w();
+    }
+  }
+
+  /** Frames not yet acknowledged, oldest first, for replay after a resume. */
+  unacked(): Uint8Array[] {
+    return this.frames.slice(this.head);
+  }
+
+  /**
+   * Notes an incoming sequence number. Returns false for one already received (a replayed
+   * duplicate), which the caller drops.
+   */
+  receive(sq: number): boolean {
+    if (sq <= this.lastReceived) return false;
+    this.lastReceived = sq;
+    return true;
+  }
+
+  /** Releases everyone waiting for room (the session is over; their sends will fail). */
+  releaseWaiters(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const w of waiting) w();
+  }
+}

@@ -1,0 +1,75 @@
+import { Validator } from '@cfworker/json-schema';
+
+/** The Standard Schema v1 interface (https://standardschema.dev), copied as its authors intend. */
+export interface StandardSchemaV1<Input = unknown, Output = Input> {
+  readonly '~standard': {
+    readonly version: 1;
+    readonly vendor: string;
+    readonly validate: (value: unknown) => StandardResult<Output> | Promise<StandardResult<Output>>;
+    readonly types?: { readonly input: Input; readonly output: Output } | undefined;
+    /** Standard JSON Schema extension (zod ≥ 4.2, valibot, arktype). */
+    readonly jsonSchema?: { readonly input: (options: { target: string }) => Record<string, unknown> };
+  };
+}
+
+type StandardResult<Output> =
+  | { readonly value: Output; readonly issues?: undefined }
+  | { readonly issues: ReadonlyArray<{ readonly message: string; readonly path?: ReadonlyArray<unknown> }> };
+
+/** A JSON Schema object (draft 2020-12). */
+export type JsonSchema = Record<string, unknown>;
+
+/** What a tool accepts as its input schema: plain JSON Schema, or any Standard Schema (zod, …). */
+export type InputSchema = JsonSchema | StandardSchemaV1;
+
+export type InferInput<S> = S extends StandardSchemaV1<unknown, infer O> ? O : Record<string, unknown>;
+
+export function isStandardSchema(value: unknown): value is StandardSchemaV1 {
+  return typeof value === 'object' && value !== null && '~standard' in value;
+}
+
+export type ValidationResult = { ok: true; value: unknown } | { ok: false; message: string };
+
+export interface CompiledSchema {
+  /** JSON Schema to announce on the wire. */
+  readonly jsonSchema: JsonSchema;
+  validate(value: unknown): ValidationResult | Promise<ValidationResult>;
+}
+
+export function compileSchema(schema: InputSchema | undefined): CompiledSchema {
+  if (schema === undefined) {
+    return { jsonSchema: { type: 'object' }, validate: (value) => ({ ok: true, value }) };
+  }
+  if (isStandardSchema(schema)) {
+    const std = schema['~standard'];
+    const json = std.jsonSchema?.input({ target: 'draft-2020-12' }) ?? { type: 'object' };
+    return {
+      jsonSchema: json,
+      validate: async (value) => {
+        const result = await std.validate(value);
+        if (result.issues) {
+          return { ok: false, message: result.issues.map((i) => formatIssue(i.message, i.path)).join('; ') };
+        }
+        return { ok: true, value: result.value };
+      },
+    };
+  }
+  const validator = new Validator(schema, '2020-12', false);
+  return {
+    jsonSchema: schema,
+    validate: (value) => {
+      const result = validator.validate(value);
+      if (result.valid) return { ok: true, value };
+      const messages = result.errors
+        .filter((e) => e.keyword !== 'properties' && e.keyword !== 'allOf')
+        .map((e) => `${e.instanceLocation === '#' ? 'arguments' : e.instanceLocation}: ${e.error}`);
+      return { ok: false, message: (messages.length > 0 ? messages : result.errors.map((e) => e.error)).join('; ') };
+    },
+  };
+}
+
+function formatIssue(message: string, path: ReadonlyArray<unknown> | undefined): string {
+  if (!path || path.length === 0) return message;
+  const keys = path.map((p) => (typeof p === 'object' && p !== null && 'key' in p ? String(p.key) : String(p)));
+  return `${keys.join('.')}: ${message}`;
+}

@@ -1,0 +1,113 @@
+import type { Call, InvokeOptions } from './call.js';
+import { AgentSocketError } from './errors.js';
+import type { Delivery, ToolInfo } from './messages.js';
+import { type CompiledSchema, compileSchema, type InferInput, type InputSchema } from './schema.js';
+import type { Principal } from './transport.js';
+
+/** What a tool handler sees besides its arguments. */
+export interface ToolContext {
+  /** Aborted when the caller sends INTERRUPT or the session ends. */
+  readonly signal: AbortSignal;
+  readonly tool: string;
+  readonly messageId: string;
+  readonly requestId: number;
+  readonly sessionId: string;
+  readonly principal: Principal | undefined;
+  readonly traceparent: string | undefined;
+  readonly delivery: Delivery;
+  /** Announces a new tool to this peer now (TOOL_DEF); the peer can call it at once. */
+  defineTool<S extends InputSchema>(name: string, definition: ToolDefinition<S>): void;
+  /** Invokes a tool the peer serves (full duplex), e.g. to ask a clarifying question mid-stream. */
+  invokePeer<T = unknown>(tool: string, args?: unknown, options?: InvokeOptions): Call<T>;
+}
+
+/**
+ * A handler streams by being an async generator (each `yield` is a STREAM frame, the return value
+ * is the COMPLETE result) or answers once by returning a value or a promise.
+ */
+export type ToolHandler<A = Record<string, unknown>> = (
+  args: A,
+  ctx: ToolContext,
+) => AsyncIterable<unknown> | AsyncGenerator<unknown, unknown, undefined> | Promise<unknown> | unknown;
+
+export interface ToolDefinition<S extends InputSchema = InputSchema> {
+  description?: string;
+  /** JSON Schema (draft 2020-12) or a Standard Schema such as zod. Arguments are validated before the handler runs. */
+  input?: S;
+  handler: ToolHandler<InferInput<S>>;
+}
+
+/** Identity helper that infers handler argument types from the schema. */
+export function tool<S extends InputSchema>(definition: ToolDefinition<S>): ToolDefinition<S> {
+  return definition;
+}
+
+export interface RegisteredTool {
+  readonly info: ToolInfo;
+  readonly schema: CompiledSchema;
+  readonly handler: ToolHandler<never>;
+}
+
+type ChangeListener = (added: ToolInfo[], removed: string[]) => void;
+
+/**
+ * Tools by name. A registry may have a parent: lookups fall back to it and its changes are
+ * passed on (a session's own tools layered over its agent's).
+ */
+export class ToolRegistry {
+  private readonly tools = new Map<string, RegisteredTool>();
+  private readonly listeners = new Set<ChangeListener>();
+  private readonly parent: ToolRegistry | undefined;
+  private readonly unsubscribeParent: (() => void) | undefined;
+
+  constructor(parent?: ToolRegistry) {
+    this.parent = parent;
+    this.unsubscribeParent = parent?.onChange((added, removed) => this.emit(added, removed));
+  }
+
+  add<S extends InputSchema>(name: string, definition: ToolDefinition<S>): ToolInfo {
+    if (!/^[A-Za-z0-9_.\-/]{1,128}$/.test(name)) {
+      throw new AgentSocketError('INVALID_OPTIONS', `tool name "${name}" must be 1-128 of [A-Za-z0-9_.-/]`);
+    }
+    if (this.tools.has(name)) throw new AgentSocketError('DUPLICATE_TOOL', `tool "${name}" is already defined`);
+    const schema = compileSchema(definition.input);
+    const info: ToolInfo = { name, inputSchema: schema.jsonSchema };
+    if (definition.description !== undefined) info.description = definition.description;
+    // The handler is stored with a widened argument type; arguments are validated before it runs.
+    const handler: ToolHandler<never> = definition.handler;
+    this.tools.set(name, { info, schema, handler });
+    this.emit([info], []);
+    return info;
+  }
+
+  remove(name: string): boolean {
+    const existed = this.tools.delete(name);
+    if (existed) this.emit([], [name]);
+    return existed;
+  }
+
+  get(name: string): RegisteredTool | undefined {
+    return this.tools.get(name) ?? this.parent?.get(name);
+  }
+
+  list(): ToolInfo[] {
+    const own = [...this.tools.values()].map((t) => t.info);
+    if (!this.parent) return own;
+    const names = new Set(own.map((t) => t.name));
+    return [...this.parent.list().filter((t) => !names.has(t.name)), ...own];
+  }
+
+  onChange(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  dispose(): void {
+    this.unsubscribeParent?.();
+    this.listeners.clear();
+  }
+
+  private emit(added: ToolInfo[], removed: string[]): void {
+    for (const l of this.listeners) l(added, removed);
+  }
+}

@@ -1,0 +1,24 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { defineConfig } from 'vitest/config';
+
+// One project per workspace folder, so `vitest run --project core` works from a package.
+const folders = ['packages', 'apps'].flatMap((group) =>
+  existsSync(group) ? readdirSync(group).map((name) => ({ group, name })) : [],
+);
+
+export default defineConfig({
+  resolve: { conditions: ['@agentsocket/source'] },
+  ssr: { resolve: { conditions: ['@agentsocket/source'] } },
+  test: {
+    projects: folders.map(({ group, name }) => ({
+      extends: true,
+      test: {
+        name,
+        root: `${group}/${name}`,
+        include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+        testTimeout: 30_000,
+        hookTimeout: 30_000,
+      },
+    })),
+  },
+});
