@@ -5,8 +5,7 @@ import { type ToolDefinition, ToolRegistry } from './tool.js';
 export interface AgentDefinition {
   name: string;
   version?: string;
-  // biome-ignore lint/suspicious/noExplicitAny: each tool keeps its own argument type
-  tools?: Record<string, ToolDefinition<any>>;
+  tools?: Record<string, ToolDefinition>;
 }
 
 /**

@@ -24,8 +24,7 @@ export interface AgentClientOptions {
   /** Opens a transport; called again for every reconnect. */
   connect: Connector;
   /** Tools this client serves, callable by the agent (full duplex). */
-  // biome-ignore lint/suspicious/noExplicitAny: each tool keeps its own argument type
-  tools?: Record<string, ToolDefinition<any>>;
+  tools?: Record<string, ToolDefinition>;
   /** Bearer token sent in HELLO (browsers cannot set an Authorization header). */
   token?: string;
   /** This client's agent id, shown to the server. */

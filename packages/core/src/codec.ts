@@ -1,5 +1,5 @@
 import { Decoder, Encoder } from '@msgpack/msgpack';
-import { Packr, Unpackr } from 'msgpackr';
+import { C1, Packr, Unpackr } from 'msgpackr';
 import { AgentSocketError } from './errors.js';
 
 /**
@@ -34,7 +34,12 @@ export function msgpackCodec(): Codec {
   return {
     name: 'msgpack',
     encode: (value) => packr.pack(value),
-    decode: (bytes) => unpackr.unpack(bytes),
+    decode: (bytes) => {
+      const value: unknown = unpackr.unpack(bytes);
+      // msgpackr maps the never-used byte 0xc1 to a marker instead of failing; the spec says it is invalid.
+      if (value === C1) throw new AgentSocketError('INVALID_FRAME', 'MessagePack byte 0xc1 is never used');
+      return value;
+    },
   };
 }
 

@@ -48,11 +48,11 @@ export class MemoryDedupStore implements DedupStore {
 
   async claim(key: string, ttlMs: number): Promise<DedupClaim> {
     const now = this.now();
-    this.evict(now);
     const found = this.entries.get(key);
     if (found && found.expires > now) return found.done ? { status: 'done', outcome: found.outcome } : { status: 'pending' };
     this.entries.delete(key);
     this.entries.set(key, { expires: now + ttlMs, done: false, outcome: undefined });
+    this.evict(now);
     return { status: 'new' };
   }
 

@@ -19,6 +19,7 @@ class MemoryTransport implements Transport {
   private readonly inbox: Uint8Array[] = [];
   private started = false;
   private scheduled = false;
+  private remoteClose: TransportCloseInfo | undefined;
   private closeInfo: TransportCloseInfo | undefined;
   private closedPromise: Promise<void> | undefined;
   private resolveClosed: (() => void) | undefined;
@@ -56,7 +57,7 @@ class MemoryTransport implements Transport {
         this.resolveClosed = resolve;
       });
       this.finish({ code, reason, local: true });
-      this.other?.finish({ code, reason, local: false });
+      this.other?.remoteClosed({ code, reason, local: false });
     }
     return this.closedPromise;
   }
@@ -73,12 +74,20 @@ class MemoryTransport implements Transport {
     queueMicrotask(() => this.drain());
   }
 
+  /** The other end closed: frames it sent before closing are still delivered, then onclose. */
+  remoteClosed(info: TransportCloseInfo): void {
+    if (this.closeInfo || this.remoteClose) return;
+    this.remoteClose = info;
+    this.schedule();
+  }
+
   private drain(): void {
     this.scheduled = false;
     while (this.inbox.length > 0 && !this.closeInfo) {
       const frame = this.inbox.shift();
       if (frame) this.onframe?.(frame);
     }
+    if (this.remoteClose) this.finish(this.remoteClose);
   }
 
   finish(info: TransportCloseInfo): void {

@@ -22,7 +22,7 @@ export type JsonSchema = Record<string, unknown>;
 /** What a tool accepts as its input schema: plain JSON Schema, or any Standard Schema (zod, …). */
 export type InputSchema = JsonSchema | StandardSchemaV1;
 
-export type InferInput<S> = S extends StandardSchemaV1<unknown, infer O> ? O : Record<string, unknown>;
+export type InferInput<S> = [S] extends [StandardSchemaV1<unknown, infer O>] ? O : Record<string, unknown>;
 
 export function isStandardSchema(value: unknown): value is StandardSchemaV1 {
   return typeof value === 'object' && value !== null && '~standard' in value;

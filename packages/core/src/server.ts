@@ -228,7 +228,11 @@ export class AgentServer extends Emitter<ServerEvents> {
       dedupTtlMs: this.options.dedupTtlMs,
       dedupScope: `${this.agent.name}:${principal.id}`,
       newId: this.newId,
-      onDetached: () => this.scheduleExpiry(session),
+      // A client that closes normally is done with the session; anything else may come back.
+      onDetached: (info) =>
+        info.code === CloseCode.NORMAL && !info.local
+          ? this.endSession(session, new AgentSocketError('SESSION_CLOSED', 'client closed the session'))
+          : this.scheduleExpiry(session),
       onError: (error) => this.emit('error', error),
     });
     if (hello.tools) peer.setRemoteTools(hello.tools);

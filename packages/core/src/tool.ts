@@ -34,7 +34,8 @@ export interface ToolDefinition<S extends InputSchema = InputSchema> {
   description?: string;
   /** JSON Schema (draft 2020-12) or a Standard Schema such as zod. Arguments are validated before the handler runs. */
   input?: S;
-  handler: ToolHandler<InferInput<S>>;
+  // Method syntax on purpose: a definition with a precise schema stays assignable to ToolDefinition.
+  handler(args: InferInput<S>, ctx: ToolContext): ReturnType<ToolHandler<InferInput<S>>>;
 }
 
 /** Identity helper that infers handler argument types from the schema. */

@@ -1,0 +1,69 @@
+import {
+  AgentClient,
+  CloseCode,
+  encodeFrame,
+  ErrorCode,
+  FrameType,
+  ProtocolError,
+} from '@agentsocket/core';
+import { describe, expect, it } from 'vitest';
+import type { TransportFixture } from './fixture.js';
+import { harness } from './harness.js';
+import { RawPeer } from './raw.js';
+
+export function handshakeTests(fixture: TransportFixture): void {
+  const start = harness(fixture);
+  describe('handshake and negotiation', () => {
+    it('exchanges HELLO: agent name, version, tools, session id', async () => {
+      const s = await start();
+      const client = await s.client();
+      expect(client.agent).toEqual({ name: 'compliance', version: '1.0.0' });
+      expect(client.tools.map((t) => t.name)).toContain('echo');
+      expect(client.tools.find((t) => t.name === 'count')?.inputSchema).toMatchObject({ type: 'object' });
+      expect(client.sessionId).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+    });
+
+    it('negotiates the JSON codec when the client offers only JSON', async () => {
+      const s = await start();
+      const client = await s.client({ codecs: ['json'] });
+      const r = await client.invoke('echo', { text: 'über', n: [1, 2] }).result;
+      expect(r.value).toEqual({ text: 'über', n: [1, 2] });
+    });
+
+    it('refuses a codec it does not speak with 415', async () => {
+      const s = await start({ codecs: ['msgpack'] });
+      const client = new AgentClient({ connect: s.handle.connector(), codecs: ['cbor'], reconnect: false });
+      await expect(client.connect()).rejects.toMatchObject({ name: 'ProtocolError', code: ErrorCode.UNSUPPORTED_CODEC });
+    });
+
+    it('refuses an unsupported protocol version with 426 and close 4426', async () => {
+      const s = await start();
+      const raw = await RawPeer.open(s.handle.connector());
+      const hello = new TextEncoder().encode(JSON.stringify({ v: [99], codecs: ['msgpack'] }));
+      raw.sendBytes(encodeFrame(FrameType.HELLO, 0, 0, hello));
+      const err = await raw.next((f) => f.type === FrameType.ERROR);
+      expect(JSON.parse(new TextDecoder().decode(err.payload))).toMatchObject({ code: ErrorCode.UNSUPPORTED_VERSION });
+      expect((await raw.closed).code).toBe(CloseCode.UNSUPPORTED_VERSION);
+    });
+
+    it('authenticates a token sent in HELLO and refuses a bad one with 401', async () => {
+      const s = await start({
+        authenticate: (token) => (token === 'secret' ? { id: 'alice' } : undefined),
+      });
+      const good = new AgentClient({ connect: s.handle.connector(), token: 'secret', reconnect: false });
+      await good.connect();
+      expect((await good.invoke('echo', { ok: true }).result).value).toEqual({ ok: true });
+      await good.close();
+      const bad = new AgentClient({ connect: s.handle.connector(), token: 'wrong', reconnect: false });
+      const error = await bad.connect().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ProtocolError);
+      expect(error).toMatchObject({ code: ErrorCode.UNAUTHORIZED });
+    });
+
+    it('closes a connection that sends no HELLO in time with 4408', async () => {
+      const s = await start({ handshakeTimeoutMs: 50 });
+      const raw = await RawPeer.open(s.handle.connector());
+      expect((await raw.closed).code).toBe(CloseCode.HANDSHAKE_TIMEOUT);
+    });
+  });
+}

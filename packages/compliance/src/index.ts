@@ -1,0 +1,26 @@
+import { describe } from 'vitest';
+import type { TransportFixture } from './fixture.js';
+import { handshakeTests } from './handshake.js';
+import { invokeTests } from './invoke.js';
+import { lifecycleTests } from './lifecycle.js';
+import { limitTests } from './limits.js';
+import { reliabilityTests } from './reliability.js';
+
+export type { ServerHandle, TransportFixture, TransportLimits } from './fixture.js';
+export { complianceAgent, newProbe, type Probe } from './agent.js';
+export { RawPeer } from './raw.js';
+export { gate, holdable, until } from './util.js';
+
+/**
+ * Registers the transport compliance suite for `fixture` with vitest. Call it at the top level
+ * of a test file: `runTransportCompliance(wsFixture)`.
+ */
+export function runTransportCompliance(fixture: TransportFixture): void {
+  describe(`transport compliance: ${fixture.name}`, () => {
+    handshakeTests(fixture);
+    invokeTests(fixture);
+    reliabilityTests(fixture);
+    limitTests(fixture);
+    lifecycleTests(fixture);
+  });
+}

@@ -1,0 +1,22 @@
+import { runTransportCompliance, type TransportFixture } from '@agentsocket/compliance';
+import { AgentServer, CloseCode, memoryConnector } from '@agentsocket/core';
+
+const memory: TransportFixture = {
+  name: 'memory',
+  async start(agent, options) {
+    const server = new AgentServer(agent, options);
+    const connector = memoryConnector(server);
+    return {
+      server,
+      connector: () => connector,
+      async dropConnections() {
+        await Promise.all([...connector.serverEnds].map((t) => t.close(CloseCode.GOING_AWAY, 'dropped by test')));
+      },
+      async close() {
+        server.close();
+      },
+    };
+  },
+};
+
+runTransportCompliance(memory);
