@@ -1,0 +1,123 @@
+import { AgentSocketError, type Connector, ProtocolError } from '@agentsocket/core';
+import { Manager, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+import { clientMeter, type Meter } from './meter.js';
+import { CLOSE_EVENT, FRAME_EVENT, SocketTransport } from './socket-transport.js';
+
+export interface SocketIoConnectorInit {
+  /** The server's origin, e.g. "https://agents.example.com" (the namespace goes in `namespace`). */
+  url: string;
+  /** The namespace that speaks ASP. @default '/asp' */
+  namespace?: string;
+  /**
+   * Bearer token sent as `auth.token` in the Socket.IO handshake, checked before the connection
+   * is accepted. A function is called for every connection (token refresh).
+   */
+  token?: string | (() => string | undefined | Promise<string | undefined>);
+  /**
+   * Engine.IO transports, tried in order. ['polling', 'websocket'] starts on HTTP long-polling
+   * and upgrades; behind several nodes that needs sticky sessions.
+   * @default ['websocket']
+   */
+  transports?: ManagerOptions['transports'];
+  /** Socket.IO's HTTP path on the server. @default '/socket.io' */
+  path?: string;
+  /** Largest frame sent, bytes; core also holds frames to the limit the server announces. @default Infinity */
+  maxFrameBytes?: number;
+  /** Bytes queued for the network before the connection is closed as too slow (4429). @default 96 MiB */
+  maxBufferedBytes?: number;
+  /** Time allowed for the Socket.IO connection to open. @default 20000 */
+  timeoutMs?: number;
+  /**
+   * Further socket.io-client options (extraHeaders, query, withCredentials, …). `reconnection`,
+   * `autoConnect` and `auth` are always set by the connector.
+   */
+  socketOptions?: Partial<ManagerOptions & SocketOptions>;
+}
+
+/**
+ * A Connector for AgentClient over Socket.IO. Every call opens one fresh connection (its own
+ * Manager, Socket.IO reconnection off): core reconnects and resumes the session, so a Socket.IO
+ * reconnect must never bring a closed Transport back to life.
+ */
+export function socketIoConnector(init: SocketIoConnectorInit): Connector {
+  return async (signal) => {
+    signal.throwIfAborted();
+    const token = typeof init.token === 'function' ? await init.token() : init.token;
+    signal.throwIfAborted();
+    const manager = new Manager(init.url, {
+      ...init.socketOptions,
+      path: init.path ?? init.socketOptions?.path ?? '/socket.io',
+      transports: init.transports ?? ['websocket'],
+      reconnection: false,
+      autoConnect: false,
+      timeout: init.timeoutMs ?? 20_000,
+    });
+    const socket = manager.socket(init.namespace ?? '/asp', { auth: token === undefined ? {} : { token } });
+    let meter: Meter | undefined;
+    const transport = new SocketTransport(
+      {
+        // Copied: the caller may reuse its buffer, and Engine.IO wants a whole ArrayBuffer.
+        emitFrame: (frame) => socket.emit(FRAME_EVENT, frame.slice()),
+        emitClose: (code, reason) => socket.emit(CLOSE_EVENT, code, reason),
+        get bufferedBytes() {
+          return meter?.bytes ?? 0;
+        },
+        disconnect: () => socket.disconnect(),
+      },
+      {
+        maxFrameBytes: init.maxFrameBytes ?? Number.POSITIVE_INFINITY,
+        maxBufferedBytes: init.maxBufferedBytes ?? 96 * 1024 * 1024,
+      },
+    );
+    socket.onAny((event: unknown, ...args: unknown[]) => transport.receive(event, args));
+    socket.on('disconnect', (reason) => {
+      meter?.dispose();
+      transport.disconnected(reason);
+    });
+    await opened(socket, signal, init.timeoutMs ?? 20_000);
+    meter = clientMeter(manager.engine);
+    return transport;
+  };
+}
+
+/** Resolves once the namespace is joined; otherwise rejects and tears the attempt down. */
+function opened(socket: Socket, signal: AbortSignal, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const settle = (error: Error | undefined) => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      socket.off('connect', onConnect);
+      socket.off('connect_error', onError);
+      if (error === undefined) {
+        resolve();
+        return;
+      }
+      socket.disconnect();
+      reject(error);
+    };
+    const onConnect = () => settle(undefined);
+    const onError = (error: Error) => settle(connectFailure(error));
+    const onAbort = () =>
+      settle(signal.reason instanceof Error ? signal.reason : new AgentSocketError('ABORTED', 'connect aborted'));
+    const timer = setTimeout(
+      () => settle(new AgentSocketError('HANDSHAKE_TIMEOUT', `no Socket.IO connection within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    socket.on('connect', onConnect);
+    socket.on('connect_error', onError);
+    signal.addEventListener('abort', onAbort, { once: true });
+    socket.connect();
+  });
+}
+
+/**
+ * A refusal from the server's middleware carries an ASP error code (401 stops AgentClient's
+ * reconnecting); anything else is a failure to connect, worth retrying.
+ */
+function connectFailure(error: Error): Error {
+  const data: unknown = 'data' in error ? error.data : undefined;
+  if (typeof data === 'object' && data !== null && 'code' in data && typeof data.code === 'number') {
+    return new ProtocolError(data.code, error.message, { cause: error });
+  }
+  return new AgentSocketError('HANDSHAKE_FAILED', `could not connect over Socket.IO: ${error.message}`, { cause: error });
+}

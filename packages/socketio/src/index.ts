@@ -1,0 +1,10 @@
+export { type SocketIoConnectorInit, socketIoConnector } from './client.js';
+export { ABNORMAL_CLOSURE, closeCodeForReason, INTERNAL_ERROR, type ReasonMapping } from './close-codes.js';
+export {
+  type AcceptingServer,
+  type NamespaceName,
+  type SocketIoServer,
+  type SocketIoServerInit,
+  socketIoServer,
+} from './server.js';
+export { CLOSE_EVENT, FRAME_EVENT } from './socket-transport.js';

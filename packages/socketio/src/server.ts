@@ -1,0 +1,244 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import {
+  type AgentServer,
+  AgentSocketError,
+  CloseCode,
+  type ConnectionInfo,
+  ErrorCode,
+  HEADER_SIZE,
+  type Principal,
+} from '@agentsocket/core';
+import { type ExtendedError, type Namespace, Server, type ServerOptions, type Socket } from 'socket.io';
+import { serverMeter } from './meter.js';
+import { CLOSE_EVENT, FRAME_EVENT, SocketTransport } from './socket-transport.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+/** Room for Engine.IO and Socket.IO framing around one ASP frame. */
+const ENVELOPE_SLACK = 64 * KiB;
+/** Core's default send window (bytes kept for replay), which one resume may send at once. */
+const CORE_WINDOW_BYTES = 64 * MiB;
+
+/** What socketIoServer needs from an AgentServer (an AgentServer, or a wrapper around one). */
+export type AcceptingServer = Pick<AgentServer, 'accept' | 'authenticate' | 'requiresAuth' | 'maxFrameBytes'>;
+
+export type NamespaceName = Parameters<Server['of']>[0];
+
+export interface SocketIoServerInit {
+  /** Takes each Socket.IO connection through the ASP handshake. */
+  agentServer: AcceptingServer;
+  /**
+   * An existing Socket.IO server to serve ASP on (preferred: your adapter, middleware and
+   * options stay yours). Its `maxHttpBufferSize` must be at least the AgentServer's
+   * `maxFrameBytes` + 64 KiB.
+   */
+  io?: Server;
+  /** An HTTP(S) server to attach a new Socket.IO server to, when `io` is not given. */
+  server?: HttpServer | HttpsServer;
+  /** A port for a new HTTP server, when neither `io` nor `server` is given (0 picks a free one). */
+  port?: number;
+  /** Host to listen on with `port`. @default all interfaces */
+  host?: string;
+  /**
+   * The namespace that speaks ASP. A RegExp or function serves a family of dynamic namespaces
+   * (one per team), each connection reporting its own in `ConnectionInfo.path`.
+   * @default '/asp'
+   */
+  namespace?: NamespaceName;
+  /**
+   * Engine.IO transports of a Socket.IO server created here. Add 'polling' for clients that
+   * cannot open a WebSocket; behind several nodes that needs sticky sessions.
+   * @default ['websocket']
+   */
+  transports?: ServerOptions['transports'];
+  /**
+   * Further options for a Socket.IO server created here.
+   * @default maxHttpBufferSize: maxFrameBytes + 8 + 64 KiB (× 4/3 for the frame when polling is on, which base64-encodes binary)
+   */
+  serverOptions?: Partial<ServerOptions>;
+  /**
+   * Bytes queued for one connection before it is closed as a slow consumer (4429). It must
+   * exceed the session window (core default 64 MiB) plus a frame, or a resume's replay could
+   * trip it.
+   * @default 64 MiB + 2 × the AgentServer's maxFrameBytes
+   */
+  maxBufferedBytes?: number;
+}
+
+export interface SocketIoServer {
+  readonly io: Server;
+  /** The namespace (or parent namespace) serving ASP. */
+  readonly namespace: Namespace;
+  /** The port listened on, when this function created the HTTP server from `port`. */
+  readonly port: number | undefined;
+  /** ASP connections open on this server. */
+  readonly connections: number;
+  /** Cuts every connection as a network failure would, so clients resume (tests, failover drills). */
+  dropConnections(): void;
+  /**
+   * Closes every ASP connection (1001; sessions stay resumable) and refuses new ones. A
+   * Socket.IO server created here is closed too, and with it the HTTP server it is attached to.
+   */
+  close(): Promise<void>;
+}
+
+/** Serves an AgentServer over Socket.IO: every socket on the namespace becomes one Transport. */
+export async function socketIoServer(init: SocketIoServerInit): Promise<SocketIoServer> {
+  const { agentServer } = init;
+  const maxFrameBytes = agentServer.maxFrameBytes + HEADER_SIZE;
+  const maxBufferedBytes = init.maxBufferedBytes ?? CORE_WINDOW_BYTES + 2 * agentServer.maxFrameBytes;
+  const owned = init.io === undefined;
+  const { io, port } = init.io ? { io: init.io, port: undefined } : await createIo(init, maxFrameBytes);
+  if (init.io) checkBufferSize(init.io, maxFrameBytes);
+
+  const nsp = io.of(init.namespace ?? '/asp');
+  const principals = new WeakMap<Socket, Principal>();
+  const open = new Map<Socket, SocketTransport>();
+  let closing = false;
+
+  nsp.use((socket, next) => {
+    admit(socket).then(
+      () => next(),
+      (error: unknown) => next(connectError(error)),
+    );
+  });
+
+  async function admit(socket: Socket): Promise<void> {
+    if (closing) throw new Refusal(ErrorCode.UNAVAILABLE, 'server is shutting down');
+    const token = handshakeToken(socket);
+    // No token at the handshake: the client may still send one in HELLO, where core checks it.
+    if (token === undefined && agentServer.requiresAuth) return;
+    let principal: Principal | undefined;
+    try {
+      principal = await agentServer.authenticate(token, connectionInfo(socket, undefined));
+    } catch (error) {
+      throw new Refusal(ErrorCode.UNAVAILABLE, 'authentication failed', error);
+    }
+    if (!principal) throw new Refusal(ErrorCode.UNAUTHORIZED, 'unauthorized: missing or invalid token');
+    principals.set(socket, principal);
+  }
+
+  const onConnection = (socket: Socket) => {
+    if (closing) {
+      socket.disconnect();
+      return;
+    }
+    const meter = serverMeter(socket.conn);
+    const transport = new SocketTransport(
+      {
+        // Copied: the caller may reuse its buffer while Engine.IO still holds this one.
+        emitFrame: (frame) => socket.emit(FRAME_EVENT, Buffer.from(frame)),
+        emitClose: (code, reason) => socket.emit(CLOSE_EVENT, code, reason),
+        get bufferedBytes() {
+          return meter.bytes;
+        },
+        // Abrupt ends the whole connection without flushing; otherwise leave just this namespace.
+        disconnect: (abrupt) => (abrupt ? socket.conn.close(true) : socket.disconnect()),
+      },
+      { maxFrameBytes, maxBufferedBytes },
+    );
+    open.set(socket, transport);
+    socket.onAny((event: unknown, ...args: unknown[]) => transport.receive(event, args));
+    socket.on('disconnect', (reason) => {
+      open.delete(socket);
+      meter.dispose();
+      transport.disconnected(reason);
+    });
+    // Socket.IO emits "error" for undecodable packets and then closes; without a listener it would throw.
+    socket.on('error', () => {});
+    agentServer.accept(transport, connectionInfo(socket, principals.get(socket)));
+  };
+  nsp.on('connection', onConnection);
+
+  return {
+    io,
+    namespace: nsp,
+    port,
+    get connections() {
+      return open.size;
+    },
+    dropConnections() {
+      for (const socket of [...open.keys()]) socket.conn.close(true);
+    },
+    async close() {
+      closing = true;
+      nsp.off('connection', onConnection);
+      await Promise.all([...open.values()].map((t) => t.close(CloseCode.GOING_AWAY, 'socket.io server closing')));
+      if (owned) await io.close();
+    },
+  };
+}
+
+async function createIo(init: SocketIoServerInit, maxFrameBytes: number): Promise<{ io: Server; port: number | undefined }> {
+  const transports = init.transports ?? ['websocket'];
+  // Long-polling carries binary as base64, a third larger than the frame.
+  const encoded = transports.includes('polling') ? Math.ceil((maxFrameBytes * 4) / 3) : maxFrameBytes;
+  const options: Partial<ServerOptions> = {
+    maxHttpBufferSize: encoded + ENVELOPE_SLACK,
+    serveClient: false,
+    ...init.serverOptions,
+    transports,
+  };
+  if (init.server) return { io: new Server(init.server, options), port: undefined };
+  const http = createServer();
+  const io = new Server(http, options);
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(init.port ?? 0, init.host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  const address: AddressInfo | string | null = http.address();
+  return { io, port: typeof address === 'object' && address !== null ? address.port : undefined };
+}
+
+/** A Socket.IO server that drops frames the AgentServer accepts would break every big call. */
+function checkBufferSize(io: Server, maxFrameBytes: number): void {
+  // Undefined until the io is attached to an HTTP server; it is checked when it is.
+  const engine: Server['engine'] | undefined = io.engine;
+  const size = engine?.opts.maxHttpBufferSize;
+  if (size !== undefined && size < maxFrameBytes + ENVELOPE_SLACK) {
+    throw new AgentSocketError(
+      'INVALID_OPTIONS',
+      `the Socket.IO server's maxHttpBufferSize (${size}) is below the AgentServer's maxFrameBytes + 64 KiB ` +
+        `(${maxFrameBytes + ENVELOPE_SLACK}); raise it, or lower maxFrameBytes`,
+    );
+  }
+}
+
+function handshakeToken(socket: Socket): string | undefined {
+  const fromAuth: unknown = socket.handshake.auth['token'];
+  if (typeof fromAuth === 'string' && fromAuth !== '') return fromAuth;
+  const header = socket.handshake.headers.authorization;
+  const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  return match?.[1];
+}
+
+function connectionInfo(socket: Socket, principal: Principal | undefined): ConnectionInfo {
+  return {
+    transport: 'socket.io',
+    remoteAddress: socket.handshake.address,
+    path: socket.nsp.name,
+    headers: socket.handshake.headers,
+    ...(principal ? { principal } : {}),
+  };
+}
+
+class Refusal extends Error {
+  override readonly name = 'Refusal';
+  readonly code: number;
+  constructor(code: number, message: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.code = code;
+  }
+}
+
+/** The client sees `message` in connect_error and `data.code` as the ASP error code. */
+function connectError(error: unknown): ExtendedError {
+  const code = error instanceof Refusal ? error.code : ErrorCode.UNAVAILABLE;
+  const message = error instanceof Refusal ? error.message : 'connection refused';
+  return Object.assign(new Error(message), { data: { code } });
+}
