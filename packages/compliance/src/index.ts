@@ -5,6 +5,7 @@ import { invokeTests } from './invoke.js';
 import { lifecycleTests } from './lifecycle.js';
 import { limitTests } from './limits.js';
 import { reliabilityTests } from './reliability.js';
+import { teamTests } from './teams.js';
 
 export type { ServerHandle, TransportFixture, TransportLimits } from './fixture.js';
 export { complianceAgent, newProbe, type Probe } from './agent.js';
@@ -22,5 +23,6 @@ export function runTransportCompliance(fixture: TransportFixture): void {
     reliabilityTests(fixture);
     limitTests(fixture);
     lifecycleTests(fixture);
+    teamTests(fixture);
   });
 }

@@ -10,6 +10,8 @@ export interface InvokeOptions {
   traceparent?: string;
   /** Fail the call locally if no terminal frame arrives within this many ms. */
   timeoutMs?: number;
+  /** Route the call through the server to this agent id (agent-to-agent). */
+  to?: string;
 }
 
 export interface CallResult<T = unknown> {

@@ -7,7 +7,8 @@ import { AgentSocketError, CloseCode, ErrorCode, ProtocolError } from './errors.
 import { decodeFrame, encodeFrame } from './frame.js';
 import { decodeServerHello, encodeClientHello, type ServerHello } from './hello.js';
 import { ulidFactory } from './ids.js';
-import type { ToolInfo } from './messages.js';
+import { DELIVERY_WIRE, type Delivery, type ToolInfo } from './messages.js';
+import type { TeamMessage } from './hub.js';
 import { Flag, FrameType, PROTOCOL_VERSION } from './opcodes.js';
 import { Peer } from './peer.js';
 import type { WindowOptions } from './reliable.js';
@@ -44,6 +45,8 @@ export interface AgentClientOptions {
   window?: WindowOptions;
   /** Dedup store for exactly-once calls the server makes to this client. @default memory */
   dedup?: DedupStore;
+  /** Namespace (team) to join, e.g. "/team-alpha". @default "/" */
+  namespace?: string;
 }
 
 export interface ConnectedInfo {
@@ -56,6 +59,8 @@ type ClientEvents = {
   disconnect: [TransportCloseInfo];
   reconnecting: [{ attempt: number; delayMs: number }];
   tools: [ToolInfo[]];
+  /** A team message from another agent or the server. */
+  message: [TeamMessage];
   error: [Error];
   close: [];
 };
@@ -74,6 +79,9 @@ export class AgentClient extends Emitter<ClientEvents> {
   private server: ServerHello['agent'] | undefined;
   private closed = false;
   private reconnecting = false;
+  private identity: { namespace: string; agentId: string } | undefined;
+  /** Message ids already delivered, so a message fanned out twice in a cluster is seen once. */
+  private readonly seenMessages = new MemoryDedupStore({ maxEntries: 10_000 });
   private readonly stop = new AbortController();
 
   constructor(options: AgentClientOptions) {
@@ -99,6 +107,47 @@ export class AgentClient extends Emitter<ClientEvents> {
 
   get connected(): boolean {
     return this.peer?.attached ?? false;
+  }
+
+  /** The namespace this client belongs to and the id other agents address it by. */
+  get team(): { namespace: string; agentId: string } | undefined {
+    return this.identity;
+  }
+
+  /** Joins a room of this namespace (the server may refuse with 403). */
+  async join(room: string): Promise<void> {
+    await this.invoke('asp.join', { room }).result;
+  }
+
+  async leave(room: string): Promise<void> {
+    await this.invoke('asp.leave', { room }).result;
+  }
+
+  /** Rooms this agent is in. */
+  async rooms(): Promise<string[]> {
+    return stringList((await this.invoke('asp.rooms').result).value);
+  }
+
+  /** Agent ids in a room, or in the whole namespace. */
+  async members(room?: string): Promise<string[]> {
+    return stringList((await this.invoke('asp.members', room === undefined ? {} : { room }).result).value);
+  }
+
+  /** Sends a message to one agent of this namespace (private 1-1). Rejects with 406 if there is none. */
+  async send(to: string, event: string, data?: unknown, options: { delivery?: Delivery } = {}): Promise<void> {
+    await this.invoke('asp.send', { to, event, data, ...deliveryArg(options.delivery) }).result;
+  }
+
+  /** Broadcasts to a room, or to the whole namespace, except this agent. Resolves with how many it reached. */
+  async broadcast(event: string, data?: unknown, options: { room?: string; delivery?: Delivery } = {}): Promise<number> {
+    const args = { event, data, ...(options.room === undefined ? {} : { room: options.room }), ...deliveryArg(options.delivery) };
+    const r = (await this.invoke('asp.broadcast', args).result).value;
+    return typeof r === 'object' && r !== null && 'delivered' in r && typeof r.delivered === 'number' ? r.delivered : 0;
+  }
+
+  /** Invokes a tool served by another agent of this namespace, routed through the server. */
+  invokeAgent<T = unknown>(agentId: string, tool: string, args?: unknown, options?: InvokeOptions): Call<T> {
+    return this.invoke<T>(tool, args, { ...options, to: agentId });
   }
 
   /** Opens the first connection. Rejects if the server refuses the handshake. */
@@ -184,6 +233,7 @@ export class AgentClient extends Emitter<ClientEvents> {
             tools: this.registry.list(),
             ...(this.options.token === undefined ? {} : { token: this.options.token }),
             ...(this.options.name === undefined ? {} : { agent: this.options.name }),
+            ...(this.options.namespace === undefined ? {} : { namespace: this.options.namespace }),
             ...(resume ? { resume } : {}),
           }),
         ),
@@ -215,6 +265,7 @@ export class AgentClient extends Emitter<ClientEvents> {
         onDetached: (info) => this.onDetached(info),
         onGoAway: (_code, _reason, retryMs) => this.onGoAway(retryMs),
         onError: (error) => this.emit('error', error),
+        onMessage: (message) => this.onMessage(message),
       });
       peer.setRemoteTools(hello.agent.tools);
       this.peer = peer;
@@ -223,11 +274,18 @@ export class AgentClient extends Emitter<ClientEvents> {
       peer.setRemoteTools(hello.agent.tools);
     }
     this.resumeToken = hello.resumeToken;
+    this.identity = { namespace: hello.namespace, agentId: hello.agentId };
     peer.attach(transport, hello.lastReceived);
     const info = { sessionId: hello.sessionId, resumed: hello.resumed };
     this.emit('connect', info);
     this.emit('tools', this.tools);
     return info;
+  }
+
+  private onMessage(message: TeamMessage): void {
+    void this.seenMessages.claim(message.id, 10 * 60_000).then((claim) => {
+      if (claim.status === 'new') this.emit('message', message);
+    });
   }
 
   private onGoAway(retryMs: number | undefined): void {
@@ -274,6 +332,14 @@ export class AgentClient extends Emitter<ClientEvents> {
       this.reconnecting = false;
     }
   }
+}
+
+function stringList(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+function deliveryArg(delivery: Delivery | undefined): { dl?: number } {
+  return delivery === undefined ? {} : { dl: DELIVERY_WIRE[delivery] };
 }
 
 function handshakeError(payload: Uint8Array): Error {

@@ -22,6 +22,8 @@ export interface ClientHello {
   agent?: string;
   /** Tools the client serves (for server→client invokes). */
   tools?: ToolInfo[];
+  /** Namespace (team) to join. @default "/" */
+  namespace?: string;
   resume?: { sessionId: string; resumeToken: string; lastReceived: number };
 }
 
@@ -37,6 +39,10 @@ export interface ServerHello {
   /** Highest session sequence number the server has received from the client. */
   lastReceived: number;
   agent: { name: string; version?: string; tools: ToolInfo[] };
+  /** The namespace the session belongs to. */
+  namespace: string;
+  /** The id other agents address this client by. */
+  agentId: string;
 }
 
 const te = new TextEncoder();
@@ -53,6 +59,7 @@ export function encodeClientHello(h: ClientHello): Uint8Array {
   if (h.token !== undefined) wire['token'] = h.token;
   if (h.agent !== undefined) wire['agent'] = h.agent;
   if (h.tools !== undefined) wire['tools'] = h.tools;
+  if (h.namespace !== undefined) wire['ns'] = h.namespace;
   if (h.resume) wire['resume'] = { sid: h.resume.sessionId, rt: h.resume.resumeToken, last: h.resume.lastReceived };
   return te.encode(JSON.stringify(wire));
 }
@@ -70,6 +77,8 @@ export function encodeServerHello(h: ServerHello): Uint8Array {
       resumed: h.resumed,
       last: h.lastReceived,
       agent: h.agent,
+      ns: h.namespace,
+      aid: h.agentId,
     }),
   );
 }
@@ -102,6 +111,8 @@ export function decodeClientHello(bytes: Uint8Array): ClientHello {
   if (token !== undefined) h.token = token;
   const agent = optStr(r, 'agent', what);
   if (agent !== undefined) h.agent = agent;
+  const ns = optStr(r, 'ns', what);
+  if (ns !== undefined) h.namespace = ns;
   if (Array.isArray(r['tools'])) h.tools = r['tools'].map((t, i) => parseToolInfo(t, `HELLO.tools[${i}]`));
   if (r['resume'] !== undefined && r['resume'] !== null) {
     const res = expectRecord(r['resume'], 'HELLO.resume');
@@ -137,5 +148,7 @@ export function decodeServerHello(bytes: Uint8Array): ServerHello {
     resumed: optBool(r, 'resumed', what) ?? false,
     lastReceived: optUint(r, 'last', what) ?? 0,
     agent,
+    namespace: optStr(r, 'ns', what) ?? '/',
+    agentId: optStr(r, 'aid', what) ?? '',
   };
 }

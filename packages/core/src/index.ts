@@ -21,6 +21,7 @@ export {
   encodeServerHello,
   type ServerHello,
 } from './hello.js';
+export { type Hub, type HubMember, MemoryHub, type Target, type TeamMessage } from './hub.js';
 export { RequestIdAllocator, ulidFactory, ulidTime } from './ids.js';
 export { type MemoryConnector, memoryConnector, memoryTransportPair } from './memory-transport.js';
 export { type CallMetrics, type Delivery, type Message, parseMessage, type ToolInfo } from './messages.js';
@@ -29,7 +30,8 @@ export { Peer, type PeerOptions } from './peer.js';
 export { ReliableChannel, type WindowOptions } from './reliable.js';
 export { compileSchema, type InputSchema, type JsonSchema, type StandardSchemaV1 } from './schema.js';
 export { AgentServer, type AgentServerOptions, type SessionInfo } from './server.js';
-export { type ToolContext, type ToolDefinition, type ToolHandler, ToolRegistry, tool } from './tool.js';
+export { DEFAULT_NAMESPACE, type NamespaceRule, type TeamsOptions } from './teams.js';
+export { type ToolContext, type ToolDefinition, type ToolHandler, SYSTEM_PREFIX, ToolRegistry, tool } from './tool.js';
 export {
   type ConnectionInfo,
   type Connector,

@@ -53,7 +53,8 @@ export type Message =
   | { type: typeof FrameType.ACK; ack: number }
   | { type: typeof FrameType.PING; t: number }
   | { type: typeof FrameType.PONG; t: number }
-  | { type: typeof FrameType.GOAWAY; code: number; reason: string; retryMs?: number };
+  | { type: typeof FrameType.GOAWAY; code: number; reason: string; retryMs?: number }
+  | { type: typeof FrameType.MESSAGE; id: string; event: string; data: unknown; from: string; room?: string };
 
 /** Session sequence number of a RELIABLE frame's payload, if any. */
 export function readSq(payload: unknown): number | undefined {
@@ -119,6 +120,12 @@ export function parseMessage(type: number, payload: unknown): Message {
       const m: Message = { type, code: uint(r, 'code', what), reason: optStr(r, 'reason', what) ?? '' };
       const retryMs = optUint(r, 'retryMs', what);
       if (retryMs !== undefined) m.retryMs = retryMs;
+      return m;
+    }
+    case FrameType.MESSAGE: {
+      const m: Message = { type, id: str(r, 'id', what), event: str(r, 'ev', what), data: r['data'], from: str(r, 'from', what) };
+      const room = optStr(r, 'room', what);
+      if (room !== undefined) m.room = room;
       return m;
     }
     default:

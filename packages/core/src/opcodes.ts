@@ -17,6 +17,7 @@ export const FrameType = {
   PING: 0x9,
   PONG: 0xa,
   GOAWAY: 0xb,
+  MESSAGE: 0xc,
   EXTENSION: 0xf,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];

@@ -8,7 +8,8 @@ import { type InvokeOutput, type Outcome, parseOutcome, replayOutcome, runHandle
 import { DELIVERY_WIRE, type Message, parseMessage, readSq, type ToolInfo } from './messages.js';
 import { Flag, FrameType, frameTypeName, isKnownFrameType, PROTOCOL_VERSION } from './opcodes.js';
 import { ReliableChannel, type WindowOptions } from './reliable.js';
-import type { ToolContext, ToolRegistry } from './tool.js';
+import type { TeamMessage } from './hub.js';
+import type { RegisteredTool, ToolContext, ToolHandler, ToolRegistry } from './tool.js';
 import type { Principal, Transport, TransportCloseInfo } from './transport.js';
 import { WireShapeError } from './wire.js';
 import { backoffDelay, sleep } from './backoff.js';
@@ -46,6 +47,10 @@ export interface PeerOptions {
   onGoAway?: ((code: number, reason: string, retryMs: number | undefined) => void) | undefined;
   /** Connection-level errors (ERROR on request 0, undecodable frames), for logging. */
   onError?: ((error: Error) => void) | undefined;
+  /** A team MESSAGE arrived. */
+  onMessage?: ((message: TeamMessage) => void) | undefined;
+  /** Routes an INVOKE addressed to another agent (`to`); absent where routing is not offered. */
+  route?: ((to: string, tool: string, args: unknown, options: InvokeOptions) => Call) | undefined;
 }
 
 interface Outgoing {
@@ -66,6 +71,8 @@ interface Incoming {
 const ACK_EVERY = 32;
 const INTERRUPT_GRACE_MS = 5000;
 const PENDING_POLL_LIMIT = 30;
+/** Routed calls are validated by the agent that serves the tool. */
+const PASS_THROUGH = { jsonSchema: {}, validate: (value: unknown) => ({ ok: true as const, value }) };
 
 /**
  * One end of a session: the protocol engine shared by clients and servers. It survives its
@@ -236,6 +243,7 @@ export class Peer {
     const payload: Record<string, unknown> = { id: call.messageId, tool, args };
     if (call.delivery !== 'at-least-once') payload['dl'] = DELIVERY_WIRE[call.delivery];
     if (options.traceparent !== undefined) payload['tp'] = options.traceparent;
+    if (options.to !== undefined) payload['to'] = options.to;
     const send = () => {
       try {
         this.sendFrame(FrameType.INVOKE, 0, rid, payload, reliable);
@@ -263,6 +271,14 @@ export class Peer {
   announceTools(added: ToolInfo[], removed: string[]): void {
     if (this.closed) return;
     this.trySend(FrameType.TOOL_DEF, 0, { id: this.options.newId(), tools: added, removed }, true);
+  }
+
+  /** Delivers a team message to the peer (MESSAGE; reliable unless at-most-once). */
+  deliver(message: TeamMessage): void {
+    if (this.closed) return;
+    const payload: Record<string, unknown> = { id: message.id, ev: message.event, data: message.data, from: message.from };
+    if (message.room !== undefined) payload['room'] = message.room;
+    this.trySend(FrameType.MESSAGE, 0, payload, message.delivery !== 'at-most-once');
   }
 
   /** Sends GOAWAY and closes the transport; the session stays resumable for its TTL. */
@@ -502,6 +518,12 @@ export class Peer {
       case FrameType.GOAWAY:
         this.options.onGoAway?.(m.code, m.reason, m.retryMs);
         return;
+      case FrameType.MESSAGE: {
+        const message: TeamMessage = { id: m.id, event: m.event, data: m.data, from: m.from, delivery: reliable ? 'at-least-once' : 'at-most-once' };
+        if (m.room !== undefined) message.room = m.room;
+        this.options.onMessage?.(message);
+        return;
+      }
     }
   }
 
@@ -524,9 +546,10 @@ export class Peer {
       fail(ErrorCode.BAD_FRAME, 'INVOKE must be flagged RELIABLE exactly when its delivery is at-least-once or exactly-once');
       return;
     }
-    const entry = this.options.registry.get(m.tool);
+    const entry = m.to === undefined ? this.options.registry.get(m.tool) : this.routed(m.to, m.tool);
     if (!entry) {
-      fail(ErrorCode.TOOL_NOT_FOUND, `no tool named "${m.tool}"`);
+      if (m.to !== undefined) fail(ErrorCode.AGENT_NOT_FOUND, `this peer does not route calls to other agents`);
+      else fail(ErrorCode.TOOL_NOT_FOUND, `no tool named "${m.tool}"`);
       return;
     }
     const abort = new AbortController();
@@ -534,11 +557,23 @@ export class Peer {
     void this.execute(rid, m, reliable, entry, abort).finally(() => this.incoming.delete(rid));
   }
 
+  /** A stand-in tool that forwards an INVOKE to another agent and streams its answer back. */
+  private routed(to: string, tool: string): Pick<RegisteredTool, 'schema' | 'handler'> | undefined {
+    const route = this.options.route;
+    if (!route) return undefined;
+    const handler: ToolHandler<unknown> = async function* (args, ctx) {
+      const call = route(to, tool, args, { signal: ctx.signal, delivery: ctx.delivery === 'exactly-once' ? 'at-least-once' : ctx.delivery });
+      for await (const chunk of call) yield chunk;
+      return (await call.result).value;
+    };
+    return { schema: PASS_THROUGH, handler };
+  }
+
   private async execute(
     rid: number,
     m: Extract<Message, { type: typeof FrameType.INVOKE }>,
     reliable: boolean,
-    entry: NonNullable<ReturnType<ToolRegistry['get']>>,
+    entry: Pick<RegisteredTool, 'schema' | 'handler'>,
     abort: AbortController,
   ): Promise<void> {
     let terminated = false;

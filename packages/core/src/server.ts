@@ -11,6 +11,10 @@ import type { WindowOptions } from './reliable.js';
 import { ToolRegistry } from './tool.js';
 import type { ConnectionInfo, Principal, Transport } from './transport.js';
 import { Emitter } from './emitter.js';
+import type { Call, InvokeOptions } from './call.js';
+import { type Hub, type HubMember, MemoryHub, type Target, type TeamMessage } from './hub.js';
+import type { Delivery } from './messages.js';
+import { addTeamTools, DEFAULT_NAMESPACE, findRule, isNamespaceName, type NamespaceRule, type TeamsOptions } from './teams.js';
 
 export interface AgentServerOptions {
   /**
@@ -37,12 +41,16 @@ export interface AgentServerOptions {
   dedup?: DedupStore;
   /** How long exactly-once outcomes are kept, ms. @default 300000 */
   dedupTtlMs?: number;
+  /** Namespaces, rooms and the hub that connects agents of a team. */
+  teams?: TeamsOptions;
 }
 
 export interface SessionInfo {
   readonly id: string;
   readonly principal: Principal | undefined;
   readonly connected: boolean;
+  readonly namespace: string;
+  readonly agentId: string;
 }
 
 type ServerEvents = {
@@ -56,6 +64,7 @@ interface Session {
   readonly id: string;
   readonly resumeToken: string;
   readonly peer: Peer;
+  readonly member: HubMember;
   expiry: ReturnType<typeof setTimeout> | undefined;
 }
 
@@ -69,6 +78,7 @@ export class AgentServer extends Emitter<ServerEvents> {
   private readonly newId = ulidFactory();
   private readonly codecs: string[];
   private closing = false;
+  readonly hub: Hub;
 
   constructor(agent: Agent, options: AgentServerOptions = {}) {
     super();
@@ -76,6 +86,7 @@ export class AgentServer extends Emitter<ServerEvents> {
     this.options = options;
     this.dedup = options.dedup ?? new MemoryDedupStore();
     this.codecs = options.codecs ?? ['msgpack', 'json'];
+    this.hub = options.teams?.hub ?? new MemoryHub();
     for (const c of this.codecs) createCodec(c); // fail fast on an unknown codec
   }
 
@@ -173,13 +184,28 @@ export class AgentServer extends Emitter<ServerEvents> {
         return;
       }
     }
+    const ns = hello.namespace ?? DEFAULT_NAMESPACE;
+    const rule = isNamespaceName(ns) ? findRule(this.options.teams?.namespaces, ns) : undefined;
+    if (!rule) {
+      refuse(ErrorCode.FORBIDDEN, `no namespace ${JSON.stringify(ns)} here`, CloseCode.FORBIDDEN);
+      return;
+    }
+    if (rule.authorize && !(await rule.authorize(principal, ns))) {
+      refuse(ErrorCode.FORBIDDEN, `"${principal.id}" may not use namespace ${ns}`, CloseCode.FORBIDDEN);
+      return;
+    }
     if (!transport.open) return;
 
     let session: Session | undefined;
     let resumed = false;
     if (hello.resume) {
       const found = this.sessions.get(hello.resume.sessionId);
-      if (found && sameToken(found.resumeToken, hello.resume.resumeToken) && found.peer.principal?.id === principal.id) {
+      if (
+        found &&
+        found.member.ns === ns &&
+        sameToken(found.resumeToken, hello.resume.resumeToken) &&
+        found.peer.principal?.id === principal.id
+      ) {
         session = found;
         resumed = true;
         if (found.expiry) clearTimeout(found.expiry);
@@ -189,7 +215,19 @@ export class AgentServer extends Emitter<ServerEvents> {
       }
     }
     const heartbeatMs = Math.min(hello.heartbeatMs, this.options.heartbeatMs ?? 30_000);
-    if (!session) session = this.createSession(codecName, hello, principal, heartbeatMs);
+    if (!session) {
+      try {
+        session = await this.createSession(codecName, hello, principal, heartbeatMs, ns, rule);
+      } catch (error) {
+        if (!(error instanceof ProtocolError)) throw error;
+        refuse(error.code, error.message, error.code === ErrorCode.CONFLICT ? CloseCode.CONFLICT : CloseCode.FORBIDDEN);
+        return;
+      }
+      if (!transport.open) {
+        this.endSession(session, new AgentSocketError('SESSION_CLOSED', 'connection closed during handshake'));
+        return;
+      }
+    }
     const reply = encodeServerHello({
       version: PROTOCOL_VERSION,
       codec: codecName,
@@ -201,17 +239,28 @@ export class AgentServer extends Emitter<ServerEvents> {
       resumed,
       lastReceived: session.peer.chan.lastReceived,
       agent: { name: this.agent.name, ...(this.agent.version ? { version: this.agent.version } : {}), tools: session.peer.registryTools() },
+      namespace: ns,
+      agentId: session.member.agentId,
     });
     transport.send(encodeFrame(FrameType.HELLO, Flag.REPLY, 0, reply));
     session.peer.attach(transport, resumed ? (hello.resume?.lastReceived ?? 0) : 0);
-    const summary = { id: session.id, principal, connected: true };
+    const summary = { id: session.id, principal, connected: true, namespace: ns, agentId: session.member.agentId };
     this.emit(resumed ? 'resume' : 'session', summary);
   }
 
-  private createSession(codecName: string, hello: ClientHello, principal: Principal, heartbeatMs: number): Session {
+  private async createSession(
+    codecName: string,
+    hello: ClientHello,
+    principal: Principal,
+    heartbeatMs: number,
+    ns: string,
+    rule: NamespaceRule,
+  ): Promise<Session> {
     const id = this.newId();
     const resumeToken = randomToken();
     const registry = new ToolRegistry(this.agent.registry);
+    const agentId = hello.agent ?? id;
+    const hub = this.hub;
     const peer: Peer = new Peer({
       side: 'server',
       codec: createCodec(codecName),
@@ -234,9 +283,30 @@ export class AgentServer extends Emitter<ServerEvents> {
           ? this.endSession(session, new AgentSocketError('SESSION_CLOSED', 'client closed the session'))
           : this.scheduleExpiry(session),
       onError: (error) => this.emit('error', error),
+      route: (to, tool, args, options) => hub.invoke(ns, to, tool, args, options),
     });
     if (hello.tools) peer.setRemoteTools(hello.tools);
-    const session: Session = { id, resumeToken, peer, expiry: undefined };
+    const member: HubMember = {
+      ns,
+      agentId,
+      principal,
+      deliver: (message) => peer.deliver(message),
+      invoke: (tool, args, options) => peer.invoke(tool, args, options),
+    };
+    // A session of the same agent waiting to be resumed gives way to the new connection.
+    for (const other of this.sessions.values()) {
+      if (other.member.ns === ns && other.member.agentId === agentId && !other.peer.attached) {
+        this.endSession(other, new ProtocolError(ErrorCode.CONFLICT, 'replaced by a new session of the same agent'));
+      }
+    }
+    try {
+      await hub.attach(member);
+    } catch (error) {
+      peer.close(error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    }
+    addTeamTools(registry, member, hub, rule, this.newId);
+    const session: Session = { id, resumeToken, peer, member, expiry: undefined };
     this.sessions.set(id, session);
     return session;
   }
@@ -252,7 +322,36 @@ export class AgentServer extends Emitter<ServerEvents> {
     if (session.expiry) clearTimeout(session.expiry);
     if (!this.sessions.delete(session.id)) return;
     session.peer.close(error);
-    this.emit('sessionEnd', { id: session.id, principal: session.peer.principal, connected: false }, error);
+    void this.hub.detach(session.member).catch((e: unknown) => this.emit('error', e instanceof Error ? e : new Error(String(e))));
+    this.emit(
+      'sessionEnd',
+      { id: session.id, principal: session.peer.principal, connected: false, namespace: session.member.ns, agentId: session.member.agentId },
+      error,
+    );
+  }
+
+  /** Sends a team message from the server to one agent, a room, or a whole namespace. */
+  send(
+    ns: string,
+    target: Target,
+    event: string,
+    data: unknown,
+    options: { delivery?: Delivery; from?: string } = {},
+  ): Promise<number> {
+    const message: TeamMessage = {
+      id: this.newId(),
+      event,
+      data,
+      from: options.from ?? this.agent.name,
+      delivery: options.delivery ?? 'at-least-once',
+    };
+    if ('room' in target) message.room = target.room;
+    return this.hub.send(ns, target, message);
+  }
+
+  /** Invokes a tool served by a connected agent (server → agent). */
+  invokeAgent<T = unknown>(ns: string, agentId: string, tool: string, args?: unknown, options?: InvokeOptions): Call<T> {
+    return this.hub.invoke<T>(ns, agentId, tool, args ?? {}, options);
   }
 
   /** Invokes a tool on the client of one session (server → client). */
@@ -268,7 +367,7 @@ export class AgentServer extends Emitter<ServerEvents> {
     this.closing = true;
     for (const t of this.pending) void t.close(CloseCode.SERVER_SHUTDOWN, 'server is shutting down');
     for (const s of [...this.sessions.values()]) {
-      s.peer.goAway(CloseCode.SERVER_SHUTDOWN, 'server is shutting down');
+      s.peer.goAway(CloseCode.SERVER_SHUTDOWN, 'server is shutting down', 0);
       this.endSession(s, new AgentSocketError('SESSION_CLOSED', 'server closed'));
     }
   }

@@ -43,7 +43,11 @@ export function tool<S extends InputSchema>(definition: ToolDefinition<S>): Tool
   return definition;
 }
 
+/** Tool names with this prefix are the protocol's own (teams, rooms); agents cannot define them. */
+export const SYSTEM_PREFIX = 'asp.';
+
 export interface RegisteredTool {
+  readonly hidden: boolean;
   readonly info: ToolInfo;
   readonly schema: CompiledSchema;
   readonly handler: ToolHandler<never>;
@@ -70,18 +74,32 @@ export class ToolRegistry {
     if (!/^[A-Za-z0-9_.\-/]{1,128}$/.test(name)) {
       throw new AgentSocketError('INVALID_OPTIONS', `tool name "${name}" must be 1-128 of [A-Za-z0-9_.-/]`);
     }
+    if (name.startsWith(SYSTEM_PREFIX)) {
+      throw new AgentSocketError('INVALID_OPTIONS', `tool names starting with "${SYSTEM_PREFIX}" are reserved`);
+    }
+    return this.register(name, definition, false);
+  }
+
+  /** Adds a reserved `asp.*` tool: callable, never listed or announced. */
+  addSystem<S extends InputSchema>(name: string, definition: ToolDefinition<S>): void {
+    if (!name.startsWith(SYSTEM_PREFIX)) throw new AgentSocketError('INVALID_OPTIONS', `system tools start with "${SYSTEM_PREFIX}"`);
+    this.register(name, definition, true);
+  }
+
+  private register<S extends InputSchema>(name: string, definition: ToolDefinition<S>, hidden: boolean): ToolInfo {
     if (this.tools.has(name)) throw new AgentSocketError('DUPLICATE_TOOL', `tool "${name}" is already defined`);
     const schema = compileSchema(definition.input);
     const info: ToolInfo = { name, inputSchema: schema.jsonSchema };
     if (definition.description !== undefined) info.description = definition.description;
     // The handler is stored with a widened argument type; arguments are validated before it runs.
     const handler: ToolHandler<never> = definition.handler;
-    this.tools.set(name, { info, schema, handler });
-    this.emit([info], []);
+    this.tools.set(name, { info, schema, handler, hidden });
+    if (!hidden) this.emit([info], []);
     return info;
   }
 
   remove(name: string): boolean {
+    if (this.tools.get(name)?.hidden) return false;
     const existed = this.tools.delete(name);
     if (existed) this.emit([], [name]);
     return existed;
@@ -92,7 +110,7 @@ export class ToolRegistry {
   }
 
   list(): ToolInfo[] {
-    const own = [...this.tools.values()].map((t) => t.info);
+    const own = [...this.tools.values()].filter((t) => !t.hidden).map((t) => t.info);
     if (!this.parent) return own;
     const names = new Set(own.map((t) => t.name));
     return [...this.parent.list().filter((t) => !names.has(t.name)), ...own];

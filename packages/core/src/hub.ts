@@ -1,0 +1,148 @@
+import type { Call, InvokeOptions } from './call.js';
+import { ErrorCode, ProtocolError } from './errors.js';
+import type { Delivery } from './messages.js';
+import type { Principal } from './transport.js';
+
+/** A message between agents of a team, as delivered in a MESSAGE frame. */
+export interface TeamMessage {
+  /** Globally unique message id (ULID); receivers drop repeats. */
+  id: string;
+  event: string;
+  data: unknown;
+  /** Agent id of the sender, set by the server (never trusted from the sender). */
+  from: string;
+  /** Set when the message was sent to a room. */
+  room?: string;
+  delivery: Delivery;
+}
+
+/** Who a message goes to, inside one namespace. */
+export type Target = { to: string } | { room: string } | { all: true };
+
+/** One connected agent as a hub sees it. */
+export interface HubMember {
+  readonly ns: string;
+  readonly agentId: string;
+  readonly principal: Principal;
+  /** Sends a MESSAGE frame to this agent. */
+  deliver(message: TeamMessage): void;
+  /** Invokes a tool this agent serves. */
+  invoke<T = unknown>(tool: string, args: unknown, options?: InvokeOptions): Call<T>;
+}
+
+/**
+ * Membership, rooms, fan-out and routed invokes for agent teams. The server asks its hub; the
+ * in-memory hub serves one process, @agentsocket/redis spans a cluster, and the Socket.IO
+ * transport maps the same calls onto Socket.IO's rooms and adapter.
+ */
+export interface Hub {
+  /** Adds a member; rejects with 409 when another live member of the namespace has its id. */
+  attach(member: HubMember): Promise<void>;
+  detach(member: HubMember): Promise<void>;
+  join(member: HubMember, room: string): Promise<void>;
+  leave(member: HubMember, room: string): Promise<void>;
+  rooms(member: HubMember): Promise<string[]>;
+  /** Agent ids in a room, or in the whole namespace. */
+  members(ns: string, room?: string): Promise<string[]>;
+  /** Delivers to the target except `exceptAgent`; resolves with how many agents it was handed to. */
+  send(ns: string, target: Target, message: TeamMessage, exceptAgent?: string): Promise<number>;
+  /** Invokes a tool on agent `to` of namespace `ns`, wherever it is connected. */
+  invoke<T = unknown>(ns: string, to: string, tool: string, args: unknown, options?: InvokeOptions): Call<T>;
+  close?(): Promise<void>;
+}
+
+interface Namespace {
+  members: Map<string, HubMember>;
+  rooms: Map<string, Set<string>>;
+}
+
+/** The hub of one process. */
+export class MemoryHub implements Hub {
+  private readonly namespaces = new Map<string, Namespace>();
+
+  private ns(name: string): Namespace {
+    let ns = this.namespaces.get(name);
+    if (!ns) {
+      ns = { members: new Map(), rooms: new Map() };
+      this.namespaces.set(name, ns);
+    }
+    return ns;
+  }
+
+  async attach(member: HubMember): Promise<void> {
+    const ns = this.ns(member.ns);
+    const existing = ns.members.get(member.agentId);
+    if (existing && existing !== member) {
+      throw new ProtocolError(ErrorCode.CONFLICT, `agent id "${member.agentId}" is already connected in ${member.ns}`);
+    }
+    ns.members.set(member.agentId, member);
+  }
+
+  async detach(member: HubMember): Promise<void> {
+    const ns = this.namespaces.get(member.ns);
+    if (!ns || ns.members.get(member.agentId) !== member) return;
+    ns.members.delete(member.agentId);
+    for (const [room, ids] of ns.rooms) {
+      ids.delete(member.agentId);
+      if (ids.size === 0) ns.rooms.delete(room);
+    }
+    if (ns.members.size === 0) this.namespaces.delete(member.ns);
+  }
+
+  async join(member: HubMember, room: string): Promise<void> {
+    const ns = this.ns(member.ns);
+    let ids = ns.rooms.get(room);
+    if (!ids) {
+      ids = new Set();
+      ns.rooms.set(room, ids);
+    }
+    ids.add(member.agentId);
+  }
+
+  async leave(member: HubMember, room: string): Promise<void> {
+    const ids = this.namespaces.get(member.ns)?.rooms.get(room);
+    ids?.delete(member.agentId);
+    if (ids?.size === 0) this.namespaces.get(member.ns)?.rooms.delete(room);
+  }
+
+  async rooms(member: HubMember): Promise<string[]> {
+    const ns = this.namespaces.get(member.ns);
+    if (!ns) return [];
+    return [...ns.rooms].filter(([, ids]) => ids.has(member.agentId)).map(([room]) => room);
+  }
+
+  async members(nsName: string, room?: string): Promise<string[]> {
+    const ns = this.namespaces.get(nsName);
+    if (!ns) return [];
+    return room === undefined ? [...ns.members.keys()] : [...(ns.rooms.get(room) ?? [])];
+  }
+
+  async send(nsName: string, target: Target, message: TeamMessage, exceptAgent?: string): Promise<number> {
+    const ns = this.namespaces.get(nsName);
+    if (!ns) return 0;
+    const ids = 'to' in target ? [target.to] : 'room' in target ? [...(ns.rooms.get(target.room) ?? [])] : [...ns.members.keys()];
+    let n = 0;
+    for (const id of ids) {
+      if (id === exceptAgent) continue;
+      const m = ns.members.get(id);
+      if (!m) continue;
+      m.deliver(message);
+      n++;
+    }
+    return n;
+  }
+
+  invoke<T = unknown>(nsName: string, to: string, tool: string, args: unknown, options?: InvokeOptions): Call<T> {
+    const member = this.namespaces.get(nsName)?.members.get(to);
+    if (!member) throw new ProtocolError(ErrorCode.AGENT_NOT_FOUND, `no agent "${to}" in ${nsName}`);
+    return member.invoke<T>(tool, args, options);
+  }
+}
+
+export function assertRoomName(room: unknown): string {
+  if (typeof room !== 'string' || !/^[^\s]{1,128}$/.test(room)) {
+    throw new ProtocolError(ErrorCode.BAD_FRAME, 'room must be 1-128 non-space characters');
+  }
+  return room;
+}
+

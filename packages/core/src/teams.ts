@@ -1,0 +1,108 @@
+import { ErrorCode, ProtocolError } from './errors.js';
+import { assertRoomName, type Hub, type HubMember, type Target, type TeamMessage } from './hub.js';
+import { DELIVERY_WIRE, type Delivery } from './messages.js';
+import type { ToolRegistry } from './tool.js';
+import type { Principal } from './transport.js';
+
+/** Who may use a namespace and its rooms. */
+export interface NamespaceRule {
+  /** A namespace name ("/team-alpha"), a pattern (/^\/team-\w+$/) or a predicate. */
+  match: string | RegExp | ((ns: string) => boolean);
+  /** May this principal connect to the namespace? @default everyone */
+  authorize?: (principal: Principal, ns: string) => boolean | Promise<boolean>;
+  /** May this principal join this room? @default everyone */
+  canJoin?: (principal: Principal, room: string, ns: string) => boolean | Promise<boolean>;
+}
+
+export interface TeamsOptions {
+  /** Namespaces clients may connect to, first match wins. @default every namespace, open to all */
+  namespaces?: NamespaceRule[];
+  /** Membership and fan-out. @default a MemoryHub (one process) */
+  hub?: Hub;
+}
+
+export const DEFAULT_NAMESPACE = '/';
+
+export function findRule(rules: NamespaceRule[] | undefined, ns: string): NamespaceRule | undefined {
+  if (!rules) return { match: () => true };
+  return rules.find((r) =>
+    typeof r.match === 'string' ? r.match === ns : r.match instanceof RegExp ? r.match.test(ns) : r.match(ns),
+  );
+}
+
+export function isNamespaceName(ns: string): boolean {
+  return /^\/[A-Za-z0-9_.\-/]{0,127}$/.test(ns);
+}
+
+const roomInput = { type: 'object', properties: { room: { type: 'string' } }, required: ['room'] } as const;
+
+/**
+ * The reserved tools a session gets for team work. They are INVOKEs like any other, so refusals
+ * come back as ordinary ERROR frames (403 for a room the credentials do not allow).
+ */
+export function addTeamTools(
+  registry: ToolRegistry,
+  member: HubMember,
+  hub: Hub,
+  rule: NamespaceRule,
+  newId: () => string,
+): void {
+  const canJoin = async (room: string) => {
+    if (rule.canJoin && !(await rule.canJoin(member.principal, room, member.ns))) {
+      throw new ProtocolError(ErrorCode.FORBIDDEN, `"${member.principal.id}" may not join room "${room}" in ${member.ns}`);
+    }
+  };
+  const message = (args: Record<string, unknown>): TeamMessage => {
+    const event = args['event'];
+    if (typeof event !== 'string' || event.length === 0) throw new ProtocolError(ErrorCode.INVALID_ARGUMENTS, 'event must be a non-empty string');
+    const delivery = parseDelivery(args['dl']);
+    return { id: typeof args['id'] === 'string' ? args['id'] : newId(), event, data: args['data'], from: member.agentId, delivery };
+  };
+  registry.addSystem('asp.join', {
+    input: roomInput,
+    handler: async (args) => {
+      const room = assertRoomName(args['room']);
+      await canJoin(room);
+      await hub.join(member, room);
+      return { room };
+    },
+  });
+  registry.addSystem('asp.leave', {
+    input: roomInput,
+    handler: async (args) => {
+      const room = assertRoomName(args['room']);
+      await hub.leave(member, room);
+      return { room };
+    },
+  });
+  registry.addSystem('asp.rooms', { handler: () => hub.rooms(member) });
+  registry.addSystem('asp.members', {
+    handler: (args) => hub.members(member.ns, args['room'] === undefined ? undefined : assertRoomName(args['room'])),
+  });
+  registry.addSystem('asp.send', {
+    input: { type: 'object', properties: { to: { type: 'string' }, event: { type: 'string' } }, required: ['to', 'event'] },
+    handler: async (args) => {
+      const to = String(args['to']);
+      const delivered = await hub.send(member.ns, { to }, message(args));
+      if (delivered === 0) throw new ProtocolError(ErrorCode.AGENT_NOT_FOUND, `no agent "${to}" in ${member.ns}`);
+      return { delivered };
+    },
+  });
+  registry.addSystem('asp.broadcast', {
+    input: { type: 'object', properties: { room: { type: 'string' }, event: { type: 'string' } }, required: ['event'] },
+    handler: async (args) => {
+      const target: Target = args['room'] === undefined ? { all: true } : { room: assertRoomName(args['room']) };
+      const m = message(args);
+      if ('room' in target) m.room = target.room;
+      return { delivered: await hub.send(member.ns, target, m, member.agentId) };
+    },
+  });
+}
+
+function parseDelivery(value: unknown): Delivery {
+  if (value === undefined || value === null) return 'at-least-once';
+  for (const [name, wire] of Object.entries(DELIVERY_WIRE)) {
+    if (wire === value && (name === 'at-most-once' || name === 'at-least-once' || name === 'exactly-once')) return name;
+  }
+  throw new ProtocolError(ErrorCode.INVALID_ARGUMENTS, 'dl must be 0, 1 or 2');
+}
