@@ -1,0 +1,133 @@
+/**
+ * Prints the worked example of docs/protocol.md: a real AgentServer and AgentClient talk over an
+ * in-memory transport and every frame is captured as it crosses. Randomness and clocks are pinned
+ * so the bytes are the same on every run.
+ *
+ *   node --conditions=@agentsocket/source --import tsx packages/core/scripts/worked-example.ts
+ */
+import {
+  AgentClient,
+  AgentServer,
+  type Connector,
+  decodeFrame,
+  defineAgent,
+  Flag,
+  FrameType,
+  frameTypeName,
+  jsonCodec,
+  memoryTransportPair,
+  msgpackCodec,
+  type Transport,
+  type TransportCloseInfo,
+  tool,
+  transportSymbol,
+} from '../src/index.js';
+import { toHex, toJson } from '../test/vector-format.js';
+
+// Pinned randomness (ULIDs, resume token) and clocks (ULID time, PING t, metrics).
+let counter = 0;
+Object.defineProperty(globalThis.crypto, 'getRandomValues', {
+  configurable: true,
+  value: <T extends ArrayBufferView | null>(array: T): T => {
+    if (array instanceof Uint8Array) for (let i = 0; i < array.length; i++) array[i] = (counter++ * 37 + 11) & 0xff;
+    return array;
+  },
+});
+Date.now = () => 1732243200000;
+let perf = 0;
+performance.now = () => (perf += 0.125);
+
+/** Passes frames through and records them, as a network tap would. */
+class Tap implements Transport {
+  readonly [transportSymbol] = true as const;
+  readonly kind = 'tap';
+  onframe: ((frame: Uint8Array) => void) | undefined;
+  onclose: ((info: TransportCloseInfo) => void) | undefined;
+
+  constructor(
+    private readonly inner: Transport,
+    private readonly record: (from: 'client' | 'server', frame: Uint8Array) => void,
+  ) {
+    inner.onframe = (frame) => {
+      record('server', frame);
+      this.onframe?.(frame);
+    };
+    inner.onclose = (info) => this.onclose?.(info);
+  }
+
+  get maxFrameBytes(): number {
+    return this.inner.maxFrameBytes;
+  }
+  get bufferedAmount(): number {
+    return this.inner.bufferedAmount;
+  }
+  get open(): boolean {
+    return this.inner.open;
+  }
+  start(): void {
+    this.inner.start();
+  }
+  send(frame: Uint8Array): void {
+    this.record('client', frame);
+    this.inner.send(frame);
+  }
+  close(code?: number, reason?: string): Promise<void> {
+    return this.inner.close(code, reason);
+  }
+}
+
+const agent = defineAgent({
+  name: 'research-assistant',
+  version: '1.0.0',
+  tools: {
+    search: tool({
+      description: 'Searches and streams what it finds',
+      input: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] },
+      async *handler() {
+        yield 'Web';
+        yield 'Sockets';
+        return { answer: 'full duplex' };
+      },
+    }),
+  },
+});
+
+const captured: Array<{ from: 'client' | 'server'; frame: Uint8Array }> = [];
+const server = new AgentServer(agent);
+const connect: Connector = async () => {
+  const [clientEnd, serverEnd] = memoryTransportPair();
+  server.accept(serverEnd, { transport: 'memory' });
+  return new Tap(clientEnd, (from, frame) => captured.push({ from, frame }));
+};
+const client = new AgentClient({ connect });
+await client.connect();
+const call = client.invoke('search', { q: 'websockets' });
+for await (const _chunk of call) {
+  // drained; the frames are what matter here
+}
+await call.result;
+// Let the coalesced ACKs (5 ms) go out before closing.
+await new Promise((resolve) => setTimeout(resolve, 50));
+await client.close();
+server.close();
+
+const msgpack = msgpackCodec();
+const json = jsonCodec();
+const lines: string[] = [];
+let negotiated = false;
+for (const [i, { from, frame }] of captured.entries()) {
+  const f = decodeFrame(frame);
+  const isJson = f.type === FrameType.HELLO || !negotiated;
+  if (f.type === FrameType.HELLO && f.flags & Flag.REPLY) negotiated = true;
+  const payload = toJson((isJson ? json : msgpack).decode(f.payload));
+  const flags = [f.flags & Flag.REPLY ? 'REPLY' : '', f.flags & Flag.RELIABLE ? 'RELIABLE' : ''].filter(Boolean).join('|') || '0';
+  const hex = toHex(frame);
+  lines.push(
+    `${i + 1}. ${from === 'client' ? 'C → S' : 'S → C'} ${frameTypeName(f.type)} (flags ${flags}, request ${f.requestId}, ${f.payload.byteLength} payload bytes, ${isJson ? 'JSON' : 'MessagePack'})`,
+    '   ```',
+    `   ${hex.slice(0, 16)} ${hex.slice(16)}`.replace(/(.{1,100})/g, '$1\n   ').trimEnd(),
+    '   ```',
+    `   payload: \`${JSON.stringify(payload)}\``,
+  );
+}
+console.log(lines.join('\n'));
