@@ -48,6 +48,11 @@ describe('AgentClient ↔ AgentServer over Socket.IO', () => {
     const s = await start();
     const client = await s.client();
     const resumed = new Promise<boolean>((resolve) => client.on('connect', (info) => resolve(info.resumed)));
+    let disconnectedAt = -1;
+    client.on('disconnect', (info) => {
+      disconnectedAt = seen.length;
+      expect(info).toMatchObject({ code: 1006, local: false });
+    });
     const call = client.invoke('count', { n: 2000 });
     const seen: unknown[] = [];
     for await (const c of call) {
@@ -55,6 +60,8 @@ describe('AgentClient ↔ AgentServer over Socket.IO', () => {
       if (seen.length === 100) s.server.dropConnections();
     }
     expect(await resumed).toBe(true);
+    expect(disconnectedAt).toBeGreaterThanOrEqual(100);
+    expect(disconnectedAt).toBeLessThan(2000);
     expect(seen).toEqual(Array.from({ length: 2000 }, (_, i) => i));
     expect(s.agentServer.accepted.length).toBe(2);
   });

@@ -47,7 +47,11 @@ export function testAgent(): Agent {
         input: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] },
         async *handler(args) {
           const n = Number(args['n']);
-          for (let i = 0; i < n; i++) yield i;
+          for (let i = 0; i < n; i++) {
+            // Yield to the event loop now and then, so a stream interleaves with I/O as a real one would.
+            if (i % 10 === 0) await new Promise((resolve) => setImmediate(resolve));
+            yield i;
+          }
           return { total: n };
         },
       }),
