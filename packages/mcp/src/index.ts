@@ -7,3 +7,6 @@ export { mcpErrorToAsp, requestErrorToMcp, toolErrorToAsp, toolErrorToMcp } from
 export { McpBridgeError, type McpBridgeErrorCode } from './errors.js';
 export { META, MCP_RPC_TOOL } from './meta.js';
 export { OrderedTransport, orderedTransport } from './ordered-transport.js';
+export { type MountOptions, MountedMcpServer, mountMcpServer } from './mount.js';
+export type { HttpSource, McpServerSource, StdioSource, TransportSource } from './mount-source.js';
+export { mirroredSchema } from './mirrored-schema.js';
