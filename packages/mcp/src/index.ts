@@ -10,3 +10,6 @@ export { OrderedTransport, orderedTransport } from './ordered-transport.js';
 export { type MountOptions, MountedMcpServer, mountMcpServer } from './mount.js';
 export type { HttpSource, McpServerSource, StdioSource, TransportSource } from './mount-source.js';
 export { mirroredSchema } from './mirrored-schema.js';
+export { AspMcpTransport } from './asp-transport.js';
+export { AspMcpClientTransport, type AspMcpClientTransportOptions } from './asp-client-transport.js';
+export { AspMcpServerTransport, type McpSessionHandler, type ServeMcpOverAspOptions, serveMcpOverAsp } from './asp-server-transport.js';
