@@ -69,7 +69,7 @@ export function socketIoConnector(init: SocketIoConnectorInit): Connector {
         maxBufferedBytes: init.maxBufferedBytes ?? 96 * 1024 * 1024,
       },
     );
-    socket.onAny((event: unknown, ...args: unknown[]) => transport.receive(event, args));
+    socket.onAny((event: unknown, ...args: unknown[]) => transport.receive(event, withoutOffset(event, args)));
     socket.on('disconnect', (reason) => {
       meter?.dispose();
       transport.disconnected(reason);
@@ -120,4 +120,13 @@ function connectFailure(error: Error): Error {
     return new ProtocolError(data.code, error.message, { cause: error });
   }
   return new AgentSocketError('HANDSHAKE_FAILED', `could not connect over Socket.IO: ${error.message}`, { cause: error });
+}
+
+/**
+ * With connectionStateRecovery on, the server appends its packet offset (a string) to every
+ * event it sends. Core resumes sessions itself, so the offset is dropped.
+ */
+function withoutOffset(event: unknown, args: unknown[]): unknown[] {
+  const arity = event === FRAME_EVENT ? 1 : event === CLOSE_EVENT ? 2 : -1;
+  return arity >= 0 && args.length === arity + 1 && typeof args[arity] === 'string' ? args.slice(0, arity) : args;
 }

@@ -11,6 +11,7 @@ import {
   type Principal,
 } from '@agentsocket/core';
 import { type ExtendedError, type Namespace, Server, type ServerOptions, type Socket } from 'socket.io';
+import { INTERNAL_ERROR } from './close-codes.js';
 import { serverMeter } from './meter.js';
 import { CLOSE_EVENT, FRAME_EVENT, SocketTransport } from './socket-transport.js';
 
@@ -146,9 +147,12 @@ export async function socketIoServer(init: SocketIoServerInit): Promise<SocketIo
       meter.dispose();
       transport.disconnected(reason);
     });
-    // Socket.IO emits "error" for undecodable packets and then closes; without a listener it would throw.
-    socket.on('error', () => {});
-    agentServer.accept(transport, connectionInfo(socket, principals.get(socket)));
+    try {
+      agentServer.accept(transport, connectionInfo(socket, principals.get(socket)));
+    } catch (error) {
+      // Never throw into Socket.IO's connection callback: end this one connection instead.
+      void transport.close(INTERNAL_ERROR, `accept failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
   };
   nsp.on('connection', onConnection);
 

@@ -119,6 +119,21 @@ describe('attaching to a Socket.IO server the application owns', () => {
     }
   });
 
+  it('works on an io with connection state recovery on (its offsets are ignored; core resumes)', async () => {
+    const s = await start({ server: { serverOptions: { connectionStateRecovery: { maxDisconnectionDuration: 10_000 } } } });
+    const client = await s.client();
+    const resumed = new Promise<boolean>((resolve) => client.on('connect', (info) => resolve(info.resumed)));
+    const call = client.invoke('count', { n: 300 });
+    const seen: unknown[] = [];
+    for await (const c of call) {
+      seen.push(c);
+      if (seen.length === 50) s.server.dropConnections();
+    }
+    expect(seen).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    expect(await resumed).toBe(true);
+    expect((await client.invoke('echo', { after: 'recovery' }).result).value).toEqual({ after: 'recovery' });
+  });
+
   it('refuses an io whose maxHttpBufferSize cannot carry the AgentServer’s largest frame', async () => {
     const http = createServer();
     const io = new Server(http); // Socket.IO's default is 1 MB
