@@ -34,6 +34,7 @@ Object.defineProperty(globalThis.crypto, 'getRandomValues', {
   },
 });
 Date.now = () => 1732243200000;
+Math.random = () => 0.5;
 let perf = 0;
 performance.now = () => (perf += 0.125);
 
@@ -89,45 +90,93 @@ const agent = defineAgent({
         return { answer: 'full duplex' };
       },
     }),
+    story: tool({
+      description: 'Streams a story slowly',
+      async *handler() {
+        yield 'Once';
+        await gate; // the example drops the connection here
+        yield 'upon';
+        return { words: 2 };
+      },
+    }),
   },
 });
 
-const captured: Array<{ from: 'client' | 'server'; frame: Uint8Array }> = [];
-const server = new AgentServer(agent);
-const connect: Connector = async () => {
-  const [clientEnd, serverEnd] = memoryTransportPair();
-  server.accept(serverEnd, { transport: 'memory' });
-  return new Tap(clientEnd, (from, frame) => captured.push({ from, frame }));
-};
-const client = new AgentClient({ connect });
-await client.connect();
-const call = client.invoke('search', { q: 'websockets' });
-for await (const _chunk of call) {
-  // drained; the frames are what matter here
-}
-await call.result;
-// Let the coalesced ACKs (5 ms) go out before closing.
-await new Promise((resolve) => setTimeout(resolve, 50));
-await client.close();
-server.close();
+let openGate: () => void = () => {};
+const gate = new Promise<void>((resolve) => {
+  openGate = resolve;
+});
 
-const msgpack = msgpackCodec();
-const json = jsonCodec();
-const lines: string[] = [];
-let negotiated = false;
-for (const [i, { from, frame }] of captured.entries()) {
-  const f = decodeFrame(frame);
-  const isJson = f.type === FrameType.HELLO || !negotiated;
-  if (f.type === FrameType.HELLO && f.flags & Flag.REPLY) negotiated = true;
-  const payload = toJson((isJson ? json : msgpack).decode(f.payload));
-  const flags = [f.flags & Flag.REPLY ? 'REPLY' : '', f.flags & Flag.RELIABLE ? 'RELIABLE' : ''].filter(Boolean).join('|') || '0';
-  const hex = toHex(frame);
-  lines.push(
-    `${i + 1}. ${from === 'client' ? 'C → S' : 'S → C'} ${frameTypeName(f.type)} (flags ${flags}, request ${f.requestId}, ${f.payload.byteLength} payload bytes, ${isJson ? 'JSON' : 'MessagePack'})`,
-    '   ```',
-    `   ${hex.slice(0, 16)} ${hex.slice(16)}`.replace(/(.{1,100})/g, '$1\n   ').trimEnd(),
-    '   ```',
-    `   payload: \`${JSON.stringify(payload)}\``,
-  );
+type Captured = { from: 'client' | 'server'; frame: Uint8Array; connection: number };
+
+async function capture(run: (client: AgentClient) => Promise<void>): Promise<Captured[]> {
+  const captured: Captured[] = [];
+  const server = new AgentServer(agent);
+  let connections = 0;
+  const connect: Connector = async () => {
+    const [clientEnd, serverEnd] = memoryTransportPair();
+    server.accept(serverEnd, { transport: 'memory' });
+    const connection = ++connections;
+    return new Tap(clientEnd, (from, frame) => captured.push({ from, frame, connection }));
+  };
+  const client = new AgentClient({ connect });
+  await client.connect();
+  await run(client);
+  // Let the coalesced ACKs (5 ms) go out before closing.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  await client.close();
+  server.close();
+  return captured;
 }
-console.log(lines.join('\n'));
+
+function render(captured: Captured[]): string {
+  const msgpack = msgpackCodec();
+  const json = jsonCodec();
+  const lines: string[] = [];
+  let negotiated = 0;
+  let connection = 0;
+  for (const [i, c] of captured.entries()) {
+    if (c.connection !== connection) {
+      connection = c.connection;
+      if (connection > 1) lines.push('', `*The connection drops. Connection ${connection}:*`, '');
+    }
+    const f = decodeFrame(c.frame);
+    const isJson = f.type === FrameType.HELLO || negotiated < c.connection;
+    if (f.type === FrameType.HELLO && f.flags & Flag.REPLY) negotiated = c.connection;
+    const payload = toJson((isJson ? json : msgpack).decode(f.payload));
+    const flags = [f.flags & Flag.REPLY ? 'REPLY' : '', f.flags & Flag.RELIABLE ? 'RELIABLE' : ''].filter(Boolean).join('|') || '0';
+    const hex = toHex(c.frame);
+    lines.push(
+      `${i + 1}. ${c.from === 'client' ? 'C → S' : 'S → C'} **${frameTypeName(f.type)}** (flags ${flags}, request ${f.requestId}, ${f.payload.byteLength} payload bytes, ${isJson ? 'JSON' : 'MessagePack'})`,
+      '   ```',
+      `   ${hex.slice(0, 16)} ${hex.slice(16)}`.replace(/(.{1,100})/g, '$1\n   ').trimEnd(),
+      '   ```',
+      `   payload: \`${JSON.stringify(payload)}\``,
+    );
+  }
+  return lines.join('\n');
+}
+
+const session = await capture(async (client) => {
+  const call = client.invoke('search', { q: 'websockets' });
+  for await (const _chunk of call) {
+    // drained; the frames are what matter here
+  }
+  await call.result;
+});
+
+const resume = await capture(async (client) => {
+  const call = client.invoke('story', {});
+  const reconnected = new Promise<void>((resolve) => client.on('connect', () => resolve()));
+  let first = true;
+  for await (const _chunk of call) {
+    if (!first) continue;
+    first = false;
+    await client.dropConnection(); // as a network failure would, before any ACK went out
+    openGate(); // the handler streams on while the client is away
+  }
+  await reconnected;
+  await call.result;
+});
+
+console.log(`<!-- session -->\n${render(session)}\n\n<!-- resume -->\n${render(resume)}`);

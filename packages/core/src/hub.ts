@@ -21,6 +21,8 @@ export type Target = { to: string } | { room: string } | { all: true };
 
 /** One connected agent as a hub sees it. */
 export interface HubMember {
+  /** The session behind this member; a resumed session takes over its own entry. */
+  readonly sessionId: string;
   readonly ns: string;
   readonly agentId: string;
   readonly principal: Principal;
@@ -36,7 +38,10 @@ export interface HubMember {
  * transport maps the same calls onto Socket.IO's rooms and adapter.
  */
 export interface Hub {
-  /** Adds a member; rejects with 409 when another live member of the namespace has its id. */
+  /**
+   * Adds a member; rejects with 409 when another member of the namespace has its agent id, unless
+   * that member is the same session (resumed elsewhere), which it replaces.
+   */
   attach(member: HubMember): Promise<void>;
   detach(member: HubMember): Promise<void>;
   join(member: HubMember, room: string): Promise<void>;
@@ -72,7 +77,7 @@ export class MemoryHub implements Hub {
   async attach(member: HubMember): Promise<void> {
     const ns = this.ns(member.ns);
     const existing = ns.members.get(member.agentId);
-    if (existing && existing !== member) {
+    if (existing && existing !== member && existing.sessionId !== member.sessionId) {
       throw new ProtocolError(ErrorCode.CONFLICT, `agent id "${member.agentId}" is already connected in ${member.ns}`);
     }
     ns.members.set(member.agentId, member);

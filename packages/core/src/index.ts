@@ -24,6 +24,8 @@ export {
 export { type Hub, type HubMember, MemoryHub, type Target, type TeamMessage } from './hub.js';
 export { RequestIdAllocator, ulidFactory, ulidTime } from './ids.js';
 export { type MemoryConnector, memoryConnector, memoryTransportPair } from './memory-transport.js';
+export { MemorySessionStore } from './memory-session-store.js';
+export type { SessionJournal, SessionRecord, SessionStore, StoredSession } from './session-store.js';
 export { type CallMetrics, type Delivery, type Message, parseMessage, type ToolInfo } from './messages.js';
 export { Flag, FrameType, frameTypeName, PROTOCOL_VERSION, RequestIdSpace, SUBPROTOCOL } from './opcodes.js';
 export { Peer, type PeerOptions } from './peer.js';

@@ -9,6 +9,7 @@ import { DELIVERY_WIRE, type Message, parseMessage, readSq, type ToolInfo } from
 import { Flag, FrameType, frameTypeName, isKnownFrameType, PROTOCOL_VERSION } from './opcodes.js';
 import { ReliableChannel, type WindowOptions } from './reliable.js';
 import type { TeamMessage } from './hub.js';
+import type { SessionJournal } from './session-store.js';
 import type { RegisteredTool, ToolContext, ToolHandler, ToolRegistry } from './tool.js';
 import type { Principal, Transport, TransportCloseInfo } from './transport.js';
 import { WireShapeError } from './wire.js';
@@ -49,6 +50,10 @@ export interface PeerOptions {
   onError?: ((error: Error) => void) | undefined;
   /** A team MESSAGE arrived. */
   onMessage?: ((message: TeamMessage) => void) | undefined;
+  /** Journals session state for resumption elsewhere (see SessionStore). */
+  journal?: SessionJournal | undefined;
+  /** The journal refused a write (another process owns the session now). */
+  onJournalError?: ((error: Error) => void) | undefined;
   /** Routes an INVOKE addressed to another agent (`to`); absent where routing is not offered. */
   route?: ((to: string, tool: string, args: unknown, options: InvokeOptions) => Call) | undefined;
 }
@@ -328,7 +333,10 @@ export class Peer {
       );
     }
     const frame = encodeFrame(type, flags, rid, body);
-    if (reliable) this.chan.record(sq, frame);
+    if (reliable) {
+      this.chan.record(sq, frame);
+      this.options.journal?.sent(sq, frame);
+    }
     const t = this.transport;
     if (!t) {
       if (!reliable) throw new AgentSocketError('CONNECTION_LOST', 'not connected');
@@ -377,7 +385,51 @@ export class Peer {
     if (this.ackTimer) clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
     this.pendingAcks = 0;
-    this.sendRaw(FrameType.ACK, 0, { ack: this.chan.lastReceived });
+    const ack = this.chan.lastReceived;
+    const journal = this.options.journal;
+    if (!journal) {
+      this.sendRaw(FrameType.ACK, 0, { ack });
+      return;
+    }
+    // Acknowledge only what is journaled, so a frame only a dead node saw is sent again.
+    journal.flush().then(
+      () => this.sendRaw(FrameType.ACK, 0, { ack }),
+      (error: unknown) => this.journalFailed(error),
+    );
+  }
+
+  private journalFailed(error: unknown): void {
+    this.options.onJournalError?.(error instanceof Error ? error : new Error(String(error)));
+  }
+
+  /** Sends a terminal frame, after journaling the request's end where there is a journal. */
+  private terminal(rid: number, type: number, payload: Record<string, unknown>, reliable: boolean): void {
+    const journal = this.options.journal;
+    if (!journal || !reliable) {
+      this.trySend(type, rid, payload, reliable);
+      return;
+    }
+    journal.invokeEnded(rid);
+    journal.flush().then(
+      () => this.trySend(type, rid, payload, reliable),
+      (error: unknown) => this.journalFailed(error),
+    );
+  }
+
+  /**
+   * Runs again the requests a previous owner of this session had started and not ended
+   * (resumption on another process). The caller skips chunks it already has.
+   */
+  resumeIncoming(frames: Array<{ rid: number; frame: Uint8Array }>): void {
+    for (const { rid, frame } of frames) {
+      try {
+        const f = decodeFrame(frame);
+        const m = parseMessage(f.type, this.codec.decode(f.payload));
+        if (m.type === FrameType.INVOKE) this.onInvoke(rid, m, (f.flags & Flag.RELIABLE) !== 0, frame);
+      } catch (error) {
+        this.options.onError?.(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
   }
 
   private startHeartbeat(): void {
@@ -453,6 +505,7 @@ export class Peer {
       }
       this.scheduleAck();
       if (!this.chan.receive(sq)) return; // a replayed frame already handled
+      this.options.journal?.received(sq);
     }
     let message: Message;
     try {
@@ -466,13 +519,13 @@ export class Peer {
       }
       return;
     }
-    this.dispatch(rid, message, (frame.flags & Flag.RELIABLE) !== 0);
+    this.dispatch(rid, message, (frame.flags & Flag.RELIABLE) !== 0, bytes);
   }
 
-  private dispatch(rid: number, m: Message, reliable: boolean): void {
+  private dispatch(rid: number, m: Message, reliable: boolean, bytes: Uint8Array): void {
     switch (m.type) {
       case FrameType.INVOKE:
-        this.onInvoke(rid, m, reliable);
+        this.onInvoke(rid, m, reliable, bytes);
         return;
       case FrameType.STREAM: {
         const o = this.outgoing.get(rid);
@@ -509,6 +562,7 @@ export class Peer {
         return;
       case FrameType.ACK:
         this.chan.acknowledge(m.ack);
+        this.options.journal?.acked(m.ack);
         return;
       case FrameType.PING:
         this.sendRaw(FrameType.PONG, 0, { t: m.t });
@@ -527,7 +581,7 @@ export class Peer {
     }
   }
 
-  private onInvoke(rid: number, m: Extract<Message, { type: typeof FrameType.INVOKE }>, reliable: boolean): void {
+  private onInvoke(rid: number, m: Extract<Message, { type: typeof FrameType.INVOKE }>, reliable: boolean, bytes: Uint8Array): void {
     const fail = (code: number, message: string) =>
       this.trySend(FrameType.ERROR, rid, { code, message }, reliable);
     if (this.rids.owns(rid) || rid === 0) {
@@ -554,6 +608,7 @@ export class Peer {
     }
     const abort = new AbortController();
     this.incoming.set(rid, { abort, reliable });
+    if (reliable) this.options.journal?.invokeStarted(rid, bytes);
     void this.execute(rid, m, reliable, entry, abort).finally(() => this.incoming.delete(rid));
   }
 
@@ -588,13 +643,13 @@ export class Peer {
       },
       complete: (result, metrics) => {
         terminated = true;
-        this.trySend(FrameType.COMPLETE, rid, { result, metrics }, reliable);
+        this.terminal(rid, FrameType.COMPLETE, { result, metrics }, reliable);
       },
       error: (code, message, data) => {
         terminated = true;
         const payload: Record<string, unknown> = { code, message };
         if (data !== undefined) payload['data'] = data;
-        this.trySend(FrameType.ERROR, rid, payload, reliable);
+        this.terminal(rid, FrameType.ERROR, payload, reliable);
       },
     };
     const valid = await entry.schema.validate(m.args ?? {});

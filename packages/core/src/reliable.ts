@@ -97,6 +97,20 @@ export class ReliableChannel {
     return true;
   }
 
+  /**
+   * Restores state journaled by another process. Sequence numbers continue after both what was
+   * journaled and what the peer says it has seen.
+   */
+  restore(nextSq: number, lastReceived: number, frames: Array<{ sq: number; frame: Uint8Array }>, peerHas: number): void {
+    this.sqs.length = 0;
+    this.frames.length = 0;
+    this.head = 0;
+    this.bytes = 0;
+    for (const f of frames) this.record(f.sq, f.frame);
+    this.nextSq = Math.max(nextSq, peerHas + 1, (frames.at(-1)?.sq ?? 0) + 1);
+    this.lastReceived = lastReceived;
+  }
+
   /** Releases everyone waiting for room (the session is over; their sends will fail). */
   releaseWaiters(): void {
     const waiting = this.waiting;

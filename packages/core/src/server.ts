@@ -11,6 +11,7 @@ import type { WindowOptions } from './reliable.js';
 import { ToolRegistry } from './tool.js';
 import type { ConnectionInfo, Principal, Transport } from './transport.js';
 import { Emitter } from './emitter.js';
+import type { SessionRecord, SessionStore, StoredSession } from './session-store.js';
 import type { Call, InvokeOptions } from './call.js';
 import { type Hub, type HubMember, MemoryHub, type Target, type TeamMessage } from './hub.js';
 import type { Delivery } from './messages.js';
@@ -43,6 +44,10 @@ export interface AgentServerOptions {
   dedupTtlMs?: number;
   /** Namespaces, rooms and the hub that connects agents of a team. */
   teams?: TeamsOptions;
+  /** Keeps session and replay state where another process can resume it. @default memory only */
+  sessions?: SessionStore;
+  /** This process's name as a session owner. @default a random id */
+  nodeId?: string;
 }
 
 export interface SessionInfo {
@@ -63,6 +68,8 @@ type ServerEvents = {
 interface Session {
   readonly id: string;
   readonly resumeToken: string;
+  readonly codec: string;
+  readonly heartbeatMs: number;
   readonly peer: Peer;
   readonly member: HubMember;
   expiry: ReturnType<typeof setTimeout> | undefined;
@@ -79,6 +86,8 @@ export class AgentServer extends Emitter<ServerEvents> {
   private readonly codecs: string[];
   private closing = false;
   readonly hub: Hub;
+  readonly nodeId: string;
+  private readonly store: SessionStore | undefined;
 
   constructor(agent: Agent, options: AgentServerOptions = {}) {
     super();
@@ -87,6 +96,8 @@ export class AgentServer extends Emitter<ServerEvents> {
     this.dedup = options.dedup ?? new MemoryDedupStore();
     this.codecs = options.codecs ?? ['msgpack', 'json'];
     this.hub = options.teams?.hub ?? new MemoryHub();
+    this.store = options.sessions;
+    this.nodeId = options.nodeId ?? randomToken().slice(0, 12);
     for (const c of this.codecs) createCodec(c); // fail fast on an unknown codec
   }
 
@@ -198,12 +209,15 @@ export class AgentServer extends Emitter<ServerEvents> {
 
     let session: Session | undefined;
     let resumed = false;
-    if (hello.resume) {
-      const found = this.sessions.get(hello.resume.sessionId);
+    let stored: StoredSession | undefined;
+    const heartbeatMs = Math.min(hello.heartbeatMs, this.options.heartbeatMs ?? 30_000);
+    const resume = hello.resume;
+    if (resume) {
+      const found = this.sessions.get(resume.sessionId);
       if (
         found &&
         found.member.ns === ns &&
-        sameToken(found.resumeToken, hello.resume.resumeToken) &&
+        sameToken(found.resumeToken, resume.resumeToken) &&
         found.peer.principal?.id === principal.id
       ) {
         session = found;
@@ -212,16 +226,39 @@ export class AgentServer extends Emitter<ServerEvents> {
         found.expiry = undefined;
         const old = found.peer.replaceTransport();
         if (old) void old.close(CloseCode.NORMAL, 'session resumed on another connection');
+        await this.store?.claim(found.id, this.nodeId);
+      } else if (!found && this.store) {
+        // Another process owned this session (it may have died): take it over from the store.
+        const s = await this.store.load(resume.sessionId);
+        if (s && s.record.namespace === ns && sameToken(s.record.resumeToken, resume.resumeToken) && s.record.principal.id === principal.id) {
+          stored = s;
+        }
       }
     }
-    const heartbeatMs = Math.min(hello.heartbeatMs, this.options.heartbeatMs ?? 30_000);
     if (!session) {
+      const record: SessionRecord = stored?.record ?? {
+        id: this.newId(),
+        resumeToken: randomToken(),
+        principal,
+        namespace: ns,
+        agentId: hello.agent ?? '',
+        codec: codecName,
+        peerMaxFrame: hello.maxFrame,
+        peerMaxInflight: hello.maxInflight,
+        heartbeatMs,
+        remoteTools: hello.tools ?? [],
+      };
+      if (record.agentId === '') record.agentId = record.id;
       try {
-        session = await this.createSession(codecName, hello, principal, heartbeatMs, ns, rule);
+        session = await this.createSession(record, rule, stored !== undefined);
       } catch (error) {
         if (!(error instanceof ProtocolError)) throw error;
         refuse(error.code, error.message, error.code === ErrorCode.CONFLICT ? CloseCode.CONFLICT : CloseCode.FORBIDDEN);
         return;
+      }
+      if (stored && resume) {
+        session.peer.chan.restore(stored.nextSq, stored.lastReceived, stored.frames, resume.lastReceived);
+        resumed = true;
       }
       if (!transport.open) {
         this.endSession(session, new AgentSocketError('SESSION_CLOSED', 'connection closed during handshake'));
@@ -230,9 +267,9 @@ export class AgentServer extends Emitter<ServerEvents> {
     }
     const reply = encodeServerHello({
       version: PROTOCOL_VERSION,
-      codec: codecName,
+      codec: session.codec,
       maxFrame: this.maxFrameBytes,
-      heartbeatMs,
+      heartbeatMs: session.heartbeatMs,
       maxInflight: this.options.maxInflight ?? 256,
       sessionId: session.id,
       resumeToken: session.resumeToken,
@@ -243,40 +280,36 @@ export class AgentServer extends Emitter<ServerEvents> {
       agentId: session.member.agentId,
     });
     transport.send(encodeFrame(FrameType.HELLO, Flag.REPLY, 0, reply));
-    session.peer.attach(transport, resumed ? (hello.resume?.lastReceived ?? 0) : 0);
+    session.peer.attach(transport, resumed ? (resume?.lastReceived ?? 0) : 0);
+    if (stored) session.peer.resumeIncoming(stored.incoming);
     const summary = { id: session.id, principal, connected: true, namespace: ns, agentId: session.member.agentId };
     this.emit(resumed ? 'resume' : 'session', summary);
   }
 
-  private async createSession(
-    codecName: string,
-    hello: ClientHello,
-    principal: Principal,
-    heartbeatMs: number,
-    ns: string,
-    rule: NamespaceRule,
-  ): Promise<Session> {
-    const id = this.newId();
-    const resumeToken = randomToken();
+  private async createSession(record: SessionRecord, rule: NamespaceRule, restored: boolean): Promise<Session> {
+    const { id, principal, namespace: ns, agentId } = record;
     const registry = new ToolRegistry(this.agent.registry);
-    const agentId = hello.agent ?? id;
     const hub = this.hub;
+    const store = this.store;
     const peer: Peer = new Peer({
       side: 'server',
-      codec: createCodec(codecName),
+      codec: createCodec(record.codec),
       registry,
       sessionId: id,
       principal,
       maxFrame: this.maxFrameBytes,
-      peerMaxFrame: hello.maxFrame,
+      peerMaxFrame: record.peerMaxFrame,
       maxInflight: this.options.maxInflight ?? 256,
-      peerMaxInflight: hello.maxInflight,
-      heartbeatMs,
+      peerMaxInflight: record.peerMaxInflight,
+      heartbeatMs: record.heartbeatMs,
       window: this.options.window,
       dedup: this.dedup,
       dedupTtlMs: this.options.dedupTtlMs,
       dedupScope: `${this.agent.name}:${principal.id}`,
       newId: this.newId,
+      journal: store?.journal(id, this.nodeId),
+      // Another process resumed this session: stop serving it here, leave its stored state alone.
+      onJournalError: (error) => this.endSession(session, error, false),
       // A client that closes normally is done with the session; anything else may come back.
       onDetached: (info) =>
         info.code === CloseCode.NORMAL && !info.local
@@ -285,8 +318,9 @@ export class AgentServer extends Emitter<ServerEvents> {
       onError: (error) => this.emit('error', error),
       route: (to, tool, args, options) => hub.invoke(ns, to, tool, args, options),
     });
-    if (hello.tools) peer.setRemoteTools(hello.tools);
+    peer.setRemoteTools(record.remoteTools);
     const member: HubMember = {
+      sessionId: id,
       ns,
       agentId,
       principal,
@@ -301,27 +335,40 @@ export class AgentServer extends Emitter<ServerEvents> {
     }
     try {
       await hub.attach(member);
+      if (store && !restored) await store.create(record);
+      await store?.claim(id, this.nodeId);
     } catch (error) {
       peer.close(error instanceof Error ? error : new Error(String(error)));
+      await hub.detach(member).catch(() => {});
       throw error;
     }
     addTeamTools(registry, member, hub, rule, this.newId);
-    const session: Session = { id, resumeToken, peer, member, expiry: undefined };
+    const session: Session = {
+      id,
+      resumeToken: record.resumeToken,
+      codec: record.codec,
+      heartbeatMs: record.heartbeatMs,
+      peer,
+      member,
+      expiry: undefined,
+    };
     this.sessions.set(id, session);
     return session;
   }
 
   private scheduleExpiry(session: Session): void {
     if (session.expiry) clearTimeout(session.expiry);
+    void this.store?.expire(session.id, this.options.sessionTtlMs ?? 60_000, this.nodeId).catch(() => {});
     session.expiry = setTimeout(() => {
       this.endSession(session, new ProtocolError(ErrorCode.SESSION_EXPIRED, 'session expired before it was resumed'));
     }, this.options.sessionTtlMs ?? 60_000);
   }
 
-  private endSession(session: Session, error: Error): void {
+  private endSession(session: Session, error: Error, forget = true): void {
     if (session.expiry) clearTimeout(session.expiry);
     if (!this.sessions.delete(session.id)) return;
     session.peer.close(error);
+    if (forget) void this.store?.delete(session.id, this.nodeId).catch((e: unknown) => this.emit('error', e instanceof Error ? e : new Error(String(e))));
     void this.hub.detach(session.member).catch((e: unknown) => this.emit('error', e instanceof Error ? e : new Error(String(e))));
     this.emit(
       'sessionEnd',

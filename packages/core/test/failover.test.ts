@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AgentClient,
+  AgentServer,
+  type Connector,
+  CloseCode,
+  defineAgent,
+  MemoryHub,
+  MemorySessionStore,
+  memoryConnector,
+  tool,
+} from '../src/index.js';
+
+/** Two "nodes" sharing a session store and a hub, as cluster nodes share Redis. */
+function cluster() {
+  let runs = 0;
+  const agent = () =>
+    defineAgent({
+      name: 'streamer',
+      tools: {
+        count: tool({
+          input: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] },
+          async *handler(args) {
+            runs++;
+            const n = Number(args['n']);
+            for (let i = 0; i < n; i++) {
+              if (i % 10 === 0) await new Promise((r) => setImmediate(r));
+              yield i;
+            }
+            return { total: n };
+          },
+        }),
+      },
+    });
+  const sessions = new MemorySessionStore();
+  const hub = new MemoryHub();
+  const a = new AgentServer(agent(), { sessions, teams: { hub }, nodeId: 'a' });
+  const b = new AgentServer(agent(), { sessions, teams: { hub }, nodeId: 'b' });
+  const toA = memoryConnector(a);
+  const toB = memoryConnector(b);
+  let target: 'a' | 'b' = 'a';
+  // The "load balancer": sends each new connection to whichever node is alive.
+  const connect: Connector = (signal) => (target === 'a' ? toA(signal) : toB(signal));
+  return {
+    connect,
+    runs: () => runs,
+    /** Node a dies: its connections drop without a goodbye and it serves nothing more. */
+    killA: async () => {
+      target = 'b';
+      await Promise.all([...toA.serverEnds].map((t) => t.close(CloseCode.GOING_AWAY, 'node died')));
+    },
+    close: () => {
+      a.close();
+      b.close();
+    },
+  };
+}
+
+describe('failover through a shared session store', () => {
+  it('resumes a stream on another node: nothing lost, nothing duplicated', async () => {
+    const c = cluster();
+    const client = new AgentClient({ connect: c.connect, reconnect: { initialMs: 1, maxMs: 10 } });
+    await client.connect();
+    const resumed = new Promise<boolean>((resolve) => client.on('connect', (i) => resolve(i.resumed)));
+    const n = 2000;
+    const call = client.invoke('count', { n });
+    const seen: unknown[] = [];
+    for await (const chunk of call) {
+      seen.push(chunk);
+      if (seen.length === 300) await c.killA();
+    }
+    expect(await resumed).toBe(true);
+    expect(seen).toEqual(Array.from({ length: n }, (_, i) => i));
+    expect((await call.result).value).toEqual({ total: n });
+    // The handler died with node a and ran again on node b; the client skipped what it had.
+    expect(c.runs()).toBe(2);
+    await client.close();
+    c.close();
+  });
+
+  it('does not run a finished request again after failover', async () => {
+    const c = cluster();
+    const client = new AgentClient({ connect: c.connect, reconnect: { initialMs: 1, maxMs: 10 } });
+    await client.connect();
+    expect((await client.invoke('count', { n: 3 }).result).value).toEqual({ total: 3 });
+    await c.killA();
+    const after = client.invoke('count', { n: 2 });
+    expect((await after.result).value).toEqual({ total: 2 });
+    expect(c.runs()).toBe(2);
+    await client.close();
+    c.close();
+  });
+});
