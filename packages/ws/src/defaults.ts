@@ -1,0 +1,33 @@
+/** Defaults shared by the server and both clients; each is documented where it is an option. */
+
+const KIB = 1024;
+const MIB = 1024 * KIB;
+
+/** Core's default largest frame payload (AgentServerOptions / AgentClientOptions `maxFrameBytes`). */
+export const CORE_DEFAULT_MAX_FRAME_BYTES = 16 * MIB;
+
+/** Core's default session send window in bytes (WindowOptions `maxBytes`): a resume replays up to this. */
+export const CORE_DEFAULT_WINDOW_BYTES = 64 * MIB;
+
+export const DEFAULT_PATH = '/asp';
+export const DEFAULT_PING_INTERVAL_MS = 30_000;
+export const DEFAULT_OPEN_TIMEOUT_MS = 10_000;
+
+/** How long a socket closed by this end may take to finish the close handshake before it is destroyed. */
+export const CLOSE_GRACE_MS = 1_000;
+
+/**
+ * The hard cap `ws` enforces on one message: twice core's frame limit plus room for the header,
+ * so an oversized frame normally meets core's softer FRAME_TOO_LARGE ERROR, not a 1009 close.
+ */
+export function defaultMaxPayload(maxFrameBytes: number): number {
+  return maxFrameBytes * 2 + 64 * KIB;
+}
+
+/**
+ * Core's whole default send window plus one frame: a resume replays its window in one burst, and a
+ * smaller bound would cut that replay as a slow consumer again and again.
+ */
+export function defaultMaxBufferedBytes(maxPayload: number): number {
+  return CORE_DEFAULT_WINDOW_BYTES + maxPayload;
+}

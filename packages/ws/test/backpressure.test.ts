@@ -1,0 +1,108 @@
+import { AgentServer, CloseCode, type ConnectionInfo, defineAgent, SUBPROTOCOL, type Transport, type TransportCloseInfo } from '@agentsocket/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { type WsServer, wsServer } from '../src/index.js';
+import { closed, opened } from './helpers.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const LIMIT = 1 * MiB;
+const CHUNK = 64 * KiB;
+
+/** Hands out the server side of each connection instead of running the handshake. */
+class Capture extends AgentServer {
+  private readonly waiting: Array<(t: Transport) => void> = [];
+
+  override accept(transport: Transport, _info: ConnectionInfo): void {
+    this.waiting.shift()?.(transport);
+  }
+
+  next(): Promise<Transport> {
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+}
+
+let server: WsServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function setup(): Promise<{ capture: Capture; url: string }> {
+  const capture = new Capture(defineAgent({ name: 'backpressure' }));
+  server = await wsServer({ agentServer: capture, port: 0, host: '127.0.0.1', maxBufferedBytes: LIMIT, pingIntervalMs: 0 });
+  return { capture, url: server.url ?? '' };
+}
+
+/** Yields to the event loop so the socket can hand bytes to the kernel and the peer can read. */
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('backpressure', () => {
+  it('closes a client that stops reading with 4429; the server buffer stays bounded', async () => {
+    const { capture, url } = await setup();
+    const accepted = capture.next();
+    const client = new WebSocket(url, [SUBPROTOCOL]);
+    await opened(client);
+    const transport = await accepted;
+    const closeInfo = new Promise<TransportCloseInfo>((resolve) => {
+      transport.onclose = resolve;
+    });
+    transport.onframe = () => {};
+    transport.start();
+    client.pause(); // stop reading: the kernel buffers fill, then the server's own
+
+    const chunk = new Uint8Array(CHUNK);
+    let sent = 0;
+    let peak = 0;
+    let refused: unknown;
+    while (transport.open) {
+      try {
+        transport.send(chunk);
+        sent += CHUNK;
+      } catch (error) {
+        refused = error;
+        break;
+      }
+      peak = Math.max(peak, transport.bufferedAmount);
+      await turn();
+    }
+    expect(refused).toMatchObject({ code: 'TRANSPORT_CLOSED' });
+    expect((await closeInfo).code).toBe(CloseCode.SLOW_CONSUMER);
+    // Bounded: never more than the limit plus the one frame that crossed it.
+    expect(peak).toBeLessThanOrEqual(LIMIT + CHUNK);
+    expect(sent).toBeGreaterThan(LIMIT);
+    expect(() => transport.send(chunk)).toThrow(expect.objectContaining({ code: 'TRANSPORT_CLOSED' }));
+
+    // A reader that wakes up in time still learns why: the close frame waits behind the backlog.
+    const clientClosed = closed(client);
+    client.resume();
+    expect((await clientClosed).code).toBe(CloseCode.SLOW_CONSUMER);
+  });
+
+  it('does not cut a client that keeps reading the same traffic', async () => {
+    const { capture, url } = await setup();
+    const accepted = capture.next();
+    const client = new WebSocket(url, [SUBPROTOCOL]);
+    await opened(client);
+    const transport = await accepted;
+    transport.onframe = () => {};
+    transport.start();
+    const total = 4 * LIMIT;
+    let received = 0;
+    const all = new Promise<void>((resolve) => {
+      client.on('message', (data: Buffer) => {
+        received += data.byteLength;
+        if (received === total) resolve();
+      });
+    });
+    const chunk = new Uint8Array(CHUNK);
+    for (let sent = 0; sent < total; sent += CHUNK) {
+      transport.send(chunk);
+      await turn();
+    }
+    await all;
+    expect(transport.open).toBe(true);
+    client.close();
+    await closed(client);
+  });
+});
