@@ -155,7 +155,11 @@ export class Peer {
       this.options.onDetached?.(info);
     };
     this.chan.acknowledge(peerLastReceived);
-    for (const frame of this.chan.unacked()) transport.send(frame);
+    try {
+      for (const frame of this.chan.unacked()) transport.send(frame);
+    } catch {
+      // The new transport closed while replaying; its onclose detaches and the next resume replays again.
+    }
     this.lastHeard = Date.now();
     this.startHeartbeat();
     transport.start();

@@ -195,7 +195,11 @@ export class AgentServer extends Emitter<ServerEvents> {
         return;
       }
     }
-    const ns = hello.namespace ?? DEFAULT_NAMESPACE;
+    if (info.namespace !== undefined && hello.namespace !== undefined && info.namespace !== hello.namespace) {
+      refuse(ErrorCode.FORBIDDEN, `connected to namespace ${info.namespace} but HELLO asks for ${hello.namespace}`, CloseCode.FORBIDDEN);
+      return;
+    }
+    const ns = hello.namespace ?? info.namespace ?? DEFAULT_NAMESPACE;
     const rule = isNamespaceName(ns) ? findRule(this.options.teams?.namespaces, ns) : undefined;
     if (!rule) {
       refuse(ErrorCode.FORBIDDEN, `no namespace ${JSON.stringify(ns)} here`, CloseCode.FORBIDDEN);

@@ -68,8 +68,13 @@ export interface ConnectionInfo {
   readonly remoteAddress?: string;
   /** The principal established by the transport (e.g. from an Authorization header at upgrade). */
   readonly principal?: Principal;
-  /** Request path or namespace the connection arrived on. */
+  /** Request path the connection arrived on. */
   readonly path?: string;
+  /**
+   * The team namespace the transport itself put the connection in (e.g. a Socket.IO namespace).
+   * HELLO may omit `ns` then; if it names another namespace the handshake is refused (403).
+   */
+  readonly namespace?: string;
   readonly headers?: Readonly<Record<string, string | string[] | undefined>>;
 }
 
