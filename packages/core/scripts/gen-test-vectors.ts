@@ -248,9 +248,10 @@ valid('PING from the client', 'msgpack', FrameType.PING, 0, 0, { t: 173224320012
   'A millisecond timestamp does not fit 32 bits; the reference encoder writes it as float 64 (0xcb). Accept any MessagePack number.');
 valid('PONG echoing the PING', 'msgpack', FrameType.PONG, 0, 0, { t: 1732243200123 });
 valid('GOAWAY as sent by AgentServer.close()', 'msgpack', FrameType.GOAWAY, 0, 0,
-  { code: CloseCode.SERVER_SHUTDOWN, reason: 'server is shutting down' });
-valid('GOAWAY with retryMs', 'msgpack', FrameType.GOAWAY, 0, 0,
-  { code: CloseCode.SERVER_SHUTDOWN, reason: 'draining', retryMs: 1000 });
+  { code: CloseCode.SERVER_SHUTDOWN, reason: 'server is shutting down', retryMs: 0 },
+  'code carries the close code 4503 (SERVER_SHUTDOWN); the server then ends the session and closes with 1000.');
+valid('GOAWAY without retryMs', 'msgpack', FrameType.GOAWAY, 0, 0,
+  { code: CloseCode.SERVER_SHUTDOWN, reason: 'draining' }, 'Without retryMs the client reconnects with its usual backoff.');
 
 // ---- MESSAGE (teams) ----
 

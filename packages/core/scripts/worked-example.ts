@@ -5,6 +5,8 @@
  *
  *   node --conditions=@agentsocket/source --import tsx packages/core/scripts/worked-example.ts
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import {
   AgentClient,
   AgentServer,
@@ -179,4 +181,20 @@ const resume = await capture(async (client) => {
   await call.result;
 });
 
-console.log(`<!-- session -->\n${render(session)}\n\n<!-- resume -->\n${render(resume)}`);
+const sections = { session: render(session), resume: render(resume) };
+if (process.argv.includes('--write')) {
+  const path = fileURLToPath(new URL('../../../docs/protocol.md', import.meta.url));
+  let doc = readFileSync(path, 'utf8');
+  for (const [name, body] of Object.entries(sections)) {
+    const begin = `<!-- BEGIN worked-example:${name} -->`;
+    const end = `<!-- END worked-example:${name} -->`;
+    const from = doc.indexOf(begin);
+    const to = doc.indexOf(end);
+    if (from < 0 || to < from) throw new Error(`docs/protocol.md has no ${begin} … ${end} block`);
+    doc = `${doc.slice(0, from + begin.length)}\n${body}\n${doc.slice(to)}`;
+  }
+  writeFileSync(path, doc);
+  console.log(`updated ${path}`);
+} else {
+  console.log(`${sections.session}\n\n${sections.resume}`);
+}
