@@ -1,0 +1,92 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { AgentServer, type NamespaceRule } from '@agentsocket/core';
+import { type WsServer, wsServer } from '@agentsocket/ws';
+import { createClusterAgent } from './agent.js';
+import { type Backplane, openBackplane } from './backplane.js';
+import type { NodeConfig } from './config.js';
+
+/** Teams this cluster serves: one namespace per team, and the orchestrator's own. */
+export const NAMESPACES: NamespaceRule[] = [{ match: /^\/team-[a-z0-9-]{1,64}$/ }, { match: '/orchestrator' }];
+
+/** The WebSocket path; nginx and the k8s Ingress pass it through unchanged. */
+export const ASP_PATH = '/asp';
+
+export interface RunningNode {
+  readonly nodeId: string;
+  readonly port: number;
+  readonly agentServer: AgentServer;
+  /** Drains (GOAWAY to every client so it reconnects elsewhere), then releases Redis. */
+  close(): Promise<void>;
+}
+
+/**
+ * One cluster node: an AgentServer whose hub, session store and dedup live in Redis, served
+ * over ws on `/asp`, plus `/healthz` and `/readyz` for load balancers and k8s probes.
+ */
+export async function startNode(config: NodeConfig): Promise<RunningNode> {
+  const backplane: Backplane = await openBackplane({ redisUrl: config.redisUrl, prefix: config.prefix, nodeId: config.nodeId });
+  const agentServer = new AgentServer(createClusterAgent(config.nodeId), {
+    nodeId: config.nodeId,
+    teams: { namespaces: NAMESPACES, hub: backplane.hub },
+    sessions: backplane.sessions,
+    dedup: backplane.dedup,
+    sessionTtlMs: config.sessionTtlMs,
+  });
+  agentServer.on('error', (error) => console.error(`[${config.nodeId}] ${error.message}`));
+  let draining = false;
+  const http = createServer((req, res) => health(req, res, config.nodeId, draining));
+  let ws: WsServer;
+  try {
+    ws = await wsServer({ agentServer, server: http, path: ASP_PATH });
+    await listen(http, config.port, config.host);
+  } catch (error) {
+    await backplane.close();
+    throw error;
+  }
+  ws.on('error', (error) => console.error(`[${config.nodeId}] ${error.message}`));
+  const address = http.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  let closing: Promise<void> | undefined;
+  return {
+    nodeId: config.nodeId,
+    port,
+    agentServer,
+    close: () => {
+      closing ??= (async () => {
+        draining = true;
+        await ws.close();
+        await new Promise<void>((resolve) => {
+          http.close(() => resolve());
+          http.closeAllConnections();
+        });
+        await backplane.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Liveness answers while the process runs; readiness turns 503 once the node drains. */
+function health(req: IncomingMessage, res: ServerResponse, nodeId: string, draining: boolean): void {
+  const path = (req.url ?? '/').split('?')[0];
+  if (path === '/healthz' || (path === '/readyz' && !draining)) {
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end(JSON.stringify({ node: nodeId, status: 'ok' }));
+  } else if (path === '/readyz') {
+    res.writeHead(503, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ node: nodeId, status: 'draining' }));
+  } else {
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end(`Agent Socket node ${nodeId}: WebSocket endpoint at ${ASP_PATH}\n`);
+  }
+}
+
+function listen(http: ReturnType<typeof createServer>, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    http.once('error', reject);
+    http.listen({ port, host }, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+}
