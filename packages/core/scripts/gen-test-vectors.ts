@@ -301,8 +301,9 @@ rejected('EXTENSION frame (0xF), not understood by this implementation', 'msgpac
   open(ErrorCode.UNKNOWN_FRAME_TYPE, 0), '0xF is reserved for extensions; none is defined, so 501 and the connection stays open.');
 rejected('HELLO after the handshake', 'msgpack', encodeFrame(FrameType.HELLO, 0, 0, encodeClientHello(tokenHello)),
   open(ErrorCode.UNKNOWN_FRAME_TYPE, 0), 'One HELLO per connection.');
-rejected('header version 2', 'msgpack', rawFrame(0x29, 0, 0, mp.encode({ t: 1 })), fatal(ErrorCode.UNSUPPORTED_VERSION),
-  'Byte 0 = 0x29: version 2, type PING. ERROR 426 on request 0, then close 4400 (not 4426).');
+rejected('header version 2', 'msgpack', rawFrame(0x29, 0, 0, mp.encode({ t: 1 })),
+  { stage: 'session', error: ErrorCode.UNSUPPORTED_VERSION, requestId: 0, close: CloseCode.UNSUPPORTED_VERSION },
+  'Byte 0 = 0x29: version 2, type PING. ERROR 426 on request 0, then close 4426.');
 rejected('payload is not MessagePack', 'msgpack', encodeFrame(FrameType.PING, 0, 0, Uint8Array.of(0xc1)), fatal(ErrorCode.BAD_FRAME),
   '0xc1 is never used in MessagePack.');
 rejected('empty payload', 'msgpack', encodeFrame(FrameType.PING, 0, 0, new Uint8Array(0)), fatal(ErrorCode.BAD_FRAME),

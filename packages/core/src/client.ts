@@ -291,7 +291,8 @@ export class AgentClient extends Emitter<ClientEvents> {
   private onGoAway(retryMs: number | undefined): void {
     const t = this.peer?.replaceTransport();
     if (!t) return;
-    void t.close(CloseCode.NORMAL, 'GOAWAY received');
+    // Not NORMAL: a normal close tells the server the session is over, and it must stay resumable.
+    void t.close(CloseCode.GOING_AWAY, 'GOAWAY received');
     this.onDetached({ code: CloseCode.SERVER_SHUTDOWN, reason: 'GOAWAY', local: false }, retryMs);
   }
 

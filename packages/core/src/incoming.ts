@@ -134,11 +134,13 @@ export function parseOutcome(value: unknown): Outcome | undefined {
       metrics: {
         durationMs: 'durationMs' in metrics && typeof metrics.durationMs === 'number' ? metrics.durationMs : 0,
         chunks: 'chunks' in metrics && typeof metrics.chunks === 'number' ? metrics.chunks : 0,
+        ...('cpuMs' in metrics && typeof metrics.cpuMs === 'number' ? { cpuMs: metrics.cpuMs } : {}),
       },
     };
   }
   if (value.kind === 'error' && 'code' in value && typeof value.code === 'number' && 'message' in value) {
-    return { kind: 'error', code: value.code, message: String(value.message) };
+    const data = 'data' in value && value.data !== undefined ? { data: value.data } : {};
+    return { kind: 'error', code: value.code, message: String(value.message), ...data };
   }
   return undefined;
 }

@@ -25,7 +25,7 @@ export interface ToolInfo {
 }
 
 export interface CallMetrics {
-  /** Wall time from INVOKE received to terminal frame, in ms. */
+  /** Wall time from the handler's start to its terminal frame, in ms. */
   durationMs: number;
   /** Time the handler spent running on the event loop, in ms, where known. */
   cpuMs?: number;

@@ -2,7 +2,7 @@ import { Call, type InvokeOptions } from './call.js';
 import type { Codec } from './codec.js';
 import type { DedupStore } from './dedup.js';
 import { AgentSocketError, CloseCode, ErrorCode, ProtocolError } from './errors.js';
-import { decodeFrame, encodeFrame } from './frame.js';
+import { decodeFrame, encodeFrame, HEADER_SIZE } from './frame.js';
 import { RequestIdAllocator } from './ids.js';
 import { type InvokeOutput, type Outcome, parseOutcome, replayOutcome, runHandler } from './incoming.js';
 import { DELIVERY_WIRE, type Message, parseMessage, readSq, type ToolInfo } from './messages.js';
@@ -330,10 +330,12 @@ export class Peer {
       flags |= Flag.RELIABLE;
     }
     const body = this.codec.encode(payload);
-    if (body.byteLength > this.options.peerMaxFrame) {
+    const limit = Math.min(this.options.peerMaxFrame, (this.transport?.maxFrameBytes ?? Number.POSITIVE_INFINITY) - HEADER_SIZE);
+    if (body.byteLength > limit) {
+      if (reliable) this.chan.untake(sq); // the refused frame must not leave a gap in the sequence
       throw new AgentSocketError(
         'FRAME_TOO_LARGE',
-        `${frameTypeName(type)} payload of ${body.byteLength} bytes exceeds the peer's limit of ${this.options.peerMaxFrame}`,
+        `${frameTypeName(type)} payload of ${body.byteLength} bytes exceeds the limit of ${limit}`,
       );
     }
     const frame = encodeFrame(type, flags, rid, body);
@@ -476,7 +478,7 @@ export class Peer {
     }
     const { type, requestId: rid } = frame;
     if (frame.version !== PROTOCOL_VERSION) {
-      this.fatal(ErrorCode.UNSUPPORTED_VERSION, `frame version ${frame.version}, session speaks ${PROTOCOL_VERSION}`, CloseCode.BAD_FRAME);
+      this.fatal(ErrorCode.UNSUPPORTED_VERSION, `frame version ${frame.version}, session speaks ${PROTOCOL_VERSION}`, CloseCode.UNSUPPORTED_VERSION);
       return;
     }
     if (!isKnownFrameType(type) || type === FrameType.HELLO || type === FrameType.EXTENSION) {
@@ -635,22 +637,24 @@ export class Peer {
     entry: Pick<RegisteredTool, 'schema' | 'handler'>,
     abort: AbortController,
   ): Promise<void> {
-    let terminated = false;
     const out: InvokeOutput = {
       chunk: async (seq, data) => {
         if (reliable && !this.chan.writable) await this.chan.whenWritable();
         if (this.closed) throw new ProtocolError(ErrorCode.INTERRUPTED, 'session closed');
-        if (!this.trySend(FrameType.STREAM, rid, { seq, data }, reliable) && !reliable) {
+        try {
+          this.sendFrame(FrameType.STREAM, 0, rid, { seq, data }, reliable);
+        } catch (error) {
+          // The handler's catch turns this into the request's one terminal ERROR.
+          if (error instanceof AgentSocketError && error.code === 'FRAME_TOO_LARGE') {
+            throw new ProtocolError(ErrorCode.FRAME_TOO_LARGE, error.message);
+          }
           abort.abort(new ProtocolError(ErrorCode.INTERRUPTED, 'connection lost'));
         }
-        if (terminated) throw new ProtocolError(ErrorCode.FRAME_TOO_LARGE, 'chunk too large');
       },
       complete: (result, metrics) => {
-        terminated = true;
         this.terminal(rid, FrameType.COMPLETE, { result, metrics }, reliable);
       },
       error: (code, message, data) => {
-        terminated = true;
         const payload: Record<string, unknown> = { code, message };
         if (data !== undefined) payload['data'] = data;
         this.terminal(rid, FrameType.ERROR, payload, reliable);

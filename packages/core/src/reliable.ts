@@ -37,6 +37,11 @@ export class ReliableChannel {
     return this.nextSq++;
   }
 
+  /** Gives back the number just taken, for a frame that was not sent after all. */
+  untake(sq: number): void {
+    if (sq === this.nextSq - 1) this.nextSq = sq;
+  }
+
   /** Keeps a sent frame until acknowledged. */
   record(sq: number, frame: Uint8Array): void {
     this.sqs.push(sq);

@@ -214,12 +214,15 @@ export class AgentServer extends Emitter<ServerEvents> {
     let session: Session | undefined;
     let resumed = false;
     let stored: StoredSession | undefined;
-    const heartbeatMs = Math.min(hello.heartbeatMs, this.options.heartbeatMs ?? 30_000);
+    const serverHb = this.options.heartbeatMs ?? 30_000;
+    // A client cannot switch the server's liveness check off by proposing 0.
+    const heartbeatMs = hello.heartbeatMs > 0 ? Math.min(hello.heartbeatMs, serverHb) : serverHb;
     const resume = hello.resume;
     if (resume) {
       const found = this.sessions.get(resume.sessionId);
       if (
         found &&
+        hello.codecs.includes(found.codec) &&
         found.member.ns === ns &&
         sameToken(found.resumeToken, resume.resumeToken) &&
         found.peer.principal?.id === principal.id
@@ -234,7 +237,7 @@ export class AgentServer extends Emitter<ServerEvents> {
       } else if (!found && this.store) {
         // Another process owned this session (it may have died): take it over from the store.
         const s = await this.store.load(resume.sessionId);
-        if (s && s.record.namespace === ns && sameToken(s.record.resumeToken, resume.resumeToken) && s.record.principal.id === principal.id) {
+        if (s && hello.codecs.includes(s.record.codec) && s.record.namespace === ns && sameToken(s.record.resumeToken, resume.resumeToken) && s.record.principal.id === principal.id) {
           stored = s;
         }
       }
@@ -418,7 +421,7 @@ export class AgentServer extends Emitter<ServerEvents> {
     this.closing = true;
     for (const t of this.pending) void t.close(CloseCode.SERVER_SHUTDOWN, 'server is shutting down');
     for (const s of [...this.sessions.values()]) {
-      s.peer.goAway(CloseCode.SERVER_SHUTDOWN, 'server is shutting down', 0);
+      s.peer.goAway(ErrorCode.UNAVAILABLE, 'server is shutting down', 0);
       this.endSession(s, new AgentSocketError('SESSION_CLOSED', 'server closed'));
     }
   }
