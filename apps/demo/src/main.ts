@@ -4,6 +4,7 @@ import { drive } from './drive.js';
 import { transports } from './transports.js';
 
 const { values } = parseArgs({
+  args: process.argv.slice(2).filter((a) => a !== '--'),
   options: {
     transport: { type: 'string', short: 't', default: 'ws' },
     help: { type: 'boolean', short: 'h', default: false },

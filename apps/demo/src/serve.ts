@@ -5,6 +5,7 @@ import { createResearchAgent } from './agent.js';
 
 /** Serves the demo agent over ws until stopped, for peers written in other languages. */
 const { values } = parseArgs({
+  args: process.argv.slice(2).filter((a) => a !== '--'),
   options: {
     port: { type: 'string', default: '8080' },
     host: { type: 'string', default: '127.0.0.1' },
