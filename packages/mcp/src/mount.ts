@@ -2,7 +2,6 @@ import { Agent, Emitter, ErrorCode, ProtocolError, type ToolContext } from '@age
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import {
   type CallToolResult,
-  CallToolResultSchema,
   type Implementation,
   type Progress,
   type Tool,
@@ -139,10 +138,8 @@ export class MountedMcpServer extends Emitter<MountEvents> {
     } catch (error) {
       throw mcpErrorToAsp(error);
     }
-    // The SDK's return type also admits the 2024 `toolResult` form; take the current one.
-    const parsed = CallToolResultSchema.safeParse(raw);
-    if (!parsed.success) throw new ProtocolError(ErrorCode.HANDLER_ERROR, `"${name}" returned a result that is not a CallToolResult`);
-    const result: CallToolResult = parsed.data;
+    if (!isCurrentResult(raw)) throw new ProtocolError(ErrorCode.HANDLER_ERROR, `"${name}" answered in the 2024 toolResult form`);
+    const result = raw;
     if (result.isError) throw toolErrorToAsp(result);
     return fromCallToolResult(result, this.options.result ?? 'value');
   }
@@ -173,6 +170,11 @@ function chunkOf(progress: Progress & { _meta?: Record<string, unknown> }): unkn
   if (progress.total !== undefined) chunk['total'] = progress.total;
   if (progress.message !== undefined) chunk['message'] = progress.message;
   return chunk;
+}
+
+/** The SDK already parsed the result with CallToolResultSchema; this only tells it from the legacy `toolResult` form. */
+function isCurrentResult(value: unknown): value is CallToolResult {
+  return typeof value === 'object' && value !== null && 'content' in value && Array.isArray(value.content);
 }
 
 function describe(tool: Tool): string {
