@@ -1,7 +1,7 @@
 import type { Call, InvokeOptions } from './call.js';
 import { ErrorCode, ProtocolError } from './errors.js';
 import type { Delivery } from './messages.js';
-import type { Principal } from './transport.js';
+import type { Principal, Transport } from './transport.js';
 
 /** A message between agents of a team, as delivered in a MESSAGE frame. */
 export interface TeamMessage {
@@ -32,6 +32,13 @@ export interface HubMember {
   invoke<T = unknown>(tool: string, args: unknown, options?: InvokeOptions): Call<T>;
 }
 
+/** The connection that carries a member's session now (it changes when the session resumes). */
+export interface HubConnection {
+  readonly transport: Transport;
+  /** The codec the session speaks, for hubs that encode frames themselves. */
+  readonly codec: string;
+}
+
 /**
  * Membership, rooms, fan-out and routed invokes for agent teams. The server asks its hub; the
  * in-memory hub serves one process, @agentsocket/redis spans a cluster, and the Socket.IO
@@ -53,6 +60,12 @@ export interface Hub {
   send(ns: string, target: Target, message: TeamMessage, exceptAgent?: string): Promise<number>;
   /** Invokes a tool on agent `to` of namespace `ns`, wherever it is connected. */
   invoke<T = unknown>(ns: string, to: string, tool: string, args: unknown, options?: InvokeOptions): Call<T>;
+  /**
+   * A connection took over an attached member's session, after the HELLO reply: once for a new
+   * session and again on every resume. For hubs that map members onto the transport's own
+   * connections (Socket.IO rooms); others leave it out.
+   */
+  connected?(member: HubMember, connection: HubConnection): void;
   close?(): Promise<void>;
 }
 

@@ -21,7 +21,7 @@ export {
   encodeServerHello,
   type ServerHello,
 } from './hello.js';
-export { type Hub, type HubMember, MemoryHub, type Target, type TeamMessage } from './hub.js';
+export { type Hub, type HubConnection, type HubMember, MemoryHub, type Target, type TeamMessage } from './hub.js';
 export { RequestIdAllocator, ulidFactory, ulidTime } from './ids.js';
 export { type MemoryConnector, memoryConnector, memoryTransportPair } from './memory-transport.js';
 export { MemorySessionStore } from './memory-session-store.js';

@@ -288,6 +288,7 @@ export class AgentServer extends Emitter<ServerEvents> {
     });
     transport.send(encodeFrame(FrameType.HELLO, Flag.REPLY, 0, reply));
     session.peer.attach(transport, resumed ? (resume?.lastReceived ?? 0) : 0);
+    this.hub.connected?.(session.member, { transport, codec: session.codec });
     if (stored) session.peer.resumeIncoming(stored.incoming);
     const summary = { id: session.id, principal, connected: true, namespace: ns, agentId: session.member.agentId };
     this.emit(resumed ? 'resume' : 'session', summary);
