@@ -15,7 +15,8 @@ const MESSAGE_KEYS = ['message', 'question', 'q', 'prompt', 'text'] as const;
  * Plans the elicitation for `ctx.invokePeer(tool, args)`. The message is the first string among
  * args.message, .question, .q, .prompt and .text (or args itself when it is a string). With
  * args.requestedSchema (MCP's flat form schema) the agent gets the submitted object; otherwise the
- * user is asked for one string, `answer`, and the agent gets that string.
+ * user is asked for one string, `answer` (one of args.options when that is a list of strings), and
+ * the agent gets that string.
  */
 export function planElicitation(tool: string, args: unknown): ElicitationPlan {
   const message = messageOf(tool, args);
@@ -23,12 +24,10 @@ export function planElicitation(tool: string, args: unknown): ElicitationPlan {
   if (custom?.success) {
     return { params: { mode: 'form', message, requestedSchema: custom.data }, answer: (r) => accepted(tool, r) };
   }
+  const options = optionsOf(args);
+  const answer = options ? { type: 'string' as const, title: tool, enum: options } : { type: 'string' as const, title: tool };
   return {
-    params: {
-      mode: 'form',
-      message,
-      requestedSchema: { type: 'object', properties: { answer: { type: 'string', title: tool } }, required: ['answer'] },
-    },
+    params: { mode: 'form', message, requestedSchema: { type: 'object', properties: { answer }, required: ['answer'] } },
     answer: (r) => accepted(tool, r)['answer'],
   };
 }
@@ -51,6 +50,13 @@ function accepted(tool: string, result: ElicitResult): Record<string, unknown> {
     case 'cancel':
       throw new ProtocolError(ErrorCode.INTERRUPTED, `the user dismissed "${tool}" without answering`, { data: { action: 'cancel' } });
   }
+}
+
+function optionsOf(args: unknown): string[] | undefined {
+  const v: unknown = typeof args === 'object' && args !== null ? Reflect.get(args, 'options') : undefined;
+  if (!Array.isArray(v) || v.length === 0) return undefined;
+  const strings = v.filter((o): o is string => typeof o === 'string');
+  return strings.length === v.length ? strings : undefined;
 }
 
 function messageOf(tool: string, args: unknown): string {
