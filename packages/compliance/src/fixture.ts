@@ -14,9 +14,11 @@ export interface ServerHandle {
   /**
    * A connector for AgentClient. Each call opens a fresh raw transport (no handshake), so tests
    * can also use it to send hand-made frames. `token` goes where the transport carries auth
-   * (e.g. an Authorization header); fixtures without such a place may ignore it.
+   * (e.g. an Authorization header); fixtures without such a place may ignore it. `namespace`
+   * is the team namespace the client will ask for in HELLO, for transports that map teams onto
+   * their own namespaces (Socket.IO); others ignore it.
    */
-  connector(options?: { token?: string }): Connector;
+  connector(options?: { token?: string; namespace?: string }): Connector;
   /** Ends every open connection abruptly from the server side, as a network failure would. */
   dropConnections(): Promise<void>;
   /** Stops the server and frees its resources. */

@@ -27,7 +27,10 @@ export function harness(fixture: TransportFixture): (options?: AgentServerOption
       client: async (clientOptions = {}) => {
         const { token, ...rest } = clientOptions;
         const client = await connectClient({
-          connect: handle.connector(token === undefined ? {} : { token }),
+          connect: handle.connector({
+            ...(token === undefined ? {} : { token }),
+            ...(rest.namespace === undefined ? {} : { namespace: rest.namespace }),
+          }),
           ...(token === undefined ? {} : { token }),
           ...rest,
         });

@@ -120,16 +120,16 @@ export function teamTests(fixture: TransportFixture): void {
       await lead.join('coordinators');
       await expect(member.join('coordinators')).rejects.toMatchObject({ code: ErrorCode.FORBIDDEN });
       await member.join('compute-workers');
-      const intruder = new AgentClient({ connect: s.handle.connector({ token: 'beta:eve' }), token: 'beta:eve', namespace: '/team-alpha', reconnect: false });
+      const intruder = new AgentClient({ connect: s.handle.connector({ token: 'beta:eve', namespace: '/team-alpha' }), token: 'beta:eve', namespace: '/team-alpha', reconnect: false });
       await expect(intruder.connect()).rejects.toMatchObject({ code: ErrorCode.FORBIDDEN });
-      const nowhere = new AgentClient({ connect: s.handle.connector({ token: 'alpha:x' }), token: 'alpha:x', namespace: '/elsewhere', reconnect: false });
+      const nowhere = new AgentClient({ connect: s.handle.connector({ token: 'alpha:x', namespace: '/elsewhere' }), token: 'alpha:x', namespace: '/elsewhere', reconnect: false });
       await expect(nowhere.connect()).rejects.toMatchObject({ code: ErrorCode.FORBIDDEN });
     });
 
     it('refuses a second live agent with the same id in a namespace (409)', async () => {
       const s = await start();
       await s.client({ name: 'solo', namespace: '/x' });
-      const twin = new AgentClient({ connect: s.handle.connector(), name: 'solo', namespace: '/x', reconnect: false });
+      const twin = new AgentClient({ connect: s.handle.connector({ namespace: '/x' }), name: 'solo', namespace: '/x', reconnect: false });
       await expect(twin.connect()).rejects.toMatchObject({ code: ErrorCode.CONFLICT });
     });
 

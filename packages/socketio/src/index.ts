@@ -8,3 +8,5 @@ export {
   socketIoServer,
 } from './server.js';
 export { CLOSE_EVENT, FRAME_EVENT } from './socket-transport.js';
+export { agentRoom, MEMBERS_ROOM, RESERVED_ROOM_PREFIX, SocketIoHub, type SocketIoHubOptions, socketIoHub } from './hub.js';
+export { ServerSocketTransport } from './server-socket.js';

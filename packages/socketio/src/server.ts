@@ -13,7 +13,8 @@ import {
 import { type ExtendedError, type Namespace, Server, type ServerOptions, type Socket } from 'socket.io';
 import { INTERNAL_ERROR } from './close-codes.js';
 import { serverMeter } from './meter.js';
-import { CLOSE_EVENT, FRAME_EVENT, SocketTransport } from './socket-transport.js';
+import { ServerSocketTransport } from './server-socket.js';
+import { CLOSE_EVENT, FRAME_EVENT } from './socket-transport.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -48,6 +49,15 @@ export interface SocketIoServerInit {
    * @default '/asp'
    */
   namespace?: NamespaceName;
+  /**
+   * Each Socket.IO namespace is the ASP team namespace of the same name (`/team-alpha` here is
+   * `/team-alpha` in ASP): it goes into `ConnectionInfo.namespace`, so HELLO may omit `ns` and a
+   * different one is refused (403). socketIoHub needs this. `namespace` must then be a string
+   * or a RegExp: the hub opens namespaces by name with `io.of()`, which Socket.IO attaches to a
+   * RegExp parent but not to a function one.
+   * @default false (HELLO picks the team; all teams share the one Socket.IO namespace)
+   */
+  teamNamespaces?: boolean;
   /**
    * Engine.IO transports of a Socket.IO server created here. Add 'polling' for clients that
    * cannot open a WebSocket; behind several nodes that needs sticky sessions.
@@ -88,6 +98,10 @@ export interface SocketIoServer {
 /** Serves an AgentServer over Socket.IO: every socket on the namespace becomes one Transport. */
 export async function socketIoServer(init: SocketIoServerInit): Promise<SocketIoServer> {
   const { agentServer } = init;
+  const teamNamespaces = init.teamNamespaces ?? false;
+  if (teamNamespaces && typeof init.namespace === 'function') {
+    throw new AgentSocketError('INVALID_OPTIONS', 'teamNamespaces needs `namespace` as a string or a RegExp, not a function');
+  }
   const maxFrameBytes = agentServer.maxFrameBytes + HEADER_SIZE;
   const maxBufferedBytes = init.maxBufferedBytes ?? CORE_WINDOW_BYTES + 2 * agentServer.maxFrameBytes;
   const owned = init.io === undefined;
@@ -96,7 +110,7 @@ export async function socketIoServer(init: SocketIoServerInit): Promise<SocketIo
 
   const nsp = io.of(init.namespace ?? '/asp');
   const principals = new WeakMap<Socket, Principal>();
-  const open = new Map<Socket, SocketTransport>();
+  const open = new Map<Socket, ServerSocketTransport>();
   let closing = false;
 
   nsp.use((socket, next) => {
@@ -113,7 +127,7 @@ export async function socketIoServer(init: SocketIoServerInit): Promise<SocketIo
     if (token === undefined && agentServer.requiresAuth) return;
     let principal: Principal | undefined;
     try {
-      principal = await agentServer.authenticate(token, connectionInfo(socket, undefined));
+      principal = await agentServer.authenticate(token, connectionInfo(socket, undefined, teamNamespaces));
     } catch (error) {
       throw new Refusal(ErrorCode.UNAVAILABLE, 'authentication failed', error);
     }
@@ -127,7 +141,8 @@ export async function socketIoServer(init: SocketIoServerInit): Promise<SocketIo
       return;
     }
     const meter = serverMeter(socket.conn);
-    const transport = new SocketTransport(
+    const transport = new ServerSocketTransport(
+      socket,
       {
         // Copied: the caller may reuse its buffer while Engine.IO still holds this one.
         emitFrame: (frame) => socket.emit(FRAME_EVENT, Buffer.from(frame)),
@@ -148,7 +163,7 @@ export async function socketIoServer(init: SocketIoServerInit): Promise<SocketIo
       transport.disconnected(reason);
     });
     try {
-      agentServer.accept(transport, connectionInfo(socket, principals.get(socket)));
+      agentServer.accept(transport, connectionInfo(socket, principals.get(socket), teamNamespaces));
     } catch (error) {
       // Never throw into Socket.IO's connection callback: end this one connection instead.
       void transport.close(INTERNAL_ERROR, `accept failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -221,13 +236,14 @@ function handshakeToken(socket: Socket): string | undefined {
   return match?.[1];
 }
 
-function connectionInfo(socket: Socket, principal: Principal | undefined): ConnectionInfo {
+function connectionInfo(socket: Socket, principal: Principal | undefined, teamNamespaces: boolean): ConnectionInfo {
   return {
     transport: 'socket.io',
     remoteAddress: socket.handshake.address,
     path: socket.nsp.name,
     headers: socket.handshake.headers,
     ...(principal ? { principal } : {}),
+    ...(teamNamespaces ? { namespace: socket.nsp.name } : {}),
   };
 }
 

@@ -1,6 +1,8 @@
+import { createServer } from 'node:http';
 import { type Agent, AgentServer, type AgentServerOptions } from '@agentsocket/core';
 import { runTransportCompliance, type ServerHandle, type TransportFixture } from '@agentsocket/compliance';
-import { type SocketIoConnectorInit, socketIoConnector, socketIoServer } from '../src/index.js';
+import { Server } from 'socket.io';
+import { type SocketIoConnectorInit, socketIoConnector, socketIoHub, socketIoServer } from '../src/index.js';
 
 /** A fixture on a fresh Socket.IO server per test; `transports` picks WebSocket or long-polling. */
 function socketIoFixture(name: string, transports: NonNullable<SocketIoConnectorInit['transports']>): TransportFixture {
@@ -24,5 +26,38 @@ function socketIoFixture(name: string, transports: NonNullable<SocketIoConnector
   };
 }
 
+/**
+ * Teams mapped onto Socket.IO: each team namespace is the Socket.IO namespace of that name and
+ * the AgentServer's hub is socketIoHub, so rooms are Socket.IO rooms. Clients that name no team
+ * connect to '/asp' (the main namespace '/' is Socket.IO's own, outside the RegExp parent).
+ */
+const teamsFixture: TransportFixture = {
+  name: 'socket.io (teams on Socket.IO namespaces and rooms)',
+  async start(agent: Agent, options?: AgentServerOptions): Promise<ServerHandle> {
+    const http = createServer();
+    const io = new Server(http, { transports: ['websocket'], maxHttpBufferSize: 17 * 1024 * 1024, serveClient: false });
+    const hub = socketIoHub(io);
+    const server = new AgentServer(agent, { ...options, teams: { ...options?.teams, hub } });
+    const sio = await socketIoServer({ agentServer: server, io, namespace: /^\/[\w.-]+$/, teamNamespaces: true });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const address = http.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    const url = `http://127.0.0.1:${port}`;
+    return {
+      server,
+      connector: (opts = {}) =>
+        socketIoConnector({ url, namespace: opts.namespace ?? '/asp', ...(opts.token === undefined ? {} : { token: opts.token }) }),
+      dropConnections: async () => sio.dropConnections(),
+      close: async () => {
+        server.close();
+        await sio.close();
+        await hub.close();
+        await io.close();
+      },
+    };
+  },
+};
+
 runTransportCompliance(socketIoFixture('socket.io', ['websocket']));
 runTransportCompliance(socketIoFixture('socket.io (long-polling)', ['polling']));
+runTransportCompliance(teamsFixture);

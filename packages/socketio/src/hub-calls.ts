@@ -1,0 +1,124 @@
+import { Call, ErrorCode, type HubMember, type InvokeOptions, ProtocolError } from '@agentsocket/core';
+import type { HubRequest, Outcome } from './hub-protocol.js';
+
+type InvokeRequest = Extract<HubRequest, { type: 'invoke' }>;
+
+interface Outgoing {
+  call: Call;
+  cleanup: () => void;
+}
+
+/**
+ * Agent-to-agent calls whose caller and callee are on different nodes. The caller's node keeps
+ * the Call; the callee's node runs it on the member and posts chunks and the outcome back.
+ */
+export class RemoteCalls {
+  private readonly outgoing = new Map<string, Outgoing>();
+  private readonly incoming = new Map<string, AbortController>();
+  private readonly nodeId: string;
+  /** Sends a request to every other node without waiting for answers. */
+  private readonly post: (request: HubRequest) => void;
+
+  constructor(nodeId: string, post: (request: HubRequest) => void) {
+    this.nodeId = nodeId;
+    this.post = post;
+  }
+
+  /** Caller side: registered before the invoke request goes out, since chunks may beat the answer. */
+  open<T>(id: string, tool: string, options: InvokeOptions): Call<T> {
+    const call = new Call<T>(tool, id, options.delivery ?? 'at-least-once');
+    this.outgoing.set(id, { call, cleanup: () => {} });
+    return call;
+  }
+
+  /** Caller side: a node took the call; from now on an abort is forwarded to it. */
+  accepted(id: string, signal: AbortSignal | undefined): void {
+    const o = this.outgoing.get(id);
+    if (!o || !signal) return;
+    const onAbort = () => this.post({ type: 'interrupt', from: this.nodeId, call: id, reason: abortReason(signal) });
+    if (signal.aborted) {
+      onAbort();
+      return;
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
+    o.cleanup = () => signal.removeEventListener('abort', onAbort);
+  }
+
+  /** Caller side: settles a call locally (nobody took it, or the request failed). */
+  fail(id: string, error: Error): void {
+    this.settle(id, (call) => call.fail(error));
+  }
+
+  /** Callee side: runs the call on the member and streams it back to the caller's node. */
+  serve(request: InvokeRequest, member: HubMember): void {
+    const key = `${request.from}:${request.call}`;
+    const abort = new AbortController();
+    this.incoming.set(key, abort);
+    const options: InvokeOptions = { signal: abort.signal, delivery: request.delivery };
+    if (request.timeoutMs !== undefined) options.timeoutMs = request.timeoutMs;
+    const call = member.invoke(request.tool, request.args, options);
+    void this.pump(request, call).finally(() => this.incoming.delete(key));
+  }
+
+  /** Handles chunk, end and interrupt requests; false for anything else. */
+  handle(request: HubRequest): boolean {
+    switch (request.type) {
+      case 'chunk':
+        if (request.node === this.nodeId) this.outgoing.get(request.call)?.call.pushChunk(request.seq, request.data);
+        return true;
+      case 'end': {
+        if (request.node !== this.nodeId) return true;
+        const { outcome } = request;
+        this.settle(request.call, (call) =>
+          outcome.ok ? call.complete(outcome.value, outcome.metrics) : call.fail(new ProtocolError(outcome.code, outcome.message, { data: outcome.data })),
+        );
+        return true;
+      }
+      case 'interrupt':
+        this.incoming.get(`${request.from}:${request.call}`)?.abort(new ProtocolError(ErrorCode.INTERRUPTED, request.reason));
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  close(): void {
+    for (const id of [...this.outgoing.keys()]) this.fail(id, new ProtocolError(ErrorCode.UNAVAILABLE, 'hub closed'));
+    for (const abort of this.incoming.values()) abort.abort(new ProtocolError(ErrorCode.UNAVAILABLE, 'hub closed'));
+    this.incoming.clear();
+  }
+
+  private settle(id: string, action: (call: Call) => void): void {
+    const o = this.outgoing.get(id);
+    if (!o) return;
+    this.outgoing.delete(id);
+    o.cleanup();
+    action(o.call);
+  }
+
+  private async pump(request: InvokeRequest, call: Call): Promise<void> {
+    const reply = { node: request.from, call: request.call };
+    let seq = 0;
+    try {
+      for await (const data of call) this.post({ type: 'chunk', ...reply, seq: seq++, data });
+      const { value, metrics } = await call.result;
+      this.post({ type: 'end', ...reply, outcome: { ok: true, value, metrics } });
+    } catch (error) {
+      this.post({ type: 'end', ...reply, outcome: failure(error) });
+    }
+  }
+}
+
+/** As core's routed calls do: only ProtocolErrors keep their code across the wire. */
+function failure(error: unknown): Outcome {
+  if (error instanceof ProtocolError) {
+    return error.data === undefined ? { ok: false, code: error.code, message: error.message } : { ok: false, code: error.code, message: error.message, data: error.data };
+  }
+  return { ok: false, code: ErrorCode.HANDLER_ERROR, message: error instanceof Error ? error.message : String(error) };
+}
+
+function abortReason(signal: AbortSignal): string {
+  const r: unknown = signal.reason;
+  if (r instanceof Error) return r.message;
+  return typeof r === 'string' ? r : 'aborted by caller';
+}
