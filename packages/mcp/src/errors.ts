@@ -1,5 +1,5 @@
 /** Local errors of the MCP bridge: string codes, never sent on any wire. */
-export type McpBridgeErrorCode = 'INVALID_SOURCE' | 'MOUNT_CLOSED' | 'TRANSPORT_CLOSED' | 'INVALID_MESSAGE';
+export type McpBridgeErrorCode = 'INVALID_OPTIONS' | 'INVALID_SOURCE' | 'MOUNT_CLOSED' | 'TRANSPORT_CLOSED' | 'INVALID_MESSAGE';
 
 export class McpBridgeError extends Error {
   override readonly name = 'McpBridgeError';

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Agent } from '@agentsocket/core';
 import { StreamableHTTPServerTransport, type StreamableHTTPServerTransportOptions } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { AgentMcpServer, type AgentMcpServerOptions } from './agent-mcp-server.js';
+import { McpBridgeError } from './errors.js';
 
 export interface McpHttpHandlerOptions extends AgentMcpServerOptions {
   /**
@@ -119,7 +120,7 @@ export async function mcpHttpServer(agent: Agent, options: McpHttpServerOptions 
     });
   }
   const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('mcpHttpServer needs a TCP server');
+  if (address === null || typeof address === 'string') throw new McpBridgeError('INVALID_OPTIONS', 'mcpHttpServer needs a TCP server');
   const url = `http://${hostForUrl(address)}:${address.port}${path}`;
   return {
     url,

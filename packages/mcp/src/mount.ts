@@ -9,6 +9,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { fromCallToolResult, type ResultShape } from './content.js';
 import { mcpErrorToAsp, toolErrorToAsp } from './error-map.js';
+import { McpBridgeError } from './errors.js';
 import { META } from './meta.js';
 import { mirroredSchema } from './mirrored-schema.js';
 import { type McpServerSource, sourceTransport } from './mount-source.js';
@@ -119,7 +120,7 @@ export class MountedMcpServer extends Emitter<MountEvents> {
   }
 
   private async *call(name: string, args: Record<string, unknown>, ctx: ToolContext): AsyncGenerator<unknown, unknown> {
-    if (this.closed) throw new ProtocolError(ErrorCode.UNAVAILABLE, `the MCP server behind "${name}" is gone`);
+    if (this.closed) throw mcpErrorToAsp(new McpBridgeError('MOUNT_CLOSED', `the MCP server behind "${name}" is gone`));
     const chunks = new AsyncQueue<unknown>();
     const pending = this.client.callTool({ name, arguments: args }, undefined, {
       signal: ctx.signal,
