@@ -1,0 +1,427 @@
+import { randomBytes } from 'node:crypto';
+import {
+  AgentSocketError,
+  Call,
+  ErrorCode,
+  type Hub,
+  type HubMember,
+  type InvokeOptions,
+  ProtocolError,
+  type Target,
+  type TeamMessage,
+  ulidFactory,
+} from '@agentsocket/core';
+import { guarded, isTransient, type RedisConnection, unavailable } from './connection.js';
+import { type BusMessage, decodeBus, encodeBus } from './hub-messages.js';
+import { ATTACH, DETACH, HEARTBEAT, HUB_SCRIPTS, LEAVE_NODE, LIVENESS, ROUTE } from './hub-scripts.js';
+import { Keys } from './keys.js';
+import { OutgoingCalls, ServedCalls } from './remote-calls.js';
+import { replyArray, replyInt, replyText } from './script.js';
+
+export interface RedisHubInit {
+  /** Commands (membership, publishing). May be shared with the stores. */
+  connection: RedisConnection;
+  /** Receives this node's channel. @default a duplicate of `connection`, closed with the hub */
+  subscriber?: RedisConnection;
+  /** Prefix of every key and channel. @default 'asp:' */
+  prefix?: string;
+  /** This node's name; the hub adds a random suffix per process. @default a random id */
+  nodeId?: string;
+  /** How often this node refreshes its heartbeat and sweeps dead nodes. @default 2000 */
+  heartbeatMs?: number;
+  /** A node whose heartbeat is older than this is dead: its members are ignored, then removed. @default 3 × heartbeatMs */
+  nodeTtlMs?: number;
+  /** TTL of membership keys, refreshed while a node holds members in them (nothing leaks if every node dies). @default 3600000 */
+  keyTtlMs?: number;
+  /** Malformed bus messages and failed background writes. */
+  onError?: (error: Error) => void;
+}
+
+interface Local {
+  member: HubMember;
+  rooms: Set<string>;
+}
+
+/**
+ * A Hub shared by every node on one Redis: membership and rooms live in Redis (each entry names
+ * the node instance holding the member), sends and routed invokes travel over each instance's
+ * pub/sub channel to the instance holding the target, which calls the member locally.
+ */
+export class RedisHub implements Hub {
+  /** This process's instance id ("nodeId.random"): what member entries and channels name. */
+  readonly instance: string;
+  private readonly cmd: RedisConnection;
+  private readonly sub: RedisConnection;
+  private readonly ownsSub: boolean;
+  private readonly keys: Keys;
+  private readonly heartbeatMs: number;
+  private readonly nodeTtlMs: number;
+  private readonly keyTtlMs: number;
+  private readonly onError: ((error: Error) => void) | undefined;
+  private readonly local = new Map<string, Map<string, Local>>();
+  /** Entries this instance failed to remove while Redis was away: removed once it is back. */
+  private readonly orphans = new Map<string, { ns: string; agentId: string; entry: string }>();
+  private readonly outgoing: OutgoingCalls;
+  private readonly served: ServedCalls;
+  private readonly newId = ulidFactory();
+  private readonly timer: ReturnType<typeof setInterval>;
+  private readonly removers: Array<() => void> = [];
+  private lastKeyRefresh = Date.now();
+  private registering: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(init: RedisHubInit) {
+    const nodeId = init.nodeId ?? randomBytes(6).toString('hex');
+    if (!/^[\w.:@-]{1,100}$/.test(nodeId)) throw new AgentSocketError('INVALID_OPTIONS', `nodeId ${JSON.stringify(nodeId)} must be 1-100 of [A-Za-z0-9_.:@-]`);
+    this.instance = `${nodeId}.${randomBytes(4).toString('hex')}`;
+    this.cmd = init.connection;
+    this.ownsSub = init.subscriber === undefined;
+    this.sub = init.subscriber ?? init.connection.duplicate();
+    this.keys = new Keys(init.prefix ?? 'asp:');
+    this.heartbeatMs = init.heartbeatMs ?? 2000;
+    this.nodeTtlMs = init.nodeTtlMs ?? this.heartbeatMs * 3;
+    this.keyTtlMs = init.keyTtlMs ?? 3_600_000;
+    this.onError = init.onError;
+    const publish = (instance: string, message: BusMessage) => this.publish(instance, message);
+    this.outgoing = new OutgoingCalls(this.instance, publish);
+    this.served = new ServedCalls(this.instance, publish, () => this.cmd.whenReady(this.nodeTtlMs * 2));
+    for (const s of HUB_SCRIPTS) this.cmd.useScript(s);
+    this.removers.push(
+      this.cmd.onReady(() => this.register()),
+      this.sub.onReady(async () => {
+        await this.sub.client.subscribe(this.keys.channel(this.instance));
+      }),
+      this.cmd.onDown(() => this.lostRedis()),
+      this.sub.onDown(() => this.lostRedis()),
+    );
+    this.sub.client.on('messageBuffer', (_channel: unknown, bytes: unknown) => {
+      if (Buffer.isBuffer(bytes)) this.onBus(bytes);
+    });
+    this.timer = setInterval(() => void this.beat(), this.heartbeatMs);
+    this.timer.unref();
+    // On a connection that is already up the ready hook has run: register now.
+    if (this.cmd.isReady) {
+      this.registering = this.register().then(
+        () => {
+          this.registering = undefined;
+        },
+        (error: unknown) => {
+          this.registering = undefined;
+          this.onError?.(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    }
+  }
+
+  /** Resolves once both connections are up and this node is registered. */
+  async ready(timeoutMs?: number): Promise<void> {
+    await Promise.all([this.cmd.whenReady(timeoutMs), this.sub.whenReady(timeoutMs)]);
+  }
+
+  async attach(member: HubMember): Promise<void> {
+    if (this.registering) await this.registering;
+    const entry = this.entry(member);
+    const rooms = await guarded(this.cmd, 'hub attach', () => this.runAttach(member, entry, 'attach'));
+    if (!rooms) throw new ProtocolError(ErrorCode.CONFLICT, `agent id "${member.agentId}" is already connected in ${member.ns}`);
+    let ns = this.local.get(member.ns);
+    if (!ns) {
+      ns = new Map();
+      this.local.set(member.ns, ns);
+    }
+    ns.set(member.agentId, { member, rooms: new Set(rooms) });
+    this.orphans.delete(`${member.ns}\n${member.agentId}`);
+  }
+
+  async detach(member: HubMember): Promise<void> {
+    const ns = this.local.get(member.ns);
+    const cur = ns?.get(member.agentId);
+    if (cur && cur.member !== member && cur.member.sessionId === member.sessionId) return;
+    if (ns && cur?.member === member) {
+      ns.delete(member.agentId);
+      if (ns.size === 0) this.local.delete(member.ns);
+    }
+    const entry = this.entry(member);
+    try {
+      await guarded(this.cmd, 'hub detach', () => this.runDetach(member.ns, member.agentId, entry));
+    } catch (error) {
+      if (!isTransient(error) && !(error instanceof ProtocolError)) throw error;
+      this.orphans.set(`${member.ns}\n${member.agentId}`, { ns: member.ns, agentId: member.agentId, entry });
+    }
+  }
+
+  async join(member: HubMember, room: string): Promise<void> {
+    this.mine(member)?.rooms.add(room);
+    const roomKey = this.keys.room(member.ns, room);
+    const arKey = this.keys.agentRooms(member.ns, member.agentId);
+    await guarded(this.cmd, 'hub join', () =>
+      this.cmd.client
+        .multi()
+        .sadd(roomKey, member.agentId)
+        .sadd(arKey, room)
+        .pexpire(roomKey, this.keyTtlMs)
+        .pexpire(arKey, this.keyTtlMs)
+        .exec(),
+    );
+  }
+
+  async leave(member: HubMember, room: string): Promise<void> {
+    this.mine(member)?.rooms.delete(room);
+    const roomKey = this.keys.room(member.ns, room);
+    const arKey = this.keys.agentRooms(member.ns, member.agentId);
+    await guarded(this.cmd, 'hub leave', () => this.cmd.client.multi().srem(roomKey, member.agentId).srem(arKey, room).exec());
+  }
+
+  async rooms(member: HubMember): Promise<string[]> {
+    const rooms = await guarded(this.cmd, 'hub rooms', () => this.cmd.client.smembers(this.keys.agentRooms(member.ns, member.agentId)));
+    return rooms.sort();
+  }
+
+  async members(ns: string, room?: string): Promise<string[]> {
+    const found = await this.route(ns, room === undefined ? { all: true } : { room }, undefined);
+    return found.map((f) => f.agentId);
+  }
+
+  async send(ns: string, target: Target, message: TeamMessage, exceptAgent?: string): Promise<number> {
+    const found = await this.route(ns, target, exceptAgent);
+    const byInstance = new Map<string, string[]>();
+    for (const f of found) byInstance.set(f.instance, [...(byInstance.get(f.instance) ?? []), f.agentId]);
+    const counts = [...byInstance].map(async ([instance, agents]) => {
+      if (instance === this.instance) return this.deliverHere(ns, agents, message);
+      let receivers: number;
+      try {
+        receivers = await this.publish(instance, { type: 'deliver', ns, agents, message });
+      } catch (error) {
+        throw unavailable('Redis is unreachable: the message was not sent', error);
+      }
+      if (receivers > 0) return agents.length;
+      // A live entry whose node does not listen: it just died or lost Redis. Say so for a 1-1.
+      if ('to' in target) throw unavailable(`the node holding agent "${target.to}" is not reachable`);
+      return 0;
+    });
+    return (await Promise.all(counts)).reduce((a, b) => a + b, 0);
+  }
+
+  invoke<T = unknown>(ns: string, to: string, tool: string, args: unknown, options: InvokeOptions = {}): Call<T> {
+    const call = new Call<T>(tool, this.newId(), options.delivery ?? 'at-least-once');
+    void this.startInvoke(call, ns, to, args, options);
+    return call;
+  }
+
+  /**
+   * Leaves the cluster. Politely by default (members and heartbeat removed); `abrupt` only stops
+   * and drops the subscriber connection, as a crashed node would (for failover drills).
+   */
+  async close(options: { abrupt?: boolean } = {}): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    for (const remove of this.removers) remove();
+    this.outgoing.failAll(new AgentSocketError('SESSION_CLOSED', 'the hub was closed'));
+    this.served.abortAll('the hub was closed');
+    if (!options.abrupt && this.cmd.isReady) {
+      const members = [...this.local.values()].flatMap((ns) => [...ns.values()]);
+      this.local.clear();
+      await Promise.all(members.map((l) => this.runDetach(l.member.ns, l.member.agentId, this.entry(l.member)).catch(() => {})));
+      await LEAVE_NODE.run(this.cmd.client, [this.keys.nodes()], [this.instance]).catch(() => {});
+    }
+    if (this.ownsSub) {
+      if (options.abrupt) this.sub.abandon();
+      else await this.sub.close();
+    }
+  }
+
+  // ---- routing ----
+
+  private entry(member: HubMember): string {
+    return `${this.instance}\n${member.sessionId}`;
+  }
+
+  private mine(member: HubMember): Local | undefined {
+    const l = this.local.get(member.ns)?.get(member.agentId);
+    return l?.member === member ? l : undefined;
+  }
+
+  private async route(ns: string, target: Target, except: string | undefined): Promise<Array<{ agentId: string; instance: string; sessionId: string }>> {
+    const membersKey = this.keys.members(ns);
+    const [mode, arg, third] =
+      'to' in target ? ['to', target.to, membersKey] : 'room' in target ? ['room', '', this.keys.room(ns, target.room)] : ['all', '', membersKey];
+    const reply = await guarded(this.cmd, 'hub lookup', () =>
+      ROUTE.run(this.cmd.client, [membersKey, this.keys.nodes(), third], [mode, arg, except ?? '']),
+    );
+    const flat = replyArray(reply, 'hub lookup').map((v) => replyText(v, 'hub lookup'));
+    const out: Array<{ agentId: string; instance: string; sessionId: string }> = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const [instance, sessionId] = splitEntry(flat[i + 1] ?? '');
+      out.push({ agentId: flat[i] ?? '', instance, sessionId });
+    }
+    return out;
+  }
+
+  private deliverHere(ns: string, agents: string[], message: TeamMessage): number {
+    let n = 0;
+    for (const agentId of agents) {
+      const l = this.local.get(ns)?.get(agentId);
+      if (!l) continue;
+      l.member.deliver(message);
+      n++;
+    }
+    return n;
+  }
+
+  private async startInvoke(call: Call, ns: string, to: string, args: unknown, options: InvokeOptions): Promise<void> {
+    try {
+      if (!this.sub.isReady) await this.sub.whenReady();
+      const [found] = await this.route(ns, { to }, undefined);
+      if (!found) throw new ProtocolError(ErrorCode.AGENT_NOT_FOUND, `no agent "${to}" in ${ns}`);
+      if (found.instance !== this.instance) {
+        this.outgoing.start(call, found.instance, ns, to, args, options);
+        return;
+      }
+      const member = this.local.get(ns)?.get(to)?.member;
+      if (!member) throw new ProtocolError(ErrorCode.AGENT_NOT_FOUND, `no agent "${to}" in ${ns}`);
+      const { to: _to, ...rest } = options;
+      await pipe(member.invoke(call.tool, args, rest), call);
+    } catch (error) {
+      call.fail(error instanceof ProtocolError || error instanceof AgentSocketError ? error : unavailable('Redis is unreachable: the call was not routed', error));
+    }
+  }
+
+  private publish(instance: string, message: BusMessage): Promise<number> {
+    return this.cmd.client.publish(this.keys.channel(instance), encodeBus(message));
+  }
+
+  private onBus(bytes: Buffer): void {
+    let m: BusMessage;
+    try {
+      m = decodeBus(bytes);
+    } catch (error) {
+      this.onError?.(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    switch (m.type) {
+      case 'deliver':
+        this.deliverHere(m.ns, m.agents, m.message);
+        return;
+      case 'invoke':
+        this.served.run(m, this.local.get(m.ns)?.get(m.to)?.member);
+        return;
+      case 'interrupt':
+        this.served.interrupt(m);
+        return;
+      case 'chunk':
+      case 'complete':
+      case 'error':
+        this.outgoing.answer(m);
+        return;
+    }
+  }
+
+  // ---- liveness ----
+
+  private async runAttach(member: HubMember, entry: string, mode: 'attach' | 'restore'): Promise<string[] | undefined> {
+    const ref = `${member.ns}\n${member.agentId}`;
+    const reply = replyArray(
+      await ATTACH.run(
+        this.cmd.client,
+        [this.keys.members(member.ns), this.keys.nodes(), this.keys.nodeMembers(this.instance), this.keys.agentRooms(member.ns, member.agentId)],
+        [member.agentId, entry, this.instance, member.sessionId, mode, this.keyTtlMs, ref, this.keys.prefix, member.ns],
+      ),
+      'hub attach',
+    );
+    if (replyInt(reply[0], 'hub attach') !== 1) return undefined;
+    return reply.slice(1).map((r) => replyText(r, 'hub attach'));
+  }
+
+  private runDetach(ns: string, agentId: string, entry: string): Promise<unknown> {
+    return DETACH.run(
+      this.cmd.client,
+      [this.keys.members(ns), this.keys.nodeMembers(this.instance), this.keys.agentRooms(ns, agentId)],
+      [agentId, entry, `${ns}\n${agentId}`, this.keys.prefix, ns],
+    );
+  }
+
+  /** Heartbeat, then everything this node holds written again (Redis may have restarted empty). */
+  private async register(): Promise<void> {
+    await this.heartbeat();
+    await this.restore();
+  }
+
+  private async heartbeat(): Promise<boolean> {
+    const reply = replyArray(
+      await HEARTBEAT.run(this.cmd.client, [this.keys.nodes()], [this.instance, this.nodeTtlMs, this.keyTtlMs, this.keys.prefix, 16]),
+      'heartbeat',
+    );
+    return replyInt(reply[0], 'heartbeat') === 1;
+  }
+
+  private async restore(): Promise<void> {
+    for (const [key, o] of this.orphans) {
+      await this.runDetach(o.ns, o.agentId, o.entry);
+      this.orphans.delete(key);
+    }
+    for (const ns of this.local.values()) {
+      for (const l of ns.values()) {
+        const rooms = await this.runAttach(l.member, this.entry(l.member), 'restore');
+        // Another live node holds the agent now; its session store fences this one.
+        if (!rooms) continue;
+        for (const r of rooms) l.rooms.add(r);
+        const m = l.member;
+        const arKey = this.keys.agentRooms(m.ns, m.agentId);
+        const tx = this.cmd.client.multi();
+        for (const room of l.rooms) tx.sadd(this.keys.room(m.ns, room), m.agentId).pexpire(this.keys.room(m.ns, room), this.keyTtlMs);
+        if (l.rooms.size > 0) tx.sadd(arKey, ...l.rooms).pexpire(arKey, this.keyTtlMs);
+        await tx.exec();
+      }
+    }
+  }
+
+  private async beat(): Promise<void> {
+    if (this.closed || !this.cmd.isReady) return;
+    try {
+      if (!(await this.heartbeat())) await this.restore();
+      await this.sweep();
+      if (Date.now() - this.lastKeyRefresh > this.keyTtlMs / 4) {
+        this.lastKeyRefresh = Date.now();
+        await this.restore();
+      }
+    } catch (error) {
+      this.onError?.(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  /** Fails calls waiting on dead nodes and interrupts calls whose caller's node died. */
+  private async sweep(): Promise<void> {
+    const targets = this.outgoing.targets();
+    const callers = this.served.callers();
+    const all = [...new Set([...targets, ...callers])];
+    if (all.length === 0) return;
+    const reply = replyArray(await LIVENESS.run(this.cmd.client, [this.keys.nodes()], all), 'liveness');
+    const dead = new Set(all.filter((_, i) => reply[i] !== 1));
+    if (dead.size === 0) return;
+    this.outgoing.failAll(unavailable('the node holding the agent stopped'), dead);
+    this.served.abortAll("the caller's node stopped", dead);
+  }
+
+  /** A connection dropped: answers in flight may be lost, so calls across nodes fail now. */
+  private lostRedis(): void {
+    this.outgoing.failAll(unavailable('lost the Redis connection during a call routed to another node'));
+    this.served.abortAll('lost the Redis connection');
+  }
+}
+
+function splitEntry(entry: string): [string, string] {
+  const nl = entry.indexOf('\n');
+  return nl < 0 ? [entry, ''] : [entry.slice(0, nl), entry.slice(nl + 1)];
+}
+
+/** Mirrors a local call into the Call the caller holds. */
+async function pipe(inner: Call, outer: Call): Promise<void> {
+  let seq = 0;
+  try {
+    for await (const data of inner) outer.pushChunk(seq++, data);
+    const r = await inner.result;
+    outer.complete(r.value, r.metrics);
+  } catch (error) {
+    outer.fail(error);
+  }
+}

@@ -1,0 +1,199 @@
+import { AgentSocketError, type Call, ErrorCode, type HubMember, type InvokeOptions, ProtocolError } from '@agentsocket/core';
+import { unavailable } from './connection.js';
+import { type BusMessage, carry, rebuild } from './hub-messages.js';
+
+/** Sends a bus message to a hub instance; resolves with how many subscribers got it (0 = nobody listens). */
+export type Publish = (instance: string, message: BusMessage) => Promise<number>;
+
+/** As long as a local call waits for the peer's answer to INTERRUPT before giving up (core's peer). */
+const INTERRUPT_GRACE_MS = 5000;
+
+type Answer = Extract<BusMessage, { type: 'chunk' | 'complete' | 'error' }>;
+
+interface Outgoing {
+  call: Call;
+  target: string;
+  cleanup: () => void;
+}
+
+/**
+ * Calls this instance routed to agents held by other instances. Each has a request id; the
+ * callee's instance streams chunks and one terminal answer back on this instance's channel.
+ */
+export class OutgoingCalls {
+  private readonly self: string;
+  private readonly publish: Publish;
+  private readonly pending = new Map<number, Outgoing>();
+  private nextRid = 1;
+
+  constructor(self: string, publish: Publish) {
+    this.self = self;
+    this.publish = publish;
+  }
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** Instances this instance waits on. */
+  targets(): Set<string> {
+    return new Set([...this.pending.values()].map((o) => o.target));
+  }
+
+  start(call: Call, target: string, ns: string, to: string, args: unknown, options: InvokeOptions): void {
+    const rid = this.nextRid;
+    this.nextRid = this.nextRid >= 0x7fffffff ? 1 : this.nextRid + 1;
+    const timers: Array<ReturnType<typeof setTimeout>> = [];
+    const signal = options.signal;
+    const onAbort = () => {
+      if (call.isSettled) return;
+      const reason = abortReason(signal);
+      this.publish(target, { type: 'interrupt', from: this.self, rid, reason }).catch(() => {});
+      timers.push(setTimeout(() => this.settle(rid, new AgentSocketError('ABORTED', 'interrupted; no terminal answer from the agent')), INTERRUPT_GRACE_MS));
+    };
+    const cleanup = () => {
+      for (const t of timers) clearTimeout(t);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    this.pending.set(rid, { call, target, cleanup });
+    if (options.timeoutMs !== undefined) {
+      const ms = options.timeoutMs;
+      timers.push(setTimeout(() => this.settle(rid, new AgentSocketError('TIMEOUT', `no answer from "${call.tool}" within ${ms} ms`)), ms));
+    }
+    const request: BusMessage = { type: 'invoke', from: this.self, rid, ns, to, tool: call.tool, args, delivery: call.delivery };
+    if (options.traceparent !== undefined) request.traceparent = options.traceparent;
+    if (options.timeoutMs !== undefined) request.timeoutMs = options.timeoutMs;
+    this.publish(target, request).then(
+      (receivers) => {
+        if (receivers === 0) this.settle(rid, unavailable(`the node holding agent "${to}" is not reachable`));
+        else if (signal?.aborted) onAbort();
+        else signal?.addEventListener('abort', onAbort, { once: true });
+      },
+      (error: unknown) => this.settle(rid, unavailable(`Redis is unreachable: could not route the call to "${to}"`, error)),
+    );
+  }
+
+  /** A chunk or terminal answer arrived. */
+  answer(m: Answer): void {
+    const o = this.pending.get(m.rid);
+    if (!o) {
+      // Settled here already (timeout, outage): tell the callee's node to stop streaming.
+      if (m.type === 'chunk') this.publish(m.from, { type: 'interrupt', from: this.self, rid: m.rid, reason: 'the caller is gone' }).catch(() => {});
+      return;
+    }
+    if (o.target !== m.from) return;
+    switch (m.type) {
+      case 'chunk':
+        o.call.pushChunk(m.seq, m.data);
+        return;
+      case 'complete':
+        this.pending.delete(m.rid);
+        o.cleanup();
+        o.call.complete(m.value, m.metrics);
+        return;
+      case 'error':
+        this.settle(m.rid, rebuild(m.error));
+        return;
+    }
+  }
+
+  /** Fails every call waiting on one of `instances` (or on any, without a filter). */
+  failAll(error: Error, instances?: Set<string>): void {
+    for (const [rid, o] of this.pending) if (!instances || instances.has(o.target)) this.settle(rid, error);
+  }
+
+  private settle(rid: number, error: Error): void {
+    const o = this.pending.get(rid);
+    if (!o) return;
+    this.pending.delete(rid);
+    o.cleanup();
+    o.call.fail(error);
+  }
+}
+
+interface Served {
+  abort: AbortController;
+  caller: string;
+}
+
+/**
+ * Calls other instances routed to agents held here: run on the local member, answers published
+ * back to the caller's instance. A caller that stops listening (its node died or lost Redis)
+ * interrupts the call here.
+ */
+export class ServedCalls {
+  private readonly self: string;
+  private readonly publish: Publish;
+  private readonly whenReady: () => Promise<void>;
+  private readonly served = new Map<string, Served>();
+
+  constructor(self: string, publish: Publish, whenReady: () => Promise<void>) {
+    this.self = self;
+    this.publish = publish;
+    this.whenReady = whenReady;
+  }
+
+  /** Instances that wait on calls running here. */
+  callers(): Set<string> {
+    return new Set([...this.served.values()].map((s) => s.caller));
+  }
+
+  run(m: Extract<BusMessage, { type: 'invoke' }>, member: HubMember | undefined): void {
+    if (!member) {
+      this.terminal(m.from, { type: 'error', from: this.self, rid: m.rid, error: carry(new ProtocolError(ErrorCode.AGENT_NOT_FOUND, `no agent "${m.to}" in ${m.ns}`)) });
+      return;
+    }
+    const key = `${m.from}\n${m.rid}`;
+    const abort = new AbortController();
+    this.served.set(key, { abort, caller: m.from });
+    const options: InvokeOptions = { signal: abort.signal, delivery: m.delivery };
+    if (m.traceparent !== undefined) options.traceparent = m.traceparent;
+    if (m.timeoutMs !== undefined) options.timeoutMs = m.timeoutMs;
+    const inner = member.invoke(m.tool, m.args, options);
+    const stop = (reason: string) => abort.abort(new ProtocolError(ErrorCode.INTERRUPTED, reason));
+    void (async () => {
+      let seq = 0;
+      try {
+        for await (const data of inner) {
+          this.publish(m.from, { type: 'chunk', from: this.self, rid: m.rid, seq: seq++, data }).then(
+            (receivers) => receivers === 0 && stop('the caller stopped listening'),
+            () => stop('Redis is unreachable'),
+          );
+        }
+        const r = await inner.result;
+        this.terminal(m.from, { type: 'complete', from: this.self, rid: m.rid, value: r.value, metrics: r.metrics });
+      } catch (error) {
+        this.terminal(m.from, { type: 'error', from: this.self, rid: m.rid, error: carry(error) });
+      } finally {
+        this.served.delete(key);
+      }
+    })();
+  }
+
+  interrupt(m: Extract<BusMessage, { type: 'interrupt' }>): void {
+    this.served.get(`${m.from}\n${m.rid}`)?.abort.abort(new ProtocolError(ErrorCode.INTERRUPTED, m.reason));
+  }
+
+  /** Interrupts every call for one of `callers` (or all, without a filter). */
+  abortAll(reason: string, callers?: Set<string>): void {
+    for (const s of this.served.values()) {
+      if (!callers || callers.has(s.caller)) s.abort.abort(new ProtocolError(ErrorCode.INTERRUPTED, reason));
+    }
+  }
+
+  /** Publishes a terminal answer; if Redis was away, once more when it is back (the caller may still wait). */
+  private terminal(caller: string, message: BusMessage): void {
+    this.publish(caller, message).catch(() =>
+      this.whenReady().then(
+        () => this.publish(caller, message).catch(() => {}),
+        () => {},
+      ),
+    );
+  }
+}
+
+function abortReason(signal: AbortSignal | undefined): string {
+  const r: unknown = signal?.reason;
+  if (r instanceof Error) return r.message;
+  return typeof r === 'string' ? r : 'aborted by caller';
+}

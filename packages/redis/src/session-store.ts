@@ -1,0 +1,328 @@
+import { AgentSocketError, type SessionJournal, type SessionRecord, type SessionStore, type StoredSession } from '@agentsocket/core';
+import { guarded, isTransient, type RedisConnection } from './connection.js';
+import { Keys } from './keys.js';
+import { type LuaScript, replyInt } from './script.js';
+import { decodeRecord, encodeRecord } from './session-record.js';
+import { type Batch, type JournalHost, RedisJournal, type Snapshot } from './session-journal.js';
+import { CLAIM, CREATE, DELETE, EXPIRE, RECREATE, SESSION_SCRIPTS, WRITE } from './session-scripts.js';
+
+export interface RedisSessionStoreInit {
+  connection: RedisConnection;
+  /** Prefix of every key. @default 'asp:' */
+  prefix?: string;
+  /**
+   * How long a session's keys live after the last write or refresh: a session whose node died
+   * stays resumable this long. Match AgentServer's sessionTtlMs. @default 60000
+   */
+  ttlMs?: number;
+  /** Journal failures that end a session here (fenced by another owner, refused by Redis). */
+  onError?: (error: Error) => void;
+}
+
+/** Loaded sessions remembered for the journal that follows, so it can rewrite them after a Redis restart. */
+const RECENT_LOADS = 1024;
+
+/**
+ * Sessions in Redis, so any node can resume a session whose node died. Journal writes are
+ * coalesced per session and sent for all sessions in one pipeline per event-loop turn; fencing
+ * is an owner check inside each write script. While Redis is away, journals hold their writes
+ * (flush() waits, so ACKs and terminal frames wait too) and send them when it is back.
+ */
+export class RedisSessionStore implements SessionStore, JournalHost {
+  private readonly connection: RedisConnection;
+  private readonly keys: Keys;
+  private readonly ttlMs: number;
+  private readonly onError: ((error: Error) => void) | undefined;
+  private readonly journals = new Map<string, RedisJournal>();
+  private readonly records = new Map<string, SessionRecord>();
+  private readonly loaded = new Map<string, StoredSession>();
+  private readonly dirty = new Set<RedisJournal>();
+  private readonly retrying = new Set<RedisJournal>();
+  private tickScheduled = false;
+  private waitingForRedis = false;
+  private readonly refresher: ReturnType<typeof setInterval>;
+  private closed = false;
+
+  constructor(init: RedisSessionStoreInit) {
+    this.connection = init.connection;
+    this.keys = new Keys(init.prefix ?? 'asp:');
+    this.ttlMs = init.ttlMs ?? 60_000;
+    this.onError = init.onError;
+    for (const s of SESSION_SCRIPTS) this.connection.useScript(s);
+    this.refresher = setInterval(() => this.refresh(), Math.max(50, Math.floor(this.ttlMs / 3)));
+    this.refresher.unref();
+  }
+
+  async create(record: SessionRecord): Promise<void> {
+    this.records.set(record.id, record);
+    await this.run(CREATE, record.id, [encodeRecord(record), this.ttlMs], 'session create');
+  }
+
+  async load(id: string): Promise<StoredSession | undefined> {
+    const reply = await guarded(this.connection, 'session load', () =>
+      this.connection.client
+        .multi()
+        .hgetallBuffer(this.keys.session(id))
+        .zrangeBuffer(this.keys.sessionFrames(id), 0, -1, 'WITHSCORES')
+        .hgetallBuffer(this.keys.sessionIncoming(id))
+        .exec(),
+    );
+    if (!reply) throw new AgentSocketError('SESSION_CLOSED', `loading session ${id} was aborted`);
+    const [main, frames, incoming] = reply.map(([error, value]) => {
+      if (error) throw error;
+      return value;
+    });
+    const stored = decodeStored(main, frames, incoming);
+    if (!stored) return undefined;
+    this.records.set(id, stored.record);
+    this.loaded.set(id, stored);
+    for (const key of this.loaded.keys()) {
+      if (this.loaded.size <= RECENT_LOADS) break;
+      this.loaded.delete(key);
+      if (!this.hasJournal(key)) this.records.delete(key);
+    }
+    return stored;
+  }
+
+  async claim(id: string, owner: string): Promise<void> {
+    const ok = await this.run(CLAIM, id, [owner, this.ttlMs], 'session claim');
+    if (ok !== 1) throw new AgentSocketError('SESSION_CLOSED', `session ${id} is not in the store`);
+    const j = this.journals.get(journalKey(id, owner));
+    if (j) j.expiring = false;
+  }
+
+  journal(id: string, owner: string): SessionJournal {
+    const key = journalKey(id, owner);
+    this.journals.get(key)?.close();
+    const j = new RedisJournal(id, owner, this.connection.generation, this);
+    const loaded = this.loaded.get(id);
+    if (loaded) {
+      this.loaded.delete(id);
+      j.seed(loaded);
+    }
+    this.journals.set(key, j);
+    return j;
+  }
+
+  async expire(id: string, ttlMs: number, owner: string): Promise<void> {
+    const j = this.journals.get(journalKey(id, owner));
+    if (j) j.expiring = true;
+    await this.run(EXPIRE, id, [owner, ttlMs], 'session expire');
+  }
+
+  async delete(id: string, owner: string): Promise<void> {
+    this.journals.get(journalKey(id, owner))?.close();
+    if (!this.hasJournal(id)) this.records.delete(id);
+    await this.run(DELETE, id, [owner], 'session delete');
+  }
+
+  /** Stops the TTL refresher; journals still open stop writing. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.refresher);
+    for (const j of [...this.journals.values()]) j.close();
+  }
+
+  // ---- JournalHost ----
+
+  schedule(journal: RedisJournal): void {
+    if (this.closed) return;
+    this.dirty.add(journal);
+    if (this.tickScheduled) return;
+    this.tickScheduled = true;
+    setImmediate(() => this.tick());
+  }
+
+  retry(journal: RedisJournal): void {
+    this.retrying.add(journal);
+    this.waitForRedis();
+  }
+
+  forget(journal: RedisJournal): void {
+    const key = journalKey(journal.id, journal.owner);
+    if (this.journals.get(key) === journal) this.journals.delete(key);
+    this.dirty.delete(journal);
+    this.retrying.delete(journal);
+  }
+
+  // ---- writing ----
+
+  private hasJournal(id: string): boolean {
+    for (const j of this.journals.values()) if (j.id === id) return true;
+    return false;
+  }
+
+  private async run(script: LuaScript, id: string, args: Array<string | number | Uint8Array>, what: string): Promise<number> {
+    const keys = [this.keys.session(id), this.keys.sessionFrames(id), this.keys.sessionIncoming(id)];
+    return replyInt(await guarded(this.connection, what, () => script.run(this.connection.client, keys, args)), what);
+  }
+
+  /** Sends one batch per dirty journal, all in one pipeline. */
+  private tick(): void {
+    this.tickScheduled = false;
+    if (this.closed || this.dirty.size === 0) return;
+    if (!this.connection.isReady) {
+      for (const j of this.dirty) this.retrying.add(j);
+      this.dirty.clear();
+      this.waitForRedis();
+      return;
+    }
+    const pipeline = this.connection.client.pipeline();
+    const sent: Array<[RedisJournal, Batch]> = [];
+    for (const j of this.dirty) {
+      const batch = j.take();
+      if (!batch) continue;
+      pipeline.callBuffer('EVALSHA', WRITE.sha, 3, ...this.sessionKeys(j.id), ...writeArgs(j.owner, this.ttlMs, batch));
+      sent.push([j, batch]);
+    }
+    this.dirty.clear();
+    if (sent.length === 0) return;
+    const generation = this.connection.generation;
+    pipeline.exec().then(
+      (results) => {
+        sent.forEach(([j, batch], i) => {
+          const [error, value] = results?.[i] ?? [new Error('pipeline aborted'), null];
+          this.settle(j, batch, generation, error ?? value);
+        });
+      },
+      (error: unknown) => {
+        for (const [j, batch] of sent) this.settle(j, batch, generation, error);
+      },
+    );
+  }
+
+  private settle(j: RedisJournal, batch: Batch, generation: number, reply: unknown): void {
+    if (reply === 1) {
+      j.landed(batch.upTo, generation);
+    } else if (reply === 0) {
+      j.fail(new AgentSocketError('SESSION_CLOSED', `session ${j.id} is owned by another process now`));
+    } else if (reply === -1) {
+      if (generation !== j.generation) this.recreate(j);
+      else j.fail(new AgentSocketError('SESSION_CLOSED', `session ${j.id} is no longer stored (expired or deleted)`));
+    } else if (isTransient(reply) || (reply instanceof Error && reply.message.startsWith('NOSCRIPT'))) {
+      j.again();
+    } else {
+      const error = reply instanceof Error ? reply : new TypeError('unexpected reply to a journal write');
+      this.onError?.(error);
+      j.fail(error);
+    }
+  }
+
+  /** Redis restarted and lost the session: write all of it again, owned by this journal's owner. */
+  private recreate(j: RedisJournal): void {
+    const record = this.records.get(j.id);
+    if (!record) {
+      j.fail(new AgentSocketError('SESSION_CLOSED', `session ${j.id} was lost by Redis and its record is not known here`));
+      return;
+    }
+    const snap = j.snapshot();
+    const generation = this.connection.generation;
+    RECREATE.run(this.connection.client, this.sessionKeys(j.id), recreateArgs(j.owner, this.ttlMs, record, snap)).then(
+      (reply) => {
+        if (reply === 1) j.landed(snap.upTo, generation);
+        else j.fail(new AgentSocketError('SESSION_CLOSED', `session ${j.id} was taken over while Redis restarted`));
+      },
+      (error: unknown) => (isTransient(error) ? j.again() : j.fail(error instanceof Error ? error : new Error(String(error)))),
+    );
+  }
+
+  private sessionKeys(id: string): [string, string, string] {
+    return [this.keys.session(id), this.keys.sessionFrames(id), this.keys.sessionIncoming(id)];
+  }
+
+  /** Waits for Redis to come back, then sends again whatever was waiting. */
+  private waitForRedis(): void {
+    if (this.waitingForRedis || this.closed) return;
+    this.waitingForRedis = true;
+    this.connection.whenReady(Number.POSITIVE_INFINITY).then(
+      () => {
+        this.waitingForRedis = false;
+        const again = [...this.retrying];
+        this.retrying.clear();
+        for (const j of again) this.schedule(j);
+      },
+      () => {
+        this.waitingForRedis = false;
+      },
+    );
+  }
+
+  /** Keeps the TTL of idle live sessions fresh; a session whose node died then expires after ttlMs. */
+  private refresh(): void {
+    const idleSince = Date.now() - this.ttlMs / 3;
+    for (const j of this.journals.values()) {
+      if (!j.expiring && !j.failed && j.lastWrite < idleSince) j.touch();
+    }
+  }
+}
+
+function journalKey(id: string, owner: string): string {
+  return `${id}\n${owner}`;
+}
+
+type Arg = string | number | Buffer;
+
+function buf(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function opt(n: number | undefined): Arg {
+  return n === undefined ? '' : n;
+}
+
+function writeArgs(owner: string, ttlMs: number, b: Batch): Arg[] {
+  const args: Arg[] = [owner, ttlMs, opt(b.lastReceived), opt(b.nextSq), opt(b.ackedUpTo), b.sent.length];
+  for (const [sq, frame] of b.sent) args.push(sq, buf(frame));
+  args.push(b.ended.length, ...b.ended, b.started.length);
+  for (const [rid, frame] of b.started) args.push(rid, buf(frame));
+  return args;
+}
+
+function recreateArgs(owner: string, ttlMs: number, record: SessionRecord, s: Snapshot): Arg[] {
+  const args: Arg[] = [owner, ttlMs, buf(encodeRecord(record)), s.nextSq, s.lastReceived, s.frames.length];
+  for (const [sq, frame] of s.frames) args.push(sq, buf(frame));
+  args.push(s.incoming.length);
+  for (const [rid, frame] of s.incoming) args.push(rid, buf(frame));
+  return args;
+}
+
+/** Decodes the three replies of load(); undefined when the session is not stored. */
+function decodeStored(main: unknown, frames: unknown, incoming: unknown): StoredSession | undefined {
+  const m = bufferMap(main, 'session hash');
+  const rec = m.get('rec');
+  if (!rec) return undefined;
+  const out: StoredSession = {
+    record: decodeRecord(rec),
+    nextSq: intText(m.get('nextSq'), 'nextSq'),
+    lastReceived: intText(m.get('lastReceived'), 'lastReceived'),
+    frames: [],
+    incoming: [],
+  };
+  if (!Array.isArray(frames) || frames.length % 2 !== 0) throw new TypeError('unexpected reply for session frames');
+  for (let i = 0; i < frames.length; i += 2) {
+    const frame: unknown = frames[i];
+    if (!Buffer.isBuffer(frame)) throw new TypeError('unexpected reply for session frames');
+    out.frames.push({ sq: intText(frames[i + 1], 'frame score'), frame: new Uint8Array(frame) });
+  }
+  for (const [rid, frame] of bufferMap(incoming, 'session incoming')) {
+    out.incoming.push({ rid: intText(rid, 'request id'), frame: new Uint8Array(frame) });
+  }
+  return out;
+}
+
+function bufferMap(value: unknown, what: string): Map<string, Buffer> {
+  if (typeof value !== 'object' || value === null) throw new TypeError(`unexpected reply for ${what}`);
+  const out = new Map<string, Buffer>();
+  for (const [k, v] of Object.entries(value)) {
+    if (!Buffer.isBuffer(v)) throw new TypeError(`unexpected reply for ${what}`);
+    out.set(k, v);
+  }
+  return out;
+}
+
+function intText(value: unknown, what: string): number {
+  const s = Buffer.isBuffer(value) ? value.toString('utf8') : typeof value === 'string' ? value : undefined;
+  const n = s === undefined ? Number.NaN : Number(s);
+  if (!Number.isSafeInteger(n)) throw new TypeError(`stored ${what} is not an integer`);
+  return n;
+}

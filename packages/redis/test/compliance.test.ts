@@ -1,0 +1,39 @@
+import { runTransportCompliance, type TransportFixture } from '@agentsocket/compliance';
+import { AgentServer, CloseCode, memoryConnector } from '@agentsocket/core';
+import { describe } from 'vitest';
+import { redisCluster } from '../src/index.js';
+import { dropPrefix, REDIS_URL, redisOrSkip, uniquePrefix } from './redis-env.js';
+
+const run = await redisOrSkip();
+
+/** The memory transport with an AgentServer whose hub, sessions and dedup are all on Redis. */
+const redisBacked: TransportFixture = {
+  name: 'memory + redis stores and hub',
+  async start(agent, options = {}) {
+    const prefix = uniquePrefix();
+    const cluster = redisCluster({ url: REDIS_URL, prefix, nodeId: 'solo' });
+    await cluster.ready();
+    const server = new AgentServer(agent, {
+      ...options,
+      ...cluster.serverOptions,
+      teams: { ...options.teams, hub: cluster.hub },
+    });
+    const connector = memoryConnector(server);
+    return {
+      server,
+      connector: () => connector,
+      async dropConnections() {
+        await Promise.all([...connector.serverEnds].map((t) => t.close(CloseCode.GOING_AWAY, 'dropped by test')));
+      },
+      async close() {
+        server.close();
+        await cluster.close();
+        await dropPrefix(prefix);
+      },
+    };
+  },
+};
+
+describe.runIf(run)('redis', () => {
+  runTransportCompliance(redisBacked);
+});
