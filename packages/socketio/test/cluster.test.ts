@@ -1,0 +1,189 @@
+import { type AgentClient, ErrorCode, type TeamMessage } from '@agentsocket/core';
+import { until } from '@agentsocket/compliance';
+import type { Server } from 'socket.io';
+import { describe, expect, it } from 'vitest';
+import { type AdapterKind, clusterFixture, eventually, redisReachable } from './cluster.js';
+
+const reachable = await redisReachable();
+
+function inbox(client: AgentClient): TeamMessage[] {
+  const got: TeamMessage[] = [];
+  client.on('message', (m) => got.push(m));
+  return got;
+}
+
+/** What Socket.IO itself says is in a room, seen from node `i`: agent ids from socket.data. */
+async function socketIoMembers(io: Server, ns: string, room: string): Promise<string[]> {
+  const sockets = await io.of(ns).in(room).fetchSockets();
+  return sockets.map((s) => {
+    const data: unknown = s.data;
+    const asp = typeof data === 'object' && data !== null && 'asp' in data ? data.asp : undefined;
+    return typeof asp === 'object' && asp !== null && 'agentId' in asp && typeof asp.agentId === 'string' ? asp.agentId : '?';
+  });
+}
+
+const adapters: AdapterKind[] = ['sharded', 'streams'];
+
+describe.skipIf(!reachable).each(adapters)('Socket.IO cluster: 3 nodes on the %s Redis adapter', (adapter) => {
+  const start = clusterFixture();
+
+  it('broadcasts to a room whose members are spread over the nodes, reliable and at-most-once', async () => {
+    const c = await start({ adapter });
+    const boss = await c.client(0, '/ops', { name: 'boss' });
+    const workers = await Promise.all([0, 1, 2, 2].map((node, i) => c.client(node, '/ops', { name: `w${i}` })));
+    const idle = await c.client(1, '/ops', { name: 'idle' });
+    const inboxes = workers.map(inbox);
+    const inIdle = inbox(idle);
+    for (const w of workers) await w.join('compute-workers');
+    expect(await boss.broadcast('work', { batch: 1 }, { room: 'compute-workers' })).toBe(4);
+    expect(await boss.broadcast('hint', 'fast', { room: 'compute-workers', delivery: 'at-most-once' })).toBe(4);
+    await until(() => inboxes.every((got) => got.length === 2), 'both broadcasts on every node');
+    for (const got of inboxes) {
+      expect(got.map((m) => [m.event, m.from, m.room, m.delivery])).toEqual([
+        ['work', 'boss', 'compute-workers', 'at-least-once'],
+        ['hint', 'boss', 'compute-workers', 'at-most-once'],
+      ]);
+    }
+    expect(await workers[3]?.broadcast('to-all', null, { delivery: 'at-most-once' })).toBe(5);
+    await until(() => inIdle.length === 1, 'the namespace-wide broadcast');
+    expect(inIdle[0]).toMatchObject({ event: 'to-all', from: 'w3' });
+  });
+
+  it('sends 1-1 across nodes, both delivery modes, and refuses unknown agents', async () => {
+    const c = await start({ adapter });
+    const a = await c.client(0, '/alpha', { name: 'orchestrator' });
+    const b = await c.client(2, '/alpha', { name: 'worker' });
+    const inB = inbox(b);
+    await a.send('worker', 'assign-task', { taskId: 't-1' });
+    await a.send('worker', 'ping', 1, { delivery: 'at-most-once' });
+    await until(() => inB.length === 2, 'the private messages');
+    expect(inB.map((m) => [m.event, m.from, m.data])).toEqual([
+      ['assign-task', 'orchestrator', { taskId: 't-1' }],
+      ['ping', 'orchestrator', 1],
+    ]);
+    await expect(a.send('nobody', 'x')).rejects.toMatchObject({ code: ErrorCode.AGENT_NOT_FOUND });
+  });
+
+  it('invokes a tool on an agent of another node, streaming, with errors and interrupt', async () => {
+    const c = await start({ adapter });
+    let stopped = 0;
+    const worker = await c.client(1, '/alpha', {
+      name: 'worker',
+      tools: {
+        crunch: {
+          async *handler(args) {
+            const n = Number(args['n']);
+            for (let i = 0; i < n; i++) yield i * i;
+            return { done: n };
+          },
+        },
+        forever: {
+          async *handler(_args, ctx) {
+            yield 'tick';
+            await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+            stopped++;
+          },
+        },
+      },
+    });
+    const boss = await c.client(2, '/alpha', { name: 'boss' });
+    const call = boss.invokeAgent('worker', 'crunch', { n: 50 });
+    const chunks: unknown[] = [];
+    for await (const chunk of call) chunks.push(chunk);
+    expect(chunks).toEqual(Array.from({ length: 50 }, (_, i) => i * i));
+    expect((await call.result).value).toEqual({ done: 50 });
+    await expect(boss.invokeAgent('worker', 'missing').result).rejects.toMatchObject({ code: ErrorCode.TOOL_NOT_FOUND });
+    await expect(boss.invokeAgent('ghost', 'crunch').result).rejects.toMatchObject({ code: ErrorCode.AGENT_NOT_FOUND });
+    const abort = new AbortController();
+    const long = boss.invokeAgent('worker', 'forever', {}, { signal: abort.signal });
+    expect(await long[Symbol.asyncIterator]().next()).toEqual({ value: 'tick', done: false });
+    abort.abort();
+    await expect(long.result).rejects.toMatchObject({ code: ErrorCode.INTERRUPTED });
+    await until(() => stopped === 1, 'the worker handler to stop');
+    expect(worker.connected).toBe(true);
+    // The server itself (node 0, where neither agent is) invokes across nodes too.
+    const fromServer = await c.node(0).agentServer.invokeAgent('/alpha', 'worker', 'crunch', { n: 3 }).result;
+    expect(fromServer.value).toEqual({ done: 3 });
+  });
+
+  it("agrees with Socket.IO: io.of(ns).in(room).fetchSockets() lists the room's members on every node", async () => {
+    const c = await start({ adapter });
+    const agents = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((name, i) => c.client(i % 3, '/team-alpha', { name })));
+    for (const a of agents.slice(0, 3)) await a.join('coordinators');
+    await agents[4]?.join('coordinators');
+    const expected = ['a', 'b', 'c', 'e'];
+    for (const [i, node] of c.nodes.entries()) {
+      expect((await socketIoMembers(node.io, '/team-alpha', 'coordinators')).sort()).toEqual(expected);
+      expect((await agents[i]?.members('coordinators'))?.sort()).toEqual(expected);
+    }
+    expect((await agents[3]?.members())?.sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
+    await agents[1]?.leave('coordinators');
+    expect((await socketIoMembers(c.node(2).io, '/team-alpha', 'coordinators')).sort()).toEqual(['a', 'c', 'e']);
+    expect((await agents[0]?.members('coordinators'))?.sort()).toEqual(['a', 'c', 'e']);
+    expect(await agents[2]?.rooms()).toEqual(['coordinators']);
+  });
+
+  it('keeps namespaces apart across nodes', async () => {
+    const c = await start({ adapter });
+    const a1 = await c.client(0, '/team-alpha', { name: 'a1' });
+    const a2 = await c.client(1, '/team-alpha', { name: 'a2' });
+    const b1 = await c.client(2, '/team-beta', { name: 'b1' });
+    const b2 = await c.client(0, '/team-beta', { name: 'a2' }); // the same agent id in another team is another agent
+    const [in2, inB1, inB2] = [inbox(a2), inbox(b1), inbox(b2)];
+    expect((await a1.members()).sort()).toEqual(['a1', 'a2']);
+    expect((await b1.members()).sort()).toEqual(['a2', 'b1']);
+    expect(await a1.broadcast('status', { phase: 1 })).toBe(1);
+    expect(await a1.broadcast('status', { phase: 2 }, { delivery: 'at-most-once' })).toBe(1);
+    await a1.send('a2', 'direct', 'alpha only');
+    await until(() => in2.length === 3, 'alpha traffic');
+    await expect(a1.send('b1', 'x')).rejects.toMatchObject({ code: ErrorCode.AGENT_NOT_FOUND });
+    await expect(b1.invokeAgent('a1', 'anything').result).rejects.toMatchObject({ code: ErrorCode.AGENT_NOT_FOUND });
+    // One more beta message proves nothing from alpha was queued before it.
+    await b2.send('b1', 'beta', null);
+    await until(() => inB1.length === 1, 'beta traffic');
+    expect(inB1.map((m) => m.event)).toEqual(['beta']);
+    expect(inB2).toEqual([]);
+  });
+
+  it('enforces access rules on every node (403) and agent ids across the cluster (409)', async () => {
+    const c = await start({
+      adapter,
+      server: {
+        authenticate: (token) => (token ? { id: token, claims: { team: token.split(':')[0] } } : undefined),
+        teams: {
+          namespaces: [
+            {
+              match: /^\/team-\w+$/,
+              authorize: (p, ns) => ns === `/team-${String(p.claims?.['team'])}`,
+              canJoin: (p, room) => room !== 'coordinators' || p.id.endsWith(':lead'),
+            },
+          ],
+        },
+      },
+    });
+    const lead = await c.client(0, '/team-alpha', { token: 'alpha:lead', name: 'lead' });
+    const bob = await c.client(1, '/team-alpha', { token: 'alpha:bob', name: 'bob' });
+    await lead.join('coordinators');
+    await expect(bob.join('coordinators')).rejects.toMatchObject({ code: ErrorCode.FORBIDDEN });
+    await expect(bob.join('asp:members')).rejects.toMatchObject({ code: ErrorCode.FORBIDDEN });
+    const intruder = c.unconnected(2, '/team-alpha', { token: 'beta:eve', name: 'eve', reconnect: false });
+    await expect(intruder.connect()).rejects.toMatchObject({ code: ErrorCode.FORBIDDEN });
+    const twin = c.unconnected(2, '/team-alpha', { token: 'alpha:bob2', name: 'bob', reconnect: false });
+    await expect(twin.connect()).rejects.toMatchObject({ code: ErrorCode.CONFLICT });
+    expect((await lead.members()).sort()).toEqual(['bob', 'lead']);
+  });
+
+  it('puts a resumed session back into its Socket.IO rooms', async () => {
+    const c = await start({ adapter });
+    const watcher = await c.client(0, '/ops', { name: 'watcher' });
+    const worker = await c.client(1, '/ops', { name: 'worker' });
+    await worker.join('compute-workers');
+    const got = inbox(worker);
+    const resumed = new Promise<void>((resolve) => worker.on('connect', (info) => info.resumed && resolve()));
+    c.node(1).sio.dropConnections();
+    await resumed;
+    await eventually(async () => (await watcher.members('compute-workers')).includes('worker'), 'the worker back in its room');
+    expect(await watcher.broadcast('again', 2, { room: 'compute-workers', delivery: 'at-most-once' })).toBe(1);
+    await until(() => got.some((m) => m.event === 'again'), 'a broadcast after the resume');
+  });
+});
