@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
 import { createResearchAgent } from './agent.js';
-import { drive } from './drive.js';
 import { transports } from './transports.js';
 
 const { values } = parseArgs({
@@ -24,9 +23,9 @@ for (const name of chosen) {
     console.error(`unknown transport "${name}"; choose one of: ${names.join(', ')}, all`);
     process.exit(2);
   }
-  const served = await serve(createResearchAgent());
+  const served = await serve(createResearchAgent(), { tokenDelayMs: 4 });
   console.log(`\n=== research-assistant over ${name}: ${served.where} ===`);
-  const checks = await drive({ connect: served.connect });
+  const checks = await served.run(process.stdout);
   await served.close();
   console.log(`\nchecks (${name}):`);
   for (const c of checks) console.log(`  ${c.ok ? '✔' : '✘'} ${c.name} — ${c.detail}`);
