@@ -69,7 +69,7 @@ export class RedisDedupStore implements DedupStore {
       return { status: 'new' };
     }
     if (value[0] === PENDING) return { status: 'pending' };
-    if (value[0] === DONE) return { status: 'done', outcome: this.codec.decode(value.subarray(1)) };
+    if (value[0] === DONE) return { status: 'done', outcome: this.codec.decode(plain(value.subarray(1))) };
     throw new TypeError(`dedup entry ${key} is not one this package wrote`);
   }
 
@@ -111,4 +111,9 @@ export class RedisDedupStore implements DedupStore {
       RENEW.run(this.connection.client, [k], [this.marker, lease]).catch(() => {});
     }
   }
+}
+
+/** A plain Uint8Array view, so decoded binary values come back as Uint8Array, not Buffer. */
+export function plain(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

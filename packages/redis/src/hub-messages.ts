@@ -47,7 +47,8 @@ export function encodeBus(message: BusMessage): Buffer {
 /** Decodes and checks a bus message; throws DecodeError on anything malformed. */
 export function decodeBus(bytes: Uint8Array): BusMessage {
   const what = 'bus message';
-  const r = fields(codec.decode(bytes), what);
+  // A plain view: binary values then decode as Uint8Array, as they would off the wire.
+  const r = fields(codec.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)), what);
   const type = text(r, 'type', what);
   switch (type) {
     case 'deliver':

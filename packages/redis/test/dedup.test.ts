@@ -1,0 +1,128 @@
+import { RawPeer } from '@agentsocket/compliance';
+import { defineAgent, Flag, FrameType, tool } from '@agentsocket/core';
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RedisConnection, RedisDedupStore } from '../src/index.js';
+import { clusters, until } from './cluster.js';
+import { dropPrefix, keysWithTtl, REDIS_URL, redisOrSkip, uniquePrefix } from './redis-env.js';
+
+const run = await redisOrSkip();
+
+describe.runIf(run)('RedisDedupStore', () => {
+  const open: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const c of open.splice(0).reverse()) await c();
+  });
+  /** Two stores under one prefix, each on its own connection, as two nodes would have. */
+  async function pair(leaseMs?: number) {
+    const prefix = uniquePrefix();
+    const make = () => {
+      const connection = new RedisConnection({ url: REDIS_URL });
+      const store = new RedisDedupStore({ connection, prefix, ...(leaseMs === undefined ? {} : { leaseMs }) });
+      open.push(async () => {
+        await store.close();
+        await connection.close();
+      });
+      return { connection, store };
+    };
+    const a = make();
+    const b = make();
+    open.push(() => dropPrefix(prefix));
+    return { prefix, a, b };
+  }
+
+  it('claims atomically across nodes, records binary outcomes, forgets on release', async () => {
+    const { a, b, prefix } = await pair();
+    const claims = await Promise.all([a.store.claim('k', 60_000), b.store.claim('k', 60_000)]);
+    expect(claims.map((c) => c.status).sort()).toEqual(['new', 'pending']);
+    const outcome = { kind: 'complete', chunks: [new Uint8Array([1, 2])], result: new Uint8Array([0, 255]), metrics: { durationMs: 1, chunks: 1 } };
+    const winner = claims[0]?.status === 'new' ? a.store : b.store;
+    await winner.complete('k', outcome, 60_000);
+    expect(await b.store.claim('k', 60_000)).toEqual({ status: 'done', outcome });
+    expect(await a.store.claim('k', 60_000)).toEqual({ status: 'done', outcome });
+    expect(await a.store.claim('r', 60_000)).toEqual({ status: 'new' });
+    await a.store.release('r');
+    expect(await b.store.claim('r', 60_000)).toEqual({ status: 'new' });
+    // Every key is under the prefix and bounded by a TTL.
+    const keys = await keysWithTtl(prefix);
+    expect([...keys.keys()].sort()).toEqual([`${prefix}dedup:k`, `${prefix}dedup:r`]);
+    for (const ttl of keys.values()) expect(ttl).toBeGreaterThan(0);
+  });
+
+  it('forgets outcomes after their TTL', async () => {
+    const { a } = await pair();
+    expect((await a.store.claim('t', 60_000)).status).toBe('new');
+    await a.store.complete('t', { kind: 'error', code: 500, message: 'x' }, 50);
+    expect((await a.store.claim('t', 60_000)).status).toBe('done');
+    await a.store.release('t');
+    await until(async () => (await a.store.claim('u', 60_000)).status === 'new', 'a fresh key');
+    await until(async () => (await a.store.claim('t', 60_000)).status === 'new', 'the outcome to expire');
+  });
+
+  it('keeps a claim while its holder lives and lets it lapse when the holder dies', async () => {
+    const { a, b, prefix } = await pair(90);
+    expect((await a.store.claim('job', 60_000)).status).toBe('new');
+    // a renews its lease: watch the TTL go back up three times, then b still finds it pending.
+    const probe = new Redis(REDIS_URL);
+    let renewals = 0;
+    let last = await probe.pttl(`${prefix}dedup:job`);
+    await until(async () => {
+      const ttl = await probe.pttl(`${prefix}dedup:job`);
+      if (ttl > last) renewals++;
+      last = ttl;
+      return renewals >= 3;
+    }, 'three renewals');
+    probe.disconnect();
+    expect((await b.store.claim('job', 60_000)).status).toBe('pending');
+    await a.store.close();
+    a.connection.abandon();
+    await until(async () => (await b.store.claim('job', 60_000)).status === 'new', 'the lease to lapse');
+  });
+});
+
+describe.runIf(run)('exactly-once across nodes', () => {
+  const start = clusters();
+
+  it('runs an exactly-once INVOKE once, whichever nodes it is sent to, and replays its outcome', async () => {
+    let runs = 0;
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const c = await start({
+      agent: () =>
+        defineAgent({
+          name: 'once',
+          tools: {
+            charge: tool({
+              async *handler(args) {
+                runs++;
+                yield 'charging';
+                await gate;
+                return { charged: args['amount'], receipt: new Uint8Array([7, 7]) };
+              },
+            }),
+          },
+        }),
+    });
+    const invoke = { id: '01J00000000000000000000EX1', tool: 'charge', args: { amount: 5 }, dl: 2, sq: 1 };
+    const peers = await Promise.all(c.nodes.map((n) => RawPeer.handshake(n.connect)));
+    const [a, b, cc] = peers.map((p) => p.peer);
+    if (!a || !b || !cc) throw new Error('three peers');
+    a.send(FrameType.INVOKE, Flag.RELIABLE, 1, invoke);
+    await until(() => runs === 1, 'the first run');
+    // The same message id on another node while the first still runs: it waits, it does not run.
+    b.send(FrameType.INVOKE, Flag.RELIABLE, 1, invoke);
+    release();
+    const results = await Promise.all([a, b].map(async (p) => p.decode(await p.next((f) => f.type === FrameType.COMPLETE))));
+    for (const r of results) expect(r['result']).toEqual({ charged: 5, receipt: new Uint8Array([7, 7]) });
+    // Later, on a third node: the recorded outcome, chunks included.
+    cc.send(FrameType.INVOKE, Flag.RELIABLE, 1, invoke);
+    const chunk = cc.decode(await cc.next((f) => f.type === FrameType.STREAM));
+    expect(chunk['data']).toBe('charging');
+    const done = cc.decode(await cc.next((f) => f.type === FrameType.COMPLETE));
+    expect(done['result']).toEqual({ charged: 5, receipt: new Uint8Array([7, 7]) });
+    expect(runs).toBe(1);
+    for (const p of [a, b, cc]) await p.close();
+  });
+});
