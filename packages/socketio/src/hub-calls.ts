@@ -5,6 +5,8 @@ type InvokeRequest = Extract<HubRequest, { type: 'invoke' }>;
 
 interface Outgoing {
   call: Call;
+  /** The node running the call, once it has said so. */
+  owner: string | undefined;
   cleanup: () => void;
 }
 
@@ -27,14 +29,16 @@ export class RemoteCalls {
   /** Caller side: registered before the invoke request goes out, since chunks may beat the answer. */
   open<T>(id: string, tool: string, options: InvokeOptions): Call<T> {
     const call = new Call<T>(tool, id, options.delivery ?? 'at-least-once');
-    this.outgoing.set(id, { call, cleanup: () => {} });
+    this.outgoing.set(id, { call, owner: undefined, cleanup: () => {} });
     return call;
   }
 
-  /** Caller side: a node took the call; from now on an abort is forwarded to it. */
-  accepted(id: string, signal: AbortSignal | undefined): void {
+  /** Caller side: node `owner` took the call; from now on an abort is forwarded to it. */
+  accepted(id: string, owner: string, signal: AbortSignal | undefined): void {
     const o = this.outgoing.get(id);
-    if (!o || !signal) return;
+    if (!o) return;
+    o.owner = owner;
+    if (!signal) return;
     const onAbort = () => this.post({ type: 'interrupt', from: this.nodeId, call: id, reason: abortReason(signal) });
     if (signal.aborted) {
       onAbort();
@@ -42,6 +46,20 @@ export class RemoteCalls {
     }
     signal.addEventListener('abort', onAbort, { once: true });
     o.cleanup = () => signal.removeEventListener('abort', onAbort);
+  }
+
+  /** Caller side: are calls running on other nodes? */
+  get waiting(): boolean {
+    return this.outgoing.size > 0;
+  }
+
+  /** Caller side: fails the calls whose node is no longer in the cluster. */
+  ownersGone(alive: ReadonlySet<string>): void {
+    for (const [id, o] of [...this.outgoing]) {
+      if (o.owner !== undefined && !alive.has(o.owner)) {
+        this.fail(id, new ProtocolError(ErrorCode.UNAVAILABLE, `node ${o.owner}, which ran this call, left the cluster`));
+      }
+    }
   }
 
   /** Caller side: settles a call locally (nobody took it, or the request failed). */

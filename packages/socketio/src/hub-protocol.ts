@@ -14,6 +14,8 @@ export type HubRequest =
   | { type: 'send'; ns: string; target: Target; except?: string; message?: TeamMessage }
   /** If agent `to` is yours, run this call on it and stream back to node `from`. */
   | { type: 'invoke'; from: string; call: string; ns: string; to: string; tool: string; args: unknown; delivery: Delivery; timeoutMs?: number }
+  /** Who is there? (A caller's node checks that the nodes running its calls are alive.) */
+  | { type: 'ping' }
   /** The caller gave up on call `call` of node `from`. */
   | { type: 'interrupt'; from: string; call: string; reason: string }
   | { type: 'chunk'; node: string; call: string; seq: number; data: unknown }
@@ -21,7 +23,11 @@ export type HubRequest =
 
 export type Outcome = { ok: true; value: unknown; metrics: CallMetrics } | { ok: false; code: number; message: string; data?: unknown };
 
-export type HubAnswer = { type: 'claim'; conflict: boolean } | { type: 'send'; count: number } | { type: 'invoke'; node: string; accepted: boolean };
+export type HubAnswer =
+  | { type: 'claim'; conflict: boolean }
+  | { type: 'send'; count: number }
+  | { type: 'invoke'; node: string; accepted: boolean }
+  | { type: 'ping'; node: string };
 
 /** Thrown for anything from another node that is not a well-formed hub message. */
 export class HubProtocolError extends Error {
@@ -125,6 +131,8 @@ export function parseRequest(value: unknown): HubRequest {
       if (timeoutMs !== undefined) req.timeoutMs = timeoutMs;
       return req;
     }
+    case 'ping':
+      return { type: 'ping' };
     case 'interrupt':
       return { type: 'interrupt', from: str(r, 'from'), call: str(r, 'call'), reason: str(r, 'reason') };
     case 'chunk':
@@ -148,5 +156,7 @@ export function parseAnswer(type: HubAnswer['type'], value: unknown): HubAnswer 
       return { type, count: num(r, 'count') };
     case 'invoke':
       return { type, node: str(r, 'node'), accepted: r['accepted'] === true };
+    case 'ping':
+      return { type, node: str(r, 'node') };
   }
 }

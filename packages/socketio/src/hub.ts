@@ -29,6 +29,8 @@ export interface SocketIoHubOptions {
   requestTimeoutMs?: number;
   /** The Socket.IO namespace that carries requests between nodes; clients are refused there. @default '/asp-hub' */
   controlNamespace?: string;
+  /** While calls run on other nodes, how often to check those nodes are still there, ms. @default 2000 */
+  liveCheckMs?: number;
 }
 
 /** Room names the hub keeps for itself: every member, one room per agent, one per codec. */
@@ -44,7 +46,7 @@ interface Local {
   socket: Socket | undefined;
 }
 
-type Asked = 'claim' | 'send' | 'invoke';
+type Asked = HubAnswer['type'];
 
 /**
  * Agent teams on Socket.IO itself: a team namespace is the Socket.IO namespace of the same name,
@@ -62,6 +64,8 @@ export class SocketIoHub implements Hub {
   private readonly control: Namespace;
   private readonly codecs = new Map<string, Codec>();
   private readonly timeoutMs: number;
+  private readonly liveCheckMs: number;
+  private liveCheck: ReturnType<typeof setInterval> | undefined;
   private readonly sessions = new Map<string, Local>();
   private readonly agents = new Map<string, Map<string, Local>>();
   private readonly calls: RemoteCalls;
@@ -72,6 +76,7 @@ export class SocketIoHub implements Hub {
     this.io = io;
     this.nodeId = options.nodeId ?? this.newId().slice(-12);
     this.timeoutMs = options.requestTimeoutMs ?? 5000;
+    this.liveCheckMs = options.liveCheckMs ?? 2000;
     for (const name of options.codecs ?? ['msgpack', 'json']) this.codecs.set(name, createCodec(name));
     this.control = io.of(options.controlNamespace ?? '/asp-hub');
     this.control.use((_socket, next) => next(new Error('this namespace carries requests between servers only')));
@@ -183,18 +188,42 @@ export class SocketIoHub implements Hub {
     const timeout = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs };
     const request: HubRequest = { type: 'invoke', from: this.nodeId, call: id, ns, to, tool, args, delivery: call.delivery, ...timeout };
     this.ask('invoke', request).then(
-      ({ answers }) =>
-        answers.some((a) => a.accepted)
-          ? this.calls.accepted(id, options.signal)
-          : this.calls.fail(id, new ProtocolError(ErrorCode.AGENT_NOT_FOUND, `no agent "${to}" in ${ns}`)),
+      ({ answers }) => {
+        const owner = answers.find((a) => a.accepted)?.node;
+        if (owner === undefined) {
+          this.calls.fail(id, new ProtocolError(ErrorCode.AGENT_NOT_FOUND, `no agent "${to}" in ${ns}`));
+          return;
+        }
+        this.calls.accepted(id, owner, options.signal);
+        this.watchOwners();
+      },
       (error: unknown) => this.calls.fail(id, error instanceof Error ? error : new Error(String(error))),
     );
     return call;
   }
 
   async close(): Promise<void> {
+    clearInterval(this.liveCheck);
+    this.liveCheck = undefined;
     this.control.off(HUB_EVENT, this.onRequest);
     this.calls.close();
+  }
+
+  /** A node that dies mid-call sends no outcome: while calls run elsewhere, check their nodes answer. */
+  private watchOwners(): void {
+    if (this.liveCheck) return;
+    this.liveCheck = setInterval(() => {
+      if (!this.calls.waiting) {
+        clearInterval(this.liveCheck);
+        this.liveCheck = undefined;
+        return;
+      }
+      this.ask('ping', { type: 'ping' }).then(
+        ({ answers }) => this.calls.ownersGone(new Set([this.nodeId, ...answers.map((a) => a.node)])),
+        () => {}, // Redis is unreachable: nothing can be told apart; check again next time
+      );
+    }, this.liveCheckMs);
+    this.liveCheck.unref();
   }
 
   /** Sends one frame per codec through Socket.IO's broadcast: the adapter takes it to every node. */
@@ -253,6 +282,9 @@ export class SocketIoHub implements Hub {
         reply({ type: 'invoke', node: this.nodeId, accepted: local !== undefined });
         return;
       }
+      case 'ping':
+        reply({ type: 'ping', node: this.nodeId });
+        return;
     }
   }
 
@@ -262,11 +294,18 @@ export class SocketIoHub implements Hub {
     if ((await this.control.adapter.serverCount()) <= 1) return { answers: [], complete: true };
     let raw: unknown[];
     let complete = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // The adapter times requests out itself (5 s); this bound only guards against one that never answers.
+    const guard = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('no answer from the adapter')), this.timeoutMs + 1000);
+    });
     try {
-      raw = await this.control.serverSideEmitWithAck(HUB_EVENT, request);
+      raw = await Promise.race([this.control.serverSideEmitWithAck(HUB_EVENT, request), guard]);
     } catch (error) {
       complete = false;
       raw = responsesOf(error);
+    } finally {
+      clearTimeout(timer);
     }
     const answers: Array<Extract<HubAnswer, { type: K }>> = [];
     for (const r of raw) {

@@ -13,6 +13,7 @@ import {
 import { type ExtendedError, type Namespace, Server, type ServerOptions, type Socket } from 'socket.io';
 import { INTERNAL_ERROR } from './close-codes.js';
 import { serverMeter } from './meter.js';
+import { SocketIoHub } from './hub.js';
 import { ServerSocketTransport } from './server-socket.js';
 import { CLOSE_EVENT, FRAME_EVENT } from './socket-transport.js';
 
@@ -101,6 +102,10 @@ export async function socketIoServer(init: SocketIoServerInit): Promise<SocketIo
   const teamNamespaces = init.teamNamespaces ?? false;
   if (teamNamespaces && typeof init.namespace === 'function') {
     throw new AgentSocketError('INVALID_OPTIONS', 'teamNamespaces needs `namespace` as a string or a RegExp, not a function');
+  }
+  // Fail at start-up rather than at every handshake: the hub keeps rooms in each team's own namespace.
+  if (!teamNamespaces && 'hub' in agentServer && agentServer.hub instanceof SocketIoHub) {
+    throw new AgentSocketError('INVALID_OPTIONS', 'an AgentServer with socketIoHub needs socketIoServer({ teamNamespaces: true })');
   }
   const maxFrameBytes = agentServer.maxFrameBytes + HEADER_SIZE;
   const maxBufferedBytes = init.maxBufferedBytes ?? CORE_WINDOW_BYTES + 2 * agentServer.maxFrameBytes;

@@ -106,6 +106,26 @@ describe.skipIf(!reachable).each(adapters)('Socket.IO cluster: 3 nodes on the %s
     expect(fromServer.value).toEqual({ done: 3 });
   });
 
+  it('fails a call whose callee node leaves the cluster mid-stream (503), instead of waiting forever', async () => {
+    const c = await start({ adapter, hub: { liveCheckMs: 50 } });
+    await c.client(1, '/alpha', {
+      name: 'worker',
+      tools: {
+        forever: {
+          async *handler(_args, ctx) {
+            yield 'tick';
+            await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+          },
+        },
+      },
+    });
+    const boss = await c.client(2, '/alpha', { name: 'boss' });
+    const call = boss.invokeAgent('worker', 'forever');
+    expect(await call[Symbol.asyncIterator]().next()).toEqual({ value: 'tick', done: false });
+    await c.node(1).io.close(); // node 1 goes: its sockets drop and its adapters leave Redis
+    await expect(call.result).rejects.toMatchObject({ code: ErrorCode.UNAVAILABLE });
+  });
+
   it("agrees with Socket.IO: io.of(ns).in(room).fetchSockets() lists the room's members on every node", async () => {
     const c = await start({ adapter });
     const agents = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((name, i) => c.client(i % 3, '/team-alpha', { name })));

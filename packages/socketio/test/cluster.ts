@@ -14,7 +14,7 @@ import { createAdapter as createStreamsAdapter } from '@socket.io/redis-streams-
 import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import { afterEach } from 'vitest';
-import { type SocketIoHub, type SocketIoServer, socketIoConnector, socketIoHub, socketIoServer } from '../src/index.js';
+import { type SocketIoHub, type SocketIoHubOptions, type SocketIoServer, socketIoConnector, socketIoHub, socketIoServer } from '../src/index.js';
 
 export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
@@ -56,6 +56,7 @@ export interface ClusterOptions {
   adapter?: AdapterKind;
   size?: number;
   server?: AgentServerOptions;
+  hub?: SocketIoHubOptions;
   sessions?: SessionStore;
 }
 
@@ -84,7 +85,7 @@ export function clusterFixture(): (options?: ClusterOptions) => Promise<Cluster>
           : createShardedAdapter(pub, sub, { channelPrefix: prefix });
       const http = createServer();
       const io = new Server(http, { adapter, transports: ['websocket'], maxHttpBufferSize: 17 * 1024 * 1024, serveClient: false });
-      const hub = socketIoHub(io, { nodeId: `node-${i}` });
+      const hub = socketIoHub(io, { nodeId: `node-${i}`, ...options.hub });
       const agentServer = new AgentServer(serverAgent(), {
         heartbeatMs: 60_000,
         nodeId: `node-${i}`,

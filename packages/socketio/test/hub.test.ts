@@ -1,0 +1,143 @@
+import { createServer } from 'node:http';
+import {
+  AgentClient,
+  AgentServer,
+  createCodec,
+  decodeFrame,
+  defineAgent,
+  ErrorCode,
+  FrameType,
+  parseMessage,
+  type TeamMessage,
+} from '@agentsocket/core';
+import { until } from '@agentsocket/compliance';
+import { Server } from 'socket.io';
+import { io as ioClient } from 'socket.io-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseAnswer, parseRequest } from '../src/hub-protocol.js';
+import { unreliableMessageFrame } from '../src/message-frame.js';
+import { type SocketIoServerInit, socketIoConnector, socketIoHub, socketIoServer } from '../src/index.js';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** One node: a Socket.IO server with socketIoHub and the teams mapping (unless `init` says otherwise). */
+async function node(init: Partial<SocketIoServerInit> = {}) {
+  const http = createServer();
+  const io = new Server(http, { transports: ['websocket'], maxHttpBufferSize: 17 * 1024 * 1024 });
+  const hub = socketIoHub(io);
+  const agentServer = new AgentServer(defineAgent({ name: 'hub-test', tools: {} }), { heartbeatMs: 60_000, teams: { hub } });
+  const sio = await socketIoServer({ agentServer, io, namespace: /^\/[\w-]+$/, teamNamespaces: true, ...init });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const address = http.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+  cleanups.push(async () => {
+    agentServer.close();
+    await sio.close();
+    await hub.close();
+    await io.close();
+  });
+  const client = (ioNamespace: string, options: { name?: string; namespace?: string } = {}) => {
+    const c = new AgentClient({ connect: socketIoConnector({ url, namespace: ioNamespace }), reconnect: false, ...options });
+    cleanups.push(() => c.close());
+    return c;
+  };
+  return { io, hub, agentServer, url, client };
+}
+
+describe('teamNamespaces', () => {
+  it('puts each session in the team namespace of its Socket.IO namespace; HELLO may omit it', async () => {
+    const n = await node();
+    const c = n.client('/team-alpha', { name: 'a' });
+    await c.connect();
+    expect(c.team).toEqual({ namespace: '/team-alpha', agentId: 'a' });
+  });
+
+  it('refuses (403) a HELLO that asks for another namespace than the socket is in', async () => {
+    const n = await node();
+    const c = n.client('/team-alpha', { name: 'a', namespace: '/team-beta' });
+    await expect(c.connect()).rejects.toMatchObject({ code: ErrorCode.FORBIDDEN });
+  });
+
+  it('needs a string or RegExp namespace', async () => {
+    const io = new Server();
+    const agentServer = new AgentServer(defineAgent({ name: 'x', tools: {} }));
+    await expect(socketIoServer({ agentServer, io, namespace: () => true, teamNamespaces: true })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
+  });
+
+  it('is required with socketIoHub', async () => {
+    await expect(node({ namespace: '/asp', teamNamespaces: false })).rejects.toThrow(/teamNamespaces: true/);
+  });
+});
+
+describe('socketIoHub on one node', () => {
+  it('keeps the control namespace for servers: clients are refused there', async () => {
+    const n = await node();
+    const socket = ioClient(`${n.url}/asp-hub`, { transports: ['websocket'], reconnection: false });
+    cleanups.push(() => {
+      socket.disconnect();
+    });
+    const refused = await new Promise<Error>((resolve) => socket.on('connect_error', resolve));
+    expect(refused.message).toMatch(/between servers/);
+  });
+
+  it('makes room membership Socket.IO rooms and leaves them with the session', async () => {
+    const n = await node();
+    const a = n.client('/ops', { name: 'a' });
+    await a.connect();
+    await a.join('compute-workers');
+    expect((await n.io.of('/ops').in('compute-workers').fetchSockets()).length).toBe(1);
+    await a.close();
+    await until(() => n.io.of('/ops').adapter.rooms.get('compute-workers') === undefined, 'the room to empty');
+    expect(await n.hub.members('/ops', 'compute-workers')).toEqual([]);
+  });
+
+  it('broadcasts at-most-once messages to clients of every codec', async () => {
+    const n = await node();
+    const sender = n.client('/mix', { name: 'sender' });
+    const viaJson = new AgentClient({ connect: socketIoConnector({ url: n.url, namespace: '/mix' }), name: 'j', codecs: ['json'], reconnect: false });
+    const viaPack = new AgentClient({ connect: socketIoConnector({ url: n.url, namespace: '/mix' }), name: 'm', codecs: ['msgpack'], reconnect: false });
+    cleanups.push(() => viaJson.close(), () => viaPack.close());
+    await Promise.all([sender.connect(), viaJson.connect(), viaPack.connect()]);
+    const got: string[] = [];
+    viaJson.on('message', (m) => got.push(`json:${String(m.data)}`));
+    viaPack.on('message', (m) => got.push(`msgpack:${String(m.data)}`));
+    expect(await sender.broadcast('hi', 'x', { delivery: 'at-most-once' })).toBe(2);
+    await until(() => got.length === 2, 'one copy each');
+    expect(got.sort()).toEqual(['json:x', 'msgpack:x']);
+  });
+});
+
+describe('hub wire formats', () => {
+  it('encodes at-most-once MESSAGE frames as core reads them: no RELIABLE flag, no sq', () => {
+    const message: TeamMessage = { id: '01J', event: 'ev', data: { n: 1 }, from: 'a', room: 'r', delivery: 'at-most-once' };
+    for (const name of ['msgpack', 'json']) {
+      const codec = createCodec(name);
+      const frame = decodeFrame(unreliableMessageFrame(codec, message));
+      expect(frame.type).toBe(FrameType.MESSAGE);
+      expect(frame.flags).toBe(0);
+      const payload = codec.decode(frame.payload);
+      expect(payload).not.toHaveProperty('sq');
+      expect(parseMessage(frame.type, payload)).toEqual({ type: FrameType.MESSAGE, id: '01J', event: 'ev', data: { n: 1 }, from: 'a', room: 'r' });
+    }
+  });
+
+  it('validates requests and answers from other nodes', () => {
+    expect(parseRequest({ type: 'send', ns: '/a', target: { room: 'r' }, except: 'x' })).toEqual({ type: 'send', ns: '/a', target: { room: 'r' }, except: 'x' });
+    expect(() => parseRequest({ type: 'send', ns: '/a', target: { room: 'r' }, message: { id: 1 } })).toThrow(/id must be a string/);
+    expect(() => parseRequest({ type: 'invoke', from: 'n', call: 'c', ns: '/a', to: 'b', tool: 't', delivery: 'maybe' })).toThrow(/delivery/);
+    expect(() => parseRequest({ type: 'chunk', node: 'n', call: 'c', seq: -1 })).toThrow(/seq/);
+    expect(() => parseRequest({ type: 'nope' })).toThrow(/unknown hub request/);
+    expect(() => parseRequest('send')).toThrow(/object/);
+    expect(parseRequest({ type: 'end', node: 'n', call: 'c', outcome: { ok: false, code: 404, message: 'no' } })).toEqual({
+      type: 'end',
+      node: 'n',
+      call: 'c',
+      outcome: { ok: false, code: 404, message: 'no' },
+    });
+    expect(parseAnswer('send', { type: 'send', count: 3 })).toEqual({ type: 'send', count: 3 });
+    expect(() => parseAnswer('send', { type: 'claim', conflict: true })).toThrow(/send answer/);
+  });
+});
