@@ -41,6 +41,7 @@ export class RedisSessionStore implements SessionStore, JournalHost {
   private tickScheduled = false;
   private waitingForRedis = false;
   private readonly refresher: ReturnType<typeof setInterval>;
+  private readonly removeHook: () => void;
   private closed = false;
 
   constructor(init: RedisSessionStoreInit) {
@@ -51,6 +52,10 @@ export class RedisSessionStore implements SessionStore, JournalHost {
     for (const s of SESSION_SCRIPTS) this.connection.useScript(s);
     this.refresher = setInterval(() => this.refresh(), Math.max(50, Math.floor(this.ttlMs / 3)));
     this.refresher.unref();
+    this.removeHook = this.connection.onReady(async () => {
+      // Redis came back empty: every live session writes itself again now, not at its next write.
+      for (const j of this.journals.values()) if (j.generation !== this.connection.generation) j.touch();
+    });
   }
 
   async create(record: SessionRecord): Promise<void> {
@@ -120,6 +125,7 @@ export class RedisSessionStore implements SessionStore, JournalHost {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.refresher);
+    this.removeHook();
     for (const j of [...this.journals.values()]) j.close();
   }
 

@@ -132,3 +132,11 @@ export class OwnRedis {
     });
   }
 }
+
+/** Turns Buffers (how Node's msgpack decodes binary) into plain Uint8Arrays, deeply, for toEqual. */
+export function plainBytes(value: unknown): unknown {
+  if (value instanceof Uint8Array) return new Uint8Array(value);
+  if (Array.isArray(value)) return value.map(plainBytes);
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainBytes(v)]));
+  return value;
+}

@@ -2,7 +2,7 @@ import { AgentClient, defineAgent, ErrorCode, type TeamMessage, tool } from '@ag
 import { wsConnector, wsServer } from '@agentsocket/ws';
 import { describe, expect, it } from 'vitest';
 import { clusters, until } from './cluster.js';
-import { redisOrSkip } from './redis-env.js';
+import { plainBytes, redisOrSkip } from './redis-env.js';
 
 const run = await redisOrSkip();
 
@@ -99,7 +99,7 @@ describe.runIf(run)('agent teams across 3 nodes on Redis', () => {
     for await (const chunk of call) chunks.push(chunk);
     expect(chunks).toEqual(Array.from({ length: 50 }, (_, i) => i * i));
     expect((await call.result).value).toEqual({ done: 50 });
-    expect((await boss.invokeAgent('worker', 'blob').result).value).toEqual({ bytes: new Uint8Array([0, 1, 2, 255]) });
+    expect(plainBytes((await boss.invokeAgent('worker', 'blob').result).value)).toEqual({ bytes: new Uint8Array([0, 1, 2, 255]) });
     await expect(boss.invokeAgent('worker', 'missing').result).rejects.toMatchObject({ code: ErrorCode.TOOL_NOT_FOUND });
     await expect(boss.invokeAgent('ghost', 'crunch').result).rejects.toMatchObject({ code: ErrorCode.AGENT_NOT_FOUND });
     const abort = new AbortController();
