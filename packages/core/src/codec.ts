@@ -1,5 +1,5 @@
 import { Decoder, Encoder } from '@msgpack/msgpack';
-import { C1, Packr, Unpackr } from 'msgpackr';
+import { C1, Packr, RESERVE_START_SPACE, Unpackr } from 'msgpackr';
 import { AgentSocketError } from './errors.js';
 
 /**
@@ -9,6 +9,11 @@ import { AgentSocketError } from './errors.js';
 export interface Codec {
   readonly name: string;
   encode(value: unknown): Uint8Array;
+  /**
+   * Optional fast path: encode(value) preceded by `headroom` (< 256) unset bytes, so a frame
+   * header can be written in front without copying the payload.
+   */
+  encodeWithHeadroom?(value: unknown, headroom: number): Uint8Array;
   /** Throws when the bytes are not a valid encoding. */
   decode(bytes: Uint8Array): unknown;
 }
@@ -34,6 +39,8 @@ export function msgpackCodec(): Codec {
   return {
     name: 'msgpack',
     encode: (value) => packr.pack(value),
+    // msgpackr reserves the bytes in its own output buffer: no second allocation, no copy.
+    encodeWithHeadroom: (value, headroom) => packr.pack(value, RESERVE_START_SPACE | (headroom & 0xff)),
     decode: (bytes) => {
       const value: unknown = unpackr.unpack(bytes);
       // msgpackr maps the never-used byte 0xc1 to a marker instead of failing; the spec says it is invalid.

@@ -1,3 +1,4 @@
+import type { Codec } from './codec.js';
 import { AgentSocketError } from './errors.js';
 import { PROTOCOL_VERSION } from './opcodes.js';
 
@@ -17,6 +18,18 @@ export function encodeFrame(type: number, flags: number, requestId: number, payl
   const out = new Uint8Array(HEADER_SIZE + payload.byteLength);
   writeHeader(out, type, flags, requestId, payload.byteLength);
   out.set(payload, HEADER_SIZE);
+  return out;
+}
+
+/**
+ * Encodes a payload value with HEADER_SIZE bytes left in front for writeHeader(). Codecs with
+ * encodeWithHeadroom (msgpack) do it without copying the payload into a second buffer.
+ */
+export function encodeWithHeaderRoom(codec: Codec, value: unknown): Uint8Array {
+  if (codec.encodeWithHeadroom) return codec.encodeWithHeadroom(value, HEADER_SIZE);
+  const body = codec.encode(value);
+  const out = new Uint8Array(HEADER_SIZE + body.byteLength);
+  out.set(body, HEADER_SIZE);
   return out;
 }
 

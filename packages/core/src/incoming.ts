@@ -1,4 +1,5 @@
 import { AgentSocketError, ErrorCode, ProtocolError } from './errors.js';
+import type { AbortState } from './lazy-abort.js';
 import type { CallMetrics, Delivery } from './messages.js';
 import type { ToolContext, ToolHandler } from './tool.js';
 
@@ -32,6 +33,8 @@ export async function runHandler(
   ctx: ToolContext,
   delivery: Delivery,
   out: InvokeOutput,
+  /** The call's interruption state, read without making ctx.signal (see LazyAbortController). */
+  signal: AbortState = ctx.signal,
 ): Promise<Outcome | undefined> {
   const started = performance.now();
   let cpuMs = 0;
@@ -43,7 +46,6 @@ export async function runHandler(
     cpuMs: round(cpuMs),
     chunks: seq,
   });
-  const signal = ctx.signal;
   try {
     let t = performance.now();
     // Arguments were validated against the tool's schema before this call.
@@ -86,7 +88,7 @@ export async function runHandler(
   }
 }
 
-function interrupted(signal: AbortSignal, out: InvokeOutput): undefined {
+function interrupted(signal: AbortState, out: InvokeOutput): undefined {
   const reason = signal.reason;
   if (reason instanceof ProtocolError) out.error(reason.code, reason.message);
   else out.error(ErrorCode.INTERRUPTED, 'interrupted');

@@ -143,7 +143,9 @@ export function parseToolInfo(value: unknown, what: string): ToolInfo {
   return info;
 }
 
+// Built once: parseMessage labels every frame it validates.
+const LABELS = new Map<number, string>(Object.entries(FrameType).map(([name, value]) => [value, name]));
+
 function frameLabel(type: number): string {
-  for (const [name, value] of Object.entries(FrameType)) if (value === type) return name;
-  return `frame 0x${type.toString(16)}`;
+  return LABELS.get(type) ?? `frame 0x${type.toString(16)}`;
 }

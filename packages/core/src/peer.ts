@@ -2,9 +2,10 @@ import { Call, type InvokeOptions } from './call.js';
 import type { Codec } from './codec.js';
 import type { DedupStore } from './dedup.js';
 import { AgentSocketError, CloseCode, ErrorCode, ProtocolError } from './errors.js';
-import { decodeFrame, encodeFrame, HEADER_SIZE } from './frame.js';
+import { decodeFrame, encodeWithHeaderRoom, HEADER_SIZE, writeHeader } from './frame.js';
 import { RequestIdAllocator } from './ids.js';
 import { type InvokeOutput, type Outcome, parseOutcome, replayOutcome, runHandler } from './incoming.js';
+import { LazyAbortController } from './lazy-abort.js';
 import { DELIVERY_WIRE, type Message, parseMessage, readSq, type ToolInfo } from './messages.js';
 import { Flag, FrameType, frameTypeName, isKnownFrameType, PROTOCOL_VERSION } from './opcodes.js';
 import { ReliableChannel, type WindowOptions } from './reliable.js';
@@ -68,7 +69,7 @@ interface Outgoing {
 }
 
 interface Incoming {
-  abort: AbortController;
+  abort: LazyAbortController;
   reliable: boolean;
 }
 
@@ -329,16 +330,18 @@ export class Peer {
       payload['sq'] = sq;
       flags |= Flag.RELIABLE;
     }
-    const body = this.codec.encode(payload);
+    // Encoded once, with the header written in front of the payload (no copy).
+    const frame = encodeWithHeaderRoom(this.codec, payload);
+    const length = frame.byteLength - HEADER_SIZE;
     const limit = Math.min(this.options.peerMaxFrame, (this.transport?.maxFrameBytes ?? Number.POSITIVE_INFINITY) - HEADER_SIZE);
-    if (body.byteLength > limit) {
+    if (length > limit) {
       if (reliable) this.chan.untake(sq); // the refused frame must not leave a gap in the sequence
       throw new AgentSocketError(
         'FRAME_TOO_LARGE',
-        `${frameTypeName(type)} payload of ${body.byteLength} bytes exceeds the limit of ${limit}`,
+        `${frameTypeName(type)} payload of ${length} bytes exceeds the limit of ${limit}`,
       );
     }
-    const frame = encodeFrame(type, flags, rid, body);
+    writeHeader(frame, type, flags, rid, length);
     if (reliable) {
       this.chan.record(sq, frame);
       this.options.journal?.sent(sq, frame);
@@ -373,7 +376,9 @@ export class Peer {
     const t = this.transport;
     if (!t) return;
     try {
-      t.send(encodeFrame(type, 0, rid, this.codec.encode(payload)));
+      const frame = encodeWithHeaderRoom(this.codec, payload);
+      writeHeader(frame, type, 0, rid, frame.byteLength - HEADER_SIZE);
+      t.send(frame);
     } catch {
       // the transport is closing; onclose handles the rest
     }
@@ -612,7 +617,7 @@ export class Peer {
       else fail(ErrorCode.TOOL_NOT_FOUND, `no tool named "${m.tool}"`);
       return;
     }
-    const abort = new AbortController();
+    const abort = new LazyAbortController();
     this.incoming.set(rid, { abort, reliable });
     if (reliable) this.options.journal?.invokeStarted(rid, bytes);
     void this.execute(rid, m, reliable, entry, abort).finally(() => this.incoming.delete(rid));
@@ -635,7 +640,7 @@ export class Peer {
     m: Extract<Message, { type: typeof FrameType.INVOKE }>,
     reliable: boolean,
     entry: Pick<RegisteredTool, 'schema' | 'handler'>,
-    abort: AbortController,
+    abort: LazyAbortController,
   ): Promise<void> {
     const out: InvokeOutput = {
       chunk: async (seq, data) => {
@@ -665,16 +670,16 @@ export class Peer {
       out.error(ErrorCode.INVALID_ARGUMENTS, `invalid arguments for "${m.tool}": ${valid.message}`);
       return;
     }
-    const ctx = this.context(rid, m, abort.signal);
+    const ctx = this.context(rid, m, abort);
     if (m.delivery !== 'exactly-once') {
-      await runHandler(entry.handler, valid.value, ctx, m.delivery, out);
+      await runHandler(entry.handler, valid.value, ctx, m.delivery, out, abort);
       return;
     }
     const key = `${this.options.dedupScope}:${m.id}`;
     const ttl = this.options.dedupTtlMs ?? 300_000;
     const recorded = await this.awaitClaim(key, ttl, abort.signal);
     if (recorded === 'run') {
-      const outcome = await runHandler(entry.handler, valid.value, ctx, m.delivery, out);
+      const outcome = await runHandler(entry.handler, valid.value, ctx, m.delivery, out, abort);
       if (outcome) await this.options.dedup.complete(key, outcome, ttl);
       else await this.options.dedup.release(key);
     } else if (recorded) {
@@ -696,9 +701,11 @@ export class Peer {
     return undefined;
   }
 
-  private context(rid: number, m: Extract<Message, { type: typeof FrameType.INVOKE }>, signal: AbortSignal): ToolContext {
+  private context(rid: number, m: Extract<Message, { type: typeof FrameType.INVOKE }>, abort: LazyAbortController): ToolContext {
     return {
-      signal,
+      get signal() {
+        return abort.signal;
+      },
       tool: m.tool,
       messageId: m.id,
       requestId: rid,
@@ -709,7 +716,12 @@ export class Peer {
       defineTool: (name, definition) => {
         this.options.registry.add(name, definition);
       },
-      invokePeer: (tool, args, options) => this.invoke(tool, args, options),
+      // A question asked inside an at-most-once call is at-most-once too, unless the handler says otherwise.
+      invokePeer: (tool, args, options) =>
+        this.invoke(tool, args, {
+          ...options,
+          delivery: options?.delivery ?? (m.delivery === 'at-most-once' ? 'at-most-once' : 'at-least-once'),
+        }),
     };
   }
 }

@@ -17,7 +17,7 @@ export interface ToolContext {
   readonly delivery: Delivery;
   /** Announces a new tool to this peer now (TOOL_DEF); the peer can call it at once. */
   defineTool<S extends InputSchema>(name: string, definition: ToolDefinition<S>): void;
-  /** Invokes a tool the peer serves (full duplex), e.g. to ask a clarifying question mid-stream. */
+  /** Invokes a tool the peer serves (full duplex), e.g. to ask a clarifying question mid-stream. Delivery defaults to at-most-once inside an at-most-once call, at-least-once otherwise. */
   invokePeer<T = unknown>(tool: string, args?: unknown, options?: InvokeOptions): Call<T>;
 }
 
