@@ -59,7 +59,20 @@ export class RedisDedupStore implements DedupStore {
     this.timer.unref();
   }
 
+  /**
+   * Never rejects: while Redis is unreachable (or holds something unreadable) it answers
+   * 'pending', so core's peer keeps polling with backoff and answers 503 if that lasts.
+   */
   async claim(key: string, ttlMs: number): Promise<DedupClaim> {
+    try {
+      return await this.tryClaim(key, ttlMs);
+    } catch (error) {
+      this.onError?.(error instanceof Error ? error : new Error(String(error)));
+      return { status: 'pending' };
+    }
+  }
+
+  private async tryClaim(key: string, ttlMs: number): Promise<DedupClaim> {
     const k = this.keys.dedup(key);
     const lease = Math.min(ttlMs, this.leaseMs);
     const reply = await guarded(this.connection, 'dedup claim', () => CLAIM.run(this.connection.client, [k], [this.marker, lease]));

@@ -72,6 +72,8 @@ describe.runIf(run)('a Redis restart under a running cluster', () => {
       () => 'answered',
       (e: unknown) => e,
     );
+    // Exactly-once waits too: its claim cannot be made until Redis is back (503 if it never is).
+    const once = sender.invoke('count', { n: 3 }, { delivery: 'exactly-once' });
     const stream = sender.invoke('count', { n: 500 });
     const chunks: unknown[] = [];
     const streamed = (async () => {
@@ -87,6 +89,7 @@ describe.runIf(run)('a Redis restart under a running cluster', () => {
     expect(await heldSend).toMatchObject({ code: ErrorCode.UNAVAILABLE });
     expect(await heldInvoke).toMatchObject({ code: ErrorCode.UNAVAILABLE });
     expect(await streamed).toEqual({ total: 500 });
+    expect((await once.result).value).toEqual({ total: 3 });
     expect(chunks).toEqual(Array.from({ length: 500 }, (_, i) => i));
 
     // Redis came back empty: nodes registered their members and rooms again.
