@@ -99,8 +99,8 @@ export class RedisJournal implements SessionJournal {
   acked(sq: number): void {
     if (this.failure || (this.pAcked !== undefined && sq <= this.pAcked)) return;
     this.pAcked = sq;
-    for (const k of this.pSent.keys()) if (k <= sq) this.pSent.delete(k);
-    for (const k of this.frames.keys()) if (k <= sq) this.frames.delete(k);
+    dropUpTo(this.pSent, sq);
+    dropUpTo(this.frames, sq);
     this.dirty();
   }
 
@@ -222,5 +222,13 @@ export class RedisJournal implements SessionJournal {
   private dirty(): void {
     this.issued++;
     this.host.schedule(this);
+  }
+}
+
+/** Deletes keys ≤ sq from a map filled in increasing sq order (so it can stop early). */
+function dropUpTo(map: Map<number, Uint8Array>, sq: number): void {
+  for (const k of map.keys()) {
+    if (k > sq) break;
+    map.delete(k);
   }
 }

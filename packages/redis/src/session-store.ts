@@ -149,6 +149,7 @@ export class RedisSessionStore implements SessionStore, JournalHost {
     if (this.journals.get(key) === journal) this.journals.delete(key);
     this.dirty.delete(journal);
     this.retrying.delete(journal);
+    if (!this.hasJournal(journal.id)) this.records.delete(journal.id);
   }
 
   // ---- writing ----
