@@ -24,7 +24,15 @@ export interface RunningNode {
  * over ws on `/asp`, plus `/healthz` and `/readyz` for load balancers and k8s probes.
  */
 export async function startNode(config: NodeConfig): Promise<RunningNode> {
-  const backplane: Backplane = await openBackplane({ redisUrl: config.redisUrl, prefix: config.prefix, nodeId: config.nodeId });
+  const log = (error: Error) => console.error(`[${config.nodeId}] ${error.message}`);
+  const backplane: Backplane = await openBackplane({
+    redisUrl: config.redisUrl,
+    prefix: config.prefix,
+    nodeId: config.nodeId,
+    sessionTtlMs: config.sessionTtlMs,
+    heartbeatMs: config.hubHeartbeatMs,
+    onError: log,
+  });
   const agentServer = new AgentServer(createClusterAgent(config.nodeId), {
     nodeId: config.nodeId,
     teams: { namespaces: NAMESPACES, hub: backplane.hub },
@@ -32,7 +40,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     dedup: backplane.dedup,
     sessionTtlMs: config.sessionTtlMs,
   });
-  agentServer.on('error', (error) => console.error(`[${config.nodeId}] ${error.message}`));
+  agentServer.on('error', log);
   let draining = false;
   const http = createServer((req, res) => health(req, res, config.nodeId, draining));
   let ws: WsServer;
@@ -43,7 +51,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     await backplane.close();
     throw error;
   }
-  ws.on('error', (error) => console.error(`[${config.nodeId}] ${error.message}`));
+  ws.on('error', log);
   const address = http.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   let closing: Promise<void> | undefined;

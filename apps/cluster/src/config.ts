@@ -14,6 +14,8 @@ export interface NodeConfig {
   prefix: string;
   /** `--session-ttl-ms` / `SESSION_TTL_MS`: how long a dropped session waits to be resumed. @default 60000 */
   sessionTtlMs: number;
+  /** `--hub-heartbeat-ms` / `HUB_HEARTBEAT_MS`: a node missing 3 heartbeats counts as dead. @default 2000 */
+  hubHeartbeatMs: number;
   /** `--exit-with-parent`: exit when stdin closes, so a crashed supervisor leaves no orphans. @default false */
   exitWithParent: boolean;
 }
@@ -25,6 +27,7 @@ export const NODE_FLAGS = {
   'redis-url': { type: 'string' },
   prefix: { type: 'string' },
   'session-ttl-ms': { type: 'string' },
+  'hub-heartbeat-ms': { type: 'string' },
   'exit-with-parent': { type: 'boolean' },
 } as const;
 
@@ -38,6 +41,7 @@ export function readNodeConfig(argv: string[], env: NodeJS.ProcessEnv): NodeConf
     redisUrl: nonEmpty('redis-url', values['redis-url'] ?? env['REDIS_URL'] ?? 'redis://127.0.0.1:6379'),
     prefix: values.prefix ?? env['REDIS_PREFIX'] ?? 'asp:',
     sessionTtlMs: integer('session-ttl-ms', values['session-ttl-ms'] ?? env['SESSION_TTL_MS'] ?? '60000', 1000, 86_400_000),
+    hubHeartbeatMs: integer('hub-heartbeat-ms', values['hub-heartbeat-ms'] ?? env['HUB_HEARTBEAT_MS'] ?? '2000', 100, 60_000),
     exitWithParent: values['exit-with-parent'] ?? false,
   };
 }

@@ -1,5 +1,6 @@
 import { startNode } from './cluster-node.js';
 import { readNodeConfig } from './config.js';
+import { openFileLimits } from './limits.js';
 import { formatReady } from './ready.js';
 
 /** One cluster node process: `node --import tsx src/node.ts --port 8080 --node-id n1`. */
@@ -11,6 +12,9 @@ try {
   process.exit(2);
 }
 const node = await startNode(config);
+const files = openFileLimits();
+// Node raises the soft limit to the hard one by itself; the hard limit is the container's.
+if (files) console.error(`[${node.nodeId}] open files: soft ${files.soft}, hard ${files.hard}`);
 console.log(formatReady({ node: node.nodeId, port: node.port, pid: process.pid }));
 
 let stopping = false;
