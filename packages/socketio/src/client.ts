@@ -56,8 +56,8 @@ export function socketIoConnector(init: SocketIoConnectorInit): Connector {
     let meter: Meter | undefined;
     const transport = new SocketTransport(
       {
-        // Copied: the caller may reuse its buffer, and Engine.IO wants a whole ArrayBuffer.
-        emitFrame: (frame) => socket.emit(FRAME_EVENT, frame.slice()),
+        // The transport's own copy, spanning a whole ArrayBuffer as Engine.IO wants in browsers.
+        emitFrame: (frames) => socket.emit(FRAME_EVENT, frames),
         emitClose: (code, reason) => socket.emit(CLOSE_EVENT, code, reason),
         get bufferedBytes() {
           return meter?.bytes ?? 0;

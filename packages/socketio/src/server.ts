@@ -149,8 +149,8 @@ export async function socketIoServer(init: SocketIoServerInit): Promise<SocketIo
     const transport = new ServerSocketTransport(
       socket,
       {
-        // Copied: the caller may reuse its buffer while Engine.IO still holds this one.
-        emitFrame: (frame) => socket.emit(FRAME_EVENT, Buffer.from(frame)),
+        // A Buffer view, no copy: the transport hands over bytes that are already its own.
+        emitFrame: (frames) => socket.emit(FRAME_EVENT, Buffer.from(frames.buffer, frames.byteOffset, frames.byteLength)),
         emitClose: (code, reason) => socket.emit(CLOSE_EVENT, code, reason),
         get bufferedBytes() {
           return meter.bytes;

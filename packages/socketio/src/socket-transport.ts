@@ -1,18 +1,29 @@
-import { AgentSocketError, CloseCode, type Transport, type TransportCloseInfo, transportSymbol } from '@agentsocket/core';
+import { AgentSocketError, CloseCode, HEADER_SIZE, peekHeader, type Transport, type TransportCloseInfo, transportSymbol } from '@agentsocket/core';
 import { closeCodeForReason, INTERNAL_ERROR, isCloseCode } from './close-codes.js';
 
-/** The Socket.IO event that carries ASP frames: exactly one binary argument, one frame. */
+/**
+ * The Socket.IO event that carries ASP frames: exactly one binary argument holding one frame or
+ * several back to back (each frame's header gives its length).
+ */
 export const FRAME_EVENT = 'asp';
 /** Sent just before a deliberate disconnect, `(code, reason)`: Socket.IO itself has no close codes. */
 export const CLOSE_EVENT = 'asp:close';
 
 /** Longest close reason kept, as in a WebSocket close frame. */
 const MAX_REASON = 123;
+/**
+ * Frames sent in one event-loop turn go out as one event of at most this many bytes (a larger
+ * frame goes alone). Each Socket.IO binary event costs two WebSocket messages; batching makes
+ * that per turn instead of per frame. Small enough for any peer: servers accept maxFrameBytes + 64 KiB.
+ */
+const BATCH_BYTES = 32 * 1024;
+/** After this turn's I/O callbacks (Node), so their replies join the batch; browsers have only microtasks. */
+const nextTurn: (run: () => void) => void = typeof setImmediate === 'function' ? (run) => setImmediate(run) : queueMicrotask;
 
 /** What a SocketTransport needs from one Socket.IO socket; server.ts and client.ts provide it. */
 export interface Wire {
-  /** Emits one frame; the wire copies it, so the caller may reuse its buffer. */
-  emitFrame(frame: Uint8Array): void;
+  /** Emits one or more frames back to back; the bytes are the wire's to keep (a fresh copy). */
+  emitFrame(frames: Uint8Array): void;
   emitClose(code: number, reason: string): void;
   /** Bytes waiting for the network on this connection (0 when unknown). */
   readonly bufferedBytes: number;
@@ -38,6 +49,9 @@ export class SocketTransport implements Transport {
   private readonly wire: Wire;
   private readonly maxBufferedBytes: number;
   private inbox: Uint8Array[] = [];
+  private outbox: Uint8Array[] = [];
+  private outboxBytes = 0;
+  private flushScheduled = false;
   private started = false;
   private scheduled = false;
   /** The socket is disconnected or disconnecting; nothing more goes out or comes in. */
@@ -58,7 +72,7 @@ export class SocketTransport implements Transport {
   }
 
   get bufferedAmount(): number {
-    return this.wireGone ? 0 : this.wire.bufferedBytes;
+    return this.wireGone ? 0 : this.wire.bufferedBytes + this.outboxBytes;
   }
 
   get open(): boolean {
@@ -78,15 +92,42 @@ export class SocketTransport implements Transport {
     }
     // The peer is gone and onclose follows its last frames; a reliable frame is replayed on resume.
     if (this.wireGone) return;
-    try {
-      this.wire.emitFrame(frame);
-    } catch (error) {
-      this.shut(INTERNAL_ERROR, 'socket.io refused the frame', false);
-      throw new AgentSocketError('TRANSPORT_CLOSED', 'socket.io refused the frame', { cause: error });
+    if (this.outboxBytes + frame.byteLength > BATCH_BYTES) this.flush();
+    if (this.wireGone) throw new AgentSocketError('TRANSPORT_CLOSED', 'socket.io refused the frame');
+    // Copied now: the caller may reuse its buffer before the batch goes out.
+    this.outbox.push(frame.slice());
+    this.outboxBytes += frame.byteLength;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      nextTurn(() => this.flush());
     }
-    const buffered = this.wire.bufferedBytes;
+    const buffered = this.wire.bufferedBytes + this.outboxBytes;
     if (buffered > this.maxBufferedBytes) {
       this.shut(CloseCode.SLOW_CONSUMER, `${buffered} bytes buffered for a slow peer (limit ${this.maxBufferedBytes})`, true);
+    }
+  }
+
+  /** Emits the frames sent since the last flush as one event. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const frames = this.outbox;
+    if (frames.length === 0 || this.wireGone) return;
+    const bytes = this.outboxBytes;
+    this.outbox = [];
+    this.outboxBytes = 0;
+    let batch = frames[0] ?? new Uint8Array(0);
+    if (frames.length > 1) {
+      batch = new Uint8Array(bytes);
+      let at = 0;
+      for (const f of frames) {
+        batch.set(f, at);
+        at += f.byteLength;
+      }
+    }
+    try {
+      this.wire.emitFrame(batch);
+    } catch {
+      this.shut(INTERNAL_ERROR, 'socket.io refused the frame', false);
     }
   }
 
@@ -99,12 +140,12 @@ export class SocketTransport implements Transport {
   receive(event: unknown, args: readonly unknown[]): void {
     if (this.wireGone || this.closeInfo) return;
     if (event === FRAME_EVENT) {
-      const frame = args.length === 1 ? toBytes(args[0]) : undefined;
-      if (!frame) {
+      const bytes = args.length === 1 ? toBytes(args[0]) : undefined;
+      if (!bytes) {
         this.shut(CloseCode.BAD_FRAME, `"${FRAME_EVENT}" must carry exactly one binary argument`, false);
         return;
       }
-      this.inbox.push(frame);
+      splitFrames(bytes, this.inbox);
       this.schedule();
       return;
     }
@@ -142,6 +183,10 @@ export class SocketTransport implements Transport {
     if (this.closeInfo) return;
     const short = reason.slice(0, MAX_REASON);
     if (!this.wireGone) {
+      // Frames sent before close() go out before the close event; an abrupt close drops them.
+      if (abrupt) this.outbox = [];
+      else this.flush();
+      this.outboxBytes = 0;
       this.wireGone = true;
       if (!abrupt) this.quietly(() => this.wire.emitClose(code, short));
       this.quietly(() => this.wire.disconnect(abrupt));
@@ -193,6 +238,24 @@ export class SocketTransport implements Transport {
     } catch {
       // The socket is already gone; closing it again has nothing left to do.
     }
+  }
+}
+
+/**
+ * Cuts a batch into frames by their headers' lengths. Bytes that are not whole frames are
+ * passed on as they are, for core to answer (BAD_FRAME): a transport never judges frames.
+ */
+function splitFrames(bytes: Uint8Array, out: Uint8Array[]): void {
+  let at = 0;
+  while (at < bytes.byteLength || at === 0) {
+    const rest = bytes.byteLength - at;
+    const length = peekHeader(bytes.subarray(at))?.length ?? -1;
+    if (length < 0 || HEADER_SIZE + length > rest) {
+      out.push(bytes.subarray(at));
+      return;
+    }
+    out.push(bytes.subarray(at, at + HEADER_SIZE + length));
+    at += HEADER_SIZE + length;
   }
 }
 

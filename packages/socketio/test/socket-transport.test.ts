@@ -1,4 +1,4 @@
-import { AgentSocketError, CloseCode, type TransportCloseInfo } from '@agentsocket/core';
+import { AgentSocketError, CloseCode, encodeFrame, FrameType, type TransportCloseInfo } from '@agentsocket/core';
 import { describe, expect, it } from 'vitest';
 import { closeCodeForReason } from '../src/close-codes.js';
 import { CLOSE_EVENT, FRAME_EVENT, SocketTransport, type Wire } from '../src/socket-transport.js';
@@ -71,12 +71,13 @@ describe('SocketTransport rules', () => {
     expect(() => t.send(new Uint8Array(1))).toThrow(expect.objectContaining({ code: 'TRANSPORT_CLOSED' }));
   });
 
-  it('throws FRAME_TOO_LARGE for a frame over maxFrameBytes and stays open', () => {
+  it('throws FRAME_TOO_LARGE for a frame over maxFrameBytes and stays open', async () => {
     const { wire, sent } = fakeWire();
     const { t } = transport(wire, { maxFrameBytes: 8 });
     expect(() => t.send(new Uint8Array(9))).toThrow(AgentSocketError);
     expect(() => t.send(new Uint8Array(9))).toThrow(expect.objectContaining({ code: 'FRAME_TOO_LARGE' }));
     t.send(new Uint8Array(8));
+    await tick();
     expect(sent).toHaveLength(1);
     expect(t.open).toBe(true);
   });
@@ -84,7 +85,7 @@ describe('SocketTransport rules', () => {
   it('closes with SLOW_CONSUMER, abruptly, once the backlog passes the limit', async () => {
     const fake = fakeWire();
     const { t, closes } = transport(fake.wire, { maxBufferedBytes: 100 });
-    fake.wire.buffered = 100;
+    fake.wire.buffered = 99; // plus the byte waiting for this turn's batch: 100, at the limit
     t.send(new Uint8Array(1));
     expect(t.open).toBe(true);
     fake.wire.buffered = 101;
@@ -94,6 +95,36 @@ describe('SocketTransport rules', () => {
     expect(fake.closes).toEqual([]); // it would only queue behind the backlog
     await tick();
     expect(closes[0]).toMatchObject({ code: CloseCode.SLOW_CONSUMER, local: true });
+  });
+
+  it('sends the frames of one event-loop turn as one event and cuts them apart on receipt', async () => {
+    const { wire, sent } = fakeWire();
+    const { t } = transport(wire);
+    const frames = [1, 2, 3].map((n) => encodeFrame(FrameType.PING, 0, 0, new Uint8Array(n).fill(n)));
+    for (const f of frames) t.send(f);
+    expect(sent).toEqual([]);
+    expect(t.bufferedAmount).toBe(8 * 3 + 6);
+    await tick();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.byteLength).toBe(8 * 3 + 6);
+    const peer = new SocketTransport(fakeWire().wire, { maxFrameBytes: 1024, maxBufferedBytes: 4096 });
+    const got: number[] = [];
+    peer.onframe = (f) => got.push(f.byteLength);
+    peer.start();
+    peer.receive(FRAME_EVENT, [sent[0]]);
+    // A trailing piece that is not a whole frame is passed on as it is, for core to refuse.
+    peer.receive(FRAME_EVENT, [new Uint8Array([...frames[0] ?? [], 0x12, 0x00])]);
+    await tick();
+    expect(got).toEqual([9, 10, 11, 9, 2]);
+  });
+
+  it('flushes frames sent before close() ahead of the close event', async () => {
+    const fake = fakeWire();
+    const { t } = transport(fake.wire);
+    t.send(new Uint8Array(3));
+    await t.close(CloseCode.NORMAL, 'bye');
+    expect(fake.sent.map((f) => f.byteLength)).toEqual([3]);
+    expect(fake.closes).toEqual([[CloseCode.NORMAL, 'bye']]);
   });
 
   it.each([
