@@ -30,35 +30,21 @@ describe.skipIf(skip)('failover: a node dies under streaming agents', { timeout:
     it(`${signal}: agents reconnect through nginx to another node and resume; nothing lost, nothing duplicated`, async () => {
       const cluster = t.cluster(await startCluster({ redisUrl: REDIS_URL }));
       const team = { namespace: '/team-alpha' };
-      const runs = { crunch: 0 };
-      const worker = await t.client({
-        ...team,
-        name: 'worker',
-        connect: await cluster.connector({ node: 'node-2' }),
-        tools: {
-          crunch: {
-            async *handler(args) {
-              runs.crunch++;
-              for (let i = 0; i < Number(args['n']); i++) {
-                await new Promise((resolve) => setTimeout(resolve, 4));
-                yield i * i;
-              }
-              return { done: Number(args['n']) };
-            },
-          },
-        },
-      });
+      const runs = { crunch: 0, active: 0, interrupted: 0 };
+      const worker = await t.client({ ...team, name: 'worker', connect: await cluster.connector({ node: 'node-2' }), tools: workerTools(runs) });
       const caller = await t.client({ ...team, name: 'caller', connect: await cluster.connector({ node: 'node-1' }) });
       expect([await nodeOf(caller), await nodeOf(worker)]).toEqual(['node-1', 'node-2']);
       const sessionId = caller.sessionId;
       const reconnects = connects(caller);
+      let attempts = 0;
+      caller.on('reconnecting', () => attempts++);
       const workerInbox = inbox(worker);
       const callerInbox = inbox(caller);
 
       // Two streams through node-1: one from node-1's own agent, one from the worker on node-2.
       const n = 400;
       const fromNode = caller.invoke('count', { n, delayMs: 4 });
-      const fromAgent = caller.invokeAgent('worker', 'crunch', { n });
+      const fromAgent = caller.invokeAgent('worker', 'crunch', { n, delayMs: 4 });
       let a = 0;
       let b = 0;
       let killed: Promise<void> | undefined;
@@ -85,6 +71,8 @@ describe.skipIf(skip)('failover: a node dies under streaming agents', { timeout:
       // The stream was finished by the node that resumed the session, from Redis.
       expect(['node-2', 'node-3']).toContain(typeof result === 'object' && result !== null && 'node' in result ? result.node : '');
       expect((await fromAgent.result).value).toEqual({ done: n });
+      // nginx passed the first reconnect attempt on to a live node: the client never saw node-1 refuse.
+      expect(attempts).toBe(1);
       if (signal === 'SIGKILL') {
         // The dead node's memory is gone: the session and its replay state came from Redis.
         expect(reconnects).toEqual([{ resumed: true, sessionId }]);
@@ -98,6 +86,7 @@ describe.skipIf(skip)('failover: a node dies under streaming agents', { timeout:
       // The routed call was still running when node-1 went, so it ran again from the new node and
       // the caller skipped the chunks it had; the first run was interrupted when node-1 stopped listening.
       expect(runs.crunch).toBe(2);
+      await waitFor(() => runs.interrupted === 1 && runs.active === 0, 'the first run to be interrupted');
 
       // The team still works both ways for the resumed agent.
       await worker.send('caller', 'after-failover', { ok: true });
@@ -118,7 +107,7 @@ describe.skipIf(skip)('failover: a node dies under streaming agents', { timeout:
   it('SIGKILL of the node serving an agent-to-agent stream: the call fails visibly (503), the agent resumes elsewhere and a retry gets everything', async () => {
     const cluster = t.cluster(await startCluster({ redisUrl: REDIS_URL, nodeArgs: ['--hub-heartbeat-ms', '300'] }));
     const team = { namespace: '/team-alpha' };
-    const runs = { crunch: 0, active: 0 };
+    const runs = { crunch: 0, active: 0, interrupted: 0 };
     const worker = await t.client({ ...team, name: 'worker', connect: await cluster.connector({ node: 'node-2' }), tools: workerTools(runs) });
     const caller = await t.client({ ...team, name: 'caller', connect: await cluster.connector({ node: 'node-1' }) });
     expect([await nodeOf(caller), await nodeOf(worker)]).toEqual(['node-1', 'node-2']);

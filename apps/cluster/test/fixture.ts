@@ -73,7 +73,16 @@ export function range(n: number, f: (i: number) => number = (i) => i): number[] 
 }
 
 /** Tools a worker agent serves to its team: `crunch` streams i*i for i < n. */
-export function workerTools(runs: { crunch: number; active: number } = { crunch: 0, active: 0 }): AgentClientOptions['tools'] {
+export interface WorkerRuns {
+  /** Runs started. */
+  crunch: number;
+  /** Runs still going. */
+  active: number;
+  /** Runs stopped by an INTERRUPT. */
+  interrupted: number;
+}
+
+export function workerTools(runs: WorkerRuns = { crunch: 0, active: 0, interrupted: 0 }): AgentClientOptions['tools'] {
   return {
     crunch: {
       async *handler(args, ctx) {
@@ -89,6 +98,8 @@ export function workerTools(runs: { crunch: number; active: number } = { crunch:
           }
           return { done: n };
         } finally {
+          // An interrupted generator may be closed with return(), so count here, not in a catch.
+          if (ctx.signal.aborted) runs.interrupted++;
           runs.active--;
         }
       },
