@@ -1,8 +1,9 @@
-import { type AgentClient, ErrorCode, type TeamMessage } from '@agentsocket/core';
+import { type AgentClient, ErrorCode, ProtocolError, type TeamMessage } from '@agentsocket/core';
+import { RedisConnection, RedisSessionStore } from '@agentsocket/redis';
 import { until } from '@agentsocket/compliance';
 import type { Server } from 'socket.io';
 import { describe, expect, it } from 'vitest';
-import { type AdapterKind, clusterFixture, eventually, redisReachable } from './cluster.js';
+import { type AdapterKind, clusterFixture, eventually, REDIS_URL, redisReachable } from './cluster.js';
 
 const reachable = await redisReachable();
 
@@ -191,6 +192,46 @@ describe.skipIf(!reachable).each(adapters)('Socket.IO cluster: 3 nodes on the %s
     const twin = c.unconnected(2, '/team-alpha', { token: 'alpha:bob2', name: 'bob', reconnect: false });
     await expect(twin.connect()).rejects.toMatchObject({ code: ErrorCode.CONFLICT });
     expect((await lead.members()).sort()).toEqual(['bob', 'lead']);
+  });
+
+  it('resumes a session on another node through RedisSessionStore: nothing lost, nothing duplicated', async () => {
+    const c = await start({
+      adapter,
+      sessions: (_nodeId, prefix) => {
+        const connection = new RedisConnection({ url: REDIS_URL });
+        const store = new RedisSessionStore({ connection, prefix: `${prefix}:`, ttlMs: 30_000 });
+        return {
+          store,
+          close: async () => {
+            await store.close();
+            await connection.close();
+          },
+        };
+      },
+    });
+    let target = 0;
+    const receiver = await c.movable(() => target, '/r', { name: 'receiver' });
+    const sender = await c.client(2, '/r', { name: 'sender' });
+    const got = inbox(receiver);
+    const sessionId = receiver.sessionId;
+    const resumed = new Promise<string | undefined>((resolve) => receiver.on('connect', (i) => i.resumed && resolve(receiver.sessionId)));
+    for (let i = 0; i < 100; i++) {
+      // While the receiver is between nodes, sends fail visibly (406/503) and the sender tries again.
+      for (;;) {
+        const error = await sender.send('receiver', 'n', i).then(() => undefined, (e: unknown) => e);
+        if (error === undefined) break;
+        if (!(error instanceof ProtocolError) || (error.code !== ErrorCode.AGENT_NOT_FOUND && error.code !== ErrorCode.UNAVAILABLE)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      if (i === 30) {
+        target = 1;
+        await c.node(0).io.close(); // node 0 goes: its sockets drop and its adapters leave Redis
+      }
+    }
+    expect(await resumed).toBe(sessionId);
+    await until(() => got.length >= 100, '100 messages');
+    expect(got.map((m) => m.data)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect((await sender.members()).sort()).toEqual(['receiver', 'sender']);
   });
 
   it('puts a resumed session back into its Socket.IO rooms', async () => {

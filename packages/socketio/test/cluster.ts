@@ -50,6 +50,8 @@ export interface Cluster {
   client(i: number, ns: string, options?: Partial<AgentClientOptions> & { token?: string }): Promise<AgentClient>;
   /** A client on node `i` that has not connected yet (for refusals). */
   unconnected(i: number, ns: string, options?: Partial<AgentClientOptions> & { token?: string }): AgentClient;
+  /** A client that reconnects to whichever node `node()` names then, as behind a load balancer. */
+  movable(node: () => number, ns: string, options?: Partial<AgentClientOptions>): Promise<AgentClient>;
 }
 
 export interface ClusterOptions {
@@ -57,7 +59,8 @@ export interface ClusterOptions {
   size?: number;
   server?: AgentServerOptions;
   hub?: SocketIoHubOptions;
-  sessions?: SessionStore;
+  /** Each node's session store (all sharing Redis, so sessions resume on any node). */
+  sessions?: (nodeId: string, prefix: string) => { store: SessionStore; close(): Promise<void> };
 }
 
 const serverAgent = (): Agent => defineAgent({ name: 'orchestrator', tools: {} });
@@ -86,11 +89,14 @@ export function clusterFixture(): (options?: ClusterOptions) => Promise<Cluster>
       const http = createServer();
       const io = new Server(http, { adapter, transports: ['websocket'], maxHttpBufferSize: 17 * 1024 * 1024, serveClient: false });
       const hub = socketIoHub(io, { nodeId: `node-${i}`, ...options.hub });
+      const sessions = options.sessions?.(`node-${i}`, prefix);
+      if (sessions) cleanups.push(() => sessions.close());
+      const store = sessions?.store;
       const agentServer = new AgentServer(serverAgent(), {
         heartbeatMs: 60_000,
         nodeId: `node-${i}`,
         ...options.server,
-        ...(options.sessions ? { sessions: options.sessions } : {}),
+        ...(store ? { sessions: store } : {}),
         teams: { ...options.server?.teams, hub },
       });
       const sio = await socketIoServer({ agentServer, io, namespace: /^\/[\w.-]+$/, teamNamespaces: true });
@@ -122,6 +128,16 @@ export function clusterFixture(): (options?: ClusterOptions) => Promise<Cluster>
       nodes,
       node: (i) => nodes[i] ?? fail(`no node ${i}`),
       unconnected,
+      async movable(pick, ns, opts = {}) {
+        const client = new AgentClient({
+          connect: (signal) => socketIoConnector({ url: (nodes[pick()] ?? fail('no node')).url, namespace: ns })(signal),
+          reconnect: { initialMs: 5, maxMs: 50 },
+          ...opts,
+        });
+        cleanups.push(() => client.close());
+        await client.connect();
+        return client;
+      },
       async client(i, ns, opts = {}) {
         const client = unconnected(i, ns, opts);
         await client.connect();
