@@ -41,7 +41,10 @@ export interface ClusterSetup {
   url?: string;
 }
 
-/** Starts clusters for one test; afterEach stops them and deletes their keys. */
+/**
+ * Starts clusters for one test; afterEach stops them and deletes their keys. Node TTLs are
+ * generous so a busy CI machine never takes a live node for dead; tests about dead nodes set less.
+ */
 export function clusters(): (setup: ClusterSetup) => Promise<TestCluster> {
   const cleanups: Array<() => Promise<void>> = [];
   afterEach(async () => {
@@ -54,7 +57,7 @@ export function clusters(): (setup: ClusterSetup) => Promise<TestCluster> {
     const clients: AgentClient[] = [];
     for (let i = 0; i < (setup.nodes ?? 3); i++) {
       const name = `node-${String.fromCharCode(97 + i)}`;
-      const redis = redisCluster({ url, prefix, nodeId: name, heartbeatMs: 200, ...setup.redis });
+      const redis = redisCluster({ url, prefix, nodeId: name, heartbeatMs: 200, nodeTtlMs: 2000, ...setup.redis });
       await redis.ready();
       const options = setup.server ?? {};
       const server = new AgentServer(setup.agent(), {

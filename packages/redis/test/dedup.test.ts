@@ -60,7 +60,7 @@ describe.runIf(run)('RedisDedupStore', () => {
   });
 
   it('keeps a claim while its holder lives and lets it lapse when the holder dies', async () => {
-    const { a, b, prefix } = await pair(90);
+    const { a, b, prefix } = await pair(600);
     expect((await a.store.claim('job', 60_000)).status).toBe('new');
     // a renews its lease: watch the TTL go back up three times, then b still finds it pending.
     const probe = new Redis(REDIS_URL);

@@ -117,7 +117,7 @@ describe.runIf(run)('failover between nodes sharing Redis', () => {
   });
 
   it('ignores members of a dead node, then removes them; their ids are free again', async () => {
-    const c = await start({ agent: streamer({ runs: 0 }), redis: { heartbeatMs: 50 } });
+    const c = await start({ agent: streamer({ runs: 0 }), redis: { heartbeatMs: 50, nodeTtlMs: 1000 } });
     await c.client(0, { name: 'doomed', namespace: '/t', reconnect: false });
     const other = await c.client(1, { name: 'other', namespace: '/t' });
     expect((await other.members()).sort()).toEqual(['doomed', 'other']);

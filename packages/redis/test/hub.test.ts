@@ -34,7 +34,7 @@ describe.runIf(run)('RedisHub bookkeeping', () => {
   });
 
   it("reaps a dead node's members, rooms and registration", async () => {
-    const c = await start({ agent, redis: { heartbeatMs: 50 } });
+    const c = await start({ agent, redis: { heartbeatMs: 50, nodeTtlMs: 1000 } });
     await c.client(0, { name: 'doomed', namespace: '/k', reconnect: false }).then((x) => x.join('r'));
     const probe = new Redis(REDIS_URL);
     try {
@@ -50,7 +50,7 @@ describe.runIf(run)('RedisHub bookkeeping', () => {
   });
 
   it('fails a routed call with 503 when the node holding the callee dies', async () => {
-    const c = await start({ agent, redis: { heartbeatMs: 50 } });
+    const c = await start({ agent, redis: { heartbeatMs: 50, nodeTtlMs: 1000 } });
     const worker = new AgentClient({
       connect: c.nodes[0]?.connect ?? (() => Promise.reject(new Error('no node'))),
       name: 'worker',

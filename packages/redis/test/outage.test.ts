@@ -37,7 +37,7 @@ describe.runIf(run)('a Redis restart under a running cluster', () => {
   const start = clusters();
 
   it('fails or holds what it cannot do while Redis is down, and recovers without restarting nodes', async () => {
-    const c = await start({ agent, url: redis.url, redis: { heartbeatMs: 100, offlineWaitMs: 200 } });
+    const c = await start({ agent, url: redis.url, redis: { heartbeatMs: 100, nodeTtlMs: 2000, offlineWaitMs: 200 } });
     const sender = await c.client(0, { name: 'sender', namespace: '/o' });
     const receiver = await c.client(1, { name: 'receiver', namespace: '/o' });
     await c.client(2, {

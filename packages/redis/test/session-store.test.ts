@@ -146,7 +146,7 @@ describe.runIf(run)('RedisSessionStore', () => {
   });
 
   it('refreshes the TTL of idle live sessions', async () => {
-    const { out, prefix } = stores(1, 300);
+    const { out, prefix } = stores(1, 1500);
     const [a] = out;
     if (!a) throw new Error('one store');
     await a.store.create(record('s5'));
