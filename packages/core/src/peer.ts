@@ -5,6 +5,7 @@ import { AgentSocketError, CloseCode, ErrorCode, ProtocolError } from './errors.
 import { decodeFrame, encodeWithHeaderRoom, HEADER_SIZE, writeHeader } from './frame.js';
 import { RequestIdAllocator } from './ids.js';
 import { type InvokeOutput, type Outcome, parseOutcome, replayOutcome, runHandler } from './incoming.js';
+import { InvokeContext } from './invoke-context.js';
 import { LazyAbortController } from './lazy-abort.js';
 import { DELIVERY_WIRE, type Message, parseMessage, readSq, type ToolInfo } from './messages.js';
 import { Flag, FrameType, frameTypeName, isKnownFrameType, PROTOCOL_VERSION } from './opcodes.js';
@@ -702,27 +703,25 @@ export class Peer {
   }
 
   private context(rid: number, m: Extract<Message, { type: typeof FrameType.INVOKE }>, abort: LazyAbortController): ToolContext {
-    return {
-      get signal() {
-        return abort.signal;
-      },
-      tool: m.tool,
-      messageId: m.id,
-      requestId: rid,
-      sessionId: this.sessionId,
-      principal: this.options.principal,
-      traceparent: m.traceparent,
-      delivery: m.delivery,
-      defineTool: (name, definition) => {
+    return new InvokeContext(
+      abort,
+      m.tool,
+      m.id,
+      rid,
+      this.sessionId,
+      this.options.principal,
+      m.traceparent,
+      m.delivery,
+      (name, definition) => {
         this.options.registry.add(name, definition);
       },
       // A question asked inside an at-most-once call is at-most-once too, unless the handler says otherwise.
-      invokePeer: (tool, args, options) =>
+      (tool, args, options) =>
         this.invoke(tool, args, {
           ...options,
           delivery: options?.delivery ?? (m.delivery === 'at-most-once' ? 'at-most-once' : 'at-least-once'),
         }),
-    };
+    );
   }
 }
 

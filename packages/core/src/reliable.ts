@@ -14,6 +14,9 @@ export interface WindowOptions {
 
 type Waiting = () => void;
 
+/** Stands in for acknowledged frames until the array is compacted. */
+const RELEASED = new Uint8Array(0);
+
 export class ReliableChannel {
   /** Next outgoing sequence number. */
   private nextSq = 1;
@@ -73,6 +76,8 @@ export class ReliableChannel {
   acknowledge(sq: number): void {
     while (this.head < this.sqs.length && (this.sqs[this.head] ?? Number.POSITIVE_INFINITY) <= sq) {
       this.bytes -= this.frames[this.head]?.byteLength ?? 0;
+      // Let go of the frame now, not at the next compaction: kept longer, it is promoted by the GC.
+      this.frames[this.head] = RELEASED;
       this.head++;
     }
     if (this.head > 1024 && this.head * 2 > this.sqs.length) {
