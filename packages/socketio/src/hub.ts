@@ -13,6 +13,7 @@ import {
   type TeamMessage,
   ulidFactory,
 } from '@agentsocket/core';
+import { EventEmitter } from 'node:events';
 import type { Namespace, Server, Socket } from 'socket.io';
 import { RemoteCalls } from './hub-calls.js';
 import { HUB_EVENT, type HubAnswer, type HubRequest, parseAnswer, parseRequest } from './hub-protocol.js';
@@ -69,6 +70,8 @@ export class SocketIoHub implements Hub {
   private readonly sessions = new Map<string, Local>();
   private readonly agents = new Map<string, Map<string, Local>>();
   private readonly calls: RemoteCalls;
+  /** False with the in-memory adapter (one server), whose serverSideEmit never answers. */
+  private readonly clustered: boolean;
   private readonly newId = ulidFactory();
   private readonly onRequest = (raw: unknown, ack: unknown) => this.answer(raw, ack);
 
@@ -81,6 +84,7 @@ export class SocketIoHub implements Hub {
     this.control = io.of(options.controlNamespace ?? '/asp-hub');
     this.control.use((_socket, next) => next(new Error('this namespace carries requests between servers only')));
     this.control.on(HUB_EVENT, this.onRequest);
+    this.clustered = implementsServerSideEmit(this.control.adapter);
     this.calls = new RemoteCalls(this.nodeId, (request) => this.control.serverSideEmit(HUB_EVENT, request));
   }
 
@@ -290,8 +294,7 @@ export class SocketIoHub implements Hub {
 
   /** Asks every other node; `complete` is false when some did not answer in time. */
   private async ask<K extends Asked>(type: K, request: HubRequest): Promise<{ answers: Array<Extract<HubAnswer, { type: K }>>; complete: boolean }> {
-    // The in-memory adapter never answers a serverSideEmit; one server has nobody to ask.
-    if ((await this.control.adapter.serverCount()) <= 1) return { answers: [], complete: true };
+    if (!this.clustered) return { answers: [], complete: true };
     let raw: unknown[];
     let complete = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -338,6 +341,19 @@ export class SocketIoHub implements Hub {
     local.socket = undefined;
     if (socket) for (const room of [...local.rooms, MEMBERS_ROOM, agentRoom(member.agentId)]) void quietly(socket.leave(room));
   }
+}
+
+/**
+ * Socket.IO's in-memory Adapter (the base class, right above EventEmitter) only warns in
+ * serverSideEmit; every cluster adapter overrides it.
+ */
+function implementsServerSideEmit(adapter: object): boolean {
+  let base: object | null = Object.getPrototypeOf(adapter);
+  while (base !== null && Object.getPrototypeOf(base) !== EventEmitter.prototype) base = Object.getPrototypeOf(base);
+  if (base === null) return true;
+  const own: unknown = Reflect.get(adapter, 'serverSideEmit');
+  const inherited: unknown = Reflect.get(base, 'serverSideEmit');
+  return own !== inherited;
 }
 
 function conflict(member: HubMember): ProtocolError {
