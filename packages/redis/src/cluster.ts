@@ -84,11 +84,12 @@ export function redisCluster(init: RedisClusterInit = {}): RedisCluster {
     serverOptions: { nodeId, sessions, dedup, teams: { hub } },
     ready: (timeoutMs) => hub.ready(timeoutMs ?? 10_000),
     async close(options = {}) {
+      // A crash says nothing more: cut Redis first, so nothing below reaches it.
+      if (options.abrupt) connection.abandon();
       await hub.close(options);
       await sessions.close();
       await dedup.close();
-      if (options.abrupt) connection.abandon();
-      else await connection.close();
+      if (!options.abrupt) await connection.close();
     },
   };
 }

@@ -214,6 +214,7 @@ export class RedisHub implements Hub {
   async close(options: { abrupt?: boolean } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (options.abrupt && this.ownsSub) this.sub.abandon();
     clearInterval(this.timer);
     for (const remove of this.removers) remove();
     this.outgoing.failAll(new AgentSocketError('SESSION_CLOSED', 'the hub was closed'));
@@ -224,10 +225,7 @@ export class RedisHub implements Hub {
       await Promise.all(members.map((l) => this.runDetach(l.member.ns, l.member.agentId, this.entry(l.member)).catch(() => {})));
       await LEAVE_NODE.run(this.cmd.client, [this.keys.nodes()], [this.instance]).catch(() => {});
     }
-    if (this.ownsSub) {
-      if (options.abrupt) this.sub.abandon();
-      else await this.sub.close();
-    }
+    if (this.ownsSub && !options.abrupt) await this.sub.close();
   }
 
   // ---- routing ----

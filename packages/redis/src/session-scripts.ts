@@ -45,6 +45,8 @@ end
 local i = 7
 local n = tonumber(ARGV[6])
 for _ = 1, n do
+  -- One frame per sq: a frame an earlier owner wrote under this sq after it lost the session goes.
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], ARGV[i], ARGV[i])
   redis.call('ZADD', KEYS[2], ARGV[i], ARGV[i + 1])
   i = i + 2
 end
