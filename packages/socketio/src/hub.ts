@@ -85,13 +85,15 @@ export class SocketIoHub implements Hub {
     this.control.use((_socket, next) => next(new Error('this namespace carries requests between servers only')));
     this.control.on(HUB_EVENT, this.onRequest);
     this.clustered = implementsServerSideEmit(this.control.adapter);
-    this.calls = new RemoteCalls(this.nodeId, (request) => this.control.serverSideEmit(HUB_EVENT, request));
+    this.calls = new RemoteCalls(this.nodeId, (request) => this.emitToNodes([HUB_EVENT, request]));
   }
 
   async attach(member: HubMember): Promise<void> {
     this.refuseTwin(member);
-    const { answers } = await this.ask('claim', { type: 'claim', ns: member.ns, agentId: member.agentId, sessionId: member.sessionId });
+    const { answers, complete } = await this.ask('claim', { type: 'claim', ns: member.ns, agentId: member.agentId, sessionId: member.sessionId });
     if (answers.some((a) => a.conflict)) throw conflict(member);
+    // Unchecked, the agent id could be live on a node that did not answer: refuse visibly instead.
+    if (!complete) throw new ProtocolError(ErrorCode.UNAVAILABLE, 'could not check the agent id with every node; try again');
     this.refuseTwin(member); // another attach may have won while the other nodes answered
     const existing = this.agents.get(member.ns)?.get(member.agentId);
     if (existing) this.forget(existing);
@@ -192,10 +194,13 @@ export class SocketIoHub implements Hub {
     const timeout = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs };
     const request: HubRequest = { type: 'invoke', from: this.nodeId, call: id, ns, to, tool, args, delivery: call.delivery, ...timeout };
     this.ask('invoke', request).then(
-      ({ answers }) => {
+      ({ answers, complete }) => {
         const owner = answers.find((a) => a.accepted)?.node;
         if (owner === undefined) {
-          this.calls.fail(id, new ProtocolError(ErrorCode.AGENT_NOT_FOUND, `no agent "${to}" in ${ns}`));
+          const error = complete
+            ? new ProtocolError(ErrorCode.AGENT_NOT_FOUND, `no agent "${to}" in ${ns}`)
+            : new ProtocolError(ErrorCode.UNAVAILABLE, `could not reach every node to find agent "${to}"`);
+          this.calls.fail(id, error);
           return;
         }
         this.calls.accepted(id, owner, options.signal);
@@ -302,8 +307,16 @@ export class SocketIoHub implements Hub {
     const guard = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error('no answer from the adapter')), this.timeoutMs + 1000);
     });
+    const answered = new Promise<unknown[]>((resolve, reject) => {
+      const ack = (error: unknown, responses: unknown) => {
+        const list = Array.isArray(responses) ? responses : [];
+        if (error) reject(Object.assign(new Error(message(error)), { responses: list }));
+        else resolve(list);
+      };
+      this.emitToNodes([HUB_EVENT, request, ack], (error) => ack(error, []));
+    });
     try {
-      raw = await Promise.race([this.control.serverSideEmitWithAck(HUB_EVENT, request), guard]);
+      raw = await Promise.race([answered, guard]);
     } catch (error) {
       complete = false;
       raw = responsesOf(error);
@@ -319,6 +332,19 @@ export class SocketIoHub implements Hub {
       }
     }
     return { answers, complete };
+  }
+
+  /**
+   * The adapter's serverSideEmit, called directly: Namespace.serverSideEmit drops the promise a
+   * cluster adapter returns, and a Redis error in it would be an unhandled rejection.
+   */
+  private emitToNodes(packet: unknown[], onError: (error: unknown) => void = () => {}): void {
+    try {
+      const result: unknown = this.control.adapter.serverSideEmit(packet);
+      if (result instanceof Promise) result.catch(onError);
+    } catch (error) {
+      onError(error);
+    }
   }
 
   private refuseTwin(member: HubMember): void {

@@ -234,6 +234,20 @@ describe.skipIf(!reachable).each(adapters)('Socket.IO cluster: 3 nodes on the %s
     expect((await sender.members()).sort()).toEqual(['receiver', 'sender']);
   });
 
+  it('fails visibly (503) while its node cannot reach Redis: sends, members, invokes and new sessions', async () => {
+    const c = await start({ adapter, size: 2 });
+    const a = await c.client(0, '/x', { name: 'a' });
+    await c.client(1, '/x', { name: 'b' });
+    const reconnect = c.node(0).cutRedis();
+    await expect(a.send('b', 'hello')).rejects.toMatchObject({ code: ErrorCode.UNAVAILABLE });
+    await expect(a.members()).rejects.toMatchObject({ code: ErrorCode.UNAVAILABLE });
+    await expect(a.invokeAgent('b', 'anything').result).rejects.toMatchObject({ code: ErrorCode.UNAVAILABLE });
+    const late = c.unconnected(0, '/x', { name: 'late', reconnect: false });
+    await expect(late.connect()).rejects.toMatchObject({ code: ErrorCode.UNAVAILABLE });
+    // Back, so that closing the node unsubscribes cleanly (the adapter leaves those promises unhandled).
+    await reconnect();
+  });
+
   it('puts a resumed session back into its Socket.IO rooms', async () => {
     const c = await start({ adapter });
     const watcher = await c.client(0, '/ops', { name: 'watcher' });

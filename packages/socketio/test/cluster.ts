@@ -41,6 +41,8 @@ export interface ClusterNode {
   readonly agentServer: AgentServer;
   readonly sio: SocketIoServer;
   readonly url: string;
+  /** Closes this node's Redis connections, as if Redis became unreachable from it; resolves the returned function to reconnect. */
+  cutRedis(): () => Promise<void>;
 }
 
 export interface Cluster {
@@ -109,7 +111,14 @@ export function clusterFixture(): (options?: ClusterOptions) => Promise<Cluster>
         await hub.close();
         await io.close();
       });
-      nodes.push({ io, hub, agentServer, sio, url: `http://127.0.0.1:${port}` });
+      const cutRedis = () => {
+        pub.disconnect();
+        sub.disconnect();
+        return async () => {
+          await Promise.all([pub.connect(), sub.connect()]);
+        };
+      };
+      nodes.push({ io, hub, agentServer, sio, url: `http://127.0.0.1:${port}`, cutRedis });
     }
     await serversSeeEachOther(nodes);
     const unconnected = (i: number, ns: string, opts: Partial<AgentClientOptions> & { token?: string } = {}) => {
