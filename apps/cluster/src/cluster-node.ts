@@ -83,6 +83,10 @@ function health(req: IncomingMessage, res: ServerResponse, nodeId: string, drain
   } else if (path === '/readyz') {
     res.writeHead(503, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ node: nodeId, status: 'draining' }));
+  } else if (path === ASP_PATH) {
+    // A draining node has let go of upgrades, which then arrive here: 503 makes nginx try the next node.
+    res.writeHead(draining ? 503 : 426, { 'content-type': 'text/plain', ...(draining ? {} : { upgrade: 'websocket' }) });
+    res.end(draining ? `node ${nodeId} is draining\n` : `WebSocket endpoint of node ${nodeId}\n`);
   } else {
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end(`Agent Socket node ${nodeId}: WebSocket endpoint at ${ASP_PATH}\n`);

@@ -29,7 +29,7 @@ export interface RunningNginx {
   readonly pid: number | undefined;
   /** The error log so far (for failure messages). */
   errorLog(): Promise<string>;
-  /** Stops nginx (SIGQUIT, then SIGKILL) and removes its directory. */
+  /** Stops nginx (SIGTERM, then SIGKILL) and removes its directory. */
   stop(): Promise<void>;
 }
 
@@ -67,7 +67,7 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
   const errorLog = async () => readFile(join(dir, 'error.log'), 'utf8').catch(() => '');
   const stop = async () => {
     if (!exited) {
-      child.kill('SIGQUIT'); // graceful: finish the handshake of open connections, then exit
+      child.kill('SIGTERM'); // fast shutdown: a graceful one would wait for every open WebSocket
       const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
       await exit;
       clearTimeout(timer);
