@@ -12,11 +12,10 @@ import {
   ulidFactory,
 } from '@agentsocket/core';
 import { guarded, isTransient, type RedisConnection, unavailable } from './connection.js';
+import { Membership } from './hub-membership.js';
 import { type BusMessage, decodeBus, encodeBus } from './hub-messages.js';
-import { ATTACH, DETACH, HEARTBEAT, HUB_SCRIPTS, LEAVE_NODE, LIVENESS, ROUTE } from './hub-scripts.js';
 import { Keys } from './keys.js';
 import { OutgoingCalls, ServedCalls } from './remote-calls.js';
-import { replyArray, replyInt, replyText } from './script.js';
 
 export interface RedisHubInit {
   /** Commands (membership, publishing). May be shared with the stores. */
@@ -53,9 +52,7 @@ export class RedisHub implements Hub {
   private readonly cmd: RedisConnection;
   private readonly sub: RedisConnection;
   private readonly ownsSub: boolean;
-  private readonly keys: Keys;
-  private readonly heartbeatMs: number;
-  private readonly nodeTtlMs: number;
+  private readonly redis: Membership;
   private readonly keyTtlMs: number;
   private readonly onError: ((error: Error) => void) | undefined;
   private readonly local = new Map<string, Map<string, Local>>();
@@ -77,19 +74,18 @@ export class RedisHub implements Hub {
     this.cmd = init.connection;
     this.ownsSub = init.subscriber === undefined;
     this.sub = init.subscriber ?? init.connection.duplicate();
-    this.keys = new Keys(init.prefix ?? 'asp:');
-    this.heartbeatMs = init.heartbeatMs ?? 2000;
-    this.nodeTtlMs = init.nodeTtlMs ?? this.heartbeatMs * 3;
+    const heartbeatMs = init.heartbeatMs ?? 2000;
+    const nodeTtlMs = init.nodeTtlMs ?? heartbeatMs * 3;
     this.keyTtlMs = init.keyTtlMs ?? 3_600_000;
+    this.redis = new Membership(this.cmd, new Keys(init.prefix ?? 'asp:'), this.instance, { nodeTtlMs, keyTtlMs: this.keyTtlMs });
     this.onError = init.onError;
-    const publish = (instance: string, message: BusMessage) => this.publish(instance, message);
+    const publish = (instance: string, message: BusMessage) => this.cmd.client.publish(this.redis.channel(instance), encodeBus(message));
     this.outgoing = new OutgoingCalls(this.instance, publish);
-    this.served = new ServedCalls(this.instance, publish, () => this.cmd.whenReady(this.nodeTtlMs * 2));
-    for (const s of HUB_SCRIPTS) this.cmd.useScript(s);
+    this.served = new ServedCalls(this.instance, publish, () => this.cmd.whenReady(nodeTtlMs * 2));
     this.removers.push(
       this.cmd.onReady(() => this.register()),
       this.sub.onReady(async () => {
-        await this.sub.client.subscribe(this.keys.channel(this.instance));
+        await this.sub.client.subscribe(this.redis.channel(this.instance));
       }),
       this.cmd.onDown(() => this.lostRedis()),
       this.sub.onDown(() => this.lostRedis()),
@@ -97,7 +93,7 @@ export class RedisHub implements Hub {
     this.sub.client.on('messageBuffer', (_channel: unknown, bytes: unknown) => {
       if (Buffer.isBuffer(bytes)) this.onBus(bytes);
     });
-    this.timer = setInterval(() => void this.beat(), this.heartbeatMs);
+    this.timer = setInterval(() => void this.beat(), heartbeatMs);
     this.timer.unref();
     // On a connection that is already up the ready hook has run: register now.
     if (this.cmd.isReady) {
@@ -107,7 +103,7 @@ export class RedisHub implements Hub {
         },
         (error: unknown) => {
           this.registering = undefined;
-          this.onError?.(error instanceof Error ? error : new Error(String(error)));
+          this.report(error);
         },
       );
     }
@@ -120,8 +116,7 @@ export class RedisHub implements Hub {
 
   async attach(member: HubMember): Promise<void> {
     if (this.registering) await this.registering;
-    const entry = this.entry(member);
-    const rooms = await guarded(this.cmd, 'hub attach', () => this.runAttach(member, entry, 'attach'));
+    const rooms = await guarded(this.cmd, 'hub attach', () => this.redis.attach(member, 'attach'));
     if (!rooms) throw new ProtocolError(ErrorCode.CONFLICT, `agent id "${member.agentId}" is already connected in ${member.ns}`);
     let ns = this.local.get(member.ns);
     if (!ns) {
@@ -140,9 +135,10 @@ export class RedisHub implements Hub {
       ns.delete(member.agentId);
       if (ns.size === 0) this.local.delete(member.ns);
     }
-    const entry = this.entry(member);
+    const entry = this.redis.entry(member);
     try {
-      await guarded(this.cmd, 'hub detach', () => this.runDetach(member.ns, member.agentId, entry));
+      // Issued before this returns when Redis is up, so a detach runs before a following attach.
+      await guarded(this.cmd, 'hub detach', () => this.redis.detach(member.ns, member.agentId, entry));
     } catch (error) {
       if (!isTransient(error) && !(error instanceof ProtocolError)) throw error;
       this.orphans.set(`${member.ns}\n${member.agentId}`, { ns: member.ns, agentId: member.agentId, entry });
@@ -151,45 +147,32 @@ export class RedisHub implements Hub {
 
   async join(member: HubMember, room: string): Promise<void> {
     this.mine(member)?.rooms.add(room);
-    const roomKey = this.keys.room(member.ns, room);
-    const arKey = this.keys.agentRooms(member.ns, member.agentId);
-    await guarded(this.cmd, 'hub join', () =>
-      this.cmd.client
-        .multi()
-        .sadd(roomKey, member.agentId)
-        .sadd(arKey, room)
-        .pexpire(roomKey, this.keyTtlMs)
-        .pexpire(arKey, this.keyTtlMs)
-        .exec(),
-    );
+    await guarded(this.cmd, 'hub join', () => this.redis.join(member.ns, member.agentId, [room]));
   }
 
   async leave(member: HubMember, room: string): Promise<void> {
     this.mine(member)?.rooms.delete(room);
-    const roomKey = this.keys.room(member.ns, room);
-    const arKey = this.keys.agentRooms(member.ns, member.agentId);
-    await guarded(this.cmd, 'hub leave', () => this.cmd.client.multi().srem(roomKey, member.agentId).srem(arKey, room).exec());
+    await guarded(this.cmd, 'hub leave', () => this.redis.leave(member.ns, member.agentId, room));
   }
 
-  async rooms(member: HubMember): Promise<string[]> {
-    const rooms = await guarded(this.cmd, 'hub rooms', () => this.cmd.client.smembers(this.keys.agentRooms(member.ns, member.agentId)));
-    return rooms.sort();
+  rooms(member: HubMember): Promise<string[]> {
+    return guarded(this.cmd, 'hub rooms', () => this.redis.rooms(member.ns, member.agentId));
   }
 
   async members(ns: string, room?: string): Promise<string[]> {
-    const found = await this.route(ns, room === undefined ? { all: true } : { room }, undefined);
+    const found = await guarded(this.cmd, 'hub lookup', () => this.redis.route(ns, room === undefined ? { all: true } : { room }, undefined));
     return found.map((f) => f.agentId);
   }
 
   async send(ns: string, target: Target, message: TeamMessage, exceptAgent?: string): Promise<number> {
-    const found = await this.route(ns, target, exceptAgent);
+    const found = await guarded(this.cmd, 'hub lookup', () => this.redis.route(ns, target, exceptAgent));
     const byInstance = new Map<string, string[]>();
     for (const f of found) byInstance.set(f.instance, [...(byInstance.get(f.instance) ?? []), f.agentId]);
     const counts = [...byInstance].map(async ([instance, agents]) => {
       if (instance === this.instance) return this.deliverHere(ns, agents, message);
       let receivers: number;
       try {
-        receivers = await this.publish(instance, { type: 'deliver', ns, agents, message });
+        receivers = await this.cmd.client.publish(this.redis.channel(instance), encodeBus({ type: 'deliver', ns, agents, message }));
       } catch (error) {
         throw unavailable('Redis is unreachable: the message was not sent', error);
       }
@@ -222,37 +205,17 @@ export class RedisHub implements Hub {
     if (!options.abrupt && this.cmd.isReady) {
       const members = [...this.local.values()].flatMap((ns) => [...ns.values()]);
       this.local.clear();
-      await Promise.all(members.map((l) => this.runDetach(l.member.ns, l.member.agentId, this.entry(l.member)).catch(() => {})));
-      await LEAVE_NODE.run(this.cmd.client, [this.keys.nodes()], [this.instance]).catch(() => {});
+      await Promise.all(members.map((l) => this.redis.detach(l.member.ns, l.member.agentId, this.redis.entry(l.member)).catch(() => {})));
+      await this.redis.leaveCluster().catch(() => {});
     }
     if (this.ownsSub && !options.abrupt) await this.sub.close();
   }
 
   // ---- routing ----
 
-  private entry(member: HubMember): string {
-    return `${this.instance}\n${member.sessionId}`;
-  }
-
   private mine(member: HubMember): Local | undefined {
     const l = this.local.get(member.ns)?.get(member.agentId);
     return l?.member === member ? l : undefined;
-  }
-
-  private async route(ns: string, target: Target, except: string | undefined): Promise<Array<{ agentId: string; instance: string; sessionId: string }>> {
-    const membersKey = this.keys.members(ns);
-    const [mode, arg, third] =
-      'to' in target ? ['to', target.to, membersKey] : 'room' in target ? ['room', '', this.keys.room(ns, target.room)] : ['all', '', membersKey];
-    const reply = await guarded(this.cmd, 'hub lookup', () =>
-      ROUTE.run(this.cmd.client, [membersKey, this.keys.nodes(), third], [mode, arg, except ?? '']),
-    );
-    const flat = replyArray(reply, 'hub lookup').map((v) => replyText(v, 'hub lookup'));
-    const out: Array<{ agentId: string; instance: string; sessionId: string }> = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) {
-      const [instance, sessionId] = splitEntry(flat[i + 1] ?? '');
-      out.push({ agentId: flat[i] ?? '', instance, sessionId });
-    }
-    return out;
   }
 
   private deliverHere(ns: string, agents: string[], message: TeamMessage): number {
@@ -269,7 +232,7 @@ export class RedisHub implements Hub {
   private async startInvoke(call: Call, ns: string, to: string, args: unknown, options: InvokeOptions): Promise<void> {
     try {
       if (!this.sub.isReady) await this.sub.whenReady();
-      const [found] = await this.route(ns, { to }, undefined);
+      const [found] = await guarded(this.cmd, 'hub lookup', () => this.redis.route(ns, { to }, undefined));
       if (!found) throw new ProtocolError(ErrorCode.AGENT_NOT_FOUND, `no agent "${to}" in ${ns}`);
       if (found.instance !== this.instance) {
         this.outgoing.start(call, found.instance, ns, to, args, options);
@@ -284,16 +247,12 @@ export class RedisHub implements Hub {
     }
   }
 
-  private publish(instance: string, message: BusMessage): Promise<number> {
-    return this.cmd.client.publish(this.keys.channel(instance), encodeBus(message));
-  }
-
   private onBus(bytes: Buffer): void {
     let m: BusMessage;
     try {
       m = decodeBus(bytes);
     } catch (error) {
-      this.onError?.(error instanceof Error ? error : new Error(String(error)));
+      this.report(error);
       return;
     }
     switch (m.type) {
@@ -316,59 +275,24 @@ export class RedisHub implements Hub {
 
   // ---- liveness ----
 
-  private async runAttach(member: HubMember, entry: string, mode: 'attach' | 'restore'): Promise<string[] | undefined> {
-    const ref = `${member.ns}\n${member.agentId}`;
-    const reply = replyArray(
-      await ATTACH.run(
-        this.cmd.client,
-        [this.keys.members(member.ns), this.keys.nodes(), this.keys.nodeMembers(this.instance), this.keys.agentRooms(member.ns, member.agentId)],
-        [member.agentId, entry, this.instance, member.sessionId, mode, this.keyTtlMs, ref, this.keys.prefix, member.ns],
-      ),
-      'hub attach',
-    );
-    if (replyInt(reply[0], 'hub attach') !== 1) return undefined;
-    return reply.slice(1).map((r) => replyText(r, 'hub attach'));
-  }
-
-  private runDetach(ns: string, agentId: string, entry: string): Promise<unknown> {
-    return DETACH.run(
-      this.cmd.client,
-      [this.keys.members(ns), this.keys.nodeMembers(this.instance), this.keys.agentRooms(ns, agentId)],
-      [agentId, entry, `${ns}\n${agentId}`, this.keys.prefix, ns],
-    );
-  }
-
   /** Heartbeat, then everything this node holds written again (Redis may have restarted empty). */
   private async register(): Promise<void> {
-    await this.heartbeat();
+    await this.redis.heartbeat();
     await this.restore();
-  }
-
-  private async heartbeat(): Promise<boolean> {
-    const reply = replyArray(
-      await HEARTBEAT.run(this.cmd.client, [this.keys.nodes()], [this.instance, this.nodeTtlMs, this.keyTtlMs, this.keys.prefix, 16]),
-      'heartbeat',
-    );
-    return replyInt(reply[0], 'heartbeat') === 1;
   }
 
   private async restore(): Promise<void> {
     for (const [key, o] of this.orphans) {
-      await this.runDetach(o.ns, o.agentId, o.entry);
+      await this.redis.detach(o.ns, o.agentId, o.entry);
       this.orphans.delete(key);
     }
     for (const ns of this.local.values()) {
       for (const l of ns.values()) {
-        const rooms = await this.runAttach(l.member, this.entry(l.member), 'restore');
+        const rooms = await this.redis.attach(l.member, 'restore');
         // Another live node holds the agent now; its session store fences this one.
         if (!rooms) continue;
         for (const r of rooms) l.rooms.add(r);
-        const m = l.member;
-        const arKey = this.keys.agentRooms(m.ns, m.agentId);
-        const tx = this.cmd.client.multi();
-        for (const room of l.rooms) tx.sadd(this.keys.room(m.ns, room), m.agentId).pexpire(this.keys.room(m.ns, room), this.keyTtlMs);
-        if (l.rooms.size > 0) tx.sadd(arKey, ...l.rooms).pexpire(arKey, this.keyTtlMs);
-        await tx.exec();
+        await this.redis.join(l.member.ns, l.member.agentId, l.rooms);
       }
     }
   }
@@ -376,25 +300,20 @@ export class RedisHub implements Hub {
   private async beat(): Promise<void> {
     if (this.closed || !this.cmd.isReady) return;
     try {
-      if (!(await this.heartbeat())) await this.restore();
+      if (!(await this.redis.heartbeat())) await this.restore();
       await this.sweep();
       if (Date.now() - this.lastKeyRefresh > this.keyTtlMs / 4) {
         this.lastKeyRefresh = Date.now();
         await this.restore();
       }
     } catch (error) {
-      this.onError?.(error instanceof Error ? error : new Error(String(error)));
+      this.report(error);
     }
   }
 
   /** Fails calls waiting on dead nodes and interrupts calls whose caller's node died. */
   private async sweep(): Promise<void> {
-    const targets = this.outgoing.targets();
-    const callers = this.served.callers();
-    const all = [...new Set([...targets, ...callers])];
-    if (all.length === 0) return;
-    const reply = replyArray(await LIVENESS.run(this.cmd.client, [this.keys.nodes()], all), 'liveness');
-    const dead = new Set(all.filter((_, i) => reply[i] !== 1));
+    const dead = await this.redis.dead([...new Set([...this.outgoing.targets(), ...this.served.callers()])]);
     if (dead.size === 0) return;
     this.outgoing.failAll(unavailable('the node holding the agent stopped'), dead);
     this.served.abortAll("the caller's node stopped", dead);
@@ -405,11 +324,10 @@ export class RedisHub implements Hub {
     this.outgoing.failAll(unavailable('lost the Redis connection during a call routed to another node'));
     this.served.abortAll('lost the Redis connection');
   }
-}
 
-function splitEntry(entry: string): [string, string] {
-  const nl = entry.indexOf('\n');
-  return nl < 0 ? [entry, ''] : [entry.slice(0, nl), entry.slice(nl + 1)];
+  private report(error: unknown): void {
+    this.onError?.(error instanceof Error ? error : new Error(String(error)));
+  }
 }
 
 /** Mirrors a local call into the Call the caller holds. */

@@ -1,0 +1,130 @@
+import type { HubMember, Target } from '@agentsocket/core';
+import type { RedisConnection } from './connection.js';
+import { ATTACH, DETACH, HEARTBEAT, HUB_SCRIPTS, LEAVE_NODE, LIVENESS, ROUTE } from './hub-scripts.js';
+import type { Keys } from './keys.js';
+import { replyArray, replyInt, replyText } from './script.js';
+
+/** A live member as Redis knows it. */
+export interface Found {
+  agentId: string;
+  instance: string;
+  sessionId: string;
+}
+
+/** Dead instances reaped per heartbeat, so one beat stays short after a mass failure. */
+const REAP_PER_BEAT = 16;
+
+/**
+ * The hub's state in Redis, one script per operation: entries naming the instance that holds
+ * each member, rooms, the instance's heartbeat. Callers decide when Redis must be up.
+ */
+export class Membership {
+  private readonly cmd: RedisConnection;
+  private readonly keys: Keys;
+  private readonly instance: string;
+  private readonly nodeTtlMs: number;
+  private readonly keyTtlMs: number;
+
+  constructor(cmd: RedisConnection, keys: Keys, instance: string, ttl: { nodeTtlMs: number; keyTtlMs: number }) {
+    this.cmd = cmd;
+    this.keys = keys;
+    this.instance = instance;
+    this.nodeTtlMs = ttl.nodeTtlMs;
+    this.keyTtlMs = ttl.keyTtlMs;
+    for (const s of HUB_SCRIPTS) cmd.useScript(s);
+  }
+
+  /** What a member's entry says: this instance, that session. */
+  entry(member: Pick<HubMember, 'sessionId'>): string {
+    return `${this.instance}\n${member.sessionId}`;
+  }
+
+  /**
+   * Registers `member` here. Resolves with the agent's rooms, or undefined when a live other
+   * instance holds the agent (for another session in 'attach' mode, for any in 'restore' mode).
+   */
+  async attach(member: HubMember, mode: 'attach' | 'restore'): Promise<string[] | undefined> {
+    const { ns, agentId } = member;
+    const reply = replyArray(
+      await ATTACH.run(
+        this.cmd.client,
+        [this.keys.members(ns), this.keys.nodes(), this.keys.nodeMembers(this.instance), this.keys.agentRooms(ns, agentId)],
+        [agentId, this.entry(member), this.instance, member.sessionId, mode, this.keyTtlMs, `${ns}\n${agentId}`, this.keys.prefix, ns],
+      ),
+      'hub attach',
+    );
+    if (replyInt(reply[0], 'hub attach') !== 1) return undefined;
+    return reply.slice(1).map((r) => replyText(r, 'hub attach'));
+  }
+
+  /** Removes the entry if it is still `entry`, with the agent's room memberships. */
+  async detach(ns: string, agentId: string, entry: string): Promise<void> {
+    await DETACH.run(
+      this.cmd.client,
+      [this.keys.members(ns), this.keys.nodeMembers(this.instance), this.keys.agentRooms(ns, agentId)],
+      [agentId, entry, `${ns}\n${agentId}`, this.keys.prefix, ns],
+    );
+  }
+
+  async join(ns: string, agentId: string, rooms: Iterable<string>): Promise<void> {
+    const list = [...rooms];
+    if (list.length === 0) return;
+    const arKey = this.keys.agentRooms(ns, agentId);
+    const tx = this.cmd.client.multi();
+    for (const room of list) tx.sadd(this.keys.room(ns, room), agentId).pexpire(this.keys.room(ns, room), this.keyTtlMs);
+    await tx.sadd(arKey, ...list).pexpire(arKey, this.keyTtlMs).exec();
+  }
+
+  async leave(ns: string, agentId: string, room: string): Promise<void> {
+    await this.cmd.client.multi().srem(this.keys.room(ns, room), agentId).srem(this.keys.agentRooms(ns, agentId), room).exec();
+  }
+
+  async rooms(ns: string, agentId: string): Promise<string[]> {
+    return (await this.cmd.client.smembers(this.keys.agentRooms(ns, agentId))).sort();
+  }
+
+  /** Live members a target names, except `except`. */
+  async route(ns: string, target: Target, except: string | undefined): Promise<Found[]> {
+    const membersKey = this.keys.members(ns);
+    const [mode, arg, third] =
+      'to' in target ? ['to', target.to, membersKey] : 'room' in target ? ['room', '', this.keys.room(ns, target.room)] : ['all', '', membersKey];
+    const reply = await ROUTE.run(this.cmd.client, [membersKey, this.keys.nodes(), third], [mode, arg, except ?? '']);
+    const flat = replyArray(reply, 'hub lookup').map((v) => replyText(v, 'hub lookup'));
+    const out: Found[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const [instance, sessionId] = splitEntry(flat[i + 1] ?? '');
+      out.push({ agentId: flat[i] ?? '', instance, sessionId });
+    }
+    return out;
+  }
+
+  /** Refreshes this instance's heartbeat and reaps dead ones; resolves false if it was taken for dead. */
+  async heartbeat(): Promise<boolean> {
+    const reply = replyArray(
+      await HEARTBEAT.run(this.cmd.client, [this.keys.nodes()], [this.instance, this.nodeTtlMs, this.keyTtlMs, this.keys.prefix, REAP_PER_BEAT]),
+      'heartbeat',
+    );
+    return replyInt(reply[0], 'heartbeat') === 1;
+  }
+
+  /** The instances of `instances` whose heartbeat expired. */
+  async dead(instances: string[]): Promise<Set<string>> {
+    if (instances.length === 0) return new Set();
+    const reply = replyArray(await LIVENESS.run(this.cmd.client, [this.keys.nodes()], instances), 'liveness');
+    return new Set(instances.filter((_, i) => reply[i] !== 1));
+  }
+
+  /** Withdraws this instance's heartbeat (a polite goodbye). */
+  async leaveCluster(): Promise<void> {
+    await LEAVE_NODE.run(this.cmd.client, [this.keys.nodes()], [this.instance]);
+  }
+
+  channel(instance: string): string {
+    return this.keys.channel(instance);
+  }
+}
+
+function splitEntry(entry: string): [string, string] {
+  const nl = entry.indexOf('\n');
+  return nl < 0 ? [entry, ''] : [entry.slice(0, nl), entry.slice(nl + 1)];
+}
