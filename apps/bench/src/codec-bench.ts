@@ -1,0 +1,95 @@
+import { isDeepStrictEqual } from 'node:util';
+import { type Codec, jsonCodec, msgpackCodec, msgpackReferenceCodec } from '@agentsocket/core';
+import { timeOps } from './lib/load.js';
+import { interleave, type Variant } from './lib/rounds.js';
+import { median, pairedRatios } from './lib/stats.js';
+import { sampleInvokePayload } from './workload.js';
+
+export interface CodecVariantResult {
+  name: string;
+  description: string;
+  /** Encoded size of the sample envelope, bytes. */
+  bytes: number;
+  /** ns per encode+decode, one entry per round. */
+  nsPerOp: number[];
+  medianNsPerOp: number;
+}
+
+export interface CodecBenchResult {
+  payload: Record<string, unknown>;
+  rounds: number;
+  roundMs: number;
+  variants: CodecVariantResult[];
+  /** Paired per-round ratios, median: JSON time / ours (≥ 1 means ours is at least as fast). */
+  jsonOverOurs: number;
+  /** @msgpack/msgpack time / msgpackr time (> 1 means msgpackr is faster). */
+  referenceOverOurs: number;
+  /** Variants whose decode did not give back the payload. */
+  broken: string[];
+}
+
+interface CodecCase {
+  name: string;
+  description: string;
+  /** Encodes then decodes once; returns the decoded value. */
+  roundTrip: (value: unknown) => unknown;
+  size: (value: unknown) => number;
+}
+
+function codecCase(name: string, description: string, codec: Codec): CodecCase {
+  return { name, description, roundTrip: (v) => codec.decode(codec.encode(v)), size: (v) => codec.encode(v).byteLength };
+}
+
+/**
+ * Encoding + decoding one small INVOKE payload: our default codec, the reference MessagePack
+ * library, and JSON. Interleaved rounds of `roundMs` each; the figure is the median ns per op.
+ */
+export async function runCodecBench(options: { rounds: number; roundMs: number; onProgress?: (line: string) => void }): Promise<CodecBenchResult> {
+  const payload = sampleInvokePayload();
+  const cases: CodecCase[] = [
+    codecCase('msgpackr (ours, default)', 'msgpackCodec(): msgpackr plain mode', msgpackCodec()),
+    codecCase('@msgpack/msgpack', 'msgpackReferenceCodec(): reused Encoder/Decoder', msgpackReferenceCodec()),
+    {
+      name: 'JSON string',
+      description: 'JSON.parse(JSON.stringify(value))',
+      roundTrip: (v) => JSON.parse(JSON.stringify(v)),
+      size: (v) => Buffer.byteLength(JSON.stringify(v)),
+    },
+    codecCase('JSON bytes', 'jsonCodec(): JSON + UTF-8 TextEncoder/TextDecoder', jsonCodec()),
+  ];
+  const broken = cases.filter((c) => !isDeepStrictEqual(c.roundTrip(payload), payload)).map((c) => c.name);
+
+  let sink = 0;
+  const variants: Variant<number>[] = cases.map((c) => ({
+    name: c.name,
+    run: () =>
+      timeOps(() => {
+        // Touch the result so the work cannot be optimised away.
+        if (c.roundTrip(payload) === undefined) sink++;
+      }, options.roundMs).nsPerOp,
+  }));
+  const results = await interleave(variants, {
+    rounds: options.rounds,
+    warmups: 2,
+    onResult: (name, round, ns) => options.onProgress?.(`codec round ${round + 1}/${options.rounds}  ${name.padEnd(26)} ${ns.toFixed(0)} ns/op`),
+  });
+  if (sink !== 0) broken.push('(a round trip returned undefined)');
+
+  const series = (name: string) => results.get(name) ?? [];
+  const [ours, reference, json] = [cases[0], cases[1], cases[2]].map((c) => series(c?.name ?? ''));
+  return {
+    payload,
+    rounds: options.rounds,
+    roundMs: options.roundMs,
+    variants: cases.map((c) => ({
+      name: c.name,
+      description: c.description,
+      bytes: c.size(payload),
+      nsPerOp: series(c.name),
+      medianNsPerOp: median(series(c.name)),
+    })),
+    jsonOverOurs: median(pairedRatios(json ?? [], ours ?? [])),
+    referenceOverOurs: median(pairedRatios(reference ?? [], ours ?? [])),
+    broken,
+  };
+}

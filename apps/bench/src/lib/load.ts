@@ -1,0 +1,84 @@
+import { type LatencySummary, latencySummary } from './stats.js';
+
+export interface LoadOptions {
+  /** Calls kept in flight at once (closed loop: a new call starts when one ends). */
+  concurrency: number;
+  /** How long to keep starting calls, ms. Calls in flight at the deadline are waited for and counted. */
+  durationMs: number;
+  /** Keep each call's round-trip time. @default true */
+  recordLatency?: boolean;
+}
+
+export interface LoadResult {
+  calls: number;
+  errors: number;
+  /** The first error seen, for the report. */
+  firstError: string | undefined;
+  elapsedMs: number;
+  /** Completed calls per second. */
+  perSecond: number;
+  latency: LatencySummary | undefined;
+}
+
+/**
+ * Drives `call` in a closed loop. Every variant gets exactly this loop, so the driver's own cost
+ * (one promise per call, a clock read on each side) is the same for all of them.
+ */
+export async function closedLoop(call: () => Promise<unknown>, options: LoadOptions): Promise<LoadResult> {
+  const record = options.recordLatency ?? true;
+  let samples = new Float64Array(record ? 4096 : 0);
+  let calls = 0;
+  let errors = 0;
+  let firstError: string | undefined;
+  const started = performance.now();
+  const deadline = started + options.durationMs;
+
+  const worker = async (): Promise<void> => {
+    while (performance.now() < deadline) {
+      const t0 = performance.now();
+      try {
+        await call();
+      } catch (error) {
+        errors++;
+        firstError ??= error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        return; // a broken variant stops its worker rather than spinning on failures
+      }
+      if (record) {
+        if (calls === samples.length) {
+          const grown = new Float64Array(samples.length * 2);
+          grown.set(samples);
+          samples = grown;
+        }
+        samples[calls] = performance.now() - t0;
+      }
+      calls++;
+    }
+  };
+
+  await Promise.all(Array.from({ length: options.concurrency }, worker));
+  const elapsedMs = performance.now() - started;
+  return {
+    calls,
+    errors,
+    firstError,
+    elapsedMs,
+    perSecond: elapsedMs > 0 ? (calls * 1000) / elapsedMs : 0,
+    latency: record ? latencySummary(samples.subarray(0, calls)) : undefined,
+  };
+}
+
+/**
+ * Runs `op` in batches until `durationMs` has passed; returns nanoseconds per op. For
+ * microbenchmarks: the clock is read once per batch, not per op.
+ */
+export function timeOps(op: () => void, durationMs: number, batch = 1000): { nsPerOp: number; ops: number } {
+  let ops = 0;
+  const started = performance.now();
+  let now = started;
+  do {
+    for (let i = 0; i < batch; i++) op();
+    ops += batch;
+    now = performance.now();
+  } while (now - started < durationMs);
+  return { nsPerOp: ((now - started) * 1e6) / ops, ops };
+}
