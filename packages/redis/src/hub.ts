@@ -286,15 +286,17 @@ export class RedisHub implements Hub {
       await this.redis.detach(o.ns, o.agentId, o.entry);
       this.orphans.delete(key);
     }
-    for (const ns of this.local.values()) {
-      for (const l of ns.values()) {
+    // All at once: the commands pipeline on the connection, so thousands of members take few round trips.
+    const locals = [...this.local.values()].flatMap((ns) => [...ns.values()]);
+    await Promise.all(
+      locals.map(async (l) => {
         const rooms = await this.redis.attach(l.member, 'restore');
         // Another live node holds the agent now; its session store fences this one.
-        if (!rooms) continue;
+        if (!rooms) return;
         for (const r of rooms) l.rooms.add(r);
         await this.redis.join(l.member.ns, l.member.agentId, l.rooms);
-      }
-    }
+      }),
+    );
   }
 
   private async beat(): Promise<void> {
