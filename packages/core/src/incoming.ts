@@ -19,6 +19,11 @@ export type Outcome =
 /** Chunks beyond this many are not kept in an exactly-once outcome (a retry then gets the result only). */
 export const MAX_RECORDED_CHUNKS = 1000;
 
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  // What `await` treats as a thenable: an object or function with a callable `then`.
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && 'then' in value && typeof value.then === 'function';
+}
+
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
@@ -74,7 +79,7 @@ export async function runHandler(
         await out.chunk(seq++, r.value);
       }
     } else {
-      result = await produced;
+      result = isPromiseLike(produced) ? await produced : produced;
     }
     if (signal.aborted) return interrupted(signal, out);
     const m = metrics();

@@ -666,7 +666,9 @@ export class Peer {
         this.terminal(rid, FrameType.ERROR, payload, reliable);
       },
     };
-    const valid = await entry.schema.validate(m.args ?? {});
+    // Most validators answer synchronously; awaiting a plain value would cost a promise and a turn.
+    const checked = entry.schema.validate(m.args ?? {});
+    const valid = checked instanceof Promise ? await checked : checked;
     if (!valid.ok) {
       out.error(ErrorCode.INVALID_ARGUMENTS, `invalid arguments for "${m.tool}": ${valid.message}`);
       return;
