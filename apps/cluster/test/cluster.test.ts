@@ -57,7 +57,7 @@ describe.skipIf(skip)('3 node processes behind nginx, sharing teams through Redi
     expect(inOut).toEqual([]);
   });
 
-  it('sticks HTTP requests to one node with the affinity cookie nginx hands out', async () => {
+  it('sticks HTTP requests to one node with the affinity cookie nginx hands out; a dead node moves only its own', async () => {
     const cluster = t.cluster(await startCluster({ redisUrl: REDIS_URL }));
     const first = await fetch(`${cluster.nginx.url}/healthz`);
     const cookie = /asp_affinity=([^;]+)/.exec(first.headers.get('set-cookie') ?? '')?.[1];
@@ -67,5 +67,12 @@ describe.skipIf(skip)('3 node processes behind nginx, sharing teams through Redi
     // Without a cookie every request is hashed on a fresh random key, so all nodes get some.
     const seen = new Set<string>();
     await waitFor(async () => seen.add(await cluster.nodeFor()).size === 3, 'cookieless requests to reach every node', 20_000, 0);
+    // Consistent hashing: when a node dies only its cookies move, each to one live node; the rest stay.
+    const [k1, k2, k3] = [await cluster.affinityFor('node-1'), await cluster.affinityFor('node-2'), await cluster.affinityFor('node-3')];
+    await cluster.supervisor.kill('node-3');
+    expect([await cluster.nodeFor(k1), await cluster.nodeFor(k2)]).toEqual(['node-1', 'node-2']);
+    const moved = await cluster.nodeFor(k3);
+    expect(['node-1', 'node-2']).toContain(moved);
+    for (let i = 0; i < 5; i++) expect(await cluster.nodeFor(k3)).toBe(moved);
   });
 });

@@ -105,7 +105,7 @@ describe.skipIf(skip)('failover: a node dies under streaming agents', { timeout:
   }
 
   it('SIGKILL of the node serving an agent-to-agent stream: the call fails visibly (503), the agent resumes elsewhere and a retry gets everything', async () => {
-    const cluster = t.cluster(await startCluster({ redisUrl: REDIS_URL, nodeArgs: ['--hub-heartbeat-ms', '300'] }));
+    const cluster = t.cluster(await startCluster({ redisUrl: REDIS_URL, nodeArgs: ['--hub-heartbeat-ms', '500'] }));
     const team = { namespace: '/team-alpha' };
     const runs = { crunch: 0, active: 0, interrupted: 0 };
     const worker = await t.client({ ...team, name: 'worker', connect: await cluster.connector({ node: 'node-2' }), tools: workerTools(runs) });

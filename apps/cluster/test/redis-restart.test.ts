@@ -39,7 +39,7 @@ describe.skipIf(skip)('Redis restarts under a running cluster', { timeout: 120_0
     // A private redis-server (--save '' --appendonly no): stopping it must not touch the shared one.
     redis = await startRedisServer();
     const own = redis;
-    const cluster = t.cluster(await startCluster({ redisUrl: own.url, nodeArgs: ['--hub-heartbeat-ms', '300'] }));
+    const cluster = t.cluster(await startCluster({ redisUrl: own.url }));
     const team = { namespace: '/team-alpha' };
     const sender = await t.client({ ...team, name: 'sender', connect: await cluster.connector({ node: 'node-1' }) });
     const receiver = await t.client({ ...team, name: 'receiver', connect: await cluster.connector({ node: 'node-2' }) });
