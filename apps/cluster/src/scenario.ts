@@ -113,10 +113,16 @@ export async function runScenario(cluster: Cluster, options: ScenarioOptions = {
     const finishedOn = await fromNode.result.then((r) => JSON.stringify(r.value), (e: unknown) => String(e));
     const now = await whoami(lead);
     out.write(`  lead resumed on ${now}; node stream result ${finishedOn}\n`);
+    const after = await Promise.all([lead, ...workers].map(async (c) => `${c.team?.agentId}@${await whoami(c)}`));
+    out.write(`  after the failover: ${after.join('  ')}\n`);
     check('node-1 was killed mid-stream', killed !== undefined, `pid gone, ${cluster.supervisor.nodes.filter((x) => x.running).length} nodes left`);
     check('session resumed on another node', resumed && lead.sessionId === before && now !== 'node-1', `session ${before} on ${now}`);
     check('node stream: nothing lost, nothing duplicated', sameAs(got[0], (i) => i, n), `${got[0].length}/${n} chunks in order`);
     check('agent stream: nothing lost, nothing duplicated', sameAs(got[1], (i) => i * i, n), `${got[1].length}/${n} chunks in order`);
+    const again = await lead.broadcast('work-available', { queue: 'batch-43' }, { room: 'compute-workers' });
+    const twice = () => inboxes.every((b) => b.filter((m) => m.event === 'work-available').length === 2);
+    await waitFor(twice, 'the broadcast after the failover', 10_000).catch(() => {});
+    check('the team still works after the failover', again === 3 && twice(), `broadcast delivered to ${again}, rooms kept`);
   } catch (error) {
     check('scenario ran to the end', false, error instanceof Error ? error.message : String(error));
   } finally {

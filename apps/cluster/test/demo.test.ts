@@ -13,6 +13,6 @@ describe.skipIf(skip)('pnpm demo:cluster', { timeout: 120_000 }, () => {
     const out: string[] = [];
     const checks = await runScenario(cluster, { out: { write: (s) => out.push(s) } });
     expect(checks.filter((c) => !c.ok), out.join('')).toEqual([]);
-    expect(checks.length).toBe(8);
+    expect(checks.length).toBe(9);
   });
 });
