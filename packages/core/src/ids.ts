@@ -10,6 +10,7 @@ const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
  */
 export function ulidFactory(now: () => number = Date.now): () => string {
   let lastTime = -1;
+  let timePart = '';
   const random = new Uint8Array(10);
   return () => {
     const time = now();
@@ -17,10 +18,11 @@ export function ulidFactory(now: () => number = Date.now): () => string {
       increment(random);
     } else {
       lastTime = time;
+      timePart = encodeTime(time); // once per millisecond, not once per id
       crypto.getRandomValues(random);
       random[0] = (random[0] ?? 0) & 0x7f; // headroom so increments within a millisecond never overflow
     }
-    return encodeTime(lastTime) + encodeRandom(random);
+    return timePart + encodeRandom(random);
   };
 }
 
