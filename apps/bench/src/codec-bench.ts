@@ -10,7 +10,7 @@ export interface CodecVariantResult {
   description: string;
   /** Encoded size of the sample envelope, bytes. */
   bytes: number;
-  /** ns per encode+decode, one entry per round. */
+  /** ns per encode+decode, one entry per round (each the fastest of the round's slices). */
   nsPerOp: number[];
   medianNsPerOp: number;
 }
@@ -42,7 +42,9 @@ function codecCase(name: string, description: string, codec: Codec): CodecCase {
 
 /**
  * Encoding + decoding one small INVOKE payload: our default codec, the reference MessagePack
- * library, and JSON. Interleaved rounds of `roundMs` each; the figure is the median ns per op.
+ * library, and JSON. Interleaved rounds of `roundMs` each. A round's figure is its fastest of 10
+ * slices (a slice in which another process took the CPU says nothing about the codec); the
+ * result is the median over rounds.
  */
 export async function runCodecBench(options: { rounds: number; roundMs: number; onProgress?: (line: string) => void }): Promise<CodecBenchResult> {
   const payload = sampleInvokePayload();

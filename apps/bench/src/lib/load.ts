@@ -1,4 +1,4 @@
-import { type LatencySummary, latencySummary } from './stats.js';
+import { type LatencySummary, latencySummary, median } from './stats.js';
 
 export interface LoadOptions {
   /** Calls kept in flight at once (closed loop: a new call starts when one ends). */
@@ -68,17 +68,32 @@ export async function closedLoop(call: () => Promise<unknown>, options: LoadOpti
 }
 
 /**
- * Runs `op` in batches until `durationMs` has passed; returns nanoseconds per op. For
- * microbenchmarks: the clock is read once per batch, not per op.
+ * Times `op` for about `durationMs`, split into `slices` equal slices (each runs batches of
+ * `batch` ops; the clock is read once per batch). Returns the fastest slice as ns per op, which
+ * is the op's own cost even when another process takes the CPU for part of the time, and the
+ * median slice beside it.
  */
-export function timeOps(op: () => void, durationMs: number, batch = 1000): { nsPerOp: number; ops: number } {
+export function timeOps(
+  op: () => void,
+  durationMs: number,
+  options: { batch?: number; slices?: number } = {},
+): { nsPerOp: number; medianNsPerOp: number; ops: number } {
+  const batch = options.batch ?? 1000;
+  const slices = Math.max(1, options.slices ?? 10);
+  const sliceMs = durationMs / slices;
+  const perSlice: number[] = [];
   let ops = 0;
-  const started = performance.now();
-  let now = started;
-  do {
-    for (let i = 0; i < batch; i++) op();
-    ops += batch;
-    now = performance.now();
-  } while (now - started < durationMs);
-  return { nsPerOp: ((now - started) * 1e6) / ops, ops };
+  for (let s = 0; s < slices; s++) {
+    let n = 0;
+    const started = performance.now();
+    let now = started;
+    do {
+      for (let i = 0; i < batch; i++) op();
+      n += batch;
+      now = performance.now();
+    } while (now - started < sliceMs);
+    perSlice.push(((now - started) * 1e6) / n);
+    ops += n;
+  }
+  return { nsPerOp: Math.min(...perSlice), medianNsPerOp: median(perSlice), ops };
 }
