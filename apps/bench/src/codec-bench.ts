@@ -26,6 +26,8 @@ export interface CodecBenchResult {
   referenceOverOurs: number;
   /** Variants whose decode did not give back the payload. */
   broken: string[];
+  /** Both MessagePack codecs wrote the same bytes for the payload (so the choice is speed alone). */
+  msgpackIdentical: boolean;
 }
 
 interface CodecCase {
@@ -60,6 +62,7 @@ export async function runCodecBench(options: { rounds: number; roundMs: number; 
     codecCase('JSON bytes', 'jsonCodec(): JSON + UTF-8 TextEncoder/TextDecoder', jsonCodec()),
   ];
   const broken = cases.filter((c) => !isDeepStrictEqual(c.roundTrip(payload), payload)).map((c) => c.name);
+  const msgpackIdentical = Buffer.from(msgpackCodec().encode(payload)).equals(Buffer.from(msgpackReferenceCodec().encode(payload)));
 
   let sink = 0;
   const variants: Variant<number>[] = cases.map((c) => ({
@@ -93,5 +96,6 @@ export async function runCodecBench(options: { rounds: number; roundMs: number; 
     jsonOverOurs: median(pairedRatios(json ?? [], ours ?? [])),
     referenceOverOurs: median(pairedRatios(reference ?? [], ours ?? [])),
     broken,
+    msgpackIdentical,
   };
 }

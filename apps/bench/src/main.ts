@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { type CodecBenchResult, runCodecBench } from './codec-bench.js';
 import { parseCommonArgs } from './lib/cli.js';
-import { machineInfo, writeJsonReport } from './lib/report.js';
+import { loadAverage, machineInfo, writeJsonReport } from './lib/report.js';
 import { formatCount, formatMs, formatNs, formatRatio, renderTable } from './lib/table.js';
 import { judge, type Verdict, verdictLabel } from './lib/verdict.js';
 import {
@@ -59,10 +59,11 @@ const code = import.meta.url.endsWith('.ts') ? 'source via tsx' : 'compiled (tsc
 const progress = (line: string) => console.error(`  ${line}`);
 const startedAt = new Date();
 const machine = machineInfo();
+const loadAtStart = loadAverage();
 const messageBytes = invokeFrameBytes();
 
 console.log(`Agent Socket bench${options.quick ? ' (quick smoke run)' : ''}`);
-console.log(`${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, ${machine.os}; code ${code}`);
+console.log(`${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, ${machine.os}; code ${code}; load average ${loadAtStart}`);
 console.log(
   `${options.rounds} interleaved rounds of ${options.roundMs} ms after ${options.warmupMs} ms warm-up; ` +
     `servers ${topology === 'processes' ? 'in child processes' : 'in this process'}; 127.0.0.1; ` +
@@ -175,7 +176,8 @@ if (codec) {
   const ns = (i: number) => codec?.variants[i]?.medianNsPerOp ?? Number.NaN;
   console.log(
     `\nDefault codec: msgpackr takes ${formatRatio(1 / codec.referenceOverOurs)} the time of @msgpack/msgpack on this envelope ` +
-      `(${formatNs(ns(0))} vs ${formatNs(ns(1))} per encode+decode; ${formatRatio(codec.referenceOverOurs)} as fast).`,
+      `(${formatNs(ns(0))} vs ${formatNs(ns(1))} per encode+decode; ${formatRatio(codec.referenceOverOurs)} as fast); ` +
+      `${codec.msgpackIdentical ? 'both wrote the same bytes' : 'their bytes differ'}.`,
   );
 }
 
@@ -195,6 +197,8 @@ const report = {
     only: options.only,
     host: '127.0.0.1',
   },
+  // Other processes on the machine (1-minute load average) when the run started and ended.
+  load: { start: loadAtStart, end: loadAverage() },
   workload: { tool: ECHO_TOOL, args: ECHO_ARGS, delivery: 'at-least-once', invokeFrameBytes: messageBytes, rawMessageBytes: messageBytes },
   verdicts,
   info,
@@ -203,7 +207,7 @@ const report = {
   problems,
 };
 const path = writeJsonReport(options.outDir, 'bench', report, startedAt);
-console.log(`\nJSON report: ${path}`);
+console.log(`\nLoad average ${loadAtStart} at the start, ${report.load.end} at the end. JSON report: ${path}`);
 
 if (problems.length > 0) {
   console.error(`\n${problems.length} problem(s): a variant is broken`);

@@ -6,7 +6,7 @@
 export { type ChildHandle, type ChildService, isRecord, serveAsChild, startChild, type StartChildOptions } from './child.js';
 export { type CommonDefaults, type CommonOptions, parseCommonArgs } from './cli.js';
 export { closedLoop, type LoadOptions, type LoadResult, timeOps } from './load.js';
-export { fileTimestamp, type MachineInfo, machineInfo, writeJsonReport } from './report.js';
+export { fileTimestamp, loadAverage, type MachineInfo, machineInfo, writeJsonReport } from './report.js';
 export { collectGarbage, interleave, type InterleaveOptions, type Variant } from './rounds.js';
 export { type LatencySummary, latencySummary, median, pairedRatios, percentileSorted, type Spread, spread } from './stats.js';
 export { type Column, formatCount, formatMs, formatNs, formatRatio, renderMarkdownTable, renderTable } from './table.js';

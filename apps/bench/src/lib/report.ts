@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { arch, cpus, platform, release, totalmem, type as osType } from 'node:os';
+import { arch, cpus, loadavg, platform, release, totalmem, type as osType } from 'node:os';
 import { join } from 'node:path';
 
 export interface MachineInfo {
@@ -38,6 +38,11 @@ function cpuModel(): string {
     // not Linux
   }
   return cpus()[0]?.model.trim() ?? 'unknown';
+}
+
+/** 1-minute load average (0 where the OS has none): how busy the machine was besides us. */
+export function loadAverage(): number {
+  return Math.round((loadavg()[0] ?? 0) * 100) / 100;
 }
 
 /** "2025-01-31T12-34-56Z": an ISO time that is safe in file names. */
