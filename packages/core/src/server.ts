@@ -256,17 +256,25 @@ export class AgentServer extends Emitter<ServerEvents> {
         remoteTools: hello.tools ?? [],
       };
       if (record.agentId === '') record.agentId = record.id;
+      const store = this.store;
+      const taken = stored;
+      // Runs once the previous owner is fenced: the state it stored last becomes this session's.
+      const restore =
+        store && taken && resume
+          ? async (peer: Peer) => {
+              const latest = (await store.load(record.id)) ?? taken;
+              peer.chan.restore(latest.nextSq, latest.lastReceived, latest.frames, resume.lastReceived);
+              stored = latest;
+            }
+          : undefined;
       try {
-        session = await this.createSession(record, rule, stored !== undefined);
+        session = await this.createSession(record, rule, restore);
       } catch (error) {
         if (!(error instanceof ProtocolError)) throw error;
         refuse(error.code, error.message, error.code === ErrorCode.CONFLICT ? CloseCode.CONFLICT : CloseCode.FORBIDDEN);
         return;
       }
-      if (stored && resume) {
-        session.peer.chan.restore(stored.nextSq, stored.lastReceived, stored.frames, resume.lastReceived);
-        resumed = true;
-      }
+      if (restore) resumed = true;
       if (!transport.open) {
         this.endSession(session, new AgentSocketError('SESSION_CLOSED', 'connection closed during handshake'));
         return;
@@ -294,7 +302,7 @@ export class AgentServer extends Emitter<ServerEvents> {
     this.emit(resumed ? 'resume' : 'session', summary);
   }
 
-  private async createSession(record: SessionRecord, rule: NamespaceRule, restored: boolean): Promise<Session> {
+  private async createSession(record: SessionRecord, rule: NamespaceRule, restore?: (peer: Peer) => Promise<void>): Promise<Session> {
     const { id, principal, namespace: ns, agentId } = record;
     const registry = new ToolRegistry(this.agent.registry);
     const hub = this.hub;
@@ -327,12 +335,14 @@ export class AgentServer extends Emitter<ServerEvents> {
       route: (to, tool, args, options) => hub.invoke(ns, to, tool, args, options),
     });
     peer.setRemoteTools(record.remoteTools);
+    // Messages that reach a taken-over session before its state is restored wait for it.
+    let early: TeamMessage[] | undefined = restore ? [] : undefined;
     const member: HubMember = {
       sessionId: id,
       ns,
       agentId,
       principal,
-      deliver: (message) => peer.deliver(message),
+      deliver: (message) => (early ? early.push(message) : peer.deliver(message)),
       invoke: (tool, args, options) => peer.invoke(tool, args, options),
     };
     // A session of the same agent waiting to be resumed gives way to the new connection.
@@ -343,8 +353,13 @@ export class AgentServer extends Emitter<ServerEvents> {
     }
     try {
       await hub.attach(member);
-      if (store && !restored) await store.create(record);
+      if (store && !restore) await store.create(record);
       await store?.claim(id, this.nodeId);
+      // Taken over from another process: restore after the claim fenced it, so its last writes count.
+      if (restore) await restore(peer);
+      const waiting = early ?? [];
+      early = undefined;
+      for (const message of waiting) peer.deliver(message);
     } catch (error) {
       peer.close(error instanceof Error ? error : new Error(String(error)));
       await hub.detach(member).catch(() => {});
