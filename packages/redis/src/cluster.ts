@@ -55,18 +55,19 @@ export function redisCluster(init: RedisClusterInit = {}): RedisCluster {
     ...(init.onError === undefined ? {} : { onError: init.onError }),
   });
   const onError = init.onError;
-  const hub = new RedisHub({
-    connection,
-    prefix,
-    nodeId,
-    ...(init.heartbeatMs === undefined ? {} : { heartbeatMs: init.heartbeatMs }),
-    ...(init.nodeTtlMs === undefined ? {} : { nodeTtlMs: init.nodeTtlMs }),
-    ...(onError === undefined ? {} : { onError }),
-  });
   const sessions = new RedisSessionStore({
     connection,
     prefix,
     ...(init.sessionTtlMs === undefined ? {} : { ttlMs: init.sessionTtlMs }),
+    ...(onError === undefined ? {} : { onError }),
+  });
+  const hub = new RedisHub({
+    connection,
+    prefix,
+    nodeId,
+    onHandoff: (sessionId) => sessions.flushSession(sessionId),
+    ...(init.heartbeatMs === undefined ? {} : { heartbeatMs: init.heartbeatMs }),
+    ...(init.nodeTtlMs === undefined ? {} : { nodeTtlMs: init.nodeTtlMs }),
     ...(onError === undefined ? {} : { onError }),
   });
   const dedup = new RedisDedupStore({

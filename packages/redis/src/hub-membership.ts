@@ -40,10 +40,11 @@ export class Membership {
   }
 
   /**
-   * Registers `member` here. Resolves with the agent's rooms, or undefined when a live other
-   * instance holds the agent (for another session in 'attach' mode, for any in 'restore' mode).
+   * Registers `member` here. Resolves with the agent's rooms and the live instance the session
+   * was taken over from, or undefined when a live other instance holds the agent (for another
+   * session in 'attach' mode, for any in 'restore' mode).
    */
-  async attach(member: HubMember, mode: 'attach' | 'restore'): Promise<string[] | undefined> {
+  async attach(member: HubMember, mode: 'attach' | 'restore'): Promise<{ rooms: string[]; from: string | undefined } | undefined> {
     const { ns, agentId } = member;
     const reply = replyArray(
       await ATTACH.run(
@@ -54,7 +55,8 @@ export class Membership {
       'hub attach',
     );
     if (replyInt(reply[0], 'hub attach') !== 1) return undefined;
-    return reply.slice(1).map((r) => replyText(r, 'hub attach'));
+    const from = replyText(reply[1], 'hub attach');
+    return { rooms: reply.slice(2).map((r) => replyText(r, 'hub attach')), from: from === '' ? undefined : from };
   }
 
   /** Removes the entry if it is still `entry`, with the agent's room memberships. */

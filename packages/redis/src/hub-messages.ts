@@ -35,7 +35,10 @@ export type BusMessage =
   | { type: 'interrupt'; from: string; rid: number; reason: string }
   | { type: 'chunk'; from: string; rid: number; seq: number; data: unknown }
   | { type: 'complete'; from: string; rid: number; value: unknown; metrics: CallMetrics }
-  | { type: 'error'; from: string; rid: number; error: CarriedError };
+  | { type: 'error'; from: string; rid: number; error: CarriedError }
+  /** Instance `from` took over this session: store what you journaled for it, then say 'handed'. */
+  | { type: 'handoff'; from: string; rid: number; sessionId: string }
+  | { type: 'handed'; from: string; rid: number };
 
 const codec = msgpackCodec();
 
@@ -78,6 +81,10 @@ export function decodeBus(bytes: Uint8Array): BusMessage {
       return { type, from: text(r, 'from', what), rid: int(r, 'rid', what), value: r['value'], metrics: metrics(r['metrics']) };
     case 'error':
       return { type, from: text(r, 'from', what), rid: int(r, 'rid', what), error: carried(r['error']) };
+    case 'handoff':
+      return { type, from: text(r, 'from', what), rid: int(r, 'rid', what), sessionId: text(r, 'sessionId', what) };
+    case 'handed':
+      return { type, from: text(r, 'from', what), rid: int(r, 'rid', what) };
     default:
       throw new DecodeError(`unknown bus message type ${JSON.stringify(type)}`);
   }

@@ -29,14 +29,17 @@ end
 /**
  * KEYS: members hash, nodes, this instance's member set, the agent's rooms set.
  * ARGV: agentId, entry, instance, sessionId, mode ('attach' | 'restore'), keyTtl, memberRef, prefix, ns.
- * Reply {1, rooms...} when this instance holds the agent now, {0} when a live other holds it.
+ * Reply {1, from, rooms...} when this instance holds the agent now, where `from` is the live
+ * instance it took the same session over from ('' if none); {0} when a live other holds it.
  */
 export const ATTACH = new LuaScript(`${HELPERS}
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
+local from = ''
 if cur and cur ~= ARGV[2] then
   local inst, sid = split(cur)
   if live(KEYS[2], inst) then
     if ARGV[5] == 'restore' or sid ~= ARGV[4] then return {0} end
+    if inst ~= ARGV[3] then from = inst end
   elseif sid ~= ARGV[4] then
     drop_rooms(ARGV[8], ARGV[9], ARGV[1])
   end
@@ -47,7 +50,7 @@ redis.call('SADD', KEYS[3], ARGV[7])
 redis.call('PEXPIRE', KEYS[1], ARGV[6])
 redis.call('PEXPIRE', KEYS[3], ARGV[6])
 redis.call('PEXPIRE', KEYS[4], ARGV[6])
-local out = {1}
+local out = {1, from}
 for _, room in ipairs(redis.call('SMEMBERS', KEYS[4])) do out[#out + 1] = room end
 return out`);
 

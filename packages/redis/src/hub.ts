@@ -12,6 +12,7 @@ import {
   ulidFactory,
 } from '@agentsocket/core';
 import { guarded, isTransient, type RedisConnection, unavailable } from './connection.js';
+import { Handoffs } from './hub-handoff.js';
 import { Membership } from './hub-membership.js';
 import { type BusMessage, decodeBus, encodeBus } from './hub-messages.js';
 import { Keys } from './keys.js';
@@ -32,6 +33,13 @@ export interface RedisHubInit {
   nodeTtlMs?: number;
   /** TTL of membership keys, refreshed while a node holds members in them (nothing leaks if every node dies). @default 3600000 */
   keyTtlMs?: number;
+  /**
+   * Called on this node when another node takes over one of its sessions (the client moved):
+   * resolve once what this node journaled for it is stored. redisCluster wires the session store.
+   */
+  onHandoff?: (sessionId: string) => Promise<void>;
+  /** How long a takeover waits for the old node to answer its hand-off. @default 1000 */
+  handoffTimeoutMs?: number;
   /** Malformed bus messages and failed background writes. */
   onError?: (error: Error) => void;
 }
@@ -60,6 +68,7 @@ export class RedisHub implements Hub {
   private readonly orphans = new Map<string, { ns: string; agentId: string; entry: string }>();
   private readonly outgoing: OutgoingCalls;
   private readonly served: ServedCalls;
+  private readonly handoffs: Handoffs;
   private readonly newId = ulidFactory();
   private readonly timer: ReturnType<typeof setInterval>;
   private readonly removers: Array<() => void> = [];
@@ -82,6 +91,7 @@ export class RedisHub implements Hub {
     const publish = (instance: string, message: BusMessage) => this.cmd.client.publish(this.redis.channel(instance), encodeBus(message));
     this.outgoing = new OutgoingCalls(this.instance, publish);
     this.served = new ServedCalls(this.instance, publish, () => this.cmd.whenReady(nodeTtlMs * 2));
+    this.handoffs = new Handoffs(this.instance, publish, init.handoffTimeoutMs ?? 1000, init.onHandoff);
     this.removers.push(
       this.cmd.onReady(() => this.register()),
       this.sub.onReady(async () => {
@@ -116,15 +126,17 @@ export class RedisHub implements Hub {
 
   async attach(member: HubMember): Promise<void> {
     if (this.registering) await this.registering;
-    const rooms = await guarded(this.cmd, 'hub attach', () => this.redis.attach(member, 'attach'));
-    if (!rooms) throw new ProtocolError(ErrorCode.CONFLICT, `agent id "${member.agentId}" is already connected in ${member.ns}`);
+    const got = await guarded(this.cmd, 'hub attach', () => this.redis.attach(member, 'attach'));
+    if (!got) throw new ProtocolError(ErrorCode.CONFLICT, `agent id "${member.agentId}" is already connected in ${member.ns}`);
     let ns = this.local.get(member.ns);
     if (!ns) {
       ns = new Map();
       this.local.set(member.ns, ns);
     }
-    ns.set(member.agentId, { member, rooms: new Set(rooms) });
+    ns.set(member.agentId, { member, rooms: new Set(got.rooms) });
     this.orphans.delete(`${member.ns}\n${member.agentId}`);
+    // The session moved here from a live node: let it store what it accepted before the claim fences it.
+    if (got.from !== undefined) await this.handoffs.request(got.from, member.sessionId);
   }
 
   async detach(member: HubMember): Promise<void> {
@@ -270,6 +282,12 @@ export class RedisHub implements Hub {
       case 'error':
         this.outgoing.answer(m);
         return;
+      case 'handoff':
+        this.handoffs.serve(m);
+        return;
+      case 'handed':
+        this.handoffs.handed(m);
+        return;
     }
   }
 
@@ -290,10 +308,10 @@ export class RedisHub implements Hub {
     const locals = [...this.local.values()].flatMap((ns) => [...ns.values()]);
     await Promise.all(
       locals.map(async (l) => {
-        const rooms = await this.redis.attach(l.member, 'restore');
+        const got = await this.redis.attach(l.member, 'restore');
         // Another live node holds the agent now; its session store fences this one.
-        if (!rooms) return;
-        for (const r of rooms) l.rooms.add(r);
+        if (!got) return;
+        for (const r of got.rooms) l.rooms.add(r);
         await this.redis.join(l.member.ns, l.member.agentId, l.rooms);
       }),
     );

@@ -65,6 +65,8 @@ export class OutgoingCalls {
     if (options.timeoutMs !== undefined) request.timeoutMs = options.timeoutMs;
     this.publish(target, request).then(
       (receivers) => {
+        // The answer can arrive (on the subscriber connection) before PUBLISH's own reply.
+        if (call.isSettled) return;
         if (receivers === 0) this.settle(rid, unavailable(`the node holding agent "${to}" is not reachable`));
         else if (signal?.aborted) onAbort();
         else signal?.addEventListener('abort', onAbort, { once: true });

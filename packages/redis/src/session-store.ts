@@ -122,6 +122,12 @@ export class RedisSessionStore implements SessionStore, JournalHost {
     await this.run(DELETE, id, [owner], 'session delete');
   }
 
+  /** Resolves once every write journaled here for session `id` is stored (or its journal failed). */
+  async flushSession(id: string): Promise<void> {
+    const open = [...this.journals.values()].filter((j) => j.id === id);
+    await Promise.all(open.map((j) => j.flush().catch(() => {})));
+  }
+
   /** Stops the TTL refresher; journals still open stop writing. */
   async close(): Promise<void> {
     this.closed = true;

@@ -1,4 +1,4 @@
-import { AgentClient, defineAgent, ErrorCode, type TeamMessage, tool } from '@agentsocket/core';
+import { AgentClient, CloseCode, defineAgent, ErrorCode, type TeamMessage, tool } from '@agentsocket/core';
 import { describe, expect, it } from 'vitest';
 import { clusters, until } from './cluster.js';
 import { redisOrSkip } from './redis-env.js';
@@ -128,5 +128,51 @@ describe.runIf(run)('failover between nodes sharing Redis', () => {
     await again.connect();
     expect((await other.members()).sort()).toEqual(['doomed', 'other']);
     await again.close();
+  });
+
+  it('loses nothing sent to an agent whose session moves between two live nodes', async () => {
+    const c = await start({ agent: streamer({ runs: 0 }) });
+    let target = 0;
+    const receiver = new AgentClient({
+      connect: (signal) => {
+        const node = c.nodes[target];
+        return node ? node.connect(signal) : Promise.reject(new Error('no node'));
+      },
+      name: 'receiver',
+      namespace: '/m',
+      reconnect: { initialMs: 1, maxMs: 5 },
+    });
+    await receiver.connect();
+    const sender = await c.client(2, { name: 'sender', namespace: '/m' });
+    const got = inbox(receiver);
+    const acknowledged: number[] = [];
+    let stop = false;
+    // Sends as fast as they are answered; some fail visibly (503) while the receiver moves.
+    const pump = (async () => {
+      for (let i = 0; !stop; i++) {
+        await sender.send('receiver', 'n', i).then(
+          () => acknowledged.push(i),
+          () => {},
+        );
+      }
+    })();
+    try {
+      await until(() => acknowledged.length >= 30, 'sends before the move');
+      const resumed = new Promise<boolean>((resolve) => receiver.on('connect', (i) => resolve(i.resumed)));
+      target = 1;
+      // The connection drops on node a, which stays alive; the client comes back through node b.
+      await Promise.all([...(c.nodes[0]?.connect.serverEnds ?? [])].map((t) => t.close(CloseCode.GOING_AWAY, 'network blip')));
+      expect(await resumed).toBe(true);
+      const before = acknowledged.length;
+      await until(() => acknowledged.length >= before + 30, 'sends after the move');
+    } finally {
+      stop = true;
+      await pump;
+    }
+    await until(() => acknowledged.every((i) => got.some((m) => m.data === i)), 'every acknowledged message').catch(() => {});
+    expect(acknowledged.filter((i) => !got.some((m) => m.data === i))).toEqual([]);
+    const seen = got.map((m) => m.data);
+    expect(new Set(seen).size).toBe(seen.length);
+    await receiver.close();
   });
 });
