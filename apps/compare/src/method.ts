@@ -1,0 +1,18 @@
+import type { Settings } from './settings.js';
+
+/** How the figures were made, for the report (one sentence each). */
+export function methodNotes(s: Settings): string[] {
+  return [
+    'One agent program (apps/compare/src/agent.ts: echo, stream, ask) served unchanged over every Agent Socket transport; the references implement the same three calls natively.',
+    'Every network server runs in a child process of its own (Node IPC for control only), the clients in the parent: on 2 cores, client and server each get one. The in-memory floor runs in the parent; stdio servers are spawned per connection by the MCP SDK client, as hosts do.',
+    `First every variant runs the whole workload unmeasured for ${s.warmupPhaseMs} ms, so the JIT has settled in both processes. Then the scenarios run one after another; within each, variants interleave round by round (A1 B1 C1 … A2 B2 C2 …) after ${s.warmups} warm-up pass of ${s.warmupMs} ms, and garbage is collected between runs. Each figure is the median of ${s.rounds} rounds.`,
+    `Round trips: apps/bench's closed loop (a new call starts when one ends) for ${s.roundMs} ms per round at 1 and at ${s.concurrency} calls in flight; p50/p99 over every call of the round at 1 in flight.`,
+    "Echo arguments are apps/bench's workload; the raw ws echo sends a message the size of our INVOKE frame, so its figures are the floor of the wire itself.",
+    'Bytes per call: bytes the server socket read and wrote (HTTP headers, WebSocket and Engine.IO framing, acks and all) during the 1-in-flight round, divided by completed calls; for stdio, the JSON-RPC lines on the pipes; for memory, ASP frame bytes.',
+    `Streaming: one stream at a time on one connection, ${s.chunksPerCall} token-sized chunks per call, calls back to back for ${s.streamMs} ms; chunks/s over the whole round (invoke and completion included), time to first chunk median per round. MCP streams as progress notifications.`,
+    'Full duplex: the ask tool yields a chunk, asks the caller a question and waits for the answer, yields it and returns; the figure is the question’s round trip as the server measured it. MCP: an elicitation tied to the call; plain Socket.IO: a server→client emitWithAck; the raw ws echo cannot.',
+    'Connection setup: a new connection opened and timed until its first echo is answered (HELLO for Agent Socket, initialize + initialized for MCP, spawning the process for stdio).',
+    `Idle memory: each server on a fresh process with 20 warm connections as the baseline; ${s.connections} more idle clients connect in ${s.memoryRounds} batches, interleaved across variants; after each batch the server runs gc twice and reports RSS and heapUsed; a batch's figure is the growth since the baseline per connection opened since, the figure the median over batches. MCP over HTTP holds 400 sessions: creating an SDK Client costs this process ~8 ms of CPU each.`,
+    'Targets are ratios of two variants measured in the same run: the median of per-round ratios. A missed target never fails the run; a broken variant (errors, missing or non-positive figures) does.',
+  ];
+}

@@ -1,0 +1,25 @@
+import { type Column, renderMarkdownTable, renderTable } from '@agentsocket/bench/lib';
+import type { ComparisonReport } from './model.js';
+import { figureHeaders, figureRows, TABLES, TARGET_HEADERS, targetRows } from './rows.js';
+
+type Render = (columns: readonly Column[], rows: readonly (readonly string[])[]) => string;
+
+function columns(headers: readonly string[], leftAligned: number): Column[] {
+  return headers.map((header, i) => ({ header, align: i < leftAligned ? 'left' : 'right' }));
+}
+
+/** The figure tables and the targets, as text (terminal) or Markdown (docs/benchmarks.md). */
+export function renderTables(report: ComparisonReport, format: 'text' | 'markdown'): string {
+  const render: Render = format === 'text' ? renderTable : renderMarkdownTable;
+  const heading = (s: string) => (format === 'text' ? `${s}:` : `**${s}**`);
+  const parts: string[] = [];
+  for (const t of TABLES) {
+    parts.push(heading(`${t.title} — median of ${report.settings.rounds} rounds`));
+    parts.push(render(columns(figureHeaders(t.figures), 2), figureRows(report.variants, t.figures)));
+  }
+  const met = report.targets.filter((v) => v.met).length;
+  parts.push(heading(`Targets (issue 5), ratios measured in this run — ${met} of ${report.targets.length} met`));
+  const targetColumns = columns(TARGET_HEADERS, 2).map((c, i) => (i === TARGET_HEADERS.length - 1 ? { ...c, align: 'left' as const } : c));
+  parts.push(render(targetColumns, targetRows(report.targets)));
+  return parts.join('\n\n');
+}

@@ -1,0 +1,51 @@
+import { duplex } from './measure/duplex.js';
+import type { Live, RunOutcome } from './measure/live.js';
+import { roundTrip } from './measure/round-trip.js';
+import { setup } from './measure/setup.js';
+import { streaming } from './measure/streaming.js';
+import type { Settings } from './settings.js';
+
+/** One measurement run over every variant it applies to, interleaved round by round. */
+export interface Scenario {
+  id: string;
+  title: string;
+  applies(live: Live): boolean;
+  /** Measures once; `round` is -1 for a warm-up. */
+  run(live: Live, round: number): Promise<RunOutcome>;
+}
+
+export function scenarios(s: Settings): Scenario[] {
+  const ms = (round: number, measured: number) => (round < 0 ? s.warmupMs : measured);
+  return [
+    {
+      id: 'rt1',
+      title: 'round trips, 1 in flight',
+      applies: () => true,
+      run: (live, round) => roundTrip(live, 1, ms(round, s.roundMs)),
+    },
+    {
+      id: `rt${s.concurrency}`,
+      title: `round trips, ${s.concurrency} in flight`,
+      applies: () => true,
+      run: (live, round) => roundTrip(live, s.concurrency, ms(round, s.roundMs)),
+    },
+    {
+      id: 'stream',
+      title: 'streaming',
+      applies: (live) => live.variant.cannot.stream === undefined,
+      run: (live, round) => streaming(live, s.chunksPerCall, ms(round, s.streamMs)),
+    },
+    {
+      id: 'ask',
+      title: 'full duplex (server asks the client)',
+      applies: (live) => live.variant.cannot.ask === undefined,
+      run: (live, round) => duplex(live, ms(round, s.duplexMs)),
+    },
+    {
+      id: 'setup',
+      title: 'connection setup',
+      applies: () => true,
+      run: (live) => setup(live, Math.min(s.setupSamples, live.variant.maxSetupSamples ?? s.setupSamples)),
+    },
+  ];
+}

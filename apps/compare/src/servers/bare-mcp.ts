@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import type { BenchServer } from '@agentsocket/bench/servers';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { ElicitResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { ASK_TOOL, CHUNK, ECHO_TOOL, QUESTION, STREAM_TOOL } from '../workload.js';
+import { countingServer } from './counting.js';
+
+/**
+ * The reference: a bare SDK McpServer with tools equivalent to the agent's, written the way the
+ * SDK's README shows (zod input shapes). Chunks are progress notifications, awaited one by one
+ * as the bridge does; the question is an elicitation tied to the call.
+ */
+export function bareMcpServer(): McpServer {
+  const server = new McpServer({ name: 'bare-mcp', version: '1.0.0' });
+  server.registerTool(
+    ECHO_TOOL,
+    { description: 'Returns its arguments', inputSchema: { text: z.string(), n: z.number().int().optional() } },
+    (args) => ({ content: [{ type: 'text', text: JSON.stringify(args) }], structuredContent: args }),
+  );
+  server.registerTool(
+    STREAM_TOOL,
+    { description: 'Streams `count` token-sized chunks', inputSchema: { count: z.number().int().min(0) } },
+    async ({ count }, extra) => {
+      const progressToken = extra._meta?.progressToken;
+      for (let i = 0; i < count; i++) {
+        if (progressToken === undefined) continue;
+        await extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress: i + 1, message: CHUNK } });
+      }
+      return { content: [{ type: 'text', text: String(count) }], structuredContent: { count } };
+    },
+  );
+  server.registerTool(ASK_TOOL, { description: 'Asks the caller a question mid-call (elicitation)' }, async (extra) => {
+    const progressToken = extra._meta?.progressToken;
+    const chunk = async (message: string, progress: number) => {
+      if (progressToken !== undefined) await extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress, message } });
+    };
+    await chunk('thinking', 1);
+    const started = performance.now();
+    const reply = await extra.sendRequest(
+      {
+        method: 'elicitation/create',
+        params: { message: QUESTION, requestedSchema: { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'] } },
+      },
+      ElicitResultSchema,
+    );
+    const askMs = performance.now() - started;
+    const answer = reply.action === 'accept' ? String(reply.content?.['answer']) : reply.action;
+    await chunk(answer, 2);
+    return { content: [{ type: 'text', text: answer }], structuredContent: { answer, askMs } };
+  });
+  return server;
+}
+
+/** The bare server over Streamable HTTP, stateful like the bridge: one SDK transport per session. */
+export async function bareMcpHttpServer(): Promise<BenchServer> {
+  const c = await countingServer();
+  const sessions = new Map<string, { transport: StreamableHTTPServerTransport; server: McpServer }>();
+  c.http.on('request', (req, res) => {
+    const sid = req.headers['mcp-session-id'];
+    const existing = typeof sid === 'string' ? sessions.get(sid) : undefined;
+    if (existing) {
+      void existing.transport.handleRequest(req, res);
+      return;
+    }
+    const server = bareMcpServer();
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        sessions.set(id, { transport, server });
+      },
+    });
+    transport.onclose = () => {
+      if (transport.sessionId !== undefined) sessions.delete(transport.sessionId);
+    };
+    void server.connect(transport).then(() => transport.handleRequest(req, res));
+  });
+  return {
+    url: `http://127.0.0.1:${c.port}/mcp`,
+    counters: c.counters,
+    close: async () => {
+      await Promise.allSettled([...sessions.values()].map((s) => s.server.close()));
+      sessions.clear();
+      await c.close();
+    },
+  };
+}

@@ -1,0 +1,60 @@
+/** What one run measures and for how long. */
+export interface Settings {
+  quick: boolean;
+  /** Measured rounds per scenario; figures are medians over them. */
+  rounds: number;
+  /** Warm-up passes over every variant before round 1 (results thrown away). */
+  warmups: number;
+  /** Length of one round-trip round (1 and 32 in flight), ms. */
+  roundMs: number;
+  /** Length of one warm-up run, ms. */
+  warmupMs: number;
+  /** Before any scenario, each variant runs the whole workload for this long, ms, so the JIT has settled in both processes. */
+  warmupPhaseMs: number;
+  /** Length of one streaming round and one full-duplex round, ms. */
+  streamMs: number;
+  duplexMs: number;
+  /** Chunks per call of the streaming tool. */
+  chunksPerCall: number;
+  /** Connections opened per round to time setup (stdio variants: one, as each spawns a process). */
+  setupSamples: number;
+  /** Idle connections held open to measure server memory (a variant may cap it, see Variant.maxMemoryConnections). */
+  connections: number;
+  /** Memory rounds (each on a fresh server process). */
+  memoryRounds: number;
+  /** Calls kept in flight for the throughput figure. */
+  concurrency: number;
+}
+
+export const FULL: Settings = {
+  quick: false,
+  rounds: 5,
+  warmups: 1,
+  roundMs: 300,
+  warmupMs: 200,
+  warmupPhaseMs: 1000,
+  streamMs: 300,
+  duplexMs: 200,
+  chunksPerCall: 1000,
+  setupSamples: 5,
+  connections: 2000,
+  memoryRounds: 5,
+  concurrency: 32,
+};
+
+/** A smoke run: every variant and measurement once or twice, briefly. Its figures are not for quoting. */
+export const QUICK: Settings = {
+  quick: true,
+  rounds: 2,
+  warmups: 0,
+  roundMs: 100,
+  warmupMs: 50,
+  warmupPhaseMs: 100,
+  streamMs: 100,
+  duplexMs: 60,
+  chunksPerCall: 200,
+  setupSamples: 1,
+  connections: 200,
+  memoryRounds: 2,
+  concurrency: 32,
+};

@@ -1,0 +1,169 @@
+import { AgentServer, memoryConnector } from '@agentsocket/core';
+import { socketIoConnector } from '@agentsocket/socketio';
+import { wsConnector } from '@agentsocket/ws';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { compareAgent } from './agent.js';
+import { aspSession } from './clients/asp.js';
+import { type ByteCounter, countFrames } from './clients/count-frames.js';
+import { countPipe } from './clients/count-pipe.js';
+import { mcpSession } from './clients/mcp.js';
+import { plainSocketIoSession } from './clients/plain-socketio.js';
+import { rawWsSession } from './clients/raw-ws.js';
+import { entry, type RemoteServer, startRemote } from './remote.js';
+import type { Running, Session, Variant } from './variant.js';
+
+const CHILD = 'a child process of its own';
+const AT_SOCKET = 'server TCP sockets (bytesRead + bytesWritten)';
+const AT_PIPE = 'stdio pipes (JSON-RPC lines as the SDK writes them)';
+const ECHO_ONLY = 'a raw echo has no calls, streams or questions';
+const ONE_PER_PROCESS = 'stdio serves one client per process';
+/** An SDK Client costs ~8 ms of CPU to create and initialize here; 2,000 of them would take half a minute per variant. */
+const MCP_SESSIONS = 400;
+
+/** A variant whose server runs in a child process; `connect` opens a client to its URL. */
+function remote(name: string, connect: (url: string) => Promise<Session>): () => Promise<Running> {
+  return async () => {
+    const server: RemoteServer = await startRemote(name);
+    return { connect: () => connect(server.url), bytes: () => server.bytes(), memory: () => server.memory(), stop: () => server.stop() };
+  };
+}
+
+/** A variant spoken over stdio: every connection spawns its server, as MCP hosts do. */
+function stdio(script: string): () => Promise<Running> {
+  return async () => {
+    const counter: ByteCounter = { bytes: 0 };
+    const open = new Set<Session>();
+    return {
+      connect: async () => {
+        const transport = new StdioClientTransport({
+          command: process.execPath,
+          // The same Node flags as this process (tsx, source conditions), so the child runs the TS sources.
+          args: [...process.execArgv, entry(script)],
+          stderr: 'inherit',
+        });
+        const session = await mcpSession(countPipe(transport, counter));
+        open.add(session);
+        return {
+          ...session,
+          close: () => {
+            open.delete(session);
+            return session.close();
+          },
+        };
+      },
+      bytes: async () => counter.bytes,
+      stop: async () => {
+        await Promise.allSettled([...open].map((s) => s.close()));
+      },
+    };
+  };
+}
+
+function socketIoUrl(url: string): { origin: string; namespace: string } {
+  const u = new URL(url);
+  return { origin: u.origin, namespace: u.pathname };
+}
+
+/** Every variant, in the order tables show them: the floor, ours, then the references. */
+export const variants: readonly Variant[] = [
+  {
+    id: 'memory',
+    label: 'Agent Socket, in-memory',
+    short: 'ASP in-memory',
+    role: 'floor',
+    server: 'this process (no network)',
+    bytesAt: 'ASP frames (no socket)',
+    cannot: { memory: 'no server process to measure' },
+    start: async () => {
+      const agentServer = new AgentServer(compareAgent());
+      const counter: ByteCounter = { bytes: 0 };
+      const connect = countFrames(memoryConnector(agentServer), counter);
+      return { connect: () => aspSession(connect), bytes: async () => counter.bytes, stop: async () => agentServer.close() };
+    },
+  },
+  {
+    id: 'ws',
+    label: 'Agent Socket, binary WebSocket',
+    short: 'ASP WebSocket',
+    role: 'ours',
+    server: CHILD,
+    bytesAt: AT_SOCKET,
+    cannot: {},
+    start: remote('agent-ws', (url) => aspSession(wsConnector({ url }))),
+  },
+  {
+    id: 'socketio',
+    label: 'Agent Socket, Socket.IO',
+    short: 'ASP Socket.IO',
+    role: 'ours',
+    server: CHILD,
+    bytesAt: AT_SOCKET,
+    cannot: {},
+    start: remote('agent-socketio', (url) => aspSession(socketIoConnector({ url: socketIoUrl(url).origin, namespace: socketIoUrl(url).namespace }))),
+  },
+  {
+    id: 'mcp-http',
+    label: 'Agent Socket, MCP Streamable HTTP (bridge)',
+    short: 'ASP MCP HTTP (bridge)',
+    role: 'ours',
+    server: CHILD,
+    bytesAt: AT_SOCKET,
+    cannot: {},
+    maxMemoryConnections: MCP_SESSIONS,
+    start: remote('agent-mcp-http', (url) => mcpSession(new StreamableHTTPClientTransport(new URL(url)))),
+  },
+  {
+    id: 'mcp-stdio',
+    label: 'Agent Socket, MCP stdio (bridge)',
+    short: 'ASP MCP stdio (bridge)',
+    role: 'ours',
+    server: 'a child process per connection, spawned by the SDK client',
+    bytesAt: AT_PIPE,
+    cannot: { memory: ONE_PER_PROCESS },
+    maxSetupSamples: 1,
+    start: stdio('./servers/agent-stdio'),
+  },
+  {
+    id: 'raw-ws',
+    label: 'raw ws echo',
+    short: 'raw ws echo',
+    role: 'reference',
+    server: CHILD,
+    bytesAt: AT_SOCKET,
+    cannot: { stream: ECHO_ONLY, ask: ECHO_ONLY },
+    start: remote('raw-ws', rawWsSession),
+  },
+  {
+    id: 'plain-socketio',
+    label: 'plain Socket.IO (emitWithAck)',
+    short: 'plain Socket.IO',
+    role: 'reference',
+    server: CHILD,
+    bytesAt: AT_SOCKET,
+    cannot: {},
+    start: remote('plain-socketio', plainSocketIoSession),
+  },
+  {
+    id: 'bare-mcp-http',
+    label: 'bare MCP SDK server, Streamable HTTP',
+    short: 'bare MCP SDK, HTTP',
+    role: 'reference',
+    server: CHILD,
+    bytesAt: AT_SOCKET,
+    cannot: {},
+    maxMemoryConnections: MCP_SESSIONS,
+    start: remote('bare-mcp-http', (url) => mcpSession(new StreamableHTTPClientTransport(new URL(url)))),
+  },
+  {
+    id: 'bare-mcp-stdio',
+    label: 'bare MCP SDK server, stdio',
+    short: 'bare MCP SDK, stdio',
+    role: 'reference',
+    server: 'a child process per connection, spawned by the SDK client',
+    bytesAt: AT_PIPE,
+    cannot: { memory: ONE_PER_PROCESS },
+    maxSetupSamples: 1,
+    start: stdio('./servers/bare-mcp-stdio'),
+  },
+];
