@@ -20,6 +20,8 @@ export interface InvokeResult {
   plain: number[];
   aspMedian: number;
   plainMedian: number;
+  /** ASP / plain of each round (the two ran back to back), and their median: the headline figure. */
+  ratios: number[];
   ratio: number;
 }
 
@@ -73,9 +75,19 @@ export async function invokeBench(options: InvokeOptions): Promise<InvokeResult>
         (name === 'asp' ? asp : plain).push(ops);
       }
     }
-    const aspMedian = median(asp);
-    const plainMedian = median(plain);
-    return { inflight: options.inflight, payloadBytes: options.payloadBytes, secondsPerRound: options.seconds, asp, plain, aspMedian, plainMedian, ratio: aspMedian / plainMedian };
+    // A ratio per round cancels load that drifts between rounds (other processes on the machine).
+    const ratios = asp.map((a, i) => a / (plain[i] ?? Number.NaN));
+    return {
+      inflight: options.inflight,
+      payloadBytes: options.payloadBytes,
+      secondsPerRound: options.seconds,
+      asp,
+      plain,
+      aspMedian: median(asp),
+      plainMedian: median(plain),
+      ratios,
+      ratio: median(ratios),
+    };
   } finally {
     await client.close();
     socket.disconnect();
