@@ -13,13 +13,16 @@ import {
   type TeamMessage,
   ulidFactory,
 } from '@agentsocket/core';
-import { EventEmitter } from 'node:events';
-import type { Namespace, Server, Socket } from 'socket.io';
+import type { Namespace, Server } from 'socket.io';
 import { RemoteCalls } from './hub-calls.js';
-import { HUB_EVENT, type HubAnswer, type HubRequest, parseAnswer, parseRequest } from './hub-protocol.js';
+import { agentRoom, codecRoom, conflict, LocalMembers, MEMBERS_ROOM, quietly, RESERVED_ROOM_PREFIX } from './hub-members.js';
+import { NodeLink } from './hub-nodes.js';
+import { HUB_EVENT, type HubAnswer, type HubRequest, parseRequest } from './hub-protocol.js';
 import { unreliableMessageFrame } from './message-frame.js';
 import { ServerSocketTransport } from './server-socket.js';
 import { FRAME_EVENT } from './socket-transport.js';
+
+export { agentRoom, MEMBERS_ROOM, RESERVED_ROOM_PREFIX } from './hub-members.js';
 
 export interface SocketIoHubOptions {
   /** This process's name in requests between nodes. @default a random id */
@@ -33,21 +36,6 @@ export interface SocketIoHubOptions {
   /** While calls run on other nodes, how often to check those nodes are still there, ms. @default 2000 */
   liveCheckMs?: number;
 }
-
-/** Room names the hub keeps for itself: every member, one room per agent, one per codec. */
-export const RESERVED_ROOM_PREFIX = 'asp:';
-export const MEMBERS_ROOM = 'asp:members';
-export const agentRoom = (agentId: string): string => `asp:agent:${agentId}`;
-const codecRoom = (codec: string): string => `asp:codec:${codec}`;
-
-/** A member whose session lives on this node, and the socket carrying it now (none between a drop and the resume). */
-interface Local {
-  readonly member: HubMember;
-  readonly rooms: Set<string>;
-  socket: Socket | undefined;
-}
-
-type Asked = HubAnswer['type'];
 
 /**
  * Agent teams on Socket.IO itself: a team namespace is the Socket.IO namespace of the same name,
@@ -63,15 +51,13 @@ export class SocketIoHub implements Hub {
   readonly nodeId: string;
   private readonly io: Server;
   private readonly control: Namespace;
+  private readonly nodes: NodeLink;
   private readonly codecs = new Map<string, Codec>();
   private readonly timeoutMs: number;
   private readonly liveCheckMs: number;
   private liveCheck: ReturnType<typeof setInterval> | undefined;
-  private readonly sessions = new Map<string, Local>();
-  private readonly agents = new Map<string, Map<string, Local>>();
+  private readonly locals = new LocalMembers();
   private readonly calls: RemoteCalls;
-  /** False with the in-memory adapter (one server), whose serverSideEmit never answers. */
-  private readonly clustered: boolean;
   private readonly newId = ulidFactory();
   private readonly onRequest = (raw: unknown, ack: unknown) => this.answer(raw, ack);
 
@@ -84,32 +70,24 @@ export class SocketIoHub implements Hub {
     this.control = io.of(options.controlNamespace ?? '/asp-hub');
     this.control.use((_socket, next) => next(new Error('this namespace carries requests between servers only')));
     this.control.on(HUB_EVENT, this.onRequest);
-    this.clustered = implementsServerSideEmit(this.control.adapter);
-    this.calls = new RemoteCalls(this.nodeId, (request) => this.emitToNodes([HUB_EVENT, request]));
+    this.nodes = new NodeLink(this.control, this.timeoutMs);
+    this.calls = new RemoteCalls(this.nodeId, (request) => this.nodes.post(request));
   }
 
   async attach(member: HubMember): Promise<void> {
-    this.refuseTwin(member);
-    const { answers, complete } = await this.ask('claim', { type: 'claim', ns: member.ns, agentId: member.agentId, sessionId: member.sessionId });
+    this.locals.refuseTwin(member);
+    const claim: HubRequest = { type: 'claim', ns: member.ns, agentId: member.agentId, sessionId: member.sessionId };
+    const { answers, complete } = await this.nodes.ask('claim', claim);
     if (answers.some((a) => a.conflict)) throw conflict(member);
     // Unchecked, the agent id could be live on a node that did not answer: refuse visibly instead.
     if (!complete) throw new ProtocolError(ErrorCode.UNAVAILABLE, 'could not check the agent id with every node; try again');
-    this.refuseTwin(member); // another attach may have won while the other nodes answered
-    const existing = this.agents.get(member.ns)?.get(member.agentId);
-    if (existing) this.forget(existing);
-    const local: Local = { member, rooms: new Set(), socket: undefined };
-    this.sessions.set(member.sessionId, local);
-    let byAgent = this.agents.get(member.ns);
-    if (!byAgent) {
-      byAgent = new Map();
-      this.agents.set(member.ns, byAgent);
-    }
-    byAgent.set(member.agentId, local);
+    this.locals.refuseTwin(member); // another attach may have won while the other nodes answered
+    this.locals.add(member);
   }
 
   connected(member: HubMember, { transport, codec }: HubConnection): void {
-    const local = this.sessions.get(member.sessionId);
-    if (local?.member !== member) return;
+    const local = this.locals.of(member);
+    if (!local) return;
     if (!(transport instanceof ServerSocketTransport)) {
       throw new AgentSocketError('INVALID_OPTIONS', 'socketIoHub serves only connections accepted by socketIoServer');
     }
@@ -130,27 +108,27 @@ export class SocketIoHub implements Hub {
   }
 
   async detach(member: HubMember): Promise<void> {
-    const local = this.sessions.get(member.sessionId);
-    if (local?.member === member) this.forget(local);
+    const local = this.locals.of(member);
+    if (local) this.locals.forget(local);
   }
 
   async join(member: HubMember, room: string): Promise<void> {
     if (room.startsWith(RESERVED_ROOM_PREFIX)) {
       throw new ProtocolError(ErrorCode.FORBIDDEN, `room names starting with "${RESERVED_ROOM_PREFIX}" are reserved`);
     }
-    const local = this.own(member);
+    const local = this.locals.own(member);
     local.rooms.add(room);
     await local.socket?.join(room);
   }
 
   async leave(member: HubMember, room: string): Promise<void> {
-    const local = this.own(member);
+    const local = this.locals.own(member);
     local.rooms.delete(room);
     await local.socket?.leave(room);
   }
 
   async rooms(member: HubMember): Promise<string[]> {
-    return [...this.own(member).rooms];
+    return [...this.locals.own(member).rooms];
   }
 
   /** Agents whose sockets are in the room, on every node (fetchSockets through the adapter). */
@@ -173,13 +151,13 @@ export class SocketIoHub implements Hub {
     const except = exceptAgent === undefined ? {} : { except: exceptAgent };
     if (message.delivery === 'at-most-once') {
       this.broadcast(ns, target, message, exceptAgent);
-      const { answers } = await this.ask('send', { type: 'send', ns, target, ...except });
-      return this.locals(ns, target, exceptAgent, true).length + sum(answers);
+      const { answers } = await this.nodes.ask('send', { type: 'send', ns, target, ...except });
+      return this.locals.matching(ns, target, exceptAgent, true).length + sum(answers);
     }
-    const here = this.locals(ns, target, exceptAgent, false);
+    const here = this.locals.matching(ns, target, exceptAgent, false);
     for (const local of here) local.member.deliver(message);
     if ('to' in target && here.length > 0) return here.length;
-    const { answers, complete } = await this.ask('send', { type: 'send', ns, target, message, ...except });
+    const { answers, complete } = await this.nodes.ask('send', { type: 'send', ns, target, message, ...except });
     if (!complete) {
       throw new ProtocolError(ErrorCode.UNAVAILABLE, `some nodes did not confirm the message; ${here.length + sum(answers)} agents have it`);
     }
@@ -187,13 +165,13 @@ export class SocketIoHub implements Hub {
   }
 
   invoke<T = unknown>(ns: string, to: string, tool: string, args: unknown, options: InvokeOptions = {}): Call<T> {
-    const local = this.agents.get(ns)?.get(to);
+    const local = this.locals.get(ns, to);
     if (local) return local.member.invoke<T>(tool, args, options);
     const id = this.newId();
     const call = this.calls.open<T>(id, tool, options);
     const timeout = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs };
     const request: HubRequest = { type: 'invoke', from: this.nodeId, call: id, ns, to, tool, args, delivery: call.delivery, ...timeout };
-    this.ask('invoke', request).then(
+    this.nodes.ask('invoke', request).then(
       ({ answers, complete }) => {
         const owner = answers.find((a) => a.accepted)?.node;
         if (owner === undefined) {
@@ -227,7 +205,7 @@ export class SocketIoHub implements Hub {
         this.liveCheck = undefined;
         return;
       }
-      this.ask('ping', { type: 'ping' }).then(
+      this.nodes.ask('ping', { type: 'ping' }).then(
         ({ answers }) => this.calls.ownersGone(new Set([this.nodeId, ...answers.map((a) => a.node)])),
         () => {}, // Redis is unreachable: nothing can be told apart; check again next time
       );
@@ -245,20 +223,7 @@ export class SocketIoHub implements Hub {
     }
   }
 
-  /** Members of this node matching a target; `connectedOnly` leaves out those waiting to resume. */
-  private locals(ns: string, target: Target, exceptAgent: string | undefined, connectedOnly: boolean): Local[] {
-    const byAgent = this.agents.get(ns);
-    if (!byAgent) return [];
-    const found = 'to' in target ? [byAgent.get(target.to)] : [...byAgent.values()];
-    return found.filter(
-      (l): l is Local =>
-        l !== undefined &&
-        l.member.agentId !== exceptAgent &&
-        (!('room' in target) || l.rooms.has(target.room)) &&
-        (!connectedOnly || l.socket !== undefined),
-    );
-  }
-
+  /** Answers another node's request from this node's members. */
   private answer(raw: unknown, ack: unknown): void {
     let request: HubRequest;
     try {
@@ -272,21 +237,21 @@ export class SocketIoHub implements Hub {
     if (this.calls.handle(request)) return;
     switch (request.type) {
       case 'claim': {
-        const existing = this.agents.get(request.ns)?.get(request.agentId);
+        const existing = this.locals.get(request.ns, request.agentId);
         // The same session resumed on the asking node: it is theirs now.
-        if (existing?.member.sessionId === request.sessionId) this.forget(existing);
+        if (existing?.member.sessionId === request.sessionId) this.locals.forget(existing);
         reply({ type: 'claim', conflict: existing !== undefined && existing.member.sessionId !== request.sessionId });
         return;
       }
       case 'send': {
-        const targets = this.locals(request.ns, request.target, request.except, request.message === undefined);
+        const targets = this.locals.matching(request.ns, request.target, request.except, request.message === undefined);
         const { message } = request;
         if (message) for (const local of targets) local.member.deliver(message);
         reply({ type: 'send', count: targets.length });
         return;
       }
       case 'invoke': {
-        const local = this.agents.get(request.ns)?.get(request.to);
+        const local = this.locals.get(request.ns, request.to);
         if (local) this.calls.serve(request, local.member);
         reply({ type: 'invoke', node: this.nodeId, accepted: local !== undefined });
         return;
@@ -296,94 +261,6 @@ export class SocketIoHub implements Hub {
         return;
     }
   }
-
-  /** Asks every other node; `complete` is false when some did not answer in time. */
-  private async ask<K extends Asked>(type: K, request: HubRequest): Promise<{ answers: Array<Extract<HubAnswer, { type: K }>>; complete: boolean }> {
-    if (!this.clustered) return { answers: [], complete: true };
-    let raw: unknown[];
-    let complete = true;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    // The adapter times requests out itself (5 s); this bound only guards against one that never answers.
-    const guard = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('no answer from the adapter')), this.timeoutMs + 1000);
-    });
-    const answered = new Promise<unknown[]>((resolve, reject) => {
-      const ack = (error: unknown, responses: unknown) => {
-        const list = Array.isArray(responses) ? responses : [];
-        if (error) reject(Object.assign(new Error(message(error)), { responses: list }));
-        else resolve(list);
-      };
-      this.emitToNodes([HUB_EVENT, request, ack], (error) => ack(error, []));
-    });
-    try {
-      raw = await Promise.race([answered, guard]);
-    } catch (error) {
-      complete = false;
-      raw = responsesOf(error);
-    } finally {
-      clearTimeout(timer);
-    }
-    const answers: Array<Extract<HubAnswer, { type: K }>> = [];
-    for (const r of raw) {
-      try {
-        answers.push(parseAnswer(type, r));
-      } catch {
-        complete = false;
-      }
-    }
-    return { answers, complete };
-  }
-
-  /**
-   * The adapter's serverSideEmit, called directly: Namespace.serverSideEmit drops the promise a
-   * cluster adapter returns, and a Redis error in it would be an unhandled rejection.
-   */
-  private emitToNodes(packet: unknown[], onError: (error: unknown) => void = () => {}): void {
-    try {
-      const result: unknown = this.control.adapter.serverSideEmit(packet);
-      if (result instanceof Promise) result.catch(onError);
-    } catch (error) {
-      onError(error);
-    }
-  }
-
-  private refuseTwin(member: HubMember): void {
-    const existing = this.agents.get(member.ns)?.get(member.agentId);
-    if (existing && existing.member !== member && existing.member.sessionId !== member.sessionId) throw conflict(member);
-  }
-
-  private own(member: HubMember): Local {
-    const local = this.sessions.get(member.sessionId);
-    if (local?.member !== member) throw new ProtocolError(ErrorCode.SESSION_EXPIRED, 'this session is no longer a member here');
-    return local;
-  }
-
-  private forget(local: Local): void {
-    const { member, socket } = local;
-    if (this.sessions.get(member.sessionId) === local) this.sessions.delete(member.sessionId);
-    const byAgent = this.agents.get(member.ns);
-    if (byAgent?.get(member.agentId) === local) byAgent.delete(member.agentId);
-    if (byAgent?.size === 0) this.agents.delete(member.ns);
-    local.socket = undefined;
-    if (socket) for (const room of [...local.rooms, MEMBERS_ROOM, agentRoom(member.agentId)]) void quietly(socket.leave(room));
-  }
-}
-
-/**
- * Socket.IO's in-memory Adapter (the base class, right above EventEmitter) only warns in
- * serverSideEmit; every cluster adapter overrides it.
- */
-function implementsServerSideEmit(adapter: object): boolean {
-  let base: object | null = Object.getPrototypeOf(adapter);
-  while (base !== null && Object.getPrototypeOf(base) !== EventEmitter.prototype) base = Object.getPrototypeOf(base);
-  if (base === null) return true;
-  const own: unknown = Reflect.get(adapter, 'serverSideEmit');
-  const inherited: unknown = Reflect.get(base, 'serverSideEmit');
-  return own !== inherited;
-}
-
-function conflict(member: HubMember): ProtocolError {
-  return new ProtocolError(ErrorCode.CONFLICT, `agent id "${member.agentId}" is already connected in ${member.ns}`);
 }
 
 function agentIdOf(data: unknown): string | undefined {
@@ -392,23 +269,10 @@ function agentIdOf(data: unknown): string | undefined {
   return typeof asp === 'object' && asp !== null && 'agentId' in asp && typeof asp.agentId === 'string' ? asp.agentId : undefined;
 }
 
-function responsesOf(error: unknown): unknown[] {
-  return error instanceof Error && 'responses' in error && Array.isArray(error.responses) ? error.responses : [];
-}
-
 function sum(answers: Array<{ count: number }>): number {
   return answers.reduce((n, a) => n + a.count, 0);
 }
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** Joins and leaves are promises with some adapters; their failure leaves the hub's own records right. */
-async function quietly(result: Promise<void> | void): Promise<void> {
-  try {
-    await result;
-  } catch {
-    // the socket is gone; its rooms went with it
-  }
 }
