@@ -1,5 +1,5 @@
 import type { Agent } from './agent.js';
-import { createCodec } from './codec.js';
+import { type Codec, createCodec } from './codec.js';
 import { type DedupStore, MemoryDedupStore } from './dedup.js';
 import { AgentSocketError, CloseCode, ErrorCode, ProtocolError } from './errors.js';
 import { decodeFrame, encodeFrame } from './frame.js';
@@ -8,14 +8,14 @@ import { ulidFactory } from './ids.js';
 import { Flag, FrameType, PROTOCOL_VERSION } from './opcodes.js';
 import { Peer } from './peer.js';
 import type { WindowOptions } from './reliable.js';
-import { ToolRegistry } from './tool.js';
+import { type ToolContext, ToolRegistry } from './tool.js';
 import type { ConnectionInfo, Principal, Transport } from './transport.js';
 import { Emitter } from './emitter.js';
 import type { SessionRecord, SessionStore, StoredSession } from './session-store.js';
 import type { Call, InvokeOptions } from './call.js';
 import { type Hub, type HubMember, MemoryHub, type Target, type TeamMessage } from './hub.js';
 import type { Delivery } from './messages.js';
-import { addTeamTools, DEFAULT_NAMESPACE, findRule, isNamespaceName, type NamespaceRule, type TeamsOptions } from './teams.js';
+import { addTeamTools, DEFAULT_NAMESPACE, findRule, isNamespaceName, type NamespaceRule, type TeamCaller, type TeamsOptions } from './teams.js';
 
 export interface AgentServerOptions {
   /**
@@ -72,6 +72,7 @@ interface Session {
   readonly heartbeatMs: number;
   readonly peer: Peer;
   readonly member: HubMember;
+  readonly rule: NamespaceRule;
   expiry: ReturnType<typeof setTimeout> | undefined;
 }
 
@@ -84,6 +85,10 @@ export class AgentServer extends Emitter<ServerEvents> {
   private readonly dedup: DedupStore;
   private readonly newId = ulidFactory();
   private readonly codecs: string[];
+  /** One codec per name, shared by every session (they keep no state between calls). */
+  private readonly codecByName = new Map<string, Codec>();
+  /** The agent's tools plus the reserved team tools, which every session's registry layers over. */
+  private readonly sessionBase: ToolRegistry;
   private closing = false;
   readonly hub: Hub;
   readonly nodeId: string;
@@ -98,7 +103,16 @@ export class AgentServer extends Emitter<ServerEvents> {
     this.hub = options.teams?.hub ?? new MemoryHub();
     this.store = options.sessions;
     this.nodeId = options.nodeId ?? randomToken().slice(0, 12);
-    for (const c of this.codecs) createCodec(c); // fail fast on an unknown codec
+    for (const c of this.codecs) this.codecByName.set(c, createCodec(c)); // fails fast on an unknown codec
+    this.sessionBase = new ToolRegistry(agent.registry);
+    addTeamTools(this.sessionBase, (ctx) => this.teamCaller(ctx), this.hub, this.newId);
+  }
+
+  /** The session a team tool call came from; it exists for as long as its calls run. */
+  private teamCaller(ctx: ToolContext): TeamCaller {
+    const session = this.sessions.get(ctx.sessionId);
+    if (!session) throw new ProtocolError(ErrorCode.SESSION_EXPIRED, 'the session is over');
+    return session;
   }
 
   get maxFrameBytes(): number {
@@ -304,12 +318,12 @@ export class AgentServer extends Emitter<ServerEvents> {
 
   private async createSession(record: SessionRecord, rule: NamespaceRule, restore?: (peer: Peer) => Promise<void>): Promise<Session> {
     const { id, principal, namespace: ns, agentId } = record;
-    const registry = new ToolRegistry(this.agent.registry);
+    const registry = new ToolRegistry(this.sessionBase);
     const hub = this.hub;
     const store = this.store;
     const peer: Peer = new Peer({
       side: 'server',
-      codec: createCodec(record.codec),
+      codec: this.codecByName.get(record.codec) ?? createCodec(record.codec),
       registry,
       sessionId: id,
       principal,
@@ -365,7 +379,6 @@ export class AgentServer extends Emitter<ServerEvents> {
       await hub.detach(member).catch(() => {});
       throw error;
     }
-    addTeamTools(registry, member, hub, rule, this.newId);
     const session: Session = {
       id,
       resumeToken: record.resumeToken,
@@ -373,6 +386,7 @@ export class AgentServer extends Emitter<ServerEvents> {
       heartbeatMs: record.heartbeatMs,
       peer,
       member,
+      rule,
       expiry: undefined,
     };
     this.sessions.set(id, session);

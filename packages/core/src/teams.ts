@@ -1,7 +1,7 @@
 import { ErrorCode, ProtocolError } from './errors.js';
 import { assertRoomName, type Hub, type HubMember, type Target, type TeamMessage } from './hub.js';
 import { DELIVERY_WIRE, type Delivery } from './messages.js';
-import type { ToolRegistry } from './tool.js';
+import type { ToolContext, ToolRegistry } from './tool.js';
 import type { Principal } from './transport.js';
 
 /** Who may use a namespace and its rooms. */
@@ -36,23 +36,24 @@ export function isNamespaceName(ns: string): boolean {
 
 const roomInput = { type: 'object', properties: { room: { type: 'string' } }, required: ['room'] } as const;
 
+/** The member a system tool call comes from, and the namespace rule that governs it. */
+export interface TeamCaller {
+  readonly member: HubMember;
+  readonly rule: NamespaceRule;
+}
+
 /**
- * The reserved tools a session gets for team work. They are INVOKEs like any other, so refusals
- * come back as ordinary ERROR frames (403 for a room the credentials do not allow).
+ * The reserved tools for team work, added once per server (their schemas compiled once, not per
+ * session); each call finds its caller through `caller(ctx)`. They are INVOKEs like any other, so
+ * refusals come back as ordinary ERROR frames (403 for a room the credentials do not allow).
  */
-export function addTeamTools(
-  registry: ToolRegistry,
-  member: HubMember,
-  hub: Hub,
-  rule: NamespaceRule,
-  newId: () => string,
-): void {
-  const canJoin = async (room: string) => {
+export function addTeamTools(registry: ToolRegistry, caller: (ctx: ToolContext) => TeamCaller, hub: Hub, newId: () => string): void {
+  const canJoin = async ({ member, rule }: TeamCaller, room: string) => {
     if (rule.canJoin && !(await rule.canJoin(member.principal, room, member.ns))) {
       throw new ProtocolError(ErrorCode.FORBIDDEN, `"${member.principal.id}" may not join room "${room}" in ${member.ns}`);
     }
   };
-  const message = (args: Record<string, unknown>): TeamMessage => {
+  const message = (member: HubMember, args: Record<string, unknown>): TeamMessage => {
     const event = args['event'];
     if (typeof event !== 'string' || event.length === 0) throw new ProtocolError(ErrorCode.INVALID_ARGUMENTS, 'event must be a non-empty string');
     const delivery = parseDelivery(args['dl']);
@@ -60,39 +61,42 @@ export function addTeamTools(
   };
   registry.addSystem('asp.join', {
     input: roomInput,
-    handler: async (args) => {
+    handler: async (args, ctx) => {
+      const from = caller(ctx);
       const room = assertRoomName(args['room']);
-      await canJoin(room);
-      await hub.join(member, room);
+      await canJoin(from, room);
+      await hub.join(from.member, room);
       return { room };
     },
   });
   registry.addSystem('asp.leave', {
     input: roomInput,
-    handler: async (args) => {
+    handler: async (args, ctx) => {
       const room = assertRoomName(args['room']);
-      await hub.leave(member, room);
+      await hub.leave(caller(ctx).member, room);
       return { room };
     },
   });
-  registry.addSystem('asp.rooms', { handler: () => hub.rooms(member) });
+  registry.addSystem('asp.rooms', { handler: (_args, ctx) => hub.rooms(caller(ctx).member) });
   registry.addSystem('asp.members', {
-    handler: (args) => hub.members(member.ns, args['room'] === undefined ? undefined : assertRoomName(args['room'])),
+    handler: (args, ctx) => hub.members(caller(ctx).member.ns, args['room'] === undefined ? undefined : assertRoomName(args['room'])),
   });
   registry.addSystem('asp.send', {
     input: { type: 'object', properties: { to: { type: 'string' }, event: { type: 'string' } }, required: ['to', 'event'] },
-    handler: async (args) => {
+    handler: async (args, ctx) => {
+      const { member } = caller(ctx);
       const to = String(args['to']);
-      const delivered = await hub.send(member.ns, { to }, message(args));
+      const delivered = await hub.send(member.ns, { to }, message(member, args));
       if (delivered === 0) throw new ProtocolError(ErrorCode.AGENT_NOT_FOUND, `no agent "${to}" in ${member.ns}`);
       return { delivered };
     },
   });
   registry.addSystem('asp.broadcast', {
     input: { type: 'object', properties: { room: { type: 'string' }, event: { type: 'string' } }, required: ['event'] },
-    handler: async (args) => {
+    handler: async (args, ctx) => {
+      const { member } = caller(ctx);
       const target: Target = args['room'] === undefined ? { all: true } : { room: assertRoomName(args['room']) };
-      const m = message(args);
+      const m = message(member, args);
       if ('room' in target) m.room = target.room;
       return { delivered: await hub.send(member.ns, target, m, member.agentId) };
     },
