@@ -77,10 +77,12 @@ export class RedisJournal implements SessionJournal {
     return this.failure !== undefined;
   }
 
-  /** Starts the mirror from what was loaded when this session was taken over. */
+  /** Sets the mirror to what was loaded when this session was taken over (the latest load wins). */
   seed(state: { nextSq: number; lastReceived: number; frames: Iterable<{ sq: number; frame: Uint8Array }>; incoming: Iterable<{ rid: number; frame: Uint8Array }> }): void {
     this.nextSq = Math.max(this.nextSq, state.nextSq);
     this.lastReceived = Math.max(this.lastReceived, state.lastReceived);
+    this.frames.clear();
+    this.incoming.clear();
     for (const f of state.frames) this.frames.set(f.sq, f.frame);
     for (const i of state.incoming) this.incoming.set(i.rid, i.frame);
   }

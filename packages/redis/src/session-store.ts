@@ -81,7 +81,10 @@ export class RedisSessionStore implements SessionStore, JournalHost {
     const stored = decodeStored(main, frames, incoming);
     if (!stored) return undefined;
     this.records.set(id, stored.record);
-    this.loaded.set(id, stored);
+    // Read again after a claim (core does so on takeover): the journal already open here mirrors it.
+    const open = [...this.journals.values()].filter((j) => j.id === id);
+    for (const j of open) j.seed(stored);
+    if (open.length === 0) this.loaded.set(id, stored);
     for (const key of this.loaded.keys()) {
       if (this.loaded.size <= RECENT_LOADS) break;
       this.loaded.delete(key);
