@@ -1,9 +1,11 @@
 import { existsSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-// One project per workspace folder, so `vitest run --project core` works from a package.
+// One project per workspace folder, so `vitest run --project core` works from a package too.
+const root = fileURLToPath(new URL('.', import.meta.url));
 const folders = ['packages', 'apps'].flatMap((group) =>
-  existsSync(group) ? readdirSync(group).map((name) => ({ group, name })) : [],
+  existsSync(`${root}${group}`) ? readdirSync(`${root}${group}`).map((name) => ({ group, name })) : [],
 );
 
 export default defineConfig({
@@ -14,7 +16,7 @@ export default defineConfig({
       extends: true,
       test: {
         name,
-        root: `${group}/${name}`,
+        root: `${root}${group}/${name}`,
         include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
         testTimeout: 30_000,
         hookTimeout: 30_000,

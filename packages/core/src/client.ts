@@ -217,7 +217,12 @@ export class AgentClient extends Emitter<ClientEvents> {
       };
       transport.start();
       const resume = this.peer
-        ? { sessionId: this.peer.sessionId, resumeToken: this.resumeToken, lastReceived: this.peer.chan.lastReceived }
+        ? {
+            sessionId: this.peer.sessionId,
+            resumeToken: this.resumeToken,
+            lastReceived: this.peer.chan.lastReceived,
+            busy: this.peer.runningIncoming(),
+          }
         : undefined;
       transport.send(
         encodeFrame(

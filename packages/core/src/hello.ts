@@ -24,7 +24,12 @@ export interface ClientHello {
   tools?: ToolInfo[];
   /** Namespace (team) to join. @default "/" */
   namespace?: string;
-  resume?: { sessionId: string; resumeToken: string; lastReceived: number };
+  /**
+   * `busy`: request ids of server→client requests still running here. A server that restores the
+   * session from a store (another node) does not know them: it interrupts them and does not reuse
+   * their ids until their terminal frames arrive.
+   */
+  resume?: { sessionId: string; resumeToken: string; lastReceived: number; busy?: number[] };
 }
 
 export interface ServerHello {
@@ -60,7 +65,11 @@ export function encodeClientHello(h: ClientHello): Uint8Array {
   if (h.agent !== undefined) wire['agent'] = h.agent;
   if (h.tools !== undefined) wire['tools'] = h.tools;
   if (h.namespace !== undefined) wire['ns'] = h.namespace;
-  if (h.resume) wire['resume'] = { sid: h.resume.sessionId, rt: h.resume.resumeToken, last: h.resume.lastReceived };
+  if (h.resume) {
+    const res: Record<string, unknown> = { sid: h.resume.sessionId, rt: h.resume.resumeToken, last: h.resume.lastReceived };
+    if (h.resume.busy && h.resume.busy.length > 0) res['busy'] = h.resume.busy;
+    wire['resume'] = res;
+  }
   return te.encode(JSON.stringify(wire));
 }
 
@@ -121,6 +130,13 @@ export function decodeClientHello(bytes: Uint8Array): ClientHello {
       resumeToken: str(res, 'rt', 'HELLO.resume'),
       lastReceived: uint(res, 'last', 'HELLO.resume'),
     };
+    const busy = res['busy'];
+    if (busy !== undefined && busy !== null) {
+      if (!Array.isArray(busy) || !busy.every((b) => typeof b === 'number' && Number.isInteger(b) && b > 0 && b <= 0xffff)) {
+        throw new WireShapeError('HELLO.resume.busy must be an array of request ids');
+      }
+      h.resume.busy = busy;
+    }
   }
   return h;
 }

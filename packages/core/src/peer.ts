@@ -72,6 +72,8 @@ interface Outgoing {
 interface Incoming {
   abort: LazyAbortController;
   reliable: boolean;
+  /** A terminal frame has been sent (or handed to the journal). */
+  ended?: boolean;
 }
 
 /** Acknowledge at once after this many unacknowledged reliable frames. */
@@ -96,11 +98,15 @@ export class Peer {
   private readonly outgoing = new Map<number, Outgoing>();
   private readonly incoming = new Map<number, Incoming>();
   private readonly peerTools = new Map<string, ToolInfo>();
+  /** Request ids a previous owner of this session left running at the peer: not reused until they end. */
+  private readonly orphans = new Set<number>();
   private pendingAcks = 0;
   private ackTimer: ReturnType<typeof setTimeout> | undefined;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private lastHeard = 0;
   private closed = false;
+  /** Closed so another process can resume the session: running requests end without a terminal frame. */
+  private handingOff = false;
 
   constructor(options: PeerOptions) {
     this.options = options;
@@ -136,6 +142,23 @@ export class Peer {
   /** Tools this side serves, as the peer should see them. */
   registryTools(): ToolInfo[] {
     return this.options.registry.list();
+  }
+
+  /** Ids of the peer's requests running here (sent in a resuming HELLO). */
+  runningIncoming(): number[] {
+    return [...this.incoming.keys()];
+  }
+
+  /**
+   * Requests the peer is still running for a previous owner of this session (restored from a
+   * store): interrupt them and keep their ids out of use until their terminal frames arrive.
+   */
+  adoptOrphans(rids: number[]): void {
+    for (const rid of rids) {
+      if (!this.rids.owns(rid) || this.outgoing.has(rid)) continue;
+      this.orphans.add(rid);
+      this.trySend(FrameType.INTERRUPT, rid, { reason: 'the node that made this request is gone' }, true);
+    }
   }
 
   setRemoteTools(tools: ToolInfo[]): void {
@@ -228,7 +251,7 @@ export class Peer {
   }
 
   private start(call: Call, tool: string, args: unknown, options: InvokeOptions, reliable: boolean): void {
-    const rid = this.rids.allocate((id) => this.outgoing.has(id));
+    const rid = this.rids.allocate((id) => this.outgoing.has(id) || this.orphans.has(id));
     call.requestId = rid;
     const timers: Array<ReturnType<typeof setTimeout>> = [];
     const onAbort = () => {
@@ -299,10 +322,11 @@ export class Peer {
     this.trySend(FrameType.GOAWAY, 0, payload, false);
   }
 
-  /** Ends the session: every open request settles, handlers are aborted. */
-  close(error: Error = new AgentSocketError('SESSION_CLOSED', 'session closed')): void {
+  /** Ends the session: every open request settles, handlers are aborted (silently with `handOff`, for another process to run again). */
+  close(error: Error = new AgentSocketError('SESSION_CLOSED', 'session closed'), handOff = false): void {
     if (this.closed) return;
     this.closed = true;
+    this.handingOff = handOff;
     this.stopHeartbeat();
     if (this.ackTimer) clearTimeout(this.ackTimer);
     for (const [, o] of this.outgoing) {
@@ -416,6 +440,10 @@ export class Peer {
 
   /** Sends a terminal frame, after journaling the request's end where there is a journal. */
   private terminal(rid: number, type: number, payload: Record<string, unknown>, reliable: boolean): void {
+    const incoming = this.incoming.get(rid);
+    if (incoming) incoming.ended = true;
+    // The journaled request is run again where the session resumes; it must not end here.
+    if (this.handingOff) return;
     const journal = this.options.journal;
     if (!journal || !reliable) {
       this.trySend(type, rid, payload, reliable);
@@ -546,7 +574,10 @@ export class Peer {
       }
       case FrameType.COMPLETE: {
         const o = this.outgoing.get(rid);
-        if (!o) return;
+        if (!o) {
+          this.orphans.delete(rid);
+          return;
+        }
         this.outgoing.delete(rid);
         o.cleanup();
         o.call.complete(m.result, m.metrics);
@@ -558,7 +589,10 @@ export class Peer {
           return;
         }
         const o = this.outgoing.get(rid);
-        if (!o) return;
+        if (!o) {
+          this.orphans.delete(rid);
+          return;
+        }
         this.outgoing.delete(rid);
         o.cleanup();
         o.call.fail(new ProtocolError(m.code, m.message, { data: m.data }));
@@ -621,7 +655,16 @@ export class Peer {
     const abort = new LazyAbortController();
     this.incoming.set(rid, { abort, reliable });
     if (reliable) this.options.journal?.invokeStarted(rid, bytes);
-    void this.execute(rid, m, reliable, entry, abort).finally(() => this.incoming.delete(rid));
+    const incoming = this.incoming.get(rid);
+    void this.execute(rid, m, reliable, entry, abort)
+      .catch((error: unknown) => {
+        // A store failed (dedup claim, journal): say so, and end the request if nothing else did.
+        this.options.onError?.(error instanceof Error ? error : new Error(String(error)));
+        if (incoming && !incoming.ended) {
+          this.terminal(rid, FrameType.ERROR, { code: ErrorCode.UNAVAILABLE, message: `request failed: ${errorMessage(error)}` }, reliable);
+        }
+      })
+      .finally(() => this.incoming.delete(rid));
   }
 
   /** A stand-in tool that forwards an INVOKE to another agent and streams its answer back. */

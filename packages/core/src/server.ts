@@ -311,7 +311,10 @@ export class AgentServer extends Emitter<ServerEvents> {
     transport.send(encodeFrame(FrameType.HELLO, Flag.REPLY, 0, reply));
     session.peer.attach(transport, resumed ? (resume?.lastReceived ?? 0) : 0);
     this.hub.connected?.(session.member, { transport, codec: session.codec });
-    if (stored) session.peer.resumeIncoming(stored.incoming);
+    if (stored) {
+      session.peer.adoptOrphans(resume?.busy ?? []);
+      session.peer.resumeIncoming(stored.incoming);
+    }
     const summary = { id: session.id, principal, connected: true, namespace: ns, agentId: session.member.agentId };
     this.emit(resumed ? 'resume' : 'session', summary);
   }
@@ -404,7 +407,8 @@ export class AgentServer extends Emitter<ServerEvents> {
   private endSession(session: Session, error: Error, forget = true): void {
     if (session.expiry) clearTimeout(session.expiry);
     if (!this.sessions.delete(session.id)) return;
-    session.peer.close(error);
+    // Not forgetting means another process may resume it: hand the running requests over.
+    session.peer.close(error, !forget);
     if (forget) void this.store?.delete(session.id, this.nodeId).catch((e: unknown) => this.emit('error', e instanceof Error ? e : new Error(String(e))));
     void this.hub.detach(session.member).catch((e: unknown) => this.emit('error', e instanceof Error ? e : new Error(String(e))));
     this.emit(
@@ -452,7 +456,8 @@ export class AgentServer extends Emitter<ServerEvents> {
     for (const t of this.pending) void t.close(CloseCode.SERVER_SHUTDOWN, 'server is shutting down');
     for (const s of [...this.sessions.values()]) {
       s.peer.goAway(ErrorCode.UNAVAILABLE, 'server is shutting down', 0);
-      this.endSession(s, new AgentSocketError('SESSION_CLOSED', 'server closed'));
+      // With a shared store the session stays there, so its client resumes it on another node.
+      this.endSession(s, new AgentSocketError('SESSION_CLOSED', 'server closed'), this.store === undefined);
     }
   }
 }

@@ -42,6 +42,8 @@ function cluster() {
   // The "load balancer": sends each new connection to whichever node is alive.
   const connect: Connector = (signal) => (target === 'a' ? toA(signal) : toB(signal));
   return {
+    a,
+    b,
     connect,
     runs: () => runs,
     /** Node a dies: its connections drop without a goodbye and it serves nothing more. */
@@ -87,6 +89,40 @@ describe('failover through a shared session store', () => {
     const after = client.invoke('count', { n: 2 });
     expect((await after.result).value).toEqual({ total: 2 });
     expect(c.runs()).toBe(2);
+    await client.close();
+    c.close();
+  });
+
+  it('interrupts a request the dead node left running at the client and does not reuse its id', async () => {
+    const c = cluster();
+    let interrupted = 0;
+    let started = 0;
+    const client = new AgentClient({
+      connect: c.connect,
+      name: 'worker',
+      reconnect: { initialMs: 1, maxMs: 10 },
+      tools: {
+        slow: {
+          async handler(_args, ctx) {
+            started++;
+            await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+            interrupted++;
+            return 'stopped';
+          },
+        },
+        quick: { handler: () => 'quick answer' },
+      },
+    });
+    await client.connect();
+    const orphan = c.a.invokeAgent('/', 'worker', 'slow');
+    orphan.result.catch(() => {});
+    await expect.poll(() => started).toBe(1);
+    const resumed = new Promise<boolean>((resolve) => client.on('connect', (i) => resolve(i.resumed)));
+    await c.killA();
+    expect(await resumed).toBe(true);
+    await expect.poll(() => interrupted).toBe(1);
+    // Node b's first request id would have been the orphan's; it must pick another.
+    expect((await c.b.invokeAgent('/', 'worker', 'quick').result).value).toBe('quick answer');
     await client.close();
     c.close();
   });
