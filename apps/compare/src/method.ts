@@ -1,4 +1,5 @@
 import type { Settings } from './settings.js';
+import { MCP_MEMORY_SESSIONS } from './variants.js';
 
 /** How the figures were made, for the report (one sentence each). */
 export function methodNotes(s: Settings): string[] {
@@ -12,7 +13,7 @@ export function methodNotes(s: Settings): string[] {
     `Streaming: one stream at a time on one connection, ${s.chunksPerCall} token-sized chunks per call, calls back to back for ${s.streamMs} ms; chunks/s over the whole round (invoke and completion included), time to first chunk median per round. MCP streams as progress notifications.`,
     'Full duplex: the ask tool yields a chunk, asks the caller a question and waits for the answer, yields it and returns; the figure is the question’s round trip as the server measured it. MCP: an elicitation tied to the call; plain Socket.IO: a server→client emitWithAck; the raw ws echo cannot.',
     'Connection setup: a new connection opened and timed until its first echo is answered (HELLO for Agent Socket, initialize + initialized for MCP, spawning the process for stdio).',
-    `Idle memory: each server on a fresh process with 20 warm connections as the baseline; ${s.connections} more idle clients connect in ${s.memoryRounds} batches, interleaved across variants; after each batch the server runs gc twice and reports RSS and heapUsed; a batch's figure is the growth since the baseline per connection opened since, the figure the median over batches. MCP over HTTP holds 400 sessions: creating an SDK Client costs this process ~8 ms of CPU each.`,
+    `Idle memory: each server on a fresh process with 20 warm connections as the baseline; ${s.connections} more idle clients connect in ${s.memoryRounds} batches (each round opens one batch on every server at once, then each server runs gc twice and reports RSS and heapUsed); a batch's figure is the growth since the baseline per connection opened since, the figure the median over batches. MCP over HTTP holds ${Math.min(s.connections, MCP_MEMORY_SESSIONS)} sessions: creating an SDK Client costs this process ~8 ms of CPU each.`,
     'Targets are ratios of two variants measured in the same run: the median of per-round ratios. A missed target never fails the run; a broken variant (errors, missing or non-positive figures) does.',
   ];
 }

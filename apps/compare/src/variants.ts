@@ -19,7 +19,7 @@ const AT_PIPE = 'stdio pipes (JSON-RPC lines as the SDK writes them)';
 const ECHO_ONLY = 'a raw echo has no calls, streams or questions';
 const ONE_PER_PROCESS = 'stdio serves one client per process';
 /** An SDK Client costs ~8 ms of CPU to create and initialize here; 2,000 of them would take half a minute per variant. */
-const MCP_SESSIONS = 400;
+export const MCP_MEMORY_SESSIONS = 200;
 
 /** A variant whose server runs in a child process; `connect` opens a client to its URL. */
 function remote(name: string, connect: (url: string) => Promise<Session>): () => Promise<Running> {
@@ -110,7 +110,7 @@ export const variants: readonly Variant[] = [
     server: CHILD,
     bytesAt: AT_SOCKET,
     cannot: {},
-    maxMemoryConnections: MCP_SESSIONS,
+    maxMemoryConnections: MCP_MEMORY_SESSIONS,
     start: remote('agent-mcp-http', (url) => mcpSession(new StreamableHTTPClientTransport(new URL(url)))),
   },
   {
@@ -152,7 +152,7 @@ export const variants: readonly Variant[] = [
     server: CHILD,
     bytesAt: AT_SOCKET,
     cannot: {},
-    maxMemoryConnections: MCP_SESSIONS,
+    maxMemoryConnections: MCP_MEMORY_SESSIONS,
     start: remote('bare-mcp-http', (url) => mcpSession(new StreamableHTTPClientTransport(new URL(url)))),
   },
   {

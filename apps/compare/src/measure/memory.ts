@@ -28,7 +28,7 @@ export interface MemoryOptions {
 
 /**
  * Idle memory per connection, each server on a fresh process of its own. Connections are
- * opened in `rounds` batches, interleaved across the variants; after each batch the server
+ * opened in `rounds` batches, one on every server at once per round; then each server
  * collects garbage and reports its memory. A round's figure is the growth since the baseline
  * divided by the connections opened since, so the last round is the whole run's average and
  * the median over rounds smooths the steps in which RSS grows.
@@ -70,10 +70,17 @@ export async function idleMemory(variants: readonly Variant[], options: MemoryOp
       }
     }
     for (let round = 0; round < options.rounds; round++) {
-      for (const p of probes) {
-        if (p.failed || !p.running || !p.measure || !p.baseline) continue;
+      const live = probes.filter((p) => !p.failed);
+      // Opening is what takes time, and only memory is measured: every server gets its batch at once.
+      const opened = await Promise.allSettled(live.map((p) => (p.running ? openMany(p.running, p.batch, p.open) : Promise.resolve())));
+      for (const [i, p] of live.entries()) {
+        const o = opened[i];
+        if (o?.status === 'rejected') {
+          fail(p, round, o.reason);
+          continue;
+        }
+        if (!p.measure || !p.baseline) continue;
         try {
-          await openMany(p.running, p.batch, p.open);
           const now = await p.measure();
           const since = p.batch * (round + 1);
           const values = { rss: (now.rss - p.baseline.rss) / since, heap: (now.heapUsed - p.baseline.heapUsed) / since };

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { BenchServer } from '@agentsocket/bench/servers';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { ElicitResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { ASK_TOOL, CHUNK, ECHO_TOOL, QUESTION, STREAM_TOOL } from '../workload.js';
 import { countingServer } from './counting.js';
@@ -38,12 +37,10 @@ export function bareMcpServer(): McpServer {
     };
     await chunk('thinking', 1);
     const started = performance.now();
-    const reply = await extra.sendRequest(
-      {
-        method: 'elicitation/create',
-        params: { message: QUESTION, requestedSchema: { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'] } },
-      },
-      ElicitResultSchema,
+    // The SDK's own elicitInput (as the bridge uses it): it also checks the answer against the schema.
+    const reply = await server.server.elicitInput(
+      { message: QUESTION, requestedSchema: { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'] } },
+      { relatedRequestId: extra.requestId },
     );
     const askMs = performance.now() - started;
     const answer = reply.action === 'accept' ? String(reply.content?.['answer']) : reply.action;
