@@ -17,11 +17,6 @@ const MAX_REASON = 123;
  * that per turn instead of per frame. Small enough for any peer: servers accept maxFrameBytes + 64 KiB.
  */
 const BATCH_BYTES = 32 * 1024;
-/**
- * A batch goes out at once when it holds this many frames: whole-turn batches make the two ends
- * take turns (one works while the other waits), smaller ones keep several batches in flight.
- */
-const BATCH_FRAMES = 8;
 /** After this turn's I/O callbacks (Node), so their replies join the batch; browsers have only microtasks. */
 const nextTurn: (run: () => void) => void = typeof setImmediate === 'function' ? (run) => setImmediate(run) : queueMicrotask;
 
@@ -102,7 +97,6 @@ export class SocketTransport implements Transport {
     // Copied now: the caller may reuse its buffer before the batch goes out.
     this.outbox.push(frame.slice());
     this.outboxBytes += frame.byteLength;
-    if (this.outbox.length >= BATCH_FRAMES) this.flush();
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       nextTurn(() => this.flush());
