@@ -74,7 +74,7 @@ export async function runComparison(variants: readonly Variant[], settings: Sett
             return outcome;
           },
         })),
-        { rounds: settings.rounds, warmups: settings.warmups, between: collectGarbage },
+        { rounds: settings.rounds, warmups: settings.warmups, between: settle },
       );
     }
   } finally {
@@ -107,6 +107,15 @@ export interface Phase {
 export interface Comparison {
   results: VariantResult[];
   phases: Phase[];
+}
+
+/**
+ * Between runs: collect the garbage one variant left so the next does not pay for it, then give
+ * the collector's background sweeping a moment, so it does not share the cores with the next round.
+ */
+async function settle(): Promise<void> {
+  collectGarbage();
+  await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 function memoryVariants(variants: readonly Variant[]): Variant[] {

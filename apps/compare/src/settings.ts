@@ -28,7 +28,7 @@ export interface Settings {
 
 export const FULL: Settings = {
   quick: false,
-  rounds: 5,
+  rounds: 7,
   warmups: 1,
   roundMs: 250,
   warmupMs: 150,
