@@ -55,7 +55,8 @@ async function start(mode: ServerMode, args: string[]): Promise<Running> {
     case 'cluster-node': {
       const [redisUrl = 'redis://127.0.0.1:6379', prefix = 'asp-bench', nodeId = 'node'] = args;
       const pub = new Redis(redisUrl);
-      const sub = pub.duplicate();
+      // No ready check on the subscriber: after a reconnect ioredis would send INFO in subscriber mode and fail.
+      const sub = pub.duplicate({ enableReadyCheck: false });
       const http = createServer();
       const io = new Server(http, {
         adapter: createShardedAdapter(pub, sub, { channelPrefix: prefix }),

@@ -79,7 +79,8 @@ export function clusterFixture(): (options?: ClusterOptions) => Promise<Cluster>
     const nodes: ClusterNode[] = [];
     for (let i = 0; i < (options.size ?? 3); i++) {
       const pub = new Redis(REDIS_URL);
-      const sub = pub.duplicate();
+      // No ready check on the subscriber: after a reconnect ioredis would send INFO in subscriber mode and fail.
+      const sub = pub.duplicate({ enableReadyCheck: false });
       cleanups.push(() => {
         pub.disconnect();
         sub.disconnect();
