@@ -210,8 +210,7 @@ class Endpoint extends Emitter<WsServerEvents> implements WsServer {
       maxBufferedBytes: this.maxBufferedBytes,
       pingIntervalMs: this.pingIntervalMs,
     });
-    this.open.add(socket);
-    socket.once('close', () => this.open.delete(socket));
+    this.track(socket);
     if (socket.protocol !== SUBPROTOCOL) {
       void transport.close(CloseCode.UNSUPPORTED_VERSION, `WebSocket subprotocol ${SUBPROTOCOL} required`);
       return;
@@ -230,6 +229,16 @@ class Endpoint extends Emitter<WsServerEvents> implements WsServer {
         void transport.close(INTERNAL_ERROR, 'authentication failed on the server');
       },
     );
+  }
+
+  /**
+   * Keeps the socket in `open` until it closes. A method of its own so the listener's closure holds
+   * only the socket: one made in onConnection would keep its `req` (headers and all) for the
+   * connection's lifetime.
+   */
+  private track(socket: WebSocket): void {
+    this.open.add(socket);
+    socket.once('close', () => this.open.delete(socket));
   }
 
   private async shutdown(): Promise<void> {
