@@ -34,7 +34,11 @@ export async function runComparison(variants: readonly Variant[], settings: Sett
   };
   const list = scenarios(settings);
   const live: Live[] = [];
+  // Every step is known up front, so the bar never moves backwards.
+  const runs = settings.warmups + settings.rounds;
   progress.add(variants.length * 2);
+  for (const s of list) progress.add(variants.filter((v) => s.applies(v)).length * runs);
+  progress.add(memoryVariants(variants).length * (settings.memoryRounds + 1));
   phase('starting servers');
   try {
     const started = await Promise.allSettled(variants.map((v) => startLive(v)));
@@ -45,9 +49,6 @@ export async function runComparison(variants: readonly Variant[], settings: Sett
       else resultOf(v).errors.push(`start: ${describeError(s.reason)}`);
       progress.tick(v.id);
     }
-    const runs = settings.warmups + settings.rounds;
-    for (const s of list) progress.add(live.filter((l) => s.applies(l)).length * runs);
-    progress.add(memoryVariants(variants).length * (settings.memoryRounds + 1) - (variants.length - live.length));
 
     phase('warm-up');
     for (const l of live) {
@@ -60,7 +61,7 @@ export async function runComparison(variants: readonly Variant[], settings: Sett
     for (const s of list) {
       phase(s.title);
       await interleave(
-        live.filter((l) => s.applies(l)).map((l) => ({
+        live.filter((l) => s.applies(l.variant)).map((l) => ({
           name: l.variant.id,
           run: async (round: number) => {
             const outcome = await s.run(l, round).catch((error: unknown) => ({

@@ -4,12 +4,13 @@ import { roundTrip } from './measure/round-trip.js';
 import { setup } from './measure/setup.js';
 import { streaming } from './measure/streaming.js';
 import type { Settings } from './settings.js';
+import type { Variant } from './variant.js';
 
 /** One measurement run over every variant it applies to, interleaved round by round. */
 export interface Scenario {
   id: string;
   title: string;
-  applies(live: Live): boolean;
+  applies(variant: Variant): boolean;
   /** Measures once; `round` is -1 for a warm-up. */
   run(live: Live, round: number): Promise<RunOutcome>;
 }
@@ -32,13 +33,13 @@ export function scenarios(s: Settings): Scenario[] {
     {
       id: 'stream',
       title: 'streaming',
-      applies: (live) => live.variant.cannot.stream === undefined,
+      applies: (v) => v.cannot.stream === undefined,
       run: (live, round) => streaming(live, s.chunksPerCall, ms(round, s.streamMs)),
     },
     {
       id: 'ask',
       title: 'full duplex (server asks the client)',
-      applies: (live) => live.variant.cannot.ask === undefined,
+      applies: (v) => v.cannot.ask === undefined,
       run: (live, round) => duplex(live, ms(round, s.duplexMs)),
     },
     {
