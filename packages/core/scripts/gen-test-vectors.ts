@@ -7,7 +7,7 @@
  * Valid frames are built with encodeFrame + the codecs and described by decoding them again.
  * Invalid byte strings are described by the error decodeFrame throws. The peer reactions of
  * rejected frames are the documented behaviour (docs/protocol.md); test/vectors.test.ts checks
- * them against a live AgentServer.
+ * them against a live AgentServer. The file format is described in docs/protocol.md §27.
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -152,6 +152,13 @@ hello('HELLO from the client with token, agent id, tools and resume', FrameType.
     resume: { sessionId: ID.session, resumeToken: RESUME_TOKEN, lastReceived: 5 },
   }),
   'A reconnect: resume.sid/rt are from the previous HELLO reply, resume.last is the highest sq this client received.');
+hello('HELLO resuming while server requests still run at the client (resume.busy)', FrameType.HELLO, 0,
+  encodeClientHello({
+    ...clientHello,
+    resume: { sessionId: ID.session, resumeToken: RESUME_TOKEN, lastReceived: 7, busy: [0x8000, 0x8002] },
+  }),
+  'resume.busy lists the request ids of server requests the client is still running (left out when none). A server that restores '
+    + 'the session from a shared store interrupts them and keeps their ids out of use until their terminal frames arrive.');
 
 const serverHello: ServerHello = {
   version: 1,
@@ -203,7 +210,7 @@ valid('STREAM, msgpack, structured chunk', 'msgpack', FrameType.STREAM, Flag.REL
   { seq: 1, data: { title: 'RFC 6455', score: 0.93 }, sq: 2 }, 'Non-integer numbers are float 64 (0xcb).');
 valid('STREAM, msgpack, binary chunk (bin 8)', 'msgpack', FrameType.STREAM, Flag.RELIABLE, 1,
   { seq: 2, data: new Uint8Array([0x00, 0x01, 0xfe, 0xff]), sq: 3 },
-  'data is a MessagePack bin; in this file {"$bin": hex} stands for a bin value. The JSON codec cannot carry binary.');
+  'data is a MessagePack bin; in this file {"$bin": hex} stands for a bin value (docs/protocol.md §27). The JSON codec cannot carry binary.');
 valid('STREAM, msgpack, at-most-once (not RELIABLE)', 'msgpack', FrameType.STREAM, 0, 2, { seq: 0, data: 'Mess' });
 valid('STREAM, JSON codec', 'json', FrameType.STREAM, Flag.RELIABLE, 1, { seq: 0, data: 'Web', sq: 1 });
 
@@ -248,10 +255,11 @@ valid('PING from the client', 'msgpack', FrameType.PING, 0, 0, { t: 173224320012
   'A millisecond timestamp does not fit 32 bits; the reference encoder writes it as float 64 (0xcb). Accept any MessagePack number.');
 valid('PONG echoing the PING', 'msgpack', FrameType.PONG, 0, 0, { t: 1732243200123 });
 valid('GOAWAY as sent by AgentServer.close()', 'msgpack', FrameType.GOAWAY, 0, 0,
-  { code: CloseCode.SERVER_SHUTDOWN, reason: 'server is shutting down', retryMs: 0 },
-  'code carries the close code 4503 (SERVER_SHUTDOWN); the server then ends the session and closes with 1000.');
+  { code: ErrorCode.UNAVAILABLE, reason: 'server is shutting down', retryMs: 0 },
+  'code is a wire error code, 503 (UNAVAILABLE), not a close code. The server then closes the connection itself with 1000; '
+    + 'the client closes with 1001 (never 1000) and resumes after retryMs.');
 valid('GOAWAY without retryMs', 'msgpack', FrameType.GOAWAY, 0, 0,
-  { code: CloseCode.SERVER_SHUTDOWN, reason: 'draining' }, 'Without retryMs the client reconnects with its usual backoff.');
+  { code: ErrorCode.UNAVAILABLE, reason: 'draining' }, 'Without retryMs the client reconnects with its usual backoff.');
 
 // ---- MESSAGE (teams) ----
 
@@ -264,12 +272,13 @@ valid('MESSAGE 1-1, at-most-once', 'msgpack', FrameType.MESSAGE, 0, 0,
 // ---- invalid: not a frame ----
 
 const ping = msgpackCodec().encode({ t: 1 });
+const pingLength = ping.byteLength; // 4: 81 a1 74 01
 invalid('empty message', new Uint8Array(0), 'Shorter than the 8-byte header.');
 invalid('header cut short (7 bytes)', encodeFrame(FrameType.PING, 0, 0, ping).subarray(0, 7), 'Shorter than the 8-byte header.');
-invalid('length field larger than the payload', encodeFrame(FrameType.PING, 0, 0, ping).subarray(0, 8 + ping.byteLength - 1),
-  'The header says 3 payload bytes, 2 arrived (a frame is exactly one WebSocket message).');
+invalid('length field larger than the payload', encodeFrame(FrameType.PING, 0, 0, ping).subarray(0, 8 + pingLength - 1),
+  `The header says ${pingLength} payload bytes, ${pingLength - 1} arrived (a frame is exactly one WebSocket message).`);
 invalid('length field smaller than the payload', Uint8Array.from([...encodeFrame(FrameType.PING, 0, 0, ping), 0x00]),
-  'The header says 3 payload bytes, 4 arrived: trailing bytes are not allowed.');
+  `The header says ${pingLength} payload bytes, ${pingLength + 1} arrived: trailing bytes are not allowed.`);
 
 // ---- rejected: a frame, but a session refuses it ----
 
@@ -291,7 +300,8 @@ rejected('handshake: no common protocol version', 'json', encodeFrame(FrameType.
 rejected('handshake: no common codec', 'json', encodeFrame(FrameType.HELLO, 0, 0, encodeClientHello({ ...tokenHello, codecs: ['cbor'] })),
   hs(ErrorCode.UNSUPPORTED_CODEC, CloseCode.UNSUPPORTED_CODEC), 'The server speaks msgpack and json.');
 rejected('handshake: missing token', 'json', encodeFrame(FrameType.HELLO, 0, 0, encodeClientHello({ ...clientHello, codecs: ['msgpack'] })),
-  hs(ErrorCode.UNAUTHORIZED, CloseCode.UNAUTHORIZED), 'Against a server with an authenticate hook and no Authorization header at the upgrade.');
+  hs(ErrorCode.UNAUTHORIZED, CloseCode.UNAUTHORIZED),
+  'Against a server with an authenticate hook (it accepts secret-token) and no Authorization header at the upgrade; a server without a hook accepts everyone (docs/protocol.md §27).');
 
 rejected('handshake: namespace name without a leading slash', 'json', encodeFrame(FrameType.HELLO, 0, 0, encodeClientHello({ ...tokenHello, namespace: 'team-alpha' })),
   hs(ErrorCode.FORBIDDEN, CloseCode.FORBIDDEN), 'A namespace is "/" followed by up to 127 of [A-Za-z0-9_.-/].');
@@ -325,7 +335,8 @@ rejected('INVOKE flagged RELIABLE with dl 0', 'msgpack', encodeFrame(FrameType.I
 rejected('INVOKE of a tool the server does not have', 'msgpack', encodeFrame(FrameType.INVOKE, 0, 1, mp.encode({ id: ID.invoke1, tool: 'no_such_tool', args: {}, dl: 0 })),
   open(ErrorCode.TOOL_NOT_FOUND, 1), 'The terminal frame of the request is ERROR 404.');
 rejected('INVOKE with arguments that fail the tool\'s schema', 'json', encodeFrame(FrameType.INVOKE, 0, 1, codecs.json.encode({ id: ID.invoke1, tool: 'search', args: { q: 42 }, dl: 0 })),
-  open(ErrorCode.INVALID_ARGUMENTS, 1), 'The tool declares {q: string}; the terminal frame is ERROR 422.');
+  open(ErrorCode.INVALID_ARGUMENTS, 1),
+  'Against a server serving search {q: string} (docs/protocol.md §27); the terminal frame is ERROR 422. A server without search answers 404.');
 
 const out = fileURLToPath(new URL('../../../docs/test-vectors.json', import.meta.url));
 writeFileSync(out, `${JSON.stringify(vectors, null, 2)}\n`);
