@@ -2,7 +2,7 @@ import type { Agent } from './agent.js';
 import { type Codec, createCodec } from './codec.js';
 import { type DedupStore, MemoryDedupStore } from './dedup.js';
 import { AgentSocketError, CloseCode, ErrorCode, ProtocolError } from './errors.js';
-import { decodeFrame, encodeFrame } from './frame.js';
+import { decodeFrame, encodeFrame, peekHeader } from './frame.js';
 import { type ClientHello, decodeClientHello, encodeServerHello } from './hello.js';
 import { ulidFactory } from './ids.js';
 import { Flag, FrameType, PROTOCOL_VERSION } from './opcodes.js';
@@ -312,7 +312,12 @@ export class AgentServer extends Emitter<ServerEvents> {
     session.peer.attach(transport, resumed ? (resume?.lastReceived ?? 0) : 0);
     this.hub.connected?.(session.member, { transport, codec: session.codec });
     if (stored) {
-      session.peer.adoptOrphans(resume?.busy ?? []);
+      // Calls the old owner made to this client (running there, or replayed just now) have no caller here.
+      const replayedInvokes = stored.frames.flatMap((f) => {
+        const h = peekHeader(f.frame);
+        return h && h.type === FrameType.INVOKE ? [h.requestId] : [];
+      });
+      session.peer.adoptOrphans([...new Set([...(resume?.busy ?? []), ...replayedInvokes])]);
       session.peer.resumeIncoming(stored.incoming);
     }
     const summary = { id: session.id, principal, connected: true, namespace: ns, agentId: session.member.agentId };
@@ -409,6 +414,7 @@ export class AgentServer extends Emitter<ServerEvents> {
     if (!this.sessions.delete(session.id)) return;
     // Not forgetting means another process may resume it: hand the running requests over.
     session.peer.close(error, !forget);
+    if (!forget) void this.store?.expire(session.id, this.options.sessionTtlMs ?? 60_000, this.nodeId).catch(() => {});
     if (forget) void this.store?.delete(session.id, this.nodeId).catch((e: unknown) => this.emit('error', e instanceof Error ? e : new Error(String(e))));
     void this.hub.detach(session.member).catch((e: unknown) => this.emit('error', e instanceof Error ? e : new Error(String(e))));
     this.emit(

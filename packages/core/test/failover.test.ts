@@ -45,6 +45,7 @@ function cluster() {
     a,
     b,
     connect,
+    serverEndsOfA: () => [...toA.serverEnds],
     runs: () => runs,
     /** Node a dies: its connections drop without a goodbye and it serves nothing more. */
     killA: async () => {
@@ -125,5 +126,52 @@ describe('failover through a shared session store', () => {
     expect((await c.b.invokeAgent('/', 'worker', 'quick').result).value).toBe('quick answer');
     await client.close();
     c.close();
+  });
+
+  it('interrupts a call the dead node journaled but the client never received, and does not reuse its id', async () => {
+    const c = cluster();
+    let runs = 0;
+    let interrupted = 0;
+    const client = new AgentClient({
+      connect: c.connect,
+      name: 'worker',
+      reconnect: { initialMs: 1, maxMs: 10 },
+      tools: {
+        slow: {
+          async handler(_args, ctx) {
+            runs++;
+            await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+            interrupted++;
+            return 'stopped';
+          },
+        },
+        quick: { handler: () => 'quick answer' },
+      },
+    });
+    await client.connect();
+    // A partition: node a's frames stop reaching the client, though a journals them as sent.
+    for (const t of c.serverEndsOfA()) t.send = () => {};
+    const lost = c.a.invokeAgent('/', 'worker', 'slow');
+    lost.result.catch(() => {});
+    const resumed = new Promise<boolean>((resolve) => client.on('connect', (i) => resolve(i.resumed)));
+    await c.killA();
+    expect(await resumed).toBe(true);
+    // Node b replays the journaled INVOKE, then interrupts it: nobody here is waiting for its answer.
+    await expect.poll(() => interrupted).toBe(1);
+    expect(runs).toBe(1);
+    expect((await c.b.invokeAgent('/', 'worker', 'quick').result).value).toBe('quick answer');
+    await client.close();
+    c.close();
+  });
+
+  it('keeps a drained session in the store for its TTL, then forgets it', async () => {
+    const sessions = new MemorySessionStore();
+    const server = new AgentServer(defineAgent({ name: 'x', tools: {} }), { sessions, sessionTtlMs: 30 });
+    const client = new AgentClient({ connect: memoryConnector(server), reconnect: false });
+    const { sessionId } = await client.connect();
+    server.close();
+    expect(await sessions.load(sessionId)).toBeDefined();
+    await expect.poll(async () => sessions.load(sessionId)).toBeUndefined();
+    await client.close();
   });
 });
