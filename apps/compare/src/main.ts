@@ -90,7 +90,8 @@ console.log(renderTables(report, flags['markdown'] ? 'markdown' : 'text'));
 const jsonPath = writeJsonReport(options.outDir, 'compare', report, startedAt);
 const htmlPath = join(options.outDir, `compare-${fileTimestamp(startedAt)}.html`);
 writeFileSync(htmlPath, renderHtml(report));
-console.log(`\nPhases: ${phases.map((p) => `${p.name} ${p.seconds.toFixed(0)} s`).join(', ')}`);
+console.log(`\nLoad average ${report.loadAverage.start.toFixed(2)} at start, ${report.loadAverage.end.toFixed(2)} at end (${machine.cores} cores).`);
+console.log(`Phases: ${phases.map((p) => `${p.name} ${p.seconds.toFixed(0)} s`).join(', ')}`);
 console.log(`\nJSON report: ${jsonPath}\nHTML report: ${htmlPath}\nTook ${report.durationSeconds.toFixed(0)} s.`);
 
 if (report.problems.length > 0) {

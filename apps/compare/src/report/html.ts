@@ -19,7 +19,7 @@ export function renderHtml(report: ComparisonReport): string {
 </head>
 <body>
 <h1>Agent Socket — the same agent over every transport</h1>
-<p class="sub">${esc(report.startedAt)} · ${report.durationSeconds.toFixed(0)} s · ${esc(m.cpuModel)}, ${m.cores} cores, ${m.memoryGiB} GiB, ${esc(m.os)}, Node ${esc(m.node)} · load ${report.loadAverage.start.toFixed(1)}</p>
+<p class="sub">${esc(report.startedAt)} · ${report.durationSeconds.toFixed(0)} s · ${esc(m.cpuModel)}, ${m.cores} cores, ${m.memoryGiB} GiB, ${esc(m.os)}, Node ${esc(m.node)} · load average ${report.loadAverage.start.toFixed(1)} → ${report.loadAverage.end.toFixed(1)}</p>
 ${banners(report)}
 <p class="score" data-targets-met="${met}" data-targets="${report.targets.length}">${met} of ${report.targets.length} targets met</p>
 
@@ -63,6 +63,12 @@ function banners(report: ComparisonReport): string {
   if (report.settings.quick) out.push('<p class="banner">Quick smoke run: rounds are too short and too few for figures to quote.</p>');
   if (!report.runtime.compiled) {
     out.push('<p class="banner">Ran from TS sources through tsx, which wraps every closure in a naming helper (keepNames): Agent Socket code pays for it, the JS libraries do not. Use <code>pnpm compare</code> for figures to quote.</p>');
+  }
+  const load = Math.max(report.loadAverage.start, report.loadAverage.end);
+  if (load > report.machine.cores) {
+    out.push(
+      `<p class="banner">The machine was busy: load average up to ${load.toFixed(1)} on ${report.machine.cores} cores. Other processes took turns on our cores, so single rounds are noisy; the ratios, measured back to back, suffer least.</p>`,
+    );
   }
   if (report.problems.length > 0) {
     out.push(`<div class="banner bad"><strong>${report.problems.length} problem(s):</strong><ul>${report.problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul></div>`);
