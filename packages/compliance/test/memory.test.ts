@@ -1,4 +1,5 @@
-import { runTransportCompliance, type TransportFixture } from '@agentsocket/compliance';
+// The suite run against core's in-memory transport, the reference every other transport is held to.
+import { runTransportCompliance, type TransportFixture } from '../src/index.js';
 import { AgentServer, CloseCode, memoryConnector } from '@agentsocket/core';
 
 const memory: TransportFixture = {
