@@ -43,3 +43,21 @@ export {
   type TransportCloseInfo,
   transportSymbol,
 } from './transport.js';
+/** Validators for values decoded from the wire or a store: they narrow without casts. */
+export {
+  expectRecord,
+  int,
+  isRecord,
+  list,
+  num,
+  optBool,
+  optInt,
+  optNum,
+  optStr,
+  optUint,
+  str,
+  strArray,
+  uint,
+  type WireRecord,
+  WireShapeError,
+} from './wire.js';

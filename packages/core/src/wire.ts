@@ -63,3 +63,25 @@ export function strArray(r: WireRecord, key: string, what: string): string[] {
   }
   return v;
 }
+
+export function int(r: WireRecord, key: string, what: string): number {
+  const v = r[key];
+  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new WireShapeError(`${what}.${key} must be an integer`);
+  return v;
+}
+
+export function optInt(r: WireRecord, key: string, what: string): number | undefined {
+  return r[key] === undefined || r[key] === null ? undefined : int(r, key, what);
+}
+
+export function num(r: WireRecord, key: string, what: string): number {
+  const v = r[key];
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new WireShapeError(`${what}.${key} must be a number`);
+  return v;
+}
+
+export function list(r: WireRecord, key: string, what: string): unknown[] {
+  const v = r[key];
+  if (!Array.isArray(v)) throw new WireShapeError(`${what}.${key} must be a list`);
+  return v;
+}
