@@ -59,6 +59,29 @@ function cluster() {
   };
 }
 
+/** A client agent serving `slow` (runs until interrupted) and `quick`, counting what happens. */
+async function worker(connect: Connector) {
+  const counts = { started: 0, interrupted: 0 };
+  const client = new AgentClient({
+    connect,
+    name: 'worker',
+    reconnect: { initialMs: 1, maxMs: 10 },
+    tools: {
+      slow: {
+        async handler(_args, ctx) {
+          counts.started++;
+          await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+          counts.interrupted++;
+          return 'stopped';
+        },
+      },
+      quick: { handler: () => 'quick answer' },
+    },
+  });
+  await client.connect();
+  return { client, counts };
+}
+
 describe('failover through a shared session store', () => {
   it('resumes a stream on another node: nothing lost, nothing duplicated', async () => {
     const c = cluster();
@@ -96,32 +119,14 @@ describe('failover through a shared session store', () => {
 
   it('interrupts a request the dead node left running at the client and does not reuse its id', async () => {
     const c = cluster();
-    let interrupted = 0;
-    let started = 0;
-    const client = new AgentClient({
-      connect: c.connect,
-      name: 'worker',
-      reconnect: { initialMs: 1, maxMs: 10 },
-      tools: {
-        slow: {
-          async handler(_args, ctx) {
-            started++;
-            await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
-            interrupted++;
-            return 'stopped';
-          },
-        },
-        quick: { handler: () => 'quick answer' },
-      },
-    });
-    await client.connect();
+    const { client, counts } = await worker(c.connect);
     const orphan = c.a.invokeAgent('/', 'worker', 'slow');
     orphan.result.catch(() => {});
-    await expect.poll(() => started).toBe(1);
+    await expect.poll(() => counts.started).toBe(1);
     const resumed = new Promise<boolean>((resolve) => client.on('connect', (i) => resolve(i.resumed)));
     await c.killA();
     expect(await resumed).toBe(true);
-    await expect.poll(() => interrupted).toBe(1);
+    await expect.poll(() => counts.interrupted).toBe(1);
     // Node b's first request id would have been the orphan's; it must pick another.
     expect((await c.b.invokeAgent('/', 'worker', 'quick').result).value).toBe('quick answer');
     await client.close();
@@ -130,25 +135,7 @@ describe('failover through a shared session store', () => {
 
   it('interrupts a call the dead node journaled but the client never received, and does not reuse its id', async () => {
     const c = cluster();
-    let runs = 0;
-    let interrupted = 0;
-    const client = new AgentClient({
-      connect: c.connect,
-      name: 'worker',
-      reconnect: { initialMs: 1, maxMs: 10 },
-      tools: {
-        slow: {
-          async handler(_args, ctx) {
-            runs++;
-            await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
-            interrupted++;
-            return 'stopped';
-          },
-        },
-        quick: { handler: () => 'quick answer' },
-      },
-    });
-    await client.connect();
+    const { client, counts } = await worker(c.connect);
     // A partition: node a's frames stop reaching the client, though a journals them as sent.
     for (const t of c.serverEndsOfA()) t.send = () => {};
     const lost = c.a.invokeAgent('/', 'worker', 'slow');
@@ -157,8 +144,8 @@ describe('failover through a shared session store', () => {
     await c.killA();
     expect(await resumed).toBe(true);
     // Node b replays the journaled INVOKE, then interrupts it: nobody here is waiting for its answer.
-    await expect.poll(() => interrupted).toBe(1);
-    expect(runs).toBe(1);
+    await expect.poll(() => counts.interrupted).toBe(1);
+    expect(counts.started).toBe(1);
     expect((await c.b.invokeAgent('/', 'worker', 'quick').result).value).toBe('quick answer');
     await client.close();
     c.close();
