@@ -1,106 +1,53 @@
-import { AgentSocketError, CloseCode } from './errors.js';
 import type { AgentServer } from './server.js';
-import { type Connector, type Transport, type TransportCloseInfo, transportSymbol } from './transport.js';
+import type { Connector, Transport, TransportCloseInfo } from './transport.js';
+import { BaseTransport } from './transport-base.js';
 
 export interface MemoryTransportOptions {
   /** Largest frame carried. @default Infinity */
   maxFrameBytes?: number;
 }
 
-/** One end of an in-process pipe. Frames are delivered asynchronously, in order, copied. */
-class MemoryTransport implements Transport {
-  readonly [transportSymbol] = true as const;
-  readonly kind = 'memory';
-  readonly maxFrameBytes: number;
-  onframe: ((frame: Uint8Array) => void) | undefined;
-  onclose: ((info: TransportCloseInfo) => void) | undefined;
+/**
+ * One end of an in-process pipe. Frames are delivered asynchronously, in order, copied; a close
+ * reaches the other end after the frames sent before it. The Transport rules come from BaseTransport.
+ */
+class MemoryTransport extends BaseTransport {
   other: MemoryTransport | undefined;
   afterClose: (() => void) | undefined;
-  private readonly inbox: Uint8Array[] = [];
-  private started = false;
-  private scheduled = false;
-  private remoteClose: TransportCloseInfo | undefined;
-  private closeInfo: TransportCloseInfo | undefined;
-  private closedPromise: Promise<void> | undefined;
-  private resolveClosed: (() => void) | undefined;
+  /** The other end has closed (its close is on its way here). */
+  private peerGone = false;
 
   constructor(options: MemoryTransportOptions) {
-    this.maxFrameBytes = options.maxFrameBytes ?? Number.POSITIVE_INFINITY;
+    super({ kind: 'memory', maxFrameBytes: options.maxFrameBytes ?? Number.POSITIVE_INFINITY, maxBufferedBytes: Number.POSITIVE_INFINITY });
   }
 
   get bufferedAmount(): number {
     return 0;
   }
 
-  get open(): boolean {
-    return this.closeInfo === undefined;
+  protected get socketOpen(): boolean {
+    return !this.peerGone;
   }
 
-  start(): void {
-    if (this.started) return;
-    this.started = true;
-    this.schedule();
+  protected write(frame: Uint8Array): void {
+    // Copy, as a network would: the sender may reuse its buffer. Deliver later, as a network would.
+    const copy = frame.slice();
+    const other = this.other;
+    queueMicrotask(() => other?.received(copy));
   }
 
-  send(frame: Uint8Array): void {
-    if (this.closeInfo) throw new AgentSocketError('TRANSPORT_CLOSED', 'memory transport is closed');
-    if (frame.byteLength > this.maxFrameBytes) {
-      throw new AgentSocketError('FRAME_TOO_LARGE', `frame of ${frame.byteLength} bytes exceeds ${this.maxFrameBytes}`);
-    }
-    // Copy, as a network would: the sender may reuse its buffer.
-    this.other?.deliver(frame.slice());
+  protected shutdown(code: number, reason: string): void {
+    const other = this.other;
+    queueMicrotask(() => other?.remoteClosed({ code, reason, local: false }));
   }
 
-  close(code: number = CloseCode.NORMAL, reason = ''): Promise<void> {
-    if (!this.closedPromise) {
-      this.closedPromise = new Promise((resolve) => {
-        this.resolveClosed = resolve;
-      });
-      this.finish({ code, reason, local: true });
-      this.other?.remoteClosed({ code, reason, local: false });
-    }
-    return this.closedPromise;
+  protected override onFinish(): void {
+    this.afterClose?.();
   }
 
-  private deliver(frame: Uint8Array): void {
-    if (this.closeInfo) return;
-    this.inbox.push(frame);
-    this.schedule();
-  }
-
-  private schedule(): void {
-    if (!this.started || this.scheduled) return;
-    this.scheduled = true;
-    queueMicrotask(() => this.drain());
-  }
-
-  /** The other end closed: frames it sent before closing are still delivered, then onclose. */
-  remoteClosed(info: TransportCloseInfo): void {
-    if (this.closeInfo || this.remoteClose) return;
-    this.remoteClose = info;
-    this.schedule();
-  }
-
-  private drain(): void {
-    this.scheduled = false;
-    while (this.inbox.length > 0 && !this.closeInfo) {
-      const frame = this.inbox.shift();
-      if (frame) this.onframe?.(frame);
-    }
-    if (this.remoteClose) this.finish(this.remoteClose);
-  }
-
-  finish(info: TransportCloseInfo): void {
-    if (this.closeInfo) return;
-    this.closeInfo = info;
-    this.inbox.length = 0;
-    // Fire on a later tick, as a socket's close event would.
-    queueMicrotask(() => {
-      this.onclose?.(info);
-      this.afterClose?.();
-      this.resolveClosed?.();
-      if (!this.closedPromise) this.closedPromise = Promise.resolve();
-    });
+  private remoteClosed(info: TransportCloseInfo): void {
+    this.peerGone = true;
+    this.ended(info);
   }
 }
 

@@ -1,5 +1,4 @@
-import { CloseCode } from '@agentsocket/core';
-import { BaseTransport, type BaseTransportOptions } from './base-transport.js';
+import { BaseTransport, type BaseTransportOptions, CloseCode } from '@agentsocket/core';
 
 /** The part of the WHATWG WebSocket this package uses (the DOM lib is not loaded here). */
 export interface BrowserSocket {
@@ -24,8 +23,8 @@ const OPEN = 1;
 export class BrowserTransport extends BaseTransport {
   readonly socket: BrowserSocket;
 
-  constructor(socket: BrowserSocket, options: BaseTransportOptions) {
-    super(options);
+  constructor(socket: BrowserSocket, options: Omit<BaseTransportOptions, 'kind'>) {
+    super({ ...options, kind: 'ws' });
     this.socket = socket;
     socket.binaryType = 'arraybuffer';
     socket.addEventListener('message', (event) => {

@@ -8,11 +8,11 @@ import {
   CloseCode,
   type ConnectionInfo,
   Emitter,
+  INTERNAL_ERROR,
   type Principal,
   SUBPROTOCOL,
 } from '@agentsocket/core';
 import { type PerMessageDeflateOptions, WebSocket, WebSocketServer } from 'ws';
-import { INTERNAL_ERROR } from './base-transport.js';
 import { CLOSE_GRACE_MS, DEFAULT_PATH, DEFAULT_PING_INTERVAL_MS, defaultMaxBufferedBytes, defaultMaxPayload } from './defaults.js';
 import { SocketTransport } from './socket-transport.js';
 import { offersSubprotocol, readBearer, refuseUpgrade, selectSubprotocol } from './upgrade.js';

@@ -1,10 +1,9 @@
 import { Duplex } from 'node:stream';
-import { CloseCode } from '@agentsocket/core';
 import { WebSocket } from 'ws';
-import { BaseTransport, type BaseTransportOptions } from './base-transport.js';
+import { BaseTransport, type BaseTransportOptions, CloseCode } from '@agentsocket/core';
 import { CLOSE_GRACE_MS } from './defaults.js';
 
-export interface SocketTransportOptions extends BaseTransportOptions {
+export interface SocketTransportOptions extends Omit<BaseTransportOptions, 'kind'> {
   /** Send a WebSocket ping this often and end the socket if the previous one got no pong; 0 disables. */
   readonly pingIntervalMs: number;
 }
@@ -17,7 +16,7 @@ export class SocketTransport extends BaseTransport {
   private readonly pinger: ReturnType<typeof setInterval> | undefined;
 
   constructor(socket: WebSocket, options: SocketTransportOptions) {
-    super(options);
+    super({ ...options, kind: 'ws' });
     this.socket = socket;
     socket.binaryType = 'nodebuffer';
     socket.on('message', (data, isBinary) => {

@@ -1,9 +1,12 @@
-import { AgentSocketError, CloseCode, type Transport, type TransportCloseInfo, transportSymbol } from '@agentsocket/core';
+import { AgentSocketError, CloseCode } from './errors.js';
+import { type Transport, type TransportCloseInfo, transportSymbol } from './transport.js';
 
 /** RFC 6455 "internal error": the owner's frame handler threw. */
 export const INTERNAL_ERROR = 1011;
 
 export interface BaseTransportOptions {
+  /** A short label for logs and errors, e.g. "ws". */
+  readonly kind: string;
   /** Largest frame `send` accepts, bytes. */
   readonly maxFrameBytes: number;
   /** Backlog of unsent bytes past which the next `send` closes the socket with SLOW_CONSUMER. */
@@ -11,12 +14,13 @@ export interface BaseTransportOptions {
 }
 
 /**
- * The Transport rules for any WebSocket-like socket, Node or browser: buffering until start(),
- * one onclose, send checks and the slow-consumer bound. Subclasses only wire up a socket.
+ * The Transport rules (transport.ts) in one place, for any message-oriented connection:
+ * buffering until start(), frames that arrived before a close delivered first, one onclose,
+ * send checks and the slow-consumer bound. Subclasses only wire up their socket.
  */
 export abstract class BaseTransport implements Transport {
   readonly [transportSymbol] = true as const;
-  readonly kind = 'ws';
+  readonly kind: string;
   readonly maxFrameBytes: number;
   readonly maxBufferedBytes: number;
   onframe: ((frame: Uint8Array) => void) | undefined;
@@ -31,6 +35,7 @@ export abstract class BaseTransport implements Transport {
   private resolveClosed: () => void = () => {};
 
   constructor(options: BaseTransportOptions) {
+    this.kind = options.kind;
     this.maxFrameBytes = options.maxFrameBytes;
     this.maxBufferedBytes = options.maxBufferedBytes;
     this.closed = new Promise((resolve) => {
@@ -58,7 +63,7 @@ export abstract class BaseTransport implements Transport {
 
   send(frame: Uint8Array): void {
     if (this.closeInfo || !this.socketOpen) {
-      throw new AgentSocketError('TRANSPORT_CLOSED', `ws transport is closed${this.closeInfo ? ` (${this.closeInfo.code})` : ''}`);
+      throw new AgentSocketError('TRANSPORT_CLOSED', `${this.kind} transport is closed${this.closeInfo ? ` (${this.closeInfo.code})` : ''}`);
     }
     if (frame.byteLength > this.maxFrameBytes) {
       throw new AgentSocketError('FRAME_TOO_LARGE', `frame of ${frame.byteLength} bytes exceeds ${this.maxFrameBytes}`);
@@ -67,7 +72,7 @@ export abstract class BaseTransport implements Transport {
     if (backlog > this.maxBufferedBytes) {
       const reason = `peer is not reading: ${backlog} bytes unsent`;
       void this.close(CloseCode.SLOW_CONSUMER, reason);
-      throw new AgentSocketError('TRANSPORT_CLOSED', `ws transport closed, ${reason}`);
+      throw new AgentSocketError('TRANSPORT_CLOSED', `${this.kind} transport closed, ${reason}`);
     }
     this.write(frame);
   }
