@@ -47,6 +47,11 @@ export interface AgentClientOptions {
   dedup?: DedupStore;
   /** Namespace (team) to join, e.g. "/team-alpha". @default "/" */
   namespace?: string;
+  /**
+   * Offer several frames per transport message, used when the server agrees and the transport
+   * can (the WebSocket transport; protocol.md §2). @default true
+   */
+  batch?: boolean;
 }
 
 export interface ConnectedInfo {
@@ -186,6 +191,7 @@ export class AgentClient extends Emitter<ClientEvents> {
 
   private async connectOnce(): Promise<ConnectedInfo> {
     const transport = await this.options.connect(this.stop.signal);
+    const batch = this.options.batch !== false && transport.enableBatching !== undefined;
     return new Promise<ConnectedInfo>((resolve, reject) => {
       const timer = setTimeout(() => {
         reject(new AgentSocketError('HANDSHAKE_TIMEOUT', 'no HELLO reply in time'));
@@ -208,6 +214,8 @@ export class AgentClient extends Emitter<ClientEvents> {
             throw new AgentSocketError('HANDSHAKE_FAILED', 'expected a HELLO reply');
           }
           const hello = decodeServerHello(frame.payload);
+          // Before anything else arrives: the server batches from right after its reply.
+          if (batch && hello.batch) transport.enableBatching?.();
           // Attach synchronously: replayed frames follow the reply on this transport.
           resolve(this.onHello(transport, hello));
         } catch (error) {
@@ -240,6 +248,7 @@ export class AgentClient extends Emitter<ClientEvents> {
             ...(this.options.name === undefined ? {} : { agent: this.options.name }),
             ...(this.options.namespace === undefined ? {} : { namespace: this.options.namespace }),
             ...(resume ? { resume } : {}),
+            ...(batch ? { batch } : {}),
           }),
         ),
       );

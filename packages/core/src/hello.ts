@@ -24,6 +24,8 @@ export interface ClientHello {
   tools?: ToolInfo[];
   /** Namespace (team) to join. @default "/" */
   namespace?: string;
+  /** The client accepts transport messages carrying several frames (protocol.md §2), and sends them if the server does too. */
+  batch?: boolean;
   /**
    * `busy`: request ids of server→client requests still running here. A server that restores the
    * session from a store (another node) does not know them: it interrupts them and does not reuse
@@ -48,6 +50,8 @@ export interface ServerHello {
   namespace: string;
   /** The id other agents address this client by. */
   agentId: string;
+  /** Both ends may now send several frames in one transport message (only when the client offered it). */
+  batch?: boolean;
 }
 
 const te = new TextEncoder();
@@ -65,6 +69,7 @@ export function encodeClientHello(h: ClientHello): Uint8Array {
   if (h.agent !== undefined) wire['agent'] = h.agent;
   if (h.tools !== undefined) wire['tools'] = h.tools;
   if (h.namespace !== undefined) wire['ns'] = h.namespace;
+  if (h.batch) wire['batch'] = true;
   if (h.resume) {
     const res: Record<string, unknown> = { sid: h.resume.sessionId, rt: h.resume.resumeToken, last: h.resume.lastReceived };
     if (h.resume.busy && h.resume.busy.length > 0) res['busy'] = h.resume.busy;
@@ -88,6 +93,7 @@ export function encodeServerHello(h: ServerHello): Uint8Array {
       agent: h.agent,
       ns: h.namespace,
       aid: h.agentId,
+      ...(h.batch ? { batch: true } : {}),
     }),
   );
 }
@@ -122,6 +128,7 @@ export function decodeClientHello(bytes: Uint8Array): ClientHello {
   if (agent !== undefined) h.agent = agent;
   const ns = optStr(r, 'ns', what);
   if (ns !== undefined) h.namespace = ns;
+  if (optBool(r, 'batch', what) === true) h.batch = true;
   if (Array.isArray(r['tools'])) h.tools = r['tools'].map((t, i) => parseToolInfo(t, `HELLO.tools[${i}]`));
   if (r['resume'] !== undefined && r['resume'] !== null) {
     const res = expectRecord(r['resume'], 'HELLO.resume');
@@ -166,5 +173,6 @@ export function decodeServerHello(bytes: Uint8Array): ServerHello {
     agent,
     namespace: optStr(r, 'ns', what) ?? '/',
     agentId: optStr(r, 'aid', what) ?? '',
+    ...(optBool(r, 'batch', what) === true ? { batch: true } : {}),
   };
 }

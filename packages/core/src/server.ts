@@ -48,6 +48,11 @@ export interface AgentServerOptions {
   sessions?: SessionStore;
   /** This process's name as a session owner. @default a random id */
   nodeId?: string;
+  /**
+   * Agree to several frames per transport message when the client offers it and the transport
+   * can (the WebSocket transport; protocol.md §2). @default true
+   */
+  batch?: boolean;
 }
 
 export interface SessionInfo {
@@ -294,6 +299,7 @@ export class AgentServer extends Emitter<ServerEvents> {
         return;
       }
     }
+    const batch = hello.batch === true && this.options.batch !== false && transport.enableBatching !== undefined;
     const reply = encodeServerHello({
       version: PROTOCOL_VERSION,
       codec: session.codec,
@@ -307,8 +313,11 @@ export class AgentServer extends Emitter<ServerEvents> {
       agent: { name: this.agent.name, ...(this.agent.version ? { version: this.agent.version } : {}), tools: session.peer.registryTools() },
       namespace: ns,
       agentId: session.member.agentId,
+      batch,
     });
     transport.send(encodeFrame(FrameType.HELLO, Flag.REPLY, 0, reply));
+    // The reply went out alone; what follows (replayed frames first) may be batched.
+    if (batch) transport.enableBatching?.();
     session.peer.attach(transport, resumed ? (resume?.lastReceived ?? 0) : 0);
     this.hub.connected?.(session.member, { transport, codec: session.codec });
     if (stored) {

@@ -1,4 +1,5 @@
 import { AgentSocketError, CloseCode } from './errors.js';
+import { HEADER_SIZE } from './frame.js';
 import { type Transport, type TransportCloseInfo, transportSymbol } from './transport.js';
 
 /** RFC 6455 "internal error": the owner's frame handler threw. */
@@ -11,7 +12,16 @@ export interface BaseTransportOptions {
   readonly maxFrameBytes: number;
   /** Backlog of unsent bytes past which the next `send` closes the socket with SLOW_CONSUMER. */
   readonly maxBufferedBytes: number;
+  /**
+   * Once both ends agree in HELLO (enableBatching()), frames sent in one event-loop turn leave as
+   * one message of up to this many bytes, and received messages are cut into frames by their
+   * headers. 0 (the default): one frame per message always, and enableBatching is absent.
+   */
+  readonly batchBytes?: number;
 }
+
+/** After this turn's I/O callbacks (Node), so the replies they cause join the batch; browsers have only microtasks. */
+const nextTurn: (run: () => void) => void = typeof setImmediate === 'function' ? (run) => setImmediate(run) : queueMicrotask;
 
 /**
  * The Transport rules (transport.ts) in one place, for any message-oriented connection:
@@ -25,7 +35,14 @@ export abstract class BaseTransport implements Transport {
   readonly maxBufferedBytes: number;
   onframe: ((frame: Uint8Array) => void) | undefined;
   onclose: ((info: TransportCloseInfo) => void) | undefined;
+  /** Present when the subclass can batch (options.batchBytes > 0). */
+  readonly enableBatching: (() => void) | undefined;
   private readonly inbox: Uint8Array[] = [];
+  private readonly batchBytes: number;
+  private batching = false;
+  /** Frames waiting for the end of the turn (batching only). */
+  private outbox: Uint8Array[] | undefined;
+  private outboxBytes = 0;
   private started = false;
   private drainScheduled = false;
   private closeInfo: TransportCloseInfo | undefined;
@@ -38,6 +55,8 @@ export abstract class BaseTransport implements Transport {
     this.kind = options.kind;
     this.maxFrameBytes = options.maxFrameBytes;
     this.maxBufferedBytes = options.maxBufferedBytes;
+    this.batchBytes = options.batchBytes ?? 0;
+    this.enableBatching = this.batchBytes > 0 ? () => this.startBatching() : undefined;
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve;
     });
@@ -68,28 +87,31 @@ export abstract class BaseTransport implements Transport {
     if (frame.byteLength > this.maxFrameBytes) {
       throw new AgentSocketError('FRAME_TOO_LARGE', `frame of ${frame.byteLength} bytes exceeds ${this.maxFrameBytes}`);
     }
-    const backlog = this.bufferedAmount;
+    const backlog = this.bufferedAmount + this.outboxBytes;
     if (backlog > this.maxBufferedBytes) {
       const reason = `peer is not reading: ${backlog} bytes unsent`;
       void this.close(CloseCode.SLOW_CONSUMER, reason);
       throw new AgentSocketError('TRANSPORT_CLOSED', `${this.kind} transport closed, ${reason}`);
     }
-    this.write(frame);
+    if (this.batching) this.enqueue(frame);
+    else this.write(frame);
   }
 
   close(code: number = CloseCode.NORMAL, reason = ''): Promise<void> {
+    // Frames sent before close() go first, as they would unbatched.
+    if (!this.closeInfo && this.socketOpen) this.flush();
     if (this.finish({ code, reason, local: true })) this.shutdown(code, closeReason(reason));
     return this.closed;
   }
 
   /** A binary message arrived from the socket. */
-  protected received(frame: Uint8Array): void {
+  protected received(message: Uint8Array): void {
     if (this.closeInfo) return;
     if (this.started && !this.drainScheduled && this.inbox.length === 0) {
-      this.deliver(frame);
+      this.deliver(message);
       return;
     }
-    this.inbox.push(frame);
+    this.inbox.push(message);
     if (this.started) this.scheduleDrain();
   }
 
@@ -109,6 +131,8 @@ export abstract class BaseTransport implements Transport {
     if (this.closeInfo) return false;
     this.closeInfo = info;
     this.inbox.length = 0;
+    this.outbox = undefined;
+    this.outboxBytes = 0;
     this.onFinish();
     // Fire on a later tick, as a socket's close event would, so callers of close() see it async.
     queueMicrotask(() => {
@@ -126,20 +150,89 @@ export abstract class BaseTransport implements Transport {
   /** Hook for subclasses to stop timers once closed. */
   protected onFinish(): void {}
 
+  private startBatching(): void {
+    this.batching = true;
+  }
+
+  private enqueue(frame: Uint8Array): void {
+    if (this.outboxBytes + frame.byteLength > this.batchBytes) this.flush();
+    if (frame.byteLength >= this.batchBytes) {
+      this.write(frame);
+      return;
+    }
+    if (this.outbox === undefined) {
+      this.outbox = [];
+      nextTurn(() => this.flush());
+    }
+    // Kept by reference until the flush copies it into the message (send's contract, transport.ts).
+    this.outbox.push(frame);
+    this.outboxBytes += frame.byteLength;
+  }
+
+  /** Writes the frames batched so far as one message. */
+  private flush(): void {
+    const frames = this.outbox;
+    if (frames === undefined) return;
+    const bytes = this.outboxBytes;
+    this.outbox = undefined;
+    this.outboxBytes = 0;
+    if (frames.length === 0 || this.closeInfo || !this.socketOpen) return;
+    let message = frames[0] as Uint8Array;
+    if (frames.length > 1) {
+      message = new Uint8Array(bytes);
+      let at = 0;
+      for (const f of frames) {
+        message.set(f, at);
+        at += f.byteLength;
+      }
+    }
+    try {
+      this.write(message);
+    } catch (error) {
+      // Runs on its own turn: nothing above would catch this (rule 8).
+      void this.close(INTERNAL_ERROR, `write failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
   private scheduleDrain(): void {
     if (this.drainScheduled) return;
     this.drainScheduled = true;
     queueMicrotask(() => {
       this.drainScheduled = false;
       while (this.inbox.length > 0 && !this.closeInfo) {
-        const frame = this.inbox.shift();
-        if (frame) this.deliver(frame);
+        const message = this.inbox.shift();
+        if (message) this.deliver(message);
       }
       if (this.pendingClose) this.finish(this.pendingClose);
     });
   }
 
-  private deliver(frame: Uint8Array): void {
+  /**
+   * Hands a message to the owner. Once batching, it is cut into frames by their headers' lengths
+   * first; this happens at delivery, so a frame that turns batching on (the HELLO reply) takes
+   * effect for the very next message. Bytes that are not whole frames go to the owner as they
+   * are, for core to answer: a transport does not judge frames.
+   */
+  private deliver(message: Uint8Array): void {
+    if (!this.batching) {
+      this.deliverFrame(message);
+      return;
+    }
+    let at = 0;
+    do {
+      const rest = message.byteLength - at;
+      const length = rest >= HEADER_SIZE ? readLength(message, at) : -1;
+      if (length < 0 || length > rest - HEADER_SIZE) {
+        this.deliverFrame(at === 0 ? message : message.subarray(at));
+        return;
+      }
+      const end = at + HEADER_SIZE + length;
+      this.deliverFrame(at === 0 && end === message.byteLength ? message : message.subarray(at, end));
+      at = end;
+    } while (at < message.byteLength && !this.closeInfo);
+  }
+
+  private deliverFrame(frame: Uint8Array): void {
     try {
       this.onframe?.(frame);
     } catch (error) {
@@ -147,6 +240,10 @@ export abstract class BaseTransport implements Transport {
       void this.close(INTERNAL_ERROR, `frame handler failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
+}
+
+function readLength(bytes: Uint8Array, at: number): number {
+  return (((bytes[at + 4] ?? 0) << 24) | ((bytes[at + 5] ?? 0) << 16) | ((bytes[at + 6] ?? 0) << 8) | (bytes[at + 7] ?? 0)) >>> 0;
 }
 
 /** Close reasons are limited to 123 UTF-8 bytes on the wire; cut on a character boundary. */

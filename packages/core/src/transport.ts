@@ -51,10 +51,20 @@ export interface Transport {
 
   /** Starts delivering frames to `onframe`; buffered ones first. Idempotent. */
   start(): void;
-  /** Queues one frame for the peer. See rules 4, 5 and 7. */
+  /**
+   * Queues one frame for the peer. See rules 4, 5 and 7. The bytes are the transport's from now
+   * on: it may keep a reference until they are written, so the caller must not change them.
+   */
   send(frame: Uint8Array): void;
   /** Closes this end. Idempotent; resolves once onclose has fired. */
   close(code?: number, reason?: string): Promise<void>;
+  /**
+   * Present on transports that can carry several frames in one message (the WebSocket mapping,
+   * protocol.md §2). Core calls it once both ends announced `batch` in HELLO; from then on frames
+   * sent in one event-loop turn may leave together and received messages are cut into frames by
+   * their headers. `onframe` still sees one frame at a time (rule 1).
+   */
+  readonly enableBatching?: (() => void) | undefined;
 }
 
 export function isTransport(value: unknown): value is Transport {

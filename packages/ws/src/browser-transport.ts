@@ -1,4 +1,5 @@
 import { BaseTransport, type BaseTransportOptions, CloseCode } from '@agentsocket/core';
+import { BATCH_BYTES } from './defaults.js';
 
 /** The part of the WHATWG WebSocket this package uses (the DOM lib is not loaded here). */
 export interface BrowserSocket {
@@ -23,8 +24,8 @@ const OPEN = 1;
 export class BrowserTransport extends BaseTransport {
   readonly socket: BrowserSocket;
 
-  constructor(socket: BrowserSocket, options: Omit<BaseTransportOptions, 'kind'>) {
-    super({ ...options, kind: 'ws' });
+  constructor(socket: BrowserSocket, options: Omit<BaseTransportOptions, 'kind' | 'batchBytes'>) {
+    super({ ...options, kind: 'ws', batchBytes: BATCH_BYTES });
     this.socket = socket;
     socket.binaryType = 'arraybuffer';
     socket.addEventListener('message', (event) => {

@@ -13,6 +13,12 @@ export const DEFAULT_PATH = '/asp';
 export const DEFAULT_PING_INTERVAL_MS = 30_000;
 export const DEFAULT_OPEN_TIMEOUT_MS = 10_000;
 
+/**
+ * Once batching is agreed in HELLO, frames sent in one event-loop turn leave as one WebSocket
+ * message of at most this many bytes (a larger frame goes alone). Well under any peer's message cap.
+ */
+export const BATCH_BYTES = 32 * KIB;
+
 /** How long a socket closed by this end may take to finish the close handshake before it is destroyed. */
 export const CLOSE_GRACE_MS = 1_000;
 

@@ -1,9 +1,9 @@
 import { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import { BaseTransport, type BaseTransportOptions, CloseCode } from '@agentsocket/core';
-import { CLOSE_GRACE_MS } from './defaults.js';
+import { BATCH_BYTES, CLOSE_GRACE_MS } from './defaults.js';
 
-export interface SocketTransportOptions extends Omit<BaseTransportOptions, 'kind'> {
+export interface SocketTransportOptions extends Omit<BaseTransportOptions, 'kind' | 'batchBytes'> {
   /** Send a WebSocket ping this often and end the socket if the previous one got no pong; 0 disables. */
   readonly pingIntervalMs: number;
 }
@@ -16,7 +16,7 @@ export class SocketTransport extends BaseTransport {
   private readonly pinger: ReturnType<typeof setInterval> | undefined;
 
   constructor(socket: WebSocket, options: SocketTransportOptions) {
-    super({ ...options, kind: 'ws' });
+    super({ ...options, kind: 'ws', batchBytes: BATCH_BYTES });
     this.socket = socket;
     socket.binaryType = 'nodebuffer';
     socket.on('message', (data, isBinary) => {
