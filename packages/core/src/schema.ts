@@ -1,4 +1,5 @@
 import { Validator } from '@cfworker/json-schema';
+import { compileFastCheck } from './schema-fast.js';
 
 /** The Standard Schema v1 interface (https://standardschema.dev), copied as its authors intend. */
 export interface StandardSchemaV1<Input = unknown, Output = Input> {
@@ -55,9 +56,12 @@ export function compileSchema(schema: InputSchema | undefined): CompiledSchema {
     };
   }
   const validator = new Validator(schema, '2020-12', false);
+  // Most calls are valid and most schemas simple: a quick yes first, the full validator otherwise.
+  const fast = compileFastCheck(schema);
   return {
     jsonSchema: schema,
     validate: (value) => {
+      if (fast?.(value)) return { ok: true, value };
       const result = validator.validate(value);
       if (result.valid) return { ok: true, value };
       const messages = result.errors
