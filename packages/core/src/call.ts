@@ -19,6 +19,8 @@ export interface CallResult<T = unknown> {
   metrics: CallMetrics;
 }
 
+const noop = () => {};
+
 type Waiter = { resolve: (r: IteratorResult<unknown>) => void; reject: (e: unknown) => void };
 
 /**
@@ -36,28 +38,22 @@ export class Call<T = unknown> implements AsyncIterable<unknown> {
   receivedChunks = 0;
 
   private settled = false;
-  private readonly chunks: unknown[] = [];
+  /** Chunks not yet read; made when the first one arrives before its reader. */
+  private chunks: unknown[] | undefined;
   private waiter: Waiter | undefined;
   private failure: unknown;
   private done = false;
-  private readonly resolveResult: (value: unknown, metrics: CallMetrics) => void;
-  private readonly rejectResult: (e: unknown) => void;
+  private resolveResult: (result: unknown) => void = noop;
+  private rejectResult: (e: unknown) => void = noop;
 
   constructor(tool: string, messageId: string, delivery: Delivery) {
     this.tool = tool;
     this.messageId = messageId;
     this.delivery = delivery;
-    let resolveResult: (value: unknown, metrics: CallMetrics) => void = () => {};
-    let rejectResult: (e: unknown) => void = () => {};
     this.result = new Promise<CallResult<T>>((resolve, reject) => {
-      // T is the caller's claim about the tool's result type; the wire cannot check it.
-      resolveResult = (value, metrics) => resolve({ value: value as T, metrics });
-      rejectResult = reject;
+      this.resolveResult = resolve as (result: unknown) => void;
+      this.rejectResult = reject;
     });
-    this.resolveResult = resolveResult;
-    this.rejectResult = rejectResult;
-    // The caller may only iterate; the rejection is still seen by whoever awaits `result`.
-    this.result.catch(() => {});
   }
 
   get isSettled(): boolean {
@@ -73,6 +69,7 @@ export class Call<T = unknown> implements AsyncIterable<unknown> {
       this.waiter = undefined;
       w.resolve({ value: data, done: false });
     } else {
+      this.chunks ??= [];
       this.chunks.push(data);
     }
     return true;
@@ -83,9 +80,10 @@ export class Call<T = unknown> implements AsyncIterable<unknown> {
     if (this.settled) return;
     this.settled = true;
     this.done = true;
-    this.resolveResult(value, metrics);
+    // T is the caller's claim about the tool's result type; the wire cannot check it.
+    this.resolveResult({ value, metrics } satisfies CallResult);
     const w = this.waiter;
-    if (w && this.chunks.length === 0) {
+    if (w && !this.chunks?.length) {
       this.waiter = undefined;
       w.resolve({ value: undefined, done: true });
     }
@@ -97,9 +95,11 @@ export class Call<T = unknown> implements AsyncIterable<unknown> {
     this.settled = true;
     this.done = true;
     this.failure = error instanceof Error ? error : new AgentSocketError('CONNECTION_LOST', String(error));
+    // The caller may only iterate; the rejection is still seen by whoever awaits `result`.
+    this.result.catch(noop);
     this.rejectResult(this.failure);
     const w = this.waiter;
-    if (w && this.chunks.length === 0) {
+    if (w && !this.chunks?.length) {
       this.waiter = undefined;
       w.reject(this.failure);
     }
@@ -108,7 +108,7 @@ export class Call<T = unknown> implements AsyncIterable<unknown> {
   [Symbol.asyncIterator](): AsyncIterator<unknown> {
     return {
       next: () => {
-        if (this.chunks.length > 0) return Promise.resolve({ value: this.chunks.shift(), done: false });
+        if (this.chunks?.length) return Promise.resolve({ value: this.chunks.shift(), done: false });
         if (this.done) {
           return this.failure === undefined ? Promise.resolve({ value: undefined, done: true }) : Promise.reject(this.failure);
         }
@@ -118,7 +118,7 @@ export class Call<T = unknown> implements AsyncIterable<unknown> {
         });
       },
       return: async () => {
-        this.chunks.length = 0;
+        this.chunks = undefined;
         return { value: undefined, done: true };
       },
     };

@@ -11,6 +11,18 @@ describe('message ids', () => {
     expect(ulidTime(ids[0] ?? '')).toBe(1_700_000_000_000);
   });
 
+  it('encode the 80-bit random part so that ids within a millisecond count up by one', () => {
+    const next = ulidFactory(() => 42);
+    const value = (id: string) => [...id.slice(10)].reduce((n, c) => n * 32n + BigInt('0123456789ABCDEFGHJKMNPQRSTVWXYZ'.indexOf(c)), 0n);
+    let prev = value(next());
+    expect(prev < 2n ** 79n).toBe(true);
+    for (let i = 0; i < 300; i++) {
+      const v = value(next());
+      expect(v).toBe(prev + 1n);
+      prev = v;
+    }
+  });
+
   it('sort by time across milliseconds', () => {
     let t = 1000;
     const next = ulidFactory(() => t);

@@ -10,20 +10,38 @@ const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
  */
 export function ulidFactory(now: () => number = Date.now): () => string {
   let lastTime = -1;
-  let timePart = '';
   const random = new Uint8Array(10);
+  // The id's 26 character codes; the time part is rewritten once per millisecond, the rest per id.
+  const codes: number[] = new Array<number>(26).fill(0);
   return () => {
     const time = now();
     if (time <= lastTime) {
       increment(random);
     } else {
       lastTime = time;
-      timePart = encodeTime(time); // once per millisecond, not once per id
-      crypto.getRandomValues(random);
+      encodeTime(time, codes);
+      randomBytes(random);
       random[0] = (random[0] ?? 0) & 0x7f; // headroom so increments within a millisecond never overflow
     }
-    return timePart + encodeRandom(random);
+    encodeRandom(random, codes);
+    // One flat string, instead of one intermediate string per character.
+    return String.fromCharCode.apply(null, codes);
   };
+}
+
+/** Random bytes drawn from the platform 1 KiB at a time: each draw costs a system call or more. */
+const pool = new Uint8Array(1024);
+let poolAt = pool.length;
+
+function randomBytes(out: Uint8Array): void {
+  if (poolAt + out.length > pool.length) {
+    crypto.getRandomValues(pool);
+    poolAt = 0;
+  }
+  out.set(pool.subarray(poolAt, poolAt + out.length));
+  // Used bytes are overwritten so they are never handed out twice.
+  pool.fill(0, poolAt, poolAt + out.length);
+  poolAt += out.length;
 }
 
 function increment(bytes: Uint8Array): void {
@@ -34,19 +52,20 @@ function increment(bytes: Uint8Array): void {
   }
 }
 
-function encodeTime(time: number): string {
-  let out = '';
+const CROCKFORD_CODES = Array.from(CROCKFORD, (c) => c.charCodeAt(0));
+
+/** 48-bit milliseconds -> 10 base32 characters, most significant first, into codes[0..9]. */
+function encodeTime(time: number, codes: number[]): void {
   let t = time;
-  for (let i = 0; i < 10; i++) {
-    out = CROCKFORD[t % 32] + out;
+  for (let i = 9; i >= 0; i--) {
+    codes[i] = CROCKFORD_CODES[t % 32] ?? 0;
     t = Math.floor(t / 32);
   }
-  return out;
 }
 
-function encodeRandom(bytes: Uint8Array): string {
-  // 80 bits -> 16 base32 characters, 5 bits at a time.
-  let out = '';
+/** 80 bits -> 16 base32 characters, 5 bits at a time, into codes[10..25]. */
+function encodeRandom(bytes: Uint8Array, codes: number[]): void {
+  let at = 10;
   let acc = 0;
   let bits = 0;
   for (const b of bytes) {
@@ -54,11 +73,10 @@ function encodeRandom(bytes: Uint8Array): string {
     bits += 8;
     while (bits >= 5) {
       bits -= 5;
-      out += CROCKFORD[(acc >>> bits) & 31];
+      codes[at++] = CROCKFORD_CODES[(acc >>> bits) & 31] ?? 0;
     }
     acc &= (1 << bits) - 1;
   }
-  return out;
 }
 
 /** The millisecond timestamp encoded in a ULID. */

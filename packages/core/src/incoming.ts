@@ -46,11 +46,6 @@ export async function runHandler(
   let seq = 0;
   const recorded: unknown[] | null = delivery === 'exactly-once' ? [] : null;
   let keep = recorded;
-  const metrics = (): CallMetrics => ({
-    durationMs: round(performance.now() - started),
-    cpuMs: round(cpuMs),
-    chunks: seq,
-  });
   try {
     let t = performance.now();
     // Arguments were validated against the tool's schema before this call.
@@ -82,7 +77,7 @@ export async function runHandler(
       result = isPromiseLike(produced) ? await produced : produced;
     }
     if (signal.aborted) return interrupted(signal, out);
-    const m = metrics();
+    const m: CallMetrics = { durationMs: round(performance.now() - started), cpuMs: round(cpuMs), chunks: seq };
     out.complete(result, m);
     return { kind: 'complete', chunks: keep, result, metrics: m };
   } catch (error) {

@@ -7,12 +7,12 @@ import { RequestIdAllocator } from './ids.js';
 import { type InvokeOutput, type Outcome, parseOutcome, replayOutcome, runHandler } from './incoming.js';
 import { InvokeContext } from './invoke-context.js';
 import { LazyAbortController } from './lazy-abort.js';
-import { DELIVERY_WIRE, type Message, parseMessage, readSq, type ToolInfo } from './messages.js';
+import { type CallMetrics, DELIVERY_WIRE, type Message, parseMessage, readSq, type ToolInfo } from './messages.js';
 import { Flag, FrameType, frameTypeName, isKnownFrameType, PROTOCOL_VERSION } from './opcodes.js';
 import { ReliableChannel, type WindowOptions } from './reliable.js';
 import type { TeamMessage } from './hub.js';
 import type { SessionJournal } from './session-store.js';
-import type { RegisteredTool, ToolContext, ToolHandler, ToolRegistry } from './tool.js';
+import type { RegisteredTool, ToolContext, ToolDefinition, ToolHandler, ToolRegistry } from './tool.js';
 import type { Principal, Transport, TransportCloseInfo } from './transport.js';
 import { WireShapeError } from './wire.js';
 import { backoffDelay, sleep } from './backoff.js';
@@ -60,20 +60,55 @@ export interface PeerOptions {
   route?: ((to: string, tool: string, args: unknown, options: InvokeOptions) => Call) | undefined;
 }
 
-interface Outgoing {
-  call: Call;
-  reliable: boolean;
-  tool: string;
-  args: unknown;
-  options: InvokeOptions;
-  cleanup: () => void;
+/** A call of ours waiting for its terminal frame. Timers and the abort listener exist only when asked for. */
+class Outgoing {
+  timers: Array<ReturnType<typeof setTimeout>> | undefined;
+  onAbort: (() => void) | undefined;
+
+  constructor(
+    readonly call: Call,
+    readonly reliable: boolean,
+    readonly tool: string,
+    readonly args: unknown,
+    readonly options: InvokeOptions,
+  ) {}
+
+  addTimer(timer: ReturnType<typeof setTimeout>): void {
+    this.timers ??= [];
+    this.timers.push(timer);
+  }
+
+  cleanup(): void {
+    if (this.timers) for (const t of this.timers) clearTimeout(t);
+    if (this.onAbort) this.options.signal?.removeEventListener('abort', this.onAbort);
+  }
 }
 
-interface Incoming {
-  abort: LazyAbortController;
-  reliable: boolean;
+/** A request of the peer's running here; it is also where its handler's output goes. */
+class Incoming implements InvokeOutput {
   /** A terminal frame has been sent (or handed to the journal). */
-  ended?: boolean;
+  ended = false;
+
+  constructor(
+    private readonly peer: Peer,
+    readonly rid: number,
+    readonly reliable: boolean,
+    readonly abort: LazyAbortController,
+  ) {}
+
+  chunk(seq: number, data: unknown): Promise<void> {
+    return this.peer.sendChunk(this, seq, data);
+  }
+
+  complete(result: unknown, metrics: CallMetrics): void {
+    this.peer.terminal(this.rid, FrameType.COMPLETE, { result, metrics }, this.reliable);
+  }
+
+  error(code: number, message: string, data?: unknown): void {
+    const payload: Record<string, unknown> = { code, message };
+    if (data !== undefined) payload['data'] = data;
+    this.peer.terminal(this.rid, FrameType.ERROR, payload, this.reliable);
+  }
 }
 
 /** Acknowledge at once after this many unacknowledged reliable frames. */
@@ -96,6 +131,7 @@ export class Peer {
   private readonly codec: Codec;
   private readonly rids: RequestIdAllocator;
   private readonly outgoing = new Map<number, Outgoing>();
+  private readonly ridInUse = (id: number) => this.outgoing.has(id) || this.orphans.has(id);
   private readonly incoming = new Map<number, Incoming>();
   private readonly peerTools = new Map<string, ToolInfo>();
   /** Request ids a previous owner of this session left running at the peer: not reused until they end. */
@@ -251,23 +287,12 @@ export class Peer {
   }
 
   private start(call: Call, tool: string, args: unknown, options: InvokeOptions, reliable: boolean): void {
-    const rid = this.rids.allocate((id) => this.outgoing.has(id) || this.orphans.has(id));
+    const rid = this.rids.allocate(this.ridInUse);
     call.requestId = rid;
-    const timers: Array<ReturnType<typeof setTimeout>> = [];
-    const onAbort = () => {
-      if (call.isSettled || this.outgoing.get(rid)?.call !== call) return;
-      this.trySend(FrameType.INTERRUPT, rid, { reason: abortReason(options.signal) }, reliable);
-      timers.push(
-        setTimeout(() => this.settleLocally(rid, call, new AgentSocketError('ABORTED', 'interrupted; no terminal frame from peer')), INTERRUPT_GRACE_MS),
-      );
-    };
-    const cleanup = () => {
-      for (const t of timers) clearTimeout(t);
-      options.signal?.removeEventListener('abort', onAbort);
-    };
-    this.outgoing.set(rid, { call, reliable, tool, args, options, cleanup });
+    const o = new Outgoing(call, reliable, tool, args, options);
+    this.outgoing.set(rid, o);
     if (options.timeoutMs !== undefined) {
-      timers.push(
+      o.addTimer(
         setTimeout(
           () => this.settleLocally(rid, call, new AgentSocketError('TIMEOUT', `no answer from "${tool}" within ${options.timeoutMs} ms`)),
           options.timeoutMs,
@@ -278,18 +303,33 @@ export class Peer {
     if (call.delivery !== 'at-least-once') payload['dl'] = DELIVERY_WIRE[call.delivery];
     if (options.traceparent !== undefined) payload['tp'] = options.traceparent;
     if (options.to !== undefined) payload['to'] = options.to;
-    const send = () => {
-      try {
-        this.sendFrame(FrameType.INVOKE, 0, rid, payload, reliable);
-      } catch (error) {
-        this.settleLocally(rid, call, error);
-        return;
-      }
-      if (options.signal?.aborted) onAbort();
-      else options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (!reliable || this.chan.writable) this.sendInvoke(rid, o, payload);
+    else {
+      void this.chan.whenWritable().then(() =>
+        this.closed ? this.settleLocally(rid, call, new AgentSocketError('SESSION_CLOSED', 'session closed')) : this.sendInvoke(rid, o, payload),
+      );
+    }
+  }
+
+  private sendInvoke(rid: number, o: Outgoing, payload: Record<string, unknown>): void {
+    try {
+      this.sendFrame(FrameType.INVOKE, 0, rid, payload, o.reliable);
+    } catch (error) {
+      this.settleLocally(rid, o.call, error);
+      return;
+    }
+    const signal = o.options.signal;
+    if (!signal) return;
+    const onAbort = () => {
+      if (o.call.isSettled || this.outgoing.get(rid) !== o) return;
+      this.trySend(FrameType.INTERRUPT, rid, { reason: abortReason(signal) }, o.reliable);
+      o.addTimer(
+        setTimeout(() => this.settleLocally(rid, o.call, new AgentSocketError('ABORTED', 'interrupted; no terminal frame from peer')), INTERRUPT_GRACE_MS),
+      );
     };
-    if (!reliable || this.chan.writable) send();
-    else void this.chan.whenWritable().then(() => (this.closed ? this.settleLocally(rid, call, new AgentSocketError('SESSION_CLOSED', 'session closed')) : send()));
+    o.onAbort = onAbort;
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
   }
 
   private settleLocally(rid: number, call: Call, error: unknown): void {
@@ -438,8 +478,8 @@ export class Peer {
     this.options.onJournalError?.(error instanceof Error ? error : new Error(String(error)));
   }
 
-  /** Sends a terminal frame, after journaling the request's end where there is a journal. */
-  private terminal(rid: number, type: number, payload: Record<string, unknown>, reliable: boolean): void {
+  /** @internal Sends a terminal frame, after journaling the request's end where there is a journal. */
+  terminal(rid: number, type: number, payload: Record<string, unknown>, reliable: boolean): void {
     const incoming = this.incoming.get(rid);
     if (incoming) incoming.ended = true;
     // The journaled request is run again where the session resumes; it must not end here.
@@ -627,44 +667,37 @@ export class Peer {
     }
   }
 
+  private failInvoke(rid: number, reliable: boolean, code: number, message: string): void {
+    this.trySend(FrameType.ERROR, rid, { code, message }, reliable);
+  }
+
   private onInvoke(rid: number, m: Extract<Message, { type: typeof FrameType.INVOKE }>, reliable: boolean, bytes: Uint8Array): void {
-    const fail = (code: number, message: string) =>
-      this.trySend(FrameType.ERROR, rid, { code, message }, reliable);
     if (this.rids.owns(rid) || rid === 0) {
-      fail(ErrorCode.BAD_FRAME, `request id ${rid} is not in the caller's half of the id space`);
+      this.failInvoke(rid, reliable, ErrorCode.BAD_FRAME, `request id ${rid} is not in the caller's half of the id space`);
       return;
     }
     if (this.incoming.has(rid)) {
-      fail(ErrorCode.BAD_FRAME, `request id ${rid} is already in use`);
+      this.failInvoke(rid, reliable, ErrorCode.BAD_FRAME, `request id ${rid} is already in use`);
       return;
     }
     if (this.incoming.size >= this.options.maxInflight) {
-      fail(ErrorCode.TOO_MANY_REQUESTS, `at most ${this.options.maxInflight} requests may be in flight`);
+      this.failInvoke(rid, reliable, ErrorCode.TOO_MANY_REQUESTS, `at most ${this.options.maxInflight} requests may be in flight`);
       return;
     }
     if ((m.delivery === 'at-most-once') === reliable) {
-      fail(ErrorCode.BAD_FRAME, 'INVOKE must be flagged RELIABLE exactly when its delivery is at-least-once or exactly-once');
+      this.failInvoke(rid, reliable, ErrorCode.BAD_FRAME, 'INVOKE must be flagged RELIABLE exactly when its delivery is at-least-once or exactly-once');
       return;
     }
     const entry = m.to === undefined ? this.options.registry.get(m.tool) : this.routed(m.to, m.tool);
     if (!entry) {
-      if (m.to !== undefined) fail(ErrorCode.AGENT_NOT_FOUND, `this peer does not route calls to other agents`);
-      else fail(ErrorCode.TOOL_NOT_FOUND, `no tool named "${m.tool}"`);
+      if (m.to !== undefined) this.failInvoke(rid, reliable, ErrorCode.AGENT_NOT_FOUND, `this peer does not route calls to other agents`);
+      else this.failInvoke(rid, reliable, ErrorCode.TOOL_NOT_FOUND, `no tool named "${m.tool}"`);
       return;
     }
-    const abort = new LazyAbortController();
-    this.incoming.set(rid, { abort, reliable });
+    const incoming = new Incoming(this, rid, reliable, new LazyAbortController());
+    this.incoming.set(rid, incoming);
     if (reliable) this.options.journal?.invokeStarted(rid, bytes);
-    const incoming = this.incoming.get(rid);
-    void this.execute(rid, m, reliable, entry, abort)
-      .catch((error: unknown) => {
-        // A store failed (dedup claim, journal): say so, and end the request if nothing else did.
-        this.options.onError?.(error instanceof Error ? error : new Error(String(error)));
-        if (incoming && !incoming.ended) {
-          this.terminal(rid, FrameType.ERROR, { code: ErrorCode.UNAVAILABLE, message: `request failed: ${errorMessage(error)}` }, reliable);
-        }
-      })
-      .finally(() => this.incoming.delete(rid));
+    void this.execute(incoming, m, entry);
   }
 
   /** A stand-in tool that forwards an INVOKE to another agent and streams its answer back. */
@@ -679,59 +712,60 @@ export class Peer {
     return { schema: PASS_THROUGH, handler };
   }
 
+  /** @internal Sends one STREAM chunk of a request running here (InvokeOutput.chunk). */
+  async sendChunk(incoming: Incoming, seq: number, data: unknown): Promise<void> {
+    const { rid, reliable } = incoming;
+    if (reliable && !this.chan.writable) await this.chan.whenWritable();
+    if (this.closed) throw new ProtocolError(ErrorCode.INTERRUPTED, 'session closed');
+    try {
+      this.sendFrame(FrameType.STREAM, 0, rid, { seq, data }, reliable);
+    } catch (error) {
+      // The handler's catch turns this into the request's one terminal ERROR.
+      if (error instanceof AgentSocketError && error.code === 'FRAME_TOO_LARGE') {
+        throw new ProtocolError(ErrorCode.FRAME_TOO_LARGE, error.message);
+      }
+      incoming.abort.abort(new ProtocolError(ErrorCode.INTERRUPTED, 'connection lost'));
+    }
+  }
+
+  /** Validates, runs the handler (or replays a recorded outcome) and always ends the request. */
   private async execute(
-    rid: number,
+    out: Incoming,
     m: Extract<Message, { type: typeof FrameType.INVOKE }>,
-    reliable: boolean,
     entry: Pick<RegisteredTool, 'schema' | 'handler'>,
-    abort: LazyAbortController,
   ): Promise<void> {
-    const out: InvokeOutput = {
-      chunk: async (seq, data) => {
-        if (reliable && !this.chan.writable) await this.chan.whenWritable();
-        if (this.closed) throw new ProtocolError(ErrorCode.INTERRUPTED, 'session closed');
-        try {
-          this.sendFrame(FrameType.STREAM, 0, rid, { seq, data }, reliable);
-        } catch (error) {
-          // The handler's catch turns this into the request's one terminal ERROR.
-          if (error instanceof AgentSocketError && error.code === 'FRAME_TOO_LARGE') {
-            throw new ProtocolError(ErrorCode.FRAME_TOO_LARGE, error.message);
-          }
-          abort.abort(new ProtocolError(ErrorCode.INTERRUPTED, 'connection lost'));
-        }
-      },
-      complete: (result, metrics) => {
-        this.terminal(rid, FrameType.COMPLETE, { result, metrics }, reliable);
-      },
-      error: (code, message, data) => {
-        const payload: Record<string, unknown> = { code, message };
-        if (data !== undefined) payload['data'] = data;
-        this.terminal(rid, FrameType.ERROR, payload, reliable);
-      },
-    };
-    // Most validators answer synchronously; awaiting a plain value would cost a promise and a turn.
-    const checked = entry.schema.validate(m.args ?? {});
-    const valid = checked instanceof Promise ? await checked : checked;
-    if (!valid.ok) {
-      out.error(ErrorCode.INVALID_ARGUMENTS, `invalid arguments for "${m.tool}": ${valid.message}`);
-      return;
-    }
-    const ctx = this.context(rid, m, abort);
-    if (m.delivery !== 'exactly-once') {
-      await runHandler(entry.handler, valid.value, ctx, m.delivery, out, abort);
-      return;
-    }
-    const key = `${this.options.dedupScope}:${m.id}`;
-    const ttl = this.options.dedupTtlMs ?? 300_000;
-    const recorded = await this.awaitClaim(key, ttl, abort.signal);
-    if (recorded === 'run') {
-      const outcome = await runHandler(entry.handler, valid.value, ctx, m.delivery, out, abort);
-      if (outcome) await this.options.dedup.complete(key, outcome, ttl);
-      else await this.options.dedup.release(key);
-    } else if (recorded) {
-      await replayOutcome(recorded, out);
-    } else {
-      out.error(ErrorCode.UNAVAILABLE, `message ${m.id} is still running elsewhere; retry later`);
+    const { rid, reliable, abort } = out;
+    try {
+      // Most validators answer synchronously; awaiting a plain value would cost a promise and a turn.
+      const checked = entry.schema.validate(m.args ?? {});
+      const valid = checked instanceof Promise ? await checked : checked;
+      if (!valid.ok) {
+        out.error(ErrorCode.INVALID_ARGUMENTS, `invalid arguments for "${m.tool}": ${valid.message}`);
+        return;
+      }
+      const ctx = this.context(rid, m, abort);
+      if (m.delivery !== 'exactly-once') {
+        await runHandler(entry.handler, valid.value, ctx, m.delivery, out, abort);
+        return;
+      }
+      const key = `${this.options.dedupScope}:${m.id}`;
+      const ttl = this.options.dedupTtlMs ?? 300_000;
+      const recorded = await this.awaitClaim(key, ttl, abort.signal);
+      if (recorded === 'run') {
+        const outcome = await runHandler(entry.handler, valid.value, ctx, m.delivery, out, abort);
+        if (outcome) await this.options.dedup.complete(key, outcome, ttl);
+        else await this.options.dedup.release(key);
+      } else if (recorded) {
+        await replayOutcome(recorded, out);
+      } else {
+        out.error(ErrorCode.UNAVAILABLE, `message ${m.id} is still running elsewhere; retry later`);
+      }
+    } catch (error) {
+      // A store failed (dedup claim, journal): say so, and end the request if nothing else did.
+      this.options.onError?.(error instanceof Error ? error : new Error(String(error)));
+      if (!out.ended) this.terminal(rid, FrameType.ERROR, { code: ErrorCode.UNAVAILABLE, message: `request failed: ${errorMessage(error)}` }, reliable);
+    } finally {
+      this.incoming.delete(rid);
     }
   }
 
@@ -748,25 +782,12 @@ export class Peer {
   }
 
   private context(rid: number, m: Extract<Message, { type: typeof FrameType.INVOKE }>, abort: LazyAbortController): ToolContext {
-    return new InvokeContext(
-      abort,
-      m.tool,
-      m.id,
-      rid,
-      this.sessionId,
-      this.options.principal,
-      m.traceparent,
-      m.delivery,
-      (name, definition) => {
-        this.options.registry.add(name, definition);
-      },
-      // A question asked inside an at-most-once call is at-most-once too, unless the handler says otherwise.
-      (tool, args, options) =>
-        this.invoke(tool, args, {
-          ...options,
-          delivery: options?.delivery ?? (m.delivery === 'at-most-once' ? 'at-most-once' : 'at-least-once'),
-        }),
-    );
+    return new InvokeContext(abort, this, m.tool, m.id, rid, this.sessionId, this.options.principal, m.traceparent, m.delivery);
+  }
+
+  /** Announces a tool of this side to the peer (ToolContext.defineTool). */
+  defineTool(name: string, definition: ToolDefinition): void {
+    this.options.registry.add(name, definition);
   }
 }
 

@@ -37,21 +37,26 @@ describe('BaseTransport batching', () => {
     t.enableBatching?.();
     t.send(frame(3, 4));
     t.send(frame(4, 4));
-    expect(t.written).toHaveLength(2);
+    t.send(frame(5, 4));
+    // The turn's first frame goes at once, the rest together at the end of the turn.
+    expect(t.written).toHaveLength(3);
     await turn();
-    expect(t.written).toEqual([frame(1, 4), frame(2, 4), concat(frame(3, 4), frame(4, 4))]);
+    expect(t.written).toEqual([frame(1, 4), frame(2, 4), frame(3, 4), concat(frame(4, 4), frame(5, 4))]);
+    t.send(frame(6, 4));
+    expect(t.written).toHaveLength(5);
   });
 
   it('sends a frame over the batch size alone, after the frames before it, and flushes on close', async () => {
     const t = new ArrayTransport(64);
     t.enableBatching?.();
+    t.send(frame(0, 1));
     t.send(frame(1, 10));
     t.send(frame(2, 100));
     t.send(frame(3, 10));
     t.send(frame(4, 10));
-    expect(t.written).toEqual([frame(1, 10), frame(2, 100)]);
+    expect(t.written).toEqual([frame(0, 1), frame(1, 10), frame(2, 100)]);
     await t.close();
-    expect(t.written).toEqual([frame(1, 10), frame(2, 100), concat(frame(3, 10), frame(4, 10))]);
+    expect(t.written).toEqual([frame(0, 1), frame(1, 10), frame(2, 100), concat(frame(3, 10), frame(4, 10))]);
   });
 
   it('cuts received messages into frames once enabled, and passes bytes that do not tile on as they are', () => {

@@ -43,6 +43,8 @@ export abstract class BaseTransport implements Transport {
   /** Frames waiting for the end of the turn (batching only). */
   private outbox: Uint8Array[] | undefined;
   private outboxBytes = 0;
+  /** A frame was written at once this turn; the turn's later frames are being collected. */
+  private turnStarted = false;
   private started = false;
   private drainScheduled = false;
   private closeInfo: TransportCloseInfo | undefined;
@@ -154,20 +156,38 @@ export abstract class BaseTransport implements Transport {
     this.batching = true;
   }
 
+  /** True once both ends agreed to batch: writes then come at most twice a turn. */
+  protected get isBatching(): boolean {
+    return this.batching;
+  }
+
+  /**
+   * The first frame of a turn is written at once: a lone request or answer (1 call in flight)
+   * pays no wait, and the peer can start on it while this end is still busy. Frames that follow
+   * in the same turn are collected and leave together at the end of it.
+   */
   private enqueue(frame: Uint8Array): void {
+    if (!this.turnStarted) {
+      this.turnStarted = true;
+      nextTurn(this.endTurn);
+      this.write(frame);
+      return;
+    }
     if (this.outboxBytes + frame.byteLength > this.batchBytes) this.flush();
     if (frame.byteLength >= this.batchBytes) {
       this.write(frame);
       return;
     }
-    if (this.outbox === undefined) {
-      this.outbox = [];
-      nextTurn(() => this.flush());
-    }
+    this.outbox ??= [];
     // Kept by reference until the flush copies it into the message (send's contract, transport.ts).
     this.outbox.push(frame);
     this.outboxBytes += frame.byteLength;
   }
+
+  private readonly endTurn = () => {
+    this.turnStarted = false;
+    this.flush();
+  };
 
   /** Writes the frames batched so far as one message. */
   private flush(): void {

@@ -52,7 +52,8 @@ export class SocketTransport extends BaseTransport {
   }
 
   protected write(frame: Uint8Array): void {
-    if (!this.corked) this.corkUntilNextTick();
+    // Batching already makes a turn's frames one or two writes; corking would only delay the first.
+    if (!this.corked && !this.isBatching) this.corkUntilNextTick();
     this.socket.send(frame, { binary: true });
   }
 
