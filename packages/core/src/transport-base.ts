@@ -20,8 +20,10 @@ export interface BaseTransportOptions {
   readonly batchBytes?: number;
 }
 
-/** After this turn's I/O callbacks (Node), so the replies they cause join the batch; browsers have only microtasks. */
-const nextTurn: (run: () => void) => void = typeof setImmediate === 'function' ? (run) => setImmediate(run) : queueMicrotask;
+/** Runs `run(t)` after this turn's I/O callbacks (Node), so the replies they cause join the batch; browsers have only microtasks. */
+const nextTurn: (run: (t: BaseTransport) => void, t: BaseTransport) => void =
+  typeof setImmediate === 'function' ? (run, t) => setImmediate(run, t) : (run, t) => queueMicrotask(() => run(t));
+const endTurnOf = (t: BaseTransport) => t.endTurn();
 
 /**
  * The Transport rules (transport.ts) in one place, for any message-oriented connection:
@@ -58,7 +60,8 @@ export abstract class BaseTransport implements Transport {
     this.maxFrameBytes = options.maxFrameBytes;
     this.maxBufferedBytes = options.maxBufferedBytes;
     this.batchBytes = options.batchBytes ?? 0;
-    this.enableBatching = this.batchBytes > 0 ? () => this.startBatching() : undefined;
+    // A prototype method, not a closure per connection; absent when the subclass cannot batch.
+    this.enableBatching = this.batchBytes > 0 ? this.startBatching : undefined;
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve;
     });
@@ -169,7 +172,7 @@ export abstract class BaseTransport implements Transport {
   private enqueue(frame: Uint8Array): void {
     if (!this.turnStarted) {
       this.turnStarted = true;
-      nextTurn(this.endTurn);
+      nextTurn(endTurnOf, this);
       this.write(frame);
       return;
     }
@@ -184,10 +187,11 @@ export abstract class BaseTransport implements Transport {
     this.outboxBytes += frame.byteLength;
   }
 
-  private readonly endTurn = () => {
+  /** @internal The turn is over: what was collected leaves as one message. */
+  endTurn(): void {
     this.turnStarted = false;
     this.flush();
-  };
+  }
 
   /** Writes the frames batched so far as one message. */
   private flush(): void {
