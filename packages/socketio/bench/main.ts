@@ -13,6 +13,8 @@ import { MEMORY_VARIANTS, type MemoryResult, memoryBench } from './memory.js';
  */
 
 const { values } = parseArgs({
+  // `pnpm bench -- --only invoke` passes the `--` through.
+  args: process.argv.slice(2).filter((a) => a !== '--'),
   options: {
     rounds: { type: 'string', default: '5' },
     only: { type: 'string', default: 'invoke,broadcast,memory' },
