@@ -8,7 +8,8 @@ import { MsgpackWriter } from './msgpack-encode.js';
 
 // The writer and reader must be indistinguishable from msgpackr in the plain mode msgpackCodec()
 // used before them: same bytes out, same values (or the same error) back. msgpackr is the oracle.
-const packr = new Packr({
+// skipValues (drop undefined properties) exists at runtime but not in msgpackr's typings.
+const packOptions = {
   useRecords: false,
   moreTypes: false,
   structuredClone: false,
@@ -16,7 +17,8 @@ const packr = new Packr({
   encodeUndefinedAsNil: true,
   skipValues: [undefined],
   int64AsType: 'number',
-} as ConstructorParameters<typeof Packr>[0]);
+} as const;
+const packr = new Packr(packOptions);
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
 
 type Outcome = { ok: true; value: unknown } | { ok: false; type: string; message: string };
