@@ -63,8 +63,8 @@ export class MsgpackWriter {
       this.write(value);
     } catch (error) {
       this.pos = this.start;
-      // Anything unusual (an unsupported value, a cycle overflowing the stack, a throwing getter)
-      // is redone by msgpackr, so it succeeds or fails exactly as it did before.
+      // An unsupported value, or a stack overflow (a cycle, very deep nesting), is redone by
+      // msgpackr, so it succeeds or fails as it did before. A getter's own error propagates.
       if (error !== UNSUPPORTED && !(error instanceof RangeError)) throw error;
       return this.fallback(value, headroom);
     } finally {
