@@ -1,6 +1,8 @@
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { C1, Packr, RESERVE_START_SPACE, Unpackr } from 'msgpackr';
 import { AgentSocketError } from './errors.js';
+import { MsgpackReader } from './msgpack-decode.js';
+import { MsgpackWriter } from './msgpack-encode.js';
 
 /**
  * Turns payload values into bytes and back. Negotiated in HELLO by `name`.
@@ -19,9 +21,11 @@ export interface Codec {
 }
 
 /**
- * MessagePack on msgpackr in plain mode: no records, no structured clone, no extension types,
- * undefined properties dropped. Measured faster than @msgpack/msgpack on our envelopes
- * (docs/benchmarks.md), so it is the default.
+ * MessagePack as msgpackr writes it in plain mode: no records, no structured clone, no extension
+ * types, undefined properties dropped. Payload-shaped values (plain objects, arrays, strings,
+ * numbers, booleans, null, Uint8Array) go through our own writer and reader, which produce and
+ * accept exactly what msgpackr does and are faster on small envelopes; anything else is msgpackr's
+ * (docs/benchmarks.md). Faster than @msgpack/msgpack either way, so it is the default.
  */
 export function msgpackCodec(): Codec {
   // skipValues (drop undefined properties) exists at runtime but not in msgpackr's typings.
@@ -36,17 +40,21 @@ export function msgpackCodec(): Codec {
   } as const;
   const packr = new Packr(packOptions);
   const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
+  // msgpackr reserves the headroom in its own output buffer: no second allocation, no copy.
+  const writer = new MsgpackWriter((value, headroom) =>
+    headroom === 0 ? packr.pack(value) : packr.pack(value, RESERVE_START_SPACE | (headroom & 0xff)),
+  );
+  const reader = new MsgpackReader((bytes) => {
+    const value: unknown = unpackr.unpack(bytes);
+    // msgpackr maps the never-used byte 0xc1 to a marker instead of failing; the spec says it is invalid.
+    if (value === C1) throw new AgentSocketError('INVALID_FRAME', 'MessagePack byte 0xc1 is never used');
+    return value;
+  });
   return {
     name: 'msgpack',
-    encode: (value) => packr.pack(value),
-    // msgpackr reserves the bytes in its own output buffer: no second allocation, no copy.
-    encodeWithHeadroom: (value, headroom) => packr.pack(value, RESERVE_START_SPACE | (headroom & 0xff)),
-    decode: (bytes) => {
-      const value: unknown = unpackr.unpack(bytes);
-      // msgpackr maps the never-used byte 0xc1 to a marker instead of failing; the spec says it is invalid.
-      if (value === C1) throw new AgentSocketError('INVALID_FRAME', 'MessagePack byte 0xc1 is never used');
-      return value;
-    },
+    encode: (value) => writer.encode(value, 0),
+    encodeWithHeadroom: (value, headroom) => writer.encode(value, headroom & 0xff),
+    decode: (bytes) => reader.decode(bytes),
   };
 }
 

@@ -1,0 +1,260 @@
+/**
+ * A MessagePack decoder for well-formed payloads made of maps with string keys, arrays, strings,
+ * numbers, booleans, nil and bin. It gives back exactly what msgpackr gives in the plain mode of
+ * msgpackCodec(), and on anything else (an extension type, 0xc1, a non-string key, invalid UTF-8,
+ * truncated or trailing bytes) it hands the whole input to msgpackr, so values, accepted inputs and
+ * error messages stay msgpackr's. It exists because it is faster on small envelopes: no DataView
+ * per input, a cache of map keys, short ASCII strings built in one call.
+ */
+
+/** Decodes bytes the fast path does not take (msgpackr). */
+export type DecodeFallback = (bytes: Uint8Array) => unknown;
+
+/** Thrown inside the reader to hand the input to the fallback; never leaves decode(). */
+class Unsupported {}
+const UNSUPPORTED = new Unsupported();
+
+/** ASCII strings shorter than this are built from the bytes with String.fromCharCode. */
+const SHORT_STRING = 64;
+/** Map keys up to this many bytes go through the key cache. */
+const MAX_CACHED_KEY = 32;
+const KEY_CACHE_SIZE = 1024; // a power of two
+const EMPTY = new Uint8Array(0);
+const fromCharCode = String.fromCharCode;
+
+export class MsgpackReader {
+  private src: Uint8Array = EMPTY;
+  private pos = 0;
+  private end = 0;
+  /** Array elements still allowed: every element takes a byte, so no valid input exceeds it. */
+  private budget = 0;
+  private busy = false;
+  /** Recently seen ASCII map keys, so a repeated key is one compare, not a new string. */
+  private readonly keys: Array<string | undefined> = new Array(KEY_CACHE_SIZE).fill(undefined);
+  /** One array per length for String.fromCharCode.apply: no allocation per string. */
+  private readonly units: number[][] = Array.from({ length: SHORT_STRING }, (_, n) => new Array<number>(n).fill(0));
+  private readonly utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  private readonly f64 = new Float64Array(1);
+  private readonly f64Bytes = new Uint8Array(this.f64.buffer);
+  private readonly f32 = new Float32Array(1);
+  private readonly f32Bytes = new Uint8Array(this.f32.buffer);
+  private readonly littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+  constructor(private readonly fallback: DecodeFallback) {}
+
+  decode(bytes: Uint8Array): unknown {
+    if (this.busy || !(bytes instanceof Uint8Array)) return this.fallback(bytes);
+    this.busy = true;
+    this.src = bytes;
+    this.pos = 0;
+    this.end = bytes.length;
+    this.budget = bytes.length;
+    try {
+      const value = this.read();
+      if (this.pos !== this.end) throw UNSUPPORTED;
+      return value;
+    } catch {
+      // Whatever the fast path did not take, or found wrong, msgpackr decodes or rejects as before.
+      return this.fallback(bytes);
+    } finally {
+      this.src = EMPTY;
+      this.busy = false;
+    }
+  }
+
+  private read(): unknown {
+    const pos = this.pos;
+    if (pos >= this.end) throw UNSUPPORTED;
+    const token = this.src[pos] ?? 0;
+    this.pos = pos + 1;
+    if (token < 0x80) return token;
+    if (token < 0x90) return this.readMap(token & 0x0f);
+    if (token < 0xa0) return this.readArray(token & 0x0f);
+    if (token < 0xc0) return this.readString(token & 0x1f);
+    if (token >= 0xe0) return token - 0x100;
+    switch (token) {
+      case 0xc0:
+        return null;
+      case 0xc2:
+        return false;
+      case 0xc3:
+        return true;
+      case 0xc4:
+        return this.readBin(this.readUint(1));
+      case 0xc5:
+        return this.readBin(this.readUint(2));
+      case 0xc6:
+        return this.readBin(this.readUint(4));
+      case 0xca:
+        return this.readFloat32();
+      case 0xcb:
+        return this.readFloat64();
+      case 0xcc:
+        return this.readUint(1);
+      case 0xcd:
+        return this.readUint(2);
+      case 0xce:
+        return this.readUint(4);
+      case 0xcf: {
+        // As msgpackr with int64AsType 'number': high word times 2^32 plus low word.
+        const high = this.readUint(4);
+        return high * 0x100000000 + this.readUint(4);
+      }
+      case 0xd0:
+        return (this.readUint(1) << 24) >> 24;
+      case 0xd1:
+        return (this.readUint(2) << 16) >> 16;
+      case 0xd2:
+        return this.readUint(4) | 0;
+      case 0xd3: {
+        const high = this.readUint(4) | 0;
+        return high * 0x100000000 + this.readUint(4);
+      }
+      case 0xd9:
+        return this.readString(this.readUint(1));
+      case 0xda:
+        return this.readString(this.readUint(2));
+      case 0xdb:
+        return this.readString(this.readUint(4));
+      case 0xdc:
+        return this.readArray(this.readUint(2));
+      case 0xdd:
+        return this.readArray(this.readUint(4));
+      case 0xde:
+        return this.readMap(this.readUint(2));
+      case 0xdf:
+        return this.readMap(this.readUint(4));
+      default:
+        // 0xc1 and the extension types: msgpackr's business.
+        throw UNSUPPORTED;
+    }
+  }
+
+  private readMap(length: number): Record<string, unknown> {
+    if (length > (this.end - this.pos) / 2) throw UNSUPPORTED;
+    const map: Record<string, unknown> = {};
+    for (let i = 0; i < length; i++) {
+      let key = this.readKey();
+      // What msgpackr does, so a payload cannot replace an object's prototype.
+      if (key === '__proto__') key = '__proto_';
+      map[key] = this.read();
+    }
+    return map;
+  }
+
+  private readArray(length: number): unknown[] {
+    this.budget -= length;
+    if (length > this.end - this.pos || this.budget < 0) throw UNSUPPORTED;
+    const array = new Array<unknown>(length);
+    for (let i = 0; i < length; i++) array[i] = this.read();
+    return array;
+  }
+
+  private readKey(): string {
+    const pos = this.pos;
+    if (pos >= this.end) throw UNSUPPORTED;
+    const token = this.src[pos] ?? 0;
+    if (token >= 0xa0 && token < 0xc0) {
+      this.pos = pos + 1;
+      return this.readCachedKey(token & 0x1f);
+    }
+    this.pos = pos + 1;
+    switch (token) {
+      case 0xd9:
+        return this.readCachedKey(this.readUint(1));
+      case 0xda:
+        return this.readString(this.readUint(2));
+      case 0xdb:
+        return this.readString(this.readUint(4));
+      default:
+        // msgpackr turns number, boolean and nil keys into strings; leave that to it.
+        throw UNSUPPORTED;
+    }
+  }
+
+  private readCachedKey(length: number): string {
+    if (length > MAX_CACHED_KEY || length === 0) return this.readString(length);
+    const src = this.src;
+    const start = this.pos;
+    const end = start + length;
+    if (end > this.end) throw UNSUPPORTED;
+    const slot =
+      ((length << 5) ^ ((src[start] ?? 0) << 2) ^ (src[end - 1] ?? 0) ^ ((src[start + (length >> 1)] ?? 0) << 4)) &
+      (KEY_CACHE_SIZE - 1);
+    const cached = this.keys[slot];
+    if (cached !== undefined && cached.length === length) {
+      let i = 0;
+      while (i < length && cached.charCodeAt(i) === src[start + i]) i++;
+      if (i === length) {
+        this.pos = end;
+        return cached;
+      }
+    }
+    const key = this.readString(length);
+    // Only ASCII keys are cached: their bytes are their char codes, which the compare above relies on.
+    if (key.length === length) this.keys[slot] = key;
+    return key;
+  }
+
+  private readString(length: number): string {
+    const src = this.src;
+    const start = this.pos;
+    const end = start + length;
+    if (end > this.end) throw UNSUPPORTED;
+    if (length < SHORT_STRING) {
+      const units = this.units[length] ?? [];
+      let i = 0;
+      for (; i < length; i++) {
+        const c = src[start + i] ?? 0;
+        if (c >= 0x80) break;
+        units[i] = c;
+      }
+      if (i === length) {
+        this.pos = end;
+        return fromCharCode.apply(null, units);
+      }
+    }
+    this.pos = end;
+    // Throws on invalid UTF-8, and msgpackr then decodes it its way (with replacement characters).
+    return this.utf8.decode(src.subarray(start, end));
+  }
+
+  private readBin(length: number): Uint8Array {
+    const start = this.pos;
+    if (length > this.end - start) throw UNSUPPORTED;
+    this.pos = start + length;
+    // A view, not a copy, as msgpackr returns it.
+    return this.src.subarray(start, start + length);
+  }
+
+  /** Reads a big-endian unsigned integer of 1, 2 or 4 bytes. */
+  private readUint(bytes: 1 | 2 | 4): number {
+    const src = this.src;
+    const p = this.pos;
+    if (p + bytes > this.end) throw UNSUPPORTED;
+    this.pos = p + bytes;
+    if (bytes === 1) return src[p] ?? 0;
+    if (bytes === 2) return ((src[p] ?? 0) << 8) | (src[p + 1] ?? 0);
+    return (((src[p] ?? 0) << 24) | ((src[p + 1] ?? 0) << 16) | ((src[p + 2] ?? 0) << 8) | (src[p + 3] ?? 0)) >>> 0;
+  }
+
+  private readFloat64(): number {
+    const src = this.src;
+    const p = this.pos;
+    if (p + 8 > this.end) throw UNSUPPORTED;
+    this.pos = p + 8;
+    const b = this.f64Bytes;
+    for (let i = 0; i < 8; i++) b[this.littleEndian ? 7 - i : i] = src[p + i] ?? 0;
+    return this.f64[0] ?? 0;
+  }
+
+  private readFloat32(): number {
+    const src = this.src;
+    const p = this.pos;
+    if (p + 4 > this.end) throw UNSUPPORTED;
+    this.pos = p + 4;
+    const b = this.f32Bytes;
+    for (let i = 0; i < 4; i++) b[this.littleEndian ? 3 - i : i] = src[p + i] ?? 0;
+    return this.f32[0] ?? 0;
+  }
+}

@@ -1,0 +1,332 @@
+/**
+ * A MessagePack encoder for the values payloads are made of: plain objects, arrays, strings,
+ * numbers, booleans, null/undefined and Uint8Array. It writes exactly the bytes msgpackr writes in
+ * the plain mode of msgpackCodec() (docs/protocol.md §4.1) and hands any other value (a Date, a
+ * Map, a class instance, a bigint...) to msgpackr, so the output never depends on which one ran.
+ * It exists because it is faster on small envelopes: no per-value option checks, no per-call
+ * setup, undefined properties dropped with one comparison.
+ */
+
+/** Encodes `value` with `headroom` unset bytes in front; the fallback for values not handled here. */
+export type EncodeFallback = (value: unknown, headroom: number) => Uint8Array;
+
+/** Thrown inside the writer when a value needs the fallback; never leaves encode(). */
+class Unsupported {}
+const UNSUPPORTED = new Unsupported();
+
+/** Output is written into slabs of this size and returned as views, as msgpackr does. */
+const SLAB_SIZE = 8192;
+/** A new encode starts on a fresh slab when less than this is left in the current one. */
+const MIN_FREE = 2048;
+/** Strings this long and longer go through TextEncoder; shorter ones are written in the loop. */
+const LONG_STRING = 64;
+
+const hasBuffer = typeof Buffer === 'function';
+// Node: Buffers, like msgpackr's output, so callers see the same type as before.
+const allocSlab = hasBuffer ? (size: number): Uint8Array => Buffer.allocUnsafeSlow(size) : (size: number) => new Uint8Array(size);
+const bufferToJSON: unknown = hasBuffer ? Buffer.prototype.toJSON : undefined;
+const objectHasOwnProperty = Object.prototype.hasOwnProperty;
+
+export class MsgpackWriter {
+  private buf: Uint8Array;
+  private pos = 0;
+  private start = 0;
+  /** Last index at which a value of at most 9 bytes (header + number) can be written unchecked. */
+  private safeEnd: number;
+  private busy = false;
+  private readonly f64 = new Float64Array(1);
+  private readonly f64Bytes = new Uint8Array(this.f64.buffer);
+  private readonly littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  private readonly textEncoder = new TextEncoder();
+
+  constructor(private readonly fallback: EncodeFallback) {
+    this.buf = allocSlab(SLAB_SIZE);
+    this.safeEnd = this.buf.length - 10;
+  }
+
+  /** encode(value) preceded by `headroom` (< 256) unset bytes. */
+  encode(value: unknown, headroom = 0): Uint8Array {
+    // A getter that encodes again while we write: let msgpackr, which saves its own state, do it.
+    if (this.busy) return this.fallback(value, headroom);
+    if (this.buf.length - this.pos < MIN_FREE) {
+      this.buf = allocSlab(SLAB_SIZE);
+      this.safeEnd = this.buf.length - 10;
+      this.pos = 0;
+    } else {
+      this.pos = (this.pos + 7) & ~7; // word-aligned starts, as msgpackr
+    }
+    const start = this.pos;
+    this.start = start;
+    this.pos = start + headroom;
+    this.busy = true;
+    try {
+      this.write(value);
+    } catch (error) {
+      this.pos = this.start;
+      // An unsupported value, or a stack overflow (a cycle, very deep nesting), is redone by
+      // msgpackr, so it succeeds or fails as it did before. A getter's own error propagates.
+      if (error !== UNSUPPORTED && !(error instanceof RangeError)) throw error;
+      return this.fallback(value, headroom);
+    } finally {
+      this.busy = false;
+    }
+    return this.buf.subarray(this.start, this.pos);
+  }
+
+  private write(value: unknown): void {
+    if (this.pos > this.safeEnd) this.grow(10);
+    switch (typeof value) {
+      case 'string':
+        this.writeString(value);
+        return;
+      case 'number':
+        this.writeNumber(value);
+        return;
+      case 'boolean':
+        this.buf[this.pos++] = value ? 0xc3 : 0xc2;
+        return;
+      case 'undefined':
+        this.buf[this.pos++] = 0xc0;
+        return;
+      case 'object':
+        if (value === null) {
+          this.buf[this.pos++] = 0xc0;
+        } else if (value.constructor === Object) {
+          this.writeObject(value);
+        } else if (value.constructor === Array && Array.isArray(value)) {
+          this.writeArray(value);
+        } else if (value instanceof Uint8Array && isPlainBytes(value)) {
+          this.writeBin(value);
+        } else {
+          throw UNSUPPORTED;
+        }
+        return;
+      default:
+        throw UNSUPPORTED;
+    }
+  }
+
+  private writeObject(object: object): void {
+    // msgpackr asks the object itself; one that overrides hasOwnProperty is rare enough to hand over.
+    if ((object as { hasOwnProperty?: unknown }).hasOwnProperty !== objectHasOwnProperty) throw UNSUPPORTED;
+    const record = object as Record<string, unknown>;
+    // Written as a fixmap; moved to make room for a map 16/32 header once the count is known.
+    // Kept relative to start: the value may move to a bigger slab meanwhile.
+    const headerOffset = this.pos++ - this.start;
+    let count = 0;
+    for (const key in record) {
+      if (!objectHasOwnProperty.call(record, key)) continue;
+      const v = record[key];
+      if (v === undefined) continue;
+      this.writeString(key);
+      this.write(v);
+      count++;
+    }
+    if (count < 0x10) {
+      this.buf[this.start + headerOffset] = 0x80 | count;
+    } else {
+      const extra = count < 0x10000 ? 2 : 4;
+      this.ensure(extra);
+      const h = this.start + headerOffset;
+      this.buf.copyWithin(h + 1 + extra, h + 1, this.pos);
+      this.pos += extra;
+      if (extra === 2) {
+        this.buf[h] = 0xde;
+        this.buf[h + 1] = count >> 8;
+        this.buf[h + 2] = count & 0xff;
+      } else {
+        this.buf[h] = 0xdf;
+        this.writeUint32At(h + 1, count);
+      }
+    }
+  }
+
+  private writeArray(array: unknown[]): void {
+    const length = array.length;
+    if (length < 0x10) {
+      this.buf[this.pos++] = 0x90 | length;
+    } else if (length < 0x10000) {
+      this.buf[this.pos++] = 0xdc;
+      this.buf[this.pos++] = length >> 8;
+      this.buf[this.pos++] = length & 0xff;
+    } else {
+      this.buf[this.pos++] = 0xdd;
+      this.writeUint32At(this.pos, length);
+      this.pos += 4;
+    }
+    for (let i = 0; i < length; i++) this.write(array[i]);
+  }
+
+  private writeBin(bytes: Uint8Array): void {
+    const length = bytes.byteLength;
+    this.ensure(length + 5);
+    if (length < 0x100) {
+      this.buf[this.pos++] = 0xc4;
+      this.buf[this.pos++] = length;
+    } else if (length < 0x10000) {
+      this.buf[this.pos++] = 0xc5;
+      this.buf[this.pos++] = length >> 8;
+      this.buf[this.pos++] = length & 0xff;
+    } else {
+      this.buf[this.pos++] = 0xc6;
+      this.writeUint32At(this.pos, length);
+      this.pos += 4;
+    }
+    this.buf.set(bytes, this.pos);
+    this.pos += length;
+  }
+
+  private writeNumber(value: number): void {
+    const buf = this.buf;
+    if (value >>> 0 === value) {
+      if (value < 0x80) {
+        buf[this.pos++] = value;
+      } else if (value < 0x100) {
+        buf[this.pos++] = 0xcc;
+        buf[this.pos++] = value;
+      } else if (value < 0x10000) {
+        buf[this.pos++] = 0xcd;
+        buf[this.pos++] = value >> 8;
+        buf[this.pos++] = value & 0xff;
+      } else {
+        buf[this.pos++] = 0xce;
+        this.writeUint32At(this.pos, value);
+        this.pos += 4;
+      }
+    } else if (value >> 0 === value) {
+      if (value >= -0x20) {
+        buf[this.pos++] = 0x100 + value;
+      } else if (value >= -0x80) {
+        buf[this.pos++] = 0xd0;
+        buf[this.pos++] = value + 0x100;
+      } else if (value >= -0x8000) {
+        buf[this.pos++] = 0xd1;
+        buf[this.pos++] = (value >> 8) & 0xff;
+        buf[this.pos++] = value & 0xff;
+      } else {
+        buf[this.pos++] = 0xd2;
+        this.writeUint32At(this.pos, value >>> 0);
+        this.pos += 4;
+      }
+    } else {
+      // Every other number, -0 excepted (written 0 above, as msgpackr does), is a float 64.
+      buf[this.pos++] = 0xcb;
+      this.f64[0] = value;
+      const b = this.f64Bytes;
+      const p = this.pos;
+      if (this.littleEndian) {
+        buf[p] = b[7] ?? 0;
+        buf[p + 1] = b[6] ?? 0;
+        buf[p + 2] = b[5] ?? 0;
+        buf[p + 3] = b[4] ?? 0;
+        buf[p + 4] = b[3] ?? 0;
+        buf[p + 5] = b[2] ?? 0;
+        buf[p + 6] = b[1] ?? 0;
+        buf[p + 7] = b[0] ?? 0;
+      } else {
+        buf.set(b, p);
+      }
+      this.pos = p + 8;
+    }
+  }
+
+  private writeString(value: string): void {
+    const length = value.length;
+    if (length >= LONG_STRING) {
+      this.writeLongString(value);
+      return;
+    }
+    // Fewer than 64 UTF-16 units: at most 189 bytes, so fixstr or str 8.
+    this.ensure(length * 3 + 2);
+    const buf = this.buf;
+    const headerSize = length < 0x20 ? 1 : 2;
+    const at = this.pos;
+    let p = at + headerSize;
+    for (let i = 0; i < length; i++) {
+      let c = value.charCodeAt(i);
+      if (c < 0x80) {
+        buf[p++] = c;
+      } else if (c < 0x800) {
+        buf[p++] = (c >> 6) | 0xc0;
+        buf[p++] = (c & 0x3f) | 0x80;
+      } else if ((c & 0xfc00) === 0xd800 && (value.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+        c = 0x10000 + ((c & 0x03ff) << 10) + (value.charCodeAt(++i) & 0x03ff);
+        buf[p++] = (c >> 18) | 0xf0;
+        buf[p++] = ((c >> 12) & 0x3f) | 0x80;
+        buf[p++] = ((c >> 6) & 0x3f) | 0x80;
+        buf[p++] = (c & 0x3f) | 0x80;
+      } else {
+        // Also a lone surrogate, written as its 3-byte form: what msgpackr does for short strings.
+        buf[p++] = (c >> 12) | 0xe0;
+        buf[p++] = ((c >> 6) & 0x3f) | 0x80;
+        buf[p++] = (c & 0x3f) | 0x80;
+      }
+    }
+    const bytes = p - at - headerSize;
+    if (bytes < 0x20) {
+      buf[at] = 0xa0 | bytes;
+      this.pos = at + 1 + bytes;
+    } else {
+      if (headerSize === 1) buf.copyWithin(at + 2, at + 1, p);
+      buf[at] = 0xd9;
+      buf[at + 1] = bytes;
+      this.pos = at + 2 + bytes;
+    }
+  }
+
+  private writeLongString(value: string): void {
+    const length = value.length;
+    this.ensure(length * 3 + 5);
+    const headerSize = length < 0x100 ? 2 : length < 0x10000 ? 3 : 5;
+    const at = this.pos;
+    // UTF-8 is never shorter than UTF-16 in units, so the header guessed from the length is never too big.
+    const bytes = this.textEncoder.encodeInto(value, this.buf.subarray(at + headerSize)).written;
+    const buf = this.buf;
+    if (bytes < 0x100) {
+      buf[at] = 0xd9;
+      buf[at + 1] = bytes;
+      this.pos = at + 2 + bytes;
+    } else if (bytes < 0x10000) {
+      if (headerSize < 3) buf.copyWithin(at + 3, at + headerSize, at + headerSize + bytes);
+      buf[at] = 0xda;
+      buf[at + 1] = bytes >> 8;
+      buf[at + 2] = bytes & 0xff;
+      this.pos = at + 3 + bytes;
+    } else {
+      if (headerSize < 5) buf.copyWithin(at + 5, at + headerSize, at + headerSize + bytes);
+      buf[at] = 0xdb;
+      this.writeUint32At(at + 1, bytes);
+      this.pos = at + 5 + bytes;
+    }
+  }
+
+  private writeUint32At(at: number, value: number): void {
+    const buf = this.buf;
+    buf[at] = value >>> 24;
+    buf[at + 1] = (value >>> 16) & 0xff;
+    buf[at + 2] = (value >>> 8) & 0xff;
+    buf[at + 3] = value & 0xff;
+  }
+
+  private ensure(bytes: number): void {
+    if (this.pos + bytes > this.buf.length) this.grow(bytes);
+  }
+
+  /** Moves the value written so far to a slab with room for `bytes` more. */
+  private grow(bytes: number): void {
+    const used = this.pos - this.start;
+    const size = Math.max(SLAB_SIZE, Math.ceil(((used + bytes) * 2) / 4096) * 4096);
+    const next = allocSlab(size);
+    next.set(this.buf.subarray(this.start, this.pos));
+    this.buf = next;
+    this.safeEnd = size - 10;
+    this.start = 0;
+    this.pos = used;
+  }
+}
+
+/** A Uint8Array msgpackr writes as bin: no toJSON of its own (a Buffer's built-in one aside). */
+function isPlainBytes(value: Uint8Array): boolean {
+  const toJSON: unknown = (value as { toJSON?: unknown }).toJSON;
+  return toJSON === undefined || (toJSON === bufferToJSON && bufferToJSON !== undefined);
+}
