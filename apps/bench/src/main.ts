@@ -175,7 +175,7 @@ console.log(
 if (codec) {
   const ns = (i: number) => codec?.variants[i]?.medianNsPerOp ?? Number.NaN;
   console.log(
-    `\nDefault codec: msgpackr takes ${formatRatio(1 / codec.referenceOverOurs)} the time of @msgpack/msgpack on this envelope ` +
+    `\nDefault codec (ours) takes ${formatRatio(1 / codec.referenceOverOurs)} the time of @msgpack/msgpack on this envelope ` +
       `(${formatNs(ns(0))} vs ${formatNs(ns(1))} per encode+decode; ${formatRatio(codec.referenceOverOurs)} as fast); ` +
       `${codec.msgpackIdentical ? 'both wrote the same bytes' : 'their bytes differ'}.`,
   );
