@@ -31,8 +31,11 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
 /**
  * Runs one handler to its single terminal frame. Returns the outcome for the dedup store,
  * or undefined when interrupted (an interrupted exactly-once call may be retried).
+ *
+ * A handler that answers synchronously (returns a plain value or throws) is finished before this
+ * returns, with no promise made; otherwise the rest runs asynchronously and a promise is returned.
  */
-export async function runHandler(
+export function runHandler(
   handler: ToolHandler<never>,
   args: unknown,
   ctx: ToolContext,
@@ -40,17 +43,42 @@ export async function runHandler(
   out: InvokeOutput,
   /** The call's interruption state, read without making ctx.signal (see LazyAbortController). */
   signal: AbortState = ctx.signal,
-): Promise<Outcome | undefined> {
+): Outcome | undefined | Promise<Outcome | undefined> {
   const started = performance.now();
-  let cpuMs = 0;
+  let produced: unknown;
+  try {
+    // Arguments were validated against the tool's schema before this call.
+    produced = (handler as ToolHandler<unknown>)(args, ctx);
+  } catch (error) {
+    return failed(error, signal, out);
+  }
+  const cpuMs = performance.now() - started;
+  if (isAsyncIterable(produced) || isPromiseLike(produced)) return finish(produced, started, cpuMs, delivery, out, signal);
+  try {
+    if (signal.aborted) return interrupted(signal, out);
+    const metrics: CallMetrics = { durationMs: round(performance.now() - started), cpuMs: round(cpuMs), chunks: 0 };
+    out.complete(produced, metrics);
+    return { kind: 'complete', chunks: delivery === 'exactly-once' ? [] : null, result: produced, metrics };
+  } catch (error) {
+    return failed(error, signal, out);
+  }
+}
+
+/** The asynchronous part of runHandler: a stream to drain or a promise to wait for. */
+async function finish(
+  produced: unknown,
+  started: number,
+  cpuSoFar: number,
+  delivery: Delivery,
+  out: InvokeOutput,
+  signal: AbortState,
+): Promise<Outcome | undefined> {
+  let cpuMs = cpuSoFar;
   let seq = 0;
   const recorded: unknown[] | null = delivery === 'exactly-once' ? [] : null;
   let keep = recorded;
   try {
-    let t = performance.now();
-    // Arguments were validated against the tool's schema before this call.
-    const produced = (handler as ToolHandler<unknown>)(args, ctx);
-    cpuMs += performance.now() - t;
+    let t: number;
     let result: unknown;
     if (isAsyncIterable(produced)) {
       const it = produced[Symbol.asyncIterator]();
@@ -81,11 +109,16 @@ export async function runHandler(
     out.complete(result, m);
     return { kind: 'complete', chunks: keep, result, metrics: m };
   } catch (error) {
-    if (signal.aborted) return interrupted(signal, out);
-    const { code, message, data } = toWireError(error);
-    out.error(code, message, data);
-    return data === undefined ? { kind: 'error', code, message } : { kind: 'error', code, message, data };
+    return failed(error, signal, out);
   }
+}
+
+/** The handler threw (or its stream or promise failed): one terminal ERROR. */
+function failed(error: unknown, signal: AbortState, out: InvokeOutput): Outcome | undefined {
+  if (signal.aborted) return interrupted(signal, out);
+  const { code, message, data } = toWireError(error);
+  out.error(code, message, data);
+  return data === undefined ? { kind: 'error', code, message } : { kind: 'error', code, message, data };
 }
 
 function interrupted(signal: AbortState, out: InvokeOutput): undefined {

@@ -12,6 +12,7 @@ import { Flag, FrameType, frameTypeName, isKnownFrameType, PROTOCOL_VERSION } fr
 import { ReliableChannel, type WindowOptions } from './reliable.js';
 import type { TeamMessage } from './hub.js';
 import type { SessionJournal } from './session-store.js';
+import type { ValidationResult } from './schema.js';
 import type { RegisteredTool, ToolContext, ToolDefinition, ToolHandler, ToolRegistry } from './tool.js';
 import type { Principal, Transport, TransportCloseInfo } from './transport.js';
 import { WireShapeError } from './wire.js';
@@ -697,7 +698,7 @@ export class Peer {
     const incoming = new Incoming(this, rid, reliable, new LazyAbortController());
     this.incoming.set(rid, incoming);
     if (reliable) this.options.journal?.invokeStarted(rid, bytes);
-    void this.execute(incoming, m, entry);
+    this.execute(incoming, m, entry);
   }
 
   /** A stand-in tool that forwards an INVOKE to another agent and streams its answer back. */
@@ -728,44 +729,75 @@ export class Peer {
     }
   }
 
-  /** Validates, runs the handler (or replays a recorded outcome) and always ends the request. */
-  private async execute(
+  /**
+   * Validates, runs the handler (or replays a recorded outcome) and always ends the request. A
+   * call whose schema check and handler both answer synchronously is done before this returns,
+   * without a promise; anything asynchronous continues in executeAsync.
+   */
+  private execute(out: Incoming, m: Extract<Message, { type: typeof FrameType.INVOKE }>, entry: Pick<RegisteredTool, 'schema' | 'handler'>): void {
+    let pending: Promise<unknown> | undefined;
+    try {
+      const checked = entry.schema.validate(m.args ?? {});
+      if (checked instanceof Promise || m.delivery === 'exactly-once') {
+        pending = this.executeAsync(out, m, entry, checked);
+      } else if (!checked.ok) {
+        out.error(ErrorCode.INVALID_ARGUMENTS, `invalid arguments for "${m.tool}": ${checked.message}`);
+      } else {
+        const ran = runHandler(entry.handler, checked.value, this.context(out.rid, m, out.abort), m.delivery, out, out.abort);
+        if (ran instanceof Promise) pending = ran;
+      }
+    } catch (error) {
+      this.executeFailed(out, error);
+    }
+    if (!pending) {
+      this.incoming.delete(out.rid);
+      return;
+    }
+    pending.then(
+      () => this.incoming.delete(out.rid),
+      (error: unknown) => {
+        this.executeFailed(out, error);
+        this.incoming.delete(out.rid);
+      },
+    );
+  }
+
+  /** A store failed (dedup claim, journal): say so, and end the request if nothing else did. */
+  private executeFailed(out: Incoming, error: unknown): void {
+    this.options.onError?.(error instanceof Error ? error : new Error(String(error)));
+    if (!out.ended) {
+      this.terminal(out.rid, FrameType.ERROR, { code: ErrorCode.UNAVAILABLE, message: `request failed: ${errorMessage(error)}` }, out.reliable);
+    }
+  }
+
+  private async executeAsync(
     out: Incoming,
     m: Extract<Message, { type: typeof FrameType.INVOKE }>,
     entry: Pick<RegisteredTool, 'schema' | 'handler'>,
+    checked: ValidationResult | Promise<ValidationResult>,
   ): Promise<void> {
-    const { rid, reliable, abort } = out;
-    try {
-      // Most validators answer synchronously; awaiting a plain value would cost a promise and a turn.
-      const checked = entry.schema.validate(m.args ?? {});
-      const valid = checked instanceof Promise ? await checked : checked;
-      if (!valid.ok) {
-        out.error(ErrorCode.INVALID_ARGUMENTS, `invalid arguments for "${m.tool}": ${valid.message}`);
-        return;
-      }
-      const ctx = this.context(rid, m, abort);
-      if (m.delivery !== 'exactly-once') {
-        await runHandler(entry.handler, valid.value, ctx, m.delivery, out, abort);
-        return;
-      }
-      const key = `${this.options.dedupScope}:${m.id}`;
-      const ttl = this.options.dedupTtlMs ?? 300_000;
-      const recorded = await this.awaitClaim(key, ttl, abort.signal);
-      if (recorded === 'run') {
-        const outcome = await runHandler(entry.handler, valid.value, ctx, m.delivery, out, abort);
-        if (outcome) await this.options.dedup.complete(key, outcome, ttl);
-        else await this.options.dedup.release(key);
-      } else if (recorded) {
-        await replayOutcome(recorded, out);
-      } else {
-        out.error(ErrorCode.UNAVAILABLE, `message ${m.id} is still running elsewhere; retry later`);
-      }
-    } catch (error) {
-      // A store failed (dedup claim, journal): say so, and end the request if nothing else did.
-      this.options.onError?.(error instanceof Error ? error : new Error(String(error)));
-      if (!out.ended) this.terminal(rid, FrameType.ERROR, { code: ErrorCode.UNAVAILABLE, message: `request failed: ${errorMessage(error)}` }, reliable);
-    } finally {
-      this.incoming.delete(rid);
+    const { rid, abort } = out;
+    const valid = await checked;
+    if (!valid.ok) {
+      out.error(ErrorCode.INVALID_ARGUMENTS, `invalid arguments for "${m.tool}": ${valid.message}`);
+      return;
+    }
+    const ctx = this.context(rid, m, abort);
+    if (m.delivery !== 'exactly-once') {
+      await runHandler(entry.handler, valid.value, ctx, m.delivery, out, abort);
+      return;
+    }
+    const key = `${this.options.dedupScope}:${m.id}`;
+    const ttl = this.options.dedupTtlMs ?? 300_000;
+    const recorded = await this.awaitClaim(key, ttl, abort.signal);
+    if (recorded === 'run') {
+      const outcome = await runHandler(entry.handler, valid.value, ctx, m.delivery, out, abort);
+      if (outcome) await this.options.dedup.complete(key, outcome, ttl);
+      else await this.options.dedup.release(key);
+    } else if (recorded) {
+      await replayOutcome(recorded, out);
+    } else {
+      out.error(ErrorCode.UNAVAILABLE, `message ${m.id} is still running elsewhere; retry later`);
     }
   }
 
