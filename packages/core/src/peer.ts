@@ -16,6 +16,7 @@ import type { RegisteredTool, ToolContext, ToolHandler, ToolRegistry } from './t
 import type { Principal, Transport, TransportCloseInfo } from './transport.js';
 import { WireShapeError } from './wire.js';
 import { backoffDelay, sleep } from './backoff.js';
+import { HeartbeatClock } from './heartbeat.js';
 
 export interface PeerOptions {
   side: 'client' | 'server';
@@ -33,6 +34,8 @@ export interface PeerOptions {
   /** Requests this side may have running at the peer at once. */
   peerMaxInflight: number;
   heartbeatMs: number;
+  /** Shares heartbeat timers with other peers (a server passes one for all its sessions). @default a clock of this peer's own */
+  heartbeats?: HeartbeatClock | undefined;
   window?: WindowOptions | undefined;
   /** Longest wait before acknowledging received frames. @default 5 */
   ackDelayMs?: number | undefined;
@@ -92,29 +95,77 @@ export class Peer {
   readonly sessionId: string;
   readonly chan: ReliableChannel;
   private transport: Transport | undefined;
-  private readonly options: PeerOptions;
-  private readonly codec: Codec;
+  // The options are copied, not kept: a server holds one Peer per idle connection, and the
+  // options object (with its callbacks) would double what each one costs.
+  readonly codec: Codec;
+  private readonly registry: ToolRegistry;
+  private readonly peerPrincipal: Principal | undefined;
+  private readonly maxFrame: number;
+  private readonly peerMaxFrame: number;
+  private readonly maxInflight: number;
+  private readonly peerMaxInflight: number;
+  /** Heartbeat period agreed for the session, ms (0: none). */
+  readonly heartbeatMs: number;
+  private readonly heartbeats: HeartbeatClock;
+  private readonly ackDelayMs: number;
+  private readonly dedup: DedupStore;
+  private readonly dedupTtlMs: number;
+  private readonly dedupScope: string;
+  private readonly newId: () => string;
+  private readonly journal: SessionJournal | undefined;
+  private readonly onToolDef: PeerOptions['onToolDef'];
+  private readonly onDetached: PeerOptions['onDetached'];
+  private readonly onGoAway: PeerOptions['onGoAway'];
+  private readonly onError: PeerOptions['onError'];
+  private readonly onMessage: PeerOptions['onMessage'];
+  private readonly onJournalError: PeerOptions['onJournalError'];
+  private readonly route: PeerOptions['route'];
   private readonly rids: RequestIdAllocator;
-  private readonly outgoing = new Map<number, Outgoing>();
-  private readonly incoming = new Map<number, Incoming>();
-  private readonly peerTools = new Map<string, ToolInfo>();
+  /** The client side sends PINGs; the server only checks that something was heard. */
+  private readonly pings: boolean;
+  // Created on first use: an idle session has no requests, orphans or peer tools.
+  private outgoing: Map<number, Outgoing> | undefined;
+  private incoming: Map<number, Incoming> | undefined;
+  /** Tools the peer serves, in announcement order. */
+  private peerTools: ToolInfo[] | undefined;
   /** Request ids a previous owner of this session left running at the peer: not reused until they end. */
-  private readonly orphans = new Set<number>();
+  private orphans: Set<number> | undefined;
   private pendingAcks = 0;
   private ackTimer: ReturnType<typeof setTimeout> | undefined;
-  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private beating = false;
   private lastHeard = 0;
   private closed = false;
   /** Closed so another process can resume the session: running requests end without a terminal frame. */
   private handingOff = false;
 
   constructor(options: PeerOptions) {
-    this.options = options;
     this.sessionId = options.sessionId;
     this.codec = options.codec;
+    this.registry = options.registry;
+    this.peerPrincipal = options.principal;
+    this.maxFrame = options.maxFrame;
+    this.peerMaxFrame = options.peerMaxFrame;
+    this.maxInflight = options.maxInflight;
+    this.peerMaxInflight = options.peerMaxInflight;
+    this.heartbeatMs = options.heartbeatMs;
+    this.heartbeats = options.heartbeats ?? new HeartbeatClock();
+    this.ackDelayMs = options.ackDelayMs ?? 5;
+    this.dedup = options.dedup;
+    this.dedupTtlMs = options.dedupTtlMs ?? 300_000;
+    this.dedupScope = options.dedupScope;
+    this.newId = options.newId;
+    this.journal = options.journal;
+    this.onToolDef = options.onToolDef;
+    this.onDetached = options.onDetached;
+    this.onGoAway = options.onGoAway;
+    this.onError = options.onError;
+    this.onMessage = options.onMessage;
+    this.onJournalError = options.onJournalError;
+    this.route = options.route;
     this.chan = new ReliableChannel(options.window);
     this.rids = new RequestIdAllocator(options.side);
-    options.registry.onChange((added, removed) => this.announceTools(added, removed));
+    this.pings = options.side === 'client';
+    options.registry.onChange(this);
   }
 
   get attached(): boolean {
@@ -126,27 +177,27 @@ export class Peer {
   }
 
   get principal(): Principal | undefined {
-    return this.options.principal;
+    return this.peerPrincipal;
   }
 
   /** Tools the peer serves, as last announced. */
   get remoteTools(): ToolInfo[] {
-    return [...this.peerTools.values()];
+    return this.peerTools ? [...this.peerTools] : [];
   }
 
   /** Requests this side has running at the peer. */
   get pendingCalls(): number {
-    return this.outgoing.size;
+    return this.outgoing?.size ?? 0;
   }
 
   /** Tools this side serves, as the peer should see them. */
   registryTools(): ToolInfo[] {
-    return this.options.registry.list();
+    return this.registry.list();
   }
 
   /** Ids of the peer's requests running here (sent in a resuming HELLO). */
   runningIncoming(): number[] {
-    return [...this.incoming.keys()];
+    return this.incoming ? [...this.incoming.keys()] : [];
   }
 
   /**
@@ -155,15 +206,26 @@ export class Peer {
    */
   adoptOrphans(rids: number[]): void {
     for (const rid of rids) {
-      if (!this.rids.owns(rid) || this.outgoing.has(rid)) continue;
+      if (!this.rids.owns(rid) || this.outgoing?.has(rid)) continue;
+      this.orphans ??= new Set();
       this.orphans.add(rid);
       this.trySend(FrameType.INTERRUPT, rid, { reason: 'the node that made this request is gone' }, true);
     }
   }
 
   setRemoteTools(tools: ToolInfo[]): void {
-    this.peerTools.clear();
-    for (const t of tools) this.peerTools.set(t.name, t);
+    this.peerTools = undefined;
+    this.updateRemoteTools(tools, []);
+  }
+
+  /** Adds or replaces (in place) `added` and drops `removed`, as a Map keyed by name would. */
+  private updateRemoteTools(added: ToolInfo[], removed: string[]): void {
+    const byName = new Map<string, ToolInfo>();
+    for (const t of this.peerTools ?? []) byName.set(t.name, t);
+    for (const name of removed) byName.delete(name);
+    for (const t of added) byName.set(t.name, t);
+    // Kept as an array: TOOL_DEF is rare, and a Map would cost every idle session its hash table.
+    this.peerTools = byName.size > 0 ? [...byName.values()] : undefined;
   }
 
   /**
@@ -177,7 +239,7 @@ export class Peer {
     transport.onclose = (info) => {
       if (this.transport !== transport) return;
       this.detach();
-      this.options.onDetached?.(info);
+      this.detached(info);
     };
     this.chan.acknowledge(peerLastReceived);
     try {
@@ -194,13 +256,14 @@ export class Peer {
   detach(): void {
     this.transport = undefined;
     this.stopHeartbeat();
-    for (const [rid, o] of this.outgoing) {
+    const outgoing = this.outgoing ?? [];
+    for (const [rid, o] of outgoing) {
       if (o.reliable) continue;
-      this.outgoing.delete(rid);
+      this.outgoing?.delete(rid);
       o.cleanup();
       o.call.fail(new AgentSocketError('CONNECTION_LOST', `connection lost during at-most-once call to "${o.tool}"`));
     }
-    for (const [, i] of this.incoming) {
+    for (const [, i] of this.incoming ?? []) {
       if (!i.reliable) i.abort.abort(new ProtocolError(ErrorCode.INTERRUPTED, 'connection lost'));
     }
   }
@@ -217,14 +280,14 @@ export class Peer {
   }
 
   invoke<T = unknown>(tool: string, args: unknown, options: InvokeOptions = {}): Call<T> {
-    const call = new Call<T>(tool, this.options.newId(), options.delivery ?? 'at-least-once');
+    const call = new Call<T>(tool, this.newId(), options.delivery ?? 'at-least-once');
     if (this.closed) {
       call.fail(new AgentSocketError('SESSION_CLOSED', 'session is closed'));
       return call;
     }
-    if (this.outgoing.size >= this.options.peerMaxInflight) {
+    if (this.pendingCalls >= this.peerMaxInflight) {
       call.fail(
-        new AgentSocketError('TOO_MANY_REQUESTS', `peer allows ${this.options.peerMaxInflight} requests in flight`),
+        new AgentSocketError('TOO_MANY_REQUESTS', `peer allows ${this.peerMaxInflight} requests in flight`),
       );
       return call;
     }
@@ -244,18 +307,20 @@ export class Peer {
 
   /** Reliable calls still waiting for their terminal frame (for adopt() by a new session). */
   takeUnfinished(): Array<{ call: Call; tool: string; args: unknown; options: InvokeOptions }> {
-    const out = [...this.outgoing.values()].filter((o) => o.reliable);
+    const out = [...(this.outgoing?.values() ?? [])].filter((o) => o.reliable);
     for (const o of out) o.cleanup();
-    this.outgoing.clear();
+    this.outgoing?.clear();
     return out.map(({ call, tool, args, options }) => ({ call, tool, args, options }));
   }
 
   private start(call: Call, tool: string, args: unknown, options: InvokeOptions, reliable: boolean): void {
-    const rid = this.rids.allocate((id) => this.outgoing.has(id) || this.orphans.has(id));
+    this.outgoing ??= new Map();
+    const outgoing = this.outgoing;
+    const rid = this.rids.allocate((id) => outgoing.has(id) || this.orphans?.has(id) === true);
     call.requestId = rid;
     const timers: Array<ReturnType<typeof setTimeout>> = [];
     const onAbort = () => {
-      if (call.isSettled || this.outgoing.get(rid)?.call !== call) return;
+      if (call.isSettled || this.outgoing?.get(rid)?.call !== call) return;
       this.trySend(FrameType.INTERRUPT, rid, { reason: abortReason(options.signal) }, reliable);
       timers.push(
         setTimeout(() => this.settleLocally(rid, call, new AgentSocketError('ABORTED', 'interrupted; no terminal frame from peer')), INTERRUPT_GRACE_MS),
@@ -265,7 +330,7 @@ export class Peer {
       for (const t of timers) clearTimeout(t);
       options.signal?.removeEventListener('abort', onAbort);
     };
-    this.outgoing.set(rid, { call, reliable, tool, args, options, cleanup });
+    outgoing.set(rid, { call, reliable, tool, args, options, cleanup });
     if (options.timeoutMs !== undefined) {
       timers.push(
         setTimeout(
@@ -293,9 +358,9 @@ export class Peer {
   }
 
   private settleLocally(rid: number, call: Call, error: unknown): void {
-    const o = this.outgoing.get(rid);
+    const o = this.outgoing?.get(rid);
     if (o?.call === call) {
-      this.outgoing.delete(rid);
+      this.outgoing?.delete(rid);
       o.cleanup();
     }
     call.fail(error);
@@ -304,7 +369,7 @@ export class Peer {
   /** Announces tools to the peer (TOOL_DEF, reliable). */
   announceTools(added: ToolInfo[], removed: string[]): void {
     if (this.closed) return;
-    this.trySend(FrameType.TOOL_DEF, 0, { id: this.options.newId(), tools: added, removed }, true);
+    this.trySend(FrameType.TOOL_DEF, 0, { id: this.newId(), tools: added, removed }, true);
   }
 
   /** Delivers a team message to the peer (MESSAGE; reliable unless at-most-once). */
@@ -329,14 +394,14 @@ export class Peer {
     this.handingOff = handOff;
     this.stopHeartbeat();
     if (this.ackTimer) clearTimeout(this.ackTimer);
-    for (const [, o] of this.outgoing) {
+    for (const [, o] of this.outgoing ?? []) {
       o.cleanup();
       o.call.fail(error);
     }
-    this.outgoing.clear();
-    for (const [, i] of this.incoming) i.abort.abort(new ProtocolError(ErrorCode.INTERRUPTED, error.message));
+    this.outgoing?.clear();
+    for (const [, i] of this.incoming ?? []) i.abort.abort(new ProtocolError(ErrorCode.INTERRUPTED, error.message));
     this.chan.releaseWaiters();
-    this.options.registry.dispose();
+    this.registry.dispose();
     const t = this.transport;
     this.transport = undefined;
     if (t) {
@@ -358,7 +423,7 @@ export class Peer {
     // Encoded once, with the header written in front of the payload (no copy).
     const frame = encodeWithHeaderRoom(this.codec, payload);
     const length = frame.byteLength - HEADER_SIZE;
-    const limit = Math.min(this.options.peerMaxFrame, (this.transport?.maxFrameBytes ?? Number.POSITIVE_INFINITY) - HEADER_SIZE);
+    const limit = Math.min(this.peerMaxFrame, (this.transport?.maxFrameBytes ?? Number.POSITIVE_INFINITY) - HEADER_SIZE);
     if (length > limit) {
       if (reliable) this.chan.untake(sq); // the refused frame must not leave a gap in the sequence
       throw new AgentSocketError(
@@ -369,7 +434,7 @@ export class Peer {
     writeHeader(frame, type, flags, rid, length);
     if (reliable) {
       this.chan.record(sq, frame);
-      this.options.journal?.sent(sq, frame);
+      this.journal?.sent(sq, frame);
     }
     const t = this.transport;
     if (!t) {
@@ -414,7 +479,7 @@ export class Peer {
       this.flushAck();
       return;
     }
-    if (!this.ackTimer) this.ackTimer = setTimeout(() => this.flushAck(), this.options.ackDelayMs ?? 5);
+    if (!this.ackTimer) this.ackTimer = setTimeout(() => this.flushAck(), this.ackDelayMs);
   }
 
   private flushAck(): void {
@@ -422,7 +487,7 @@ export class Peer {
     this.ackTimer = undefined;
     this.pendingAcks = 0;
     const ack = this.chan.lastReceived;
-    const journal = this.options.journal;
+    const journal = this.journal;
     if (!journal) {
       this.sendRaw(FrameType.ACK, 0, { ack });
       return;
@@ -434,17 +499,35 @@ export class Peer {
     );
   }
 
-  private journalFailed(error: unknown): void {
-    this.options.onJournalError?.(error instanceof Error ? error : new Error(String(error)));
+  // Hooks for the owner: the callbacks from the options unless a subclass (the server's Session) overrides them.
+
+  /** The transport went away (not by close()). */
+  protected detached(info: TransportCloseInfo): void {
+    this.onDetached?.(info);
+  }
+
+  /** A connection-level error, for logging. */
+  protected reportError(error: Error): void {
+    this.onError?.(error);
+  }
+
+  /** The journal refused a write. */
+  protected journalFailed(error: unknown): void {
+    this.onJournalError?.(error instanceof Error ? error : new Error(String(error)));
+  }
+
+  /** Routes an INVOKE addressed to another agent; undefined where routing is not offered. */
+  protected router(): PeerOptions['route'] {
+    return this.route;
   }
 
   /** Sends a terminal frame, after journaling the request's end where there is a journal. */
   private terminal(rid: number, type: number, payload: Record<string, unknown>, reliable: boolean): void {
-    const incoming = this.incoming.get(rid);
+    const incoming = this.incoming?.get(rid);
     if (incoming) incoming.ended = true;
     // The journaled request is run again where the session resumes; it must not end here.
     if (this.handingOff) return;
-    const journal = this.options.journal;
+    const journal = this.journal;
     if (!journal || !reliable) {
       this.trySend(type, rid, payload, reliable);
       return;
@@ -467,36 +550,40 @@ export class Peer {
         const m = parseMessage(f.type, this.codec.decode(f.payload));
         if (m.type === FrameType.INVOKE) this.onInvoke(rid, m, (f.flags & Flag.RELIABLE) !== 0, frame);
       } catch (error) {
-        this.options.onError?.(error instanceof Error ? error : new Error(String(error)));
+        this.reportError(error instanceof Error ? error : new Error(String(error)));
       }
     }
   }
 
   private startHeartbeat(): void {
     this.stopHeartbeat();
-    const hb = this.options.heartbeatMs;
-    if (hb <= 0) return;
-    this.heartbeat = setInterval(() => {
-      const t = this.transport;
-      if (!t) return;
-      if (Date.now() - this.lastHeard > hb * 2.5) {
-        void t.close(CloseCode.HEARTBEAT_TIMEOUT, `nothing heard for ${hb * 2.5} ms`);
-        return;
-      }
-      if (this.options.side === 'client') this.sendRaw(FrameType.PING, 0, { t: Date.now() });
-    }, hb);
-    if (typeof this.heartbeat === 'object' && 'unref' in this.heartbeat) this.heartbeat.unref();
+    if (this.heartbeatMs <= 0) return;
+    this.heartbeats.add(this, this.heartbeatMs);
+    this.beating = true;
   }
 
   private stopHeartbeat(): void {
-    if (this.heartbeat) clearInterval(this.heartbeat);
-    this.heartbeat = undefined;
+    if (!this.beating) return;
+    this.heartbeats.delete(this, this.heartbeatMs);
+    this.beating = false;
+  }
+
+  /** Called by the heartbeat clock every heartbeatMs while attached: liveness check, and the client's PING. */
+  heartbeat(now: number): void {
+    const t = this.transport;
+    if (!t) return;
+    const hb = this.heartbeatMs;
+    if (now - this.lastHeard > hb * 2.5) {
+      void t.close(CloseCode.HEARTBEAT_TIMEOUT, `nothing heard for ${hb * 2.5} ms`);
+      return;
+    }
+    if (this.pings) this.sendRaw(FrameType.PING, 0, { t: now });
   }
 
   // ---- receiving ----
 
   private fatal(code: number, message: string, closeCode: number): void {
-    this.options.onError?.(new ProtocolError(code, message));
+    this.reportError(new ProtocolError(code, message));
     this.sendRaw(FrameType.ERROR, 0, { code, message });
     void this.transport?.close(closeCode, message.slice(0, 120));
   }
@@ -522,12 +609,12 @@ export class Peer {
       });
       return;
     }
-    if (frame.payload.byteLength > this.options.maxFrame) {
+    if (frame.payload.byteLength > this.maxFrame) {
       this.sendRaw(FrameType.ERROR, rid, {
         code: ErrorCode.FRAME_TOO_LARGE,
-        message: `payload of ${frame.payload.byteLength} bytes exceeds the limit of ${this.options.maxFrame}`,
+        message: `payload of ${frame.payload.byteLength} bytes exceeds the limit of ${this.maxFrame}`,
       });
-      this.incoming.get(rid)?.abort.abort(new ProtocolError(ErrorCode.FRAME_TOO_LARGE, 'frame too large'));
+      this.incoming?.get(rid)?.abort.abort(new ProtocolError(ErrorCode.FRAME_TOO_LARGE, 'frame too large'));
       return;
     }
     let decoded: unknown;
@@ -545,7 +632,7 @@ export class Peer {
       }
       this.scheduleAck();
       if (!this.chan.receive(sq)) return; // a replayed frame already handled
-      this.options.journal?.received(sq);
+      this.journal?.received(sq);
     }
     let message: Message;
     try {
@@ -568,47 +655,46 @@ export class Peer {
         this.onInvoke(rid, m, reliable, bytes);
         return;
       case FrameType.STREAM: {
-        const o = this.outgoing.get(rid);
+        const o = this.outgoing?.get(rid);
         o?.call.pushChunk(m.seq, m.data);
         return;
       }
       case FrameType.COMPLETE: {
-        const o = this.outgoing.get(rid);
+        const o = this.outgoing?.get(rid);
         if (!o) {
-          this.orphans.delete(rid);
+          this.orphans?.delete(rid);
           return;
         }
-        this.outgoing.delete(rid);
+        this.outgoing?.delete(rid);
         o.cleanup();
         o.call.complete(m.result, m.metrics);
         return;
       }
       case FrameType.ERROR: {
         if (rid === 0) {
-          this.options.onError?.(new ProtocolError(m.code, m.message, { data: m.data }));
+          this.reportError(new ProtocolError(m.code, m.message, { data: m.data }));
           return;
         }
-        const o = this.outgoing.get(rid);
+        const o = this.outgoing?.get(rid);
         if (!o) {
-          this.orphans.delete(rid);
+          this.orphans?.delete(rid);
           return;
         }
-        this.outgoing.delete(rid);
+        this.outgoing?.delete(rid);
         o.cleanup();
         o.call.fail(new ProtocolError(m.code, m.message, { data: m.data }));
         return;
       }
       case FrameType.INTERRUPT:
-        this.incoming.get(rid)?.abort.abort(new ProtocolError(ErrorCode.INTERRUPTED, m.reason ?? 'interrupted by caller'));
+        this.incoming?.get(rid)?.abort.abort(new ProtocolError(ErrorCode.INTERRUPTED, m.reason ?? 'interrupted by caller'));
         return;
       case FrameType.TOOL_DEF:
-        for (const name of m.removed) this.peerTools.delete(name);
-        for (const t of m.tools) this.peerTools.set(t.name, t);
-        this.options.onToolDef?.(m.tools, m.removed);
+        this.updateRemoteTools(m.tools, m.removed);
+        this.onToolDef?.(m.tools, m.removed);
         return;
       case FrameType.ACK:
         this.chan.acknowledge(m.ack);
-        this.options.journal?.acked(m.ack);
+        this.journal?.acked(m.ack);
         return;
       case FrameType.PING:
         this.sendRaw(FrameType.PONG, 0, { t: m.t });
@@ -616,12 +702,12 @@ export class Peer {
       case FrameType.PONG:
         return;
       case FrameType.GOAWAY:
-        this.options.onGoAway?.(m.code, m.reason, m.retryMs);
+        this.onGoAway?.(m.code, m.reason, m.retryMs);
         return;
       case FrameType.MESSAGE: {
         const message: TeamMessage = { id: m.id, event: m.event, data: m.data, from: m.from, delivery: reliable ? 'at-least-once' : 'at-most-once' };
         if (m.room !== undefined) message.room = m.room;
-        this.options.onMessage?.(message);
+        this.onMessage?.(message);
         return;
       }
     }
@@ -634,42 +720,44 @@ export class Peer {
       fail(ErrorCode.BAD_FRAME, `request id ${rid} is not in the caller's half of the id space`);
       return;
     }
-    if (this.incoming.has(rid)) {
+    if (this.incoming?.has(rid)) {
       fail(ErrorCode.BAD_FRAME, `request id ${rid} is already in use`);
       return;
     }
-    if (this.incoming.size >= this.options.maxInflight) {
-      fail(ErrorCode.TOO_MANY_REQUESTS, `at most ${this.options.maxInflight} requests may be in flight`);
+    if ((this.incoming?.size ?? 0) >= this.maxInflight) {
+      fail(ErrorCode.TOO_MANY_REQUESTS, `at most ${this.maxInflight} requests may be in flight`);
       return;
     }
     if ((m.delivery === 'at-most-once') === reliable) {
       fail(ErrorCode.BAD_FRAME, 'INVOKE must be flagged RELIABLE exactly when its delivery is at-least-once or exactly-once');
       return;
     }
-    const entry = m.to === undefined ? this.options.registry.get(m.tool) : this.routed(m.to, m.tool);
+    const entry = m.to === undefined ? this.registry.get(m.tool) : this.routed(m.to, m.tool);
     if (!entry) {
       if (m.to !== undefined) fail(ErrorCode.AGENT_NOT_FOUND, `this peer does not route calls to other agents`);
       else fail(ErrorCode.TOOL_NOT_FOUND, `no tool named "${m.tool}"`);
       return;
     }
     const abort = new LazyAbortController();
-    this.incoming.set(rid, { abort, reliable });
-    if (reliable) this.options.journal?.invokeStarted(rid, bytes);
-    const incoming = this.incoming.get(rid);
+    this.incoming ??= new Map();
+    const running = this.incoming;
+    running.set(rid, { abort, reliable });
+    if (reliable) this.journal?.invokeStarted(rid, bytes);
+    const incoming = running.get(rid);
     void this.execute(rid, m, reliable, entry, abort)
       .catch((error: unknown) => {
         // A store failed (dedup claim, journal): say so, and end the request if nothing else did.
-        this.options.onError?.(error instanceof Error ? error : new Error(String(error)));
+        this.reportError(error instanceof Error ? error : new Error(String(error)));
         if (incoming && !incoming.ended) {
           this.terminal(rid, FrameType.ERROR, { code: ErrorCode.UNAVAILABLE, message: `request failed: ${errorMessage(error)}` }, reliable);
         }
       })
-      .finally(() => this.incoming.delete(rid));
+      .finally(() => running.delete(rid));
   }
 
   /** A stand-in tool that forwards an INVOKE to another agent and streams its answer back. */
   private routed(to: string, tool: string): Pick<RegisteredTool, 'schema' | 'handler'> | undefined {
-    const route = this.options.route;
+    const route = this.router();
     if (!route) return undefined;
     const handler: ToolHandler<unknown> = async function* (args, ctx) {
       const call = route(to, tool, args, { signal: ctx.signal, delivery: ctx.delivery === 'exactly-once' ? 'at-least-once' : ctx.delivery });
@@ -721,13 +809,13 @@ export class Peer {
       await runHandler(entry.handler, valid.value, ctx, m.delivery, out, abort);
       return;
     }
-    const key = `${this.options.dedupScope}:${m.id}`;
-    const ttl = this.options.dedupTtlMs ?? 300_000;
+    const key = `${this.dedupScope}:${m.id}`;
+    const ttl = this.dedupTtlMs;
     const recorded = await this.awaitClaim(key, ttl, abort.signal);
     if (recorded === 'run') {
       const outcome = await runHandler(entry.handler, valid.value, ctx, m.delivery, out, abort);
-      if (outcome) await this.options.dedup.complete(key, outcome, ttl);
-      else await this.options.dedup.release(key);
+      if (outcome) await this.dedup.complete(key, outcome, ttl);
+      else await this.dedup.release(key);
     } else if (recorded) {
       await replayOutcome(recorded, out);
     } else {
@@ -738,7 +826,7 @@ export class Peer {
   /** Claims an exactly-once key, waiting out another attempt that is still running. */
   private async awaitClaim(key: string, ttl: number, signal: AbortSignal): Promise<'run' | Outcome | undefined> {
     for (let attempt = 0; attempt < PENDING_POLL_LIMIT; attempt++) {
-      const claim = await this.options.dedup.claim(key, ttl);
+      const claim = await this.dedup.claim(key, ttl);
       if (claim.status === 'new') return 'run';
       if (claim.status === 'done') return parseOutcome(claim.outcome);
       await sleep(backoffDelay(attempt, { initialMs: 20, maxMs: 1000 }), signal).catch(() => {});
@@ -754,11 +842,11 @@ export class Peer {
       m.id,
       rid,
       this.sessionId,
-      this.options.principal,
+      this.peerPrincipal,
       m.traceparent,
       m.delivery,
       (name, definition) => {
-        this.options.registry.add(name, definition);
+        this.registry.add(name, definition);
       },
       // A question asked inside an at-most-once call is at-most-once too, unless the handler says otherwise.
       (tool, args, options) =>
