@@ -21,6 +21,7 @@ export {
   encodeServerHello,
   type ServerHello,
 } from './hello.js';
+export { type Beating, HeartbeatClock } from './heartbeat.js';
 export { type Hub, type HubConnection, type HubMember, MemoryHub, type Target, type TeamMessage } from './hub.js';
 export { RequestIdAllocator, ulidFactory, ulidTime } from './ids.js';
 export { type MemoryConnector, memoryConnector, memoryTransportPair } from './memory-transport.js';

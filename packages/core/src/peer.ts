@@ -42,7 +42,7 @@ export interface PeerOptions {
   dedup: DedupStore;
   /** How long exactly-once outcomes are kept. @default 300000 */
   dedupTtlMs?: number | undefined;
-  /** Prefix for dedup keys (agent and principal), so callers cannot read each other's outcomes. */
+  /** Prefix for dedup keys (agent and principal), so callers cannot read each other's outcomes. A server's sessions add the principal themselves. */
   dedupScope: string;
   newId: () => string;
   /** The peer announced or withdrew tools (TOOL_DEF). */
@@ -62,6 +62,9 @@ export interface PeerOptions {
   /** Routes an INVOKE addressed to another agent (`to`); absent where routing is not offered. */
   route?: ((to: string, tool: string, args: unknown, options: InvokeOptions) => Call) | undefined;
 }
+
+/** The option callbacks, kept together and only where any is given. */
+type PeerEvents = Pick<PeerOptions, 'onToolDef' | 'onDetached' | 'onGoAway' | 'onError' | 'onMessage' | 'onJournalError' | 'route'>;
 
 interface Outgoing {
   call: Call;
@@ -110,19 +113,13 @@ export class Peer {
   private readonly ackDelayMs: number;
   private readonly dedup: DedupStore;
   private readonly dedupTtlMs: number;
-  private readonly dedupScope: string;
+  private readonly scope: string;
   private readonly newId: () => string;
   private readonly journal: SessionJournal | undefined;
-  private readonly onToolDef: PeerOptions['onToolDef'];
-  private readonly onDetached: PeerOptions['onDetached'];
-  private readonly onGoAway: PeerOptions['onGoAway'];
-  private readonly onError: PeerOptions['onError'];
-  private readonly onMessage: PeerOptions['onMessage'];
-  private readonly onJournalError: PeerOptions['onJournalError'];
-  private readonly route: PeerOptions['route'];
-  private readonly rids: RequestIdAllocator;
-  /** The client side sends PINGs; the server only checks that something was heard. */
-  private readonly pings: boolean;
+  private readonly events: PeerEvents | undefined;
+  private readonly side: 'client' | 'server';
+  /** Made by the first outgoing request. */
+  private rids: RequestIdAllocator | undefined;
   // Created on first use: an idle session has no requests, orphans or peer tools.
   private outgoing: Map<number, Outgoing> | undefined;
   private incoming: Map<number, Incoming> | undefined;
@@ -152,19 +149,15 @@ export class Peer {
     this.ackDelayMs = options.ackDelayMs ?? 5;
     this.dedup = options.dedup;
     this.dedupTtlMs = options.dedupTtlMs ?? 300_000;
-    this.dedupScope = options.dedupScope;
+    this.scope = options.dedupScope;
     this.newId = options.newId;
     this.journal = options.journal;
-    this.onToolDef = options.onToolDef;
-    this.onDetached = options.onDetached;
-    this.onGoAway = options.onGoAway;
-    this.onError = options.onError;
-    this.onMessage = options.onMessage;
-    this.onJournalError = options.onJournalError;
-    this.route = options.route;
+    const { onToolDef, onDetached, onGoAway, onError, onMessage, onJournalError, route } = options;
+    const events: PeerEvents = { onToolDef, onDetached, onGoAway, onError, onMessage, onJournalError, route };
+    // A server's sessions give none: they report through the hooks their class overrides.
+    this.events = Object.values(events).some((e) => e !== undefined) ? events : undefined;
     this.chan = new ReliableChannel(options.window);
-    this.rids = new RequestIdAllocator(options.side);
-    this.pings = options.side === 'client';
+    this.side = options.side;
     options.registry.onChange(this);
   }
 
@@ -206,7 +199,7 @@ export class Peer {
    */
   adoptOrphans(rids: number[]): void {
     for (const rid of rids) {
-      if (!this.rids.owns(rid) || this.outgoing?.has(rid)) continue;
+      if (!RequestIdAllocator.owns(this.side, rid) || this.outgoing?.has(rid)) continue;
       this.orphans ??= new Set();
       this.orphans.add(rid);
       this.trySend(FrameType.INTERRUPT, rid, { reason: 'the node that made this request is gone' }, true);
@@ -316,6 +309,7 @@ export class Peer {
   private start(call: Call, tool: string, args: unknown, options: InvokeOptions, reliable: boolean): void {
     this.outgoing ??= new Map();
     const outgoing = this.outgoing;
+    this.rids ??= new RequestIdAllocator(this.side);
     const rid = this.rids.allocate((id) => outgoing.has(id) || this.orphans?.has(id) === true);
     call.requestId = rid;
     const timers: Array<ReturnType<typeof setTimeout>> = [];
@@ -503,22 +497,27 @@ export class Peer {
 
   /** The transport went away (not by close()). */
   protected detached(info: TransportCloseInfo): void {
-    this.onDetached?.(info);
+    this.events?.onDetached?.(info);
   }
 
   /** A connection-level error, for logging. */
   protected reportError(error: Error): void {
-    this.onError?.(error);
+    this.events?.onError?.(error);
   }
 
   /** The journal refused a write. */
   protected journalFailed(error: unknown): void {
-    this.onJournalError?.(error instanceof Error ? error : new Error(String(error)));
+    this.events?.onJournalError?.(error instanceof Error ? error : new Error(String(error)));
   }
 
   /** Routes an INVOKE addressed to another agent; undefined where routing is not offered. */
   protected router(): PeerOptions['route'] {
-    return this.route;
+    return this.events?.route;
+  }
+
+  /** Prefix of this session's exactly-once keys. */
+  protected dedupScope(): string {
+    return this.scope;
   }
 
   /** Sends a terminal frame, after journaling the request's end where there is a journal. */
@@ -577,7 +576,8 @@ export class Peer {
       void t.close(CloseCode.HEARTBEAT_TIMEOUT, `nothing heard for ${hb * 2.5} ms`);
       return;
     }
-    if (this.pings) this.sendRaw(FrameType.PING, 0, { t: now });
+    // The client PINGs; the server only checks that something was heard.
+    if (this.side === 'client') this.sendRaw(FrameType.PING, 0, { t: now });
   }
 
   // ---- receiving ----
@@ -690,7 +690,7 @@ export class Peer {
         return;
       case FrameType.TOOL_DEF:
         this.updateRemoteTools(m.tools, m.removed);
-        this.onToolDef?.(m.tools, m.removed);
+        this.events?.onToolDef?.(m.tools, m.removed);
         return;
       case FrameType.ACK:
         this.chan.acknowledge(m.ack);
@@ -702,12 +702,12 @@ export class Peer {
       case FrameType.PONG:
         return;
       case FrameType.GOAWAY:
-        this.onGoAway?.(m.code, m.reason, m.retryMs);
+        this.events?.onGoAway?.(m.code, m.reason, m.retryMs);
         return;
       case FrameType.MESSAGE: {
         const message: TeamMessage = { id: m.id, event: m.event, data: m.data, from: m.from, delivery: reliable ? 'at-least-once' : 'at-most-once' };
         if (m.room !== undefined) message.room = m.room;
-        this.onMessage?.(message);
+        this.events?.onMessage?.(message);
         return;
       }
     }
@@ -716,7 +716,7 @@ export class Peer {
   private onInvoke(rid: number, m: Extract<Message, { type: typeof FrameType.INVOKE }>, reliable: boolean, bytes: Uint8Array): void {
     const fail = (code: number, message: string) =>
       this.trySend(FrameType.ERROR, rid, { code, message }, reliable);
-    if (this.rids.owns(rid) || rid === 0) {
+    if (RequestIdAllocator.owns(this.side, rid) || rid === 0) {
       fail(ErrorCode.BAD_FRAME, `request id ${rid} is not in the caller's half of the id space`);
       return;
     }
@@ -809,7 +809,7 @@ export class Peer {
       await runHandler(entry.handler, valid.value, ctx, m.delivery, out, abort);
       return;
     }
-    const key = `${this.dedupScope}:${m.id}`;
+    const key = `${this.dedupScope()}:${m.id}`;
     const ttl = this.dedupTtlMs;
     const recorded = await this.awaitClaim(key, ttl, abort.signal);
     if (recorded === 'run') {

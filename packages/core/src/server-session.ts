@@ -85,6 +85,11 @@ export class ServerSession extends Peer implements HubMember, TeamCaller {
     this.host.journalFailed(this, error instanceof Error ? error : new Error(String(error)));
   }
 
+  /** The server passes its agent's name as the scope; the principal is added here, when an exactly-once call needs it. */
+  protected override dedupScope(): string {
+    return `${super.dedupScope()}:${this.who.id}`;
+  }
+
   protected override router(): (to: string, tool: string, args: unknown, options: InvokeOptions) => Call {
     return (to, tool, args, options) => this.host.hub.invoke(this.ns, to, tool, args, options);
   }

@@ -132,7 +132,7 @@ export class AgentServer extends Emitter<ServerEvents> {
 
   /** Runs the authenticate hook (transports call it at their upgrade). */
   async authenticate(token: string | undefined, info: ConnectionInfo): Promise<Principal | undefined> {
-    if (!this.options.authenticate) return { id: 'anonymous' };
+    if (!this.options.authenticate) return ANONYMOUS;
     return this.options.authenticate(token, info);
   }
 
@@ -350,7 +350,7 @@ export class AgentServer extends Emitter<ServerEvents> {
         window: this.options.window,
         dedup: this.dedup,
         dedupTtlMs: this.options.dedupTtlMs,
-        dedupScope: `${this.agent.name}:${principal.id}`,
+        dedupScope: this.agent.name, // ServerSession adds the principal
         newId: this.newId,
         journal: store?.journal(id, this.nodeId),
       },
@@ -448,6 +448,9 @@ export class AgentServer extends Emitter<ServerEvents> {
     }
   }
 }
+
+/** Who a connection is when the server has no authenticate hook: one object for every session. */
+const ANONYMOUS: Principal = Object.freeze({ id: 'anonymous' });
 
 /** Compares resume tokens in time independent of where they differ. */
 function sameToken(a: string, b: string): boolean {
