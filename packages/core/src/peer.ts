@@ -134,6 +134,9 @@ export class Peer {
   private closed = false;
   /** Closed so another process can resume the session: running requests end without a terminal frame. */
   private handingOff = false;
+  /** What every attached transport calls: bound once, so an attach makes no closures. */
+  private readonly frameHandler: (bytes: Uint8Array) => void = this.onFrame.bind(this);
+  private readonly closeHandler: (info: TransportCloseInfo) => void = this.transportClosed.bind(this);
 
   constructor(options: PeerOptions) {
     this.sessionId = options.sessionId;
@@ -227,13 +230,11 @@ export class Peer {
    */
   attach(transport: Transport, peerLastReceived: number): void {
     if (this.closed) throw new AgentSocketError('SESSION_CLOSED', 'session is closed');
+    // A transport replaced without detach() no longer speaks for this peer when it closes.
+    if (this.transport && this.transport !== transport) this.transport.onclose = undefined;
     this.transport = transport;
-    transport.onframe = (bytes) => this.onFrame(bytes);
-    transport.onclose = (info) => {
-      if (this.transport !== transport) return;
-      this.detach();
-      this.detached(info);
-    };
+    transport.onframe = this.frameHandler;
+    transport.onclose = this.closeHandler;
     this.chan.acknowledge(peerLastReceived);
     try {
       for (const frame of this.chan.unacked()) transport.send(frame);
@@ -245,8 +246,15 @@ export class Peer {
     transport.start();
   }
 
+  private transportClosed(info: TransportCloseInfo): void {
+    this.detach();
+    this.detached(info);
+  }
+
   /** The transport is gone; unreliable requests fail, reliable ones wait for a resume. */
   detach(): void {
+    // Should it close later, that is no longer this peer's business.
+    if (this.transport) this.transport.onclose = undefined;
     this.transport = undefined;
     this.stopHeartbeat();
     const outgoing = this.outgoing ?? [];
