@@ -129,7 +129,6 @@ export class Peer {
   private orphans: Set<number> | undefined;
   private pendingAcks = 0;
   private ackTimer: ReturnType<typeof setTimeout> | undefined;
-  private beating = false;
   private lastHeard = 0;
   private closed = false;
   /** Closed so another process can resume the session: running requests end without a terminal frame. */
@@ -564,15 +563,11 @@ export class Peer {
 
   private startHeartbeat(): void {
     this.stopHeartbeat();
-    if (this.heartbeatMs <= 0) return;
-    this.heartbeats.add(this, this.heartbeatMs);
-    this.beating = true;
+    this.heartbeats.add(this, this.heartbeatMs); // a period of 0 never beats
   }
 
   private stopHeartbeat(): void {
-    if (!this.beating) return;
     this.heartbeats.delete(this, this.heartbeatMs);
-    this.beating = false;
   }
 
   /** Called by the heartbeat clock every heartbeatMs while attached: liveness check, and the client's PING. */
