@@ -98,8 +98,8 @@ export class Peer {
   readonly sessionId: string;
   readonly chan: ReliableChannel;
   private transport: Transport | undefined;
-  // The options are copied, not kept: a server holds one Peer per idle connection, and the
-  // options object (with its callbacks) would double what each one costs.
+  // The options are copied, not kept: a server holds one Peer per idle connection, and keeping
+  // the options object would keep a second object of twenty-odd fields (and its callbacks) each.
   readonly codec: Codec;
   private readonly registry: ToolRegistry;
   private readonly peerPrincipal: Principal | undefined;
@@ -500,7 +500,7 @@ export class Peer {
     );
   }
 
-  // Hooks for the owner: the callbacks from the options unless a subclass (the server's Session) overrides them.
+  // Hooks for the owner: the callbacks from the options, unless a subclass (ServerSession) overrides them.
 
   /** The transport went away (not by close()). */
   protected detached(info: TransportCloseInfo): void {
