@@ -115,4 +115,11 @@ export class RequestIdAllocator {
   owns(id: number): boolean {
     return id >= this.min && id <= this.max;
   }
+
+  /** True when `id` belongs to the half `side` hands out. */
+  static owns(side: 'client' | 'server', id: number): boolean {
+    return side === 'client'
+      ? id >= RequestIdSpace.CLIENT_MIN && id <= RequestIdSpace.CLIENT_MAX
+      : id >= RequestIdSpace.SERVER_MIN && id <= RequestIdSpace.SERVER_MAX;
+  }
 }

@@ -21,6 +21,7 @@ export {
   encodeServerHello,
   type ServerHello,
 } from './hello.js';
+export { type Beating, HeartbeatClock } from './heartbeat.js';
 export { type Hub, type HubConnection, type HubMember, MemoryHub, type Target, type TeamMessage } from './hub.js';
 export { RequestIdAllocator, ulidFactory, ulidTime } from './ids.js';
 export { type MemoryConnector, memoryConnector, memoryTransportPair } from './memory-transport.js';
@@ -33,7 +34,7 @@ export { ReliableChannel, type WindowOptions } from './reliable.js';
 export { compileSchema, type InputSchema, type JsonSchema, type StandardSchemaV1 } from './schema.js';
 export { AgentServer, type AgentServerOptions, type SessionInfo } from './server.js';
 export { DEFAULT_NAMESPACE, type NamespaceRule, type TeamsOptions } from './teams.js';
-export { type ToolContext, type ToolDefinition, type ToolHandler, SYSTEM_PREFIX, ToolRegistry, tool } from './tool.js';
+export { type ToolAnnouncer, type ToolContext, type ToolDefinition, type ToolHandler, SYSTEM_PREFIX, ToolRegistry, tool } from './tool.js';
 export { BaseTransport, type BaseTransportOptions, closeReason, INTERNAL_ERROR } from './transport-base.js';
 export {
   type ConnectionInfo,

@@ -135,12 +135,13 @@ export function parseMessage(type: number, payload: unknown): Message {
 
 export function parseToolInfo(value: unknown, what: string): ToolInfo {
   const r: WireRecord = expectRecord(value, what);
-  const info: ToolInfo = { name: str(r, 'name', what) };
+  const name = str(r, 'name', what);
   const description = optStr(r, 'description', what);
-  if (description !== undefined) info.description = description;
   const schema = r['inputSchema'];
-  if (schema !== undefined && schema !== null) info.inputSchema = expectRecord(schema, `${what}.inputSchema`);
-  return info;
+  const inputSchema = schema === undefined || schema === null ? undefined : expectRecord(schema, `${what}.inputSchema`);
+  // Whole literals: properties added one by one would spill into a second object (a server keeps these per session).
+  if (description === undefined) return inputSchema === undefined ? { name } : { name, inputSchema };
+  return inputSchema === undefined ? { name, description } : { name, description, inputSchema };
 }
 
 // Built once: parseMessage labels every frame it validates.

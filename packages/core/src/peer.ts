@@ -17,6 +17,7 @@ import type { RegisteredTool, ToolContext, ToolDefinition, ToolHandler, ToolRegi
 import type { Principal, Transport, TransportCloseInfo } from './transport.js';
 import { WireShapeError } from './wire.js';
 import { backoffDelay, sleep } from './backoff.js';
+import { HeartbeatClock } from './heartbeat.js';
 
 export interface PeerOptions {
   side: 'client' | 'server';
@@ -34,13 +35,15 @@ export interface PeerOptions {
   /** Requests this side may have running at the peer at once. */
   peerMaxInflight: number;
   heartbeatMs: number;
+  /** Shares heartbeat timers with other peers (a server passes one for all its sessions). @default a clock of this peer's own */
+  heartbeats?: HeartbeatClock | undefined;
   window?: WindowOptions | undefined;
   /** Longest wait before acknowledging received frames. @default 5 */
   ackDelayMs?: number | undefined;
   dedup: DedupStore;
   /** How long exactly-once outcomes are kept. @default 300000 */
   dedupTtlMs?: number | undefined;
-  /** Prefix for dedup keys (agent and principal), so callers cannot read each other's outcomes. */
+  /** Prefix for dedup keys (agent and principal), so callers cannot read each other's outcomes. A server's sessions add the principal themselves. */
   dedupScope: string;
   newId: () => string;
   /** The peer announced or withdrew tools (TOOL_DEF). */
@@ -60,6 +63,9 @@ export interface PeerOptions {
   /** Routes an INVOKE addressed to another agent (`to`); absent where routing is not offered. */
   route?: ((to: string, tool: string, args: unknown, options: InvokeOptions) => Call) | undefined;
 }
+
+/** The option callbacks, kept together and only where any is given. */
+type PeerEvents = Pick<PeerOptions, 'onToolDef' | 'onDetached' | 'onGoAway' | 'onError' | 'onMessage' | 'onJournalError' | 'route'>;
 
 /** A call of ours waiting for its terminal frame. Timers and the abort listener exist only when asked for. */
 class Outgoing {
@@ -128,30 +134,71 @@ export class Peer {
   readonly sessionId: string;
   readonly chan: ReliableChannel;
   private transport: Transport | undefined;
-  private readonly options: PeerOptions;
-  private readonly codec: Codec;
-  private readonly rids: RequestIdAllocator;
-  private readonly outgoing = new Map<number, Outgoing>();
-  private readonly ridInUse = (id: number) => this.outgoing.has(id) || this.orphans.has(id);
-  private readonly incoming = new Map<number, Incoming>();
-  private readonly peerTools = new Map<string, ToolInfo>();
+  // The options are copied, not kept: a server holds one Peer per idle connection, and keeping
+  // the options object would keep a second object of twenty-odd fields (and its callbacks) each.
+  readonly codec: Codec;
+  private readonly registry: ToolRegistry;
+  private readonly peerPrincipal: Principal | undefined;
+  private readonly maxFrame: number;
+  private readonly peerMaxFrame: number;
+  private readonly maxInflight: number;
+  private readonly peerMaxInflight: number;
+  /** Heartbeat period agreed for the session, ms (0: none). */
+  readonly heartbeatMs: number;
+  private readonly heartbeats: HeartbeatClock;
+  private readonly ackDelayMs: number;
+  private readonly dedup: DedupStore;
+  private readonly dedupTtlMs: number;
+  private readonly scope: string;
+  private readonly newId: () => string;
+  private readonly journal: SessionJournal | undefined;
+  private readonly events: PeerEvents | undefined;
+  private readonly side: 'client' | 'server';
+  /** Made by the first outgoing request. */
+  private rids: RequestIdAllocator | undefined;
+  // Created on first use: an idle session has no requests, orphans or peer tools.
+  private outgoing: Map<number, Outgoing> | undefined;
+  /** Whether a request id is taken; made with the first outgoing request. */
+  private ridInUse: ((id: number) => boolean) | undefined;
+  private incoming: Map<number, Incoming> | undefined;
+  /** Tools the peer serves, in announcement order. */
+  private peerTools: ToolInfo[] | undefined;
   /** Request ids a previous owner of this session left running at the peer: not reused until they end. */
-  private readonly orphans = new Set<number>();
+  private orphans: Set<number> | undefined;
   private pendingAcks = 0;
   private ackTimer: ReturnType<typeof setTimeout> | undefined;
-  private heartbeat: ReturnType<typeof setInterval> | undefined;
   private lastHeard = 0;
   private closed = false;
   /** Closed so another process can resume the session: running requests end without a terminal frame. */
   private handingOff = false;
+  /** What every attached transport calls: bound once, so an attach makes no closures. */
+  private readonly frameHandler: (bytes: Uint8Array) => void = this.onFrame.bind(this);
+  private readonly closeHandler: (info: TransportCloseInfo) => void = this.transportClosed.bind(this);
 
   constructor(options: PeerOptions) {
-    this.options = options;
     this.sessionId = options.sessionId;
     this.codec = options.codec;
+    this.registry = options.registry;
+    this.peerPrincipal = options.principal;
+    this.maxFrame = options.maxFrame;
+    this.peerMaxFrame = options.peerMaxFrame;
+    this.maxInflight = options.maxInflight;
+    this.peerMaxInflight = options.peerMaxInflight;
+    this.heartbeatMs = options.heartbeatMs;
+    this.heartbeats = options.heartbeats ?? new HeartbeatClock();
+    this.ackDelayMs = options.ackDelayMs ?? 5;
+    this.dedup = options.dedup;
+    this.dedupTtlMs = options.dedupTtlMs ?? 300_000;
+    this.scope = options.dedupScope;
+    this.newId = options.newId;
+    this.journal = options.journal;
+    const { onToolDef, onDetached, onGoAway, onError, onMessage, onJournalError, route } = options;
+    const events: PeerEvents = { onToolDef, onDetached, onGoAway, onError, onMessage, onJournalError, route };
+    // A server's sessions give none: they report through the hooks their class overrides.
+    this.events = Object.values(events).some((e) => e !== undefined) ? events : undefined;
     this.chan = new ReliableChannel(options.window);
-    this.rids = new RequestIdAllocator(options.side);
-    options.registry.onChange((added, removed) => this.announceTools(added, removed));
+    this.side = options.side;
+    options.registry.onChange(this);
   }
 
   get attached(): boolean {
@@ -163,27 +210,27 @@ export class Peer {
   }
 
   get principal(): Principal | undefined {
-    return this.options.principal;
+    return this.peerPrincipal;
   }
 
   /** Tools the peer serves, as last announced. */
   get remoteTools(): ToolInfo[] {
-    return [...this.peerTools.values()];
+    return this.peerTools ? [...this.peerTools] : [];
   }
 
   /** Requests this side has running at the peer. */
   get pendingCalls(): number {
-    return this.outgoing.size;
+    return this.outgoing?.size ?? 0;
   }
 
   /** Tools this side serves, as the peer should see them. */
   registryTools(): ToolInfo[] {
-    return this.options.registry.list();
+    return this.registry.list();
   }
 
   /** Ids of the peer's requests running here (sent in a resuming HELLO). */
   runningIncoming(): number[] {
-    return [...this.incoming.keys()];
+    return this.incoming ? [...this.incoming.keys()] : [];
   }
 
   /**
@@ -192,15 +239,26 @@ export class Peer {
    */
   adoptOrphans(rids: number[]): void {
     for (const rid of rids) {
-      if (!this.rids.owns(rid) || this.outgoing.has(rid)) continue;
+      if (!RequestIdAllocator.owns(this.side, rid) || this.outgoing?.has(rid)) continue;
+      this.orphans ??= new Set();
       this.orphans.add(rid);
       this.trySend(FrameType.INTERRUPT, rid, { reason: 'the node that made this request is gone' }, true);
     }
   }
 
   setRemoteTools(tools: ToolInfo[]): void {
-    this.peerTools.clear();
-    for (const t of tools) this.peerTools.set(t.name, t);
+    this.peerTools = undefined;
+    this.updateRemoteTools(tools, []);
+  }
+
+  /** Adds or replaces (in place) `added` and drops `removed`, as a Map keyed by name would. */
+  private updateRemoteTools(added: ToolInfo[], removed: string[]): void {
+    const byName = new Map<string, ToolInfo>();
+    for (const t of this.peerTools ?? []) byName.set(t.name, t);
+    for (const name of removed) byName.delete(name);
+    for (const t of added) byName.set(t.name, t);
+    // Kept as an array: TOOL_DEF is rare, and a Map would cost every idle session its hash table.
+    this.peerTools = byName.size > 0 ? [...byName.values()] : undefined;
   }
 
   /**
@@ -209,13 +267,11 @@ export class Peer {
    */
   attach(transport: Transport, peerLastReceived: number): void {
     if (this.closed) throw new AgentSocketError('SESSION_CLOSED', 'session is closed');
+    // A transport replaced without detach() no longer speaks for this peer when it closes.
+    if (this.transport && this.transport !== transport) this.transport.onclose = undefined;
     this.transport = transport;
-    transport.onframe = (bytes) => this.onFrame(bytes);
-    transport.onclose = (info) => {
-      if (this.transport !== transport) return;
-      this.detach();
-      this.options.onDetached?.(info);
-    };
+    transport.onframe = this.frameHandler;
+    transport.onclose = this.closeHandler;
     this.chan.acknowledge(peerLastReceived);
     try {
       for (const frame of this.chan.unacked()) transport.send(frame);
@@ -227,17 +283,25 @@ export class Peer {
     transport.start();
   }
 
+  private transportClosed(info: TransportCloseInfo): void {
+    this.detach();
+    this.detached(info);
+  }
+
   /** The transport is gone; unreliable requests fail, reliable ones wait for a resume. */
   detach(): void {
+    // Should it close later, that is no longer this peer's business.
+    if (this.transport) this.transport.onclose = undefined;
     this.transport = undefined;
     this.stopHeartbeat();
-    for (const [rid, o] of this.outgoing) {
+    const outgoing = this.outgoing ?? [];
+    for (const [rid, o] of outgoing) {
       if (o.reliable) continue;
-      this.outgoing.delete(rid);
+      this.outgoing?.delete(rid);
       o.cleanup();
       o.call.fail(new AgentSocketError('CONNECTION_LOST', `connection lost during at-most-once call to "${o.tool}"`));
     }
-    for (const [, i] of this.incoming) {
+    for (const [, i] of this.incoming ?? []) {
       if (!i.reliable) i.abort.abort(new ProtocolError(ErrorCode.INTERRUPTED, 'connection lost'));
     }
   }
@@ -254,14 +318,14 @@ export class Peer {
   }
 
   invoke<T = unknown>(tool: string, args: unknown, options: InvokeOptions = {}): Call<T> {
-    const call = new Call<T>(tool, this.options.newId(), options.delivery ?? 'at-least-once');
+    const call = new Call<T>(tool, this.newId(), options.delivery ?? 'at-least-once');
     if (this.closed) {
       call.fail(new AgentSocketError('SESSION_CLOSED', 'session is closed'));
       return call;
     }
-    if (this.outgoing.size >= this.options.peerMaxInflight) {
+    if (this.pendingCalls >= this.peerMaxInflight) {
       call.fail(
-        new AgentSocketError('TOO_MANY_REQUESTS', `peer allows ${this.options.peerMaxInflight} requests in flight`),
+        new AgentSocketError('TOO_MANY_REQUESTS', `peer allows ${this.peerMaxInflight} requests in flight`),
       );
       return call;
     }
@@ -281,13 +345,16 @@ export class Peer {
 
   /** Reliable calls still waiting for their terminal frame (for adopt() by a new session). */
   takeUnfinished(): Array<{ call: Call; tool: string; args: unknown; options: InvokeOptions }> {
-    const out = [...this.outgoing.values()].filter((o) => o.reliable);
+    const out = [...(this.outgoing?.values() ?? [])].filter((o) => o.reliable);
     for (const o of out) o.cleanup();
-    this.outgoing.clear();
+    this.outgoing?.clear();
     return out.map(({ call, tool, args, options }) => ({ call, tool, args, options }));
   }
 
   private start(call: Call, tool: string, args: unknown, options: InvokeOptions, reliable: boolean): void {
+    this.outgoing ??= new Map();
+    this.rids ??= new RequestIdAllocator(this.side);
+    this.ridInUse ??= (id) => this.outgoing?.has(id) === true || this.orphans?.has(id) === true;
     const rid = this.rids.allocate(this.ridInUse);
     call.requestId = rid;
     const o = new Outgoing(call, reliable, tool, args, options);
@@ -322,7 +389,7 @@ export class Peer {
     const signal = o.options.signal;
     if (!signal) return;
     const onAbort = () => {
-      if (o.call.isSettled || this.outgoing.get(rid) !== o) return;
+      if (o.call.isSettled || this.outgoing?.get(rid) !== o) return;
       this.trySend(FrameType.INTERRUPT, rid, { reason: abortReason(signal) }, o.reliable);
       o.addTimer(
         setTimeout(() => this.settleLocally(rid, o.call, new AgentSocketError('ABORTED', 'interrupted; no terminal frame from peer')), INTERRUPT_GRACE_MS),
@@ -334,9 +401,9 @@ export class Peer {
   }
 
   private settleLocally(rid: number, call: Call, error: unknown): void {
-    const o = this.outgoing.get(rid);
+    const o = this.outgoing?.get(rid);
     if (o?.call === call) {
-      this.outgoing.delete(rid);
+      this.outgoing?.delete(rid);
       o.cleanup();
     }
     call.fail(error);
@@ -345,7 +412,7 @@ export class Peer {
   /** Announces tools to the peer (TOOL_DEF, reliable). */
   announceTools(added: ToolInfo[], removed: string[]): void {
     if (this.closed) return;
-    this.trySend(FrameType.TOOL_DEF, 0, { id: this.options.newId(), tools: added, removed }, true);
+    this.trySend(FrameType.TOOL_DEF, 0, { id: this.newId(), tools: added, removed }, true);
   }
 
   /** Delivers a team message to the peer (MESSAGE; reliable unless at-most-once). */
@@ -370,14 +437,14 @@ export class Peer {
     this.handingOff = handOff;
     this.stopHeartbeat();
     if (this.ackTimer) clearTimeout(this.ackTimer);
-    for (const [, o] of this.outgoing) {
+    for (const [, o] of this.outgoing ?? []) {
       o.cleanup();
       o.call.fail(error);
     }
-    this.outgoing.clear();
-    for (const [, i] of this.incoming) i.abort.abort(new ProtocolError(ErrorCode.INTERRUPTED, error.message));
+    this.outgoing?.clear();
+    for (const [, i] of this.incoming ?? []) i.abort.abort(new ProtocolError(ErrorCode.INTERRUPTED, error.message));
     this.chan.releaseWaiters();
-    this.options.registry.dispose();
+    this.registry.dispose();
     const t = this.transport;
     this.transport = undefined;
     if (t) {
@@ -399,7 +466,7 @@ export class Peer {
     // Encoded once, with the header written in front of the payload (no copy).
     const frame = encodeWithHeaderRoom(this.codec, payload);
     const length = frame.byteLength - HEADER_SIZE;
-    const limit = Math.min(this.options.peerMaxFrame, (this.transport?.maxFrameBytes ?? Number.POSITIVE_INFINITY) - HEADER_SIZE);
+    const limit = Math.min(this.peerMaxFrame, (this.transport?.maxFrameBytes ?? Number.POSITIVE_INFINITY) - HEADER_SIZE);
     if (length > limit) {
       if (reliable) this.chan.untake(sq); // the refused frame must not leave a gap in the sequence
       throw new AgentSocketError(
@@ -410,7 +477,7 @@ export class Peer {
     writeHeader(frame, type, flags, rid, length);
     if (reliable) {
       this.chan.record(sq, frame);
-      this.options.journal?.sent(sq, frame);
+      this.journal?.sent(sq, frame);
     }
     const t = this.transport;
     if (!t) {
@@ -455,7 +522,7 @@ export class Peer {
       this.flushAck();
       return;
     }
-    if (!this.ackTimer) this.ackTimer = setTimeout(() => this.flushAck(), this.options.ackDelayMs ?? 5);
+    if (!this.ackTimer) this.ackTimer = setTimeout(() => this.flushAck(), this.ackDelayMs);
   }
 
   private flushAck(): void {
@@ -463,7 +530,7 @@ export class Peer {
     this.ackTimer = undefined;
     this.pendingAcks = 0;
     const ack = this.chan.lastReceived;
-    const journal = this.options.journal;
+    const journal = this.journal;
     if (!journal) {
       this.sendRaw(FrameType.ACK, 0, { ack });
       return;
@@ -475,17 +542,40 @@ export class Peer {
     );
   }
 
-  private journalFailed(error: unknown): void {
-    this.options.onJournalError?.(error instanceof Error ? error : new Error(String(error)));
+  // Hooks for the owner: the callbacks from the options, unless a subclass (ServerSession) overrides them.
+
+  /** The transport went away (not by close()). */
+  protected detached(info: TransportCloseInfo): void {
+    this.events?.onDetached?.(info);
+  }
+
+  /** A connection-level error, for logging. */
+  protected reportError(error: Error): void {
+    this.events?.onError?.(error);
+  }
+
+  /** The journal refused a write. */
+  protected journalFailed(error: unknown): void {
+    this.events?.onJournalError?.(error instanceof Error ? error : new Error(String(error)));
+  }
+
+  /** Routes an INVOKE addressed to another agent; undefined where routing is not offered. */
+  protected router(): PeerOptions['route'] {
+    return this.events?.route;
+  }
+
+  /** Prefix of this session's exactly-once keys. */
+  protected dedupScope(): string {
+    return this.scope;
   }
 
   /** @internal Sends a terminal frame, after journaling the request's end where there is a journal. */
   terminal(rid: number, type: number, payload: Record<string, unknown>, reliable: boolean): void {
-    const incoming = this.incoming.get(rid);
+    const incoming = this.incoming?.get(rid);
     if (incoming) incoming.ended = true;
     // The journaled request is run again where the session resumes; it must not end here.
     if (this.handingOff) return;
-    const journal = this.options.journal;
+    const journal = this.journal;
     if (!journal || !reliable) {
       this.trySend(type, rid, payload, reliable);
       return;
@@ -508,36 +598,37 @@ export class Peer {
         const m = parseMessage(f.type, this.codec.decode(f.payload));
         if (m.type === FrameType.INVOKE) this.onInvoke(rid, m, (f.flags & Flag.RELIABLE) !== 0, frame);
       } catch (error) {
-        this.options.onError?.(error instanceof Error ? error : new Error(String(error)));
+        this.reportError(error instanceof Error ? error : new Error(String(error)));
       }
     }
   }
 
   private startHeartbeat(): void {
     this.stopHeartbeat();
-    const hb = this.options.heartbeatMs;
-    if (hb <= 0) return;
-    this.heartbeat = setInterval(() => {
-      const t = this.transport;
-      if (!t) return;
-      if (Date.now() - this.lastHeard > hb * 2.5) {
-        void t.close(CloseCode.HEARTBEAT_TIMEOUT, `nothing heard for ${hb * 2.5} ms`);
-        return;
-      }
-      if (this.options.side === 'client') this.sendRaw(FrameType.PING, 0, { t: Date.now() });
-    }, hb);
-    if (typeof this.heartbeat === 'object' && 'unref' in this.heartbeat) this.heartbeat.unref();
+    this.heartbeats.add(this, this.heartbeatMs); // a period of 0 never beats
   }
 
   private stopHeartbeat(): void {
-    if (this.heartbeat) clearInterval(this.heartbeat);
-    this.heartbeat = undefined;
+    this.heartbeats.delete(this, this.heartbeatMs);
+  }
+
+  /** Called by the heartbeat clock every heartbeatMs while attached: liveness check, and the client's PING. */
+  heartbeat(now: number): void {
+    const t = this.transport;
+    if (!t) return;
+    const hb = this.heartbeatMs;
+    if (now - this.lastHeard > hb * 2.5) {
+      void t.close(CloseCode.HEARTBEAT_TIMEOUT, `nothing heard for ${hb * 2.5} ms`);
+      return;
+    }
+    // The client PINGs; the server only checks that something was heard.
+    if (this.side === 'client') this.sendRaw(FrameType.PING, 0, { t: now });
   }
 
   // ---- receiving ----
 
   private fatal(code: number, message: string, closeCode: number): void {
-    this.options.onError?.(new ProtocolError(code, message));
+    this.reportError(new ProtocolError(code, message));
     this.sendRaw(FrameType.ERROR, 0, { code, message });
     void this.transport?.close(closeCode, message.slice(0, 120));
   }
@@ -563,12 +654,12 @@ export class Peer {
       });
       return;
     }
-    if (frame.payload.byteLength > this.options.maxFrame) {
+    if (frame.payload.byteLength > this.maxFrame) {
       this.sendRaw(FrameType.ERROR, rid, {
         code: ErrorCode.FRAME_TOO_LARGE,
-        message: `payload of ${frame.payload.byteLength} bytes exceeds the limit of ${this.options.maxFrame}`,
+        message: `payload of ${frame.payload.byteLength} bytes exceeds the limit of ${this.maxFrame}`,
       });
-      this.incoming.get(rid)?.abort.abort(new ProtocolError(ErrorCode.FRAME_TOO_LARGE, 'frame too large'));
+      this.incoming?.get(rid)?.abort.abort(new ProtocolError(ErrorCode.FRAME_TOO_LARGE, 'frame too large'));
       return;
     }
     let decoded: unknown;
@@ -586,7 +677,7 @@ export class Peer {
       }
       this.scheduleAck();
       if (!this.chan.receive(sq)) return; // a replayed frame already handled
-      this.options.journal?.received(sq);
+      this.journal?.received(sq);
     }
     let message: Message;
     try {
@@ -609,47 +700,46 @@ export class Peer {
         this.onInvoke(rid, m, reliable, bytes);
         return;
       case FrameType.STREAM: {
-        const o = this.outgoing.get(rid);
+        const o = this.outgoing?.get(rid);
         o?.call.pushChunk(m.seq, m.data);
         return;
       }
       case FrameType.COMPLETE: {
-        const o = this.outgoing.get(rid);
+        const o = this.outgoing?.get(rid);
         if (!o) {
-          this.orphans.delete(rid);
+          this.orphans?.delete(rid);
           return;
         }
-        this.outgoing.delete(rid);
+        this.outgoing?.delete(rid);
         o.cleanup();
         o.call.complete(m.result, m.metrics);
         return;
       }
       case FrameType.ERROR: {
         if (rid === 0) {
-          this.options.onError?.(new ProtocolError(m.code, m.message, { data: m.data }));
+          this.reportError(new ProtocolError(m.code, m.message, { data: m.data }));
           return;
         }
-        const o = this.outgoing.get(rid);
+        const o = this.outgoing?.get(rid);
         if (!o) {
-          this.orphans.delete(rid);
+          this.orphans?.delete(rid);
           return;
         }
-        this.outgoing.delete(rid);
+        this.outgoing?.delete(rid);
         o.cleanup();
         o.call.fail(new ProtocolError(m.code, m.message, { data: m.data }));
         return;
       }
       case FrameType.INTERRUPT:
-        this.incoming.get(rid)?.abort.abort(new ProtocolError(ErrorCode.INTERRUPTED, m.reason ?? 'interrupted by caller'));
+        this.incoming?.get(rid)?.abort.abort(new ProtocolError(ErrorCode.INTERRUPTED, m.reason ?? 'interrupted by caller'));
         return;
       case FrameType.TOOL_DEF:
-        for (const name of m.removed) this.peerTools.delete(name);
-        for (const t of m.tools) this.peerTools.set(t.name, t);
-        this.options.onToolDef?.(m.tools, m.removed);
+        this.updateRemoteTools(m.tools, m.removed);
+        this.events?.onToolDef?.(m.tools, m.removed);
         return;
       case FrameType.ACK:
         this.chan.acknowledge(m.ack);
-        this.options.journal?.acked(m.ack);
+        this.journal?.acked(m.ack);
         return;
       case FrameType.PING:
         this.sendRaw(FrameType.PONG, 0, { t: m.t });
@@ -657,12 +747,12 @@ export class Peer {
       case FrameType.PONG:
         return;
       case FrameType.GOAWAY:
-        this.options.onGoAway?.(m.code, m.reason, m.retryMs);
+        this.events?.onGoAway?.(m.code, m.reason, m.retryMs);
         return;
       case FrameType.MESSAGE: {
         const message: TeamMessage = { id: m.id, event: m.event, data: m.data, from: m.from, delivery: reliable ? 'at-least-once' : 'at-most-once' };
         if (m.room !== undefined) message.room = m.room;
-        this.options.onMessage?.(message);
+        this.events?.onMessage?.(message);
         return;
       }
     }
@@ -673,37 +763,38 @@ export class Peer {
   }
 
   private onInvoke(rid: number, m: Extract<Message, { type: typeof FrameType.INVOKE }>, reliable: boolean, bytes: Uint8Array): void {
-    if (this.rids.owns(rid) || rid === 0) {
+    if (RequestIdAllocator.owns(this.side, rid) || rid === 0) {
       this.failInvoke(rid, reliable, ErrorCode.BAD_FRAME, `request id ${rid} is not in the caller's half of the id space`);
       return;
     }
-    if (this.incoming.has(rid)) {
+    if (this.incoming?.has(rid)) {
       this.failInvoke(rid, reliable, ErrorCode.BAD_FRAME, `request id ${rid} is already in use`);
       return;
     }
-    if (this.incoming.size >= this.options.maxInflight) {
-      this.failInvoke(rid, reliable, ErrorCode.TOO_MANY_REQUESTS, `at most ${this.options.maxInflight} requests may be in flight`);
+    if ((this.incoming?.size ?? 0) >= this.maxInflight) {
+      this.failInvoke(rid, reliable, ErrorCode.TOO_MANY_REQUESTS, `at most ${this.maxInflight} requests may be in flight`);
       return;
     }
     if ((m.delivery === 'at-most-once') === reliable) {
       this.failInvoke(rid, reliable, ErrorCode.BAD_FRAME, 'INVOKE must be flagged RELIABLE exactly when its delivery is at-least-once or exactly-once');
       return;
     }
-    const entry = m.to === undefined ? this.options.registry.get(m.tool) : this.routed(m.to, m.tool);
+    const entry = m.to === undefined ? this.registry.get(m.tool) : this.routed(m.to, m.tool);
     if (!entry) {
       if (m.to !== undefined) this.failInvoke(rid, reliable, ErrorCode.AGENT_NOT_FOUND, `this peer does not route calls to other agents`);
       else this.failInvoke(rid, reliable, ErrorCode.TOOL_NOT_FOUND, `no tool named "${m.tool}"`);
       return;
     }
     const incoming = new Incoming(this, rid, reliable, new LazyAbortController());
+    this.incoming ??= new Map();
     this.incoming.set(rid, incoming);
-    if (reliable) this.options.journal?.invokeStarted(rid, bytes);
+    if (reliable) this.journal?.invokeStarted(rid, bytes);
     this.execute(incoming, m, entry);
   }
 
   /** A stand-in tool that forwards an INVOKE to another agent and streams its answer back. */
   private routed(to: string, tool: string): Pick<RegisteredTool, 'schema' | 'handler'> | undefined {
-    const route = this.options.route;
+    const route = this.router();
     if (!route) return undefined;
     const handler: ToolHandler<unknown> = async function* (args, ctx) {
       const call = route(to, tool, args, { signal: ctx.signal, delivery: ctx.delivery === 'exactly-once' ? 'at-least-once' : ctx.delivery });
@@ -750,21 +841,21 @@ export class Peer {
       this.executeFailed(out, error);
     }
     if (!pending) {
-      this.incoming.delete(out.rid);
+      this.incoming?.delete(out.rid);
       return;
     }
     pending.then(
-      () => this.incoming.delete(out.rid),
+      () => this.incoming?.delete(out.rid),
       (error: unknown) => {
         this.executeFailed(out, error);
-        this.incoming.delete(out.rid);
+        this.incoming?.delete(out.rid);
       },
     );
   }
 
   /** A store failed (dedup claim, journal): say so, and end the request if nothing else did. */
   private executeFailed(out: Incoming, error: unknown): void {
-    this.options.onError?.(error instanceof Error ? error : new Error(String(error)));
+    this.reportError(error instanceof Error ? error : new Error(String(error)));
     if (!out.ended) {
       this.terminal(out.rid, FrameType.ERROR, { code: ErrorCode.UNAVAILABLE, message: `request failed: ${errorMessage(error)}` }, out.reliable);
     }
@@ -787,13 +878,13 @@ export class Peer {
       await runHandler(entry.handler, valid.value, ctx, m.delivery, out, abort);
       return;
     }
-    const key = `${this.options.dedupScope}:${m.id}`;
-    const ttl = this.options.dedupTtlMs ?? 300_000;
+    const key = `${this.dedupScope()}:${m.id}`;
+    const ttl = this.dedupTtlMs;
     const recorded = await this.awaitClaim(key, ttl, abort.signal);
     if (recorded === 'run') {
       const outcome = await runHandler(entry.handler, valid.value, ctx, m.delivery, out, abort);
-      if (outcome) await this.options.dedup.complete(key, outcome, ttl);
-      else await this.options.dedup.release(key);
+      if (outcome) await this.dedup.complete(key, outcome, ttl);
+      else await this.dedup.release(key);
     } else if (recorded) {
       await replayOutcome(recorded, out);
     } else {
@@ -804,7 +895,7 @@ export class Peer {
   /** Claims an exactly-once key, waiting out another attempt that is still running. */
   private async awaitClaim(key: string, ttl: number, signal: AbortSignal): Promise<'run' | Outcome | undefined> {
     for (let attempt = 0; attempt < PENDING_POLL_LIMIT; attempt++) {
-      const claim = await this.options.dedup.claim(key, ttl);
+      const claim = await this.dedup.claim(key, ttl);
       if (claim.status === 'new') return 'run';
       if (claim.status === 'done') return parseOutcome(claim.outcome);
       await sleep(backoffDelay(attempt, { initialMs: 20, maxMs: 1000 }), signal).catch(() => {});
@@ -814,12 +905,12 @@ export class Peer {
   }
 
   private context(rid: number, m: Extract<Message, { type: typeof FrameType.INVOKE }>, abort: LazyAbortController): ToolContext {
-    return new InvokeContext(abort, this, m.tool, m.id, rid, this.sessionId, this.options.principal, m.traceparent, m.delivery);
+    return new InvokeContext(abort, this, m.tool, m.id, rid, this.sessionId, this.peerPrincipal, m.traceparent, m.delivery);
   }
 
   /** Announces a tool of this side to the peer (ToolContext.defineTool). */
   defineTool(name: string, definition: ToolDefinition): void {
-    this.options.registry.add(name, definition);
+    this.registry.add(name, definition);
   }
 }
 

@@ -20,13 +20,14 @@ const RELEASED = new Uint8Array(0);
 export class ReliableChannel {
   /** Next outgoing sequence number. */
   private nextSq = 1;
-  private readonly sqs: number[] = [];
-  private readonly frames: Uint8Array[] = [];
+  // Both created by the first record(): an idle session has nothing to replay.
+  private sqs: number[] | undefined;
+  private frames: Uint8Array[] | undefined;
   private head = 0;
   private bytes = 0;
   private readonly maxFrames: number;
   private readonly maxBytes: number;
-  private waiting: Waiting[] = [];
+  private waiting: Waiting[] | undefined;
   /** Highest sequence number received from the peer. */
   lastReceived = 0;
 
@@ -47,13 +48,15 @@ export class ReliableChannel {
 
   /** Keeps a sent frame until acknowledged. */
   record(sq: number, frame: Uint8Array): void {
+    this.sqs ??= [];
+    this.frames ??= [];
     this.sqs.push(sq);
     this.frames.push(frame);
     this.bytes += frame.byteLength;
   }
 
   get unackedFrames(): number {
-    return this.sqs.length - this.head;
+    return (this.sqs?.length ?? 0) - this.head;
   }
 
   get unackedBytes(): number {
@@ -69,32 +72,38 @@ export class ReliableChannel {
   /** Resolves when the window has room. */
   whenWritable(): Promise<void> {
     if (this.writable) return Promise.resolve();
-    return new Promise((resolve) => this.waiting.push(resolve));
+    const waiting = this.waiting ?? [];
+    this.waiting = waiting;
+    return new Promise((resolve) => waiting.push(resolve));
   }
 
   /** The peer has everything up to and including `sq`. */
   acknowledge(sq: number): void {
-    while (this.head < this.sqs.length && (this.sqs[this.head] ?? Number.POSITIVE_INFINITY) <= sq) {
-      this.bytes -= this.frames[this.head]?.byteLength ?? 0;
-      // Let go of the frame now, not at the next compaction: kept longer, it is promoted by the GC.
-      this.frames[this.head] = RELEASED;
-      this.head++;
+    const { sqs, frames } = this;
+    if (sqs && frames) {
+      while (this.head < sqs.length && (sqs[this.head] ?? Number.POSITIVE_INFINITY) <= sq) {
+        this.bytes -= frames[this.head]?.byteLength ?? 0;
+        // Let go of the frame now, not at the next compaction: kept longer, it is promoted by the GC.
+        frames[this.head] = RELEASED;
+        this.head++;
+      }
+      if (this.head === sqs.length) {
+        // Everything acknowledged (the usual case): start over rather than keep released slots.
+        sqs.length = 0;
+        frames.length = 0;
+        this.head = 0;
+      } else if (this.head > 1024 && this.head * 2 > sqs.length) {
+        sqs.splice(0, this.head);
+        frames.splice(0, this.head);
+        this.head = 0;
+      }
     }
-    if (this.head > 1024 && this.head * 2 > this.sqs.length) {
-      this.sqs.splice(0, this.head);
-      this.frames.splice(0, this.head);
-      this.head = 0;
-    }
-    if (this.waiting.length > 0 && this.writable) {
-      const waiting = this.waiting;
-      this.waiting = [];
-      for (const w of waiting) w();
-    }
+    if (this.waiting && this.writable) this.releaseWaiters();
   }
 
   /** Frames not yet acknowledged, oldest first, for replay after a resume. */
   unacked(): Uint8Array[] {
-    return this.frames.slice(this.head);
+    return this.frames?.slice(this.head) ?? [];
   }
 
   /**
@@ -112,8 +121,8 @@ export class ReliableChannel {
    * journaled and what the peer says it has seen.
    */
   restore(nextSq: number, lastReceived: number, frames: Array<{ sq: number; frame: Uint8Array }>, peerHas: number): void {
-    this.sqs.length = 0;
-    this.frames.length = 0;
+    this.sqs = undefined;
+    this.frames = undefined;
     this.head = 0;
     this.bytes = 0;
     for (const f of frames) this.record(f.sq, f.frame);
@@ -123,8 +132,8 @@ export class ReliableChannel {
 
   /** Releases everyone waiting for room (the session is over; their sends will fail). */
   releaseWaiters(): void {
-    const waiting = this.waiting;
-    this.waiting = [];
+    const waiting = this.waiting ?? [];
+    this.waiting = undefined;
     for (const w of waiting) w();
   }
 }

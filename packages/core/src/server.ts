@@ -4,16 +4,18 @@ import { type DedupStore, MemoryDedupStore } from './dedup.js';
 import { AgentSocketError, CloseCode, ErrorCode, ProtocolError } from './errors.js';
 import { decodeFrame, encodeFrame, peekHeader } from './frame.js';
 import { type ClientHello, decodeClientHello, encodeServerHello } from './hello.js';
+import { HeartbeatClock } from './heartbeat.js';
 import { ulidFactory } from './ids.js';
 import { Flag, FrameType, PROTOCOL_VERSION } from './opcodes.js';
-import { Peer } from './peer.js';
+import type { Peer } from './peer.js';
 import type { WindowOptions } from './reliable.js';
 import { type ToolContext, ToolRegistry } from './tool.js';
 import type { ConnectionInfo, Principal, Transport } from './transport.js';
 import { Emitter } from './emitter.js';
 import type { SessionRecord, SessionStore, StoredSession } from './session-store.js';
 import type { Call, InvokeOptions } from './call.js';
-import { type Hub, type HubMember, MemoryHub, type Target, type TeamMessage } from './hub.js';
+import { type Hub, MemoryHub, type Target, type TeamMessage } from './hub.js';
+import { ServerSession, type SessionHost } from './server-session.js';
 import type { Delivery } from './messages.js';
 import { addTeamTools, DEFAULT_NAMESPACE, findRule, isNamespaceName, type NamespaceRule, type TeamCaller, type TeamsOptions } from './teams.js';
 
@@ -70,22 +72,11 @@ type ServerEvents = {
   error: [Error];
 };
 
-interface Session {
-  readonly id: string;
-  readonly resumeToken: string;
-  readonly codec: string;
-  readonly heartbeatMs: number;
-  readonly peer: Peer;
-  readonly member: HubMember;
-  readonly rule: NamespaceRule;
-  expiry: ReturnType<typeof setTimeout> | undefined;
-}
-
 /** Serves one Agent to any number of clients over any transport that hands it connections. */
 export class AgentServer extends Emitter<ServerEvents> {
   readonly agent: Agent;
   private readonly options: AgentServerOptions;
-  private readonly sessions = new Map<string, Session>();
+  private readonly sessions = new Map<string, ServerSession>();
   private readonly pending = new Set<Transport>();
   private readonly dedup: DedupStore;
   private readonly newId = ulidFactory();
@@ -94,6 +85,10 @@ export class AgentServer extends Emitter<ServerEvents> {
   private readonly codecByName = new Map<string, Codec>();
   /** The agent's tools plus the reserved team tools, which every session's registry layers over. */
   private readonly sessionBase: ToolRegistry;
+  /** One heartbeat timer per period for all sessions, not one per session. */
+  private readonly heartbeats = new HeartbeatClock();
+  /** What every session reports back through (shared, so a session holds no callbacks). */
+  private readonly host: SessionHost;
   private closing = false;
   readonly hub: Hub;
   readonly nodeId: string;
@@ -111,6 +106,17 @@ export class AgentServer extends Emitter<ServerEvents> {
     for (const c of this.codecs) this.codecByName.set(c, createCodec(c)); // fails fast on an unknown codec
     this.sessionBase = new ToolRegistry(agent.registry);
     addTeamTools(this.sessionBase, (ctx) => this.teamCaller(ctx), this.hub, this.newId);
+    this.host = {
+      hub: this.hub,
+      // A client that closes normally is done with the session; anything else may come back.
+      detached: (session, info) =>
+        info.code === CloseCode.NORMAL && !info.local
+          ? this.endSession(session, new AgentSocketError('SESSION_CLOSED', 'client closed the session'))
+          : this.scheduleExpiry(session),
+      // Another process resumed this session: stop serving it here, leave its stored state alone.
+      journalFailed: (session, error) => this.endSession(session, error, false),
+      error: (error) => this.emit('error', error),
+    };
   }
 
   /** The session a team tool call came from; it exists for as long as its calls run. */
@@ -131,7 +137,7 @@ export class AgentServer extends Emitter<ServerEvents> {
 
   /** Runs the authenticate hook (transports call it at their upgrade). */
   async authenticate(token: string | undefined, info: ConnectionInfo): Promise<Principal | undefined> {
-    if (!this.options.authenticate) return { id: 'anonymous' };
+    if (!this.options.authenticate) return ANONYMOUS;
     return this.options.authenticate(token, info);
   }
 
@@ -230,7 +236,7 @@ export class AgentServer extends Emitter<ServerEvents> {
     }
     if (!transport.open) return;
 
-    let session: Session | undefined;
+    let session: ServerSession | undefined;
     let resumed = false;
     let stored: StoredSession | undefined;
     const serverHb = this.options.heartbeatMs ?? 30_000;
@@ -241,18 +247,18 @@ export class AgentServer extends Emitter<ServerEvents> {
       const found = this.sessions.get(resume.sessionId);
       if (
         found &&
-        hello.codecs.includes(found.codec) &&
-        found.member.ns === ns &&
+        hello.codecs.includes(found.codec.name) &&
+        found.ns === ns &&
         sameToken(found.resumeToken, resume.resumeToken) &&
-        found.peer.principal?.id === principal.id
+        found.principal.id === principal.id
       ) {
         session = found;
         resumed = true;
         if (found.expiry) clearTimeout(found.expiry);
         found.expiry = undefined;
-        const old = found.peer.replaceTransport();
+        const old = found.replaceTransport();
         if (old) void old.close(CloseCode.NORMAL, 'session resumed on another connection');
-        await this.store?.claim(found.id, this.nodeId);
+        await this.store?.claim(found.sessionId, this.nodeId);
       } else if (!found && this.store) {
         // Another process owned this session (it may have died): take it over from the store.
         const s = await this.store.load(resume.sessionId);
@@ -302,133 +308,108 @@ export class AgentServer extends Emitter<ServerEvents> {
     const batch = hello.batch === true && this.options.batch !== false && transport.enableBatching !== undefined;
     const reply = encodeServerHello({
       version: PROTOCOL_VERSION,
-      codec: session.codec,
+      codec: session.codec.name,
       maxFrame: this.maxFrameBytes,
       heartbeatMs: session.heartbeatMs,
       maxInflight: this.options.maxInflight ?? 256,
-      sessionId: session.id,
+      sessionId: session.sessionId,
       resumeToken: session.resumeToken,
       resumed,
-      lastReceived: session.peer.chan.lastReceived,
-      agent: { name: this.agent.name, ...(this.agent.version ? { version: this.agent.version } : {}), tools: session.peer.registryTools() },
+      lastReceived: session.chan.lastReceived,
+      agent: { name: this.agent.name, ...(this.agent.version ? { version: this.agent.version } : {}), tools: session.registryTools() },
       namespace: ns,
-      agentId: session.member.agentId,
+      agentId: session.agentId,
       batch,
     });
     transport.send(encodeFrame(FrameType.HELLO, Flag.REPLY, 0, reply));
     // The reply went out alone; what follows (replayed frames first) may be batched.
     if (batch) transport.enableBatching?.();
-    session.peer.attach(transport, resumed ? (resume?.lastReceived ?? 0) : 0);
-    this.hub.connected?.(session.member, { transport, codec: session.codec });
+    session.attach(transport, resumed ? (resume?.lastReceived ?? 0) : 0);
+    this.hub.connected?.(session, { transport, codec: session.codec.name });
     if (stored) {
       // Calls the old owner made to this client (running there, or replayed just now) have no caller here.
       const replayedInvokes = stored.frames.flatMap((f) => {
         const h = peekHeader(f.frame);
         return h && h.type === FrameType.INVOKE ? [h.requestId] : [];
       });
-      session.peer.adoptOrphans([...new Set([...(resume?.busy ?? []), ...replayedInvokes])]);
-      session.peer.resumeIncoming(stored.incoming);
+      session.adoptOrphans([...new Set([...(resume?.busy ?? []), ...replayedInvokes])]);
+      session.resumeIncoming(stored.incoming);
     }
-    const summary = { id: session.id, principal, connected: true, namespace: ns, agentId: session.member.agentId };
+    const summary = { id: session.sessionId, principal, connected: true, namespace: ns, agentId: session.agentId };
     this.emit(resumed ? 'resume' : 'session', summary);
   }
 
-  private async createSession(record: SessionRecord, rule: NamespaceRule, restore?: (peer: Peer) => Promise<void>): Promise<Session> {
+  private async createSession(record: SessionRecord, rule: NamespaceRule, restore?: (peer: Peer) => Promise<void>): Promise<ServerSession> {
     const { id, principal, namespace: ns, agentId } = record;
-    const registry = new ToolRegistry(this.sessionBase);
     const hub = this.hub;
     const store = this.store;
-    const peer: Peer = new Peer({
-      side: 'server',
-      codec: this.codecByName.get(record.codec) ?? createCodec(record.codec),
-      registry,
-      sessionId: id,
-      principal,
-      maxFrame: this.maxFrameBytes,
-      peerMaxFrame: record.peerMaxFrame,
-      maxInflight: this.options.maxInflight ?? 256,
-      peerMaxInflight: record.peerMaxInflight,
-      heartbeatMs: record.heartbeatMs,
-      window: this.options.window,
-      dedup: this.dedup,
-      dedupTtlMs: this.options.dedupTtlMs,
-      dedupScope: `${this.agent.name}:${principal.id}`,
-      newId: this.newId,
-      journal: store?.journal(id, this.nodeId),
-      // Another process resumed this session: stop serving it here, leave its stored state alone.
-      onJournalError: (error) => this.endSession(session, error, false),
-      // A client that closes normally is done with the session; anything else may come back.
-      onDetached: (info) =>
-        info.code === CloseCode.NORMAL && !info.local
-          ? this.endSession(session, new AgentSocketError('SESSION_CLOSED', 'client closed the session'))
-          : this.scheduleExpiry(session),
-      onError: (error) => this.emit('error', error),
-      route: (to, tool, args, options) => hub.invoke(ns, to, tool, args, options),
-    });
-    peer.setRemoteTools(record.remoteTools);
-    // Messages that reach a taken-over session before its state is restored wait for it.
-    let early: TeamMessage[] | undefined = restore ? [] : undefined;
-    const member: HubMember = {
-      sessionId: id,
-      ns,
-      agentId,
-      principal,
-      deliver: (message) => (early ? early.push(message) : peer.deliver(message)),
-      invoke: (tool, args, options) => peer.invoke(tool, args, options),
-    };
+    const session = new ServerSession(
+      {
+        side: 'server',
+        codec: this.codecByName.get(record.codec) ?? createCodec(record.codec),
+        registry: new ToolRegistry(this.sessionBase),
+        sessionId: id,
+        principal,
+        maxFrame: this.maxFrameBytes,
+        peerMaxFrame: record.peerMaxFrame,
+        maxInflight: this.options.maxInflight ?? 256,
+        peerMaxInflight: record.peerMaxInflight,
+        heartbeatMs: record.heartbeatMs,
+        heartbeats: this.heartbeats,
+        window: this.options.window,
+        dedup: this.dedup,
+        dedupTtlMs: this.options.dedupTtlMs,
+        dedupScope: this.agent.name, // ServerSession adds the principal
+        newId: this.newId,
+        journal: store?.journal(id, this.nodeId),
+      },
+      // Messages that reach a taken-over session before its state is restored wait for it.
+      { principal, ns, agentId, resumeToken: record.resumeToken, rule, restoring: restore !== undefined },
+      this.host,
+    );
+    session.setRemoteTools(record.remoteTools);
     // A session of the same agent waiting to be resumed gives way to the new connection.
     for (const other of this.sessions.values()) {
-      if (other.member.ns === ns && other.member.agentId === agentId && !other.peer.attached) {
+      if (other.ns === ns && other.agentId === agentId && !other.attached) {
         this.endSession(other, new ProtocolError(ErrorCode.CONFLICT, 'replaced by a new session of the same agent'));
       }
     }
     try {
-      await hub.attach(member);
+      await hub.attach(session);
       if (store && !restore) await store.create(record);
       await store?.claim(id, this.nodeId);
       // Taken over from another process: restore after the claim fenced it, so its last writes count.
-      if (restore) await restore(peer);
-      const waiting = early ?? [];
-      early = undefined;
-      for (const message of waiting) peer.deliver(message);
+      if (restore) await restore(session);
+      session.restored();
     } catch (error) {
-      peer.close(error instanceof Error ? error : new Error(String(error)));
-      await hub.detach(member).catch(() => {});
+      session.close(error instanceof Error ? error : new Error(String(error)));
+      await hub.detach(session).catch(() => {});
       throw error;
     }
-    const session: Session = {
-      id,
-      resumeToken: record.resumeToken,
-      codec: record.codec,
-      heartbeatMs: record.heartbeatMs,
-      peer,
-      member,
-      rule,
-      expiry: undefined,
-    };
     this.sessions.set(id, session);
     return session;
   }
 
-  private scheduleExpiry(session: Session): void {
+  private scheduleExpiry(session: ServerSession): void {
     if (session.expiry) clearTimeout(session.expiry);
-    void this.store?.expire(session.id, this.options.sessionTtlMs ?? 60_000, this.nodeId).catch(() => {});
+    void this.store?.expire(session.sessionId, this.options.sessionTtlMs ?? 60_000, this.nodeId).catch(() => {});
     session.expiry = setTimeout(() => {
       this.endSession(session, new ProtocolError(ErrorCode.SESSION_EXPIRED, 'session expired before it was resumed'));
     }, this.options.sessionTtlMs ?? 60_000);
   }
 
-  private endSession(session: Session, error: Error, forget = true): void {
+  private endSession(session: ServerSession, error: Error, forget = true): void {
     if (session.expiry) clearTimeout(session.expiry);
-    if (!this.sessions.delete(session.id)) return;
+    const id = session.sessionId;
+    if (!this.sessions.delete(id)) return;
     // Not forgetting means another process may resume it: hand the running requests over.
-    session.peer.close(error, !forget);
-    if (!forget) void this.store?.expire(session.id, this.options.sessionTtlMs ?? 60_000, this.nodeId).catch(() => {});
-    if (forget) void this.store?.delete(session.id, this.nodeId).catch((e: unknown) => this.emit('error', e instanceof Error ? e : new Error(String(e))));
-    void this.hub.detach(session.member).catch((e: unknown) => this.emit('error', e instanceof Error ? e : new Error(String(e))));
+    session.close(error, !forget);
+    if (!forget) void this.store?.expire(id, this.options.sessionTtlMs ?? 60_000, this.nodeId).catch(() => {});
+    if (forget) void this.store?.delete(id, this.nodeId).catch((e: unknown) => this.emit('error', e instanceof Error ? e : new Error(String(e))));
+    void this.hub.detach(session).catch((e: unknown) => this.emit('error', e instanceof Error ? e : new Error(String(e))));
     this.emit(
       'sessionEnd',
-      { id: session.id, principal: session.peer.principal, connected: false, namespace: session.member.ns, agentId: session.member.agentId },
+      { id, principal: session.principal, connected: false, namespace: session.ns, agentId: session.agentId },
       error,
     );
   }
@@ -459,7 +440,7 @@ export class AgentServer extends Emitter<ServerEvents> {
 
   /** Invokes a tool on the client of one session (server → client). */
   peerOf(sessionId: string): Peer | undefined {
-    return this.sessions.get(sessionId)?.peer;
+    return this.sessions.get(sessionId);
   }
 
   /**
@@ -470,12 +451,15 @@ export class AgentServer extends Emitter<ServerEvents> {
     this.closing = true;
     for (const t of this.pending) void t.close(CloseCode.SERVER_SHUTDOWN, 'server is shutting down');
     for (const s of [...this.sessions.values()]) {
-      s.peer.goAway(ErrorCode.UNAVAILABLE, 'server is shutting down', 0);
+      s.goAway(ErrorCode.UNAVAILABLE, 'server is shutting down', 0);
       // With a shared store the session stays there, so its client resumes it on another node.
       this.endSession(s, new AgentSocketError('SESSION_CLOSED', 'server closed'), this.store === undefined);
     }
   }
 }
+
+/** Who a connection is when the server has no authenticate hook: one object for every session. */
+const ANONYMOUS: Principal = Object.freeze({ id: 'anonymous' });
 
 /** Compares resume tokens in time independent of where they differ. */
 function sameToken(a: string, b: string): boolean {
@@ -488,7 +472,6 @@ function sameToken(a: string, b: string): boolean {
 function randomToken(): string {
   const bytes = new Uint8Array(24);
   crypto.getRandomValues(bytes);
-  let out = '';
-  for (const b of bytes) out += b.toString(16).padStart(2, '0');
-  return out;
+  // Joined: built with +=, the token would be a rope of 20-odd string objects until first compared.
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }

@@ -23,8 +23,11 @@ export interface TeamsOptions {
 
 export const DEFAULT_NAMESPACE = '/';
 
+/** The rule of a server without namespace rules: one object for every session. */
+const OPEN: NamespaceRule = Object.freeze({ match: () => true });
+
 export function findRule(rules: NamespaceRule[] | undefined, ns: string): NamespaceRule | undefined {
-  if (!rules) return { match: () => true };
+  if (!rules) return OPEN;
   return rules.find((r) =>
     typeof r.match === 'string' ? r.match === ns : r.match instanceof RegExp ? r.match.test(ns) : r.match(ns),
   );

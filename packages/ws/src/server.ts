@@ -103,6 +103,8 @@ class Endpoint extends Emitter<WsServerEvents> implements WsServer {
   private readonly maxBufferedBytes: number;
   private readonly pingIntervalMs: number;
   private readonly open = new Set<WebSocket>();
+  /** One 'close' listener for every socket (ws calls it with the socket as `this`), not a closure each. */
+  private readonly untrack: (this: WebSocket) => void;
   /** Requests this handle already checked at the upgrade, with the principal it found. */
   private readonly verified = new WeakMap<IncomingMessage, Verdict>();
   private readonly detach: (() => void)[] = [];
@@ -118,6 +120,10 @@ class Endpoint extends Emitter<WsServerEvents> implements WsServer {
     this.ownedHttp = ownedHttp;
     this.http = ownedHttp ?? init.server;
     this.ownsWss = init.wss === undefined;
+    const open = this.open;
+    this.untrack = function (this: WebSocket) {
+      open.delete(this);
+    };
     this.wss =
       init.wss ??
       new WebSocketServer({
@@ -165,7 +171,7 @@ class Endpoint extends Emitter<WsServerEvents> implements WsServer {
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     // A client may vanish while we authenticate; its error must not reach the process.
-    socket.on('error', () => {});
+    socket.on('error', ignore);
     this.upgrade(req, socket, head).catch((error: unknown) => {
       this.emit('error', asError(error));
       refuseUpgrade(socket, 500, 'authentication failed on the server');
@@ -187,7 +193,11 @@ class Endpoint extends Emitter<WsServerEvents> implements WsServer {
     if (socket.destroyed) return;
     if (this.closing) return refuseUpgrade(socket, 503, 'server is shutting down');
     this.verified.set(req, verdict);
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      // ws listens for the socket's errors from here on; ours would stay for the connection's lifetime.
+      socket.off('error', ignore);
+      this.wss.emit('connection', ws, req);
+    });
   }
 
   private async authorize(req: IncomingMessage, info: ConnectionInfo): Promise<Verdict> {
@@ -231,14 +241,10 @@ class Endpoint extends Emitter<WsServerEvents> implements WsServer {
     );
   }
 
-  /**
-   * Keeps the socket in `open` until it closes. A method of its own so the listener's closure holds
-   * only the socket: one made in onConnection would keep its `req` (headers and all) for the
-   * connection's lifetime.
-   */
+  /** Keeps the socket in `open` until it closes ('close' is emitted once). */
   private track(socket: WebSocket): void {
     this.open.add(socket);
-    socket.once('close', () => this.open.delete(socket));
+    socket.on('close', this.untrack);
   }
 
   private async shutdown(): Promise<void> {
@@ -270,12 +276,15 @@ function endSocket(socket: WebSocket): Promise<void> {
 }
 
 function connectionInfo(req: IncomingMessage, principal: Principal | undefined): ConnectionInfo {
-  const remoteAddress = req.socket.remoteAddress;
+  const socket = req.socket;
   return {
     transport: 'ws',
     path: pathOf(req),
     headers: req.headers,
-    ...(remoteAddress === undefined ? {} : { remoteAddress }),
+    // Read when asked: once read, node keeps the address on the socket for the connection's lifetime.
+    get remoteAddress() {
+      return socket.remoteAddress;
+    },
     ...(principal === undefined ? {} : { principal }),
   };
 }
@@ -290,6 +299,8 @@ function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value.join(', ') : value;
 }
+
+function ignore(): void {}
 
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));

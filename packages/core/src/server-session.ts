@@ -1,0 +1,96 @@
+import type { Call, InvokeOptions } from './call.js';
+import type { Hub, HubMember, TeamMessage } from './hub.js';
+import { Peer, type PeerOptions } from './peer.js';
+import type { NamespaceRule, TeamCaller } from './teams.js';
+import type { Principal, TransportCloseInfo } from './transport.js';
+
+/** What a session asks of the server that holds it: one object shared by all its sessions. */
+export interface SessionHost {
+  readonly hub: Hub;
+  /** The session's transport went away without close(): end it, or wait for a resume. */
+  detached(session: ServerSession, info: TransportCloseInfo): void;
+  /** The journal refused a write: another process owns the session now. */
+  journalFailed(session: ServerSession, error: Error): void;
+  error(error: Error): void;
+}
+
+export interface ServerSessionInit {
+  readonly principal: Principal;
+  readonly ns: string;
+  readonly agentId: string;
+  readonly resumeToken: string;
+  readonly rule: NamespaceRule;
+  /** State is still to be restored from a store: team messages wait until restored(). */
+  readonly restoring: boolean;
+}
+
+/**
+ * One session as the server holds it: the server's end of the protocol (a Peer), the member
+ * the hub knows it by, and the caller team tools see, in one object. A server keeps one per
+ * idle connection, so it holds no callbacks of its own: what it must tell the server goes
+ * through the shared SessionHost.
+ */
+export class ServerSession extends Peer implements HubMember, TeamCaller {
+  readonly ns: string;
+  readonly agentId: string;
+  readonly resumeToken: string;
+  readonly rule: NamespaceRule;
+  /** Ends the session unless it is resumed first. */
+  expiry: ReturnType<typeof setTimeout> | undefined;
+  private readonly host: SessionHost;
+  private readonly who: Principal;
+  /** Messages that reach a taken-over session before its state is restored wait here. */
+  private early: TeamMessage[] | undefined;
+
+  constructor(options: PeerOptions, init: ServerSessionInit, host: SessionHost) {
+    super(options);
+    this.who = init.principal;
+    this.ns = init.ns;
+    this.agentId = init.agentId;
+    this.resumeToken = init.resumeToken;
+    this.rule = init.rule;
+    this.host = host;
+    this.early = init.restoring ? [] : undefined;
+  }
+
+  override get principal(): Principal {
+    return this.who;
+  }
+
+  get member(): HubMember {
+    return this;
+  }
+
+  override deliver(message: TeamMessage): void {
+    if (this.early) this.early.push(message);
+    else super.deliver(message);
+  }
+
+  /** State restored (or nothing to restore): messages that waited go out now. */
+  restored(): void {
+    const waiting = this.early ?? [];
+    this.early = undefined;
+    for (const message of waiting) super.deliver(message);
+  }
+
+  protected override detached(info: TransportCloseInfo): void {
+    this.host.detached(this, info);
+  }
+
+  protected override reportError(error: Error): void {
+    this.host.error(error);
+  }
+
+  protected override journalFailed(error: unknown): void {
+    this.host.journalFailed(this, error instanceof Error ? error : new Error(String(error)));
+  }
+
+  /** The server passes its agent's name as the scope; the principal is added here, when an exactly-once call needs it. */
+  protected override dedupScope(): string {
+    return `${super.dedupScope()}:${this.who.id}`;
+  }
+
+  protected override router(): (to: string, tool: string, args: unknown, options: InvokeOptions) => Call {
+    return (to, tool, args, options) => this.host.hub.invoke(this.ns, to, tool, args, options);
+  }
+}
