@@ -39,7 +39,8 @@ export abstract class BaseTransport implements Transport {
   onclose: ((info: TransportCloseInfo) => void) | undefined;
   /** Present when the subclass can batch (options.batchBytes > 0). */
   readonly enableBatching: (() => void) | undefined;
-  private readonly inbox: Uint8Array[] = [];
+  /** Messages waiting for start() or for the drain; made when the first one has to wait. */
+  private inbox: Uint8Array[] | undefined;
   private readonly batchBytes: number;
   private batching = false;
   /** Frames waiting for the end of the turn (batching only). */
@@ -52,8 +53,11 @@ export abstract class BaseTransport implements Transport {
   private closeInfo: TransportCloseInfo | undefined;
   /** The socket closed while frames still wait in the inbox: they go first, then onclose. */
   private pendingClose: TransportCloseInfo | undefined;
-  private readonly closed: Promise<void>;
-  private resolveClosed: () => void = () => {};
+  /** What close() returns; made by the first close() that has to wait for onclose. */
+  private closed: Promise<void> | undefined;
+  private resolveClosed: (() => void) | undefined;
+  /** onclose has run. */
+  private settled = false;
 
   constructor(options: BaseTransportOptions) {
     this.kind = options.kind;
@@ -62,9 +66,6 @@ export abstract class BaseTransport implements Transport {
     this.batchBytes = options.batchBytes ?? 0;
     // A prototype method, not a closure per connection; absent when the subclass cannot batch.
     this.enableBatching = this.batchBytes > 0 ? this.startBatching : undefined;
-    this.closed = new Promise((resolve) => {
-      this.resolveClosed = resolve;
-    });
   }
 
   abstract get bufferedAmount(): number;
@@ -82,7 +83,7 @@ export abstract class BaseTransport implements Transport {
   start(): void {
     if (this.started) return;
     this.started = true;
-    if (this.inbox.length > 0) this.scheduleDrain();
+    if (this.inbox) this.scheduleDrain();
   }
 
   send(frame: Uint8Array): void {
@@ -106,16 +107,21 @@ export abstract class BaseTransport implements Transport {
     // Frames sent before close() go first, as they would unbatched.
     if (!this.closeInfo && this.socketOpen) this.flush();
     if (this.finish({ code, reason, local: true })) this.shutdown(code, closeReason(reason));
+    if (this.settled) return Promise.resolve();
+    this.closed ??= new Promise((resolve) => {
+      this.resolveClosed = resolve;
+    });
     return this.closed;
   }
 
   /** A binary message arrived from the socket. */
   protected received(message: Uint8Array): void {
     if (this.closeInfo) return;
-    if (this.started && !this.drainScheduled && this.inbox.length === 0) {
+    if (this.started && !this.drainScheduled && !this.inbox) {
       this.deliver(message);
       return;
     }
+    this.inbox ??= [];
     this.inbox.push(message);
     if (this.started) this.scheduleDrain();
   }
@@ -123,7 +129,7 @@ export abstract class BaseTransport implements Transport {
   /** The socket is gone: delivers what already arrived (once started), then closes. */
   protected ended(info: TransportCloseInfo): void {
     if (this.closeInfo || this.pendingClose) return;
-    if (this.inbox.length === 0) {
+    if (!this.inbox) {
       this.finish(info);
       return;
     }
@@ -135,7 +141,7 @@ export abstract class BaseTransport implements Transport {
   protected finish(info: TransportCloseInfo): boolean {
     if (this.closeInfo) return false;
     this.closeInfo = info;
-    this.inbox.length = 0;
+    this.inbox = undefined;
     this.outbox = undefined;
     this.outboxBytes = 0;
     this.onFinish();
@@ -147,7 +153,8 @@ export abstract class BaseTransport implements Transport {
       } catch {
         // The owner's bug must not escape into the socket's event loop (rule 8).
       }
-      this.resolveClosed();
+      this.settled = true;
+      this.resolveClosed?.();
     });
     return true;
   }
@@ -223,8 +230,9 @@ export abstract class BaseTransport implements Transport {
     this.drainScheduled = true;
     queueMicrotask(() => {
       this.drainScheduled = false;
-      while (this.inbox.length > 0 && !this.closeInfo) {
+      while (this.inbox && !this.closeInfo) {
         const message = this.inbox.shift();
+        if (this.inbox.length === 0) this.inbox = undefined;
         if (message) this.deliver(message);
       }
       if (this.pendingClose) this.finish(this.pendingClose);

@@ -8,6 +8,7 @@ import {
   CloseCode,
   type ConnectionInfo,
   Emitter,
+  HeartbeatClock,
   INTERNAL_ERROR,
   type Principal,
   SUBPROTOCOL,
@@ -102,9 +103,11 @@ class Endpoint extends Emitter<WsServerEvents> implements WsServer {
   private readonly maxPayload: number;
   private readonly maxBufferedBytes: number;
   private readonly pingIntervalMs: number;
+  /** One ping timer for every socket of this endpoint, not one each. */
+  private readonly pings = new HeartbeatClock();
   private readonly open = new Set<WebSocket>();
-  /** One 'close' listener for every socket (ws calls it with the socket as `this`), not a closure each. */
-  private readonly untrack: (this: WebSocket) => void;
+  /** Drops a closed socket from `open`: one function for every socket, not a closure each. */
+  private readonly untrack: (socket: WebSocket) => void;
   /** Requests this handle already checked at the upgrade, with the principal it found. */
   private readonly verified = new WeakMap<IncomingMessage, Verdict>();
   private readonly detach: (() => void)[] = [];
@@ -121,8 +124,8 @@ class Endpoint extends Emitter<WsServerEvents> implements WsServer {
     this.http = ownedHttp ?? init.server;
     this.ownsWss = init.wss === undefined;
     const open = this.open;
-    this.untrack = function (this: WebSocket) {
-      open.delete(this);
+    this.untrack = (socket) => {
+      open.delete(socket);
     };
     this.wss =
       init.wss ??
@@ -219,8 +222,10 @@ class Endpoint extends Emitter<WsServerEvents> implements WsServer {
       maxFrameBytes: this.maxPayload,
       maxBufferedBytes: this.maxBufferedBytes,
       pingIntervalMs: this.pingIntervalMs,
+      pings: this.pings,
+      onSocketClose: this.untrack,
     });
-    this.track(socket);
+    this.open.add(socket);
     if (socket.protocol !== SUBPROTOCOL) {
       void transport.close(CloseCode.UNSUPPORTED_VERSION, `WebSocket subprotocol ${SUBPROTOCOL} required`);
       return;
@@ -239,12 +244,6 @@ class Endpoint extends Emitter<WsServerEvents> implements WsServer {
         void transport.close(INTERNAL_ERROR, 'authentication failed on the server');
       },
     );
-  }
-
-  /** Keeps the socket in `open` until it closes ('close' is emitted once). */
-  private track(socket: WebSocket): void {
-    this.open.add(socket);
-    socket.on('close', this.untrack);
   }
 
   private async shutdown(): Promise<void> {

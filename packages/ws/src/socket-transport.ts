@@ -1,46 +1,84 @@
+import { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
-import { BaseTransport, type BaseTransportOptions, CloseCode } from '@agentsocket/core';
+import { BaseTransport, type BaseTransportOptions, CloseCode, type HeartbeatClock, type TransportCloseInfo } from '@agentsocket/core';
 import { BATCH_BYTES, CLOSE_GRACE_MS } from './defaults.js';
 
 export interface SocketTransportOptions extends Omit<BaseTransportOptions, 'kind' | 'batchBytes'> {
   /** Send a WebSocket ping this often and end the socket if the previous one got no pong; 0 disables. */
   readonly pingIntervalMs: number;
+  /** Pings on this shared clock (a server passes one for all its sockets) instead of a timer per socket. @default a timer of its own */
+  readonly pings?: HeartbeatClock | undefined;
+  /** Called once the socket has closed, after the transport has seen it (the server untracks the socket). */
+  readonly onSocketClose?: ((socket: WebSocket) => void) | undefined;
+}
+
+/** The transport of each socket, for the listeners below: shared functions, not closures per socket. */
+const transports = new WeakMap<WebSocket, SocketTransport>();
+
+function onMessage(this: WebSocket, data: WebSocket.RawData, isBinary: boolean): void {
+  transports.get(this)?.message(data, isBinary);
+}
+
+// ws emits 'error' when it ends the socket itself (too big, bad UTF-8, bad framing); 'close' follows.
+function onError(this: WebSocket, error: Error): void {
+  transports.get(this)?.socketEnded({ code: closeCodeOf(error), reason: error.message, local: true });
+}
+
+function onClose(this: WebSocket, code: number, reason: Buffer): void {
+  transports.get(this)?.socketClosed(code, reason);
 }
 
 /** A Transport over one open `ws` socket; used by the server and by the Node client. */
 export class SocketTransport extends BaseTransport {
   readonly socket: WebSocket;
-  private alive = true;
+  /** Bytes the socket had read when the last ping went out; -1 before the first ping. */
+  private readAtPing = -1;
   private corked = false;
+  private readonly pingIntervalMs: number;
+  private readonly pings: HeartbeatClock | undefined;
   private readonly pinger: ReturnType<typeof setInterval> | undefined;
+  private readonly onSocketClose: ((socket: WebSocket) => void) | undefined;
 
   constructor(socket: WebSocket, options: SocketTransportOptions) {
     super({ ...options, kind: 'ws', batchBytes: BATCH_BYTES });
     this.socket = socket;
     socket.binaryType = 'nodebuffer';
-    socket.on('message', (data, isBinary) => {
-      this.alive = true;
-      if (!isBinary) {
-        void this.close(CloseCode.BAD_FRAME, 'text message: ASP frames are binary');
-        return;
-      }
-      this.received(toBytes(data));
-    });
-    socket.on('pong', () => {
-      this.alive = true;
-    });
-    // ws emits 'error' when it ends the socket itself (too big, bad UTF-8, bad framing); 'close' follows.
-    socket.on('error', (error) => {
-      this.ended({ code: closeCodeOf(error), reason: error.message, local: true });
-    });
-    socket.on('close', (code, reason) => {
-      this.ended({ code, reason: reason.toString('utf8'), local: false });
-    });
+    transports.set(socket, this);
+    socket.on('message', onMessage);
+    socket.on('error', onError);
+    socket.on('close', onClose);
+    this.pingIntervalMs = options.pingIntervalMs;
+    this.pings = options.pings;
+    this.onSocketClose = options.onSocketClose;
     if (options.pingIntervalMs > 0) {
-      this.pinger = setInterval(() => this.heartbeat(), options.pingIntervalMs);
-      this.pinger.unref();
+      if (options.pings) {
+        options.pings.add(this, options.pingIntervalMs);
+      } else {
+        this.pinger = setInterval(() => this.heartbeat(), options.pingIntervalMs);
+        this.pinger.unref();
+      }
     }
+  }
+
+  /** @internal From the socket's 'message' listener. */
+  message(data: WebSocket.RawData, isBinary: boolean): void {
+    if (!isBinary) {
+      void this.close(CloseCode.BAD_FRAME, 'text message: ASP frames are binary');
+      return;
+    }
+    this.received(toBytes(data));
+  }
+
+  /** @internal From the socket's 'error' listener. */
+  socketEnded(info: TransportCloseInfo): void {
+    this.ended(info);
+  }
+
+  /** @internal From the socket's 'close' listener. */
+  socketClosed(code: number, reason: Buffer): void {
+    this.ended({ code, reason: reason.toString('utf8'), local: false });
+    this.onSocketClose?.(this.socket);
   }
 
   get bufferedAmount(): number {
@@ -91,16 +129,26 @@ export class SocketTransport extends BaseTransport {
 
   protected override onFinish(): void {
     if (this.pinger) clearInterval(this.pinger);
+    this.pings?.delete(this, this.pingIntervalMs);
   }
 
-  private heartbeat(): void {
+  /** Bytes read from the network so far (the stream ws wraps); without one, never equal to the last reading. */
+  private bytesRead(): number {
+    const stream: unknown = Reflect.get(this.socket, '_socket');
+    return stream instanceof Socket ? stream.bytesRead : this.readAtPing + 1;
+  }
+
+  /** Every ping interval: end the socket if nothing came back since the last ping, else ping again. */
+  heartbeat(): void {
     if (!this.open) return;
-    if (!this.alive) {
+    // Anything read since the last ping (its pong, a message) shows the peer is there; no 'pong' listener needed.
+    const read = this.bytesRead();
+    if (read === this.readAtPing) {
       this.finish({ code: CloseCode.HEARTBEAT_TIMEOUT, reason: 'no pong to the last WebSocket ping', local: true });
       this.socket.terminate();
       return;
     }
-    this.alive = false;
+    this.readAtPing = read;
     try {
       this.socket.ping();
     } catch {
