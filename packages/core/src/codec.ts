@@ -1,6 +1,7 @@
 import { Decoder, Encoder } from '@msgpack/msgpack';
-import { C1, Packr, RESERVE_START_SPACE, Unpackr } from 'msgpackr';
+import { Packr, RESERVE_START_SPACE, Unpackr } from 'msgpackr';
 import { AgentSocketError } from './errors.js';
+import { checkMsgpack } from './msgpack-check.js';
 import { MsgpackReader } from './msgpack-decode.js';
 import { MsgpackWriter } from './msgpack-encode.js';
 
@@ -16,16 +17,18 @@ export interface Codec {
    * header can be written in front without copying the payload.
    */
   encodeWithHeadroom?(value: unknown, headroom: number): Uint8Array;
-  /** Throws when the bytes are not a valid encoding. */
+  /** Throws when the bytes are not a valid encoding (the session codecs: AgentSocketError INVALID_FRAME). */
   decode(bytes: Uint8Array): unknown;
 }
 
 /**
  * MessagePack as msgpackr writes it in plain mode: no records, no structured clone, no extension
  * types, undefined properties dropped. Payload-shaped values (plain objects, arrays, strings,
- * numbers, booleans, null, Uint8Array) go through our own writer and reader, which produce and
- * accept exactly what msgpackr does and are faster on small envelopes; anything else is msgpackr's
- * (docs/benchmarks.md). Faster than @msgpack/msgpack either way, so it is the default.
+ * numbers, booleans, null, Uint8Array) go through our own writer and reader, which write the bytes
+ * msgpackr writes, read back the values it reads, and are faster on small envelopes; anything else
+ * is msgpackr's (docs/benchmarks.md). Faster than @msgpack/msgpack either way, so it is the default.
+ * Decoding is as strict as docs/protocol.md §4: msgpackr only sees input checkMsgpack() passed
+ * (no 0xc1, no extension type but the timestamp), and every failure is INVALID_FRAME.
  */
 export function msgpackCodec(): Codec {
   // skipValues (drop undefined properties) exists at runtime but not in msgpackr's typings.
@@ -45,10 +48,13 @@ export function msgpackCodec(): Codec {
     headroom === 0 ? packr.pack(value) : packr.pack(value, RESERVE_START_SPACE | (headroom & 0xff)),
   );
   const reader = new MsgpackReader((bytes) => {
-    const value: unknown = unpackr.unpack(bytes);
-    // msgpackr maps the never-used byte 0xc1 to a marker instead of failing; the spec says it is invalid.
-    if (value === C1) throw new AgentSocketError('INVALID_FRAME', 'MessagePack byte 0xc1 is never used');
-    return value;
+    // msgpackr accepts more than the spec (nested 0xc1, its own extension types): check first.
+    checkMsgpack(bytes);
+    try {
+      return unpackr.unpack(bytes) as unknown;
+    } catch (error) {
+      throw invalidPayload('MessagePack', error);
+    }
   });
   return {
     name: 'msgpack',
@@ -58,7 +64,10 @@ export function msgpackCodec(): Codec {
   };
 }
 
-/** MessagePack on @msgpack/msgpack with a reused Encoder/Decoder: the reference implementation. */
+/**
+ * MessagePack on @msgpack/msgpack with a reused Encoder/Decoder: a stock library, for comparison.
+ * Not a session codec: it decodes any extension type (as ExtData) and throws the library's errors.
+ */
 export function msgpackReferenceCodec(): Codec {
   const encoder = new Encoder({ ignoreUndefined: true });
   const decoder = new Decoder();
@@ -77,8 +86,21 @@ export function jsonCodec(): Codec {
   return {
     name: 'json',
     encode: (value) => te.encode(JSON.stringify(value)),
-    decode: (bytes) => (bytes.byteLength === 0 ? undefined : JSON.parse(td.decode(bytes))),
+    decode: (bytes) => {
+      if (bytes.byteLength === 0) throw new AgentSocketError('INVALID_FRAME', 'JSON input is empty');
+      try {
+        return JSON.parse(td.decode(bytes)) as unknown;
+      } catch (error) {
+        throw invalidPayload('JSON', error);
+      }
+    },
   };
+}
+
+/** A decode failure as every codec reports it: INVALID_FRAME, with the underlying error as cause. */
+function invalidPayload(format: string, error: unknown): AgentSocketError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new AgentSocketError('INVALID_FRAME', `${format} input does not decode: ${message}`, { cause: error });
 }
 
 export type CodecName = 'msgpack' | 'json';

@@ -2,12 +2,13 @@
  * A MessagePack decoder for well-formed payloads made of maps with string keys, arrays, strings,
  * numbers, booleans, nil and bin. It gives back exactly what msgpackr gives in the plain mode of
  * msgpackCodec(), and on anything else (an extension type, 0xc1, a non-string key, invalid UTF-8,
- * truncated or trailing bytes) it hands the whole input to msgpackr, so values, accepted inputs and
- * error messages stay msgpackr's. It exists because it is faster on small envelopes: no DataView
- * per input, a cache of map keys, short ASCII strings built in one call.
+ * truncated or trailing bytes) it hands the whole input to the fallback, which decides: so every
+ * rejection, and every value not built here, is the fallback's (in msgpackCodec(), checkMsgpack()
+ * then msgpackr). It exists because it is faster on small envelopes: no DataView per input, a
+ * cache of map keys, short ASCII strings built in one call.
  */
 
-/** Decodes bytes the fast path does not take (msgpackr). */
+/** Decodes, or rejects, bytes the fast path does not take. */
 export type DecodeFallback = (bytes: Uint8Array) => unknown;
 
 /** Thrown inside the reader to hand the input to the fallback; never leaves decode(). */
@@ -54,7 +55,7 @@ export class MsgpackReader {
       if (this.pos !== this.end) throw UNSUPPORTED;
       return value;
     } catch {
-      // Whatever the fast path did not take, or found wrong, msgpackr decodes or rejects as before.
+      // Whatever the fast path did not take, or found wrong, the fallback decodes or rejects.
       return this.fallback(bytes);
     } finally {
       this.src = EMPTY;
@@ -125,7 +126,7 @@ export class MsgpackReader {
       case 0xdf:
         return this.readMap(this.readUint(4));
       default:
-        // 0xc1 and the extension types: msgpackr's business.
+        // 0xc1 and the extension types: the fallback's business.
         throw UNSUPPORTED;
     }
   }
