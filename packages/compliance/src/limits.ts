@@ -1,4 +1,4 @@
-import { AgentSocketError, CloseCode, ErrorCode, Flag, FrameType } from '@agentsocket/core';
+import { AgentSocketError, CloseCode, ErrorCode, encodeFrame, Flag, FrameType, msgpackCodec } from '@agentsocket/core';
 import { describe, expect, it } from 'vitest';
 import type { TransportFixture } from './fixture.js';
 import { harness } from './harness.js';
@@ -65,6 +65,31 @@ export function limitTests(fixture: TransportFixture): void {
       const header = new Uint8Array([0x12, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0xc1]); // 0xc1 is never used
       peer.sendBytes(header);
       expect((await peer.closed).code).toBe(CloseCode.BAD_FRAME);
+      expect((await bystander.invoke('echo', { still: 'here' }).result).value).toEqual({ still: 'here' });
+    });
+
+    it('closes a connection for 0xc1 or an extension type anywhere in a payload, even on a request id', async () => {
+      const s = await start();
+      const bystander = await s.client();
+      // An INVOKE of echo with args {v: <value>}, the map built by hand around bytes no encoder writes.
+      const head = msgpackCodec().encode({ id: '01J0000000000000000000000C', tool: 'echo', dl: 0 });
+      const invoke = (value: number[]) => Uint8Array.from([0x84, ...head.subarray(1), 0xa4, 0x61, 0x72, 0x67, 0x73, 0x81, 0xa1, 0x76, ...value]);
+      const payloads = {
+        'nested 0xc1': [0x92, 0x01, 0xc1],
+        'an extension type': [0xd4, 0x01, 0x2a],
+        'a Set as msgpackr writes it (extension 0x73)': [0xd4, 0x73, 0x00, 0x91, 0x01],
+        'a record definition (extension 0x72)': [0xd4, 0x72, 0x40, 0x91, 0xa1, 0x61, 0x40, 0x01],
+        'a timestamp of 2 bytes': [0xd5, 0xff, 0x00, 0x01],
+      };
+      for (const [what, value] of Object.entries(payloads)) {
+        const { peer } = await RawPeer.handshake(s.handle.connector());
+        peer.sendBytes(encodeFrame(FrameType.INVOKE, 0, 1, invoke(value)));
+        const err = await peer.next((f) => f.type === FrameType.ERROR || f.type === FrameType.COMPLETE);
+        expect(err.type, what).toBe(FrameType.ERROR);
+        expect(err.requestId, what).toBe(0);
+        expect(peer.decode(err), what).toMatchObject({ code: ErrorCode.BAD_FRAME });
+        expect((await peer.closed).code, what).toBe(CloseCode.BAD_FRAME);
+      }
       expect((await bystander.invoke('echo', { still: 'here' }).result).value).toEqual({ still: 'here' });
     });
 
