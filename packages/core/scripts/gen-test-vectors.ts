@@ -320,6 +320,14 @@ rejected('empty payload', 'msgpack', encodeFrame(FrameType.PING, 0, 0, new Uint8
   'Every payload is a map, even PING\'s: an empty payload does not decode.');
 rejected('payload with a trailing byte after the map', 'msgpack', encodeFrame(FrameType.PING, 0, 0, Uint8Array.from([...mp.encode({ t: 1 }), 0x00])),
   fatal(ErrorCode.BAD_FRAME), 'A payload is exactly one MessagePack value.');
+// An INVOKE map {id, tool, dl} with a fourth key, args, appended by hand.
+const invokeWithArgs = (args: number[]) => Uint8Array.from([0x84, ...mp.encode({ id: ID.invoke1, tool: 'search', dl: 0 }).subarray(1), 0xa4, ...te.encode('args'), ...args]);
+rejected('payload with 0xc1 nested in a map, on a request id', 'msgpack', encodeFrame(FrameType.INVOKE, 0, 1, invokeWithArgs([0x81, 0xa1, 0x71, 0xc1])),
+  fatal(ErrorCode.BAD_FRAME), 'args is {q: 0xc1}: 0xc1 is never used in MessagePack, at any depth. Rule 5 comes before rule 9: the connection closes although the request id is not 0.');
+rejected('payload with an extension type, on a request id', 'msgpack', encodeFrame(FrameType.INVOKE, 0, 1, invokeWithArgs([0x81, 0xa1, 0x71, 0xd4, 0x00, 0x2a])),
+  fatal(ErrorCode.BAD_FRAME), 'args is {q: fixext 1 of type 0}: well-formed MessagePack, but only the timestamp extension (-1) decodes.');
+rejected('empty JSON payload, on a request id', 'json', encodeFrame(FrameType.INVOKE, 0, 1, new Uint8Array(0)), fatal(ErrorCode.BAD_FRAME),
+  'An empty payload is not a JSON value either.');
 rejected('RELIABLE flag without sq', 'msgpack', encodeFrame(FrameType.INVOKE, Flag.RELIABLE, 1, mp.encode({ id: ID.invoke1, tool: 'search', args: { q: 'x' } })),
   fatal(ErrorCode.BAD_FRAME), 'sq must be a positive integer in every RELIABLE payload.');
 rejected('ACK with a string', 'msgpack', encodeFrame(FrameType.ACK, 0, 0, mp.encode({ ack: 'all' })), fatal(ErrorCode.BAD_FRAME),
