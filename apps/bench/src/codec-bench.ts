@@ -1,6 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { type Codec, jsonCodec, msgpackCodec, msgpackReferenceCodec } from '@agentsocket/core';
-import { Packr, Unpackr } from 'msgpackr';
+import { type Codec, jsonCodec, msgpackCodec, msgpackReferenceCodec, msgpackrPlainCodec } from '@agentsocket/core';
 import { timeOps } from './lib/load.js';
 import { interleave, type Variant } from './lib/rounds.js';
 import { median, pairedRatios } from './lib/stats.js';
@@ -43,25 +42,6 @@ function codecCase(name: string, description: string, codec: Codec): CodecCase {
   return { name, description, roundTrip: (v) => codec.decode(codec.encode(v)), size: (v) => codec.encode(v).byteLength };
 }
 
-/**
- * msgpackr alone, in the plain mode our codec falls back to: what msgpackCodec() was before it
- * had its own writer and reader. Shown so the gain is measured in the same run.
- */
-function msgpackrPlainCodec(): Codec {
-  // skipValues (drop undefined properties) exists at runtime but not in msgpackr's typings.
-  const packOptions = {
-    useRecords: false,
-    moreTypes: false,
-    structuredClone: false,
-    bundleStrings: false,
-    encodeUndefinedAsNil: true,
-    skipValues: [undefined],
-    int64AsType: 'number',
-  } as const;
-  const packr = new Packr(packOptions);
-  const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
-  return { name: 'msgpack', encode: (v) => packr.pack(v), decode: (b) => unpackr.unpack(b) };
-}
 
 /**
  * Encoding + decoding one small INVOKE payload: our default codec, the reference MessagePack

@@ -22,15 +22,11 @@ export interface Codec {
 }
 
 /**
- * MessagePack as msgpackr writes it in plain mode: no records, no structured clone, no extension
- * types, undefined properties dropped. Payload-shaped values (plain objects, arrays, strings,
- * numbers, booleans, null, Uint8Array) go through our own writer and reader, which write the bytes
- * msgpackr writes, read back the values it reads, and are faster on small envelopes; anything else
- * is msgpackr's (docs/benchmarks.md). Faster than @msgpack/msgpack either way, so it is the default.
- * Decoding is as strict as docs/protocol.md §4: msgpackr only sees input checkMsgpack() passed
- * (no 0xc1, no extension type but the timestamp), and every failure is INVALID_FRAME.
+ * A msgpackr encoder and decoder in the plain mode our codec falls back to: no records, no
+ * structured clone, no extension types on output, undefined properties dropped, 64-bit integers
+ * as numbers.
  */
-export function msgpackCodec(): Codec {
+export function msgpackrPlain(): { packr: Packr; unpackr: Unpackr } {
   // skipValues (drop undefined properties) exists at runtime but not in msgpackr's typings.
   const packOptions = {
     useRecords: false,
@@ -41,8 +37,32 @@ export function msgpackCodec(): Codec {
     skipValues: [undefined],
     int64AsType: 'number',
   } as const;
-  const packr = new Packr(packOptions);
-  const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
+  return {
+    packr: new Packr(packOptions),
+    unpackr: new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' }),
+  };
+}
+
+/**
+ * msgpackr alone, in plain mode: the same bytes as msgpackCodec(), without our writer and reader
+ * and without its strict decoding. For comparisons (apps/bench); not a session codec.
+ */
+export function msgpackrPlainCodec(): Codec {
+  const { packr, unpackr } = msgpackrPlain();
+  return { name: 'msgpack', encode: (value) => packr.pack(value), decode: (bytes) => unpackr.unpack(bytes) as unknown };
+}
+
+/**
+ * MessagePack as msgpackr writes it in plain mode: no records, no structured clone, no extension
+ * types, undefined properties dropped. Payload-shaped values (plain objects, arrays, strings,
+ * numbers, booleans, null, Uint8Array) go through our own writer and reader, which write the bytes
+ * msgpackr writes, read back the values it reads, and are faster on small envelopes; anything else
+ * is msgpackr's (docs/benchmarks.md). Faster than @msgpack/msgpack either way, so it is the default.
+ * Decoding is as strict as docs/protocol.md §4: msgpackr only sees input checkMsgpack() passed
+ * (no 0xc1, no extension type but the timestamp), and every failure is INVALID_FRAME.
+ */
+export function msgpackCodec(): Codec {
+  const { packr, unpackr } = msgpackrPlain();
   // msgpackr reserves the headroom in its own output buffer: no second allocation, no copy.
   const writer = new MsgpackWriter((value, headroom) =>
     headroom === 0 ? packr.pack(value) : packr.pack(value, RESERVE_START_SPACE | (headroom & 0xff)),

@@ -1,8 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Decoder, decodeTimestampToTimeSpec, ExtensionCodec } from '@msgpack/msgpack';
-import { Packr, Unpackr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
-import { msgpackCodec } from './codec.js';
+import { msgpackCodec, msgpackrPlain } from './codec.js';
 import { AgentSocketError } from './errors.js';
 import { MsgpackReader } from './msgpack-decode.js';
 import { MsgpackWriter } from './msgpack-encode.js';
@@ -10,18 +9,7 @@ import { MsgpackWriter } from './msgpack-encode.js';
 // The writer and reader must be indistinguishable from msgpackr in the plain mode msgpackCodec()
 // used before them: same bytes out, same values back. msgpackr is the oracle for bytes and values;
 // for which input is rejected, a stock decoder held to docs/protocol.md §4 is.
-// skipValues (drop undefined properties) exists at runtime but not in msgpackr's typings.
-const packOptions = {
-  useRecords: false,
-  moreTypes: false,
-  structuredClone: false,
-  bundleStrings: false,
-  encodeUndefinedAsNil: true,
-  skipValues: [undefined],
-  int64AsType: 'number',
-} as const;
-const packr = new Packr(packOptions);
-const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
+const { packr, unpackr } = msgpackrPlain();
 
 type Outcome = { ok: true; value: unknown } | { ok: false; type: string; message: string };
 
