@@ -5,8 +5,8 @@ import { BaseTransport } from './transport-base.js';
 /** A BaseTransport over an array: what it writes, and a way to feed it messages. */
 class ArrayTransport extends BaseTransport {
   readonly written: Uint8Array[] = [];
-  constructor(batchBytes: number) {
-    super({ kind: 'array', maxFrameBytes: 1 << 20, maxBufferedBytes: 1 << 30, batchBytes });
+  constructor(batchBytes: number, batchFrames?: number) {
+    super({ kind: 'array', maxFrameBytes: 1 << 20, maxBufferedBytes: 1 << 30, batchBytes, ...(batchFrames ? { batchFrames } : {}) });
   }
   get bufferedAmount(): number {
     return 0;
@@ -57,6 +57,15 @@ describe('BaseTransport batching', () => {
     expect(t.written).toEqual([frame(0, 1), frame(1, 10), frame(2, 100)]);
     await t.close();
     expect(t.written).toEqual([frame(0, 1), frame(1, 10), frame(2, 100), concat(frame(3, 10), frame(4, 10))]);
+  });
+
+  it('sends a batch as soon as it holds batchFrames frames', async () => {
+    const t = new ArrayTransport(1024, 3);
+    t.enableBatching?.();
+    for (let rid = 1; rid <= 6; rid++) t.send(frame(rid, 2));
+    expect(t.written).toEqual([frame(1, 2), concat(frame(2, 2), frame(3, 2), frame(4, 2))]);
+    await turn();
+    expect(t.written).toEqual([frame(1, 2), concat(frame(2, 2), frame(3, 2), frame(4, 2)), concat(frame(5, 2), frame(6, 2))]);
   });
 
   it('cuts received messages into frames once enabled, and passes bytes that do not tile on as they are', () => {

@@ -18,6 +18,11 @@ export interface BaseTransportOptions {
    * headers. 0 (the default): one frame per message always, and enableBatching is absent.
    */
   readonly batchBytes?: number;
+  /**
+   * A batch leaves as soon as it holds this many frames, so that under load several batches are
+   * in flight and both ends work at once instead of taking turns. @default 16
+   */
+  readonly batchFrames?: number;
 }
 
 /** Runs `run(t)` after this turn's I/O callbacks (Node), so the replies they cause join the batch; browsers have only microtasks. */
@@ -42,6 +47,7 @@ export abstract class BaseTransport implements Transport {
   /** Messages waiting for start() or for the drain; made when the first one has to wait. */
   private inbox: Uint8Array[] | undefined;
   private readonly batchBytes: number;
+  private readonly batchFrames: number;
   private batching = false;
   /** Frames waiting for the end of the turn (batching only). */
   private outbox: Uint8Array[] | undefined;
@@ -64,6 +70,7 @@ export abstract class BaseTransport implements Transport {
     this.maxFrameBytes = options.maxFrameBytes;
     this.maxBufferedBytes = options.maxBufferedBytes;
     this.batchBytes = options.batchBytes ?? 0;
+    this.batchFrames = Math.max(1, options.batchFrames ?? 16);
     // A prototype method, not a closure per connection; absent when the subclass cannot batch.
     this.enableBatching = this.batchBytes > 0 ? this.startBatching : undefined;
   }
@@ -166,7 +173,7 @@ export abstract class BaseTransport implements Transport {
     this.batching = true;
   }
 
-  /** True once both ends agreed to batch: writes then come at most twice a turn. */
+  /** True once both ends agreed to batch: a turn's frames then leave in a few writes, not one each. */
   protected get isBatching(): boolean {
     return this.batching;
   }
@@ -174,7 +181,8 @@ export abstract class BaseTransport implements Transport {
   /**
    * The first frame of a turn is written at once: a lone request or answer (1 call in flight)
    * pays no wait, and the peer can start on it while this end is still busy. Frames that follow
-   * in the same turn are collected and leave together at the end of it.
+   * in the same turn are collected and leave together at the end of it, or as soon as
+   * batchFrames of them (or batchBytes) are waiting.
    */
   private enqueue(frame: Uint8Array): void {
     if (!this.turnStarted) {
@@ -192,6 +200,7 @@ export abstract class BaseTransport implements Transport {
     // Kept by reference until the flush copies it into the message (send's contract, transport.ts).
     this.outbox.push(frame);
     this.outboxBytes += frame.byteLength;
+    if (this.outbox.length >= this.batchFrames) this.flush();
   }
 
   /** @internal The turn is over: what was collected leaves as one message. */
