@@ -90,7 +90,7 @@ export class SocketTransport extends BaseTransport {
   }
 
   protected write(frame: Uint8Array): void {
-    // Batching already makes a turn's frames one or two writes; corking would only delay the first.
+    // Batching already puts a turn's frames in a few writes; corking would only delay the first.
     if (!this.corked && !this.isBatching) this.corkUntilNextTick();
     this.socket.send(frame, { binary: true });
   }
