@@ -690,8 +690,14 @@ class Peer:
         },
     }
 
-    def __init__(self, url: str, codec: str, token: Optional[str], token_in_hello: bool, hb_ms: int) -> None:
+    def __init__(self, url: str, codec: str, token: Optional[str], token_in_hello: bool, hb_ms: int, batch: bool = False) -> None:
         self.url, self.codec, self.token, self.token_in_hello, self.hb_proposal = url, codec, token, token_in_hello, hb_ms
+        self.batch_offer = batch  # §2 batching: offered in HELLO with --batch
+        self.batching = False  # both ends agreed (§7.3)
+        self.messages_in = 0
+        self.frames_in = 0
+        self.batches_in = 0  # messages that carried more than one frame
+        self.batches_out = 0
         self.ws: Any = None
         self.reply: dict = {}
         self.rx: Receiver = Receiver("client", codec, DEFAULT_MAX_FRAME, 16, {"clarify": self.CLARIFY_TOOL})
@@ -807,6 +813,8 @@ class Peer:
         }
         if self.token and self.token_in_hello:
             hello["token"] = self.token
+        if self.batch_offer:
+            hello["batch"] = True  # §6: we accept several frames per message, and would send them
         if resume:
             # §12 client 3: sid and rt of the session, and the highest sq received from the server;
             # codecs as on the first connection.
@@ -851,6 +859,10 @@ class Peer:
         self.closed = asyncio.Event()
         self.last_heard = time.monotonic()
         self.hb = int(reply["hb"])
+        # §7.3: batching is on when we offered it and the reply says batch: true.
+        if reply.get("batch") is True and not self.batch_offer:
+            self.violations.append("HELLO reply agreed to batch, which we did not offer")
+        self.batching = self.batch_offer and reply.get("batch") is True
         if resume:
             self.resume_reply = reply
             if not reply.get("resumed"):
@@ -865,8 +877,14 @@ class Peer:
                 del self.unacked[sq]
             self.replayed_by_us = len(self.unacked)
             async with self.send_lock:
-                for sq in sorted(self.unacked):
-                    await self.ws.send(self.unacked[sq])
+                kept = [self.unacked[sq] for sq in sorted(self.unacked)]
+                if self.batching and len(kept) > 1:
+                    # §2: once batching is agreed, whole frames may go back to back in one message.
+                    await self.ws.send(b"".join(kept))
+                    self.batches_out += 1
+                else:
+                    for data in kept:
+                        await self.ws.send(data)
             return
         self.reply = reply
         for tool in reply["agent"]["tools"]:
@@ -883,7 +901,10 @@ class Peer:
                     self.violations.append("text WebSocket message received")
                     await self.ws.close(4400, "text message")
                     break
-                await self.handle(message)
+                self.messages_in += 1
+                for frame_bytes in self.cut(message):
+                    self.frames_in += 1
+                    await self.handle(frame_bytes)
         except websockets.ConnectionClosed:
             pass
         finally:
@@ -896,6 +917,26 @@ class Peer:
             for rid, task in list(self.incoming_tasks.items()):
                 if not self.incoming_reliable.get(rid, True):
                     task.cancel()  # §12 client 1: abort handlers of at-most-once server requests
+
+    def cut(self, message: bytes) -> list[bytes]:
+        """§2 batching: the frames of one message, by their headers' payload lengths. Without
+        batching a message is one frame. Bytes that do not tile are passed on as they are, so the
+        frame decoder refuses them (§18 rule 1)."""
+        if not self.batching:
+            return [message]
+        frames: list[bytes] = []
+        at = 0
+        while at < len(message):
+            rest = len(message) - at
+            length = int.from_bytes(message[at + 4:at + 8], "big") if rest >= 8 else -1
+            if length < 0 or 8 + length > rest:
+                frames.append(message[at:])
+                break
+            frames.append(message[at:at + 8 + length])
+            at += 8 + length
+        if len(frames) > 1:
+            self.batches_in += 1
+        return frames
 
     async def handle(self, message: bytes) -> None:
         v = self.rx.receive(message)
@@ -1096,7 +1137,7 @@ async def scenario(args: argparse.Namespace) -> dict:
             log(f"CHECK FAILED: {what}")
         return cond
 
-    peer = Peer(args.url, args.codec, args.token, args.token_in_hello, args.hb)
+    peer = Peer(args.url, args.codec, args.token, args.token_in_hello, args.hb, args.batch)
     try:
         await peer.connect()
     except HandshakeRefused as exc:
@@ -1282,6 +1323,15 @@ async def scenario(args: argparse.Namespace) -> dict:
     summary["messages"] = len(peer.messages)
     summary["violations"] = peer.violations
     check(not peer.violations, f"no protocol violations ({peer.violations})")
+    if args.batch:
+        check(peer.batching, "the server agreed to batch (§2, §7.3)")
+    summary["batching"] = {
+        "agreed": peer.batching,
+        "messages_in": peer.messages_in,
+        "frames_in": peer.frames_in,
+        "batches_in": peer.batches_in,
+        "batches_out": peer.batches_out,
+    }
     summary["failures"] = failures
     summary["ok"] = not failures
     return summary
@@ -1525,6 +1575,7 @@ def main() -> int:
     ap.add_argument("--token-in-hello", action="store_true", help="send the token in HELLO instead (§6)")
     ap.add_argument("--codec", choices=["msgpack", "json"], default="msgpack")
     ap.add_argument("--no-resume", dest="resume", action="store_false", help="skip the drop-and-resume step")
+    ap.add_argument("--batch", action="store_true", help="offer batch in HELLO: cut received messages into frames, send replays as one (§2)")
     ap.add_argument("--hb", type=int, default=1000, help="heartbeat proposal in ms (small, so PING/PONG happen)")
     ap.add_argument("--probe", metavar="FILE", help="send the invalid/rejected vectors of FILE to the server at URL")
     args = ap.parse_args()

@@ -55,6 +55,7 @@ interface Summary {
   pongs?: number;
   acks?: { our_last_sq: number; server_acked: number; server_last_sq: number; we_acked: number };
   close_code?: number;
+  batching?: { agreed: boolean; messages_in: number; frames_in: number; batches_in: number; batches_out: number };
   handshake_error?: { code: number | null; message: string; close: number | null; http: number | null };
   failures?: string[];
   violations?: string[];
@@ -234,6 +235,25 @@ describe.skipIf(problem !== undefined)('Python peer written from docs/protocol.m
         expectScenario(await runPeer([url()]), 'msgpack');
       },
       RUN_TIMEOUT,
+    );
+
+    it(
+      'runs the whole scenario with batching agreed (several frames per WebSocket message, §2)',
+      async () => {
+        const run = await runPeer([url(), '--batch']);
+        expectScenario(run, 'msgpack');
+        expect(run.summary.batching?.agreed).toBe(true);
+        // Frames the server produces in one turn (a replayed exactly-once outcome, a resume's replay)
+        // arrive together, and the peer cut them apart by their headers.
+        expect(run.summary.batching?.batches_in).toBeGreaterThan(0);
+        expect(run.summary.batching?.frames_in).toBeGreaterThan(run.summary.batching?.messages_in ?? Number.POSITIVE_INFINITY);
+        // Without --batch the server never batches towards the peer.
+        const plain = await runPeer([url(), '--no-resume']);
+        expect(plain.summary.batching?.agreed).toBe(false);
+        expect(plain.summary.batching?.batches_in).toBe(0);
+        expect(plain.summary.batching?.frames_in).toBe(plain.summary.batching?.messages_in);
+      },
+      RUN_TIMEOUT * 2,
     );
 
     it(
