@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { encodeFrame } from './frame.js';
-import { BaseTransport } from './transport-base.js';
+import { BaseTransport, type BaseTransportOptions } from './transport-base.js';
 
 /** A BaseTransport over an array: what it writes, and a way to feed it messages. */
 class ArrayTransport extends BaseTransport {
   readonly written: Uint8Array[] = [];
-  constructor(batchBytes: number, batchFrames?: number) {
-    super({ kind: 'array', maxFrameBytes: 1 << 20, maxBufferedBytes: 1 << 30, batchBytes, ...(batchFrames ? { batchFrames } : {}) });
+  constructor(batchBytes: number, batchFrames?: number, more: Partial<BaseTransportOptions> = {}) {
+    super({ kind: 'array', maxFrameBytes: 1 << 20, maxBufferedBytes: 1 << 30, batchBytes, ...(batchFrames ? { batchFrames } : {}), ...more });
   }
   get bufferedAmount(): number {
     return 0;
@@ -44,6 +44,30 @@ describe('BaseTransport batching', () => {
     expect(t.written).toEqual([frame(1, 4), frame(2, 4), frame(3, 4), concat(frame(4, 4), frame(5, 4))]);
     t.send(frame(6, 4));
     expect(t.written).toHaveLength(5);
+  });
+
+  it("batches from the start with batching: 'always', and then offers nothing to negotiate", async () => {
+    const t = new ArrayTransport(1024, undefined, { batching: 'always' });
+    expect(t.enableBatching).toBeUndefined();
+    t.send(frame(1, 4));
+    t.send(frame(2, 4));
+    t.send(frame(3, 4));
+    await turn();
+    expect(t.written).toEqual([frame(1, 4), concat(frame(2, 4), frame(3, 4))]);
+    const got: Uint8Array[] = [];
+    t.onframe = (f) => got.push(f);
+    t.start();
+    t.feed(concat(frame(4, 1), frame(5, 2)));
+    expect(got).toEqual([frame(4, 1), frame(5, 2)]);
+  });
+
+  it('holds the first frame of a turn with the rest with batchWholeTurn', async () => {
+    const t = new ArrayTransport(1024, undefined, { batching: 'always', batchWholeTurn: true });
+    t.send(frame(1, 4));
+    t.send(frame(2, 4));
+    expect(t.written).toEqual([]);
+    await turn();
+    expect(t.written).toEqual([concat(frame(1, 4), frame(2, 4))]);
   });
 
   it('sends a frame over the batch size alone, after the frames before it, and flushes on close', async () => {

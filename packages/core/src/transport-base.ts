@@ -19,10 +19,22 @@ export interface BaseTransportOptions {
    */
   readonly batchBytes?: number;
   /**
+   * 'always' batches from the first frame, for a mapping that defines batches itself (Socket.IO):
+   * enableBatching is then absent, so core does not negotiate `batch` in HELLO. Needs batchBytes.
+   * @default 'negotiated'
+   */
+  readonly batching?: 'negotiated' | 'always';
+  /**
    * A batch leaves as soon as it holds this many frames, so that under load several batches are
    * in flight and both ends work at once instead of taking turns. @default 16
    */
   readonly batchFrames?: number;
+  /**
+   * The turn's first frame waits for the end of the turn with the rest instead of leaving at once:
+   * fewer, fuller messages for a medium where each one costs a lot (Socket.IO), at the price of
+   * a lone frame's wait. @default false
+   */
+  readonly batchWholeTurn?: boolean;
 }
 
 /** Runs `run(t)` after this turn's I/O callbacks (Node), so the replies they cause join the batch; browsers have only microtasks. */
@@ -42,12 +54,13 @@ export abstract class BaseTransport implements Transport {
   readonly maxBufferedBytes: number;
   onframe: ((frame: Uint8Array) => void) | undefined;
   onclose: ((info: TransportCloseInfo) => void) | undefined;
-  /** Present when the subclass can batch (options.batchBytes > 0). */
+  /** Present when batching is negotiated (options.batchBytes > 0, batching not 'always'). */
   readonly enableBatching: (() => void) | undefined;
   /** Messages waiting for start() or for the drain; made when the first one has to wait. */
   private inbox: Uint8Array[] | undefined;
   private readonly batchBytes: number;
   private readonly batchFrames: number;
+  private readonly batchWholeTurn: boolean;
   private batching = false;
   /** Frames waiting for the end of the turn (batching only). */
   private outbox: Uint8Array[] | undefined;
@@ -71,8 +84,10 @@ export abstract class BaseTransport implements Transport {
     this.maxBufferedBytes = options.maxBufferedBytes;
     this.batchBytes = options.batchBytes ?? 0;
     this.batchFrames = Math.max(1, options.batchFrames ?? 16);
-    // A prototype method, not a closure per connection; absent when the subclass cannot batch.
-    this.enableBatching = this.batchBytes > 0 ? this.startBatching : undefined;
+    this.batchWholeTurn = options.batchWholeTurn ?? false;
+    this.batching = this.batchBytes > 0 && options.batching === 'always';
+    // A prototype method, not a closure per connection; absent when there is nothing to negotiate.
+    this.enableBatching = this.batchBytes > 0 && !this.batching ? this.startBatching : undefined;
   }
 
   abstract get bufferedAmount(): number;
@@ -173,14 +188,14 @@ export abstract class BaseTransport implements Transport {
     this.batching = true;
   }
 
-  /** True once both ends agreed to batch: a turn's frames then leave in a few writes, not one each. */
+  /** True once batching is on (agreed in HELLO, or always): a turn's frames then leave in a few writes, not one each. */
   protected get isBatching(): boolean {
     return this.batching;
   }
 
   /**
-   * The first frame of a turn is written at once: a lone request or answer (1 call in flight)
-   * pays no wait, and the peer can start on it while this end is still busy. Frames that follow
+   * The first frame of a turn is written at once (unless batchWholeTurn): a lone request or answer
+   * (1 call in flight) pays no wait, and the peer can start on it while this end is still busy. Frames that follow
    * in the same turn are collected and leave together at the end of it, or as soon as
    * batchFrames of them (or batchBytes) are waiting.
    */
@@ -188,8 +203,10 @@ export abstract class BaseTransport implements Transport {
     if (!this.turnStarted) {
       this.turnStarted = true;
       nextTurn(endTurnOf, this);
-      this.write(frame);
-      return;
+      if (!this.batchWholeTurn) {
+        this.write(frame);
+        return;
+      }
     }
     if (this.outboxBytes + frame.byteLength > this.batchBytes) this.flush();
     if (frame.byteLength >= this.batchBytes) {
