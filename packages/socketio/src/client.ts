@@ -56,7 +56,7 @@ export function socketIoConnector(init: SocketIoConnectorInit): Connector {
     let meter: Meter | undefined;
     const transport = new SocketTransport(
       {
-        // The transport's own copy, spanning a whole ArrayBuffer as Engine.IO wants in browsers.
+        // No copy: the bytes are the transport's (Transport.send), and Engine.IO sends views as they are.
         emitFrame: (frames) => socket.emit(FRAME_EVENT, frames),
         emitClose: (code, reason) => socket.emit(CLOSE_EVENT, code, reason),
         get bufferedBytes() {
