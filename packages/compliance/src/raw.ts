@@ -9,6 +9,7 @@ import {
   type Frame,
   msgpackCodec,
   PROTOCOL_VERSION,
+  type ClientHello,
   type ServerHello,
   type Transport,
   type TransportCloseInfo,
@@ -44,7 +45,7 @@ export class RawPeer {
   }
 
   /** Opens a connection and completes a msgpack HELLO handshake. */
-  static async handshake(connector: Connector, token?: string): Promise<{ peer: RawPeer; hello: ServerHello }> {
+  static async handshake(connector: Connector, token?: string, extra: Partial<ClientHello> = {}): Promise<{ peer: RawPeer; hello: ServerHello }> {
     const peer = await RawPeer.open(connector);
     peer.sendBytes(
       encodeFrame(
@@ -58,6 +59,7 @@ export class RawPeer {
           heartbeatMs: 30_000,
           maxInflight: 16,
           ...(token === undefined ? {} : { token }),
+          ...extra,
         }),
       ),
     );

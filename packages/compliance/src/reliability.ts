@@ -1,7 +1,8 @@
-import { AgentClient } from '@agentsocket/core';
+import { AgentClient, CloseCode, ErrorCode, Flag, FrameType } from '@agentsocket/core';
 import { describe, expect, it } from 'vitest';
 import type { TransportFixture } from './fixture.js';
 import { harness } from './harness.js';
+import { RawPeer } from './raw.js';
 import { gate, holdable, until } from './util.js';
 
 export function reliabilityTests(fixture: TransportFixture): void {
@@ -128,5 +129,56 @@ export function reliabilityTests(fixture: TransportFixture): void {
       await expect(call.result).rejects.toMatchObject({ code: 'CONNECTION_LOST' });
       await client.close();
     });
+
+  describe('acknowledgements carried by other frames (piggyback)', () => {
+    it('agrees when offered, and an ack inside an INVOKE releases the frames it covers', async () => {
+      const s = await start();
+      const { peer, hello } = await RawPeer.handshake(s.handle.connector(), undefined, { piggyback: true });
+      expect(hello.piggyback).toBe(true);
+      const sqs: number[] = [];
+      for (let i = 1; i <= 4; i++) {
+        // The fourth INVOKE acknowledges the first two COMPLETEs, and sends no ACK frame.
+        const ack = i === 4 ? { ack: sqs[1] } : {};
+        peer.send(FrameType.INVOKE, Flag.RELIABLE, i, { id: `01J00000000000000000000PB${i}`, tool: 'echo', args: { i }, dl: 1, sq: i, ...ack });
+        const done = await peer.next((f) => f.type === FrameType.COMPLETE && f.requestId === i);
+        sqs.push(Number(peer.decode(done)['sq']));
+      }
+      // Dropped, not closed (a normal close ends the session).
+      await peer.transport.close(CloseCode.GOING_AWAY, 'dropped');
+      // Resume reporting nothing received: the server replays only what the carried ack did not cover.
+      const again = await RawPeer.handshake(s.handle.connector(), undefined, {
+        resume: { sessionId: hello.sessionId, resumeToken: hello.resumeToken, lastReceived: 0 },
+      });
+      expect({ resumed: again.hello.resumed, sid: again.hello.sessionId }).toEqual({ resumed: true, sid: hello.sessionId });
+      const replayed = [await again.peer.next((f) => f.type === FrameType.COMPLETE), await again.peer.next((f) => f.type === FrameType.COMPLETE)];
+      expect(replayed.map((f) => f.requestId)).toEqual([3, 4]);
+      expect(replayed.map((f) => Number(again.peer.decode(f)['sq']))).toEqual([sqs[2], sqs[3]]);
+      await again.peer.close();
+    });
+
+    it('without the agreement, an ack field is an unknown field and ignored', async () => {
+      const s = await start();
+      const { peer, hello } = await RawPeer.handshake(s.handle.connector());
+      expect(hello.piggyback).toBeUndefined();
+      peer.send(FrameType.INVOKE, 0, 5, { id: '01J00000000000000000000PBX', tool: 'echo', args: { ok: 1 }, dl: 0, ack: 'not a number' });
+      const done = await peer.next((f) => f.requestId === 5);
+      expect(done.type).toBe(FrameType.COMPLETE);
+      expect(peer.decode(done)['result']).toEqual({ ok: 1 });
+      await peer.close();
+    });
+
+    it('answers an agreed ack that is not an unsigned integer with ERROR 400 and close 4400', async () => {
+      const s = await start();
+      const { peer } = await RawPeer.handshake(s.handle.connector(), undefined, { piggyback: true });
+      peer.send(FrameType.INVOKE, 0, 6, { id: '01J00000000000000000000PBY', tool: 'echo', args: {}, dl: 0, ack: -1 });
+      const err = await peer.next((f) => f.type === FrameType.ERROR);
+      expect(err.requestId).toBe(0);
+      expect(peer.decode(err)).toMatchObject({ code: ErrorCode.BAD_FRAME });
+      expect((await peer.closed).code).toBe(CloseCode.BAD_FRAME);
+      // Nobody else noticed.
+      const client = await s.client();
+      expect((await client.invoke('echo', { still: 'fine' }).result).value).toEqual({ still: 'fine' });
+    });
+  });
   });
 }

@@ -52,6 +52,11 @@ export interface AgentClientOptions {
    * can (the WebSocket transport; protocol.md §2). @default true
    */
   batch?: boolean;
+  /**
+   * Offer acknowledgements carried by the frames that go out anyway (protocol.md §11), used when
+   * the server agrees: a standalone ACK is then only for one-way traffic. @default true
+   */
+  piggybackAcks?: boolean;
 }
 
 export interface ConnectedInfo {
@@ -192,6 +197,7 @@ export class AgentClient extends Emitter<ClientEvents> {
   private async connectOnce(): Promise<ConnectedInfo> {
     const transport = await this.options.connect(this.stop.signal);
     const batch = this.options.batch !== false && transport.enableBatching !== undefined;
+    const piggyback = this.options.piggybackAcks !== false;
     return new Promise<ConnectedInfo>((resolve, reject) => {
       const timer = setTimeout(() => {
         reject(new AgentSocketError('HANDSHAKE_TIMEOUT', 'no HELLO reply in time'));
@@ -217,7 +223,7 @@ export class AgentClient extends Emitter<ClientEvents> {
           // Before anything else arrives: the server batches from right after its reply.
           if (batch && hello.batch) transport.enableBatching?.();
           // Attach synchronously: replayed frames follow the reply on this transport.
-          resolve(this.onHello(transport, hello));
+          resolve(this.onHello(transport, hello, piggyback && hello.piggyback === true));
         } catch (error) {
           reject(error instanceof AgentSocketError ? error : new AgentSocketError('HANDSHAKE_FAILED', String(error), { cause: error }));
           void transport.close(CloseCode.BAD_FRAME, 'bad HELLO reply');
@@ -249,13 +255,14 @@ export class AgentClient extends Emitter<ClientEvents> {
             ...(this.options.namespace === undefined ? {} : { namespace: this.options.namespace }),
             ...(resume ? { resume } : {}),
             ...(batch ? { batch } : {}),
+            ...(piggyback ? { piggyback } : {}),
           }),
         ),
       );
     });
   }
 
-  private onHello(transport: Transport, hello: ServerHello): ConnectedInfo {
+  private onHello(transport: Transport, hello: ServerHello, piggyback: boolean): ConnectedInfo {
     this.server = hello.agent;
     let peer = this.peer;
     if (!peer || !hello.resumed || peer.sessionId !== hello.sessionId) {
@@ -289,7 +296,7 @@ export class AgentClient extends Emitter<ClientEvents> {
     }
     this.resumeToken = hello.resumeToken;
     this.identity = { namespace: hello.namespace, agentId: hello.agentId };
-    peer.attach(transport, hello.lastReceived);
+    peer.attach(transport, hello.lastReceived, piggyback);
     const info = { sessionId: hello.sessionId, resumed: hello.resumed };
     this.emit('connect', info);
     this.emit('tools', this.tools);

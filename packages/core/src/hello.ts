@@ -26,6 +26,8 @@ export interface ClientHello {
   namespace?: string;
   /** The client accepts transport messages carrying several frames (protocol.md §2), and sends them if the server does too. */
   batch?: boolean;
+  /** The client takes `ack` in any frame's payload (protocol.md §11), and would send it if the server does too. */
+  piggyback?: boolean;
   /**
    * `busy`: request ids of server→client requests still running here. A server that restores the
    * session from a store (another node) does not know them: it interrupts them and does not reuse
@@ -52,6 +54,8 @@ export interface ServerHello {
   agentId: string;
   /** Both ends may now send several frames in one transport message (only when the client offered it). */
   batch?: boolean;
+  /** Both ends may now carry `ack` in any frame's payload (only when the client offered it). */
+  piggyback?: boolean;
 }
 
 const te = new TextEncoder();
@@ -70,6 +74,7 @@ export function encodeClientHello(h: ClientHello): Uint8Array {
   if (h.tools !== undefined) wire['tools'] = h.tools;
   if (h.namespace !== undefined) wire['ns'] = h.namespace;
   if (h.batch) wire['batch'] = true;
+  if (h.piggyback) wire['piggyback'] = true;
   if (h.resume) {
     const res: Record<string, unknown> = { sid: h.resume.sessionId, rt: h.resume.resumeToken, last: h.resume.lastReceived };
     if (h.resume.busy && h.resume.busy.length > 0) res['busy'] = h.resume.busy;
@@ -94,6 +99,7 @@ export function encodeServerHello(h: ServerHello): Uint8Array {
       ns: h.namespace,
       aid: h.agentId,
       ...(h.batch ? { batch: true } : {}),
+      ...(h.piggyback ? { piggyback: true } : {}),
     }),
   );
 }
@@ -129,6 +135,7 @@ export function decodeClientHello(bytes: Uint8Array): ClientHello {
   const ns = optStr(r, 'ns', what);
   if (ns !== undefined) h.namespace = ns;
   if (optBool(r, 'batch', what) === true) h.batch = true;
+  if (optBool(r, 'piggyback', what) === true) h.piggyback = true;
   if (Array.isArray(r['tools'])) h.tools = r['tools'].map((t, i) => parseToolInfo(t, `HELLO.tools[${i}]`));
   if (r['resume'] !== undefined && r['resume'] !== null) {
     const res = expectRecord(r['resume'], 'HELLO.resume');
@@ -174,5 +181,6 @@ export function decodeServerHello(bytes: Uint8Array): ServerHello {
     namespace: optStr(r, 'ns', what) ?? '/',
     agentId: optStr(r, 'aid', what) ?? '',
     ...(optBool(r, 'batch', what) === true ? { batch: true } : {}),
+    ...(optBool(r, 'piggyback', what) === true ? { piggyback: true } : {}),
   };
 }

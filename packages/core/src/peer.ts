@@ -120,6 +120,12 @@ class Incoming implements InvokeOutput {
 
 /** Acknowledge at once after this many unacknowledged reliable frames. */
 const ACK_EVERY = 32;
+/**
+ * With piggybacked acks agreed (protocol.md §11), a frame going out anyway carries `ack` once this
+ * many reliable frames wait for one: the standalone ACK, and the wake-up it costs the other
+ * side, is then only for one-way traffic.
+ */
+const PIGGYBACK_AFTER = 8;
 const INTERRUPT_GRACE_MS = 5000;
 const PENDING_POLL_LIMIT = 30;
 /** Routed calls are validated by the agent that serves the tool. */
@@ -167,6 +173,12 @@ export class Peer {
   private orphans: Set<number> | undefined;
   private pendingAcks = 0;
   private ackTimer: ReturnType<typeof setTimeout> | undefined;
+  /** An ack rode on an outgoing frame since the ack timer was armed: the timer waits again instead of sending. */
+  private piggybacked = false;
+  /** Both ends take `ack` in any payload (agreed in this connection's HELLO). */
+  private piggyback = false;
+  /** This end sends it: agreed, and no journal (a journaled session acknowledges only what the journal holds). */
+  private piggybackOut = false;
   private lastHeard = 0;
   private closed = false;
   /** Closed so another process can resume the session: running requests end without a terminal frame. */
@@ -265,8 +277,14 @@ export class Peer {
    * Takes over a transport whose handshake is done. Frames the peer has acknowledged up to
    * `peerLastReceived` are dropped; the rest are sent again, in order.
    */
-  attach(transport: Transport, peerLastReceived: number): void {
+  /**
+   * `piggyback`: both ends agreed in HELLO that any frame may carry `ack` (protocol.md §11). Not
+   * with a journal: a journaled session acknowledges only what the journal holds.
+   */
+  attach(transport: Transport, peerLastReceived: number, piggyback = false): void {
     if (this.closed) throw new AgentSocketError('SESSION_CLOSED', 'session is closed');
+    this.piggyback = piggyback;
+    this.piggybackOut = piggyback && !this.journal;
     // A transport replaced without detach() no longer speaks for this peer when it closes.
     if (this.transport && this.transport !== transport) this.transport.onclose = undefined;
     this.transport = transport;
@@ -463,12 +481,19 @@ export class Peer {
       payload['sq'] = sq;
       flags |= Flag.RELIABLE;
     }
+    const owed = this.pendingAcks;
+    if (owed >= PIGGYBACK_AFTER && this.piggybackOut && this.transport) {
+      payload['ack'] = this.chan.lastReceived;
+      this.pendingAcks = 0;
+      this.piggybacked = true;
+    }
     // Encoded once, with the header written in front of the payload (no copy).
     const frame = encodeWithHeaderRoom(this.codec, payload);
     const length = frame.byteLength - HEADER_SIZE;
     const limit = Math.min(this.peerMaxFrame, (this.transport?.maxFrameBytes ?? Number.POSITIVE_INFINITY) - HEADER_SIZE);
     if (length > limit) {
       if (reliable) this.chan.untake(sq); // the refused frame must not leave a gap in the sequence
+      if (this.pendingAcks === 0 && owed > 0) this.pendingAcks = owed; // nor take the ack it carried with it
       throw new AgentSocketError(
         'FRAME_TOO_LARGE',
         `${frameTypeName(type)} payload of ${length} bytes exceeds the limit of ${limit}`,
@@ -522,7 +547,25 @@ export class Peer {
       this.flushAck();
       return;
     }
-    if (!this.ackTimer) this.ackTimer = setTimeout(() => this.flushAck(), this.ackDelayMs);
+    if (!this.ackTimer) {
+      this.piggybacked = false;
+      this.ackTimer = setTimeout(() => this.ackDue(), this.ackDelayMs);
+    }
+  }
+
+  /** The ack timer fired: send an ACK, unless acks have been riding on outgoing frames meanwhile. */
+  private ackDue(): void {
+    if (this.pendingAcks === 0) {
+      this.ackTimer = undefined;
+      return;
+    }
+    if (this.piggybacked && this.ackTimer) {
+      // Traffic flows both ways: the next outgoing frame will likely carry the ack; wait once more.
+      this.piggybacked = false;
+      this.ackTimer.refresh();
+      return;
+    }
+    this.flushAck();
   }
 
   private flushAck(): void {
@@ -669,6 +712,16 @@ export class Peer {
       this.fatal(ErrorCode.BAD_FRAME, `${frameTypeName(type)} payload is not valid ${this.codec.name}: ${errorMessage(error)}`, CloseCode.BAD_FRAME);
       return;
     }
+    if (this.piggyback && type !== FrameType.ACK) {
+      const ack = (decoded as Record<string, unknown> | null)?.['ack'];
+      if (ack !== undefined) {
+        if (typeof ack !== 'number' || !Number.isSafeInteger(ack) || ack < 0) {
+          this.fatal(ErrorCode.BAD_FRAME, `${frameTypeName(type)}.ack must be an unsigned integer`, CloseCode.BAD_FRAME);
+          return;
+        }
+        this.acknowledged(ack);
+      }
+    }
     if (frame.flags & Flag.RELIABLE) {
       const sq = readSq(decoded);
       if (sq === undefined) {
@@ -692,6 +745,12 @@ export class Peer {
       return;
     }
     this.dispatch(rid, message, (frame.flags & Flag.RELIABLE) !== 0, bytes);
+  }
+
+  /** The peer acknowledged every `sq` ≤ `ack` (an ACK frame, or `ack` carried by another frame). */
+  private acknowledged(ack: number): void {
+    this.chan.acknowledge(ack);
+    this.journal?.acked(ack);
   }
 
   private dispatch(rid: number, m: Message, reliable: boolean, bytes: Uint8Array): void {
@@ -738,8 +797,7 @@ export class Peer {
         this.events?.onToolDef?.(m.tools, m.removed);
         return;
       case FrameType.ACK:
-        this.chan.acknowledge(m.ack);
-        this.journal?.acked(m.ack);
+        this.acknowledged(m.ack);
         return;
       case FrameType.PING:
         this.sendRaw(FrameType.PONG, 0, { t: m.t });

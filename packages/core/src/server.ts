@@ -55,6 +55,11 @@ export interface AgentServerOptions {
    * can (the WebSocket transport; protocol.md §2). @default true
    */
   batch?: boolean;
+  /**
+   * Agree to acknowledgements carried by other frames when the client offers it (protocol.md §11).
+   * A server with a session store takes them but sends standalone ACKs, for what is journaled. @default true
+   */
+  piggybackAcks?: boolean;
 }
 
 export interface SessionInfo {
@@ -306,6 +311,7 @@ export class AgentServer extends Emitter<ServerEvents> {
       }
     }
     const batch = hello.batch === true && this.options.batch !== false && transport.enableBatching !== undefined;
+    const piggyback = hello.piggyback === true && this.options.piggybackAcks !== false;
     const reply = encodeServerHello({
       version: PROTOCOL_VERSION,
       codec: session.codec.name,
@@ -320,11 +326,12 @@ export class AgentServer extends Emitter<ServerEvents> {
       namespace: ns,
       agentId: session.agentId,
       batch,
+      piggyback,
     });
     transport.send(encodeFrame(FrameType.HELLO, Flag.REPLY, 0, reply));
     // The reply went out alone; what follows (replayed frames first) may be batched.
     if (batch) transport.enableBatching?.();
-    session.attach(transport, resumed ? (resume?.lastReceived ?? 0) : 0);
+    session.attach(transport, resumed ? (resume?.lastReceived ?? 0) : 0, piggyback);
     this.hub.connected?.(session, { transport, codec: session.codec.name });
     if (stored) {
       // Calls the old owner made to this client (running there, or replayed just now) have no caller here.
