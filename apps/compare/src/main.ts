@@ -17,6 +17,7 @@ import { packageVersions } from './report/versions.js';
 import { expectedFigures, problems } from './results.js';
 import { type Comparison, runComparison } from './run.js';
 import { FULL, QUICK } from './settings.js';
+import { LATENCY_ROUND_FACTOR } from './scenarios.js';
 import { judgeTargets } from './targets.js';
 import { variants } from './variants.js';
 import { CHUNK, ECHO_ARGS, invokeFrameBytes, QUESTION } from './workload.js';
@@ -24,7 +25,7 @@ import { CHUNK, ECHO_ARGS, invokeFrameBytes, QUESTION } from './workload.js';
 const usage = `usage: pnpm compare [-- options]
   --quick           smoke run (CI): every variant and measurement, briefly; figures not for quoting
   --rounds N        measured rounds per scenario (default ${FULL.rounds}; at least 5 for figures you quote)
-  --round-ms MS     length of one round-trip round (default ${FULL.roundMs})
+  --round-ms MS     length of one round-trip round at 32 in flight; 1 in flight runs ${LATENCY_ROUND_FACTOR}× as long (default ${FULL.roundMs})
   --warmup-ms MS    length of one warm-up run (default ${FULL.warmupMs})
   --markdown        print the tables as Markdown (for docs/benchmarks.md)
   --out DIR         where the JSON and HTML reports go (default <repo>/reports)`;

@@ -1,3 +1,4 @@
+import { LATENCY_ROUND_FACTOR } from './scenarios.js';
 import type { Settings } from './settings.js';
 import { MCP_MEMORY_SESSIONS } from './variants.js';
 
@@ -7,7 +8,7 @@ export function methodNotes(s: Settings): string[] {
     'One agent program (apps/compare/src/agent.ts: echo, stream, ask) served unchanged over every Agent Socket transport; the references implement the same three calls natively.',
     'Every network server runs in a child process of its own (Node IPC for control only), the clients in the parent: on 2 cores, client and server each get one. The in-memory floor runs in the parent; stdio servers are spawned per connection by the MCP SDK client, as hosts do.',
     `First every variant runs the whole workload unmeasured for ${s.warmupPhaseMs} ms, so the JIT has settled in both processes. Then the scenarios run one after another; within each, variants interleave round by round (A1 B1 C1 … A2 B2 C2 …) after ${s.warmups} warm-up pass of ${s.warmupMs} ms, and between runs the client process collects garbage and waits 20 ms for the collector's background work. Each figure is the median of ${s.rounds} rounds.`,
-    `Round trips: apps/bench's closed loop (a new call starts when one ends) for ${s.roundMs} ms per round at 1 and at ${s.concurrency} calls in flight; p50/p99 over every call of the round at 1 in flight.`,
+    `Round trips: apps/bench's closed loop (a new call starts when one ends) for ${s.roundMs * LATENCY_ROUND_FACTOR} ms per round at 1 in flight and ${s.roundMs} ms at ${s.concurrency} in flight; p50/p99 over every call of the round at 1 in flight (the longer round gives the p99 a few dozen calls to stand on).`,
     "Echo arguments are apps/bench's workload; the raw ws echo sends a message the size of our INVOKE frame, so its figures are the floor of the wire itself.",
     'Bytes per call: bytes the server socket read and wrote (HTTP headers, WebSocket and Engine.IO framing, acks and all) during the 1-in-flight round, divided by completed calls; for stdio, the JSON-RPC lines on the pipes; for memory, ASP frame bytes.',
     `Streaming: one stream at a time on one connection, ${s.chunksPerCall} token-sized chunks per call, calls back to back for ${s.streamMs} ms; chunks/s over the whole round (invoke and completion included), time to first chunk median per round. MCP streams as progress notifications.`,
