@@ -335,6 +335,8 @@ HELLO_FIELDS = {
     "agent": ("string", False),
     "tools": ("toolinfos", False),
     "ns": ("string", False),
+    "batch": ("bool", False),  # §2
+    "piggyback": ("bool", False),  # §11 "Acks carried by other frames"
     "resume": ("resume", False),
 }
 HELLO_REPLY_FIELDS = {
@@ -350,6 +352,8 @@ HELLO_REPLY_FIELDS = {
     "agent": ("agentinfo", True),
     "ns": ("string", False),
     "aid": ("string", False),
+    "batch": ("bool", False),  # §2
+    "piggyback": ("bool", False),  # §11 "Acks carried by other frames"
 }
 
 
@@ -513,6 +517,8 @@ class Verdict:
     message: str = ""
     error_reliable: bool = False  # §10: an INVOKE-check ERROR is RELIABLE as the INVOKE was
     ack: bool = False  # a RELIABLE frame with a valid sq arrived: it must be acknowledged (§11)
+    carried: Optional[int] = None  # piggyback agreed: the `ack` this frame carried (§11)
+    stray_ack: bool = False  # no piggyback agreed, yet the payload had `ack` (ignored, §11)
 
 
 @dataclass
@@ -527,6 +533,7 @@ class Receiver:
     last_sq: int = 0  # highest sq received (§11)
     incoming: set[int] = field(default_factory=set)  # rids of requests the other side runs here
     outgoing: set[int] = field(default_factory=set)  # rids of our own calls that have not ended
+    piggyback: bool = False  # both ends agreed to carry acks in other frames (§7.3, §11)
 
     def own_half(self, rid: int) -> bool:
         lo, hi = CLIENT_HALF if self.role == "client" else SERVER_HALF
@@ -556,6 +563,24 @@ class Receiver:
             payload = decode_payload(self.codec, frame.payload)
         except PayloadError as exc:
             return Verdict("fatal", frame, code=E_BAD_FRAME, close=4400, message=str(exc))
+        # §11 piggyback: once agreed, any payload but HELLO's and ACK's may carry `ack`. It is taken
+        # here, once the payload has decoded and before `sq` is looked at, so a duplicate dropped
+        # by its sq still acknowledges. A non-uint `ack` is a malformed frame (400, close 4400).
+        # Without the agreement `ack` is an unknown field and ignored, whatever its value.
+        carried: Optional[int] = None
+        stray = False
+        if frame.type != ACK and isinstance(payload, dict) and payload.get("ack") is not None:
+            if not self.piggyback:
+                stray = True
+            elif not is_uint(payload["ack"]):
+                return Verdict("fatal", frame, payload, code=E_BAD_FRAME, close=4400, message="carried ack is not a uint")
+            else:
+                carried = int(payload["ack"])
+        v = self._after_decode(frame, payload)
+        v.carried, v.stray_ack = carried, stray
+        return v
+
+    def _after_decode(self, frame: Frame, payload: Any) -> Verdict:
         # Rule 6/7: RELIABLE frames carry a valid sq; duplicates are dropped but acknowledged.
         ack = False
         if frame.reliable:
@@ -690,8 +715,17 @@ class Peer:
         },
     }
 
-    def __init__(self, url: str, codec: str, token: Optional[str], token_in_hello: bool, hb_ms: int, batch: bool = False) -> None:
+    def __init__(
+        self, url: str, codec: str, token: Optional[str], token_in_hello: bool, hb_ms: int, batch: bool = False, piggyback: bool = False
+    ) -> None:
         self.url, self.codec, self.token, self.token_in_hello, self.hb_proposal = url, codec, token, token_in_hello, hb_ms
+        self.piggyback_offer = piggyback  # §11 carried acks: offered in HELLO with --piggyback
+        self.piggybacking = False  # both ends agreed (§7.3), per connection
+        self.carried_in = 0  # frames from the server whose payload carried `ack`
+        self.released_by_carried = 0  # kept frames of ours released by those
+        self.emptied_by_carried = 0  # times a carried ack released frames and left none kept
+        self.carried_out = 0  # frames we sent with `ack` in the payload
+        self.stray_acks_in = 0  # `ack` in a payload without the agreement (ignored)
         self.batch_offer = batch  # §2 batching: offered in HELLO with --batch
         self.batching = False  # both ends agreed (§7.3)
         self.messages_in = 0
@@ -741,11 +775,27 @@ class Peer:
                 self.sq += 1
                 payload = {**payload, "sq": self.sq}
                 flags |= FLAG_RELIABLE
+            carried = 0
+            if self.piggybacking and ftype not in (HELLO, ACK):
+                # §11 piggyback: a frame that goes out anyway acknowledges what we received, so no
+                # ACK frame is needed for it. (A kept frame is replayed with this `ack` unchanged.)
+                last = self.rx.last_sq
+                if last > 0 and (last > self.ack_sent_upto or self._dup_seen):
+                    carried = last
+                    payload = {**payload, "ack": last}
             body = json_dumps(payload) if ftype == HELLO else encode_payload(self.codec, payload)
             limit = self.reply.get("maxFrame", DEFAULT_MAX_FRAME) if ftype != HELLO else DEFAULT_MAX_FRAME
             if len(body) > limit:  # §7.3: MUST NOT send a payload larger than the other side's maxFrame
                 raise RuntimeError(f"payload of {len(body)} bytes exceeds the server's maxFrame {limit}")
             data = encode_frame(ftype, flags, rid, body)
+            if carried:  # everything received so far is acknowledged: no ACK frame is due
+                self._dup_seen = False
+                self.ack_sent_upto = carried
+                self.unacked_in = 0
+                self.carried_out += 1
+                if self.ack_timer is not None:
+                    self.ack_timer.cancel()
+                    self.ack_timer = None
             if reliable:
                 self.unacked[self.sq] = data  # §11: keep the exact bytes until acknowledged
             await self.ws.send(data)
@@ -755,7 +805,9 @@ class Peer:
 
     def schedule_ack(self) -> None:
         """§11 coalescing (reference schedule): ACK 5 ms after the first unacknowledged RELIABLE
-        frame, or at once when 32 have arrived."""
+        frame, or at once when 32 have arrived. With piggyback agreed, any frame we send before
+        then carries the `ack` instead and cancels the timer (see send()), so an ACK frame only
+        goes out when we had nothing else to send."""
         self.unacked_in += 1
         if self.unacked_in >= 32:
             asyncio.ensure_future(self.flush_ack())
@@ -815,10 +867,13 @@ class Peer:
             hello["token"] = self.token
         if self.batch_offer:
             hello["batch"] = True  # §6: we accept several frames per message, and would send them
+        if self.piggyback_offer:
+            hello["piggyback"] = True  # §6: we accept `ack` in any payload, and would send it there
         if resume:
             # §12 client 3: sid and rt of the session, and the highest sq received from the server;
             # codecs as on the first connection.
             hello["resume"] = {"sid": self.reply["sid"], "rt": self.reply["rt"], "last": self.rx.last_sq}
+        self.piggybacking = self.rx.piggyback = False  # until this connection's reply agrees
         await self.send(HELLO, 0, hello)
         # §7.1: send nothing else until the reply. §7.6: give up after 10 s with 4408.
         try:
@@ -863,6 +918,12 @@ class Peer:
         if reply.get("batch") is True and not self.batch_offer:
             self.violations.append("HELLO reply agreed to batch, which we did not offer")
         self.batching = self.batch_offer and reply.get("batch") is True
+        # §7.3: carried acks are on when we offered them and the reply says piggyback: true;
+        # agreed per connection (a resume negotiates again).
+        if reply.get("piggyback") is True and not self.piggyback_offer:
+            self.violations.append("HELLO reply agreed to piggyback, which we did not offer")
+        self.piggybacking = self.piggyback_offer and reply.get("piggyback") is True
+        self.rx.piggyback = self.piggybacking
         if resume:
             self.resume_reply = reply
             if not reply.get("resumed"):
@@ -938,8 +999,26 @@ class Peer:
             self.batches_in += 1
         return frames
 
+    def release(self, upto: int) -> int:
+        """§11: an ack (in an ACK frame or carried) covers every sq <= upto: forget those frames."""
+        self.peer_acked = max(self.peer_acked, upto)
+        covered = [s for s in self.unacked if s <= upto]  # cumulative
+        for sq in covered:
+            del self.unacked[sq]
+        return len(covered)
+
     async def handle(self, message: bytes) -> None:
         v = self.rx.receive(message)
+        if v.stray_ack:
+            self.stray_acks_in += 1
+        if v.carried is not None:
+            # §11 piggyback: "exactly what ACK {"ack": …} would", whatever the frame then turns out
+            # to be (a duplicate, ignored, or answered with an ERROR).
+            self.carried_in += 1
+            released = self.release(v.carried)
+            self.released_by_carried += released
+            if released and not self.unacked:
+                self.emptied_by_carried += 1
         if v.ack:
             if v.action == "drop":
                 self.duplicates += 1
@@ -965,10 +1044,7 @@ class Peer:
         t = frame.type
         if t == ACK:
             self.acks_received += 1
-            upto = int(p["ack"])
-            self.peer_acked = max(self.peer_acked, upto)
-            for sq in [s for s in self.unacked if s <= upto]:  # cumulative (§11)
-                del self.unacked[sq]
+            self.release(int(p["ack"]))
         elif t == PING:
             self.pings_received += 1
             await self.send(PONG, 0, {"t": p.get("t") if p.get("t") is not None else 0})  # §16
@@ -1137,7 +1213,7 @@ async def scenario(args: argparse.Namespace) -> dict:
             log(f"CHECK FAILED: {what}")
         return cond
 
-    peer = Peer(args.url, args.codec, args.token, args.token_in_hello, args.hb, args.batch)
+    peer = Peer(args.url, args.codec, args.token, args.token_in_hello, args.hb, args.batch, args.piggyback)
     try:
         await peer.connect()
     except HandshakeRefused as exc:
@@ -1245,6 +1321,41 @@ async def scenario(args: argparse.Namespace) -> dict:
         if schema_errors(rschema, {"topic": ""}):  # §6/§10.5: schema failure -> 422
             check(eres.get("code") == E_ARGS, f"schema violation answered with 422 (got {eres.get('code')})")
 
+        # 4d. (--calls N) N at-least-once calls of the demo's `ping`: each sends one RELIABLE
+        # INVOKE and gets one RELIABLE COMPLETE back, the traffic for which §11 carries acks on
+        # frames that go out anyway. They go in waves of --inflight K (default 1: one after the
+        # other); the next wave starts when the whole previous one has completed and, for K > 1,
+        # once the server has acknowledged everything we sent, so that each wave starts afresh.
+        if args.calls > 0:
+            ptool = peer.server_tools.get("ping")
+            if check(ptool is not None, "the agent serves `ping` (§26)"):
+                p_args = sample_args((ptool or {}).get("inputSchema", {"type": "object"}))
+                # The demo's `ping` "replies with what it was sent" (its description): give each call
+                # its own number, so a result that went to the wrong call would show.
+                p_args = p_args if isinstance(p_args, dict) else {}
+                wave_size = max(1, min(args.inflight, int(peer.reply["maxInflight"])))
+                made = echoed = 0
+                t0 = time.monotonic()
+                for first in range(0, args.calls, wave_size):
+                    if wave_size > 1:
+                        deadline = time.monotonic() + 1
+                        while peer.unacked and time.monotonic() < deadline:
+                            await asyncio.sleep(0.002)
+                    wave = []
+                    for i in range(first, min(first + wave_size, args.calls)):
+                        sent = {**p_args, "n": i}
+                        wave.append((sent, await peer.invoke("ping", sent)))
+                    outcomes = [(sent, await peer.finish(pcall, 20)) for sent, pcall in wave]
+                    for sent, (pkind, pres) in outcomes:
+                        if check(pkind == "complete", f"ping ends with COMPLETE (got {pkind} {pres})"):
+                            made += 1
+                            echoed += pres.get("result") == sent
+                    if made < first + len(wave):
+                        break
+                check(made == args.calls and echoed == made, f"every ping returned what it was sent ({echoed} of {made} of {args.calls})")
+                elapsed_ms = (time.monotonic() - t0) * 1000
+                summary["calls"] = {"made": made, "echoed": echoed, "inflight": wave_size, "ms_per_call": round(elapsed_ms / max(made, 1), 3)}
+
         # 6. resume (§12): drop the connection (1001, not 1000, so the session survives, §20) in
         # the middle of a reliable stream, reconnect with resume, and get the rest exactly once.
         if args.resume:
@@ -1325,6 +1436,18 @@ async def scenario(args: argparse.Namespace) -> dict:
     check(not peer.violations, f"no protocol violations ({peer.violations})")
     if args.batch:
         check(peer.batching, "the server agreed to batch (§2, §7.3)")
+    if args.piggyback:
+        check(peer.piggybacking, "the server agreed to piggyback (§7.3, §11)")
+    summary["piggyback"] = {
+        "agreed": peer.piggybacking,
+        "acks_in": peer.acks_received,  # standalone ACK frames from the server
+        "carried_in": peer.carried_in,  # server frames that carried `ack`
+        "released_by_carried": peer.released_by_carried,
+        "emptied_by_carried": peer.emptied_by_carried,
+        "stray_acks_in": peer.stray_acks_in,
+        "acks_out": peer.acks_sent,  # standalone ACK frames we sent
+        "carried_out": peer.carried_out,  # our frames that carried `ack`
+    }
     summary["batching"] = {
         "agreed": peer.batching,
         "messages_in": peer.messages_in,
@@ -1576,6 +1699,9 @@ def main() -> int:
     ap.add_argument("--codec", choices=["msgpack", "json"], default="msgpack")
     ap.add_argument("--no-resume", dest="resume", action="store_false", help="skip the drop-and-resume step")
     ap.add_argument("--batch", action="store_true", help="offer batch in HELLO: cut received messages into frames, send replays as one (§2)")
+    ap.add_argument("--piggyback", action="store_true", help="offer piggyback in HELLO: acks carried by other frames, both ways (§11)")
+    ap.add_argument("--calls", type=int, default=0, metavar="N", help="also make N at-least-once calls of `ping` (step 4d)")
+    ap.add_argument("--inflight", type=int, default=1, metavar="K", help="with --calls: K calls at once, in waves (default 1: one after the other)")
     ap.add_argument("--hb", type=int, default=1000, help="heartbeat proposal in ms (small, so PING/PONG happen)")
     ap.add_argument("--probe", metavar="FILE", help="send the invalid/rejected vectors of FILE to the server at URL")
     args = ap.parse_args()

@@ -56,6 +56,17 @@ interface Summary {
   acks?: { our_last_sq: number; server_acked: number; server_last_sq: number; we_acked: number };
   close_code?: number;
   batching?: { agreed: boolean; messages_in: number; frames_in: number; batches_in: number; batches_out: number };
+  calls?: { made: number; echoed: number; inflight: number; ms_per_call: number };
+  piggyback?: {
+    agreed: boolean;
+    acks_in: number;
+    carried_in: number;
+    released_by_carried: number;
+    emptied_by_carried: number;
+    stray_acks_in: number;
+    acks_out: number;
+    carried_out: number;
+  };
   handshake_error?: { code: number | null; message: string; close: number | null; http: number | null };
   failures?: string[];
   violations?: string[];
@@ -252,6 +263,44 @@ describe.skipIf(problem !== undefined)('Python peer written from docs/protocol.m
         expect(plain.summary.batching?.agreed).toBe(false);
         expect(plain.summary.batching?.batches_in).toBe(0);
         expect(plain.summary.batching?.frames_in).toBe(plain.summary.batching?.messages_in);
+      },
+      RUN_TIMEOUT * 2,
+    );
+
+    it(
+      'runs the whole scenario with acks carried by other frames agreed (piggyback, §11)',
+      async () => {
+        // 40 extra at-least-once `ping` calls in waves of 8, each wave once everything before it is
+        // acknowledged: the server has 8 of our RELIABLE frames unacknowledged at the end of a
+        // wave, so (§11 "Reference") the next frame it sends carries `ack` instead of an ACK frame.
+        const calls = ['--calls', '40', '--inflight', '8'];
+        const run = await runPeer([url(), '--piggyback', ...calls]);
+        expectScenario(run, 'msgpack');
+        const s = run.summary;
+        expect(s.calls).toMatchObject({ made: 40, echoed: 40 });
+        expect(s.piggyback?.agreed).toBe(true);
+        // The server's frames carried `ack`, released the frames the peer kept, and left none kept.
+        expect(s.piggyback?.carried_in, JSON.stringify(s.piggyback)).toBeGreaterThanOrEqual(3);
+        expect(s.piggyback?.released_by_carried).toBeGreaterThanOrEqual(s.piggyback?.carried_in ?? 1);
+        expect(s.piggyback?.emptied_by_carried).toBeGreaterThan(0);
+        // The peer carried its own acks too (the server accepted them: everything it sent is acked).
+        expect(s.piggyback?.carried_out).toBeGreaterThan(0);
+        expect(s.piggyback?.stray_acks_in).toBe(0);
+        // Without --piggyback, the same traffic: the server sends only ACK frames, never `ack`
+        // in another payload, and the peer carries nothing either.
+        const plain = await runPeer([url(), '--no-resume', ...calls]);
+        expect(plain.summary.failures ?? [], plain.stdout.slice(-4000)).toEqual([]);
+        expect(plain.summary.ok).toBe(true);
+        expect(plain.summary.calls).toMatchObject({ made: 40, echoed: 40 });
+        expect(plain.summary.piggyback).toMatchObject({
+          agreed: false,
+          carried_in: 0,
+          stray_acks_in: 0,
+          released_by_carried: 0,
+          carried_out: 0,
+        });
+        expect(plain.summary.piggyback?.acks_in).toBeGreaterThan(0);
+        expect(plain.summary.acks?.server_acked).toBe(plain.summary.acks?.our_last_sq);
       },
       RUN_TIMEOUT * 2,
     );
