@@ -167,9 +167,12 @@ export function reliabilityTests(fixture: TransportFixture): void {
       await peer.close();
     });
 
-    it('answers an agreed ack that is not an unsigned integer with ERROR 400 and close 4400', async () => {
+    it('takes a nil ack as absent, and answers one that is not an unsigned integer with ERROR 400 and close 4400', async () => {
       const s = await start();
       const { peer } = await RawPeer.handshake(s.handle.connector(), undefined, { piggyback: true });
+      // A nil ack is an absent one.
+      peer.send(FrameType.INVOKE, 0, 5, { id: '01J00000000000000000000PBZ', tool: 'echo', args: { nil: 1 }, dl: 0, ack: null });
+      expect(peer.decode(await peer.next((f) => f.requestId === 5))['result']).toEqual({ nil: 1 });
       peer.send(FrameType.INVOKE, 0, 6, { id: '01J00000000000000000000PBY', tool: 'echo', args: {}, dl: 0, ack: -1 });
       const err = await peer.next((f) => f.type === FrameType.ERROR);
       expect(err.requestId).toBe(0);

@@ -122,8 +122,8 @@ class Incoming implements InvokeOutput {
 const ACK_EVERY = 32;
 /**
  * With piggybacked acks agreed (protocol.md §11), a frame going out anyway carries `ack` once this
- * many reliable frames wait for one: the standalone ACK, and the wake-up it costs the other
- * side, is then only for one-way traffic.
+ * many reliable frames wait for one, or once the oldest has waited half the ACK delay: the
+ * standalone ACK, and the wake-up it costs the other side, is then only for one-way traffic.
  */
 const PIGGYBACK_AFTER = 8;
 const INTERRUPT_GRACE_MS = 5000;
@@ -172,6 +172,8 @@ export class Peer {
   /** Request ids a previous owner of this session left running at the peer: not reused until they end. */
   private orphans: Set<number> | undefined;
   private pendingAcks = 0;
+  /** When the oldest unacknowledged received frame arrived (performance.now()). */
+  private pendingSince = 0;
   private ackTimer: ReturnType<typeof setTimeout> | undefined;
   /** An ack rode on an outgoing frame since the ack timer was armed: the timer waits again instead of sending. */
   private piggybacked = false;
@@ -482,7 +484,7 @@ export class Peer {
       flags |= Flag.RELIABLE;
     }
     const owed = this.pendingAcks;
-    if (owed >= PIGGYBACK_AFTER && this.piggybackOut && this.transport) {
+    if (owed > 0 && this.piggybackOut && this.transport && (owed >= PIGGYBACK_AFTER || performance.now() - this.pendingSince >= this.ackDelayMs / 2)) {
       payload['ack'] = this.chan.lastReceived;
       this.pendingAcks = 0;
       this.piggybacked = true;
@@ -543,6 +545,7 @@ export class Peer {
   }
 
   private scheduleAck(): void {
+    if (this.pendingAcks === 0) this.pendingSince = performance.now();
     if (++this.pendingAcks >= ACK_EVERY) {
       this.flushAck();
       return;
@@ -714,7 +717,7 @@ export class Peer {
     }
     if (this.piggyback && type !== FrameType.ACK) {
       const ack = (decoded as Record<string, unknown> | null)?.['ack'];
-      if (ack !== undefined) {
+      if (ack !== undefined && ack !== null) {
         if (typeof ack !== 'number' || !Number.isSafeInteger(ack) || ack < 0) {
           this.fatal(ErrorCode.BAD_FRAME, `${frameTypeName(type)}.ack must be an unsigned integer`, CloseCode.BAD_FRAME);
           return;

@@ -56,9 +56,16 @@ function watching(connect: Connector, seen: Seen): Connector {
   };
 }
 
-const agent = defineAgent({ name: 'pb', tools: { echo: { handler: (args) => args } } });
+const agent = defineAgent({
+  name: 'pb',
+  tools: {
+    echo: { handler: (args) => args },
+    // A call that takes a millisecond or two: too slow for 8 of them to fit in the 5 ms ACK delay.
+    slow: { handler: (args) => new Promise((resolve) => setTimeout(() => resolve(args), 1)) },
+  },
+});
 
-async function run(options: { client?: boolean; server?: boolean }, calls: number): Promise<Seen> {
+async function run(options: { client?: boolean; server?: boolean }, calls: number, tool = 'echo'): Promise<Seen> {
   const seen: Seen = { acks: { toServer: 0, toClient: 0 }, carried: { toServer: 0, toClient: 0 } };
   const server = new AgentServer(agent, options.server === undefined ? {} : { piggybackAcks: options.server });
   const client = new AgentClient({
@@ -68,7 +75,7 @@ async function run(options: { client?: boolean; server?: boolean }, calls: numbe
   });
   await client.connect();
   // One call in flight at a time, as a chat-like client makes them.
-  for (let i = 0; i < calls; i++) expect((await client.invoke('echo', { i }).result).value).toEqual({ i });
+  for (let i = 0; i < calls; i++) expect((await client.invoke(tool, { i }).result).value).toEqual({ i });
   await new Promise((resolve) => setTimeout(resolve, 30)); // any ACK timer has fired
   await client.close();
   await server.close();
@@ -82,6 +89,14 @@ describe('acknowledgements carried by other frames (protocol.md §11)', () => {
     expect(seen.carried.toClient).toBeGreaterThanOrEqual(400 / 8 - 2);
     // At most the last few, acknowledged by the timer once the traffic stopped.
     expect(seen.acks.toServer + seen.acks.toClient).toBeLessThanOrEqual(2);
+  });
+
+  it('slower calls one after another carry their acks too, once the oldest has waited half the ACK delay', async () => {
+    const seen = await run({}, 40, 'slow');
+    expect(seen.carried.toServer).toBeGreaterThanOrEqual(5);
+    expect(seen.carried.toClient).toBeGreaterThanOrEqual(5);
+    // Counting frames alone, 40 calls of 1-2 ms would see an ACK frame each way every 5 ms (~25).
+    expect(seen.acks.toServer + seen.acks.toClient).toBeLessThanOrEqual(6);
   });
 
   it.each([
