@@ -21,7 +21,7 @@ class MemoryTransport extends BaseTransport {
     super({ kind: 'memory', maxFrameBytes: options.maxFrameBytes ?? Number.POSITIVE_INFINITY, maxBufferedBytes: Number.POSITIVE_INFINITY });
   }
 
-  get bufferedAmount(): number {
+  protected get socketBufferedAmount(): number {
     return 0;
   }
 

@@ -8,7 +8,7 @@ class ArrayTransport extends BaseTransport {
   constructor(batchBytes: number, batchFrames?: number, more: Partial<BaseTransportOptions> = {}) {
     super({ kind: 'array', maxFrameBytes: 1 << 20, maxBufferedBytes: 1 << 30, batchBytes, ...(batchFrames ? { batchFrames } : {}), ...more });
   }
-  get bufferedAmount(): number {
+  protected get socketBufferedAmount(): number {
     return 0;
   }
   protected get socketOpen(): boolean {
@@ -44,6 +44,17 @@ describe('BaseTransport batching', () => {
     expect(t.written).toEqual([frame(1, 4), frame(2, 4), frame(3, 4), concat(frame(4, 4), frame(5, 4))]);
     t.send(frame(6, 4));
     expect(t.written).toHaveLength(5);
+  });
+
+  it('counts the batch still being collected in bufferedAmount', async () => {
+    const t = new ArrayTransport(1024, undefined, { batching: 'always' });
+    t.send(frame(1, 4)); // the turn's first frame: written at once
+    expect(t.bufferedAmount).toBe(0);
+    t.send(frame(2, 4));
+    t.send(frame(3, 6));
+    expect(t.bufferedAmount).toBe(frame(2, 4).byteLength + frame(3, 6).byteLength);
+    await turn();
+    expect(t.bufferedAmount).toBe(0);
   });
 
   it("batches from the start with batching: 'always', and then offers nothing to negotiate", async () => {

@@ -90,7 +90,15 @@ export abstract class BaseTransport implements Transport {
     this.enableBatching = this.batchBytes > 0 && !this.batching ? this.startBatching : undefined;
   }
 
-  abstract get bufferedAmount(): number;
+  /**
+   * Bytes accepted by `send` and not yet handed to the network: the socket's own backlog and the
+   * batch still being collected for the end of the turn.
+   */
+  get bufferedAmount(): number {
+    return this.socketBufferedAmount + this.outboxBytes;
+  }
+  /** The socket's own backlog of unsent bytes (e.g. `ws`'s bufferedAmount; 0 when unknown). */
+  protected abstract get socketBufferedAmount(): number;
   /** True while the socket itself accepts data (it may be closing before this end knows). */
   protected abstract get socketOpen(): boolean;
   /** Hands one frame to the socket. */
@@ -115,7 +123,7 @@ export abstract class BaseTransport implements Transport {
     if (frame.byteLength > this.maxFrameBytes) {
       throw new AgentSocketError('FRAME_TOO_LARGE', `frame of ${frame.byteLength} bytes exceeds ${this.maxFrameBytes}`);
     }
-    const backlog = this.bufferedAmount + this.outboxBytes;
+    const backlog = this.bufferedAmount;
     if (backlog > this.maxBufferedBytes) {
       const reason = `peer is not reading: ${backlog} bytes unsent`;
       void this.close(CloseCode.SLOW_CONSUMER, reason);

@@ -51,7 +51,7 @@ export class SocketTransport extends BaseTransport {
     this.wire = wire;
   }
 
-  get bufferedAmount(): number {
+  protected get socketBufferedAmount(): number {
     return this.wireGone ? 0 : this.wire.bufferedBytes;
   }
 

@@ -40,7 +40,7 @@ export class BrowserTransport extends BaseTransport {
     socket.addEventListener('error', () => {});
   }
 
-  get bufferedAmount(): number {
+  protected get socketBufferedAmount(): number {
     return this.socket.bufferedAmount;
   }
 

@@ -81,7 +81,7 @@ export class SocketTransport extends BaseTransport {
     this.onSocketClose?.(this.socket);
   }
 
-  get bufferedAmount(): number {
+  protected get socketBufferedAmount(): number {
     return this.socket.bufferedAmount;
   }
 
