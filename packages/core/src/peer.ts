@@ -277,11 +277,9 @@ export class Peer {
 
   /**
    * Takes over a transport whose handshake is done. Frames the peer has acknowledged up to
-   * `peerLastReceived` are dropped; the rest are sent again, in order.
-   */
-  /**
-   * `piggyback`: both ends agreed in HELLO that any frame may carry `ack` (protocol.md §11). Not
-   * with a journal: a journaled session acknowledges only what the journal holds.
+   * `peerLastReceived` are dropped; the rest are sent again, in order. `piggyback`: both ends
+   * agreed in this handshake that any frame may carry `ack` (protocol.md §11); this end then
+   * takes it, and sends it unless it has a journal (which acknowledges only what it holds).
    */
   attach(transport: Transport, peerLastReceived: number, piggyback = false): void {
     if (this.closed) throw new AgentSocketError('SESSION_CLOSED', 'session is closed');
