@@ -482,7 +482,8 @@ export class Peer {
       flags |= Flag.RELIABLE;
     }
     const owed = this.pendingAcks;
-    if (owed > 0 && this.piggybackOut && this.transport && (owed >= PIGGYBACK_AFTER || performance.now() - this.pendingSince >= this.ackDelayMs / 2)) {
+    const carries = owed > 0 && this.piggybackOut && this.transport !== undefined && (owed >= PIGGYBACK_AFTER || performance.now() - this.pendingSince >= this.ackDelayMs / 2);
+    if (carries) {
       payload['ack'] = this.chan.lastReceived;
       this.pendingAcks = 0;
       this.piggybacked = true;
@@ -493,7 +494,7 @@ export class Peer {
     const limit = Math.min(this.peerMaxFrame, (this.transport?.maxFrameBytes ?? Number.POSITIVE_INFINITY) - HEADER_SIZE);
     if (length > limit) {
       if (reliable) this.chan.untake(sq); // the refused frame must not leave a gap in the sequence
-      if (this.pendingAcks === 0 && owed > 0) this.pendingAcks = owed; // nor take the ack it carried with it
+      if (carries) this.pendingAcks = owed; // nor take the ack it carried with it
       throw new AgentSocketError(
         'FRAME_TOO_LARGE',
         `${frameTypeName(type)} payload of ${length} bytes exceeds the limit of ${limit}`,
