@@ -80,9 +80,8 @@ export class AgentMcpServer {
     const entry = this.registry.get(name);
     if (!entry) throw requestErrorToMcp(new ProtocolError(ErrorCode.TOOL_NOT_FOUND, `Tool ${name} not found`));
     const valid = await entry.schema.validate(args ?? {});
-    if (!valid.ok) {
-      throw requestErrorToMcp(new ProtocolError(ErrorCode.INVALID_ARGUMENTS, `invalid arguments for "${name}": ${valid.message}`));
-    }
+    // A tool execution error, not a protocol error (SEP-1303): the model reads it and can retry.
+    if (!valid.ok) return toolErrorToMcp(new ProtocolError(ErrorCode.INVALID_ARGUMENTS, `invalid arguments for "${name}": ${valid.message}`));
     const token = extra._meta?.progressToken;
     let progress = 0;
     const ctx = mcpToolContext({

@@ -10,8 +10,11 @@ import { serveAgentOverStdio } from './stdio.js';
 const USAGE = `agentsocket-mcp — the Agent Socket ↔ MCP bridge
 
   agentsocket-mcp serve <agent-module> [--export name] [--http] [--port n] [--host h]
+                        [--allowed-host name]... [--allowed-origin origin]...
       Serves the Agent exported by the module (default export, or --export; an Agent or a
       function returning one) as an MCP server: over stdio, or Streamable HTTP with --http.
+      Over HTTP only loopback Host and Origin names (and the address a request arrived on) are
+      let in unless --allowed-host / --allowed-origin list others ('any' turns a check off).
 
   agentsocket-mcp mount [--port n] [--host h] [--path /asp] (--url <mcp-url> | -- <command> [args…])
       Mounts an MCP server and serves it as an agent over the Agent Socket binary WebSocket
@@ -25,6 +28,10 @@ async function loadAgent(file: string, name: string): Promise<Agent> {
   throw new Error(`${file} export "${name}" is not an Agent (or a function returning one) from @agentsocket/core`);
 }
 
+function allowList(values: string[] | undefined): string[] | 'any' | undefined {
+  return values?.includes('any') ? 'any' : values;
+}
+
 async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -36,6 +43,8 @@ async function main(argv: string[]): Promise<void> {
       host: { type: 'string', default: '127.0.0.1' },
       path: { type: 'string' },
       url: { type: 'string' },
+      'allowed-host': { type: 'string', multiple: true },
+      'allowed-origin': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -51,7 +60,13 @@ async function main(argv: string[]): Promise<void> {
       await serveAgentOverStdio(agent);
       return;
     }
-    const http = await mcpHttpServer(agent, { host: values.host, ...(port === undefined ? {} : { port }), ...(values.path ? { path: values.path } : {}) });
+    const http = await mcpHttpServer(agent, {
+      host: values.host,
+      ...(port === undefined ? {} : { port }),
+      ...(values.path ? { path: values.path } : {}),
+      ...(values['allowed-host'] === undefined ? {} : { allowedHosts: allowList(values['allowed-host']) }),
+      ...(values['allowed-origin'] === undefined ? {} : { allowedOrigins: allowList(values['allowed-origin']) }),
+    });
     console.error(`serving agent "${agent.name}" over MCP Streamable HTTP at ${http.url}`);
     return;
   }

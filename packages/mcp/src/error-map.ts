@@ -8,18 +8,22 @@ import { META } from './meta.js';
  * each function here implements one column of it.
  */
 
-/** What the bridge itself refuses before a handler runs (unknown tool, bad arguments): a JSON-RPC error. */
+/**
+ * What the bridge refuses as a protocol error before any handler runs (an unknown tool): a
+ * JSON-RPC error. Invalid arguments are not one (SEP-1303): they go through toolErrorToMcp.
+ */
 export function requestErrorToMcp(error: ProtocolError): McpError {
   const rpc = error.code === AspCode.TIMEOUT ? McpCode.RequestTimeout : McpCode.InvalidParams;
-  return new McpError(rpc, error.message, { [META.errorCode]: error.code });
+  return forWire(new McpError(rpc, error.message, { [META.errorCode]: error.code }));
 }
 
 /**
- * What an agent's handler threw, as MCP wants errors that come from a tool: a result with
- * `isError`, so the model can read it. The ASP code rides along in `_meta`.
+ * What an agent's handler threw, or arguments that fail the tool's schema, as MCP wants errors
+ * that come from a tool: a result with `isError`, so the model can read it. The ASP code rides
+ * along in `_meta`.
  */
 export function toolErrorToMcp(error: unknown): CallToolResult {
-  if (error instanceof McpError) throw error; // already MCP's own (e.g. URL elicitation required)
+  if (error instanceof McpError) throw forWire(error); // already MCP's own (e.g. URL elicitation required)
   const code = error instanceof ProtocolError ? error.code : AspCode.HANDLER_ERROR;
   const message = error instanceof Error ? error.message : String(error);
   return { content: [{ type: 'text', text: message }], isError: true, _meta: { [META.errorCode]: code } };
@@ -76,6 +80,15 @@ function carriedCode(meta: unknown): number | undefined {
   if (typeof meta !== 'object' || meta === null || !(META.errorCode in meta)) return undefined;
   const code: unknown = Reflect.get(meta, META.errorCode);
   return typeof code === 'number' && Number.isInteger(code) && code >= 400 && code < 600 ? code : undefined;
+}
+
+/**
+ * McpError's message reads "MCP error <code>: …", the SDK sends that message as is, and the
+ * receiving SDK prefixes it again; the code travels separately, so the wire gets the bare text.
+ */
+function forWire(error: McpError): McpError {
+  error.message = stripPrefix(error.message);
+  return error;
 }
 
 /** The SDK prefixes "MCP error <code>: " once per hop; the code travels separately. */

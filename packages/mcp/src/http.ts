@@ -5,11 +5,17 @@ import type { Agent } from '@agentsocket/core';
 import { StreamableHTTPServerTransport, type StreamableHTTPServerTransportOptions } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { AgentMcpServer, type AgentMcpServerOptions } from './agent-mcp-server.js';
 import { McpBridgeError } from './errors.js';
+import { type RequestGuardOptions, requestGuard } from './request-guard.js';
 
-export interface McpHttpHandlerOptions extends AgentMcpServerOptions {
+/**
+ * `allowedHosts` and `allowedOrigins` guard against DNS rebinding: a request whose Host or Origin
+ * is not allowed gets 403 and a JSON-RPC error body, and never reaches MCP.
+ */
+export interface McpHttpHandlerOptions extends AgentMcpServerOptions, RequestGuardOptions {
   /**
-   * Passed to each session's StreamableHTTPServerTransport (DNS rebinding protection, JSON
-   * responses instead of SSE, an event store for resumability). Session ids are the handler's.
+   * Passed to each session's StreamableHTTPServerTransport (JSON responses instead of SSE, an
+   * event store for resumability). Session ids are the handler's; Host and Origin are checked by
+   * `allowedHosts`/`allowedOrigins`, not by the SDK's deprecated options.
    * @default {}
    */
   transport?: Omit<StreamableHTTPServerTransportOptions, 'sessionIdGenerator' | 'onsessioninitialized' | 'onsessionclosed'>;
@@ -33,10 +39,18 @@ interface Session {
  * Streamable HTTP for an agent, to mount in any Node HTTP server or framework (express:
  * `app.all('/mcp', (req, res) => handler(req, res, req.body))`). A request without an
  * Mcp-Session-Id header starts a session (it must be initialize); the rest find theirs by id.
+ * Host and Origin are checked first (see RequestGuardOptions; loopback names by default).
  */
 export function createMcpHttpHandler(agent: Agent, options: McpHttpHandlerOptions = {}): McpHttpHandler {
   const sessions = new Map<string, Session>();
+  const guard = requestGuard(options);
   const handle = async (req: IncomingMessage, res: ServerResponse, parsedBody?: unknown): Promise<void> => {
+    const verdict = guard(req);
+    if (!verdict.ok) {
+      res.writeHead(403, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: verdict.message }, id: null }));
+      return;
+    }
     const sid = req.headers['mcp-session-id'];
     if (typeof sid === 'string') {
       const session = sessions.get(sid);
@@ -62,17 +76,17 @@ export function createMcpHttpHandler(agent: Agent, options: McpHttpHandlerOption
     // A first request that was not initialize got its error; nothing to keep.
     if (transport.sessionId === undefined) await mcp.close();
   };
-  return Object.assign(handle, {
-    get sessionCount() {
-      return sessions.size;
-    },
-    async close() {
-      const all = [...sessions.values()];
-      sessions.clear();
-      await Promise.all(all.map((s) => s.mcp.close()));
-    },
-  });
+  const close = async (): Promise<void> => {
+    const all = [...sessions.values()];
+    sessions.clear();
+    await Promise.all(all.map((s) => s.mcp.close()));
+  };
+  const handler = Object.assign(handle, { close, sessionCount: 0 });
+  // A getter given to Object.assign would be read once and copied as a value.
+  Object.defineProperty(handler, 'sessionCount', { get: () => sessions.size, enumerable: true });
+  return handler;
 }
+
 
 export interface McpHttpServerOptions extends McpHttpHandlerOptions {
   /** Serve on this existing server instead of creating one (its other routes keep working). */

@@ -1,5 +1,6 @@
 export { AgentMcpServer, type AgentMcpServerOptions, createAgentMcpServer } from './agent-mcp-server.js';
 export { createMcpHttpHandler, type McpHttpHandler, type McpHttpHandlerOptions, type McpHttpServer, type McpHttpServerOptions, mcpHttpServer } from './http.js';
+export type { RequestGuardOptions } from './request-guard.js';
 export { serveAgentOverStdio, type StdioServeOptions } from './stdio.js';
 export { fromCallToolResult, type ResultShape, toCallToolResult } from './content.js';
 export { elicitationUnsupported, type ElicitationPlan, planElicitation } from './elicitation.js';

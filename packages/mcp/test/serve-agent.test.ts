@@ -86,12 +86,17 @@ describe.each(['stdio', 'http'] as const)('an agent served over MCP %s, driven b
     expect(result.structuredContent).toEqual({ topic: 'MCP', tokens: 4 });
   });
 
-  it('maps errors: unknown tool and bad arguments are -32602, a thrown error is an isError result', async () => {
+  it('maps errors: unknown tool is -32602, bad arguments and a thrown error are isError results', async () => {
     const client = await connect();
-    await expect(client.callTool({ name: 'nope' })).rejects.toMatchObject({ code: ErrorCode.InvalidParams, data: { [META.errorCode]: 404 } });
-    await expect(client.callTool({ name: 'echo', arguments: { text: 5 } })).rejects.toMatchObject({
+    await expect(client.callTool({ name: 'nope' })).rejects.toMatchObject({
       code: ErrorCode.InvalidParams,
-      data: { [META.errorCode]: 422 },
+      message: 'MCP error -32602: Tool nope not found',
+      data: { [META.errorCode]: 404 },
+    });
+    expect(await client.callTool({ name: 'echo', arguments: { text: 5 } })).toMatchObject({
+      isError: true,
+      content: [{ type: 'text', text: expect.stringContaining('invalid arguments for "echo"') }],
+      _meta: { [META.errorCode]: 422 },
     });
     const failed = await client.callTool({ name: 'fail' });
     expect(failed).toMatchObject({ isError: true, content: [{ type: 'text', text: 'it broke' }], _meta: { [META.errorCode]: 500 } });
