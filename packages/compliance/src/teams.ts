@@ -2,7 +2,7 @@ import { AgentClient, ErrorCode, type TeamMessage } from '@agentsocket/core';
 import { describe, expect, it } from 'vitest';
 import type { TransportFixture } from './fixture.js';
 import { harness } from './harness.js';
-import { until } from './util.js';
+import { connectClient, holdable, until } from './util.js';
 
 function inbox(client: AgentClient): TeamMessage[] {
   const got: TeamMessage[] = [];
@@ -124,6 +124,92 @@ export function teamTests(fixture: TransportFixture): void {
       await expect(intruder.connect()).rejects.toMatchObject({ code: ErrorCode.FORBIDDEN });
       const nowhere = new AgentClient({ connect: s.handle.connector({ token: 'alpha:x', namespace: '/elsewhere' }), token: 'alpha:x', namespace: '/elsewhere', reconnect: false });
       await expect(nowhere.connect()).rejects.toMatchObject({ code: ErrorCode.FORBIDDEN });
+    });
+
+    it('holds room rules for listing and broadcasting as well as joining (403)', async () => {
+      const s = await start({
+        authenticate: (token) => (token ? { id: token } : undefined),
+        teams: {
+          namespaces: [
+            { match: '/rules', canJoin: (p, room) => room !== 'secret' || p.id === 'lead' },
+            {
+              match: '/split',
+              canJoin: (p, room) => room !== 'secret' || p.id === 'lead',
+              canList: () => true,
+              canSend: (p, room) => room !== 'announce' || p.id === 'lead',
+            },
+          ],
+        },
+      });
+      const lead = await s.client({ token: 'lead', name: 'lead', namespace: '/rules' });
+      const bob = await s.client({ token: 'bob', name: 'bob', namespace: '/rules' });
+      const inLead = inbox(lead);
+      await lead.join('secret');
+      await expect(bob.join('secret')).rejects.toMatchObject({ code: ErrorCode.FORBIDDEN });
+      await expect(bob.members('secret')).rejects.toMatchObject({ code: ErrorCode.FORBIDDEN });
+      await expect(bob.broadcast('leak', 1, { room: 'secret' })).rejects.toMatchObject({ code: ErrorCode.FORBIDDEN });
+      // What the rules allow still works, and the whole namespace is not a room.
+      expect(await lead.members('secret')).toEqual(['lead']);
+      expect((await bob.members()).sort()).toEqual(['bob', 'lead']);
+      expect(await bob.broadcast('hello', 2)).toBe(1);
+      await until(() => inLead.length === 1, 'the namespace broadcast');
+      expect(inLead.map((m) => m.event)).toEqual(['hello']);
+      expect(bob.connected).toBe(true);
+
+      // Rules of their own for listing and sending replace the join rule for those.
+      const lead2 = await s.client({ token: 'lead', name: 'lead', namespace: '/split' });
+      const bob2 = await s.client({ token: 'bob', name: 'bob', namespace: '/split' });
+      await lead2.join('secret');
+      await bob2.join('announce');
+      expect(await bob2.members('secret')).toEqual(['lead']);
+      expect(await bob2.broadcast('x', 0, { room: 'secret' })).toBe(1);
+      await expect(bob2.broadcast('x', 0, { room: 'announce' })).rejects.toMatchObject({ code: ErrorCode.FORBIDDEN });
+      expect(await lead2.broadcast('x', 0, { room: 'announce' })).toBe(1);
+    });
+
+    it('binds an agent id to its principal: another principal cannot take it from a dropped session (409)', async () => {
+      const s = await start({
+        authenticate: (token) => (token ? { id: token } : undefined),
+        teams: {
+          namespaces: [
+            { match: '/bound' },
+            { match: '/handover', canClaimAgentId: (p, _agentId, _ns, holder) => p.id === 'admin' && holder === 'alice' },
+          ],
+        },
+      });
+      const connect = holdable(s.handle.connector({ token: 'alice', namespace: '/bound' }));
+      const owner = await connectClient({ connect, token: 'alice', name: 'worker', namespace: '/bound' });
+      try {
+        const inOwner = inbox(owner);
+        const boss = await s.client({ token: 'boss', name: 'boss', namespace: '/bound' });
+        const firstSession = owner.sessionId ?? '';
+        connect.hold();
+        await owner.dropConnection();
+        await until(() => s.handle.server.peerOf(firstSession)?.attached === false, 'the server to see the drop');
+        const thief = new AgentClient({ connect: s.handle.connector({ token: 'mallory', namespace: '/bound' }), token: 'mallory', name: 'worker', namespace: '/bound', reconnect: false });
+        await expect(thief.connect()).rejects.toMatchObject({ code: ErrorCode.CONFLICT });
+        const resumed = new Promise<boolean>((resolve) => owner.on('connect', (info) => resolve(info.resumed)));
+        connect.release();
+        expect(await resumed).toBe(true);
+        expect(owner.sessionId).toBe(firstSession);
+        await boss.send('worker', 'private', 'for the owner');
+        await until(() => inOwner.length === 1, 'the 1-1 message');
+        expect(inOwner[0]).toMatchObject({ event: 'private', from: 'boss' });
+      } finally {
+        await owner.close();
+      }
+
+      // The same principal may replace its own dropped session; a rule may let another principal take it.
+      const handoverConnect = holdable(s.handle.connector({ token: 'alice', namespace: '/handover' }));
+      const first = await connectClient({ connect: handoverConnect, token: 'alice', name: 'desk', namespace: '/handover', reconnect: false });
+      const firstId = first.sessionId ?? '';
+      await first.dropConnection();
+      await until(() => s.handle.server.peerOf(firstId)?.attached === false, 'the server to see the drop');
+      const stranger = new AgentClient({ connect: s.handle.connector({ token: 'mallory', namespace: '/handover' }), token: 'mallory', name: 'desk', namespace: '/handover', reconnect: false });
+      await expect(stranger.connect()).rejects.toMatchObject({ code: ErrorCode.CONFLICT });
+      const admin = await s.client({ token: 'admin', name: 'desk', namespace: '/handover' });
+      expect(admin.team).toEqual({ namespace: '/handover', agentId: 'desk' });
+      await first.close();
     });
 
     it('refuses a second live agent with the same id in a namespace (409)', async () => {

@@ -1,6 +1,7 @@
 import type { Call, InvokeOptions } from './call.js';
 import { ErrorCode, ProtocolError } from './errors.js';
 import type { Delivery } from './messages.js';
+import { DEFAULT_AGENT_ID_HOLD_MS } from './defaults.js';
 import type { Principal, Transport } from './transport.js';
 
 /** A message between agents of a team, as delivered in a MESSAGE frame. */
@@ -30,6 +31,19 @@ export interface HubMember {
   deliver(message: TeamMessage): void;
   /** Invokes a tool this agent serves. */
   invoke<T = unknown>(tool: string, args: unknown, options?: InvokeOptions): Call<T>;
+  /**
+   * May this member take its agent id from `holder` (a principal id) that still holds it? A hub
+   * asks only when the holders differ; without this method, it refuses (409).
+   */
+  mayClaimFrom?(holder: string): boolean | Promise<boolean>;
+}
+
+export interface DetachOptions {
+  /**
+   * The session may still be resumed elsewhere (its node hands it over): keep its agent id bound
+   * to its principal for the hub's hold time, so no other principal takes it meanwhile.
+   */
+  hold?: boolean;
 }
 
 /** The connection that carries a member's session now (it changes when the session resumes). */
@@ -47,10 +61,12 @@ export interface HubConnection {
 export interface Hub {
   /**
    * Adds a member; rejects with 409 when another member of the namespace has its agent id, unless
-   * that member is the same session (resumed elsewhere), which it replaces.
+   * that member is the same session (resumed elsewhere), which it replaces. Also 409 when the
+   * agent id is still bound to another principal (a held session, see DetachOptions) and
+   * `member.mayClaimFrom` does not allow the takeover.
    */
   attach(member: HubMember): Promise<void>;
-  detach(member: HubMember): Promise<void>;
+  detach(member: HubMember, options?: DetachOptions): Promise<void>;
   join(member: HubMember, room: string): Promise<void>;
   leave(member: HubMember, room: string): Promise<void>;
   rooms(member: HubMember): Promise<string[]>;
@@ -74,9 +90,21 @@ interface Namespace {
   rooms: Map<string, Set<string>>;
 }
 
+export interface MemoryHubOptions {
+  /** How long a held agent id stays bound to its principal after a detach with `hold`, ms. @default 60000 */
+  agentIdHoldMs?: number;
+}
+
 /** The hub of one process. */
 export class MemoryHub implements Hub {
   private readonly namespaces = new Map<string, Namespace>();
+  /** "ns\nagentId" → principal id, for agent ids held after a detach with `hold`. */
+  private readonly held = new Map<string, { principal: string; timer: ReturnType<typeof setTimeout> }>();
+  private readonly holdMs: number;
+
+  constructor(options: MemoryHubOptions = {}) {
+    this.holdMs = options.agentIdHoldMs ?? DEFAULT_AGENT_ID_HOLD_MS;
+  }
 
   private ns(name: string): Namespace {
     let ns = this.namespaces.get(name);
@@ -88,17 +116,30 @@ export class MemoryHub implements Hub {
   }
 
   async attach(member: HubMember): Promise<void> {
+    const key = `${member.ns}\n${member.agentId}`;
+    const held = this.held.get(key);
+    if (held && held.principal !== member.principal.id && !(await member.mayClaimFrom?.(held.principal))) {
+      throw new ProtocolError(ErrorCode.CONFLICT, `agent id "${member.agentId}" is held by another principal's session in ${member.ns}`);
+    }
     const ns = this.ns(member.ns);
     const existing = ns.members.get(member.agentId);
     if (existing && existing !== member && existing.sessionId !== member.sessionId) {
       throw new ProtocolError(ErrorCode.CONFLICT, `agent id "${member.agentId}" is already connected in ${member.ns}`);
     }
+    if (held) clearTimeout(held.timer);
+    this.held.delete(key);
     ns.members.set(member.agentId, member);
   }
 
-  async detach(member: HubMember): Promise<void> {
+  async detach(member: HubMember, options: DetachOptions = {}): Promise<void> {
     const ns = this.namespaces.get(member.ns);
     if (!ns || ns.members.get(member.agentId) !== member) return;
+    if (options.hold && this.holdMs > 0) {
+      const key = `${member.ns}\n${member.agentId}`;
+      const timer = setTimeout(() => this.held.delete(key), this.holdMs);
+      timer.unref?.();
+      this.held.set(key, { principal: member.principal.id, timer });
+    }
     ns.members.delete(member.agentId);
     for (const [room, ids] of ns.rooms) {
       ids.delete(member.agentId);

@@ -3,6 +3,7 @@ export { type BackoffOptions, backoffDelay, sleep } from './backoff.js';
 export { Call, type CallResult, type InvokeOptions } from './call.js';
 export { AgentClient, type AgentClientOptions, type ConnectedInfo, type ReconnectOptions } from './client.js';
 export { type Codec, type CodecName, createCodec, jsonCodec, msgpackCodec, msgpackReferenceCodec, msgpackrPlainCodec } from './codec.js';
+export * from './defaults.js';
 export { type DedupClaim, type DedupStore, MemoryDedupStore, type MemoryDedupOptions } from './dedup.js';
 export { Emitter } from './emitter.js';
 export {
@@ -22,7 +23,7 @@ export {
   type ServerHello,
 } from './hello.js';
 export { type Beating, HeartbeatClock } from './heartbeat.js';
-export { type Hub, type HubConnection, type HubMember, MemoryHub, type Target, type TeamMessage } from './hub.js';
+export { type DetachOptions, type Hub, type HubConnection, type HubMember, MemoryHub, type MemoryHubOptions, type Target, type TeamMessage } from './hub.js';
 export { RequestIdAllocator, ulidFactory, ulidTime } from './ids.js';
 export { type MemoryConnector, memoryConnector, memoryTransportPair } from './memory-transport.js';
 export { MemorySessionStore } from './memory-session-store.js';
@@ -33,7 +34,7 @@ export { Peer, type PeerOptions } from './peer.js';
 export { ReliableChannel, type WindowOptions } from './reliable.js';
 export { compileSchema, type InputSchema, type JsonSchema, type StandardSchemaV1 } from './schema.js';
 export { AgentServer, type AgentServerOptions, type SessionInfo } from './server.js';
-export { DEFAULT_NAMESPACE, type NamespaceRule, type TeamsOptions } from './teams.js';
+export { DEFAULT_NAMESPACE, mayClaimAgentId, type NamespaceRule, type TeamsOptions } from './teams.js';
 export { type ToolAnnouncer, type ToolContext, type ToolDefinition, type ToolHandler, SYSTEM_PREFIX, ToolRegistry, tool } from './tool.js';
 export { BaseTransport, type BaseTransportOptions, closeReason, INTERNAL_ERROR } from './transport-base.js';
 export {

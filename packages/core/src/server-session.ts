@@ -1,7 +1,7 @@
 import type { Call, InvokeOptions } from './call.js';
 import type { Hub, HubMember, TeamMessage } from './hub.js';
 import { Peer, type PeerOptions } from './peer.js';
-import type { NamespaceRule, TeamCaller } from './teams.js';
+import { mayClaimAgentId, type NamespaceRule, type TeamCaller } from './teams.js';
 import type { Principal, TransportCloseInfo } from './transport.js';
 
 /** What a session asks of the server that holds it: one object shared by all its sessions. */
@@ -59,6 +59,10 @@ export class ServerSession extends Peer implements HubMember, TeamCaller {
 
   get member(): HubMember {
     return this;
+  }
+
+  mayClaimFrom(holder: string): Promise<boolean> {
+    return mayClaimAgentId(this.rule, this.who, this.agentId, this.ns, holder);
   }
 
   override deliver(message: TeamMessage): void {

@@ -17,7 +17,7 @@ import type { Call, InvokeOptions } from './call.js';
 import { type Hub, MemoryHub, type Target, type TeamMessage } from './hub.js';
 import { ServerSession, type SessionHost } from './server-session.js';
 import type { Delivery } from './messages.js';
-import { addTeamTools, DEFAULT_NAMESPACE, findRule, isNamespaceName, type NamespaceRule, type TeamCaller, type TeamsOptions } from './teams.js';
+import { addTeamTools, DEFAULT_NAMESPACE, findRule, isNamespaceName, mayClaimAgentId, type NamespaceRule, type TeamCaller, type TeamsOptions } from './teams.js';
 
 export interface AgentServerOptions {
   /**
@@ -375,11 +375,15 @@ export class AgentServer extends Emitter<ServerEvents> {
       this.host,
     );
     session.setRemoteTools(record.remoteTools);
-    // A session of the same agent waiting to be resumed gives way to the new connection.
-    for (const other of this.sessions.values()) {
-      if (other.ns === ns && other.agentId === agentId && !other.attached) {
-        this.endSession(other, new ProtocolError(ErrorCode.CONFLICT, 'replaced by a new session of the same agent'));
+    // A session of the same agent waiting to be resumed gives way to the new connection, if the
+    // agent id is the new principal's to take (its own, or the namespace's rule allows it).
+    for (const other of [...this.sessions.values()]) {
+      if (other.ns !== ns || other.agentId !== agentId || other.attached) continue;
+      if (!(await mayClaimAgentId(rule, principal, agentId, ns, other.principal.id))) {
+        session.close(new ProtocolError(ErrorCode.CONFLICT, 'agent id held by another principal'));
+        throw new ProtocolError(ErrorCode.CONFLICT, `agent id "${agentId}" is held by another principal's session in ${ns}`);
       }
+      this.endSession(other, new ProtocolError(ErrorCode.CONFLICT, 'replaced by a new session of the same agent'));
     }
     try {
       await hub.attach(session);
@@ -413,7 +417,7 @@ export class AgentServer extends Emitter<ServerEvents> {
     session.close(error, !forget);
     if (!forget) void this.store?.expire(id, this.options.sessionTtlMs ?? 60_000, this.nodeId).catch(() => {});
     if (forget) void this.store?.delete(id, this.nodeId).catch((e: unknown) => this.emit('error', e instanceof Error ? e : new Error(String(e))));
-    void this.hub.detach(session).catch((e: unknown) => this.emit('error', e instanceof Error ? e : new Error(String(e))));
+    void this.hub.detach(session, { hold: !forget }).catch((e: unknown) => this.emit('error', e instanceof Error ? e : new Error(String(e))));
     this.emit(
       'sessionEnd',
       { id, principal: session.principal, connected: false, namespace: session.ns, agentId: session.agentId },

@@ -12,6 +12,21 @@ export interface NamespaceRule {
   authorize?: (principal: Principal, ns: string) => boolean | Promise<boolean>;
   /** May this principal join this room? @default everyone */
   canJoin?: (principal: Principal, room: string, ns: string) => boolean | Promise<boolean>;
+  /** May this principal list this room's members (`asp.members` with `room`)? 403 if not. @default canJoin */
+  canList?: (principal: Principal, room: string, ns: string) => boolean | Promise<boolean>;
+  /** May this principal broadcast into this room (`asp.broadcast` with `room`)? 403 if not. @default canJoin */
+  canSend?: (principal: Principal, room: string, ns: string) => boolean | Promise<boolean>;
+  /**
+   * May this principal take an agent id that a session of another principal (`holder`, its id)
+   * still holds while it waits to be resumed? 409 if not. @default only the same principal
+   */
+  canClaimAgentId?: (principal: Principal, agentId: string, ns: string, holder: string) => boolean | Promise<boolean>;
+}
+
+/** Whether `principal` may take `agentId` from a session of the principal whose id is `holder`. */
+export async function mayClaimAgentId(rule: NamespaceRule, principal: Principal, agentId: string, ns: string, holder: string): Promise<boolean> {
+  if (holder === principal.id) return true;
+  return rule.canClaimAgentId ? rule.canClaimAgentId(principal, agentId, ns, holder) : false;
 }
 
 export interface TeamsOptions {
@@ -51,9 +66,12 @@ export interface TeamCaller {
  * refusals come back as ordinary ERROR frames (403 for a room the credentials do not allow).
  */
 export function addTeamTools(registry: ToolRegistry, caller: (ctx: ToolContext) => TeamCaller, hub: Hub, newId: () => string): void {
-  const canJoin = async ({ member, rule }: TeamCaller, room: string) => {
-    if (rule.canJoin && !(await rule.canJoin(member.principal, room, member.ns))) {
-      throw new ProtocolError(ErrorCode.FORBIDDEN, `"${member.principal.id}" may not join room "${room}" in ${member.ns}`);
+  // Listing and sending follow the join rule unless the namespace gives rules of their own.
+  const check = async ({ member, rule }: TeamCaller, room: string, what: 'join' | 'list' | 'send') => {
+    const allowed = what === 'join' ? rule.canJoin : what === 'list' ? (rule.canList ?? rule.canJoin) : (rule.canSend ?? rule.canJoin);
+    if (allowed && !(await allowed(member.principal, room, member.ns))) {
+      const verb = what === 'join' ? 'join' : what === 'list' ? 'list the members of' : 'broadcast into';
+      throw new ProtocolError(ErrorCode.FORBIDDEN, `"${member.principal.id}" may not ${verb} room "${room}" in ${member.ns}`);
     }
   };
   const message = (member: HubMember, args: Record<string, unknown>): TeamMessage => {
@@ -67,7 +85,7 @@ export function addTeamTools(registry: ToolRegistry, caller: (ctx: ToolContext) 
     handler: async (args, ctx) => {
       const from = caller(ctx);
       const room = assertRoomName(args['room']);
-      await canJoin(from, room);
+      await check(from, room, 'join');
       await hub.join(from.member, room);
       return { room };
     },
@@ -82,7 +100,13 @@ export function addTeamTools(registry: ToolRegistry, caller: (ctx: ToolContext) 
   });
   registry.addSystem('asp.rooms', { handler: (_args, ctx) => hub.rooms(caller(ctx).member) });
   registry.addSystem('asp.members', {
-    handler: (args, ctx) => hub.members(caller(ctx).member.ns, args['room'] === undefined ? undefined : assertRoomName(args['room'])),
+    handler: async (args, ctx) => {
+      const from = caller(ctx);
+      if (args['room'] === undefined) return hub.members(from.member.ns);
+      const room = assertRoomName(args['room']);
+      await check(from, room, 'list');
+      return hub.members(from.member.ns, room);
+    },
   });
   registry.addSystem('asp.send', {
     input: { type: 'object', properties: { to: { type: 'string' }, event: { type: 'string' } }, required: ['to', 'event'] },
@@ -97,8 +121,10 @@ export function addTeamTools(registry: ToolRegistry, caller: (ctx: ToolContext) 
   registry.addSystem('asp.broadcast', {
     input: { type: 'object', properties: { room: { type: 'string' }, event: { type: 'string' } }, required: ['event'] },
     handler: async (args, ctx) => {
-      const { member } = caller(ctx);
+      const from = caller(ctx);
+      const { member } = from;
       const target: Target = args['room'] === undefined ? { all: true } : { room: assertRoomName(args['room']) };
+      if ('room' in target) await check(from, target.room, 'send');
       const m = message(member, args);
       if ('room' in target) m.room = target.room;
       return { delivered: await hub.send(member.ns, target, m, member.agentId) };

@@ -17,7 +17,10 @@ export interface RedisClusterInit {
   nodeId?: string;
   /** How long operations wait for an unreachable Redis before failing with 503. @default 1000 */
   offlineWaitMs?: number;
-  /** Session keys' TTL after the last write: match AgentServer's sessionTtlMs. @default 60000 */
+  /**
+   * Session keys' TTL after the last write, and how long an agent id stays bound to its principal
+   * after its node died (RedisHubInit.agentIdHoldMs): match AgentServer's sessionTtlMs. @default 60000
+   */
   sessionTtlMs?: number;
   /** @default 2000 */
   heartbeatMs?: number;
@@ -66,6 +69,7 @@ export function redisCluster(init: RedisClusterInit = {}): RedisCluster {
     prefix,
     nodeId,
     onHandoff: (sessionId) => sessions.flushSession(sessionId),
+    ...(init.sessionTtlMs === undefined ? {} : { agentIdHoldMs: init.sessionTtlMs }),
     ...(init.heartbeatMs === undefined ? {} : { heartbeatMs: init.heartbeatMs }),
     ...(init.nodeTtlMs === undefined ? {} : { nodeTtlMs: init.nodeTtlMs }),
     ...(onError === undefined ? {} : { onError }),

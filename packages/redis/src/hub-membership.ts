@@ -24,13 +24,15 @@ export class Membership {
   private readonly instance: string;
   private readonly nodeTtlMs: number;
   private readonly keyTtlMs: number;
+  private readonly holdMs: number;
 
-  constructor(cmd: RedisConnection, keys: Keys, instance: string, ttl: { nodeTtlMs: number; keyTtlMs: number }) {
+  constructor(cmd: RedisConnection, keys: Keys, instance: string, ttl: { nodeTtlMs: number; keyTtlMs: number; holdMs: number }) {
     this.cmd = cmd;
     this.keys = keys;
     this.instance = instance;
     this.nodeTtlMs = ttl.nodeTtlMs;
     this.keyTtlMs = ttl.keyTtlMs;
+    this.holdMs = ttl.holdMs;
     for (const s of HUB_SCRIPTS) cmd.useScript(s);
   }
 
@@ -41,30 +43,40 @@ export class Membership {
 
   /**
    * Registers `member` here. Resolves with the agent's rooms and the live instance the session
-   * was taken over from, or undefined when a live other instance holds the agent (for another
-   * session in 'attach' mode, for any in 'restore' mode).
+   * was taken over from; or undefined when a live other instance holds the agent (for another
+   * session in 'attach' mode, for any in 'restore' mode); or `{ owner }` when the agent id is
+   * bound to another principal and `takeFromOwner` was not set.
    */
-  async attach(member: HubMember, mode: 'attach' | 'restore'): Promise<{ rooms: string[]; from: string | undefined } | undefined> {
+  async attach(
+    member: HubMember,
+    mode: 'attach' | 'restore',
+    takeFromOwner = false,
+  ): Promise<{ rooms: string[]; from: string | undefined } | { owner: string } | undefined> {
     const { ns, agentId } = member;
     const reply = replyArray(
       await ATTACH.run(
         this.cmd.client,
-        [this.keys.members(ns), this.keys.nodes(), this.keys.nodeMembers(this.instance), this.keys.agentRooms(ns, agentId)],
-        [agentId, this.entry(member), this.instance, member.sessionId, mode, this.keyTtlMs, `${ns}\n${agentId}`, this.keys.prefix, ns],
+        [this.keys.members(ns), this.keys.nodes(), this.keys.nodeMembers(this.instance), this.keys.agentRooms(ns, agentId), this.keys.agentOwner(ns, agentId)],
+        [agentId, this.entry(member), this.instance, member.sessionId, mode, this.keyTtlMs, `${ns}\n${agentId}`, this.keys.prefix, ns, member.principal.id, takeFromOwner ? '1' : '0'],
       ),
       'hub attach',
     );
-    if (replyInt(reply[0], 'hub attach') !== 1) return undefined;
+    const status = replyInt(reply[0], 'hub attach');
+    if (status === 2) return { owner: replyText(reply[1], 'hub attach') };
+    if (status !== 1) return undefined;
     const from = replyText(reply[1], 'hub attach');
     return { rooms: reply.slice(2).map((r) => replyText(r, 'hub attach')), from: from === '' ? undefined : from };
   }
 
-  /** Removes the entry if it is still `entry`, with the agent's room memberships. */
-  async detach(ns: string, agentId: string, entry: string): Promise<void> {
+  /**
+   * Removes the entry if it is still `entry`, with the agent's room memberships; the agent id
+   * stays bound to its principal for the hold time when `hold` is set, and is unbound otherwise.
+   */
+  async detach(ns: string, agentId: string, entry: string, hold = false): Promise<void> {
     await DETACH.run(
       this.cmd.client,
-      [this.keys.members(ns), this.keys.nodeMembers(this.instance), this.keys.agentRooms(ns, agentId)],
-      [agentId, entry, `${ns}\n${agentId}`, this.keys.prefix, ns],
+      [this.keys.members(ns), this.keys.nodeMembers(this.instance), this.keys.agentRooms(ns, agentId), this.keys.agentOwner(ns, agentId)],
+      [agentId, entry, `${ns}\n${agentId}`, this.keys.prefix, ns, hold ? Math.max(1, this.holdMs) : 0],
     );
   }
 
@@ -103,7 +115,7 @@ export class Membership {
   /** Refreshes this instance's heartbeat and reaps dead ones; resolves false if it was taken for dead. */
   async heartbeat(): Promise<boolean> {
     const reply = replyArray(
-      await HEARTBEAT.run(this.cmd.client, [this.keys.nodes()], [this.instance, this.nodeTtlMs, this.keyTtlMs, this.keys.prefix, REAP_PER_BEAT]),
+      await HEARTBEAT.run(this.cmd.client, [this.keys.nodes()], [this.instance, this.nodeTtlMs, this.keyTtlMs, this.keys.prefix, REAP_PER_BEAT, Math.max(1, this.holdMs)]),
       'heartbeat',
     );
     return replyInt(reply[0], 'heartbeat') === 1;

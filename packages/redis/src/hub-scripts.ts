@@ -2,8 +2,8 @@ import { LUA_NOW, LuaScript } from './script.js';
 
 /*
  * Hub keys (see keys.ts): a hash per namespace agentId → "instance\nsessionId", a set per room,
- * a set of rooms per agent, a set of "ns\nagentId" per hub instance, and one sorted set of
- * instances scored by heartbeat expiry. An entry whose instance's heartbeat expired is dead:
+ * a set of rooms per agent, the principal each agent id is bound to, a set of "ns\nagentId" per
+ * hub instance, and one sorted set of instances scored by heartbeat expiry. An entry whose instance's heartbeat expired is dead:
  * reads skip it, attach replaces it, and the reaper removes it.
  */
 
@@ -27,13 +27,21 @@ end
 `;
 
 /**
- * KEYS: members hash, nodes, this instance's member set, the agent's rooms set.
- * ARGV: agentId, entry, instance, sessionId, mode ('attach' | 'restore'), keyTtl, memberRef, prefix, ns.
+ * KEYS: members hash, nodes, this instance's member set, the agent's rooms set, the agent's owner.
+ * ARGV: agentId, entry, instance, sessionId, mode ('attach' | 'restore'), keyTtl, memberRef, prefix, ns,
+ * principal id, '1' to take the agent id from another principal.
  * Reply {1, from, rooms...} when this instance holds the agent now, where `from` is the live
- * instance it took the same session over from ('' if none); {0} when a live other holds it.
+ * instance it took the same session over from ('' if none); {0} when a live other holds it;
+ * {2, owner} when the agent id is bound to another principal (and taking it was not asked for).
  */
 export const ATTACH = new LuaScript(`${HELPERS}
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
+local owner = redis.call('GET', KEYS[5])
+if owner and owner ~= ARGV[10] then
+  if ARGV[5] == 'restore' then return {0} end
+  if cur and cur ~= ARGV[2] and live(KEYS[2], split(cur)) then return {0} end
+  if ARGV[11] ~= '1' then return {2, owner} end
+end
 local from = ''
 if cur and cur ~= ARGV[2] then
   local inst, sid = split(cur)
@@ -46,6 +54,7 @@ if cur and cur ~= ARGV[2] then
   if inst ~= ARGV[3] then redis.call('SREM', ARGV[8] .. 'h:node:' .. inst, ARGV[7]) end
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('SET', KEYS[5], ARGV[10], 'PX', ARGV[6])
 redis.call('SADD', KEYS[3], ARGV[7])
 redis.call('PEXPIRE', KEYS[1], ARGV[6])
 redis.call('PEXPIRE', KEYS[3], ARGV[6])
@@ -55,13 +64,15 @@ for _, room in ipairs(redis.call('SMEMBERS', KEYS[4])) do out[#out + 1] = room e
 return out`);
 
 /**
- * KEYS: members hash, this instance's member set, the agent's rooms set.
- * ARGV: agentId, entry, memberRef, prefix, ns. Removes the entry only if it is still this one.
+ * KEYS: members hash, this instance's member set, the agent's rooms set, the agent's owner.
+ * ARGV: agentId, entry, memberRef, prefix, ns, hold ms (0: unbind the agent id now).
+ * Removes the entry only if it is still this one.
  */
 export const DETACH = new LuaScript(`${HELPERS}
 redis.call('SREM', KEYS[2], ARGV[3])
 if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[1])
+if tonumber(ARGV[6]) > 0 then redis.call('PEXPIRE', KEYS[4], ARGV[6]) else redis.call('DEL', KEYS[4]) end
 drop_rooms(ARGV[4], ARGV[5], ARGV[1])
 return 1`);
 
@@ -91,7 +102,8 @@ end
 return out`);
 
 /**
- * Heartbeat and reaper. KEYS: nodes. ARGV: instance, ttl, keyTtl, prefix, max dead to reap.
+ * Heartbeat and reaper. KEYS: nodes. ARGV: instance, ttl, keyTtl, prefix, max dead to reap,
+ * agent id hold ms (a reaped member's agent id stays bound to its principal that long).
  * Reply {was this instance live before, instances reaped}.
  */
 export const HEARTBEAT = new LuaScript(`${HELPERS}
@@ -108,6 +120,7 @@ for _, dead in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT',
     local cur = redis.call('HGET', mk, agent)
     if cur and split(cur) == dead then
       redis.call('HDEL', mk, agent)
+      redis.call('PEXPIRE', prefix .. 'h:o:' .. ns .. ':' .. agent, ARGV[6])
       drop_rooms(prefix, ns, agent)
     end
   end

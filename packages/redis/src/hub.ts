@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import {
   AgentSocketError,
   Call,
+  DEFAULT_AGENT_ID_HOLD_MS,
+  type DetachOptions,
   ErrorCode,
   type Hub,
   type HubMember,
@@ -40,6 +42,12 @@ export interface RedisHubInit {
   onHandoff?: (sessionId: string) => Promise<void>;
   /** How long a takeover waits for the old node to answer its hand-off. @default 1000 */
   handoffTimeoutMs?: number;
+  /**
+   * How long an agent id stays bound to its principal after its node handed the session over or
+   * died, so no other principal takes it before the session is resumed; match the server's
+   * sessionTtlMs. @default 60000
+   */
+  agentIdHoldMs?: number;
   /** Malformed bus messages and failed background writes. */
   onError?: (error: Error) => void;
 }
@@ -86,7 +94,11 @@ export class RedisHub implements Hub {
     const heartbeatMs = init.heartbeatMs ?? 2000;
     const nodeTtlMs = init.nodeTtlMs ?? heartbeatMs * 3;
     this.keyTtlMs = init.keyTtlMs ?? 3_600_000;
-    this.redis = new Membership(this.cmd, new Keys(init.prefix ?? 'asp:'), this.instance, { nodeTtlMs, keyTtlMs: this.keyTtlMs });
+    this.redis = new Membership(this.cmd, new Keys(init.prefix ?? 'asp:'), this.instance, {
+      nodeTtlMs,
+      keyTtlMs: this.keyTtlMs,
+      holdMs: init.agentIdHoldMs ?? DEFAULT_AGENT_ID_HOLD_MS,
+    });
     this.onError = init.onError;
     const publish = (instance: string, message: BusMessage) => this.cmd.client.publish(this.redis.channel(instance), encodeBus(message));
     this.outgoing = new OutgoingCalls(this.instance, publish);
@@ -126,8 +138,15 @@ export class RedisHub implements Hub {
 
   async attach(member: HubMember): Promise<void> {
     if (this.registering) await this.registering;
-    const got = await guarded(this.cmd, 'hub attach', () => this.redis.attach(member, 'attach'));
-    if (!got) throw new ProtocolError(ErrorCode.CONFLICT, `agent id "${member.agentId}" is already connected in ${member.ns}`);
+    let got = await guarded(this.cmd, 'hub attach', () => this.redis.attach(member, 'attach'));
+    if (got && 'owner' in got) {
+      const { owner } = got;
+      if (!(await member.mayClaimFrom?.(owner))) {
+        throw new ProtocolError(ErrorCode.CONFLICT, `agent id "${member.agentId}" is held by another principal's session in ${member.ns}`);
+      }
+      got = await guarded(this.cmd, 'hub attach', () => this.redis.attach(member, 'attach', true));
+    }
+    if (!got || 'owner' in got) throw new ProtocolError(ErrorCode.CONFLICT, `agent id "${member.agentId}" is already connected in ${member.ns}`);
     let ns = this.local.get(member.ns);
     if (!ns) {
       ns = new Map();
@@ -139,7 +158,7 @@ export class RedisHub implements Hub {
     if (got.from !== undefined) await this.handoffs.request(got.from, member.sessionId);
   }
 
-  async detach(member: HubMember): Promise<void> {
+  async detach(member: HubMember, options: DetachOptions = {}): Promise<void> {
     const ns = this.local.get(member.ns);
     const cur = ns?.get(member.agentId);
     if (cur && cur.member !== member && cur.member.sessionId === member.sessionId) return;
@@ -150,7 +169,7 @@ export class RedisHub implements Hub {
     const entry = this.redis.entry(member);
     try {
       // Issued before this returns when Redis is up, so a detach runs before a following attach.
-      await guarded(this.cmd, 'hub detach', () => this.redis.detach(member.ns, member.agentId, entry));
+      await guarded(this.cmd, 'hub detach', () => this.redis.detach(member.ns, member.agentId, entry, options.hold === true));
     } catch (error) {
       if (!isTransient(error) && !(error instanceof ProtocolError)) throw error;
       this.orphans.set(`${member.ns}\n${member.agentId}`, { ns: member.ns, agentId: member.agentId, entry });
@@ -217,7 +236,7 @@ export class RedisHub implements Hub {
     if (!options.abrupt && this.cmd.isReady) {
       const members = [...this.local.values()].flatMap((ns) => [...ns.values()]);
       this.local.clear();
-      await Promise.all(members.map((l) => this.redis.detach(l.member.ns, l.member.agentId, this.redis.entry(l.member)).catch(() => {})));
+      await Promise.all(members.map((l) => this.redis.detach(l.member.ns, l.member.agentId, this.redis.entry(l.member), true).catch(() => {})));
       await this.redis.leaveCluster().catch(() => {});
     }
     if (this.ownsSub && !options.abrupt) await this.sub.close();
@@ -310,7 +329,7 @@ export class RedisHub implements Hub {
       locals.map(async (l) => {
         const got = await this.redis.attach(l.member, 'restore');
         // Another live node holds the agent now; its session store fences this one.
-        if (!got) return;
+        if (!got || 'owner' in got) return;
         for (const r of got.rooms) l.rooms.add(r);
         await this.redis.join(l.member.ns, l.member.agentId, l.rooms);
       }),

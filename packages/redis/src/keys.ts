@@ -52,6 +52,11 @@ export class Keys {
     return `${this.prefix}h:ar:${ns}:${agentId}`;
   }
 
+  /** String: the principal id an agent id is bound to (hub-scripts.ts builds the same name in Lua). */
+  agentOwner(ns: string, agentId: string): string {
+    return `${this.prefix}h:o:${ns}:${agentId}`;
+  }
+
   /** Pub/sub channel of one hub instance. */
   channel(instance: string): string {
     return `${this.prefix}h:ch:${instance}`;

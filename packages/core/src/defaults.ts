@@ -1,0 +1,33 @@
+/**
+ * Reference defaults, in one place (docs/protocol.md §21 lists them with the error a peer sees
+ * when one is reached). Options of the same name override them.
+ */
+
+/** Largest frame payload a server accepts, bytes (AgentServerOptions.maxFrameBytes). */
+export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+/** How long a disconnected session waits for its client to resume, ms (sessionTtlMs). */
+export const DEFAULT_SESSION_TTL_MS = 60_000;
+/** How long exactly-once outcomes are kept, ms (dedupTtlMs). */
+export const DEFAULT_DEDUP_TTL_MS = 300_000;
+/** Exactly-once outcomes a MemoryDedupStore keeps (maxEntries). */
+export const DEFAULT_DEDUP_MAX_ENTRIES = 10_000;
+/** Bytes of exactly-once outcomes a MemoryDedupStore keeps, all outcomes together (maxBytes). */
+export const DEFAULT_DEDUP_MAX_BYTES = 64 * 1024 * 1024;
+/** Bytes of one exactly-once outcome's recorded chunks; beyond it a retry gets the result only (maxRecordedChunkBytes). */
+export const DEFAULT_MAX_RECORDED_CHUNK_BYTES = 1024 * 1024;
+/** How often a MemoryDedupStore drops expired outcomes, ms (sweepMs). */
+export const DEFAULT_DEDUP_SWEEP_MS = 30_000;
+/** Sessions one principal may hold on one server, connected or waiting to be resumed (maxSessionsPerPrincipal). */
+export const DEFAULT_MAX_SESSIONS_PER_PRINCIPAL = 1000;
+/** Longest agent id a HELLO may ask for, characters (maxAgentIdLength). */
+export const DEFAULT_MAX_AGENT_ID_LENGTH = 256;
+/** Largest tool list a client may announce (HELLO `tools`, and after TOOL_DEF), bytes of JSON (maxClientToolBytes). */
+export const DEFAULT_MAX_CLIENT_TOOL_BYTES = 1024 * 1024;
+/** Unacknowledged bytes all sessions of one server may hold for replay together (maxReplayBytes). */
+export const DEFAULT_MAX_REPLAY_BYTES = 1024 * 1024 * 1024;
+/** How long a held agent id stays bound to its principal after its node handed it over or died, ms (agentIdHoldMs). */
+export const DEFAULT_AGENT_ID_HOLD_MS = DEFAULT_SESSION_TTL_MS;
+/** `error` events a server emits per connection-level interval before it sums up the rest (errorEvents). */
+export const DEFAULT_ERROR_EVENTS_PER_INTERVAL = 10;
+/** The interval of that limit, ms. */
+export const DEFAULT_ERROR_EVENT_INTERVAL_MS = 10_000;
