@@ -74,20 +74,27 @@ export function socketIoConnector(init: SocketIoConnectorInit): Connector {
       meter?.dispose();
       transport.disconnected(reason);
     });
-    await opened(socket, signal, init.timeoutMs ?? 20_000);
+    await opened(socket, `${init.url.replace(/\/+$/, '')}${init.namespace ?? '/asp'}`, signal, init.timeoutMs ?? 20_000);
     meter = clientMeter(manager.engine);
     return transport;
   };
 }
 
-/** Resolves once the namespace is joined; otherwise rejects and tears the attempt down. */
-function opened(socket: Socket, signal: AbortSignal, timeoutMs: number): Promise<void> {
+/**
+ * Resolves once the namespace is joined; otherwise rejects and tears the attempt down. Every way
+ * an attempt can end is watched: a refused or failed Engine.IO open and a namespace refusal
+ * (connect_error), and a connection that closes after the Engine.IO open but before the namespace
+ * join (disconnect: transport close or error, ping timeout, server disconnect), so none waits
+ * for the timeout.
+ */
+function opened(socket: Socket, where: string, signal: AbortSignal, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const settle = (error: Error | undefined) => {
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
       socket.off('connect', onConnect);
       socket.off('connect_error', onError);
+      socket.off('disconnect', onDisconnect);
       if (error === undefined) {
         resolve();
         return;
@@ -96,15 +103,17 @@ function opened(socket: Socket, signal: AbortSignal, timeoutMs: number): Promise
       reject(error);
     };
     const onConnect = () => settle(undefined);
-    const onError = (error: Error) => settle(connectFailure(error));
+    const onError = (error: Error) => settle(connectFailure(where, error));
+    const onDisconnect = (reason: string, description?: unknown) => settle(cutBeforeJoin(where, reason, description));
     const onAbort = () =>
-      settle(signal.reason instanceof Error ? signal.reason : new AgentSocketError('ABORTED', 'connect aborted'));
+      settle(signal.reason instanceof Error ? signal.reason : new AgentSocketError('ABORTED', `connect to ${where} aborted`, { cause: signal.reason }));
     const timer = setTimeout(
-      () => settle(new AgentSocketError('HANDSHAKE_TIMEOUT', `no Socket.IO connection within ${timeoutMs} ms`)),
+      () => settle(new AgentSocketError('HANDSHAKE_TIMEOUT', `${where}: no Socket.IO connection within ${timeoutMs} ms`)),
       timeoutMs,
     );
     socket.on('connect', onConnect);
     socket.on('connect_error', onError);
+    socket.on('disconnect', onDisconnect);
     signal.addEventListener('abort', onAbort, { once: true });
     socket.connect();
   });
@@ -114,12 +123,29 @@ function opened(socket: Socket, signal: AbortSignal, timeoutMs: number): Promise
  * A refusal from the server's middleware carries an ASP error code (401 stops AgentClient's
  * reconnecting); anything else is a failure to connect, worth retrying.
  */
-function connectFailure(error: Error): Error {
+function connectFailure(where: string, error: Error): Error {
   const data: unknown = 'data' in error ? error.data : undefined;
   if (typeof data === 'object' && data !== null && 'code' in data && typeof data.code === 'number') {
     return new ProtocolError(data.code, error.message, { cause: error });
   }
-  return new AgentSocketError('HANDSHAKE_FAILED', `could not connect over Socket.IO: ${error.message}`, { cause: error });
+  const detail = causeText(error);
+  return new AgentSocketError('HANDSHAKE_FAILED', `cannot connect to ${where} over Socket.IO: ${error.message}${detail}`, { cause: error });
+}
+
+/** The connection ended after the Engine.IO open and before the namespace was joined. */
+function cutBeforeJoin(where: string, reason: string, description: unknown): Error {
+  const cause = description instanceof Error ? description : undefined;
+  const detail = cause === undefined ? '' : `: ${cause.message}${causeText(cause)}`;
+  return new AgentSocketError('CONNECTION_LOST', `${where}: connection closed before the namespace was joined (${reason}${detail})`, {
+    cause: cause ?? description,
+  });
+}
+
+/** engine.io-client wraps socket errors as TransportError with the underlying one in `description`. */
+function causeText(error: Error): string {
+  const inner: unknown = 'description' in error ? error.description : undefined;
+  if (inner instanceof Error && inner.message !== '' && inner.message !== error.message) return ` (${inner.message})`;
+  return '';
 }
 
 /**

@@ -1,0 +1,113 @@
+import { createServer } from 'node:http';
+import { AgentSocketError } from '@agentsocket/core';
+import { Server } from 'socket.io';
+import { afterEach, describe, expect, it } from 'vitest';
+import { socketIoConnector } from '../src/index.js';
+import { type CutProxy, type CutStage, cutProxy } from './cut-proxy.js';
+import { setup } from './helpers.js';
+
+/**
+ * The connector gives up as soon as an attempt is lost, at every stage of the Socket.IO
+ * handshake, rather than waiting out its 20 s timeout; the error names the URL and the cause.
+ * Real socket.io server and socket.io-client, cut by a TCP proxy or by the server.
+ */
+const start = setup();
+const proxies: CutProxy[] = [];
+const closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const p of proxies.splice(0)) await p.close();
+  for (const c of closers.splice(0)) await c();
+});
+
+/** Fast means well under the 20 s default timeout, with room for a loaded machine. */
+const FAST_MS = 3000;
+
+async function attempt(url: string, timeoutMs?: number): Promise<{ error: unknown; ms: number }> {
+  const started = performance.now();
+  const connect = socketIoConnector({ url, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+  const error: unknown = await connect(new AbortController().signal).then(
+    async (transport) => {
+      await transport.close(1000, 'unexpected');
+      return undefined;
+    },
+    (e: unknown) => e,
+  );
+  return { error, ms: performance.now() - started };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+describe('the Socket.IO connector fails fast on every kind of cut', () => {
+  it('passes through the proxy when nothing is cut (the proxy itself is sound)', async () => {
+    const s = await start();
+    const proxy = await cutProxy(Number(new URL(s.url).port), 'pass');
+    proxies.push(proxy);
+    const { error } = await attempt(proxy.url);
+    expect(error).toBeUndefined();
+  });
+
+  it('nothing listens: HANDSHAKE_FAILED naming the URL and the refusal', async () => {
+    const s = await start();
+    const proxy = await cutProxy(Number(new URL(s.url).port));
+    const url = proxy.url;
+    await proxy.close(); // the port is free again, nothing listens
+    const { error, ms } = await attempt(url);
+    expect(error).toBeInstanceOf(AgentSocketError);
+    expect(error).toMatchObject({ code: 'HANDSHAKE_FAILED' });
+    expect(messageOf(error)).toContain(`${url}/asp`);
+    expect(messageOf(error)).toMatch(/websocket error|ECONNREFUSED/);
+    expect(ms).toBeLessThan(FAST_MS);
+  });
+
+  const cuts: Array<[CutStage, string, RegExp]> = [
+    ['after-open', 'TCP cut right after the Engine.IO open', /transport close/],
+    ['on-join', 'TCP cut as the namespace CONNECT goes up', /transport close/],
+    ['garbage', 'a WebSocket protocol error after the open', /websocket error|transport error/],
+  ];
+  it.each(cuts)('%s (%s): rejects at once, naming the URL and the cause', async (stage, _what, cause) => {
+    const s = await start();
+    const proxy = await cutProxy(Number(new URL(s.url).port), stage);
+    proxies.push(proxy);
+    const { error, ms } = await attempt(proxy.url);
+    expect(error).toBeInstanceOf(AgentSocketError);
+    expect(error).toMatchObject({ code: expect.stringMatching(/^(CONNECTION_LOST|HANDSHAKE_FAILED)$/) });
+    expect(messageOf(error)).toContain(`${proxy.url}/asp`);
+    expect(messageOf(error)).toMatch(cause);
+    expect(ms).toBeLessThan(FAST_MS);
+    expect(s.agentServer.accepted).toHaveLength(0);
+  });
+
+  it('the server closes the Engine.IO connection before the namespace join', async () => {
+    const s = await start();
+    s.server.io.engine.on('connection', (socket: { close(): void }) => socket.close());
+    const { error, ms } = await attempt(s.url);
+    expect(error).toMatchObject({ code: 'CONNECTION_LOST', message: expect.stringContaining(`${s.url}/asp: connection closed before the namespace was joined`) });
+    expect(ms).toBeLessThan(FAST_MS);
+  });
+
+  it('a stalled connection: the Engine.IO ping timeout ends it, not the connector timeout', async () => {
+    const http = createServer();
+    const io = new Server(http, { pingInterval: 200, pingTimeout: 200, transports: ['websocket'] });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    closers.push(() => io.close());
+    const address = http.address();
+    const proxy = await cutProxy(typeof address === 'object' && address !== null ? address.port : 0, 'stall');
+    proxies.push(proxy);
+    const { error, ms } = await attempt(proxy.url);
+    expect(error).toMatchObject({ code: 'CONNECTION_LOST', message: expect.stringMatching(/ping timeout/) });
+    expect(messageOf(error)).toContain(`${proxy.url}/asp`);
+    expect(ms).toBeLessThan(FAST_MS);
+  });
+
+  it('a stalled connection with the default pings: HANDSHAKE_TIMEOUT after timeoutMs, naming the URL', async () => {
+    const s = await start();
+    const proxy = await cutProxy(Number(new URL(s.url).port), 'stall');
+    proxies.push(proxy);
+    const { error, ms } = await attempt(proxy.url, 300);
+    expect(error).toMatchObject({ code: 'HANDSHAKE_TIMEOUT', message: `${proxy.url}/asp: no Socket.IO connection within 300 ms` });
+    expect(ms).toBeGreaterThanOrEqual(290);
+    expect(ms).toBeLessThan(FAST_MS);
+  });
+});
