@@ -212,6 +212,36 @@ export function teamTests(fixture: TransportFixture): void {
       await first.close();
     });
 
+    it('a client whose agent id was taken while it was away stops reconnecting and fails its calls with 409', async () => {
+      const s = await start({ authenticate: (token) => (token ? { id: token } : undefined) });
+      const held = holdable(s.handle.connector({ token: 'alice', namespace: '/desk' }));
+      let attempts = 0;
+      const connect = (signal: AbortSignal) => {
+        attempts++;
+        return held(signal);
+      };
+      const owner = await connectClient({ connect, token: 'alice', name: 'desk', namespace: '/desk' });
+      try {
+        const firstSession = owner.sessionId ?? '';
+        held.hold();
+        await owner.dropConnection();
+        await until(() => s.handle.server.peerOf(firstSession)?.attached === false, 'the server to see the drop');
+        const call = owner.invoke('echo', { v: 1 }).result.catch((e: unknown) => e);
+        // The same principal, from elsewhere, takes the id: the waiting session ends.
+        await s.client({ token: 'alice', name: 'desk', namespace: '/desk' });
+        const gaveUp = new Promise<Error>((resolve) => owner.on('error', resolve));
+        held.release();
+        expect(await gaveUp).toMatchObject({ code: ErrorCode.CONFLICT });
+        expect(await call).toMatchObject({ code: ErrorCode.CONFLICT });
+        const after = attempts;
+        // Proof that the loop ended, not paused: a GOAWAY-free client that gave up has no reconnect pending.
+        await expect(owner.invoke('echo', { v: 2 }).result).rejects.toBeInstanceOf(Error);
+        expect(attempts).toBe(after);
+      } finally {
+        await owner.close();
+      }
+    });
+
     it('refuses a second live agent with the same id in a namespace (409)', async () => {
       const s = await start();
       await s.client({ name: 'solo', namespace: '/x' });

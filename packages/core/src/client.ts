@@ -75,8 +75,17 @@ type ClientEvents = {
   close: [];
 };
 
-/** Wire errors after which reconnecting cannot help. */
-const FATAL = new Set<number>([ErrorCode.UNAUTHORIZED, ErrorCode.FORBIDDEN, ErrorCode.UNSUPPORTED_CODEC, ErrorCode.UNSUPPORTED_VERSION]);
+/**
+ * Wire errors after which reconnecting cannot help. CONFLICT: the session is gone and its agent id
+ * is held by another connected session, so every further attempt would be refused the same way.
+ */
+const FATAL = new Set<number>([
+  ErrorCode.UNAUTHORIZED,
+  ErrorCode.FORBIDDEN,
+  ErrorCode.CONFLICT,
+  ErrorCode.UNSUPPORTED_CODEC,
+  ErrorCode.UNSUPPORTED_VERSION,
+]);
 
 /** Connects to an agent over any transport, invokes its tools, and serves tools back to it. */
 export class AgentClient extends Emitter<ClientEvents> {
