@@ -1,0 +1,6 @@
+/**
+ * For sibling packages (@agentsocket/tasks) that keep their own data on the same Redis: the
+ * script runner and the outage helpers every store here uses, so there is one of each.
+ */
+export { guarded, isTransient, unavailable } from './connection.js';
+export { LuaScript, replyBuffer } from './script.js';

@@ -1,0 +1,279 @@
+import { backoffDelay, ProtocolError, sleep } from '@agentsocket/core';
+import type { RedisConnection } from '@agentsocket/redis';
+import { guarded, isTransient, LuaScript } from '@agentsocket/redis/internal';
+import { DEFAULTS } from './defaults.js';
+import { decodeEntry, encodeEntry } from './entry.js';
+import { TaskError } from './errors.js';
+import type { ConsumeOptions, Consumer, Lease, QueueCapabilities, TaskQueue } from './queue.js';
+import { autoclaimReply, readReply, replyText, type StreamMessage } from './redis-replies.js';
+import { PRIORITIES, type QueueEntry } from './task.js';
+
+export interface RedisStreamsQueueInit {
+  /** Commands go here; each consumer opens one more connection (from `duplicate()`) for blocking reads. */
+  connection: RedisConnection;
+  /** Prefix of every key. @default 'asp:tasks:' */
+  prefix?: string;
+  /** A lease not renewed for this long is delivered again (rule 5). @default 10000 */
+  leaseMs?: number;
+  /** Longest one blocking read waits before the consumer looks for lapsed leases again. @default 1000 */
+  blockMs?: number;
+}
+
+const GROUP = 'workers';
+
+// Rule 7: only the current holder's ack counts; a lease handed on stays pending for its new holder.
+const ACK = new LuaScript(`local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)
+if #p == 0 or p[1][2] ~= ARGV[3] then return 0 end
+redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+redis.call('XDEL', KEYS[1], ARGV[2])
+return 1`);
+
+// Resets the entry's idle time (XCLAIM to itself, JUSTID so the delivery count stays).
+const RENEW = new LuaScript(`local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)
+if #p == 0 or p[1][2] ~= ARGV[3] then return 0 end
+redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[3], 0, ARGV[2], 'JUSTID')
+return 1`);
+
+// Rule 6 in one round trip: reads the streams in priority order until `free` entries are taken.
+// Reply: flat {key, id, payload, ...}; an entry whose body is gone gives payload ''.
+const TAKE = new LuaScript(`local free = tonumber(ARGV[3])
+local out = {}
+for _, key in ipairs(KEYS) do
+  if free <= 0 then break end
+  local r = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', free, 'STREAMS', key, '>')
+  if r then
+    for _, m in ipairs(r[1][2]) do
+      local payload = ''
+      if m[2] then
+        for i = 1, #m[2], 2 do if m[2][i] == 'e' then payload = m[2][i + 1] end end
+      end
+      out[#out + 1] = key
+      out[#out + 1] = m[1]
+      out[#out + 1] = payload
+      free = free - 1
+    end
+  end
+end
+return out`);
+
+interface Handle {
+  readonly key: string;
+  readonly id: string;
+  readonly consumer: RedisConsumer;
+}
+
+function isHandle(value: unknown): value is Handle {
+  return typeof value === 'object' && value !== null && 'consumer' in value && value.consumer instanceof RedisConsumer;
+}
+
+function unavailable(error: unknown): unknown {
+  if (error instanceof ProtocolError && error.code === 503) return new TaskError('UNAVAILABLE', error.message, { cause: error });
+  return error;
+}
+
+/**
+ * The queue on Redis Streams: one stream per tool and priority level, one consumer group
+ * ('workers') per stream, XREADGROUP to claim, XACK + XDEL to finish, XAUTOCLAIM to take over
+ * entries whose holder stopped renewing. Redis must run with AOF (appendfsync always) for rule 1.
+ */
+export class RedisStreamsQueue implements TaskQueue {
+  readonly capabilities: QueueCapabilities = { leaseExpiry: true, priorities: true };
+  readonly connection: RedisConnection;
+  readonly prefix: string;
+  readonly leaseMs: number;
+  readonly blockMs: number;
+
+  constructor(init: RedisStreamsQueueInit) {
+    this.connection = init.connection;
+    this.prefix = init.prefix ?? DEFAULTS.prefix;
+    this.leaseMs = init.leaseMs ?? DEFAULTS.leaseMs;
+    this.blockMs = init.blockMs ?? DEFAULTS.blockMs;
+    for (const s of [ACK, RENEW, TAKE]) this.connection.useScript(s);
+  }
+
+  streamKey(tool: string, priority: string): string {
+    return `${this.prefix}q:${tool}:${priority}`;
+  }
+
+  async push(entry: QueueEntry): Promise<void> {
+    const key = this.streamKey(entry.tool, entry.priority);
+    await guarded(this.connection, 'push', () => this.connection.client.xadd(key, '*', 'e', encodeEntry(entry))).catch((e: unknown) => {
+      throw unavailable(e);
+    });
+  }
+
+  async consume(tools: readonly string[], onLease: (lease: Lease) => void, options: ConsumeOptions): Promise<Consumer> {
+    // Priority-major order: every tool's high stream before any normal one.
+    const keys = PRIORITIES.flatMap((p) => tools.map((t) => this.streamKey(t, p)));
+    const consumer = new RedisConsumer(this, keys, onLease, options);
+    await consumer.start();
+    return consumer;
+  }
+
+  async ack(lease: Lease): Promise<boolean> {
+    const h = lease.handle;
+    if (!isHandle(h)) throw new TypeError('not a lease of this queue');
+    h.consumer.settle(h.id);
+    const reply = await guarded(this.connection, 'ack', () => ACK.run(this.connection.client, [h.key], [GROUP, h.id, h.consumer.name]));
+    return reply === 1;
+  }
+
+  async renew(lease: Lease): Promise<void> {
+    const h = lease.handle;
+    if (!isHandle(h)) throw new TypeError('not a lease of this queue');
+    await guarded(this.connection, 'renew', () => RENEW.run(this.connection.client, [h.key], [GROUP, h.id, h.consumer.name]));
+  }
+
+  async release(lease: Lease): Promise<void> {
+    const h = lease.handle;
+    if (!isHandle(h)) throw new TypeError('not a lease of this queue');
+    // The entry stays pending under this consumer's name and lapses after leaseMs (rule 8).
+    h.consumer.settle(h.id);
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** One consumer: a blocking-read loop on its own connection, plus a sweep for lapsed leases. */
+class RedisConsumer implements Consumer {
+  readonly name: string;
+  private readonly queue: RedisStreamsQueue;
+  private readonly keys: string[];
+  private readonly onLease: (lease: Lease) => void;
+  private readonly prefetch: number;
+  private readonly reader: RedisConnection;
+  private readonly held = new Set<string>();
+  private slotFreed: (() => void) | undefined;
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private groupsReady = false;
+  private nextSweep = 0;
+
+  constructor(queue: RedisStreamsQueue, keys: string[], onLease: (lease: Lease) => void, options: ConsumeOptions) {
+    this.queue = queue;
+    this.keys = keys;
+    this.onLease = onLease;
+    this.prefetch = Math.max(1, options.prefetch);
+    this.name = options.name;
+    this.reader = queue.connection.duplicate();
+    this.reader.useScript(TAKE);
+    // After a restart without AOF the groups are gone; make them again before reading.
+    this.reader.onReady(async () => {
+      this.groupsReady = false;
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.reader.whenReady(Math.max(this.reader.offlineWaitMs, 5000));
+    await this.ensureGroups();
+    this.loop = this.run();
+  }
+
+  /** Frees the slot of a lease this consumer handed out. */
+  settle(id: string): void {
+    if (!this.held.delete(id)) return;
+    const wake = this.slotFreed;
+    this.slotFreed = undefined;
+    wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.slotFreed?.();
+    // A blocking XREADGROUP would hold the loop for blockMs: drop the socket instead.
+    this.reader.abandon();
+    await this.loop;
+  }
+
+  private async ensureGroups(): Promise<void> {
+    const client = this.reader.client;
+    for (const key of this.keys) {
+      try {
+        await client.xgroup('CREATE', key, GROUP, '0', 'MKSTREAM');
+      } catch (error) {
+        if (!(error instanceof Error) || !error.message.startsWith('BUSYGROUP')) throw error;
+      }
+    }
+    this.groupsReady = true;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopped) {
+      try {
+        if (!this.reader.isReady) {
+          await this.reader.whenReady(1000).catch(() => {});
+          continue;
+        }
+        if (!this.groupsReady) await this.ensureGroups();
+        const free = this.prefetch - this.held.size;
+        if (free <= 0) {
+          await new Promise<void>((resolve) => {
+            this.slotFreed = resolve;
+          });
+          continue;
+        }
+        if (Date.now() >= this.nextSweep) {
+          this.nextSweep = Date.now() + Math.min(250, this.queue.leaseMs / 4);
+          if (await this.sweep(free)) continue;
+        }
+        if (await this.take(free)) continue;
+        // Nothing waiting: block until something is pushed (one entry, from whichever stream it lands in).
+        const block = Math.max(1, Math.min(this.queue.blockMs, this.nextSweep - Date.now()));
+        const reply = await this.reader.client.call(
+          'XREADGROUP', 'GROUP', GROUP, this.name, 'COUNT', 1, 'BLOCK', block, 'STREAMS', ...this.keys, ...this.keys.map(() => '>'),
+        );
+        for (const [key, messages] of readReply(reply, 'XREADGROUP')) this.deliver(key, messages, 1);
+        failures = 0;
+      } catch (error) {
+        if (this.stopped) return;
+        if (error instanceof Error && error.message.startsWith('NOGROUP')) this.groupsReady = false;
+        else if (!isTransient(error)) console.error('@agentsocket/tasks: Redis consumer error', error);
+        await sleep(backoffDelay(failures++, { initialMs: 50, maxMs: 1000 }));
+      }
+    }
+  }
+
+  /** Takes waiting entries, highest priority first (rule 6). True when it found some. */
+  private async take(free: number): Promise<boolean> {
+    const reply = await TAKE.run(this.reader.client, this.keys, [GROUP, this.name, free]);
+    if (!Array.isArray(reply) || reply.length === 0) return false;
+    for (let i = 0; i + 2 < reply.length; i += 3) {
+      const key = replyText(reply[i], 'take');
+      const payload = replyText(reply[i + 2], 'take');
+      this.deliver(key, [{ id: replyText(reply[i + 1], 'take'), fields: new Map([['e', payload]]) }], 1);
+    }
+    return true;
+  }
+
+  /** Takes over entries whose lease lapsed (rule 5). True when it found some. */
+  private async sweep(free: number): Promise<boolean> {
+    let found = false;
+    for (const key of this.keys) {
+      if (free <= 0) break;
+      const reply = await this.reader.client.call('XAUTOCLAIM', key, GROUP, this.name, this.queue.leaseMs, '0-0', 'COUNT', free);
+      const messages = autoclaimReply(reply, 'XAUTOCLAIM');
+      this.deliver(key, messages, undefined);
+      free -= messages.length;
+      found ||= messages.length > 0;
+    }
+    return found;
+  }
+
+  private deliver(key: string, messages: StreamMessage[], deliveries: number | undefined): void {
+    for (const m of messages) {
+      const raw = m.fields.get('e');
+      let entry: QueueEntry;
+      try {
+        entry = decodeEntry(raw ?? '');
+      } catch {
+        // Not ours to run, and never will be: drop it rather than redeliver it forever.
+        void this.reader.client.xack(key, GROUP, m.id).catch(() => {});
+        continue;
+      }
+      if (this.held.has(m.id)) continue;
+      this.held.add(m.id);
+      this.onLease({ entry, handle: { key, id: m.id, consumer: this }, deliveries });
+    }
+  }
+}

@@ -1,0 +1,109 @@
+import { LuaScript } from '@agentsocket/redis/internal';
+import { DEFAULTS } from './defaults.js';
+
+/**
+ * The task record's transitions, each one script so a record and its event log never disagree.
+ * Every event is appended to the task's stream (history) and published on a channel of the same
+ * name with its stream id in front (live), see watch.ts.
+ */
+const EMIT = `local function emit(key, json)
+  local id = redis.call('XADD', key, 'MAXLEN', '~', ${DEFAULTS.maxEvents}, '*', 'e', json)
+  redis.call('PUBLISH', key, id .. ' ' .. json)
+end
+`;
+
+// KEYS: record, events, idempotency key. ARGV: id, then field/value pairs, last the event JSON.
+// Reply: {1, id} created, {0, existing id} when the key already names a task.
+export const SUBMIT = new LuaScript(`${EMIT}
+local existing = redis.call('GET', KEYS[3])
+if existing then return {0, existing} end
+redis.call('SET', KEYS[3], ARGV[1])
+local fields = {}
+for i = 2, #ARGV - 1 do fields[#fields + 1] = ARGV[i] end
+redis.call('HSET', KEYS[1], unpack(fields))
+emit(KEYS[2], ARGV[#ARGV])
+return {1, ARGV[1]}`);
+
+// KEYS: record, events, dead letters. ARGV: worker, now, id.
+// Reply: {'run', epoch, field, value, ...} | {'ended', state} | {'gone'} | {'expired'} | {'exhausted'}
+export const START = new LuaScript(`${EMIT}
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'gone'} end
+local f = redis.call('HMGET', KEYS[1], 'state', 'deadline', 'attempts', 'max')
+local state = f[1]
+if state == 'succeeded' or state == 'failed' or state == 'cancelled' then return {'ended', state} end
+local now = tonumber(ARGV[2])
+local why
+if f[2] and f[2] ~= '' and tonumber(f[2]) < now then
+  why = {'expired', 408, 'the deadline passed before the task started'}
+elseif tonumber(f[3]) >= tonumber(f[4]) then
+  why = {'exhausted', 500, 'gave up after ' .. f[3] .. ' attempts (the last one lost its lease)'}
+end
+if why then
+  local err = cjson.encode({code = why[2], message = why[3]})
+  redis.call('HSET', KEYS[1], 'state', 'failed', 'error', err, 'updated', now, 'dead', '1')
+  redis.call('ZADD', KEYS[3], now, ARGV[3])
+  emit(KEYS[2], '{"type":"failed","at":' .. ARGV[2] .. ',"error":' .. err .. ',"dead":true}')
+  return {why[1]}
+end
+local epoch = redis.call('HINCRBY', KEYS[1], 'epoch', 1)
+local attempt = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+redis.call('HSET', KEYS[1], 'state', 'running', 'worker', ARGV[1], 'updated', now)
+-- Built by hand: cjson writes large numbers (epoch ms) in exponent form.
+emit(KEYS[2], '{"type":"claimed","at":' .. ARGV[2] .. ',"worker":' .. cjson.encode(ARGV[1]) .. ',"attempt":' .. attempt .. '}')
+local reply = {'run', tostring(epoch)}
+for _, v in ipairs(redis.call('HGETALL', KEYS[1])) do reply[#reply + 1] = v end
+return reply`);
+
+// KEYS: record, events. ARGV: epoch, data JSON, now. Reply 1, or 0 when the caller lost the task.
+export const PROGRESS = new LuaScript(`${EMIT}
+local f = redis.call('HMGET', KEYS[1], 'state', 'epoch')
+if f[1] ~= 'running' or f[2] ~= ARGV[1] then return 0 end
+emit(KEYS[2], '{"type":"progress","at":' .. ARGV[3] .. ',"data":' .. ARGV[2] .. '}')
+return 1`);
+
+// KEYS: record, events, idempotency key, dead letters. ARGV: epoch, 'succeeded'|'failed',
+// result or error JSON, now, id, dead (0/1). Reply 1, or 0 when the caller lost the task.
+export const FINISH = new LuaScript(`${EMIT}
+local f = redis.call('HMGET', KEYS[1], 'state', 'epoch', 'ttl')
+if f[1] ~= 'running' or f[2] ~= ARGV[1] then return 0 end
+if ARGV[2] == 'succeeded' then
+  redis.call('HSET', KEYS[1], 'state', 'succeeded', 'result', ARGV[3], 'updated', ARGV[4])
+  emit(KEYS[2], '{"type":"succeeded","at":' .. ARGV[4] .. ',"result":' .. ARGV[3] .. '}')
+else
+  local dead = ARGV[6] == '1'
+  redis.call('HSET', KEYS[1], 'state', 'failed', 'error', ARGV[3], 'updated', ARGV[4], 'dead', ARGV[6])
+  emit(KEYS[2], '{"type":"failed","at":' .. ARGV[4] .. ',"error":' .. ARGV[3] .. ',"dead":' .. (dead and 'true' or 'false') .. '}')
+  if dead then
+    redis.call('ZADD', KEYS[4], ARGV[4], ARGV[5])
+    return 1
+  end
+end
+for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], f[3]) end
+return 1`);
+
+// KEYS: record, events, delayed. ARGV: epoch, error JSON, delay ms, now, id. Reply 1 or 0 (lost).
+export const RETRY = new LuaScript(`${EMIT}
+local f = redis.call('HMGET', KEYS[1], 'state', 'epoch', 'attempts')
+if f[1] ~= 'running' or f[2] ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'state', 'retrying', 'error', ARGV[2], 'updated', ARGV[4])
+redis.call('ZADD', KEYS[3], tonumber(ARGV[4]) + tonumber(ARGV[3]), ARGV[5])
+emit(KEYS[2], '{"type":"retrying","at":' .. ARGV[4] .. ',"attempt":' .. f[3] .. ',"delayMs":' .. ARGV[3] .. ',"error":' .. ARGV[2] .. '}')
+return 1`);
+
+// KEYS: record, events, idempotency key, delayed. ARGV: now, id. Reply 1, or 0 if it had ended.
+export const CANCEL = new LuaScript(`${EMIT}
+local f = redis.call('HMGET', KEYS[1], 'state', 'ttl')
+if f[1] ~= 'queued' and f[1] ~= 'running' and f[1] ~= 'retrying' then return 0 end
+redis.call('HSET', KEYS[1], 'state', 'cancelled', 'updated', ARGV[1])
+redis.call('ZREM', KEYS[4], ARGV[2])
+emit(KEYS[2], '{"type":"cancelled","at":' .. ARGV[1] .. '}')
+for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], f[2]) end
+return 1`);
+
+// KEYS: delayed. ARGV: now, count, hold ms. Takes due retries, holding them back for `hold` ms
+// so a promoter that dies before pushing them leaves them to the next one.
+export const TAKE_DUE = new LuaScript(`local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
+for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], tonumber(ARGV[1]) + tonumber(ARGV[3]), id) end
+return ids`);
+
+export const ALL = [SUBMIT, START, PROGRESS, FINISH, RETRY, CANCEL, TAKE_DUE];

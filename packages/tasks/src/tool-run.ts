@@ -1,0 +1,67 @@
+import { AgentSocketError, Call, type ToolContext, type ToolHandler } from '@agentsocket/core';
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+
+/**
+ * Runs one agent tool handler for a queued task, as @agentsocket/mcp's runTool does for an MCP
+ * call: each yielded chunk goes to `onChunk` (awaited), the return value is the result, and the
+ * generator is stopped with the abort reason once `ctx.signal` aborts.
+ */
+export async function runTool(
+  handler: ToolHandler<never>,
+  args: unknown,
+  ctx: ToolContext,
+  onChunk: (chunk: unknown) => Promise<void>,
+): Promise<unknown> {
+  // Arguments were validated against the tool's schema; Reflect.apply widens the stored handler type.
+  const produced: unknown = Reflect.apply(handler, undefined, [args, ctx]);
+  if (!isAsyncIterable(produced)) return await produced;
+  const it = produced[Symbol.asyncIterator]();
+  for (;;) {
+    const step = await it.next();
+    if (ctx.signal.aborted) {
+      await it.return?.();
+      throw ctx.signal.reason;
+    }
+    if (step.done) return step.value;
+    await onChunk(step.value);
+  }
+}
+
+export interface TaskContextInit {
+  tool: string;
+  taskId: string;
+  idempotencyKey: string;
+  attempt: number;
+  signal: AbortSignal;
+  traceparent: string | undefined;
+}
+
+/**
+ * The ToolContext a handler sees when it runs a queued task: messageId is the idempotency key
+ * (stable across attempts, so a handler can key its own side effects by it), requestId the
+ * attempt, sessionId "task:<id>", delivery exactly-once. There is no peer: invokePeer fails and
+ * defineTool throws.
+ */
+export function taskToolContext(init: TaskContextInit): ToolContext {
+  return {
+    signal: init.signal,
+    tool: init.tool,
+    messageId: init.idempotencyKey,
+    requestId: init.attempt,
+    sessionId: `task:${init.taskId}`,
+    principal: undefined,
+    traceparent: init.traceparent,
+    delivery: 'exactly-once',
+    defineTool: () => {
+      throw new AgentSocketError('INVALID_OPTIONS', 'a queued task has no peer to define tools for');
+    },
+    invokePeer: <T = unknown>(tool: string): Call<T> => {
+      const call = new Call<T>(tool, `${init.idempotencyKey}:peer`, 'at-most-once');
+      call.fail(new AgentSocketError('NO_SUCH_PEER_TOOL', `a queued task has no peer to call ${tool} on`));
+      return call;
+    },
+  };
+}

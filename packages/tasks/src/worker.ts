@@ -1,0 +1,223 @@
+import { randomBytes } from 'node:crypto';
+import { type Agent, type BackoffOptions, backoffDelay, type DedupStore, ErrorCode, isRecord, sleep } from '@agentsocket/core';
+import { RedisDedupStore } from '@agentsocket/redis';
+import { DEFAULTS } from './defaults.js';
+import { TaskError } from './errors.js';
+import { failureOf, isRetryable } from './failure.js';
+import type { Consumer, Lease, TaskQueue } from './queue.js';
+import type { Outcome, TaskStore } from './store.js';
+import type { TaskFailure, TaskRecord } from './task.js';
+import { runTool, taskToolContext } from './tool-run.js';
+
+export interface TaskWorkerInit {
+  /** The agent whose tools are the capabilities; the same handlers serve live calls. */
+  agent: Agent;
+  store: TaskStore;
+  queue: TaskQueue;
+  /**
+   * Where side effects are recorded once per idempotency key.
+   * @default a RedisDedupStore on the store's connection and prefix, with the queue's leaseMs
+   */
+  dedup?: DedupStore;
+  /** Which of the agent's tools to take tasks for. @default all of them */
+  tools?: readonly string[];
+  /** Tasks run at once. @default 8 */
+  concurrency?: number;
+  /** Delay before attempt n+1 after a retryable failure (core's backoffDelay). @default { initialMs: 500, maxMs: 30000, factor: 2, jitter: 0.5 } */
+  retry?: BackoffOptions;
+  /** This worker's name at the broker and in `claimed` events. @default the agent's name + random suffix */
+  id?: string;
+  /** Told of each task this worker settles, for metrics and logs. */
+  onEvent?: (event: WorkerEvent) => void;
+}
+
+export type WorkerEvent =
+  | { type: 'settled'; taskId: string; tool: string; outcome: 'succeeded' | 'failed' | 'retrying' | 'lost' | 'skipped'; durationMs: number }
+  /** The store or queue failed while handling a task: its lease was given back. */
+  | { type: 'error'; taskId: string; error: Error };
+
+type Execution = { ok: true; result: unknown } | { ok: false; error: TaskFailure; retryable: boolean };
+
+/**
+ * A worker agent: claims tasks for its agent's tools, runs each through the tool's handler (the
+ * arguments validated by the tool's schema, yields becoming progress events), and records the
+ * outcome once. The handler's side effect runs once per idempotency key: the dedup store is
+ * claimed first, and a key already done replays its outcome instead of running again.
+ */
+export class TaskWorker {
+  readonly id: string;
+  private readonly init: TaskWorkerInit;
+  private readonly dedup: DedupStore;
+  private readonly ownsDedup: boolean;
+  private readonly concurrency: number;
+  private readonly running = new Map<Promise<void>, AbortController>();
+  private consumer: Consumer | undefined;
+  private promoter: ReturnType<typeof setInterval> | undefined;
+  private promoting = false;
+  private closing = false;
+
+  constructor(init: TaskWorkerInit) {
+    this.init = init;
+    this.id = init.id ?? `${init.agent.name}-${randomBytes(4).toString('hex')}`;
+    this.concurrency = init.concurrency ?? DEFAULTS.concurrency;
+    this.ownsDedup = init.dedup === undefined;
+    this.dedup =
+      init.dedup ?? new RedisDedupStore({ connection: init.store.connection, prefix: init.store.prefix, leaseMs: init.queue.leaseMs });
+  }
+
+  get tools(): string[] {
+    const all = this.init.agent.tools.map((t) => t.name);
+    return this.init.tools ? all.filter((t) => this.init.tools?.includes(t)) : all;
+  }
+
+  /** Registers the capabilities and starts taking tasks. */
+  async start(): Promise<void> {
+    const tools = this.tools;
+    await this.init.store.registerCapabilities(this.init.agent.tools.filter((t) => tools.includes(t.name)));
+    this.consumer = await this.init.queue.consume(tools, (lease) => this.take(lease), { prefetch: this.concurrency, name: this.id });
+    this.promoter = setInterval(() => void this.promote(), DEFAULTS.promoteEveryMs);
+    this.promoter.unref();
+  }
+
+  /**
+   * Stops taking tasks, lets running ones finish for up to `graceMs`, then interrupts the rest
+   * and gives their leases back (they run again elsewhere).
+   */
+  async close(graceMs = 0): Promise<void> {
+    this.closing = true;
+    if (this.promoter) clearInterval(this.promoter);
+    await this.consumer?.stop();
+    if (this.running.size > 0 && graceMs > 0) {
+      await Promise.race([Promise.allSettled(this.running.keys()), sleep(graceMs)]);
+    }
+    for (const controller of this.running.values()) controller.abort(new TaskError('UNAVAILABLE', 'the worker is closing'));
+    await Promise.allSettled(this.running.keys());
+    if (this.ownsDedup) await this.dedup.close?.();
+  }
+
+  private take(lease: Lease): void {
+    const controller = new AbortController();
+    const run = this.handle(lease, controller).finally(() => this.running.delete(run));
+    this.running.set(run, controller);
+  }
+
+  private async handle(lease: Lease, controller: AbortController): Promise<void> {
+    const { store, queue } = this.init;
+    const began = performance.now();
+    const settled = (outcome: 'succeeded' | 'failed' | 'retrying' | 'lost' | 'skipped') =>
+      this.init.onEvent?.({ type: 'settled', taskId: lease.entry.id, tool: lease.entry.tool, outcome, durationMs: performance.now() - began });
+    let renew: ReturnType<typeof setInterval> | undefined;
+    let deadline: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const started = await store.start(lease.entry.id, this.id);
+      if (started.kind === 'skip') {
+        await queue.ack(lease);
+        settled('skipped');
+        return;
+      }
+      const { record, epoch } = started;
+      const abort = (reason: TaskError) => {
+        if (!controller.signal.aborted) controller.abort(reason);
+      };
+      renew = setInterval(() => {
+        queue.renew(lease).catch(() => {});
+        store.standing(record.id, epoch).then(
+          (s) => {
+            if (s === 'lost') abort(new TaskError('LEASE_LOST', `task ${record.id} was handed to another worker`));
+            if (s === 'cancelled') abort(new TaskError('TASK_CANCELLED', `task ${record.id} was cancelled`));
+          },
+          () => {},
+        );
+      }, Math.max(20, Math.floor(queue.leaseMs / 3)));
+      if (record.deadline !== undefined) {
+        deadline = setTimeout(() => abort(new TaskError('TIMEOUT', `task ${record.id} passed its deadline`)), Math.max(0, record.deadline - Date.now()));
+      }
+      const execution = await this.execute(record, epoch, controller.signal);
+      if (this.closing && controller.signal.aborted) {
+        await queue.release(lease);
+        return;
+      }
+      settled(await this.record(record, epoch, execution));
+      await queue.ack(lease);
+    } catch (error) {
+      // The store or the broker failed: give the lease back so the task runs again.
+      this.init.onEvent?.({ type: 'error', taskId: lease.entry.id, error: error instanceof Error ? error : new Error(String(error)) });
+      await queue.release(lease).catch(() => {});
+    } finally {
+      clearInterval(renew);
+      clearTimeout(deadline);
+    }
+  }
+
+  private async record(task: TaskRecord, epoch: string, execution: Execution): Promise<'succeeded' | 'failed' | 'retrying' | 'lost'> {
+    const { store } = this.init;
+    if (execution.ok) return (await store.finish(task, epoch, { ok: true, result: execution.result })) ? 'succeeded' : 'lost';
+    if (execution.retryable && task.attempts < task.maxAttempts) {
+      const delay = backoffDelay(task.attempts - 1, { ...DEFAULTS.retry, ...this.init.retry });
+      return (await store.retry(task.id, epoch, execution.error, delay)) ? 'retrying' : 'lost';
+    }
+    const outcome: Outcome = { ok: false, error: execution.error, dead: true };
+    return (await store.finish(task, epoch, outcome)) ? 'failed' : 'lost';
+  }
+
+  private async execute(task: TaskRecord, epoch: string, signal: AbortSignal): Promise<Execution> {
+    const tool = this.init.agent.registry.get(task.tool);
+    if (!tool) {
+      // Another worker may still serve it.
+      return { ok: false, error: { code: ErrorCode.TOOL_NOT_FOUND, message: `worker ${this.id} has no tool ${task.tool}` }, retryable: true };
+    }
+    const valid = await tool.schema.validate(task.args);
+    if (!valid.ok) return { ok: false, error: { code: ErrorCode.INVALID_ARGUMENTS, message: valid.message }, retryable: false };
+    const key = `tasks:${task.idempotencyKey}`;
+    for (let polls = 0; ; polls++) {
+      const claim = await this.dedup.claim(key, task.resultTtlMs);
+      if (claim.status === 'done') {
+        const o = claim.outcome;
+        if (isRecord(o) && o['ok'] === true) return { ok: true, result: o['result'] };
+        break;
+      }
+      if (claim.status === 'new') break;
+      // Another attempt holds the key (or held it and died: its claim lapses): wait for it.
+      try {
+        await sleep(backoffDelay(polls, { initialMs: 50, maxMs: 1000 }), signal);
+      } catch (error) {
+        return { ok: false, error: failureOf(error), retryable: true };
+      }
+    }
+    const ctx = taskToolContext({
+      tool: task.tool,
+      taskId: task.id,
+      idempotencyKey: task.idempotencyKey,
+      attempt: task.attempts,
+      signal,
+      traceparent: task.traceparent,
+    });
+    try {
+      const result = await runTool(tool.handler, valid.value, ctx, async (chunk) => {
+        await this.init.store.progress(task.id, epoch, chunk);
+      });
+      // Recorded even if the lease was lost meanwhile: the side effect happened, the next holder replays it.
+      await this.dedup.complete(key, { ok: true, result }, task.resultTtlMs);
+      return { ok: true, result };
+    } catch (error) {
+      await this.dedup.release(key);
+      const failure = failureOf(error);
+      return { ok: false, error: failure, retryable: isRetryable(failure) };
+    }
+  }
+
+  /** Moves retries whose backoff is over back onto the queue. */
+  private async promote(): Promise<void> {
+    if (this.promoting || this.closing) return;
+    this.promoting = true;
+    try {
+      const due = await this.init.store.takeDue(100, 30_000);
+      for (const entry of due) await this.init.queue.push(entry);
+      await this.init.store.settleDue(due.map((e) => e.id));
+    } catch {
+      // Held back entries come due again after 30 s; the next promoter pushes them.
+    } finally {
+      this.promoting = false;
+    }
+  }
+}
