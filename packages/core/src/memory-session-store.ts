@@ -57,12 +57,14 @@ export class MemorySessionStore implements SessionStore {
       const e = entries.get(id);
       return e && e.owner === owner ? e : undefined;
     };
+    const sent = (e: Entry, sq: number, frame: Uint8Array): void => {
+      e.frames.set(sq, frame);
+      e.nextSq = Math.max(e.nextSq, sq + 1);
+    };
     return {
       sent: (sq, frame) => {
         const e = mine();
-        if (!e) return;
-        e.frames.set(sq, frame);
-        e.nextSq = Math.max(e.nextSq, sq + 1);
+        if (e) sent(e, sq, frame);
       },
       acked: (sq) => {
         const e = mine();
@@ -75,8 +77,11 @@ export class MemorySessionStore implements SessionStore {
       invokeStarted: (rid, frame) => {
         mine()?.incoming.set(rid, frame);
       },
-      invokeEnded: (rid) => {
-        mine()?.incoming.delete(rid);
+      invokeEnded: (rid, sq, frame) => {
+        const e = mine();
+        if (!e) return;
+        e.incoming.delete(rid);
+        sent(e, sq, frame);
       },
       flush: async () => {
         if (!mine()) throw new AgentSocketError('SESSION_CLOSED', `session ${id} is owned by another process now`);

@@ -181,6 +181,11 @@ export class Peer {
   private piggyback = false;
   /** This end sends it: agreed, and no journal (a journaled session acknowledges only what the journal holds). */
   private piggybackOut = false;
+  /** Reliable frames kept back until the journal holds a terminal frame among them (gate > 0), in sq order. */
+  private held: Array<{ frame: Uint8Array; gate: number }> | undefined;
+  /** Terminal frames held so far, and the last whose journal write has landed. */
+  private gates = 0;
+  private gatesOpen = 0;
   private lastHeard = 0;
   private closed = false;
   /** Closed so another process can resume the session: running requests end without a terminal frame. */
@@ -291,8 +296,10 @@ export class Peer {
     transport.onframe = this.frameHandler;
     transport.onclose = this.closeHandler;
     this.chan.acknowledge(peerLastReceived);
+    // Held frames wait for the journal: release() sends them, in order, after these.
+    const held = this.held ? new Set(this.held.map((h) => h.frame)) : undefined;
     try {
-      for (const frame of this.chan.unacked()) transport.send(frame);
+      for (const frame of this.chan.unacked()) if (!held?.has(frame)) transport.send(frame);
     } catch {
       // The new transport closed while replaying; its onclose detaches and the next resume replays again.
     }
@@ -462,6 +469,7 @@ export class Peer {
     this.outgoing?.clear();
     for (const [, i] of this.incoming ?? []) i.abort.abort(new ProtocolError(ErrorCode.INTERRUPTED, error.message));
     this.chan.releaseWaiters();
+    this.held = undefined;
     this.registry.dispose();
     const t = this.transport;
     this.transport = undefined;
@@ -473,8 +481,12 @@ export class Peer {
 
   // ---- sending ----
 
-  /** Encodes and sends one frame. Throws FRAME_TOO_LARGE; a reliable frame is kept for replay. */
-  private sendFrame(type: number, flags: number, rid: number, payload: Record<string, unknown>, reliable: boolean): void {
+  /**
+   * Encodes and sends one frame. Throws FRAME_TOO_LARGE; a reliable frame is kept for replay.
+   * `ends`: the frame ends request `rid` (COMPLETE/ERROR); with a journal it goes out only once
+   * the journal holds it, together with the request's end (see holdUntilJournaled).
+   */
+  private sendFrame(type: number, flags: number, rid: number, payload: Record<string, unknown>, reliable: boolean, ends = false): void {
     let sq = 0;
     if (reliable) {
       sq = this.chan.take();
@@ -503,7 +515,19 @@ export class Peer {
     writeHeader(frame, type, flags, rid, length);
     if (reliable) {
       this.chan.record(sq, frame);
-      this.journal?.sent(sq, frame);
+      const journal = this.journal;
+      if (journal && ends) {
+        // One journal write: a node that dies leaves the end and its answer stored, or neither.
+        journal.invokeEnded(rid, sq, frame);
+        this.holdUntilJournaled(journal, frame);
+        return;
+      }
+      journal?.sent(sq, frame);
+      if (this.held) {
+        // Behind a terminal frame not yet journaled: the peer must receive sq in order.
+        this.held.push({ frame, gate: 0 });
+        return;
+      }
     }
     const t = this.transport;
     if (!t) {
@@ -519,15 +543,50 @@ export class Peer {
   }
 
   /** sendFrame for frames whose failure has nowhere to go (terminal frames, control frames). */
-  private trySend(type: number, rid: number, payload: Record<string, unknown>, reliable: boolean): boolean {
+  private trySend(type: number, rid: number, payload: Record<string, unknown>, reliable: boolean, ends = false): boolean {
     try {
-      this.sendFrame(type, 0, rid, payload, reliable);
+      this.sendFrame(type, 0, rid, payload, reliable, ends);
       return true;
     } catch (error) {
       if (error instanceof AgentSocketError && error.code === 'FRAME_TOO_LARGE' && (type === FrameType.COMPLETE || type === FrameType.STREAM)) {
-        this.trySend(FrameType.ERROR, rid, { code: ErrorCode.FRAME_TOO_LARGE, message: error.message }, reliable);
+        this.trySend(FrameType.ERROR, rid, { code: ErrorCode.FRAME_TOO_LARGE, message: error.message }, reliable, ends);
       }
       return false;
+    }
+  }
+
+  /**
+   * Keeps a terminal frame back until the journal has stored it (so a request that finished is
+   * never run again on resume), and every reliable frame after it too, so sq stays in order.
+   */
+  private holdUntilJournaled(journal: SessionJournal, frame: Uint8Array): void {
+    const gate = ++this.gates;
+    this.held ??= [];
+    this.held.push({ frame, gate });
+    journal.flush().then(
+      () => {
+        if (gate > this.gatesOpen) this.gatesOpen = gate;
+        this.release();
+      },
+      (error: unknown) => this.journalFailed(error),
+    );
+  }
+
+  /** Sends the held frames whose journal writes have landed, oldest first. */
+  private release(): void {
+    const held = this.held;
+    if (!held) return;
+    let n = 0;
+    while (n < held.length && (held[n]?.gate ?? 0) <= this.gatesOpen) n++;
+    const out = held.splice(0, n);
+    if (held.length === 0) this.held = undefined;
+    // Without a transport they stay in the replay window and go at the next attach.
+    const t = this.transport;
+    if (!t) return;
+    try {
+      for (const h of out) t.send(h.frame);
+    } catch {
+      // Kept for replay; the transport's onclose handles the rest.
     }
   }
 
@@ -614,22 +673,13 @@ export class Peer {
     return this.scope;
   }
 
-  /** @internal Sends a terminal frame, after journaling the request's end where there is a journal. */
+  /** @internal Sends a terminal frame; with a journal, once the request's end and the frame are journaled. */
   terminal(rid: number, type: number, payload: Record<string, unknown>, reliable: boolean): void {
     const incoming = this.incoming?.get(rid);
     if (incoming) incoming.ended = true;
     // The journaled request is run again where the session resumes; it must not end here.
     if (this.handingOff) return;
-    const journal = this.journal;
-    if (!journal || !reliable) {
-      this.trySend(type, rid, payload, reliable);
-      return;
-    }
-    journal.invokeEnded(rid);
-    journal.flush().then(
-      () => this.trySend(type, rid, payload, reliable),
-      (error: unknown) => this.journalFailed(error),
-    );
+    this.trySend(type, rid, payload, reliable, true);
   }
 
   /**

@@ -8,8 +8,10 @@ import type { Principal } from './transport.js';
  * The protocol stays safe with an asynchronous store because of three orderings core keeps:
  *  - an ACK is sent only after what it acknowledges is journaled (flush()), so a client never
  *    drops a frame that only a dead node had seen;
- *  - a terminal frame (COMPLETE/ERROR) is sent only after the request's end is journaled, so a
- *    request that finished is never run again on resume;
+ *  - a request's end and its terminal frame (COMPLETE/ERROR) are one journal write
+ *    (invokeEnded), and the frame is sent only after it is stored: a resuming process finds either
+ *    the request still started (and runs it again) or its answer (and replays it), never neither,
+ *    and a request that finished is never run again on resume;
  *  - a resumed session continues its sequence numbers after the highest the client has seen.
  * A request still running when its node died is run again on the node that resumes the session;
  * the client drops STREAM chunks whose seq it already has (at-least-once, never duplicated).
@@ -57,13 +59,23 @@ export interface StoredSession {
   incoming: Array<{ rid: number; frame: Uint8Array }>;
 }
 
-/** Fire-and-forget writes, kept in order, with flush() as the barrier. */
+/**
+ * Fire-and-forget writes, kept in order, with flush() as the barrier. Rules a store must keep:
+ *  1. Writes are stored in the order they were made; a store may coalesce them, but never store
+ *     a later write without every earlier one.
+ *  2. Writes made in one synchronous run (no await between them) are stored together or not at
+ *     all: core journals a received INVOKE's sq and its start in one run.
+ *  3. invokeEnded() is one atomic fact: the request's end and its terminal frame are stored
+ *     together or not at all.
+ */
 export interface SessionJournal {
+  /** A reliable frame was sent (kept until acked). */
   sent(sq: number, frame: Uint8Array): void;
   acked(sq: number): void;
   received(lastReceived: number): void;
   invokeStarted(rid: number, frame: Uint8Array): void;
-  invokeEnded(rid: number): void;
+  /** Request `rid` ended with the terminal frame `frame`, numbered `sq` (stored as sent() would). */
+  invokeEnded(rid: number, sq: number, frame: Uint8Array): void;
   /** Resolves once every write above is stored; rejects if this process no longer owns the session. */
   flush(): Promise<void>;
 }

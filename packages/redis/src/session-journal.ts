@@ -89,12 +89,7 @@ export class RedisJournal implements SessionJournal {
 
   sent(sq: number, frame: Uint8Array): void {
     if (this.failure) return;
-    this.pSent.set(sq, frame);
-    this.frames.set(sq, frame);
-    if (sq + 1 > this.nextSq) {
-      this.nextSq = sq + 1;
-      this.pNextSq = this.nextSq;
-    }
+    this.addFrame(sq, frame);
     this.dirty();
   }
 
@@ -120,12 +115,14 @@ export class RedisJournal implements SessionJournal {
     this.dirty();
   }
 
-  invokeEnded(rid: number): void {
+  invokeEnded(rid: number, sq: number, frame: Uint8Array): void {
     if (this.failure) return;
     // Deleted before it was written: the HDEL still goes, in case an earlier batch wrote it.
     this.pStarted.delete(rid);
     this.pEnded.add(rid);
     this.incoming.delete(rid);
+    // Pending together, so they go in one batch: one WRITE script, applied whole or not at all.
+    this.addFrame(sq, frame);
     this.dirty();
   }
 
@@ -219,6 +216,15 @@ export class RedisJournal implements SessionJournal {
   /** The session ended here (deleted by its owner). */
   close(): void {
     this.fail(new AgentSocketError('SESSION_CLOSED', `session ${this.id} was closed`));
+  }
+
+  private addFrame(sq: number, frame: Uint8Array): void {
+    this.pSent.set(sq, frame);
+    this.frames.set(sq, frame);
+    if (sq + 1 > this.nextSq) {
+      this.nextSq = sq + 1;
+      this.pNextSq = this.nextSq;
+    }
   }
 
   private dirty(): void {

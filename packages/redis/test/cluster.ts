@@ -38,6 +38,8 @@ export interface ClusterSetup {
   agent: () => Agent;
   server?: AgentServerOptions;
   redis?: Partial<RedisClusterInit>;
+  /** Settings of node `i` only (e.g. its own Redis URL), over `redis`. */
+  node?: (i: number) => Partial<RedisClusterInit>;
   url?: string;
 }
 
@@ -57,7 +59,7 @@ export function clusters(): (setup: ClusterSetup) => Promise<TestCluster> {
     const clients: AgentClient[] = [];
     for (let i = 0; i < (setup.nodes ?? 3); i++) {
       const name = `node-${String.fromCharCode(97 + i)}`;
-      const redis = redisCluster({ url, prefix, nodeId: name, heartbeatMs: 200, nodeTtlMs: 2000, ...setup.redis });
+      const redis = redisCluster({ url, prefix, nodeId: name, heartbeatMs: 200, nodeTtlMs: 2000, ...setup.redis, ...setup.node?.(i) });
       await redis.ready();
       const options = setup.server ?? {};
       const server = new AgentServer(setup.agent(), {

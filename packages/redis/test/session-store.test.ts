@@ -58,16 +58,17 @@ describe.runIf(run)('RedisSessionStore', () => {
     j.received(5);
     j.invokeStarted(3, bytes(9, 9));
     j.invokeStarted(5, bytes(5, 5));
-    j.invokeEnded(3);
+    j.invokeEnded(3, 5, bytes(5, 3));
     await j.flush();
     const loaded = await b.store.load('s1');
     expect(loaded).toEqual({
       record: record('s1'),
-      nextSq: 5,
+      nextSq: 6,
       lastReceived: 7,
       frames: [
         { sq: 3, frame: bytes(3) },
         { sq: 4, frame: bytes(4) },
+        { sq: 5, frame: bytes(5, 3) },
       ],
       incoming: [{ rid: 5, frame: bytes(5, 5) }],
     });
