@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { AgentServer, type NamespaceRule } from '@agentsocket/core';
+import { type Agent, AgentServer, type NamespaceRule } from '@agentsocket/core';
 import { type WsServer, wsServer } from '@agentsocket/ws';
 import { createClusterAgent } from './agent.js';
 import { type Backplane, openBackplane } from './backplane.js';
@@ -21,9 +21,10 @@ export interface RunningNode {
 
 /**
  * One cluster node: an AgentServer whose hub, session store and dedup live in Redis, served
- * over ws on `/asp`, plus `/healthz` and `/readyz` for load balancers and k8s probes.
+ * over ws on `/asp`, plus `/healthz` and `/readyz` for load balancers and k8s probes. It serves
+ * the cluster agent unless given another (the fault-injection drill serves its own).
  */
-export async function startNode(config: NodeConfig): Promise<RunningNode> {
+export async function startNode(config: NodeConfig, agent: Agent = createClusterAgent(config.nodeId)): Promise<RunningNode> {
   const log = (error: Error) => console.error(`[${config.nodeId}] ${error.message}`);
   const backplane: Backplane = await openBackplane({
     redisUrl: config.redisUrl,
@@ -33,7 +34,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     heartbeatMs: config.hubHeartbeatMs,
     onError: log,
   });
-  const agentServer = new AgentServer(createClusterAgent(config.nodeId), {
+  const agentServer = new AgentServer(agent, {
     nodeId: config.nodeId,
     teams: { namespaces: NAMESPACES, hub: backplane.hub },
     sessions: backplane.sessions,

@@ -16,6 +16,8 @@ export interface ClusterOptions {
   count?: number;
   /** Extra flags for every node. */
   nodeArgs?: string[];
+  /** The node program (see SupervisorOptions.entry). @default this app's src/node.ts */
+  nodeEntry?: string;
   /** Seconds nginx skips a node after a failed connect. @default 2 */
   failTimeoutS?: number;
   log?: (nodeId: string, line: string) => void;
@@ -46,6 +48,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     prefix,
     count: options.count ?? 3,
     ...(options.nodeArgs ? { args: options.nodeArgs } : {}),
+    ...(options.nodeEntry ? { entry: options.nodeEntry } : {}),
     ...(options.log ? { log: options.log } : {}),
   });
   let nginx: RunningNginx | undefined;

@@ -14,6 +14,8 @@ export interface SupervisorOptions {
   prefix: string;
   /** Node ids are `<idPrefix>1`, `<idPrefix>2`, ... @default 'node-' */
   idPrefix?: string;
+  /** The node program, a .ts file run with tsx. @default this app's src/node.ts */
+  entry?: string;
   /** Extra flags for every node, e.g. ['--session-ttl-ms', '30000']. */
   args?: string[];
   /** Each line a node prints, for narration or debugging. @default silent */
@@ -40,7 +42,8 @@ interface Slot {
 const APP_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
- * Starts N node processes (`node --conditions=@agentsocket/source --import tsx src/node.ts`), each
+ * Starts N node processes (`node --conditions=@agentsocket/source --import tsx src/node.ts`, or
+ * another program that calls `runNodeProcess`), each
  * on a fixed port so a restarted node takes its old place behind the load balancer.
  */
 export class Supervisor {
@@ -108,7 +111,7 @@ export class Supervisor {
       '--conditions=@agentsocket/source',
       '--import',
       'tsx',
-      'src/node.ts',
+      this.options.entry ?? 'src/node.ts',
       '--port',
       String(slot.port),
       '--node-id',

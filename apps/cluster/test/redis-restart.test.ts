@@ -31,7 +31,7 @@ describe.skipIf(skip)('Redis restarts under a running cluster', { timeout: 120_0
   // Registered first so it runs last (hooks run as a stack): the nodes stop before their Redis.
   let redis: RunningRedis | undefined;
   afterEach(async () => {
-    await redis?.stop();
+    await redis?.remove();
   });
   const t = cleanup();
 
