@@ -1,0 +1,57 @@
+import type { AgentClient } from '@agentsocket/core';
+
+export interface ReconnectStats {
+  /** Connections lost (disconnect events). */
+  drops: number;
+  /** Connections made again after a drop. */
+  reconnects: number;
+  /** Of those, how many resumed the same session. */
+  resumed: number;
+  /** Attempts made (reconnecting events); more than reconnects when attempts failed. */
+  attempts: number;
+  /** Longest time from a drop to the next connect, ms, and the median. */
+  maxWaitMs: number;
+  p50WaitMs: number;
+}
+
+/** Watches clients from now on: how often they lost their connection and how long they waited for the next one. */
+export function watchReconnects(clients: readonly AgentClient[]): { stats(): ReconnectStats; stop(): void } {
+  const waits: number[] = [];
+  let drops = 0;
+  let attempts = 0;
+  let resumed = 0;
+  const offs: Array<() => void> = [];
+  for (const client of clients) {
+    let since: number | undefined;
+    const onDisconnect = () => {
+      drops++;
+      since ??= Date.now();
+    };
+    const onConnect = (info: { resumed: boolean }) => {
+      if (since === undefined) return;
+      waits.push(Date.now() - since);
+      since = undefined;
+      if (info.resumed) resumed++;
+    };
+    const onReconnecting = () => {
+      attempts++;
+    };
+    offs.push(client.on('disconnect', onDisconnect), client.on('connect', onConnect), client.on('reconnecting', onReconnecting));
+  }
+  return {
+    stats() {
+      const sorted = [...waits].sort((a, b) => a - b);
+      return {
+        drops,
+        reconnects: waits.length,
+        resumed,
+        attempts,
+        maxWaitMs: sorted[sorted.length - 1] ?? 0,
+        p50WaitMs: sorted[Math.floor(sorted.length / 2)] ?? 0,
+      };
+    },
+    stop() {
+      for (const off of offs) off();
+    },
+  };
+}
