@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { runDrill } from './drill.js';
 import { runSingleNode, type TransportName } from './single-node.js';
 
 /**
@@ -32,6 +33,11 @@ for (const part of parts) {
     const r = await runSingleNode({ transport: part as TransportName, calls, seed, out: process.stdout, ...(until === undefined ? {} : { until }) });
     const bad = r.tally.lost + r.tally.duplicated + r.tally.reordered + r.tally.mismatched;
     console.log(`verdict (${part}): ${bad === 0 ? 'PASS' : 'FAIL'}: 0 lost, 0 duplicated, 0 reordered required\n`);
+    if (bad > 0) failed = true;
+  } else if (part === 'drill') {
+    const r = await runDrill({ seed, out: process.stdout, durationMs: share ?? 30_000, ...(values.calls === undefined ? {} : { calls }) });
+    const bad = r.tally.lost + r.tally.duplicated + r.tally.reordered + r.tally.mismatched;
+    console.log(`verdict (drill): ${bad === 0 ? 'PASS' : 'FAIL'}: 0 lost, 0 duplicated, 0 reordered required\n`);
     if (bad > 0) failed = true;
   } else {
     console.error(`unknown part "${part}"`);

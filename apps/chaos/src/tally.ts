@@ -23,6 +23,7 @@ export interface Tally {
   lost: number;
   /** Calls with no outcome by the end of the run. */
   lostCalls: number;
+  lostByKind: Record<CallKind, number>;
   /** Completed exactly-once calls whose side effect never happened. */
   lostEffects: number;
   /** Chunks missing from completed streams. */
@@ -47,6 +48,7 @@ export interface Tally {
 export function tally(records: readonly CallRecord[], ledger: Ledger, lostAfterMs: number): Tally {
   const byKind = { 'exactly-once': 0, 'at-least-once': 0, stream: 0 };
   const reruns = { 'exactly-once': 0, 'at-least-once': 0, stream: 0 };
+  const lostByKind = { 'exactly-once': 0, 'at-least-once': 0, stream: 0 };
   const durations: Record<CallKind, number[]> = { 'exactly-once': [], 'at-least-once': [], stream: [] };
   const failures: Record<string, number> = {};
   const t = {
@@ -70,6 +72,7 @@ export function tally(records: readonly CallRecord[], ledger: Ledger, lostAfterM
     if (r.kind === 'exactly-once') t.duplicatedEffects += Math.max(0, ledger.effectsOf(r.key) - 1);
     if (r.status === 'pending') {
       t.lostCalls++;
+      lostByKind[r.kind]++;
       continue;
     }
     const took = (r.settledAt ?? r.issuedAt) - r.issuedAt;
@@ -91,6 +94,7 @@ export function tally(records: readonly CallRecord[], ledger: Ledger, lostAfterM
     byKind,
     ...t,
     failures,
+    lostByKind,
     lost: t.lostCalls + t.lostEffects + t.lostChunks,
     duplicated: t.duplicatedEffects + t.duplicatedChunks,
     reruns,
@@ -119,7 +123,10 @@ export function tallyRows(t: Tally): Array<[string, string | number]> {
     ['calls', `${t.calls} (exactly-once ${t.byKind['exactly-once']}, at-least-once ${t.byKind['at-least-once']}, streams ${t.byKind.stream})`],
     ['completed', t.completed],
     ['failed (caller told)', t.failed === 0 ? 0 : `${t.failed}: ${Object.entries(t.failures).map(([k, v]) => `${v}× ${k}`).join('; ')}`],
-    ['LOST', `${t.lost} (calls ${t.lostCalls}, effects ${t.lostEffects}, chunks ${t.lostChunks})`],
+    [
+      'LOST',
+      `${t.lost} (calls ${t.lostCalls}: exactly-once ${t.lostByKind['exactly-once']}, at-least-once ${t.lostByKind['at-least-once']}, streams ${t.lostByKind.stream}; effects ${t.lostEffects}, chunks ${t.lostChunks})`,
+    ],
     ['DUPLICATED', `${t.duplicated} (effects ${t.duplicatedEffects}, chunks ${t.duplicatedChunks})`],
     ['REORDERED', t.reordered],
     ['mismatched answers', t.mismatched],

@@ -1,0 +1,211 @@
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { AgentClient } from '@agentsocket/core';
+import { type Cluster, type RunningRedis, startCluster, startRedisServer, waitFor } from '@agentsocket/cluster/lib';
+import { parseEffectLine } from './agent.js';
+import { Ledger } from './ledger.js';
+import { type ReconnectStats, watchReconnects } from './reconnects.js';
+import { Rng } from './rng.js';
+import { type Latency, summarize, type Tally, table, tally, tallyRows } from './tally.js';
+import { type CallKind, type CallRecord, KINDS, runWorkload } from './workload.js';
+
+/** The recovery targets of issue 10: with a node killed every 3 s. */
+export const TARGETS = { reconnectWaitMs: 3000, extraLatencyMs: 5000 } as const;
+
+export interface DrillOptions {
+  /** @default 3 */
+  nodes?: number;
+  /** How long the faults go on, ms. @default 30000 */
+  durationMs?: number;
+  /** Stop after this many calls even if time is left. @default unbounded */
+  calls?: number;
+  /** @default 64 */
+  inFlight?: number;
+  /** @default 8 */
+  clients?: number;
+  /** @default 1 */
+  seed?: number;
+  /** A node is SIGKILLed this often (and restarted at once). @default 3000 */
+  killEveryMs?: number;
+  /** Restart Redis (SIGKILL, then start from its append-only file) once, at this share of the run. @default 0.5 */
+  redisRestartAt?: number;
+  /** Calls in the fault-free warm-up that gives each kind's normal latency. @default 400 */
+  baselineCalls?: number;
+  /** @default 20000 */
+  lostAfterMs?: number;
+  /** Extra flags for every node. */
+  nodeArgs?: string[];
+  out?: { write(s: string): unknown };
+}
+
+export interface DrillResult {
+  seed: number;
+  tally: Tally;
+  reconnects: ReconnectStats;
+  kills: number;
+  redisRestarts: number;
+  /** Latency of each kind without faults (the warm-up). */
+  baseline: Record<CallKind, Latency>;
+  /** The longest a completed call took beyond its kind's fault-free p99, ms. */
+  maxExtraLatencyMs: number;
+  durationMs: number;
+  verdicts: { reconnect: boolean; latency: boolean };
+  summary: string;
+}
+
+const NODE_ENTRY = fileURLToPath(new URL('./drill-node.ts', import.meta.url));
+const TEAM = '/team-chaos';
+
+/**
+ * The cluster drill: N node processes on a private Redis (append-only file, fsync always), the
+ * clients through nginx, a node SIGKILLed every few seconds and restarted, Redis restarted once,
+ * while 64 calls are in flight. Counts what the one-node suite counts, and how long recovery took.
+ */
+export async function runDrill(options: DrillOptions = {}): Promise<DrillResult> {
+  const seed = options.seed ?? 1;
+  const rng = new Rng(seed);
+  const out = options.out;
+  const lostAfterMs = options.lostAfterMs ?? 20_000;
+  const ledger = new Ledger();
+  const nodeLog: string[] = [];
+  let redis: RunningRedis | undefined;
+  let cluster: Cluster | undefined;
+  const clients: AgentClient[] = [];
+  try {
+    redis = await startRedisServer('redis-server', { aof: true });
+    cluster = await startCluster({
+      redisUrl: redis.url,
+      prefix: `asp-chaos:${randomUUID()}:`,
+      count: options.nodes ?? 3,
+      nodeEntry: NODE_ENTRY,
+      ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
+      log: (node, line) => {
+        const effect = parseEffectLine(line);
+        if (effect) ledger.record(effect);
+        else {
+          nodeLog.push(`[${node}] ${line}`);
+          if (nodeLog.length > 200) nodeLog.shift();
+        }
+      },
+    });
+    const running = cluster;
+    for (let i = 0; i < (options.clients ?? 8); i++) {
+      const client = new AgentClient({ connect: await running.connector(), name: `chaos-${i}`, namespace: TEAM, reconnect: { initialMs: 10, maxMs: 500 } });
+      client.on('error', () => {});
+      clients.push(client);
+      await client.connect();
+    }
+    const inFlight = options.inFlight ?? 64;
+
+    // Warm-up without faults: each kind's normal latency at this load, on this machine, now.
+    const warm = await runWorkload({ clients, calls: options.baselineCalls ?? 400, inFlight, seed: seed + 1, runId: `warm-${seed}`, lostAfterMs });
+    const baseline = latencyByKind(warm);
+
+    const watch = watchReconnects(clients);
+    const durationMs = options.durationMs ?? 30_000;
+    const killEveryMs = options.killEveryMs ?? 3000;
+    const began = Date.now();
+    const end = began + durationMs;
+    let kills = 0;
+    let redisRestarts = 0;
+    const redisAt = began + durationMs * (options.redisRestartAt ?? 0.5);
+    const own = redis;
+    // A fault every killEveryMs: SIGKILL a node and start it again on its port, or (once) SIGKILL
+    // Redis and start it again from its append-only file. One fault at a time: a node is killed
+    // only once the last one killed is back, so the pace slips when a start takes longer.
+    const restarts = new Set<Promise<void>>();
+    const downMs: number[] = [];
+    const at = () => `${((Date.now() - began) / 1000).toFixed(1)} s`;
+    const restart = (id: string, killedAt: number) => {
+      const p: Promise<void> = (async () => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await running.supervisor.restart(id);
+            downMs.push(Date.now() - killedAt);
+            return;
+          } catch (error) {
+            out?.write(`  ${at()}: ${id} failed to start (${error instanceof Error ? error.message.split('\n')[0] : String(error)})\n`);
+            if (attempt === 3) throw error;
+          }
+        }
+      })().finally(() => restarts.delete(p));
+      restarts.add(p);
+    };
+    const faults = (async () => {
+      for (let next = began + killEveryMs; next < end; next += killEveryMs) {
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - Date.now())));
+        await Promise.all(restarts);
+        if (Date.now() >= end) break;
+        if (redisRestarts === 0 && Date.now() >= redisAt) {
+          out?.write(`  ${at()}: Redis SIGKILL and restart\n`);
+          await own.stop('SIGKILL');
+          await own.start();
+          redisRestarts++;
+          continue;
+        }
+        const victim = rng.pick(running.supervisor.nodes).id;
+        out?.write(`  ${at()}: SIGKILL ${victim}\n`);
+        const killedAt = Date.now();
+        await running.supervisor.kill(victim, 'SIGKILL');
+        kills++;
+        restart(victim, killedAt);
+      }
+      await Promise.all(restarts);
+    })();
+    faults.catch(() => {}); // awaited below, after the calls
+    const records = await runWorkload({
+      clients,
+      calls: options.calls ?? Number.MAX_SAFE_INTEGER,
+      inFlight,
+      seed,
+      runId: `drill-${seed}`,
+      lostAfterMs,
+      stop: () => Date.now() >= end,
+    });
+    const tookMs = Date.now() - began;
+    await faults;
+    // Every completed exactly-once call's effect line has been printed; wait until it is read.
+    const done = records.filter((r) => r.kind === 'exactly-once' && r.status === 'ok');
+    await waitFor(() => done.every((r) => ledger.effectsOf(r.key) > 0), 'the effects of completed calls to be read', 10_000).catch(() => {});
+    const t = tally(records, ledger, lostAfterMs);
+    const reconnects = watch.stats();
+    watch.stop();
+    let maxExtraLatencyMs = 0;
+    for (const r of records) {
+      if (r.status !== 'ok' || r.settledAt === undefined) continue;
+      maxExtraLatencyMs = Math.max(maxExtraLatencyMs, r.settledAt - r.issuedAt - baseline[r.kind].p99);
+    }
+    const verdicts = { reconnect: reconnects.maxWaitMs <= TARGETS.reconnectWaitMs, latency: maxExtraLatencyMs <= TARGETS.extraLatencyMs };
+    const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+    const summary = table(`cluster drill, ${options.nodes ?? 3} nodes behind nginx, seed ${seed}, ${(durationMs / 1000).toFixed(0)} s of faults, ${(tookMs / 1000).toFixed(1)} s in all`, [
+      ...tallyRows(t),
+      [
+        'faults',
+        `${kills} node SIGKILLs (every ${killEveryMs / 1000} s, or once the last one was back), ${redisRestarts} Redis restart; a killed node was back after ${summarize(downMs).p50}–${summarize(downMs).max} ms`,
+      ],
+      ['baseline p99 (no faults)', KINDS.map((k) => `${k} ${baseline[k].p99} ms`).join(', ')],
+      ['client reconnects', `${reconnects.reconnects} (${reconnects.resumed} resumed, ${reconnects.attempts} attempts)`],
+      [
+        'max reconnect wait',
+        `${reconnects.maxWaitMs} ms (p50 ${reconnects.p50WaitMs} ms); target ≤ ${TARGETS.reconnectWaitMs} ms: ${verdict(verdicts.reconnect)}`,
+      ],
+      [
+        'max extra call latency',
+        `${maxExtraLatencyMs} ms over the kind's fault-free p99; target ≤ ${TARGETS.extraLatencyMs} ms: ${verdict(verdicts.latency)}`,
+      ],
+    ]);
+    out?.write(summary);
+    if (t.lost + t.duplicated > 0) out?.write(`last node log lines:\n${nodeLog.slice(-20).join('\n')}\n`);
+    return { seed, tally: t, reconnects, kills, redisRestarts, baseline, maxExtraLatencyMs, durationMs: tookMs, verdicts, summary };
+  } finally {
+    await Promise.allSettled(clients.map((c) => c.close()));
+    await cluster?.stop();
+    await redis?.remove();
+  }
+}
+
+function latencyByKind(records: readonly CallRecord[]): Record<CallKind, Latency> {
+  const by: Record<CallKind, number[]> = { 'exactly-once': [], 'at-least-once': [], stream: [] };
+  for (const r of records) if (r.status === 'ok' && r.settledAt !== undefined) by[r.kind].push(r.settledAt - r.issuedAt);
+  return { 'exactly-once': summarize(by['exactly-once']), 'at-least-once': summarize(by['at-least-once']), stream: summarize(by.stream) };
+}
