@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import decimal
 import json
 import math
 import os
@@ -188,10 +189,60 @@ def _json_shape(value: Any) -> Any:
     return value
 
 
+def _js_number(x: float) -> str:
+    """§4.1: a number as ECMAScript's Number::toString writes it (the shortest digits that read
+    back to the same float 64; no exponent from 1e-6 up to below 1e21; "1e-7", "1e+21")."""
+    if not math.isfinite(x):
+        raise ValueError(f"{x} is not JSON")
+    if x == 0:
+        return "0"  # -0 too
+    sign = "-" if x < 0 else ""
+    _, digit_tuple, exp = decimal.Decimal(repr(abs(x))).normalize().as_tuple()
+    digits = "".join(map(str, digit_tuple))
+    k = len(digits)
+    n = exp + k  # the decimal point sits after n digits
+    if k <= n <= 21:
+        return sign + digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return sign + digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return sign + "0." + "0" * (-n) + digits
+    e = n - 1
+    return sign + digits[0] + ("." + digits[1:] if k > 1 else "") + "e" + ("+" if e > 0 else "-") + str(abs(e))
+
+
+def _js_json(value: Any, out: list[str]) -> None:
+    if value is None or isinstance(value, bool):
+        out.append("null" if value is None else ("true" if value else "false"))
+    elif isinstance(value, int):
+        out.append(str(value))
+    elif isinstance(value, float):
+        out.append(_js_number(value))
+    elif isinstance(value, str):
+        out.append(json.dumps(value, ensure_ascii=False))
+    elif isinstance(value, dict):
+        out.append("{")
+        for i, (k, v) in enumerate(value.items()):
+            out.append(("," if i else "") + json.dumps(str(k), ensure_ascii=False) + ":")
+            _js_json(v, out)
+        out.append("}")
+    elif isinstance(value, (list, tuple)):
+        out.append("[")
+        for i, v in enumerate(value):
+            if i:
+                out.append(",")
+            _js_json(v, out)
+        out.append("]")
+    else:
+        raise ValueError(f"a {type(value).__name__} has no JSON form")
+
+
 def json_dumps(obj: Any) -> bytes:
-    # Compact separators and raw UTF-8 (no \u escapes) like JavaScript's JSON.stringify; the
-    # HELLO vectors are compared byte for byte.
-    return json.dumps(_json_shape(obj), separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+    # What JavaScript's JSON.stringify writes (§4.1): no whitespace, raw UTF-8 (only " \\ and
+    # U+0000-U+001F escaped), numbers as Number::toString; the vectors are compared byte for byte.
+    out: list[str] = []
+    _js_json(_json_shape(obj), out)
+    return "".join(out).encode("utf-8")
 
 
 def json_loads(data: bytes) -> Any:
@@ -985,16 +1036,7 @@ class Peer:
         frame decoder refuses them (§18 rule 1)."""
         if not self.batching:
             return [message]
-        frames: list[bytes] = []
-        at = 0
-        while at < len(message):
-            rest = len(message) - at
-            length = int.from_bytes(message[at + 4:at + 8], "big") if rest >= 8 else -1
-            if length < 0 or 8 + length > rest:
-                frames.append(message[at:])
-                break
-            frames.append(message[at:at + 8 + length])
-            at += 8 + length
+        frames = cut_batch(message)
         if len(frames) > 1:
             self.batches_in += 1
         return frames
@@ -1490,6 +1532,22 @@ def same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
+def cut_batch(message: bytes) -> list[bytes]:
+    """§2: the frames of one batched message, by their headers' payload lengths. Bytes that do
+    not tile are passed on as they are, so the frame decoder refuses them (§18 rule 1)."""
+    frames: list[bytes] = []
+    at = 0
+    while at < len(message):
+        rest = len(message) - at
+        length = int.from_bytes(message[at + 4:at + 8], "big") if rest >= 8 else -1
+        if length < 0 or 8 + length > rest:
+            frames.append(message[at:])
+            break
+        frames.append(message[at:at + 8 + length])
+        at += 8 + length
+    return frames
+
+
 def run_vectors(path: str) -> int:
     with open(path, encoding="utf-8") as fh:
         vectors = json.load(fh)
@@ -1510,9 +1568,22 @@ def run_vectors(path: str) -> int:
             for t in p["agent"].get("tools", []):
                 search_tool[t["name"]] = t
 
+    # §27: a batch vector is one message of several frames; each frame is then checked as a valid one.
+    expanded: list[dict] = []
     for v in vectors:
+        if v["kind"] != "batch":
+            expanded.append(v)
+            continue
+        counts["batch"] = counts.get("batch", 0) + 1
+        parts = cut_batch(bytes.fromhex(v["hex"]))
+        expect(len(parts) == len(v["frames"]), v["name"], f"cut into {len(parts)} frames, documented {len(v['frames'])}")
+        for i, (part, meaning) in enumerate(zip(parts, v["frames"])):
+            expanded.append({"kind": "valid", "name": f"{v['name']} [frame {i}]", "hex": part.hex(), "codec": v["codec"], "decoded": meaning})
+
+    for v in expanded:
         name, kind, data = v["name"], v["kind"], bytes.fromhex(v["hex"])
-        counts[kind] = counts.get(kind, 0) + 1
+        if not name.endswith("]") or " [frame " not in name:
+            counts[kind] = counts.get(kind, 0) + 1
         codec = v.get("codec")
         if kind == "invalid":
             # Not frames: the frame decoder must refuse them (§3, §18 rule 1).

@@ -122,6 +122,19 @@ function rejected(name: string, codecName: 'msgpack' | 'json', bytes: Uint8Array
   vectors.push({ kind: 'rejected', name, note, hex: toHex(bytes), codec: codecName, decoded: describe(bytes, codecs[codecName]), peer });
 }
 
+/** One WebSocket message holding several whole frames back to back (batching agreed in HELLO, §2). */
+function batch(name: string, codecName: 'msgpack' | 'json', frames: Array<[type: number, flags: number, rid: number, payload: unknown]>, note: string): void {
+  const codec = codecs[codecName];
+  const parts = frames.map(([type, flags, rid, payload]) => encodeFrame(type, flags, rid, codec.encode(payload)));
+  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    bytes.set(p, at);
+    at += p.byteLength;
+  }
+  vectors.push({ kind: 'batch', name, note, hex: toHex(bytes), codec: codecName, frames: parts.map((p) => describe(p, codec)) });
+}
+
 /** A frame whose header is built by hand (any version, type or length). */
 function rawFrame(byte0: number, flags: number, rid: number, payload: Uint8Array): Uint8Array {
   const out = encodeFrame(0, flags, rid, payload);
@@ -179,6 +192,13 @@ hello('HELLO reply from the server (REPLY flag), new session', FrameType.HELLO, 
 hello('HELLO reply from the server, session resumed', FrameType.HELLO, Flag.REPLY,
   encodeServerHello({ ...serverHello, resumed: true, lastReceived: 3, namespace: '/team-alpha', agentId: 'cli-7' }),
   'resumed = true: the client re-sends its RELIABLE frames with sq > last (3), in order.');
+hello('HELLO from the client offering batching and carried acks', FrameType.HELLO, 0,
+  encodeClientHello({ ...clientHello, batch: true, piggyback: true }),
+  'batch: true offers several frames per WebSocket message (§2); piggyback: true offers acks carried by other frames (§11). '
+    + 'Each applies only when the reply says true as well.');
+hello('HELLO reply agreeing to batching and carried acks', FrameType.HELLO, Flag.REPLY,
+  encodeServerHello({ ...serverHello, batch: true, piggyback: true }),
+  'From now on either end may batch, and any payload but HELLO\'s and ACK\'s may carry ack.');
 hello('ERROR refusing a handshake (JSON, before any HELLO reply)', FrameType.ERROR, 0,
   new TextEncoder().encode(JSON.stringify({ code: ErrorCode.UNAUTHORIZED, message: 'missing or invalid token' })),
   'Sent instead of the HELLO reply, on request 0, always JSON; the server then closes (here with 4401).');
@@ -268,6 +288,66 @@ valid('MESSAGE to a room (server to client, RELIABLE)', 'msgpack', FrameType.MES
   '"from" is the sending agent\'s id, set by the server. Receivers drop a message id they have already seen.');
 valid('MESSAGE 1-1, at-most-once', 'msgpack', FrameType.MESSAGE, 0, 0,
   { id: ID.message2, ev: 'ping', data: null, from: 'planner' });
+
+// ---- every MessagePack and JSON shape a payload can hold (inside args, data and result) ----
+
+valid('INVOKE whose args hold every integer width', 'msgpack', FrameType.INVOKE, 0, 4, {
+  id: ID.invoke1,
+  tool: 'search',
+  args: {
+    fixint: 127,
+    u8: 200,
+    u16: 60_000,
+    u32: 4_000_000_000,
+    over32: 2 ** 32,
+    negFix: -5,
+    i8: -100,
+    i16: -1000,
+    i32: -100_000,
+    under32: -(2 ** 31) - 1,
+    zero: 0,
+  },
+  dl: 0,
+}, 'Positive fixint, uint 8 (0xcc), uint 16 (0xcd), uint 32 (0xce); 2^32 is a float 64 (0xcb). Negative fixint, int 8 (0xd0), '
+  + 'int 16 (0xd1), int 32 (0xd2); below -2^31 is a float 64. A receiver accepts any of these formats wherever the value fits (§4).');
+valid('STREAM chunk with floats, booleans, nil and arrays', 'msgpack', FrameType.STREAM, 0, 2, {
+  seq: 3,
+  data: { half: 0.5, neg: -1.25, tiny: 1e-7, big: 1.5e300, yes: true, no: false, none: null, list: [1, 'two', [3], { four: 4 }, null] },
+}, 'Floats are float 64 (0xcb) only; true 0xc3, false 0xc2, nil 0xc0; an array of 5 is a fixarray (0x95).');
+valid('COMPLETE whose result has str 8, str 16, array 16 and map 16', 'msgpack', FrameType.COMPLETE, 0, 2, {
+  result: {
+    s8: 'x'.repeat(40),
+    s16: 'y'.repeat(300),
+    a16: Array.from({ length: 16 }, (_, i) => i),
+    m16: Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`k${i.toString(16)}`, i])),
+    utf8: 'héllo wörld ✓ 🚀',
+  },
+}, '40 bytes are a str 8 (0xd9), 300 a str 16 (0xda), 16 elements an array 16 (0xdc) and a map 16 (0xde); strings are UTF-8 (the rocket takes 4 bytes).');
+valid('COMPLETE, JSON codec, strings that need escaping', 'json', FrameType.COMPLETE, 0, 2, {
+  result: { quote: 'say "hi"', backslash: 'a\\b', controls: 'line\nnext\ttab\u0001\u001f\b\f\r', slash: 'a/b', nonAscii: 'é ✓ 🚀', lineSep: 'x\u2028y' },
+}, 'As JSON.stringify writes them (§4.1): " and \\ and U+0000-U+001F are escaped (\\b \\f \\n \\r \\t, otherwise \\u00XX lower-case); '
+  + '/ and non-ASCII (U+2028 included) are raw UTF-8.');
+valid('INVOKE, JSON codec, negative, large and fractional numbers', 'json', FrameType.INVOKE, 0, 5, {
+  id: ID.invoke2,
+  tool: 'search',
+  args: { neg: -42, big: 2 ** 53 - 1, frac: 0.1, tiny: 1e-7, huge: 1e21, negZero: -0 },
+  dl: 0,
+}, 'Integers without a fraction or exponent; other numbers in the shortest form that reads back (0.1, 1e-7, 1e+21); -0 is written 0.');
+
+// ---- carried acks and batches (both agreed in HELLO) ----
+
+valid('STREAM carrying an ack (piggyback agreed)', 'msgpack', FrameType.STREAM, Flag.RELIABLE, 1,
+  { seq: 4, data: 'tok', sq: 9, ack: 12 },
+  'ack 12 acknowledges every frame up to sq 12 from the other side, like an ACK frame would (§11). The reference writes it after sq.');
+valid('COMPLETE at-most-once carrying an ack (piggyback agreed)', 'msgpack', FrameType.COMPLETE, 0, 2,
+  { result: 'done', metrics: { durationMs: 2, cpuMs: 0.5, chunks: 0 }, ack: 13 },
+  'A frame that is not RELIABLE may carry ack too.');
+batch('three frames in one WebSocket message (batch agreed)', 'msgpack', [
+  [FrameType.STREAM, Flag.RELIABLE, 1, { seq: 5, data: 'Hel', sq: 10 }],
+  [FrameType.STREAM, Flag.RELIABLE, 1, { seq: 6, data: 'lo', sq: 11 }],
+  [FrameType.COMPLETE, Flag.RELIABLE, 1, { result: 'Hello', metrics: { durationMs: 12.5, cpuMs: 1, chunks: 7 }, sq: 12, ack: 14 }],
+], 'The receiver cuts the message into frames by each header\'s payload length (§2); the lengths tile the message exactly. '
+  + 'frames[i] describes the i-th frame as a valid vector does.');
 
 // ---- invalid: not a frame ----
 

@@ -43,6 +43,8 @@ export type Vector =
       error: { code: string; message: string };
       peer: PeerReaction;
     }
+  /** One WebSocket message holding several valid frames back to back (batching agreed, protocol.md §2). */
+  | { kind: 'batch'; name: string; note?: string; hex: string; codec: 'msgpack' | 'json'; frames: DecodedFrame[] }
   /** A frame that decodes, but that a session rejects (after a handshake with `codec`). */
   | {
       kind: 'rejected';
@@ -176,6 +178,18 @@ export function parseVectors(value: unknown): Vector[] {
           peer: parsePeer(v['peer'], `${what}.peer`),
         };
       }
+      case 'batch': {
+        const frames = v['frames'];
+        if (!Array.isArray(frames) || frames.length < 2) throw new Error(`${what}.frames must be an array of two or more frames`);
+        return {
+          kind: 'batch',
+          name,
+          ...note,
+          hex,
+          codec: field(v, 'codec', isCodec, what),
+          frames: frames.map((f, j) => parseDecoded(f, `${what}.frames[${j}]`)),
+        };
+      }
       case 'rejected':
         return {
           kind: 'rejected',
@@ -187,7 +201,7 @@ export function parseVectors(value: unknown): Vector[] {
           peer: parsePeer(v['peer'], `${what}.peer`),
         };
       default:
-        throw new Error(`${what}.kind must be valid, invalid or rejected`);
+        throw new Error(`${what}.kind must be valid, batch, invalid or rejected`);
     }
   });
 }

@@ -14,11 +14,13 @@ import {
   type Frame,
   FrameType,
   frameTypeName,
+  HEADER_SIZE,
   jsonCodec,
   memoryTransportPair,
   msgpackCodec,
   msgpackReferenceCodec,
   parseMessage,
+  peekHeader,
   RequestIdSpace,
   type Transport,
   type TransportCloseInfo,
@@ -28,6 +30,41 @@ import { type DecodedFrame, fromHex, fromJson, type PeerReaction, parseVectors, 
 const vectors = parseVectors(JSON.parse(readFileSync(new URL('../../../docs/test-vectors.json', import.meta.url), 'utf8')));
 
 const codecs: Record<'msgpack' | 'json', Codec> = { msgpack: msgpackCodec(), json: jsonCodec() };
+
+/** MessagePack formats with a fixed number of data bytes, and those with a length field (its size and what follows). */
+const FIXED_SIZE = new Map([[0xca, 4], [0xcb, 8], [0xcc, 1], [0xcd, 2], [0xce, 4], [0xcf, 8], [0xd0, 1], [0xd1, 2], [0xd2, 4], [0xd3, 8]]);
+const SIZED = new Map<number, [lengthBytes: number, kind: 'bytes' | 'array' | 'map']>([
+  [0xc4, [1, 'bytes']], [0xc5, [2, 'bytes']], [0xc6, [4, 'bytes']], [0xd9, [1, 'bytes']], [0xda, [2, 'bytes']], [0xdb, [4, 'bytes']],
+  [0xdc, [2, 'array']], [0xdd, [4, 'array']], [0xde, [2, 'map']], [0xdf, [4, 'map']],
+]);
+
+/** Walks one MessagePack value from `at`, noting the format byte of every value; returns where it ends. */
+function msgpackFormats(b: Uint8Array, at: number, seen: Set<number>): number {
+  const t = b[at] ?? -1;
+  const view = new DataView(b.buffer, b.byteOffset);
+  const len = (size: number) => (size === 1 ? view.getUint8(at + 1) : size === 2 ? view.getUint16(at + 1) : view.getUint32(at + 1));
+  const items = (count: number, from: number) => {
+    let p = from;
+    for (let i = 0; i < count; i++) p = msgpackFormats(b, p, seen);
+    return p;
+  };
+  seen.add(t >= 0xe0 || t <= 0x7f ? 0x00 : t >= 0x80 && t <= 0x8f ? 0x80 : t >= 0x90 && t <= 0x9f ? 0x90 : t >= 0xa0 && t <= 0xbf ? 0xa0 : t);
+  if (t <= 0x7f || t >= 0xe0 || t === 0xc0 || t === 0xc2 || t === 0xc3) return at + 1;
+  if (t <= 0x8f) return items(2 * (t & 0x0f), at + 1);
+  if (t <= 0x9f) return items(t & 0x0f, at + 1);
+  if (t <= 0xbf) return at + 1 + (t & 0x1f);
+  const f = FIXED_SIZE.get(t);
+  if (f !== undefined) return at + 1 + f;
+  const z = SIZED.get(t);
+  if (!z) throw new Error(`format 0x${t.toString(16)} at ${at} is not one the reference writes`);
+  const n = len(z[0]);
+  const from = at + 1 + z[0];
+  return z[1] === 'bytes' ? from + n : items(z[1] === 'map' ? 2 * n : n, from);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
 
 function header(f: Frame): Omit<DecodedFrame, 'payload' | 'flagNames'> {
   return {
@@ -59,6 +96,67 @@ describe('docs/test-vectors.json', () => {
     expect(valid.some((v) => v.decoded.requestId >= RequestIdSpace.SERVER_MIN)).toBe(true);
     expect(vectors.filter((v) => v.kind === 'invalid').length).toBeGreaterThanOrEqual(3);
     expect(new Set(vectors.map((v) => v.name)).size).toBe(vectors.length);
+    // HELLO offering and agreeing to batch and piggyback, a carried ack, and a batched message.
+    const hellos = valid.filter((v) => v.decoded.type === FrameType.HELLO).map((v) => v.decoded.payload);
+    expect(hellos.some((p) => isRecord(p) && p['batch'] === true && p['piggyback'] === true && !('sid' in p))).toBe(true);
+    expect(hellos.some((p) => isRecord(p) && p['batch'] === true && p['piggyback'] === true && 'sid' in p)).toBe(true);
+    expect(valid.some((v) => v.decoded.type !== FrameType.ACK && isRecord(v.decoded.payload) && 'ack' in v.decoded.payload)).toBe(true);
+    expect(vectors.some((v) => v.kind === 'batch')).toBe(true);
+  });
+
+  it('covers every MessagePack format the reference writes', () => {
+    const seen = new Set<number>();
+    for (const v of vectors) {
+      if (v.kind !== 'valid' || v.codec !== 'msgpack' || v.decoded.type === FrameType.HELLO) continue;
+      const payload = decodeFrame(fromHex(v.hex)).payload;
+      expect(msgpackFormats(payload, 0, seen)).toBe(payload.byteLength);
+    }
+    const formats = new Map([
+      ['uint 8', 0xcc], ['uint 16', 0xcd], ['uint 32', 0xce], ['int 8', 0xd0], ['int 16', 0xd1], ['int 32', 0xd2], ['float 64', 0xcb],
+      ['str 8', 0xd9], ['str 16', 0xda], ['array 16', 0xdc], ['map 16', 0xde], ['bin 8', 0xc4], ['true', 0xc3], ['false', 0xc2], ['nil', 0xc0],
+    ]);
+    for (const [name, byte] of formats) expect(seen.has(byte), name).toBe(true);
+    const all = vectors.flatMap((v) => (v.kind === 'valid' ? [toJson(v.decoded.payload)] : []));
+    const numbers: number[] = [];
+    const walk = (x: unknown): void => {
+      if (typeof x === 'number') numbers.push(x);
+      else if (Array.isArray(x)) x.forEach(walk);
+      else if (isRecord(x)) Object.values(x).forEach(walk);
+    };
+    all.forEach(walk);
+    expect(numbers.some((n) => n < -(2 ** 31))).toBe(true);
+    expect(numbers.some((n) => n >= 2 ** 32)).toBe(true);
+    expect(numbers.some((n) => !Number.isInteger(n))).toBe(true);
+  });
+
+  describe('batched messages', () => {
+    for (const v of vectors) {
+      if (v.kind !== 'batch') continue;
+      it(v.name, () => {
+        const bytes = fromHex(v.hex);
+        const codec = codecs[v.codec];
+        let at = 0;
+        const cut: Uint8Array[] = [];
+        while (at < bytes.byteLength) {
+          const h = peekHeader(bytes.subarray(at));
+          if (!h) throw new Error(`no header at byte ${at}`);
+          cut.push(bytes.subarray(at, at + HEADER_SIZE + h.length));
+          at += HEADER_SIZE + h.length;
+        }
+        expect(at).toBe(bytes.byteLength); // the lengths tile the message exactly
+        expect(cut.length).toBe(v.frames.length);
+        cut.forEach((part, i) => {
+          const expected = v.frames[i];
+          if (!expected?.payload) throw new Error(`frames[${i}] has no payload`);
+          const frame = decodeFrame(part);
+          expect(header(frame)).toEqual(withoutPayload(expected));
+          const payload = codec.decode(frame.payload);
+          expect(toJson(payload)).toEqual(expected.payload);
+          expect(parseMessage(frame.type, payload).type).toBe(frame.type);
+          expect(toHex(encodeFrame(frame.type, frame.flags, frame.requestId, codec.encode(fromJson(expected.payload))))).toBe(toHex(part));
+        });
+      });
+    }
   });
 
   describe('valid frames', () => {
