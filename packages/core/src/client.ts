@@ -42,6 +42,15 @@ export interface AgentClientOptions {
   handshakeTimeoutMs?: number;
   /** Reconnect and resume after a drop; false to fail open calls instead. */
   reconnect?: ReconnectOptions | false;
+  /**
+   * Attempts the first `connect()` makes in all before it rejects with the last attempt's error,
+   * waiting between them with the reconnect backoff (`reconnect`'s initialMs, maxMs, factor,
+   * jitter) and emitting `reconnecting` before each retry. Retried: failures to connect (the
+   * connector's errors, a handshake cut or timed out) and the server's 5xx, 408 and 429; any other
+   * refusal in HELLO (401, 403, 406, 409, …) rejects at once. 1 turns retrying off.
+   * @default 5 (about 1.5 s of backoff in all), or 1 when `reconnect` is false
+   */
+  connectAttempts?: number;
   window?: WindowOptions;
   /** Dedup store for exactly-once calls the server makes to this client. @default memory */
   dedup?: DedupStore;
@@ -64,10 +73,27 @@ export interface ConnectedInfo {
   resumed: boolean;
 }
 
+/** Why the client is about to try again: the last attempt's error, or the drop itself. */
+export type ReconnectCause = AgentSocketError | ProtocolError;
+
+export interface ReconnectingInfo {
+  /** Which retry this is: 1 for the first after a drop (or after the first connect() attempt failed). */
+  attempt: number;
+  /** How long the client waits before it. */
+  delayMs: number;
+  /**
+   * Why: for the first retry after a drop, CONNECTION_LOST naming the close code and reason;
+   * after that, the error the previous attempt failed with (the connector's, e.g. HANDSHAKE_FAILED
+   * naming the URL, or the server's refusal in HELLO such as 503).
+   */
+  cause: ReconnectCause;
+}
+
 type ClientEvents = {
   connect: [ConnectedInfo];
   disconnect: [TransportCloseInfo];
-  reconnecting: [{ attempt: number; delayMs: number }];
+  /** Before each retry: of a reconnect after a drop, and of the first connect(). */
+  reconnecting: [ReconnectingInfo];
   tools: [ToolInfo[]];
   /** A team message from another agent or the server. */
   message: [TeamMessage];
@@ -169,10 +195,24 @@ export class AgentClient extends Emitter<ClientEvents> {
     return this.invoke<T>(tool, args, { ...options, to: agentId });
   }
 
-  /** Opens the first connection. Rejects if the server refuses the handshake. */
+  /**
+   * Opens the first connection, retrying a failed attempt up to `connectAttempts` in all with the
+   * reconnect backoff. Rejects with the last attempt's error, at once if the server refuses.
+   */
   async connect(): Promise<ConnectedInfo> {
     if (this.closed) throw new AgentSocketError('CLIENT_CLOSED', 'client is closed');
-    return this.connectOnce();
+    const attempts = this.options.connectAttempts ?? (this.options.reconnect === false ? 1 : 5);
+    const backoff = this.options.reconnect || {};
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.connectOnce();
+      } catch (error) {
+        if (this.closed || attempt >= attempts || !worthRetrying(error)) throw error;
+        const delayMs = backoffDelay(attempt - 1, backoff);
+        this.emit('reconnecting', { attempt, delayMs, cause: asCause(error) });
+        await sleep(delayMs, this.stop.signal);
+      }
+    }
   }
 
   invoke<T = unknown>(tool: string, args?: unknown, options?: InvokeOptions): Call<T> {
@@ -333,36 +373,56 @@ export class AgentClient extends Emitter<ClientEvents> {
       this.peer?.close(new AgentSocketError('CONNECTION_LOST', `connection closed (${info.code} ${info.reason})`));
       return;
     }
-    void this.reconnectLoop(firstDelayMs);
+    void this.reconnectLoop(firstDelayMs, new AgentSocketError('CONNECTION_LOST', `connection closed (${info.code} ${info.reason})`));
   }
 
-  private async reconnectLoop(firstDelayMs: number | undefined): Promise<void> {
+  private async reconnectLoop(firstDelayMs: number | undefined, dropped: ReconnectCause): Promise<void> {
     this.reconnecting = true;
     const opts = this.options.reconnect || {};
     const max = opts.maxAttempts ?? Number.POSITIVE_INFINITY;
+    let cause = dropped;
     try {
       for (let attempt = 0; attempt < max && !this.closed; attempt++) {
         const delayMs = attempt === 0 && firstDelayMs !== undefined ? firstDelayMs : backoffDelay(attempt, opts);
-        this.emit('reconnecting', { attempt: attempt + 1, delayMs });
+        this.emit('reconnecting', { attempt: attempt + 1, delayMs, cause });
         await sleep(delayMs, this.stop.signal);
         try {
           await this.connectOnce();
           return;
         } catch (error) {
-          if (error instanceof ProtocolError && FATAL.has(error.code)) {
+          if (error instanceof ProtocolError && isFatal(error)) {
             this.peer?.close(error);
             this.emit('error', error);
             return;
           }
+          cause = asCause(error);
         }
       }
-      this.peer?.close(new AgentSocketError('CONNECTION_LOST', `gave up after ${max} reconnect attempts`));
+      this.peer?.close(new AgentSocketError('CONNECTION_LOST', `gave up after ${max} reconnect attempts: ${cause.message}`, { cause }));
     } catch {
       // closed while waiting
     } finally {
       this.reconnecting = false;
     }
   }
+}
+
+function isFatal(error: unknown): boolean {
+  return error instanceof ProtocolError && FATAL.has(error.code);
+}
+
+/** Whether the first connect() tries again after this error: not after a refusal that will not change. */
+function worthRetrying(error: unknown): boolean {
+  if (error instanceof ProtocolError) return error.code >= 500 || error.code === ErrorCode.TIMEOUT || error.code === ErrorCode.TOO_MANY_REQUESTS;
+  if (error instanceof AgentSocketError) return error.code !== 'CLIENT_CLOSED' && error.code !== 'ABORTED' && error.code !== 'INVALID_OPTIONS';
+  return true;
+}
+
+/** A failed attempt's error as a cause with a code; a connector's plain Error is wrapped. */
+function asCause(error: unknown): ReconnectCause {
+  if (error instanceof AgentSocketError || error instanceof ProtocolError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new AgentSocketError('CONNECTION_LOST', `connect failed: ${message}`, { cause: error });
 }
 
 function stringList(value: unknown): string[] {

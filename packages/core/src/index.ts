@@ -1,7 +1,7 @@
 export { Agent, type AgentDefinition, defineAgent } from './agent.js';
 export { type BackoffOptions, backoffDelay, sleep } from './backoff.js';
 export { Call, type CallResult, type InvokeOptions } from './call.js';
-export { AgentClient, type AgentClientOptions, type ConnectedInfo, type ReconnectOptions } from './client.js';
+export { AgentClient, type AgentClientOptions, type ConnectedInfo, type ReconnectCause, type ReconnectingInfo, type ReconnectOptions } from './client.js';
 export { type Codec, type CodecName, createCodec, jsonCodec, msgpackCodec, msgpackReferenceCodec, msgpackrPlainCodec } from './codec.js';
 export * from './defaults.js';
 export { type DedupClaim, type DedupStore, MemoryDedupStore, type MemoryDedupOptions } from './dedup.js';

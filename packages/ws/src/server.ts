@@ -248,15 +248,16 @@ class Endpoint extends Emitter<WsServerEvents> implements WsServer {
 
   private async shutdown(): Promise<void> {
     this.agentServer.close();
-    for (const off of this.detach) off();
-    await Promise.all([...this.open].map(endSocket));
-    if (this.ownsWss) this.wss.close();
     const http = this.ownedHttp;
+    // Stop listening first, and keep answering upgrades until the end: one that arrives meanwhile
+    // gets 503 (retry elsewhere), not the plain request handler's 426, which clients take as final.
+    const stopped = http ? new Promise<void>((resolve) => http.close(() => resolve())) : undefined;
+    await Promise.all([...this.open].map(endSocket));
+    for (const off of this.detach) off();
+    if (this.ownsWss) this.wss.close();
     if (http) {
-      await new Promise<void>((resolve) => {
-        http.close(() => resolve());
-        http.closeAllConnections();
-      });
+      http.closeAllConnections();
+      await stopped;
     }
   }
 }
