@@ -4,26 +4,27 @@ import type { EffectLine, EffectSink } from './agent.js';
 export class Ledger implements EffectSink {
   private readonly starts = new Map<string, number>();
   private readonly effects = new Map<string, number>();
-  /** Which nodes ran a key (a re-run elsewhere after a kill shows two). */
-  private readonly nodes = new Map<string, Set<string>>();
+  /** Where each side effect happened, in order (a re-run on another node after a kill shows two). */
+  private readonly effectNodes = new Map<string, string[]>();
 
-  started(_tool: string, key: string, node?: string): void {
+  started(_tool: string, key: string): void {
     this.starts.set(key, (this.starts.get(key) ?? 0) + 1);
-    if (node !== undefined) {
-      const set = this.nodes.get(key) ?? new Set<string>();
-      set.add(node);
-      this.nodes.set(key, set);
-    }
   }
 
-  effect(key: string): void {
+  effect(key: string, node = 'local'): void {
     this.effects.set(key, (this.effects.get(key) ?? 0) + 1);
+    this.effectNodes.set(key, [...(this.effectNodes.get(key) ?? []), node]);
   }
 
   /** Takes one line a drill node printed. */
   record(line: EffectLine): void {
-    if (line.chaos === 'start') this.started(line.tool, line.key, line.node);
-    else this.effect(line.key);
+    if (line.chaos === 'start') this.started(line.tool, line.key);
+    else this.effect(line.key, line.node);
+  }
+
+  /** The nodes that did this key's side effect, in order. */
+  effectNodesOf(key: string): readonly string[] {
+    return this.effectNodes.get(key) ?? [];
   }
 
   startsOf(key: string): number {
