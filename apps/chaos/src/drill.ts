@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AgentClient } from '@agentsocket/core';
 import { type Cluster, type RunningRedis, startCluster, startRedisServer, waitFor } from '@agentsocket/cluster/lib';
@@ -180,6 +182,7 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
       if (r.status !== 'ok' || r.settledAt === undefined) continue;
       maxExtraLatencyMs = Math.max(maxExtraLatencyMs, r.settledAt - r.issuedAt - baseline[r.kind].p99);
     }
+    const upgrades = await nginxAnswers(running.nginx.dir);
     const verdicts = { reconnect: reconnects.maxWaitMs <= TARGETS.reconnectWaitMs, latency: maxExtraLatencyMs <= TARGETS.extraLatencyMs };
     const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
     const summary = table(`cluster drill, ${options.nodes ?? 3} nodes behind nginx, seed ${seed}, ${(durationMs / 1000).toFixed(0)} s of faults, ${(tookMs / 1000).toFixed(1)} s in all`, [
@@ -190,6 +193,7 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
       ],
       ['baseline p99 (no faults)', KINDS.map((k) => `${k} ${baseline[k].p99} ms`).join(', ')],
       ['client reconnects', `${reconnects.reconnects} (${reconnects.resumed} resumed, ${reconnects.attempts} attempts)`],
+      ['nginx answers to /asp (ended)', upgrades],
       [
         'max reconnect wait',
         `${reconnects.maxWaitMs} ms (p50 ${reconnects.p50WaitMs} ms); target ≤ ${TARGETS.reconnectWaitMs} ms: ${verdict(verdicts.reconnect)}`,
@@ -211,6 +215,14 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
     await cluster?.stop();
     await redis?.remove();
   }
+}
+
+/** How nginx answered the WebSocket upgrades, from its access log: `101 ×n, 502 ×m`. */
+async function nginxAnswers(dir: string): Promise<string> {
+  const log = await readFile(join(dir, 'access.log'), 'utf8').catch(() => '');
+  const counts = new Map<string, number>();
+  for (const m of log.matchAll(/"GET \/asp[^"]*" (\d{3})/g)) counts.set(m[1] ?? '?', (counts.get(m[1] ?? '?') ?? 0) + 1);
+  return [...counts].sort().map(([status, n]) => `${status} ×${n}`).join(', ') || 'none';
 }
 
 function latencyByKind(records: readonly CallRecord[]): Record<CallKind, Latency> {
