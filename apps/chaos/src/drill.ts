@@ -6,7 +6,7 @@ import { AgentClient } from '@agentsocket/core';
 import { type Cluster, type RunningRedis, startCluster, startRedisServer, waitFor } from '@agentsocket/cluster/lib';
 import { parseEffectLine } from './agent.js';
 import { Ledger } from './ledger.js';
-import { type ReconnectStats, watchReconnects } from './reconnects.js';
+import { formatFailures, type ReconnectStats, watchReconnects } from './reconnects.js';
 import { Rng } from './rng.js';
 import { type Latency, summarize, type Tally, table, tally, tallyRows } from './tally.js';
 import { type CallKind, type CallRecord, KINDS, runWorkload } from './workload.js';
@@ -194,6 +194,7 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
       ['baseline p99 (no faults)', KINDS.map((k) => `${k} ${baseline[k].p99} ms`).join(', ')],
       ['client reconnects', `${reconnects.reconnects} (${reconnects.resumed} resumed, ${reconnects.attempts} attempts)`],
       ['nginx answers to /asp (ended)', upgrades],
+      ['failed attempts', formatFailures(reconnects)],
       [
         'max reconnect wait',
         `${reconnects.maxWaitMs} ms (p50 ${reconnects.p50WaitMs} ms); target ≤ ${TARGETS.reconnectWaitMs} ms: ${verdict(verdicts.reconnect)}`,

@@ -4,7 +4,7 @@ import { wsConnector, wsServer } from '@agentsocket/ws';
 import { chaosAgent } from './agent.js';
 import { Ledger } from './ledger.js';
 import { type ChaosOptions, type ChaosStats, startChaosProxy } from './proxy.js';
-import { type ReconnectStats, watchReconnects } from './reconnects.js';
+import { formatFailures, type ReconnectStats, watchReconnects } from './reconnects.js';
 import { type Tally, table, tally, tallyRows } from './tally.js';
 import { runWorkload } from './workload.js';
 
@@ -99,6 +99,7 @@ export async function runSingleNode(options: SingleNodeOptions): Promise<SingleN
       ['stalls, duplicated attempts', `${proxy.stats.stalls}, ${proxy.stats.duplicates}`],
       ['client reconnects', `${reconnects.reconnects} (${reconnects.resumed} resumed, ${reconnects.attempts} attempts)`],
       ['reconnect wait', `p50 ${reconnects.p50WaitMs} ms, max ${reconnects.maxWaitMs} ms`],
+      ['failed attempts', formatFailures(reconnects)],
     ]);
     options.out?.write(summary);
     return { transport: options.transport, seed, tally: t, reconnects, proxy: { ...proxy.stats }, durationMs, summary };
