@@ -60,6 +60,40 @@ export function handshakeTests(fixture: TransportFixture): void {
       expect(error).toMatchObject({ code: ErrorCode.UNAUTHORIZED });
     });
 
+    it('refuses a HELLO larger than maxHelloBytes with 413 and close 4413, before parsing it', async () => {
+      const s = await start({ maxHelloBytes: 4096 });
+      const raw = await RawPeer.open(s.handle.connector());
+      const hello = { v: [1], codecs: ['msgpack'], token: 'x'.repeat(5000) };
+      raw.sendBytes(encodeFrame(FrameType.HELLO, 0, 0, new TextEncoder().encode(JSON.stringify(hello))));
+      const err = await raw.next((f) => f.type === FrameType.ERROR);
+      expect(JSON.parse(new TextDecoder().decode(err.payload))).toMatchObject({ code: ErrorCode.FRAME_TOO_LARGE });
+      expect((await raw.closed).code).toBe(CloseCode.FRAME_TOO_LARGE);
+      // A HELLO within the limit still gets its session.
+      const client = await s.client({ tools: {} });
+      expect((await client.invoke('echo', { ok: 1 }).result).value).toEqual({ ok: 1 });
+    });
+
+    it('refuses a HELLO nested deeper than 64 levels with 400 and close 4400', async () => {
+      const s = await start();
+      const raw = await RawPeer.open(s.handle.connector());
+      const hello = `{"v":[1],"codecs":["msgpack"],"x":${'['.repeat(65)}${']'.repeat(65)}}`;
+      raw.sendBytes(encodeFrame(FrameType.HELLO, 0, 0, new TextEncoder().encode(hello)));
+      const err = await raw.next((f) => f.type === FrameType.ERROR);
+      expect(JSON.parse(new TextDecoder().decode(err.payload))).toMatchObject({ code: ErrorCode.BAD_FRAME, message: expect.stringMatching(/deeper than 64/) });
+      expect((await raw.closed).code).toBe(CloseCode.BAD_FRAME);
+    });
+
+    it('cuts a 7.6 MiB nested HELLO without a token: 4413 (or 1009 where the transport counts bytes before the HELLO)', async () => {
+      const s = await start({ authenticate: (token) => (token === 'secret' ? { id: 'alice' } : undefined) });
+      const bystander = await s.client({ token: 'secret' });
+      const raw = await RawPeer.open(s.handle.connector());
+      const depth = 4_000_000;
+      const bomb = new Uint8Array(2 * depth).fill(0x5b, 0, depth).fill(0x5d, depth);
+      raw.sendBytes(encodeFrame(FrameType.HELLO, 0, 0, bomb));
+      expect([CloseCode.FRAME_TOO_LARGE, CloseCode.MESSAGE_TOO_BIG]).toContain((await raw.closed).code);
+      expect((await bystander.invoke('echo', { still: 'here' }).result).value).toEqual({ still: 'here' });
+    });
+
     it('closes a connection that sends no HELLO in time with 4408', async () => {
       const s = await start({ handshakeTimeoutMs: 50 });
       const raw = await RawPeer.open(s.handle.connector());

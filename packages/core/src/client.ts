@@ -109,6 +109,7 @@ const FATAL = new Set<number>([
   ErrorCode.UNAUTHORIZED,
   ErrorCode.FORBIDDEN,
   ErrorCode.CONFLICT,
+  ErrorCode.FRAME_TOO_LARGE, // the same HELLO would be too large again
   ErrorCode.UNSUPPORTED_CODEC,
   ErrorCode.UNSUPPORTED_VERSION,
 ]);

@@ -2,6 +2,7 @@ import { Decoder, Encoder } from '@msgpack/msgpack';
 import { Packr, RESERVE_START_SPACE, Unpackr } from 'msgpackr';
 import { AgentSocketError } from './errors.js';
 import { checkMsgpack } from './msgpack-check.js';
+import { checkJsonShape } from './payload-limits.js';
 import { MsgpackReader } from './msgpack-decode.js';
 import { MsgpackWriter } from './msgpack-encode.js';
 
@@ -99,7 +100,7 @@ export function msgpackReferenceCodec(): Codec {
   };
 }
 
-/** UTF-8 JSON. Cannot carry binary values (Uint8Array); use MessagePack for those. */
+/** UTF-8 JSON, held to the shape limits of payload-limits.ts. Cannot carry binary values (Uint8Array); use MessagePack for those. */
 export function jsonCodec(): Codec {
   const te = new TextEncoder();
   const td = new TextDecoder('utf-8', { fatal: true });
@@ -108,6 +109,8 @@ export function jsonCodec(): Codec {
     encode: (value) => te.encode(JSON.stringify(value)),
     decode: (bytes) => {
       if (bytes.byteLength === 0) throw new AgentSocketError('INVALID_FRAME', 'JSON input is empty');
+      // Before JSON.parse, which would build every nested array before anything could refuse it.
+      checkJsonShape(bytes);
       try {
         return JSON.parse(td.decode(bytes)) as unknown;
       } catch (error) {

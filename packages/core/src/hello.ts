@@ -1,5 +1,6 @@
 import { WireShapeError, expectRecord, optBool, optStr, optUint, str, strArray, uint } from './wire.js';
 import { parseToolInfo, type ToolInfo } from './messages.js';
+import { checkJsonShape } from './payload-limits.js';
 
 /**
  * HELLO payloads are always UTF-8 JSON, whatever codec the session then uses, so the codec
@@ -106,6 +107,12 @@ export function encodeServerHello(h: ServerHello): Uint8Array {
 
 function parseJson(bytes: Uint8Array, what: string): Record<string, unknown> {
   let value: unknown;
+  try {
+    // Before JSON.parse: a HELLO arrives before its sender is authenticated.
+    checkJsonShape(bytes);
+  } catch (cause) {
+    throw new WireShapeError(`${what} ${cause instanceof Error ? cause.message.replace(/^payload /, '') : 'is malformed'}`, { cause });
+  }
   try {
     value = JSON.parse(td.decode(bytes));
   } catch (cause) {

@@ -5,9 +5,11 @@
  * records, Set, Error, RegExp, typed arrays, BigInt, bundled strings...), so every input the fast
  * reader leaves to it passes here first. Rejected: no bytes, a cut-short value, bytes after the
  * value, the never-used byte 0xc1, and every extension type but the standard timestamp (-1) in one
- * of its three valid forms. One pass, no recursion, no allocation.
+ * of its three valid forms, and values beyond the shape limits of payload-limits.ts (depth, values,
+ * arrays and maps). One pass, no recursion, one small array of open containers.
  */
 import { AgentSocketError } from './errors.js';
+import { MAX_PAYLOAD_CONTAINERS, MAX_PAYLOAD_DEPTH, MAX_PAYLOAD_VALUES, tooDeep, tooManyContainers, tooManyValues } from './payload-limits.js';
 
 const TIMESTAMP = 0xff; // extension type -1 as its byte
 const MAX_NANOSECONDS = 999_999_999;
@@ -19,52 +21,92 @@ export function checkMsgpack(bytes: Uint8Array): void {
   let pos = 0;
   /** Values still to read: the top one, then every array element and map key and value announced. */
   let pending = 1;
+  let values = 1;
+  let containers = 0;
+  /** Open arrays and maps, innermost last: how many values each still has to read. */
+  const open: number[] = [];
+  /** A value was read whole: it counts against its container, which may then be whole too. */
+  const done = (): void => {
+    let last = open.length - 1;
+    while (last >= 0) {
+      const left = (open[last] ?? 1) - 1;
+      if (left > 0) {
+        open[last] = left;
+        return;
+      }
+      open.pop();
+      last--;
+    }
+  };
+  /** A container of `count` values began; an empty one is already whole. */
+  const container = (count: number): void => {
+    if (pending > end - pos) throw truncated(end); // a length past the input says so first
+    if (++containers > MAX_PAYLOAD_CONTAINERS) throw tooManyContainers();
+    values += count;
+    if (values > MAX_PAYLOAD_VALUES) throw tooManyValues();
+    if (open.length >= MAX_PAYLOAD_DEPTH) throw tooDeep();
+    if (count === 0) done();
+    else open.push(count);
+  };
   while (pending > 0) {
     // Every pending value takes at least a byte, so this also catches a length past the input.
     if (pending > end - pos) throw truncated(end);
     const at = pos;
     const token = bytes[pos++] ?? 0;
     pending--;
-    if (token < 0x80 || token >= 0xe0) continue; // fixint
+    if (token < 0x80 || token >= 0xe0) {
+      done(); // fixint
+      continue;
+    }
     if (token < 0x90) {
       pending += 2 * (token & 0x0f);
+      container(2 * (token & 0x0f));
       continue;
     }
     if (token < 0xa0) {
       pending += token & 0x0f;
+      container(token & 0x0f);
       continue;
     }
     if (token < 0xc0) {
       pos = skip(end, pos, token & 0x1f);
+      done();
       continue;
     }
     switch (token) {
       case 0xc0:
       case 0xc2:
       case 0xc3:
+        done();
         continue;
       case 0xc1:
         throw invalid(`MessagePack byte 0xc1 (at offset ${at}) is never used`);
       case 0xc4: // bin 8/16/32 and str 8/16/32
       case 0xd9:
         pos = skip(end, pos + 1, uint(bytes, end, pos, 1));
+        done();
         continue;
       case 0xc5:
       case 0xda:
         pos = skip(end, pos + 2, uint(bytes, end, pos, 2));
+        done();
         continue;
       case 0xc6:
       case 0xdb:
         pos = skip(end, pos + 4, uint(bytes, end, pos, 4));
+        done();
         continue;
       case 0xc7: // ext 8/16/32: length, then type
         pos = extension(bytes, end, at, pos + 1, uint(bytes, end, pos, 1));
+        done();
         continue;
       case 0xc8:
         pos = extension(bytes, end, at, pos + 2, uint(bytes, end, pos, 2));
+        done();
         continue;
       case 0xc9:
         pos = extension(bytes, end, at, pos + 4, uint(bytes, end, pos, 4));
+        done();
         continue;
       case 0xd4: // fixext 1/2/4/8/16
       case 0xd5:
@@ -72,39 +114,48 @@ export function checkMsgpack(bytes: Uint8Array): void {
       case 0xd7:
       case 0xd8:
         pos = extension(bytes, end, at, pos, 1 << (token - 0xd4));
+        done();
         continue;
       case 0xcc:
       case 0xd0:
         pos = skip(end, pos, 1);
+        done();
         continue;
       case 0xcd:
       case 0xd1:
         pos = skip(end, pos, 2);
+        done();
         continue;
       case 0xca:
       case 0xce:
       case 0xd2:
         pos = skip(end, pos, 4);
+        done();
         continue;
       case 0xcb:
       case 0xcf:
       case 0xd3:
         pos = skip(end, pos, 8);
+        done();
         continue;
       case 0xdc:
         pending += uint(bytes, end, pos, 2);
+        container(uint(bytes, end, pos, 2));
         pos += 2;
         continue;
       case 0xdd:
         pending += uint(bytes, end, pos, 4);
+        container(uint(bytes, end, pos, 4));
         pos += 4;
         continue;
       case 0xde:
         pending += 2 * uint(bytes, end, pos, 2);
+        container(2 * uint(bytes, end, pos, 2));
         pos += 2;
         continue;
       default: // 0xdf
         pending += 2 * uint(bytes, end, pos, 4);
+        container(2 * uint(bytes, end, pos, 4));
         pos += 4;
     }
   }

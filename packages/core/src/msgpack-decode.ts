@@ -8,6 +8,8 @@
  * cache of map keys, short ASCII strings built in one call.
  */
 
+import { MAX_PAYLOAD_CONTAINERS, MAX_PAYLOAD_DEPTH, MAX_PAYLOAD_VALUES } from './payload-limits.js';
+
 /** Decodes, or rejects, bytes the fast path does not take. */
 export type DecodeFallback = (bytes: Uint8Array) => unknown;
 
@@ -29,6 +31,10 @@ export class MsgpackReader {
   private end = 0;
   /** Array elements still allowed: every element takes a byte, so no valid input exceeds it. */
   private budget = 0;
+  /** Shape so far (payload-limits.ts); past a limit the fallback decides, and its check refuses. */
+  private depth = 0;
+  private values = 0;
+  private containers = 0;
   private busy = false;
   /** Recently seen ASCII map keys, so a repeated key is one compare, not a new string. */
   private readonly keys: Array<string | undefined> = new Array(KEY_CACHE_SIZE).fill(undefined);
@@ -50,6 +56,9 @@ export class MsgpackReader {
     this.pos = 0;
     this.end = bytes.length;
     this.budget = bytes.length;
+    this.depth = 0;
+    this.values = 1;
+    this.containers = 0;
     try {
       const value = this.read();
       if (this.pos !== this.end) throw UNSUPPORTED;
@@ -133,6 +142,7 @@ export class MsgpackReader {
 
   private readMap(length: number): Record<string, unknown> {
     if (length > (this.end - this.pos) / 2) throw UNSUPPORTED;
+    this.enter(2 * length);
     const map: Record<string, unknown> = {};
     for (let i = 0; i < length; i++) {
       let key = this.readKey();
@@ -140,15 +150,26 @@ export class MsgpackReader {
       if (key === '__proto__') key = '__proto_';
       map[key] = this.read();
     }
+    this.depth--;
     return map;
   }
 
   private readArray(length: number): unknown[] {
     this.budget -= length;
     if (length > this.end - this.pos || this.budget < 0) throw UNSUPPORTED;
+    this.enter(length);
     const array = new Array<unknown>(length);
     for (let i = 0; i < length; i++) array[i] = this.read();
+    this.depth--;
     return array;
+  }
+
+  /** A container of `values` values begins; past a shape limit, nothing more is built here. */
+  private enter(values: number): void {
+    this.values += values;
+    if (++this.depth > MAX_PAYLOAD_DEPTH || ++this.containers > MAX_PAYLOAD_CONTAINERS || this.values > MAX_PAYLOAD_VALUES) {
+      throw UNSUPPORTED;
+    }
   }
 
   private readKey(): string {

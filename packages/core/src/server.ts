@@ -2,7 +2,7 @@ import type { Agent } from './agent.js';
 import { type Codec, createCodec } from './codec.js';
 import { type DedupStore, MemoryDedupStore } from './dedup.js';
 import { AgentSocketError, CloseCode, ErrorCode, ProtocolError } from './errors.js';
-import { decodeFrame, encodeFrame, peekHeader } from './frame.js';
+import { decodeFrame, encodeFrame, HEADER_SIZE, peekHeader } from './frame.js';
 import { type ClientHello, decodeClientHello, encodeServerHello } from './hello.js';
 import { HeartbeatClock } from './heartbeat.js';
 import { ulidFactory } from './ids.js';
@@ -34,6 +34,13 @@ export interface AgentServerOptions {
   maxInflight?: number;
   /** Heartbeat interval offered to clients (ms); the smaller of the two proposals wins. @default 30000 */
   heartbeatMs?: number;
+  /**
+   * Largest HELLO payload accepted, bytes. A HELLO arrives before its sender is authenticated, so
+   * it is held to this, far below `maxFrameBytes`; a larger one is refused with ERROR 413 and close
+   * 4413 before it is parsed. Transports also cut a connection that sends more than this (plus
+   * their framing) before its HELLO has arrived whole. @default 256 KiB
+   */
+  maxHelloBytes?: number;
   /** Time allowed between connect and HELLO. @default 10000 */
   handshakeTimeoutMs?: number;
   /** How long a disconnected session waits for its client to resume. @default 60000 */
@@ -135,6 +142,11 @@ export class AgentServer extends Emitter<ServerEvents> {
     return this.options.maxFrameBytes ?? 16 * 1024 * 1024;
   }
 
+  /** Largest HELLO payload accepted (AgentServerOptions.maxHelloBytes); transports bound what they read before it. */
+  get maxHelloBytes(): number {
+    return this.options.maxHelloBytes ?? DEFAULT_MAX_HELLO_BYTES;
+  }
+
   /** Sessions, connected or waiting to be resumed. */
   get sessionCount(): number {
     return this.sessions.size;
@@ -176,6 +188,11 @@ export class AgentServer extends Emitter<ServerEvents> {
     transport.onframe = (bytes) => {
       transport.onframe = () => {}; // one HELLO; anything before the reply is a client bug
       let hello: ClientHello;
+      if (bytes.byteLength > HEADER_SIZE + this.maxHelloBytes) {
+        const message = `HELLO of ${bytes.byteLength - HEADER_SIZE} bytes exceeds the server's limit of ${this.maxHelloBytes}`;
+        refuse(ErrorCode.FRAME_TOO_LARGE, message, CloseCode.FRAME_TOO_LARGE);
+        return;
+      }
       try {
         const frame = decodeFrame(bytes);
         if (frame.type !== FrameType.HELLO || frame.flags & Flag.REPLY) {
@@ -468,6 +485,9 @@ export class AgentServer extends Emitter<ServerEvents> {
     }
   }
 }
+
+/** AgentServerOptions.maxHelloBytes: room for a client's tool list, 1/64 of the default frame limit. */
+const DEFAULT_MAX_HELLO_BYTES = 256 * 1024;
 
 /** Who a connection is when the server has no authenticate hook: one object for every session. */
 const ANONYMOUS: Principal = Object.freeze({ id: 'anonymous' });

@@ -37,3 +37,11 @@ export function defaultMaxPayload(maxFrameBytes: number): number {
 export function defaultMaxBufferedBytes(maxPayload: number): number {
   return CORE_DEFAULT_WINDOW_BYTES + maxPayload;
 }
+
+/**
+ * What a client may send before its HELLO has arrived whole: twice the AgentServer's HELLO limit
+ * plus room for WebSocket framing, so a HELLO just over the limit still meets core's ERROR 413.
+ */
+export function defaultFirstMessageBytes(maxHelloBytes: number): number {
+  return maxHelloBytes * 2 + 64 * KIB;
+}

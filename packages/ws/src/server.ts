@@ -14,7 +14,7 @@ import {
   SUBPROTOCOL,
 } from '@agentsocket/core';
 import { type PerMessageDeflateOptions, WebSocket, WebSocketServer } from 'ws';
-import { CLOSE_GRACE_MS, DEFAULT_PATH, DEFAULT_PING_INTERVAL_MS, defaultMaxBufferedBytes, defaultMaxPayload } from './defaults.js';
+import { CLOSE_GRACE_MS, DEFAULT_PATH, DEFAULT_PING_INTERVAL_MS, defaultFirstMessageBytes, defaultMaxBufferedBytes, defaultMaxPayload } from './defaults.js';
 import { SocketTransport } from './socket-transport.js';
 import { offersSubprotocol, readBearer, refuseUpgrade, selectSubprotocol } from './upgrade.js';
 
@@ -224,6 +224,7 @@ class Endpoint extends Emitter<WsServerEvents> implements WsServer {
       pingIntervalMs: this.pingIntervalMs,
       pings: this.pings,
       onSocketClose: this.untrack,
+      firstMessageBytes: defaultFirstMessageBytes(this.agentServer.maxHelloBytes),
     });
     this.open.add(socket);
     if (socket.protocol !== SUBPROTOCOL) {

@@ -11,6 +11,12 @@ export interface SocketTransportOptions extends Omit<BaseTransportOptions, 'kind
   readonly pings?: HeartbeatClock | undefined;
   /** Called once the socket has closed, after the transport has seen it (the server untracks the socket). */
   readonly onSocketClose?: ((socket: WebSocket) => void) | undefined;
+  /**
+   * Bytes the peer may send before its first message (the HELLO) has arrived whole, counted on the
+   * TCP socket from here; past them the socket is closed with 1009 at once, before ws has buffered
+   * the rest. A server sets it, so that a client no one has authenticated holds little memory. @default no bound
+   */
+  readonly firstMessageBytes?: number | undefined;
 }
 
 /** The transport of each socket, for the listeners below: shared functions, not closures per socket. */
@@ -39,6 +45,8 @@ export class SocketTransport extends BaseTransport {
   private readonly pings: HeartbeatClock | undefined;
   private readonly pinger: ReturnType<typeof setInterval> | undefined;
   private readonly onSocketClose: ((socket: WebSocket) => void) | undefined;
+  /** Stops counting the bytes read before the first message; set while counting. */
+  private stopCounting: (() => void) | undefined;
 
   constructor(socket: WebSocket, options: SocketTransportOptions) {
     super({ ...options, kind: 'ws', batchBytes: BATCH_BYTES });
@@ -51,6 +59,7 @@ export class SocketTransport extends BaseTransport {
     this.pingIntervalMs = options.pingIntervalMs;
     this.pings = options.pings;
     this.onSocketClose = options.onSocketClose;
+    if (options.firstMessageBytes !== undefined) this.countUntilFirstMessage(options.firstMessageBytes);
     if (options.pingIntervalMs > 0) {
       if (options.pings) {
         options.pings.add(this, options.pingIntervalMs);
@@ -61,8 +70,27 @@ export class SocketTransport extends BaseTransport {
     }
   }
 
+  /** Watches the TCP socket until the first message: more than `limit` bytes before it closes with 1009. */
+  private countUntilFirstMessage(limit: number): void {
+    const stream: unknown = Reflect.get(this.socket, '_socket');
+    if (!(stream instanceof Socket)) return;
+    const start = stream.bytesRead;
+    const onData = () => {
+      if (this.stopCounting === undefined || stream.bytesRead - start <= limit) return;
+      this.stopCounting();
+      stream.pause(); // read nothing more: ws would buffer it until the message's end
+      void this.close(CloseCode.MESSAGE_TOO_BIG, `more than ${limit} bytes before the HELLO`);
+    };
+    stream.on('data', onData);
+    this.stopCounting = () => {
+      this.stopCounting = undefined;
+      stream.off('data', onData);
+    };
+  }
+
   /** @internal From the socket's 'message' listener. */
   message(data: WebSocket.RawData, isBinary: boolean): void {
+    this.stopCounting?.();
     if (!isBinary) {
       void this.close(CloseCode.BAD_FRAME, 'text message: ASP frames are binary');
       return;
@@ -122,12 +150,13 @@ export class SocketTransport extends BaseTransport {
       return;
     }
     // A slow consumer will not read our close frame from behind its backlog; free the memory soon.
-    if (code === CloseCode.SLOW_CONSUMER || code === CloseCode.HEARTBEAT_TIMEOUT) {
+    if (code === CloseCode.SLOW_CONSUMER || code === CloseCode.HEARTBEAT_TIMEOUT || code === CloseCode.MESSAGE_TOO_BIG) {
       setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
     }
   }
 
   protected override onFinish(): void {
+    this.stopCounting?.();
     if (this.pinger) clearInterval(this.pinger);
     this.pings?.delete(this, this.pingIntervalMs);
   }
