@@ -83,14 +83,15 @@ export function handshakeTests(fixture: TransportFixture): void {
       expect((await raw.closed).code).toBe(CloseCode.BAD_FRAME);
     });
 
-    it('cuts a 7.6 MiB nested HELLO without a token: 4413 (or 1009 where the transport counts bytes before the HELLO)', async () => {
+    it('cuts a 7.6 MiB nested HELLO without a token: 4413, or 1009 / 1006 where the transport counts bytes before the HELLO', async () => {
       const s = await start({ authenticate: (token) => (token === 'secret' ? { id: 'alice' } : undefined) });
       const bystander = await s.client({ token: 'secret' });
       const raw = await RawPeer.open(s.handle.connector());
       const depth = 4_000_000;
       const bomb = new Uint8Array(2 * depth).fill(0x5b, 0, depth).fill(0x5d, depth);
       raw.sendBytes(encodeFrame(FrameType.HELLO, 0, 0, bomb));
-      expect([CloseCode.FRAME_TOO_LARGE, CloseCode.MESSAGE_TOO_BIG]).toContain((await raw.closed).code);
+      // ws closes with 1009; a Socket.IO server destroys the TCP socket, which its client reports as 1006.
+      expect([CloseCode.FRAME_TOO_LARGE, CloseCode.MESSAGE_TOO_BIG, 1006]).toContain((await raw.closed).code);
       expect((await bystander.invoke('echo', { still: 'here' }).result).value).toEqual({ still: 'here' });
     });
 

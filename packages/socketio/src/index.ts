@@ -7,6 +7,7 @@ export {
   type SocketIoServerInit,
   socketIoServer,
 } from './server.js';
+export { AspDecoder, aspParser, MAX_TEXT_PACKET } from './parser.js';
 export { CLOSE_EVENT, FRAME_EVENT } from './socket-transport.js';
 export { agentRoom, MEMBERS_ROOM, RESERVED_ROOM_PREFIX, SocketIoHub, type SocketIoHubOptions, socketIoHub } from './hub.js';
 export { ServerSocketTransport } from './server-socket.js';

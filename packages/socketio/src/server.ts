@@ -10,8 +10,10 @@ import {
   HEADER_SIZE,
   type Principal,
 } from '@agentsocket/core';
+import { Socket as TcpSocket } from 'node:net';
 import { type ExtendedError, type Namespace, Server, type ServerOptions, type Socket } from 'socket.io';
 import { INTERNAL_ERROR } from './close-codes.js';
+import { aspParser } from './parser.js';
 import { serverMeter } from './meter.js';
 import { SocketIoHub } from './hub.js';
 import { ServerSocketTransport } from './server-socket.js';
@@ -24,8 +26,14 @@ const ENVELOPE_SLACK = 64 * KiB;
 /** Core's default send window (bytes kept for replay), which one resume may send at once. */
 const CORE_WINDOW_BYTES = 64 * MiB;
 
+/** Core's default HELLO limit (AgentServerOptions.maxHelloBytes), for an AcceptingServer that does not say. */
+const CORE_MAX_HELLO_BYTES = 256 * KiB;
+/** How long a connection may go without joining a namespace (Socket.IO's connectTimeout), as ASP's handshake timeout. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
 /** What socketIoServer needs from an AgentServer (an AgentServer, or a wrapper around one). */
-export type AcceptingServer = Pick<AgentServer, 'accept' | 'authenticate' | 'requiresAuth' | 'maxFrameBytes'>;
+export type AcceptingServer = Pick<AgentServer, 'accept' | 'authenticate' | 'requiresAuth' | 'maxFrameBytes'> &
+  Partial<Pick<AgentServer, 'maxHelloBytes'>>;
 
 export type NamespaceName = Parameters<Server['of']>[0];
 
@@ -67,7 +75,9 @@ export interface SocketIoServerInit {
   transports?: ServerOptions['transports'];
   /**
    * Further options for a Socket.IO server created here.
-   * @default maxHttpBufferSize: maxFrameBytes + 8 + 64 KiB (× 4/3 for the frame when polling is on, which base64-encodes binary)
+   * @default maxHttpBufferSize: maxFrameBytes + 8 + 64 KiB (× 4/3 for the frame when polling is on, which base64-encodes binary);
+   *   parser: aspParser (one attachment per event, text packets up to 64 KiB); cleanupEmptyChildNamespaces: true;
+   *   connectTimeout: 10000
    */
   serverOptions?: Partial<ServerOptions>;
   /**
@@ -117,6 +127,14 @@ export async function socketIoServer(init: SocketIoServerInit): Promise<SocketIo
   const principals = new WeakMap<Socket, Principal>();
   const open = new Map<Socket, ServerSocketTransport>();
   let closing = false;
+  /** Engine.IO connections still counting what they read before their HELLO: how to stop counting. */
+  const counting = new WeakMap<Socket['conn'], () => void>();
+  if (owned) {
+    // The main namespace is always there and has no middleware: no one has any business on it here.
+    if (nsp.name !== '/') io.of('/').use((_socket, next) => next(connectError(new Refusal(ErrorCode.FORBIDDEN, 'no namespace / here'))));
+    const limit = 2 * (agentServer.maxHelloBytes ?? CORE_MAX_HELLO_BYTES) + ENVELOPE_SLACK;
+    io.engine.on('connection', (conn: Socket['conn']) => countUntilHello(conn, limit, counting));
+  }
 
   nsp.use((socket, next) => {
     admit(socket).then(
@@ -161,7 +179,12 @@ export async function socketIoServer(init: SocketIoServerInit): Promise<SocketIo
       { maxFrameBytes, maxBufferedBytes },
     );
     open.set(socket, transport);
-    socket.onAny((event: unknown, ...args: unknown[]) => transport.receive(event, args));
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      counting.get(socket.conn)?.(); // the first event is the HELLO
+      transport.receive(event, args);
+    });
+    // Socket.IO logs every decoding error of a socket without a listener; the disconnect that follows reports it.
+    socket.on('error', ignore);
     socket.on('disconnect', (reason) => {
       open.delete(socket);
       meter.dispose();
@@ -202,6 +225,10 @@ async function createIo(init: SocketIoServerInit, maxFrameBytes: number): Promis
   const options: Partial<ServerOptions> = {
     maxHttpBufferSize: encoded + ENVELOPE_SLACK,
     serveClient: false,
+    parser: aspParser,
+    // Namespaces made for clients that were then refused (a RegExp or function `namespace`) go too.
+    cleanupEmptyChildNamespaces: true,
+    connectTimeout: CONNECT_TIMEOUT_MS,
     ...init.serverOptions,
     transports,
   };
@@ -232,6 +259,29 @@ function checkBufferSize(io: Server, maxFrameBytes: number): void {
     );
   }
 }
+
+/**
+ * Counts the bytes an Engine.IO connection over WebSocket reads before its ASP HELLO has arrived
+ * (on the TCP socket, as they are read); past `limit` the socket is destroyed at once, before
+ * Engine.IO has buffered a whole message of up to maxHttpBufferSize.
+ */
+function countUntilHello(conn: Socket['conn'], limit: number, counting: WeakMap<Socket['conn'], () => void>): void {
+  const stream: unknown = conn.request?.socket;
+  if (conn.transport.name !== 'websocket' || !(stream instanceof TcpSocket)) return;
+  const start = stream.bytesRead;
+  const onData = () => {
+    if (stream.bytesRead - start > limit) stream.destroy();
+  };
+  const stop = () => {
+    counting.delete(conn);
+    stream.off('data', onData);
+  };
+  stream.on('data', onData);
+  stream.once('close', stop);
+  counting.set(conn, stop);
+}
+
+function ignore(): void {}
 
 function handshakeToken(socket: Socket): string | undefined {
   const fromAuth: unknown = socket.handshake.auth['token'];
