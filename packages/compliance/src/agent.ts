@@ -80,6 +80,18 @@ export function complianceAgent(probe: Probe): Agent {
           return name;
         },
       }),
+      unencodable: tool({
+        description: 'Answers with a value no codec can encode (a cycle) as its result, a chunk, or an error\'s data',
+        input: { type: 'object', properties: { where: { enum: ['result', 'chunk', 'data'] } }, required: ['where'] },
+        async *handler(args) {
+          const cycle: Record<string, unknown> = { name: 'cycle' };
+          cycle['self'] = cycle;
+          if (args['where'] === 'data') throw new ProtocolError(418, 'teapot', { data: cycle });
+          yield 'fine';
+          if (args['where'] === 'chunk') yield cycle;
+          return args['where'] === 'result' ? cycle : 'unreachable';
+        },
+      }),
       fail: tool({
         description: 'Throws a wire error with the given code',
         handler: (args) => {

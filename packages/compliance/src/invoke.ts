@@ -33,6 +33,26 @@ export function invokeTests(fixture: TransportFixture): void {
       expect(failed).toMatchObject({ code: 503, message: 'failed on purpose' });
     });
 
+    it('ends a call whose result, chunk or error data cannot be encoded with one terminal ERROR', async () => {
+      const s = await start();
+      for (const codecs of [['msgpack'], ['json']]) {
+        const c = await s.client({ codecs });
+        const result = c.invoke('unencodable', { where: 'result' });
+        const chunks: unknown[] = [];
+        const failed = (async () => {
+          for await (const chunk of result) chunks.push(chunk);
+        })();
+        await expect(failed).rejects.toMatchObject({ code: ErrorCode.HANDLER_ERROR, message: expect.stringContaining('cannot be encoded') });
+        expect(chunks).toEqual(['fine']);
+        await expect(c.invoke('unencodable', { where: 'chunk' }).result).rejects.toMatchObject({ code: ErrorCode.HANDLER_ERROR });
+        await expect(c.invoke('unencodable', { where: 'data' }).result).rejects.toMatchObject({ code: 418, message: expect.stringContaining('teapot') });
+        await expect(c.invoke('unencodable', { where: 'result' }, { delivery: 'exactly-once' }).result).rejects.toMatchObject({ code: ErrorCode.HANDLER_ERROR });
+        // The session is unharmed and its sequence has no gap: later reliable calls go through.
+        expect((await c.invoke('echo', { after: codecs[0] }).result).value).toEqual({ after: codecs[0] });
+        expect(c.connected).toBe(true);
+      }
+    });
+
     it('keeps many calls in flight at once', async () => {
       const s = await start();
       const client = await s.client();

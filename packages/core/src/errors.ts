@@ -10,6 +10,8 @@ export type AgentSocketErrorCode =
   | 'HANDSHAKE_FAILED'
   | 'HANDSHAKE_TIMEOUT'
   | 'FRAME_TOO_LARGE'
+  /** A value the session's codec cannot encode (a BigInt beyond 64 bits, a cycle, a symbol). */
+  | 'ENCODE_FAILED'
   | 'INVALID_FRAME'
   | 'INVALID_OPTIONS'
   | 'DUPLICATE_TOOL'
@@ -17,6 +19,8 @@ export type AgentSocketErrorCode =
   | 'TOO_MANY_REQUESTS'
   | 'ABORTED'
   | 'SESSION_CLOSED'
+  /** The summary of errors an AgentServer did not emit one by one (AgentServerOptions.errorEvents). */
+  | 'ERRORS_SUPPRESSED'
   | 'TIMEOUT';
 
 export class AgentSocketError extends Error {

@@ -6,6 +6,7 @@ export { type Codec, type CodecName, createCodec, jsonCodec, msgpackCodec, msgpa
 export * from './defaults.js';
 export { type DedupClaim, type DedupStore, MemoryDedupStore, type MemoryDedupOptions } from './dedup.js';
 export { Emitter } from './emitter.js';
+export type { ErrorEventLimit } from './error-limit.js';
 export {
   AgentSocketError,
   type AgentSocketErrorCode,

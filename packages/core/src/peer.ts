@@ -501,7 +501,15 @@ export class Peer {
       this.piggybacked = true;
     }
     // Encoded once, with the header written in front of the payload (no copy).
-    const frame = encodeWithHeaderRoom(this.codec, payload);
+    let frame: Uint8Array;
+    try {
+      frame = encodeWithHeaderRoom(this.codec, payload);
+    } catch (error) {
+      // A value the codec cannot take (a BigInt beyond 64 bits, a cycle, a symbol): nothing was sent.
+      if (reliable) this.chan.untake(sq);
+      if (carries) this.pendingAcks = owed;
+      throw new AgentSocketError('ENCODE_FAILED', `${frameTypeName(type)} payload cannot be encoded as ${this.codec.name}: ${errorMessage(error)}`, { cause: error });
+    }
     const length = frame.byteLength - HEADER_SIZE;
     const limit = Math.min(this.peerMaxFrame, (this.transport?.maxFrameBytes ?? Number.POSITIVE_INFINITY) - HEADER_SIZE);
     if (length > limit) {
@@ -542,14 +550,24 @@ export class Peer {
     }
   }
 
-  /** sendFrame for frames whose failure has nowhere to go (terminal frames, control frames). */
+  /**
+   * sendFrame for frames whose failure has nowhere to go (terminal frames, control frames). A
+   * COMPLETE too large or not encodable becomes the request's ERROR (413 or 500), and an ERROR
+   * whose `data` cannot be encoded goes without it, so a request still ends with one terminal frame.
+   */
   private trySend(type: number, rid: number, payload: Record<string, unknown>, reliable: boolean, ends = false): boolean {
     try {
       this.sendFrame(type, 0, rid, payload, reliable, ends);
       return true;
     } catch (error) {
-      if (error instanceof AgentSocketError && error.code === 'FRAME_TOO_LARGE' && (type === FrameType.COMPLETE || type === FrameType.STREAM)) {
-        this.trySend(FrameType.ERROR, rid, { code: ErrorCode.FRAME_TOO_LARGE, message: error.message }, reliable, ends);
+      if (!(error instanceof AgentSocketError) || rid === 0) return false;
+      if (type === FrameType.COMPLETE || type === FrameType.STREAM) {
+        if (error.code === 'FRAME_TOO_LARGE') this.trySend(FrameType.ERROR, rid, { code: ErrorCode.FRAME_TOO_LARGE, message: error.message }, reliable, ends);
+        if (error.code === 'ENCODE_FAILED') this.trySend(FrameType.ERROR, rid, { code: ErrorCode.HANDLER_ERROR, message: error.message }, reliable, ends);
+      } else if (type === FrameType.ERROR && (error.code === 'ENCODE_FAILED' || error.code === 'FRAME_TOO_LARGE') && 'data' in payload) {
+        const { data: _dropped, ...rest } = payload;
+        const message = typeof rest['message'] === 'string' ? rest['message'] : '';
+        this.trySend(FrameType.ERROR, rid, { ...rest, message: `${message} (data dropped: ${error.message})` }, reliable, ends);
       }
       return false;
     }
@@ -925,6 +943,9 @@ export class Peer {
       // The handler's catch turns this into the request's one terminal ERROR.
       if (error instanceof AgentSocketError && error.code === 'FRAME_TOO_LARGE') {
         throw new ProtocolError(ErrorCode.FRAME_TOO_LARGE, error.message);
+      }
+      if (error instanceof AgentSocketError && error.code === 'ENCODE_FAILED') {
+        throw new ProtocolError(ErrorCode.HANDLER_ERROR, error.message);
       }
       incoming.abort.abort(new ProtocolError(ErrorCode.INTERRUPTED, 'connection lost'));
     }

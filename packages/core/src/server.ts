@@ -1,6 +1,8 @@
 import type { Agent } from './agent.js';
 import { type Codec, createCodec } from './codec.js';
 import { type DedupStore, MemoryDedupStore } from './dedup.js';
+import { DEFAULT_ERROR_EVENT_INTERVAL_MS, DEFAULT_ERROR_EVENTS_PER_INTERVAL } from './defaults.js';
+import { type ErrorEventLimit, ErrorLimiter } from './error-limit.js';
 import { AgentSocketError, CloseCode, ErrorCode, ProtocolError } from './errors.js';
 import { decodeFrame, encodeFrame, HEADER_SIZE, peekHeader } from './frame.js';
 import { type ClientHello, decodeClientHello, encodeServerHello } from './hello.js';
@@ -67,6 +69,12 @@ export interface AgentServerOptions {
    * A server with a session store takes them but sends standalone ACKs, for what is journaled. @default true
    */
   piggybackAcks?: boolean;
+  /**
+   * How many `error` events go out one by one: at most `max` per `intervalMs`, then one
+   * `ERRORS_SUPPRESSED` summary with the count when the interval ends (protocol.md §21). `false`
+   * emits every error. @default { max: 10, intervalMs: 10000 }
+   */
+  errorEvents?: ErrorEventLimit | false;
 }
 
 export interface SessionInfo {
@@ -102,6 +110,7 @@ export class AgentServer extends Emitter<ServerEvents> {
   /** What every session reports back through (shared, so a session holds no callbacks). */
   private readonly host: SessionHost;
   private closing = false;
+  private readonly errors: ErrorLimiter | undefined;
   readonly hub: Hub;
   readonly nodeId: string;
   private readonly store: SessionStore | undefined;
@@ -115,6 +124,13 @@ export class AgentServer extends Emitter<ServerEvents> {
     this.hub = options.teams?.hub ?? new MemoryHub();
     this.store = options.sessions;
     this.nodeId = options.nodeId ?? randomToken().slice(0, 12);
+    this.errors =
+      options.errorEvents === false
+        ? undefined
+        : new ErrorLimiter((e) => this.emit('error', e), options.errorEvents ?? {}, {
+            max: DEFAULT_ERROR_EVENTS_PER_INTERVAL,
+            intervalMs: DEFAULT_ERROR_EVENT_INTERVAL_MS,
+          });
     for (const c of this.codecs) this.codecByName.set(c, createCodec(c)); // fails fast on an unknown codec
     this.sessionBase = new ToolRegistry(agent.registry);
     addTeamTools(this.sessionBase, (ctx) => this.teamCaller(ctx), this.hub, this.newId);
@@ -127,8 +143,15 @@ export class AgentServer extends Emitter<ServerEvents> {
           : this.scheduleExpiry(session),
       // Another process resumed this session: stop serving it here, leave its stored state alone.
       journalFailed: (session, error) => this.endSession(session, error, false),
-      error: (error) => this.emit('error', error),
+      error: (error) => this.report(error),
     };
+  }
+
+  /** Every `error` event goes through here, held to options.errorEvents. */
+  private report(error: unknown): void {
+    const e = error instanceof Error ? error : new Error(String(error));
+    if (this.errors) this.errors.report(e);
+    else this.emit('error', e);
   }
 
   /** The session a team tool call came from; it exists for as long as its calls run. */
@@ -211,7 +234,7 @@ export class AgentServer extends Emitter<ServerEvents> {
         },
         (error: unknown) => {
           clearTimeout(timer);
-          this.emit('error', error instanceof Error ? error : new Error(String(error)));
+          this.report(error);
           refuse(ErrorCode.UNAVAILABLE, 'handshake failed', CloseCode.SERVER_SHUTDOWN);
         },
       );
@@ -433,8 +456,8 @@ export class AgentServer extends Emitter<ServerEvents> {
     // Not forgetting means another process may resume it: hand the running requests over.
     session.close(error, !forget);
     if (!forget) void this.store?.expire(id, this.options.sessionTtlMs ?? 60_000, this.nodeId).catch(() => {});
-    if (forget) void this.store?.delete(id, this.nodeId).catch((e: unknown) => this.emit('error', e instanceof Error ? e : new Error(String(e))));
-    void this.hub.detach(session, { hold: !forget }).catch((e: unknown) => this.emit('error', e instanceof Error ? e : new Error(String(e))));
+    if (forget) void this.store?.delete(id, this.nodeId).catch((e: unknown) => this.report(e));
+    void this.hub.detach(session, { hold: !forget }).catch((e: unknown) => this.report(e));
     this.emit(
       'sessionEnd',
       { id, principal: session.principal, connected: false, namespace: session.ns, agentId: session.agentId },
@@ -477,6 +500,7 @@ export class AgentServer extends Emitter<ServerEvents> {
    */
   close(): void {
     this.closing = true;
+    this.errors?.flush();
     for (const t of this.pending) void t.close(CloseCode.SERVER_SHUTDOWN, 'server is shutting down');
     for (const s of [...this.sessions.values()]) {
       s.goAway(ErrorCode.UNAVAILABLE, 'server is shutting down', 0);
