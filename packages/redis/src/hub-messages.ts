@@ -125,6 +125,7 @@ const LOCAL_CODES: Record<AgentSocketErrorCode, true> = {
   HANDSHAKE_FAILED: true,
   HANDSHAKE_TIMEOUT: true,
   FRAME_TOO_LARGE: true,
+  ENCODE_FAILED: true,
   INVALID_FRAME: true,
   INVALID_OPTIONS: true,
   DUPLICATE_TOOL: true,
@@ -132,6 +133,7 @@ const LOCAL_CODES: Record<AgentSocketErrorCode, true> = {
   TOO_MANY_REQUESTS: true,
   ABORTED: true,
   SESSION_CLOSED: true,
+  ERRORS_SUPPRESSED: true,
   TIMEOUT: true,
 };
 
