@@ -12,6 +12,14 @@ export interface InvokeOptions {
   timeoutMs?: number;
   /** Route the call through the server to this agent id (agent-to-agent). */
   to?: string;
+  /**
+   * The call's message id, chosen by the caller (an idempotency key): an exactly-once call sent
+   * again with the same id, after a timeout or from another session, gets the first call's
+   * outcome instead of a second run (protocol.md §13). 1 to 128 characters from
+   * `0-9 A-Z a-z - _ . : ~`; anything else fails the call with INVALID_OPTIONS.
+   * @default a fresh ULID
+   */
+  messageId?: string;
 }
 
 export interface CallResult<T = unknown> {

@@ -1,3 +1,5 @@
+import { backoffDelay, sleep } from './backoff.js';
+
 /**
  * The dedup window: message IDs seen recently, bounded by count and age, behind a store
  * interface so a cluster can share it (see @agentsocket/redis). Exactly-once INVOKEs also keep
@@ -20,6 +22,29 @@ export interface DedupStore {
   /** Forgets a claimed key (the work was interrupted; a retry may run it). */
   release(key: string): Promise<void>;
   close?(): Promise<void>;
+}
+
+/** Polls of a key another attempt holds before claimWaiting gives up: about 13–25 s in all. */
+const PENDING_POLLS = 30;
+
+/**
+ * Claims `key`, waiting while another attempt holds it (polling with backoff). Resolves with
+ * 'new' (run the work, then complete() or release()) or 'done' (its recorded outcome); undefined
+ * when the other attempt still holds it after about 13–25 s, or `signal` fired.
+ */
+export async function claimWaiting(
+  store: DedupStore,
+  key: string,
+  ttlMs: number,
+  signal?: AbortSignal,
+): Promise<Exclude<DedupClaim, { status: 'pending' }> | undefined> {
+  for (let attempt = 0; attempt < PENDING_POLLS; attempt++) {
+    const claim = await store.claim(key, ttlMs);
+    if (claim.status !== 'pending') return claim;
+    await sleep(backoffDelay(attempt, { initialMs: 20, maxMs: 1000 }), signal).catch(() => {});
+    if (signal?.aborted) return undefined;
+  }
+  return undefined;
 }
 
 export interface MemoryDedupOptions {

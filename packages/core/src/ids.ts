@@ -3,6 +3,21 @@ import { RequestIdSpace } from './opcodes.js';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
+/** What a message id of the caller's own may be (protocol.md §9): 1–128 of `0-9 A-Z a-z - _ . : ~`. */
+const MESSAGE_ID = /^[0-9A-Za-z\-_.:~]{1,128}$/;
+
+/**
+ * Checks a message id a caller chose (InvokeOptions.messageId, an idempotency key); throws
+ * INVALID_OPTIONS naming the rule it breaks. Ids the library makes are ULIDs, which pass.
+ */
+export function checkMessageId(id: unknown): string {
+  if (typeof id !== 'string' || !MESSAGE_ID.test(id)) {
+    const shown = typeof id === 'string' ? JSON.stringify(id.length > 40 ? `${id.slice(0, 40)}…` : id) : typeof id;
+    throw new AgentSocketError('INVALID_OPTIONS', `messageId must be 1 to 128 characters from 0-9 A-Z a-z - _ . : ~ (got ${shown})`);
+  }
+  return id;
+}
+
 /**
  * Returns a generator of ULIDs: 26-character, globally unique, lexicographically time-ordered
  * message IDs. Within one millisecond the random part is incremented, so IDs from one

@@ -29,8 +29,9 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
 }
 
 /**
- * Runs one handler to its single terminal frame. Returns the outcome for the dedup store,
- * or undefined when interrupted (an interrupted exactly-once call may be retried).
+ * Runs one handler to its single terminal frame. Returns the outcome for the dedup store, or
+ * undefined when the run was cut short by an interruption (an exactly-once call may then be
+ * retried); a handler that returns although interrupted has run, and its outcome is returned.
  *
  * A handler that answers synchronously (returns a plain value or throws) is finished before this
  * returns, with no promise made; otherwise the rest runs asynchronously and a promise is returned.
@@ -55,10 +56,11 @@ export function runHandler(
   const cpuMs = performance.now() - started;
   if (isAsyncIterable(produced) || isPromiseLike(produced)) return finish(produced, started, cpuMs, delivery, out, signal);
   try {
-    if (signal.aborted) return interrupted(signal, out);
     const metrics: CallMetrics = { durationMs: round(performance.now() - started), cpuMs: round(cpuMs), chunks: 0 };
+    const outcome: Outcome = { kind: 'complete', chunks: delivery === 'exactly-once' ? [] : null, result: produced, metrics };
+    if (signal.aborted) return finishedAnyway(outcome, signal, out);
     out.complete(produced, metrics);
-    return { kind: 'complete', chunks: delivery === 'exactly-once' ? [] : null, result: produced, metrics };
+    return outcome;
   } catch (error) {
     return failed(error, signal, out);
   }
@@ -80,6 +82,7 @@ async function finish(
   try {
     let t: number;
     let result: unknown;
+    let finished = true;
     if (isAsyncIterable(produced)) {
       const it = produced[Symbol.asyncIterator]();
       for (;;) {
@@ -88,6 +91,7 @@ async function finish(
         cpuMs += performance.now() - t;
         const r = await step;
         if (signal.aborted) {
+          finished = false;
           await it.return?.();
           break;
         }
@@ -104,10 +108,12 @@ async function finish(
     } else {
       result = isPromiseLike(produced) ? await produced : produced;
     }
-    if (signal.aborted) return interrupted(signal, out);
+    if (signal.aborted && !finished) return interrupted(signal, out);
     const m: CallMetrics = { durationMs: round(performance.now() - started), cpuMs: round(cpuMs), chunks: seq };
+    const outcome: Outcome = { kind: 'complete', chunks: keep, result, metrics: m };
+    if (signal.aborted) return finishedAnyway(outcome, signal, out);
     out.complete(result, m);
-    return { kind: 'complete', chunks: keep, result, metrics: m };
+    return outcome;
   } catch (error) {
     return failed(error, signal, out);
   }
@@ -119,6 +125,16 @@ function failed(error: unknown, signal: AbortState, out: InvokeOutput): Outcome 
   const { code, message, data } = toWireError(error);
   out.error(code, message, data);
   return data === undefined ? { kind: 'error', code, message } : { kind: 'error', code, message, data };
+}
+
+/**
+ * The handler was interrupted (INTERRUPT, session end) but returned anyway: the caller gets the
+ * interruption, yet the run happened, so its outcome is what an exactly-once record keeps; a
+ * repeat of the message id gets it instead of running the handler again.
+ */
+function finishedAnyway(outcome: Outcome, signal: AbortState, out: InvokeOutput): Outcome {
+  interrupted(signal, out);
+  return outcome;
 }
 
 function interrupted(signal: AbortState, out: InvokeOutput): undefined {

@@ -4,7 +4,8 @@ export { Call, type CallResult, type InvokeOptions } from './call.js';
 export { AgentClient, type AgentClientOptions, type ConnectedInfo, type ReconnectCause, type ReconnectingInfo, type ReconnectOptions } from './client.js';
 export { type Codec, type CodecName, createCodec, jsonCodec, msgpackCodec, msgpackReferenceCodec, msgpackrPlainCodec } from './codec.js';
 export * from './defaults.js';
-export { type DedupClaim, type DedupStore, MemoryDedupStore, type MemoryDedupOptions } from './dedup.js';
+export { claimWaiting, type DedupClaim, type DedupStore, MemoryDedupStore, type MemoryDedupOptions } from './dedup.js';
+export { type IdempotentOptions, idempotent } from './once.js';
 export { Emitter } from './emitter.js';
 export type { ErrorEventLimit } from './error-limit.js';
 export {
@@ -25,7 +26,7 @@ export {
 } from './hello.js';
 export { type Beating, HeartbeatClock } from './heartbeat.js';
 export { type DetachOptions, type Hub, type HubConnection, type HubMember, MemoryHub, type MemoryHubOptions, type Target, type TeamMessage } from './hub.js';
-export { RequestIdAllocator, ulidFactory, ulidTime } from './ids.js';
+export { checkMessageId, RequestIdAllocator, ulidFactory, ulidTime } from './ids.js';
 export { type MemoryConnector, memoryConnector, memoryTransportPair } from './memory-transport.js';
 export { MemorySessionStore } from './memory-session-store.js';
 export type { SessionJournal, SessionRecord, SessionStore, StoredSession } from './session-store.js';

@@ -8,6 +8,7 @@ import type { Principal } from './transport.js';
 export interface ContextHost {
   defineTool(name: string, definition: ToolDefinition): void;
   invoke<T>(tool: string, args: unknown, options: InvokeOptions): Call<T>;
+  once<T>(messageId: string, key: string, effect: () => T | Promise<T>, signal: AbortSignal): Promise<T>;
 }
 
 /**
@@ -46,6 +47,10 @@ export class InvokeContext implements ToolContext {
     const host = this.#host;
     this.#defineTool ??= (name, definition) => host.defineTool(name, definition as ToolDefinition);
     return this.#defineTool;
+  }
+
+  once<T>(key: string, effect: () => T | Promise<T>): Promise<T> {
+    return this.#host.once(this.messageId, key, effect, this.#abort.signal);
   }
 
   get invokePeer(): ToolContext['invokePeer'] {

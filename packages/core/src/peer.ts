@@ -1,11 +1,12 @@
 import { Call, type InvokeOptions } from './call.js';
 import type { Codec } from './codec.js';
-import type { DedupStore } from './dedup.js';
+import { claimWaiting, type DedupStore } from './dedup.js';
 import { AgentSocketError, CloseCode, ErrorCode, ProtocolError } from './errors.js';
 import { decodeFrame, encodeWithHeaderRoom, HEADER_SIZE, writeHeader } from './frame.js';
-import { RequestIdAllocator } from './ids.js';
+import { checkMessageId, RequestIdAllocator } from './ids.js';
 import { type InvokeOutput, type Outcome, parseOutcome, replayOutcome, runHandler } from './incoming.js';
 import { InvokeContext } from './invoke-context.js';
+import { idempotent } from './once.js';
 import { LazyAbortController } from './lazy-abort.js';
 import { type CallMetrics, DELIVERY_WIRE, type Message, parseMessage, readSq, type ToolInfo } from './messages.js';
 import { Flag, FrameType, frameTypeName, isKnownFrameType, PROTOCOL_VERSION } from './opcodes.js';
@@ -16,7 +17,6 @@ import type { ValidationResult } from './schema.js';
 import type { RegisteredTool, ToolContext, ToolDefinition, ToolHandler, ToolRegistry } from './tool.js';
 import type { Principal, Transport, TransportCloseInfo } from './transport.js';
 import { WireShapeError } from './wire.js';
-import { backoffDelay, sleep } from './backoff.js';
 import { HeartbeatClock } from './heartbeat.js';
 
 export interface PeerOptions {
@@ -127,7 +127,6 @@ const ACK_EVERY = 32;
  */
 const PIGGYBACK_AFTER = 8;
 const INTERRUPT_GRACE_MS = 5000;
-const PENDING_POLL_LIMIT = 30;
 /** Routed calls are validated by the agent that serves the tool. */
 const PASS_THROUGH = { jsonSchema: {}, validate: (value: unknown) => ({ ok: true as const, value }) };
 
@@ -343,7 +342,15 @@ export class Peer {
   }
 
   invoke<T = unknown>(tool: string, args: unknown, options: InvokeOptions = {}): Call<T> {
-    const call = new Call<T>(tool, this.newId(), options.delivery ?? 'at-least-once');
+    let id: string;
+    try {
+      id = options.messageId === undefined ? this.newId() : checkMessageId(options.messageId);
+    } catch (error) {
+      const refused = new Call<T>(tool, '', options.delivery ?? 'at-least-once');
+      refused.fail(error);
+      return refused;
+    }
+    const call = new Call<T>(tool, id, options.delivery ?? 'at-least-once');
     if (this.closed) {
       call.fail(new AgentSocketError('SESSION_CLOSED', 'session is closed'));
       return call;
@@ -1025,14 +1032,14 @@ export class Peer {
 
   /** Claims an exactly-once key, waiting out another attempt that is still running. */
   private async awaitClaim(key: string, ttl: number, signal: AbortSignal): Promise<'run' | Outcome | undefined> {
-    for (let attempt = 0; attempt < PENDING_POLL_LIMIT; attempt++) {
-      const claim = await this.dedup.claim(key, ttl);
-      if (claim.status === 'new') return 'run';
-      if (claim.status === 'done') return parseOutcome(claim.outcome);
-      await sleep(backoffDelay(attempt, { initialMs: 20, maxMs: 1000 }), signal).catch(() => {});
-      if (signal.aborted) return undefined;
-    }
-    return undefined;
+    const claim = await claimWaiting(this.dedup, key, ttl, signal);
+    if (!claim) return undefined;
+    return claim.status === 'new' ? 'run' : parseOutcome(claim.outcome);
+  }
+
+  /** @internal ToolContext.once: `effect` once per message id and key, recorded in the dedup store. */
+  once<T>(messageId: string, key: string, effect: () => T | Promise<T>, signal: AbortSignal): Promise<T> {
+    return idempotent(this.dedup, `${this.dedupScope()}:${messageId}#${key}`, effect, { ttlMs: this.dedupTtlMs, signal });
   }
 
   private context(rid: number, m: Extract<Message, { type: typeof FrameType.INVOKE }>, abort: LazyAbortController): ToolContext {

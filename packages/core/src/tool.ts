@@ -19,6 +19,13 @@ export interface ToolContext {
   defineTool<S extends InputSchema>(name: string, definition: ToolDefinition<S>): void;
   /** Invokes a tool the peer serves (full duplex), e.g. to ask a clarifying question mid-stream. Delivery defaults to at-most-once inside an at-most-once call, at-least-once otherwise. */
   invokePeer<T = unknown>(tool: string, args?: unknown, options?: InvokeOptions): Call<T>;
+  /**
+   * Runs a side effect once per message id and `key`, recorded in the server's dedup store (the
+   * Redis one in a cluster): a re-run of this request (resumed on another node, retried with the
+   * same message id) gets the recorded result instead of running `effect` again. See
+   * `idempotent()` for the one window left and how to close it (docs/cluster.md, "Effects exactly once").
+   */
+  once<T>(key: string, effect: () => T | Promise<T>): Promise<T>;
 }
 
 /**

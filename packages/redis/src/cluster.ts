@@ -26,7 +26,10 @@ export interface RedisClusterInit {
   heartbeatMs?: number;
   /** @default 3 × heartbeatMs */
   nodeTtlMs?: number;
-  /** How long an exactly-once claim outlives a node that died holding it. @default 10000 */
+  /**
+   * How long an exactly-once claim outlives its holder when nothing says the holder died. A claim
+   * of a node whose hub heartbeat expired (`nodeTtlMs`) is taken over at once. @default 10000
+   */
   dedupLeaseMs?: number;
   /** Background failures: connection errors, journal writes refused, outcomes not stored. */
   onError?: (error: Error) => void;
@@ -77,6 +80,7 @@ export function redisCluster(init: RedisClusterInit = {}): RedisCluster {
   const dedup = new RedisDedupStore({
     connection,
     prefix,
+    holder: hub.instance,
     ...(init.dedupLeaseMs === undefined ? {} : { leaseMs: init.dedupLeaseMs }),
     ...(onError === undefined ? {} : { onError }),
   });

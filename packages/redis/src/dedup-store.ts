@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type Codec, type DedupClaim, type DedupStore, msgpackCodec } from '@agentsocket/core';
 import { guarded, isTransient, type RedisConnection } from './connection.js';
 import { Keys } from './keys.js';
-import { LuaScript, replyBuffer } from './script.js';
+import { LUA_NOW, LuaScript, replyBuffer } from './script.js';
 
 export interface RedisDedupStoreInit {
   connection: RedisConnection;
@@ -13,6 +13,13 @@ export interface RedisDedupStoreInit {
    * claim of a process that died lapses after this long and a retry may run the work. @default 10000
    */
   leaseMs?: number;
+  /**
+   * This node's hub instance (`RedisHub.instance`; redisCluster passes it). A claim then names
+   * its holder, and a claim whose holder's hub heartbeat has expired (the node died) is taken
+   * over by the next claim at once, without waiting out `leaseMs`. Without it, only the lease
+   * frees the claim of a dead holder. @default none
+   */
+  holder?: string;
   /** Outcomes that could not be stored (Redis away for longer than their TTL). */
   onError?: (error: Error) => void;
 }
@@ -20,9 +27,21 @@ export interface RedisDedupStoreInit {
 const PENDING = 0;
 const DONE = 1;
 
-// Reply nil = claimed now; otherwise the value already there.
-const CLAIM = new LuaScript(`local v = redis.call('GET', KEYS[1])
-if v then return v end
+/** Bytes of a pending marker before the holder's hub instance: the tag and a random token. */
+const TOKEN_END = 13;
+
+/*
+ * KEYS: the dedup key, the hub's nodes (instance → heartbeat expiry). ARGV: marker, lease.
+ * Reply nil = claimed now; otherwise the value already there. A pending marker naming a holder
+ * whose heartbeat expired (or is gone) is the claim of a dead node: it is replaced.
+ */
+const CLAIM = new LuaScript(`${LUA_NOW}
+local v = redis.call('GET', KEYS[1])
+if v then
+  if string.byte(v, 1) ~= ${PENDING} or string.len(v) <= ${TOKEN_END} then return v end
+  local beat = redis.call('ZSCORE', KEYS[2], string.sub(v, ${TOKEN_END + 1}))
+  if beat and tonumber(beat) > now then return v end
+end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return false`);
 
@@ -53,7 +72,7 @@ export class RedisDedupStore implements DedupStore {
     this.keys = new Keys(init.prefix ?? 'asp:');
     this.leaseMs = init.leaseMs ?? 10_000;
     this.onError = init.onError;
-    this.marker = Buffer.concat([Buffer.from([PENDING]), randomBytes(12)]);
+    this.marker = Buffer.concat([Buffer.from([PENDING]), randomBytes(TOKEN_END - 1), Buffer.from(init.holder ?? '')]);
     for (const s of [CLAIM, RENEW, RELEASE]) this.connection.useScript(s);
     this.timer = setInterval(() => this.renew(), Math.max(50, Math.floor(this.leaseMs / 3)));
     this.timer.unref();
@@ -75,7 +94,7 @@ export class RedisDedupStore implements DedupStore {
   private async tryClaim(key: string, ttlMs: number): Promise<DedupClaim> {
     const k = this.keys.dedup(key);
     const lease = Math.min(ttlMs, this.leaseMs);
-    const reply = await guarded(this.connection, 'dedup claim', () => CLAIM.run(this.connection.client, [k], [this.marker, lease]));
+    const reply = await guarded(this.connection, 'dedup claim', () => CLAIM.run(this.connection.client, [k, this.keys.nodes()], [this.marker, lease]));
     const value = replyBuffer(reply, 'dedup claim');
     if (value === undefined) {
       this.held.set(k, lease);

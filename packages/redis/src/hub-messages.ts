@@ -30,6 +30,8 @@ export type BusMessage =
       delivery: Delivery;
       traceparent?: string;
       timeoutMs?: number;
+      /** The caller's own message id (InvokeOptions.messageId). */
+      messageId?: string;
     }
   /** The caller's signal fired (or it forgot the call). */
   | { type: 'interrupt'; from: string; rid: number; reason: string }
@@ -71,6 +73,8 @@ export function decodeBus(bytes: Uint8Array): BusMessage {
       if (tp !== undefined) m.traceparent = tp;
       const timeoutMs = optInt(r, 'timeoutMs', what);
       if (timeoutMs !== undefined) m.timeoutMs = timeoutMs;
+      const messageId = optText(r, 'messageId', what);
+      if (messageId !== undefined) m.messageId = messageId;
       return m;
     }
     case 'interrupt':

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   AgentSocketError,
   Call,
+  checkMessageId,
   DEFAULT_AGENT_ID_HOLD_MS,
   type DetachOptions,
   ErrorCode,
@@ -216,7 +217,15 @@ export class RedisHub implements Hub {
   }
 
   invoke<T = unknown>(ns: string, to: string, tool: string, args: unknown, options: InvokeOptions = {}): Call<T> {
-    const call = new Call<T>(tool, this.newId(), options.delivery ?? 'at-least-once');
+    let id: string;
+    try {
+      id = options.messageId === undefined ? this.newId() : checkMessageId(options.messageId);
+    } catch (error) {
+      const refused = new Call<T>(tool, '', options.delivery ?? 'at-least-once');
+      refused.fail(error);
+      return refused;
+    }
+    const call = new Call<T>(tool, id, options.delivery ?? 'at-least-once');
     void this.startInvoke(call, ns, to, args, options);
     return call;
   }

@@ -63,6 +63,7 @@ export class OutgoingCalls {
     const request: BusMessage = { type: 'invoke', from: this.self, rid, ns, to, tool: call.tool, args, delivery: call.delivery };
     if (options.traceparent !== undefined) request.traceparent = options.traceparent;
     if (options.timeoutMs !== undefined) request.timeoutMs = options.timeoutMs;
+    if (options.messageId !== undefined) request.messageId = call.messageId;
     this.publish(target, request).then(
       (receivers) => {
         // The answer can arrive (on the subscriber connection) before PUBLISH's own reply.
@@ -151,6 +152,7 @@ export class ServedCalls {
     const options: InvokeOptions = { signal: abort.signal, delivery: m.delivery };
     if (m.traceparent !== undefined) options.traceparent = m.traceparent;
     if (m.timeoutMs !== undefined) options.timeoutMs = m.timeoutMs;
+    if (m.messageId !== undefined) options.messageId = m.messageId;
     const inner = member.invoke(m.tool, m.args, options);
     const stop = (reason: string) => abort.abort(new ProtocolError(ErrorCode.INTERRUPTED, reason));
     void (async () => {

@@ -3,7 +3,7 @@ import { defineAgent, Flag, FrameType, tool } from '@agentsocket/core';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisConnection, RedisDedupStore } from '../src/index.js';
-import { clusters, until } from './cluster.js';
+import { clusters, type TestNode, until } from './cluster.js';
 import { dropPrefix, keysWithTtl, plainBytes, REDIS_URL, redisOrSkip, uniquePrefix } from './redis-env.js';
 
 const run = await redisOrSkip();
@@ -14,11 +14,13 @@ describe.runIf(run)('RedisDedupStore', () => {
     for (const c of open.splice(0).reverse()) await c();
   });
   /** Two stores under one prefix, each on its own connection, as two nodes would have. */
-  async function pair(leaseMs?: number) {
+  async function pair(leaseMs?: number, holders?: [string, string]) {
     const prefix = uniquePrefix();
+    let made = 0;
     const make = () => {
       const connection = new RedisConnection({ url: REDIS_URL });
-      const store = new RedisDedupStore({ connection, prefix, ...(leaseMs === undefined ? {} : { leaseMs }) });
+      const holder = holders?.[made++];
+      const store = new RedisDedupStore({ connection, prefix, ...(leaseMs === undefined ? {} : { leaseMs }), ...(holder === undefined ? {} : { holder }) });
       open.push(async () => {
         await store.close();
         await connection.close();
@@ -78,6 +80,36 @@ describe.runIf(run)('RedisDedupStore', () => {
     a.connection.abandon();
     await until(async () => (await b.store.claim('job', 60_000)).status === 'new', 'the lease to lapse');
   });
+
+  it('takes over at once a claim whose holder is known dead (hub heartbeat expired), not after the lease', async () => {
+    const { a, b, prefix } = await pair(60_000, ['node-a.1', 'node-b.1']);
+    const probe = new Redis(REDIS_URL);
+    try {
+      const nodes = `${prefix}h:nodes`;
+      // The hub's record of live instances: instance → heartbeat expiry on Redis's clock.
+      const [secs] = await probe.time();
+      await probe.zadd(nodes, Number(secs) * 1000 + 60_000, 'node-a.1', Number(secs) * 1000 + 60_000, 'node-b.1');
+      expect((await a.store.claim('job', 60_000)).status).toBe('new');
+      expect((await b.store.claim('job', 60_000)).status).toBe('pending');
+      // node-a's heartbeat expires: the next claim is b's, although the lease has a minute left.
+      await probe.zadd(nodes, 1, 'node-a.1');
+      expect((await b.store.claim('job', 60_000)).status).toBe('new');
+      expect((await a.store.claim('job', 60_000)).status).toBe('pending');
+      // A holder that left the cluster (no entry at all) is dead too.
+      await b.store.release('job');
+      expect((await a.store.claim('job2', 60_000)).status).toBe('new');
+      await probe.zrem(nodes, 'node-a.1');
+      expect((await b.store.claim('job2', 60_000)).status).toBe('new');
+    } finally {
+      probe.disconnect();
+    }
+  });
+
+  it('leaves the claim of a store without a holder to its lease', async () => {
+    const { a, b } = await pair(60_000, ['', 'node-b.1']);
+    expect((await a.store.claim('job', 60_000)).status).toBe('new');
+    expect((await b.store.claim('job', 60_000)).status).toBe('pending');
+  });
 });
 
 describe.runIf(run)('exactly-once across nodes', () => {
@@ -124,5 +156,60 @@ describe.runIf(run)('exactly-once across nodes', () => {
     expect(plainBytes(done['result'])).toEqual({ charged: 5, receipt: new Uint8Array([7, 7]) });
     expect(runs).toBe(1);
     for (const p of [a, b, cc]) await p.close();
+  });
+
+  it('re-runs an exactly-once call of a dead node as soon as its heartbeat expires, and ctx.once keeps its effect single', async () => {
+    let charges = 0;
+    const runs: Array<{ node: string; at: number }> = [];
+    const nodes: TestNode[] = [];
+    let made = 0;
+    const c = await start({
+      nodes: 2,
+      agent: () => {
+        const i = made++;
+        const name = `node-${i}`;
+        return defineAgent({
+          name: 'shop',
+          tools: {
+            buy: tool({
+              async *handler(_args, ctx) {
+                runs.push({ node: name, at: Date.now() });
+                const receipt = await ctx.once('charge', () => ++charges);
+                yield { receipt };
+                // Node 0 dies here, mid-handler, after the charge; node 1 finishes.
+                await new Promise<void>((resolve) => {
+                  if (i === 1) resolve();
+                  ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+                });
+                if (nodes[i]?.alive !== true) throw new Error('node died');
+                return { receipt };
+              },
+            }),
+          },
+        });
+      },
+      // The lease alone would hold a dead node's claim for 30 s; its heartbeat expires after 1 s.
+      redis: { heartbeatMs: 100, nodeTtlMs: 1000, dedupLeaseMs: 30_000 },
+    });
+    nodes.push(...c.nodes);
+    const client = await c.client(0);
+    const call = client.invoke('buy', {}, { delivery: 'exactly-once' });
+    const chunks: unknown[] = [];
+    let killedAt = 0;
+    for await (const chunk of call) {
+      chunks.push(chunk);
+      if (chunks.length === 1) {
+        killedAt = Date.now();
+        await c.nodes[0]?.kill();
+      }
+    }
+    expect((await call.result).value).toEqual({ receipt: 1 });
+    expect(chunks).toEqual([{ receipt: 1 }]);
+    expect(runs.map((r) => r.node)).toEqual(['node-0', 'node-1']);
+    // The re-run waited for the death to be known (about nodeTtlMs), not for the 30 s lease.
+    const waited = (runs[1]?.at ?? 0) - killedAt;
+    console.log(`exactly-once re-run started ${waited} ms after the kill (nodeTtlMs 1000, lease 30000)`);
+    expect(waited).toBeLessThan(10_000);
+    expect(charges).toBe(1);
   });
 });
