@@ -65,9 +65,21 @@ export function msgpackrPlainCodec(): Codec {
 export function msgpackCodec(): Codec {
   const { packr, unpackr } = msgpackrPlain();
   // msgpackr reserves the headroom in its own output buffer: no second allocation, no copy.
-  const writer = new MsgpackWriter((value, headroom) =>
-    headroom === 0 ? packr.pack(value) : packr.pack(value, RESERVE_START_SPACE | (headroom & 0xff)),
-  );
+  const writer = new MsgpackWriter((value, headroom) => {
+    // msgpackr writes a Date as a timestamp extension, which senders must not use (protocol.md §4).
+    const plain = datesAsJson(value);
+    const out = headroom === 0 ? packr.pack(plain) : packr.pack(plain, RESERVE_START_SPACE | (headroom & 0xff));
+    try {
+      checkMsgpack(out.subarray(headroom), { timestamp: false });
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      const message = /extension type/.test(why)
+        ? 'cannot encode this value without a MessagePack extension type (a Date inside a class instance?); convert it to a string or a plain object first'
+        : `cannot send this value, a peer would refuse it (protocol.md §4): ${why}`;
+      throw new AgentSocketError('INVALID_FRAME', message, { cause: error });
+    }
+    return out;
+  });
   const reader = new MsgpackReader((bytes) => {
     // msgpackr accepts more than the spec (nested 0xc1, its own extension types): check first.
     checkMsgpack(bytes);
@@ -83,6 +95,48 @@ export function msgpackCodec(): Codec {
     encodeWithHeadroom: (value, headroom) => writer.encode(value, headroom & 0xff),
     decode: (bytes) => reader.decode(bytes),
   };
+}
+
+/**
+ * `value` with every Date reached through arrays, plain objects, Maps and Sets replaced by its
+ * toJSON() (an ISO string, or null), as our writer and the JSON codec send dates. The value itself
+ * when it holds no such Date. Only for values our writer leaves to msgpackr, so not on the fast path.
+ */
+function datesAsJson(value: unknown, depth = 0): unknown {
+  if (value instanceof Date) return value.toJSON();
+  if (typeof value !== 'object' || value === null || depth > 1000) return value; // msgpackr reports the depth
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    value.forEach((v, i) => {
+      const w = datesAsJson(v, depth + 1);
+      if (w === v) return;
+      out ??= value.slice();
+      out[i] = w;
+    });
+    return out ?? value;
+  }
+  if (value instanceof Map) {
+    let changed = false;
+    const entries = [...value].map(([k, v]): [unknown, unknown] => {
+      const [k2, v2] = [datesAsJson(k, depth + 1), datesAsJson(v, depth + 1)];
+      changed ||= k2 !== k || v2 !== v;
+      return [k2, v2];
+    });
+    return changed ? new Map(entries) : value;
+  }
+  if (value instanceof Set) {
+    const items = [...value].map((v) => datesAsJson(v, depth + 1));
+    return items.some((v) => !value.has(v)) ? new Set(items) : value;
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return value;
+  let out: Record<string, unknown> | undefined;
+  for (const [k, v] of Object.entries(value)) {
+    const w = datesAsJson(v, depth + 1);
+    if (w === v) continue;
+    out ??= Object.defineProperties({}, Object.getOwnPropertyDescriptors(value));
+    Object.defineProperty(out, k, { value: w, enumerable: true, writable: true, configurable: true });
+  }
+  return out ?? value;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Packr, Unpackr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
-import { msgpackCodec } from './codec.js';
+import { jsonCodec, msgpackCodec } from './codec.js';
 import { AgentSocketError } from './errors.js';
 
 // docs/protocol.md §4 and §18 rule 5: a payload that is not exactly one MessagePack value, or that
@@ -114,9 +114,28 @@ describe('msgpack codec: strict decoding (docs/protocol.md §4, §18 rule 5)', (
       expect((value as Date).getTime(), hex(bytes)).toBe(Math.floor(ms));
       expect(codec.decode(Uint8Array.from([0x81, 0xa1, 0x74, ...bytes]))).toEqual({ t: new Date(Math.floor(ms)) });
     }
-    // A Date in a payload goes out as that extension, and comes back.
+  });
+
+  it('never writes an extension type: a Date goes out as its ISO string, as the JSON codec sends it (§4)', () => {
     const date = new Date(1_700_000_000_123);
-    expect(codec.decode(codec.encode({ at: date }))).toEqual({ at: date });
+    expect(codec.decode(codec.encode({ at: date, list: [date] }))).toEqual({ at: date.toISOString(), list: [date.toISOString()] });
+    expect(codec.decode(codec.encode({ at: date }))).toEqual(jsonCodec().decode(jsonCodec().encode({ at: date })));
+    expect(codec.decode(codec.encode({ bad: new Date(Number.NaN) }))).toEqual({ bad: null });
+    // Values our writer leaves to msgpackr (a Map, a Set) too.
+    expect(codec.decode(codec.encode({ m: new Map([['at', date]]), s: new Set([date]) }))).toEqual({ m: { at: date.toISOString() }, s: [date.toISOString()] });
+    // A Date inside a class instance would become the extension: refused with a clear error, not sent.
+    class Event {
+      constructor(readonly at: Date) {}
+    }
+    let thrown: unknown;
+    try {
+      codec.encode({ e: new Event(date) });
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(AgentSocketError);
+    expect(thrown).toMatchObject({ code: 'INVALID_FRAME', message: expect.stringMatching(/without a MessagePack extension type/) });
+    expect(codec.decode(codec.encode({ m: new Map([['n', 1]]) }))).toEqual({ m: { n: 1 } });
   });
 
   it('rejects a timestamp of any other length, or with nanoseconds over 999,999,999', () => {

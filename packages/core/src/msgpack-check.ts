@@ -14,8 +14,11 @@ import { MAX_PAYLOAD_CONTAINERS, MAX_PAYLOAD_DEPTH, MAX_PAYLOAD_VALUES, tooDeep,
 const TIMESTAMP = 0xff; // extension type -1 as its byte
 const MAX_NANOSECONDS = 999_999_999;
 
-/** Throws AgentSocketError INVALID_FRAME when `bytes` is not one value the protocol accepts. */
-export function checkMsgpack(bytes: Uint8Array): void {
+/**
+ * Throws AgentSocketError INVALID_FRAME when `bytes` is not one value the protocol accepts.
+ * `timestamp: false` refuses the timestamp extension too: what a sender may write (§4).
+ */
+export function checkMsgpack(bytes: Uint8Array, options: { timestamp: boolean } = { timestamp: true }): void {
   const end = bytes.length;
   if (end === 0) throw invalid('MessagePack input is empty');
   let pos = 0;
@@ -97,15 +100,15 @@ export function checkMsgpack(bytes: Uint8Array): void {
         done();
         continue;
       case 0xc7: // ext 8/16/32: length, then type
-        pos = extension(bytes, end, at, pos + 1, uint(bytes, end, pos, 1));
+        pos = extension(bytes, end, at, options.timestamp, pos + 1, uint(bytes, end, pos, 1));
         done();
         continue;
       case 0xc8:
-        pos = extension(bytes, end, at, pos + 2, uint(bytes, end, pos, 2));
+        pos = extension(bytes, end, at, options.timestamp, pos + 2, uint(bytes, end, pos, 2));
         done();
         continue;
       case 0xc9:
-        pos = extension(bytes, end, at, pos + 4, uint(bytes, end, pos, 4));
+        pos = extension(bytes, end, at, options.timestamp, pos + 4, uint(bytes, end, pos, 4));
         done();
         continue;
       case 0xd4: // fixext 1/2/4/8/16
@@ -113,7 +116,7 @@ export function checkMsgpack(bytes: Uint8Array): void {
       case 0xd6:
       case 0xd7:
       case 0xd8:
-        pos = extension(bytes, end, at, pos, 1 << (token - 0xd4));
+        pos = extension(bytes, end, at, options.timestamp, pos, 1 << (token - 0xd4));
         done();
         continue;
       case 0xcc:
@@ -163,13 +166,14 @@ export function checkMsgpack(bytes: Uint8Array): void {
 }
 
 /** Checks an extension's type byte at `pos` and its `length` data bytes; returns the offset after them. */
-function extension(bytes: Uint8Array, end: number, at: number, pos: number, length: number): number {
+function extension(bytes: Uint8Array, end: number, at: number, timestamp: boolean, pos: number, length: number): number {
   if (pos >= end) throw truncated(end);
   const type = bytes[pos] ?? 0;
   const data = pos + 1;
   const after = skip(end, data, length);
-  if (type !== TIMESTAMP) {
-    throw invalid(`MessagePack extension type ${type > 127 ? type - 256 : type} (at offset ${at}) is not accepted; only the timestamp (-1) is`);
+  if (type !== TIMESTAMP || !timestamp) {
+    const only = timestamp ? '; only the timestamp (-1) is' : '';
+    throw invalid(`MessagePack extension type ${type > 127 ? type - 256 : type} (at offset ${at}) is not accepted${only}`);
   }
   // The timestamp's three forms (MessagePack spec): 32-bit seconds; 30-bit nanoseconds and 34-bit
   // seconds; 32-bit nanoseconds and 64-bit signed seconds.

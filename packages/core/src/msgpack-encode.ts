@@ -97,6 +97,11 @@ export class MsgpackWriter {
           this.writeArray(value);
         } else if (value instanceof Uint8Array && isPlainBytes(value)) {
           this.writeBin(value);
+        } else if (value instanceof Date) {
+          // No extension types on the wire (protocol.md §4): a date goes as JSON.stringify sends it.
+          const text: unknown = value.toJSON();
+          if (typeof text === 'string') this.writeString(text);
+          else this.buf[this.pos++] = 0xc0;
         } else {
           throw UNSUPPORTED;
         }

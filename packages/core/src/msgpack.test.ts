@@ -342,9 +342,37 @@ function loose(value: unknown, r: Random): number[] {
   return out;
 }
 
+/**
+ * The value msgpackr must write for our bytes to match: our codec sends a Date it reaches through
+ * plain objects, arrays, Maps and Sets as its toJSON() (protocol.md §4: no extension types), where
+ * msgpackr would write a timestamp extension.
+ */
+function datesAsJson(value: unknown): unknown {
+  if (value instanceof Date) return value.toJSON();
+  if (typeof value !== 'object' || value === null) return value;
+  if (value instanceof Map) {
+    const entries = [...value].map(([k, v]) => [datesAsJson(k), datesAsJson(v)] as const);
+    return entries.some(([k, v], i) => [...value][i]?.[0] !== k || [...value][i]?.[1] !== v) ? new Map(entries) : value;
+  }
+  if (value instanceof Set) {
+    const items = [...value].map(datesAsJson);
+    return items.some((v) => !value.has(v)) ? new Set(items) : value;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return value; // class instances as they are
+  const copy: object = Array.isArray(value) ? Object.assign(new Array<unknown>(value.length), value) : {};
+  let changed = false;
+  for (const [k, v] of Object.entries(value)) {
+    const w = datesAsJson(v);
+    changed ||= w !== v;
+    Object.defineProperty(copy, k, { value: w, enumerable: true, writable: true, configurable: true });
+  }
+  return changed ? copy : value;
+}
+
 function expectSameEncoding(codec: ReturnType<typeof msgpackCodec>, value: unknown, label: string): Uint8Array | undefined {
   const ours = outcome(() => codec.encode(value));
-  const theirs = outcome(() => packr.pack(value));
+  const theirs = outcome(() => packr.pack(datesAsJson(value)));
   if (!ours.ok || !theirs.ok) {
     expect(ours, label).toEqual(theirs);
     return undefined;
