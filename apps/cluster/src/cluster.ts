@@ -18,7 +18,9 @@ export interface ClusterOptions {
   nodeArgs?: string[];
   /** The node program (see SupervisorOptions.entry). @default this app's src/node.ts */
   nodeEntry?: string;
-  /** Seconds nginx skips a node after a failed connect. @default 2 */
+  /** nginx `max_fails` for each node (see NginxConfOptions.maxFails). @default 0 (never skip a node) */
+  maxFails?: number;
+  /** nginx `fail_timeout`, seconds, when `maxFails` is above 0. @default 2 */
   failTimeoutS?: number;
   log?: (nodeId: string, line: string) => void;
 }
@@ -34,7 +36,7 @@ export interface Cluster {
   nodeFor(affinity?: string): Promise<string>;
   /** An affinity cookie value that nginx currently sends to `nodeId`. */
   affinityFor(nodeId: string): Promise<string>;
-  /** Resolves once nginx sends requests to `nodeId` again (after a restart it waits out fail_timeout). */
+  /** Resolves once nginx sends requests to `nodeId` again (at once after a restart, unless `maxFails` is set). */
   routed(nodeId: string, ms?: number): Promise<void>;
   /** A connector through nginx; with `node`, pinned there by the affinity cookie. */
   connector(options?: { node?: string }): Promise<Connector>;
@@ -54,7 +56,12 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   let nginx: RunningNginx | undefined;
   try {
     await supervisor.start();
-    nginx = await startNginx({ upstreams: supervisor.ports, cookie: AFFINITY_COOKIE, failTimeoutS: options.failTimeoutS ?? 2 });
+    nginx = await startNginx({
+      upstreams: supervisor.ports,
+      cookie: AFFINITY_COOKIE,
+      ...(options.maxFails === undefined ? {} : { maxFails: options.maxFails }),
+      failTimeoutS: options.failTimeoutS ?? 2,
+    });
   } catch (error) {
     await supervisor.stop();
     throw error;
