@@ -4,8 +4,11 @@ import { type Agent, defineAgent, tool } from '@agentsocket/core';
 export interface EffectSink {
   /** A handler began for the call with this key (a second begin is a re-run). */
   started(tool: string, key: string): void;
-  /** The side effect of an `effect` call happened (a second one is a duplicate). */
-  effect(key: string): void;
+  /**
+   * The side effect of an `effect` call, sent to an external system with an idempotency key (the
+   * call's message id, stable across re-runs and retries): the system applies it once per key.
+   */
+  effect(key: string, idempotencyKey: string): void;
 }
 
 const keyed = {
@@ -48,7 +51,7 @@ export function chaosAgent(node: string, sink: EffectSink): Agent {
           sink.started('effect', key);
           await pause(Number(args['workMs'] ?? 0), ctx.signal);
           ctx.signal.throwIfAborted();
-          sink.effect(key);
+          sink.effect(key, ctx.messageId);
           return { key, node };
         },
       }),
@@ -95,12 +98,14 @@ export interface EffectLine {
   tool: string;
   key: string;
   node: string;
+  /** For an effect: its idempotency key. */
+  idem?: string;
 }
 
 export function printingSink(node: string, write: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): EffectSink {
   return {
     started: (t, key) => write(JSON.stringify({ chaos: 'start', tool: t, key, node } satisfies EffectLine)),
-    effect: (key) => write(JSON.stringify({ chaos: 'effect', tool: 'effect', key, node } satisfies EffectLine)),
+    effect: (key, idem) => write(JSON.stringify({ chaos: 'effect', tool: 'effect', key, node, idem } satisfies EffectLine)),
   };
 }
 
@@ -116,5 +121,7 @@ export function parseEffectLine(line: string): EffectLine | undefined {
   if (!('chaos' in v) || (v.chaos !== 'start' && v.chaos !== 'effect')) return undefined;
   if (!('tool' in v) || typeof v.tool !== 'string' || !('key' in v) || typeof v.key !== 'string') return undefined;
   if (!('node' in v) || typeof v.node !== 'string') return undefined;
-  return { chaos: v.chaos, tool: v.tool, key: v.key, node: v.node };
+  if (v.chaos === 'start') return { chaos: v.chaos, tool: v.tool, key: v.key, node: v.node };
+  if (!('idem' in v) || typeof v.idem !== 'string') return undefined;
+  return { chaos: v.chaos, tool: v.tool, key: v.key, node: v.node, idem: v.idem };
 }

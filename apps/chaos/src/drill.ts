@@ -205,9 +205,10 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
       ],
     ]);
     out?.write(summary);
-    const twice = records.filter((r) => r.kind === 'exactly-once' && ledger.effectsOf(r.key) > 1);
+    const twice = records.filter((r) => r.kind === 'exactly-once' && ledger.attemptsOf(r.key) > 1);
     for (const r of twice.slice(0, 10)) {
-      out?.write(`  duplicated effect: ${r.key} on ${ledger.effectNodesOf(r.key).join(' then ')}, call took ${(r.settledAt ?? r.issuedAt) - r.issuedAt} ms\n`);
+      const how = ledger.effectsOf(r.key) > 1 ? 'DUPLICATED' : 'absorbed (same idempotency key)';
+      out?.write(`  effect run twice, ${how}: ${r.key} on ${ledger.effectNodesOf(r.key).join(' then ')}, call took ${(r.settledAt ?? r.issuedAt) - r.issuedAt} ms\n`);
     }
     if (t.lost + t.duplicated > 0) out?.write(`last node log lines:\n${nodeLog.slice(-20).join('\n')}\n`);
     return { seed, tally: t, reconnects, kills, redisRestarts, baseline, maxExtraLatencyMs, durationMs: tookMs, verdicts, summary };

@@ -30,8 +30,10 @@ export interface Tally {
   lostChunks: number;
   /** duplicatedEffects + duplicatedChunks. */
   duplicated: number;
-  /** Side effects beyond the first for one exactly-once call. */
+  /** Side effects applied beyond the first for one exactly-once call (distinct idempotency keys). */
   duplicatedEffects: number;
+  /** Effect attempts beyond the first that repeated an idempotency key, so the external system absorbed them. */
+  absorbedEffects: number;
   /** Chunks the caller was given twice. */
   duplicatedChunks: number;
   /** Chunks given to the caller after a later chunk of the same stream. */
@@ -62,6 +64,7 @@ export function tally(records: readonly CallRecord[], ledger: Ledger, lostAfterM
     reordered: 0,
     mismatched: 0,
     late: 0,
+    absorbedEffects: 0,
   };
   for (const r of records) {
     byKind[r.kind]++;
@@ -69,7 +72,10 @@ export function tally(records: readonly CallRecord[], ledger: Ledger, lostAfterM
     t.duplicatedChunks += r.chunks.duplicated;
     t.reordered += r.chunks.reordered;
     if (r.mismatched) t.mismatched++;
-    if (r.kind === 'exactly-once') t.duplicatedEffects += Math.max(0, ledger.effectsOf(r.key) - 1);
+    if (r.kind === 'exactly-once') {
+      t.duplicatedEffects += Math.max(0, ledger.effectsOf(r.key) - 1);
+      t.absorbedEffects += ledger.attemptsOf(r.key) - ledger.effectsOf(r.key);
+    }
     if (r.status === 'pending') {
       t.lostCalls++;
       lostByKind[r.kind]++;
@@ -128,6 +134,7 @@ export function tallyRows(t: Tally): Array<[string, string | number]> {
       `${t.lost} (calls ${t.lostCalls}: exactly-once ${t.lostByKind['exactly-once']}, at-least-once ${t.lostByKind['at-least-once']}, streams ${t.lostByKind.stream}; effects ${t.lostEffects}, chunks ${t.lostChunks})`,
     ],
     ['DUPLICATED', `${t.duplicated} (effects ${t.duplicatedEffects}, chunks ${t.duplicatedChunks})`],
+    ['effect re-sent, same idempotency key', `${t.absorbedEffects} (absorbed by the external system)`],
     ['REORDERED', t.reordered],
     ['mismatched answers', t.mismatched],
     ['re-runs', `exactly-once ${t.reruns['exactly-once']}, at-least-once ${t.reruns['at-least-once']}, streams ${t.reruns.stream}`],

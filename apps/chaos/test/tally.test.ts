@@ -24,9 +24,13 @@ describe('tally', () => {
   it('counts lost calls, lost effects, missing chunks, duplicated effects and chunks, reorders, re-runs, failures and late calls', () => {
     const ledger = new Ledger();
     ledger.started('effect', 'twice');
-    ledger.effect('twice', 'node-1');
+    ledger.effect('twice', 'id-1', 'node-1');
     ledger.started('effect', 'twice');
-    ledger.effect('twice', 'node-2');
+    ledger.effect('twice', 'id-2', 'node-2'); // another idempotency key: applied again
+    ledger.started('effect', 'resent');
+    ledger.effect('resent', 'id-3', 'node-1');
+    ledger.started('effect', 'resent');
+    ledger.effect('resent', 'id-3', 'node-3'); // the same key: absorbed
     ledger.started('effect', 'never'); // ran, but its effect never happened
     ledger.started('touch', 'again');
     ledger.started('touch', 'again');
@@ -34,6 +38,7 @@ describe('tally', () => {
     const t = tally(
       [
         record({ key: 'twice' }),
+        record({ key: 'resent' }),
         record({ key: 'never' }),
         record({ key: 'pending', status: 'pending', settledAt: undefined }),
         record({ kind: 'at-least-once', key: 'again' }),
@@ -45,8 +50,8 @@ describe('tally', () => {
       30_000,
     );
     expect(t).toMatchObject({
-      calls: 7,
-      completed: 5,
+      calls: 8,
+      completed: 6,
       failed: 1,
       failures: { '503 busy': 1 },
       lostCalls: 1,
@@ -55,23 +60,25 @@ describe('tally', () => {
       lostChunks: 3,
       lost: 5,
       duplicatedEffects: 1,
+      absorbedEffects: 1,
       duplicatedChunks: 2,
       duplicated: 3,
       reordered: 1,
-      reruns: { 'exactly-once': 1, 'at-least-once': 1, stream: 0 },
+      reruns: { 'exactly-once': 2, 'at-least-once': 1, stream: 0 },
       late: 1,
     });
     expect(ledger.effectNodesOf('twice')).toEqual(['node-1', 'node-2']);
+    expect([ledger.attemptsOf('resent'), ledger.effectsOf('resent')]).toEqual([2, 1]);
   });
 
   it('reads back what a drill node prints, and nothing else', () => {
     const lines: string[] = [];
     const sink = printingSink('node-7', (l) => lines.push(l));
     sink.started('effect', 'a');
-    sink.effect('a');
+    sink.effect('a', '01JEXAMPLE');
     expect(lines.map(parseEffectLine)).toEqual([
       { chaos: 'start', tool: 'effect', key: 'a', node: 'node-7' },
-      { chaos: 'effect', tool: 'effect', key: 'a', node: 'node-7' },
+      { chaos: 'effect', tool: 'effect', key: 'a', node: 'node-7', idem: '01JEXAMPLE' },
     ]);
     expect(parseEffectLine('{"event":"ready","node":"node-1","port":1,"pid":2}')).toBeUndefined();
     expect(parseEffectLine('{"chaos":"effect"}')).toBeUndefined();
