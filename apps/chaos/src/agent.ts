@@ -34,7 +34,7 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
- * The agent under fire. `effect` has a side effect (called exactly-once), `touch` has none
+ * The agent under fire. `effect` has a side effect (called exactly-once), made with `ctx.once`; `touch` has none
  * (at-least-once), `chunks` streams `{ i }` for i < n. Every handler takes a while, so faults
  * land while handlers run, and stops when its signal aborts, as a well-behaved handler does.
  */
@@ -51,7 +51,9 @@ export function chaosAgent(node: string, sink: EffectSink): Agent {
           sink.started('effect', key);
           await pause(Number(args['workMs'] ?? 0), ctx.signal);
           ctx.signal.throwIfAborted();
-          sink.effect(key, ctx.messageId);
+          // The recipe of docs/cluster.md, "Effects exactly once": the effect once per call through
+          // the dedup store, and the call's message id as the external system's idempotency key.
+          await ctx.once('effect', () => sink.effect(key, ctx.messageId));
           return { key, node };
         },
       }),
