@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { AgentSocketError } from '@agentsocket/core';
+import { AgentClient, AgentSocketError } from '@agentsocket/core';
 import { Server } from 'socket.io';
 import { afterEach, describe, expect, it } from 'vitest';
 import { socketIoConnector } from '../src/index.js';
@@ -109,5 +109,41 @@ describe('the Socket.IO connector fails fast on every kind of cut', () => {
     expect(error).toMatchObject({ code: 'HANDSHAKE_TIMEOUT', message: `${proxy.url}/asp: no Socket.IO connection within 300 ms` });
     expect(ms).toBeGreaterThanOrEqual(290);
     expect(ms).toBeLessThan(FAST_MS);
+  });
+});
+
+describe('AgentClient over the Socket.IO connector when attempts are cut', () => {
+  it('connect() retries cut attempts at once and says why; a later cut reconnects as fast', async () => {
+    const s = await start();
+    const proxy = await cutProxy(Number(new URL(s.url).port), 'after-open');
+    proxies.push(proxy);
+    const client = new AgentClient({ connect: socketIoConnector({ url: proxy.url }), reconnect: { initialMs: 20, maxMs: 100 } });
+    closers.push(() => client.close());
+    const causes: string[] = [];
+    client.on('reconnecting', (info) => {
+      causes.push(`${String(info.cause.code)} ${info.cause.message}`);
+      if (causes.length === 2) proxy.stage = 'pass'; // two cut attempts, then the path is clear
+    });
+    const started = performance.now();
+    await client.connect();
+    expect(performance.now() - started).toBeLessThan(FAST_MS);
+    expect(causes).toHaveLength(2);
+    for (const cause of causes) expect(cause).toMatch(new RegExp(`^CONNECTION_LOST ${proxy.url}/asp: connection closed before the namespace was joined \\(transport close`));
+
+    // Cut the live connection, and the first reconnect after the Engine.IO open.
+    proxy.stage = 'on-join';
+    const back = new Promise<number>((resolve) => {
+      let since = 0;
+      client.on('disconnect', () => {
+        since = performance.now();
+      });
+      client.on('connect', () => resolve(performance.now() - since));
+    });
+    causes.length = 0; // the listener above clears the path again after two cut attempts
+    for (const end of s.agentServer.accepted) await end.transport.close(4503, 'cut');
+    expect(await back).toBeLessThan(FAST_MS);
+    expect(causes[0]).toMatch(/^CONNECTION_LOST connection closed/);
+    expect(causes[1]).toContain('connection closed before the namespace was joined');
+    expect((await client.invoke('echo', { ok: true }).result).value).toEqual({ ok: true });
   });
 });
