@@ -48,8 +48,14 @@ export interface DrillResult {
   redisRestarts: number;
   /** Latency of each kind without faults (the warm-up). */
   baseline: Record<CallKind, Latency>;
-  /** The longest a completed call took beyond its kind's fault-free p99, ms. */
+  /**
+   * The longest a completed call took beyond its kind's fault-free p99, ms, among calls that were
+   * not running while Redis restarted (so what node kills cost), and per kind.
+   */
   maxExtraLatencyMs: number;
+  extraByKind: Record<CallKind, number>;
+  /** The same for the calls running while Redis restarted (held, as documented, until it is back). */
+  maxExtraLatencyRedisMs: number;
   durationMs: number;
   verdicts: { reconnect: boolean; latency: boolean };
   summary: string;
@@ -110,6 +116,7 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
     const end = began + durationMs;
     let kills = 0;
     let redisRestarts = 0;
+    const redisWindow = { from: Number.POSITIVE_INFINITY, to: Number.NEGATIVE_INFINITY };
     const redisAt = began + durationMs * (options.redisRestartAt ?? 0.5);
     const own = redis;
     // A fault every killEveryMs on a fixed clock: SIGKILL a node and start it again on its port in
@@ -140,8 +147,10 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
         if (redisRestarts === 0 && Date.now() >= redisAt) {
           await Promise.all(restarts.values()); // a node starting while Redis is away would give up on it
           out?.write(`  ${at()}: Redis SIGKILL and restart\n`);
+          redisWindow.from = Date.now();
           await own.stop('SIGKILL');
           await own.start();
+          redisWindow.to = Date.now();
           redisRestarts++;
           continue;
         }
@@ -177,11 +186,15 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
     const t = tally(records, ledger, lostAfterMs);
     const reconnects = watch.stats();
     watch.stop();
-    let maxExtraLatencyMs = 0;
+    const extraByKind: Record<CallKind, number> = { 'exactly-once': 0, 'at-least-once': 0, stream: 0 };
+    let maxExtraLatencyRedisMs = 0;
     for (const r of records) {
       if (r.status !== 'ok' || r.settledAt === undefined) continue;
-      maxExtraLatencyMs = Math.max(maxExtraLatencyMs, r.settledAt - r.issuedAt - baseline[r.kind].p99);
+      const extra = Math.max(0, r.settledAt - r.issuedAt - baseline[r.kind].p99);
+      if (r.issuedAt <= redisWindow.to && r.settledAt >= redisWindow.from) maxExtraLatencyRedisMs = Math.max(maxExtraLatencyRedisMs, extra);
+      else extraByKind[r.kind] = Math.max(extraByKind[r.kind], extra);
     }
+    const maxExtraLatencyMs = Math.max(...KINDS.map((k) => extraByKind[k]));
     const upgrades = await nginxAnswers(running.nginx.dir);
     const verdicts = { reconnect: reconnects.maxWaitMs <= TARGETS.reconnectWaitMs, latency: maxExtraLatencyMs <= TARGETS.extraLatencyMs };
     const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
@@ -201,8 +214,9 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
       ],
       [
         'max extra call latency',
-        `${maxExtraLatencyMs} ms over the kind's fault-free p99; target ≤ ${TARGETS.extraLatencyMs} ms: ${verdict(verdicts.latency)}`,
+        `${maxExtraLatencyMs} ms over the kind's fault-free p99 (${KINDS.map((k) => `${k} ${extraByKind[k]}`).join(', ')}); target ≤ ${TARGETS.extraLatencyMs} ms: ${verdict(verdicts.latency)}`,
       ],
+      ['extra latency, Redis restart', `${maxExtraLatencyRedisMs} ms for the calls running while Redis was down (held until it was back)`],
     ]);
     out?.write(summary);
     const twice = records.filter((r) => r.kind === 'exactly-once' && ledger.attemptsOf(r.key) > 1);
@@ -211,7 +225,7 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
       out?.write(`  effect run twice, ${how}: ${r.key} on ${ledger.effectNodesOf(r.key).join(' then ')}, call took ${(r.settledAt ?? r.issuedAt) - r.issuedAt} ms\n`);
     }
     if (t.lost + t.duplicated > 0) out?.write(`last node log lines:\n${nodeLog.slice(-20).join('\n')}\n`);
-    return { seed, tally: t, reconnects, kills, redisRestarts, baseline, maxExtraLatencyMs, durationMs: tookMs, verdicts, summary };
+    return { seed, tally: t, reconnects, kills, redisRestarts, baseline, maxExtraLatencyMs, extraByKind, maxExtraLatencyRedisMs, durationMs: tookMs, verdicts, summary };
   } finally {
     await Promise.allSettled(clients.map((c) => c.close()));
     await cluster?.stop();

@@ -14,6 +14,7 @@ const { values } = parseArgs({
     calls: { type: 'string' },
     seed: { type: 'string', default: String(Date.now() % 1_000_000) },
     only: { type: 'string' },
+    'hub-heartbeat-ms': { type: 'string' },
   },
   strict: true,
 });
@@ -22,7 +23,7 @@ const calls = values.calls === undefined ? (minutes === undefined ? 2000 : Numbe
 const seed = Number(values.seed);
 const parts = (values.only ?? 'ws,socketio,drill').split(',');
 if ((minutes !== undefined && !(minutes > 0)) || !(calls > 0) || !Number.isInteger(seed)) {
-  console.error('usage: soak [--minutes M | --calls N] [--seed S] [--only ws,socketio,drill]');
+  console.error('usage: soak [--minutes M | --calls N] [--seed S] [--only ws,socketio,drill] [--hub-heartbeat-ms MS]');
   process.exit(2);
 }
 const share = minutes === undefined ? undefined : (minutes * 60_000) / parts.length;
@@ -35,7 +36,14 @@ for (const part of parts) {
     console.log(`verdict (${part}): ${bad === 0 ? 'PASS' : 'FAIL'}: 0 lost, 0 duplicated, 0 reordered required\n`);
     if (bad > 0) failed = true;
   } else if (part === 'drill') {
-    const r = await runDrill({ seed, out: process.stdout, durationMs: share ?? 30_000, ...(values.calls === undefined ? {} : { calls }) });
+    const heartbeat = values['hub-heartbeat-ms'];
+    const r = await runDrill({
+      seed,
+      out: process.stdout,
+      durationMs: share ?? 30_000,
+      ...(values.calls === undefined ? {} : { calls }),
+      ...(heartbeat === undefined ? {} : { nodeArgs: ['--hub-heartbeat-ms', heartbeat] }),
+    });
     const bad = r.tally.lost + r.tally.duplicated + r.tally.reordered + r.tally.mismatched;
     console.log(`verdict (drill): ${bad === 0 ? 'PASS' : 'FAIL'}: 0 lost, 0 duplicated, 0 reordered required\n`);
     if (bad > 0) failed = true;
