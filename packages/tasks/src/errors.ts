@@ -10,7 +10,6 @@ export type TaskErrorReason =
   | 'TASK_FAILED'
   | 'TASK_CANCELLED'
   | 'NOT_FOUND'
-  | 'LEASE_LOST'
   | 'TIMEOUT';
 
 const CODES: Record<TaskErrorReason, number> = {
@@ -22,7 +21,6 @@ const CODES: Record<TaskErrorReason, number> = {
   TASK_FAILED: ErrorCode.HANDLER_ERROR,
   TASK_CANCELLED: ErrorCode.INTERRUPTED,
   NOT_FOUND: ErrorCode.AGENT_NOT_FOUND,
-  LEASE_LOST: ErrorCode.CONFLICT,
   TIMEOUT: ErrorCode.TIMEOUT,
 };
 

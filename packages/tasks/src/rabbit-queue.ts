@@ -1,4 +1,4 @@
-import { backoffDelay } from '@agentsocket/core';
+import { backoffDelay, sleep } from '@agentsocket/core';
 import { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, connect, type RecoveringChannelModel } from 'amqplib';
 import { DEFAULTS } from './defaults.js';
 import { decodeEntry, encodeEntry } from './entry.js';
@@ -56,6 +56,7 @@ export class RabbitQueue implements TaskQueue {
   private publisher: ConfirmChannel | undefined;
   private declared = new Set<string>();
   private waiters: Array<() => void> = [];
+  private connected = false;
   private closed = false;
 
   constructor(init: RabbitQueueInit = {}) {
@@ -77,6 +78,7 @@ export class RabbitQueue implements TaskQueue {
       },
     }).then((model) => {
       model.on('disconnect', () => {
+        this.connected = false;
         this.publisher = undefined;
       });
       // Recovery reports failures through events; the operations waiting on it say 503.
@@ -86,26 +88,38 @@ export class RabbitQueue implements TaskQueue {
     return this.connection;
   }
 
-  /** After every (re)connect: a fresh confirm channel, then every consumer again. */
-  private async setup(model: ChannelModel): Promise<void> {
-    this.declared = new Set();
+  private async openPublisher(model: Pick<ChannelModel, 'createConfirmChannel'>): Promise<ConfirmChannel> {
     const publisher = await model.createConfirmChannel();
     publisher.on('error', () => {});
     publisher.on('close', () => {
       if (this.publisher === publisher) this.publisher = undefined;
     });
-    for (const c of this.consumers) await c.attach(model);
+    this.declared = new Set();
     this.publisher = publisher;
+    return publisher;
+  }
+
+  /** After every (re)connect: every consumer again, then a fresh confirm channel. */
+  private async setup(model: ChannelModel): Promise<void> {
+    // The recovering wrapper reconnects; the connection under it must not throw its close as an error.
+    model.on('error', () => {});
+    this.connected = true;
+    for (const c of this.consumers) await c.attach(model);
+    await this.openPublisher(model);
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w();
   }
 
-  private async channel(): Promise<ConfirmChannel> {
+  private async channel(wait: number): Promise<ConfirmChannel> {
     if (this.closed) throw unavailable('the RabbitMQ queue is closed');
-    await this.connect();
+    const model = await this.connect();
     if (this.publisher) return this.publisher;
-    const wait = this.init.offlineWaitMs ?? DEFAULTS.offlineWaitMs;
+    // The connection is up but its publisher channel closed: open another.
+    if (this.connected) {
+      const replaced = await this.openPublisher(model).catch(() => undefined);
+      if (replaced) return replaced;
+    }
     await new Promise<void>((resolve, reject) => {
       const waiter = () => {
         clearTimeout(timer);
@@ -131,21 +145,31 @@ export class RabbitQueue implements TaskQueue {
     return name;
   }
 
+  /**
+   * Publishes and waits for the confirm. A channel that closes first (the connection dropped, or
+   * RabbitMQ 3.x closed it while a new quorum queue was still starting) is replaced and the
+   * publish tried again within offlineWaitMs: a second copy of an entry is harmless.
+   */
   async push(entry: QueueEntry): Promise<void> {
-    const channel = await this.channel();
-    try {
-      const name = await this.declare(channel, entry.tool);
-      await new Promise<void>((resolve, reject) => {
-        channel.sendToQueue(
-          name,
-          Buffer.from(encodeEntry(entry)),
-          { persistent: true, priority: AMQP_PRIORITY[entry.priority], messageId: entry.id, contentType: 'application/json' },
-          (error: unknown) => (error ? reject(error) : resolve()),
-        );
-      });
-    } catch (error) {
-      if (error instanceof TaskError) throw error;
-      throw unavailable(`RabbitMQ did not confirm task ${entry.id}`, error);
+    const budget = this.init.offlineWaitMs ?? DEFAULTS.offlineWaitMs;
+    const deadline = Date.now() + budget;
+    for (;;) {
+      const channel = await this.channel(Math.max(0, deadline - Date.now()));
+      try {
+        const name = await this.declare(channel, entry.tool);
+        await new Promise<void>((resolve, reject) => {
+          channel.sendToQueue(
+            name,
+            Buffer.from(encodeEntry(entry)),
+            { persistent: true, priority: AMQP_PRIORITY[entry.priority], messageId: entry.id, contentType: 'application/json' },
+            (error: unknown) => (error ? reject(error) : resolve()),
+          );
+        });
+        return;
+      } catch (error) {
+        if (this.publisher === channel) this.publisher = undefined;
+        if (Date.now() >= deadline || this.closed) throw unavailable(`RabbitMQ did not confirm task ${entry.id}`, error);
+      }
     }
   }
 
@@ -153,8 +177,10 @@ export class RabbitQueue implements TaskQueue {
     const consumer = new RabbitConsumer(this, tools, onLease, options);
     this.consumers.add(consumer);
     const model = await this.connect();
-    // Set up now if connected; otherwise setup() attaches it on connect.
-    if (this.publisher) await consumer.attach(model);
+    // Set up now if connected; otherwise (or if the connection drops meanwhile) setup() attaches
+    // it on the next connect. RabbitMQ 3.x may drop a connection that consumes from a quorum queue
+    // another connection is still creating; recovery then sets everything up again.
+    if (this.connected) await consumer.attach(model).catch(() => {});
     return consumer;
   }
 
@@ -258,7 +284,9 @@ class RabbitConsumer implements Consumer {
     this.queue.forget(this);
     const channel = this.channel;
     if (!channel) return;
-    for (const tool of this.tools) await channel.cancel(`${this.options.name}.${tool}`).catch(() => {});
+    // Bounded: a channel whose connection just died may never answer.
+    const cancels = this.tools.map((tool) => channel.cancel(`${this.options.name}.${tool}`).catch(() => {}));
+    await Promise.race([Promise.all(cancels), sleep(2000)]);
     // Leases already handed out stay valid until settled; then the channel goes.
     if (this.held === 0) await this.closeChannel();
   }
@@ -266,6 +294,7 @@ class RabbitConsumer implements Consumer {
   private async closeChannel(): Promise<void> {
     const channel = this.channel;
     this.channel = undefined;
-    await channel?.close().catch(() => {});
+    // Bounded: a channel whose connection just died may never answer.
+    if (channel) await Promise.race([channel.close().catch(() => {}), sleep(2000)]);
   }
 }

@@ -82,6 +82,7 @@ export class RedisStreamsQueue implements TaskQueue {
   readonly prefix: string;
   readonly leaseMs: number;
   readonly blockMs: number;
+  private readonly consumers = new Set<RedisConsumer>();
 
   constructor(init: RedisStreamsQueueInit) {
     this.connection = init.connection;
@@ -106,6 +107,7 @@ export class RedisStreamsQueue implements TaskQueue {
     // Priority-major order: every tool's high stream before any normal one.
     const keys = PRIORITIES.flatMap((p) => tools.map((t) => this.streamKey(t, p)));
     const consumer = new RedisConsumer(this, keys, onLease, options);
+    this.consumers.add(consumer);
     await consumer.start();
     return consumer;
   }
@@ -131,7 +133,14 @@ export class RedisStreamsQueue implements TaskQueue {
     h.consumer.settle(h.id);
   }
 
-  async close(): Promise<void> {}
+  /** Stops every consumer of this queue (the connection it was given stays open). */
+  async close(): Promise<void> {
+    await Promise.all([...this.consumers].map((c) => c.stop()));
+  }
+
+  forget(consumer: RedisConsumer): void {
+    this.consumers.delete(consumer);
+  }
 }
 
 /** One consumer: a blocking-read loop on its own connection, plus a sweep for lapsed leases. */
@@ -179,6 +188,7 @@ class RedisConsumer implements Consumer {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.queue.forget(this);
     this.slotFreed?.();
     // A blocking XREADGROUP would hold the loop for blockMs: drop the socket instead.
     this.reader.abandon();
@@ -227,7 +237,8 @@ class RedisConsumer implements Consumer {
         failures = 0;
       } catch (error) {
         if (this.stopped) return;
-        if (error instanceof Error && error.message.startsWith('NOGROUP')) this.groupsReady = false;
+        // The stream (and its group) was deleted under a blocked read: make it again.
+        if (error instanceof Error && /^(NOGROUP|UNBLOCKED)/.test(error.message)) this.groupsReady = false;
         else if (!isTransient(error)) console.error('@agentsocket/tasks: Redis consumer error', error);
         await sleep(backoffDelay(failures++, { initialMs: 50, maxMs: 1000 }));
       }

@@ -121,9 +121,10 @@ export class TaskWorker {
       };
       renew = setInterval(() => {
         queue.renew(lease).catch(() => {});
+        // A lost lease does not stop the handler: the new attempt waits on the dedup claim this one
+        // holds and replays its outcome, so the side effect still runs once. A cancel does stop it.
         store.standing(record.id, epoch).then(
           (s) => {
-            if (s === 'lost') abort(new TaskError('LEASE_LOST', `task ${record.id} was handed to another worker`));
             if (s === 'cancelled') abort(new TaskError('TASK_CANCELLED', `task ${record.id} was cancelled`));
           },
           () => {},

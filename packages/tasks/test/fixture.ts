@@ -39,8 +39,12 @@ export function buildQueue(config: SpaceConfig, closers: Array<() => Promise<voi
     return q;
   }
   const connection = new RedisConnection({ url: config.redisUrl, offlineWaitMs: 500 });
-  closers.push(() => connection.close());
-  return new RedisStreamsQueue({ connection, prefix: config.prefix, leaseMs: config.leaseMs, blockMs: 200 });
+  const q = new RedisStreamsQueue({ connection, prefix: config.prefix, leaseMs: config.leaseMs, blockMs: 200 });
+  closers.push(async () => {
+    await q.close();
+    await connection.close();
+  });
+  return q;
 }
 
 export function buildStore(config: SpaceConfig, closers: Array<() => Promise<void>>): TaskStore {
@@ -108,6 +112,7 @@ export const SUITE_TOOLS = ['echo', 'count', 'flaky', 'fail', 'strict', 'slow', 
 async function deleteQueues(amqpUrl: string, queuePrefix: string): Promise<void> {
   const { connect } = await import('amqplib');
   const conn = await connect(amqpUrl);
+  conn.on('error', () => {});
   try {
     for (const tool of SUITE_TOOLS) {
       const ch = await conn.createChannel();

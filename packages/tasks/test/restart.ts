@@ -1,0 +1,99 @@
+import { spawnSync } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { hasRabbitmqctl, OwnRedis } from './env.js';
+import type { QueueFixture, Space } from './fixture.js';
+import { System } from './harness.js';
+
+/**
+ * Restarts under accepted work: Redis (its own redis-server, AOF with appendfsync always, killed
+ * with SIGKILL), and every worker and client process (fresh objects and connections after it).
+ */
+export function restartSuite(fixture: QueueFixture): void {
+  describe(`${fixture.name}: restarts`, () => {
+    let own: OwnRedis | undefined;
+    let space: Space | undefined;
+    const systems: System[] = [];
+    afterEach(async () => {
+      for (const s of systems.splice(0)) await s.close();
+      await space?.dispose();
+      await own?.dispose();
+      own = undefined;
+    });
+    const system = (sp: Space) => {
+      const s = new System(sp);
+      systems.push(s);
+      return s;
+    };
+
+    it('a Redis kill fails submits with 503 while it is down, and loses nothing it had accepted', async () => {
+      own = await OwnRedis.start();
+      space = await fixture.open({ leaseMs: 1000, redisUrl: own.url });
+      const before = system(space);
+      await before.worker();
+      const finished = await Promise.all(Array.from({ length: 5 }, (_, i) => before.client.submit({ tool: 'echo', args: { text: `done ${i}` } })));
+      for (const [i, t] of finished.entries()) expect(await before.client.result(t.id)).toEqual({ echoed: `done ${i}` });
+      await before.close();
+      const waiting = await Promise.all(Array.from({ length: 20 }, (_, i) => before.client.submit({ tool: 'echo', args: { text: `wait ${i}` } })));
+
+      await own.kill();
+      await expect(before.client.submit({ tool: 'echo', args: { text: 'refused' } })).rejects.toMatchObject({ reason: 'UNAVAILABLE', code: 503 });
+      await own.start();
+
+      // Every process anew: fresh clients, workers and connections.
+      const after = system(space);
+      await after.worker();
+      for (const [i, t] of waiting.entries()) expect(await after.client.result(t.id, { timeoutMs: 20_000 })).toEqual({ echoed: `wait ${i}` });
+      for (const [i, t] of finished.entries()) {
+        expect(await after.client.get(t.id)).toMatchObject({ state: 'succeeded', result: { echoed: `done ${i}` }, attempts: 1 });
+      }
+    });
+  });
+}
+
+function rabbitmqctl(...args: string[]): void {
+  const r = spawnSync('rabbitmqctl', args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`rabbitmqctl ${args.join(' ')} failed: ${r.stderr || r.stdout}`);
+}
+
+/**
+ * Restarts the machine's RabbitMQ application (stop_app, start_app: the node and its data stay).
+ * Every vhost on the broker sees it, so it runs only in this file, after the rest of its tests.
+ */
+export function rabbitRestartSuite(fixture: QueueFixture): void {
+  const can = hasRabbitmqctl();
+  if (!can) {
+    if (process.env['CI'] === 'true') throw new Error('rabbitmqctl is missing; CI must run the RabbitMQ restart test');
+    console.warn('\n!!! SKIPPING the RabbitMQ restart test: rabbitmqctl is not installed !!!\n');
+  }
+  describe.runIf(can)(`${fixture.name}: a broker restart`, () => {
+    let space: Space | undefined;
+    let sys: System | undefined;
+    afterEach(async () => {
+      await sys?.close();
+      await space?.dispose();
+    });
+
+    it('fails pushes with 503 while RabbitMQ is stopped, and loses nothing it had accepted', { timeout: 120_000 }, async () => {
+      space = await fixture.open({ leaseMs: 1000 });
+      sys = new System(space);
+      await sys.register();
+      const waiting = await Promise.all(Array.from({ length: 20 }, (_, i) => sys?.client.submit({ tool: 'echo', args: { text: `wait ${i}` } })));
+      rabbitmqctl('stop_app');
+      try {
+        await expect(sys.client.submit({ tool: 'echo', args: { text: 'late' }, idempotencyKey: 'during-outage' })).rejects.toMatchObject({
+          reason: 'UNAVAILABLE',
+          code: 503,
+        });
+      } finally {
+        rabbitmqctl('start_app');
+        rabbitmqctl('await_startup');
+      }
+      // The refused submit stored its task; the same key again queues it.
+      const again = await sys.client.submit({ tool: 'echo', args: { text: 'late' }, idempotencyKey: 'during-outage' });
+      expect(again.created).toBe(false);
+      await sys.worker();
+      for (const [i, t] of waiting.entries()) expect(await sys.client.result(t?.id ?? '', { timeoutMs: 30_000 })).toEqual({ echoed: `wait ${i}` });
+      expect(await sys.client.result(again.id, { timeoutMs: 30_000 })).toEqual({ echoed: 'late' });
+    });
+  });
+}
