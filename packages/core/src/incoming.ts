@@ -16,6 +16,18 @@ export type Outcome =
   | { kind: 'complete'; chunks: unknown[] | null; result: unknown; metrics: CallMetrics }
   | { kind: 'error'; code: number; message: string; data?: unknown };
 
+/**
+ * A result whose metrics were measured elsewhere: a handler that forwards a call (the relay) returns
+ * one so the COMPLETE carries the remote side's `cpuMs` instead of its own. Chunk counts and wall
+ * time stay those measured here.
+ */
+export class ReportedResult {
+  constructor(
+    readonly value: unknown,
+    readonly metrics: { cpuMs?: number },
+  ) {}
+}
+
 /** Chunks beyond this many are not kept in an exactly-once outcome (a retry then gets the result only). */
 export const MAX_RECORDED_CHUNKS = 1000;
 
@@ -109,6 +121,10 @@ async function finish(
       result = isPromiseLike(produced) ? await produced : produced;
     }
     if (signal.aborted && !finished) return interrupted(signal, out);
+    if (result instanceof ReportedResult) {
+      if (result.metrics.cpuMs !== undefined) cpuMs = result.metrics.cpuMs;
+      result = result.value;
+    }
     const m: CallMetrics = { durationMs: round(performance.now() - started), cpuMs: round(cpuMs), chunks: seq };
     const outcome: Outcome = { kind: 'complete', chunks: keep, result, metrics: m };
     if (signal.aborted) return finishedAnyway(outcome, signal, out);

@@ -27,6 +27,7 @@ export {
 export { type Beating, HeartbeatClock } from './heartbeat.js';
 export { type DetachOptions, type Hub, type HubConnection, type HubMember, MemoryHub, type MemoryHubOptions, type Target, type TeamMessage } from './hub.js';
 export { checkMessageId, RequestIdAllocator, ulidFactory, ulidTime } from './ids.js';
+export { ReportedResult } from './incoming.js';
 export { type MemoryConnector, memoryConnector, memoryTransportPair } from './memory-transport.js';
 export { MemorySessionStore } from './memory-session-store.js';
 export type { SessionJournal, SessionRecord, SessionStore, StoredSession } from './session-store.js';

@@ -1050,6 +1050,11 @@ export class Peer {
   defineTool(name: string, definition: ToolDefinition): void {
     this.registry.add(name, definition);
   }
+
+  /** Withdraws a tool this session defined (TOOL_DEF with `removed`). False if it had none of that name. */
+  removeTool(name: string): boolean {
+    return this.registry.remove(name);
+  }
 }
 
 function abortReason(signal: AbortSignal | undefined): string {

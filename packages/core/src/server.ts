@@ -494,6 +494,14 @@ export class AgentServer extends Emitter<ServerEvents> {
     return this.sessions.get(sessionId);
   }
 
+  /** Ends one session now: its calls settle, its client is closed with 1000 and cannot resume it. False if there is no such session. */
+  closeSession(sessionId: string, reason = 'session closed by the server'): boolean {
+    const session = this.sessions.get(sessionId);
+    if (!session) return false;
+    this.endSession(session, new AgentSocketError('SESSION_CLOSED', reason));
+    return true;
+  }
+
   /**
    * Drains: tells every client to go away (GOAWAY) so it reconnects elsewhere, then ends all
    * sessions and closes their transports.
