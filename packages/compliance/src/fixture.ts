@@ -6,6 +6,11 @@ export interface TransportLimits {
   maxFrameBytes?: number;
   /** The transport cannot deliver a byte sequence that is not a whole frame (skips malformed-header tests). */
   cannotSendRawBytes?: boolean;
+  /**
+   * Handlers run in another process reached over a network (Relay mode): a handler sees INTERRUPT
+   * shortly after the caller's call has ended with 499, not before, so tests wait for it.
+   */
+  handlerSeesInterruptLater?: boolean;
 }
 
 /** A server started by a fixture for one test. */
