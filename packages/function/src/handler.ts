@@ -1,0 +1,146 @@
+import { type Agent, type Codec, ProtocolError, type ToolDefinition, ToolRegistry } from '@agentsocket/core';
+import { codecOfContentType, relayCodec } from './codec.js';
+import { RelayCallbacks } from './callback-client.js';
+import { FunctionContext } from './context.js';
+import { encodeRelayFrame, FRAMES_CONTENT_TYPE, type RelayFrame, RelayFrameType } from './frames.js';
+import { type InvokeRequest, parseInvokeRequest } from './request.js';
+import { run } from './run.js';
+import { DEFAULT_MAX_SKEW_MS, verifyRequest } from './sign.js';
+
+export interface FunctionHandlerOptions {
+  /** The secret shared with the relay; every request must carry its signature (docs/relay.md §2). */
+  secret?: string;
+  /** Accept unsigned requests. Only for local development. @default false */
+  allowUnsigned?: boolean;
+  /** Largest timestamp skew accepted, ms. @default 300000 */
+  maxSkewMs?: number;
+  /** Largest request body accepted, bytes (HTTP 413 above). @default 16 MiB */
+  maxBodyBytes?: number;
+  /** Connections whose tools defined with ctx.defineTool this instance remembers, oldest dropped first. @default 10000 */
+  maxConnections?: number;
+  /** fetch used for the callback API. @default globalThis.fetch */
+  fetch?: typeof fetch;
+}
+
+export type FetchHandler = (request: Request) => Promise<Response>;
+
+/**
+ * Serves an agent as a Web-standard fetch handler: `POST …/invoke` runs one call and streams its
+ * frames, `GET …/tools` lists the tools (docs/relay.md). Runs on Node (see `@agentsocket/function/node`),
+ * workerd and any runtime with fetch, streams and WebCrypto.
+ */
+export function functionHandler(agent: Agent, options: FunctionHandlerOptions = {}): FetchHandler {
+  if (options.secret === undefined && options.allowUnsigned !== true) {
+    throw new TypeError('functionHandler needs the secret shared with the relay (or allowUnsigned: true for local development)');
+  }
+  const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
+  const maxConnections = options.maxConnections ?? 10_000;
+  const fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
+  // Tools a handler defined for one connection; they live as long as this instance (docs/relay.md §6).
+  const perConnection = new Map<string, ToolRegistry>();
+
+  const registryFor = (cid: string): ToolRegistry => {
+    let registry = perConnection.get(cid);
+    if (!registry) {
+      registry = new ToolRegistry();
+      perConnection.set(cid, registry);
+      if (perConnection.size > maxConnections) {
+        const oldest = perConnection.keys().next().value;
+        if (oldest !== undefined) perConnection.delete(oldest);
+      }
+    }
+    return registry;
+  };
+
+  return async (request) => {
+    const url = new URL(request.url);
+    const endpoint = url.pathname.endsWith('/invoke') ? 'invoke' : url.pathname.endsWith('/tools') ? 'tools' : undefined;
+    if (endpoint === undefined) return httpError(404, `no endpoint ${url.pathname}`);
+    const method = endpoint === 'invoke' ? 'POST' : 'GET';
+    if (request.method !== method) return httpError(405, `${endpoint} takes ${method}`, { allow: method });
+    const declared = Number(request.headers.get('content-length') ?? '0');
+    if (declared > maxBodyBytes) return httpError(413, `body of ${declared} bytes exceeds ${maxBodyBytes}`);
+    const body = new Uint8Array(await request.arrayBuffer());
+    if (body.byteLength > maxBodyBytes) return httpError(413, `body of ${body.byteLength} bytes exceeds ${maxBodyBytes}`);
+    if (options.secret !== undefined) {
+      const check = await verifyRequest(options.secret, request.headers, method, endpoint, body, { maxSkewMs: options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS });
+      if (!check.ok) return httpError(401, `bad signature: ${check.reason}`);
+    }
+    if (endpoint === 'tools') {
+      const info: Record<string, unknown> = { name: agent.name };
+      if (agent.version !== undefined) info['version'] = agent.version;
+      return Response.json({ agent: info, tools: agent.tools, codecs: ['msgpack', 'json'] });
+    }
+    const codecName = codecOfContentType(request.headers.get('content-type'));
+    if (codecName === undefined) return httpError(415, 'invoke takes application/json or application/msgpack');
+    const codec = relayCodec(codecName);
+    let call: InvokeRequest;
+    try {
+      call = parseInvokeRequest(codec.decode(body));
+    } catch (error) {
+      return httpError(400, `bad request body: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return respond(agent, call, codec, registryFor(call.cid), request.signal, fetchImpl);
+  };
+}
+
+/** Starts the call and answers at once with a body its frames stream into. */
+function respond(agent: Agent, call: InvokeRequest, codec: Codec, own: ToolRegistry, requestSignal: AbortSignal | undefined, fetchImpl: typeof fetch): Response {
+  const abort = new AbortController();
+  const callbacks = call.callback ? new RelayCallbacks(call.cid, call.callback, codec, fetchImpl) : undefined;
+  let open = true;
+  let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  const stream = new ReadableStream<Uint8Array>({
+    start: (c) => {
+      controller = c;
+    },
+    // The relay dropped the request: INTERRUPT from the client, a deadline, or the relay going away.
+    cancel: () => {
+      open = false;
+      abort.abort(new ProtocolError(499, 'the relay ended the request'));
+    },
+  });
+  requestSignal?.addEventListener('abort', () => abort.abort(new ProtocolError(499, 'the relay ended the request')), { once: true });
+  const write = (frame: RelayFrame): void => {
+    if (!open) return;
+    try {
+      controller?.enqueue(encodeRelayFrame(frame, codec));
+    } catch {
+      open = false;
+    }
+  };
+  const host = {
+    callbacks,
+    defineTool(name: string, definition: ToolDefinition): void {
+      const info = own.add(name, definition);
+      if (open) write({ type: RelayFrameType.TOOL_DEF, tools: [info], removed: [] });
+      else void callbacks?.pushTools([info]).catch(() => {});
+    },
+    setState(state: string | null): void {
+      if (open) write({ type: RelayFrameType.STATE, state });
+      else void callbacks?.setState(state).catch(() => {});
+    },
+  };
+  const ctx = new FunctionContext(call, abort.signal, host);
+  let deadline: ReturnType<typeof setTimeout> | undefined;
+  if (call.deadline !== undefined) {
+    deadline = setTimeout(() => abort.abort(new ProtocolError(504, 'the call passed its deadline')), Math.max(0, call.deadline - Date.now()));
+  }
+  const entry = own.get(call.tool) ?? agent.registry.get(call.tool);
+  void run(entry, call, ctx, abort.signal, write).finally(() => {
+    if (deadline) clearTimeout(deadline);
+    if (open) {
+      open = false;
+      try {
+        controller?.close();
+      } catch {
+        // cancelled meanwhile
+      }
+    }
+  });
+  return new Response(stream, { status: 200, headers: { 'content-type': FRAMES_CONTENT_TYPE, 'cache-control': 'no-store' } });
+}
+
+function httpError(status: number, message: string, headers: Record<string, string> = {}): Response {
+  return Response.json({ error: { code: status, message } }, { status, headers });
+}
