@@ -1,0 +1,299 @@
+import { randomBytes } from 'node:crypto';
+import {
+  type Agent,
+  AgentServer,
+  type AgentServerOptions,
+  type Delivery,
+  defineAgent,
+  ProtocolError,
+  ReportedResult,
+  type ToolContext,
+  type ToolDefinition,
+  type ToolInfo,
+  ulidFactory,
+} from '@agentsocket/core';
+import { encodeCompatRequest, encodeInvokeRequest, type RelayCodecName, type RelayFrame, RelayFrameType, relayCodec } from '@agentsocket/function';
+import { type CallbackActions, CallbackServer } from './callback-server.js';
+import { FunctionClient, type FunctionManifest, GATEWAY_TIMEOUT } from './function-client.js';
+import { SharedRun } from './shared-run.js';
+import { mintToken } from './token.js';
+
+/** How long a finished exactly-once call stays for a retry to pick up, ms. */
+const RUN_RETENTION_MS = 60_000;
+
+export interface RelayOptions {
+  function: {
+    /** Base URL of the function: `invoke` and `tools` are resolved against it. */
+    url: string | URL;
+    /** Secret shared with the function, for request signatures (docs/relay.md §2). */
+    secret: string;
+    /** Longest a call may run on the function before the client gets ERROR 504, ms. @default 60000 */
+    timeoutMs?: number;
+    /** Keep-alive connections to the function. @default 64 */
+    connections?: number;
+    /** Request body format: `native` (docs/relay.md §3.1) or the RFC's `{cid, payload}` (§3.2). @default 'native' */
+    format?: 'native' | 'compat';
+    /** Largest frame accepted from the function, bytes. @default 16 MiB */
+    maxFrameBytes?: number;
+    /** Body and payload codec. @default 'msgpack' when the function lists it in `GET /tools`, else 'json' (always 'json' in compat format) */
+    codec?: RelayCodecName;
+  };
+  callback?: {
+    /** Secret for callback tokens. @default random per process (tokens then only work on this relay) */
+    secret?: string;
+    host?: string;
+    /** @default 0 (any free port) */
+    port?: number;
+    /** The callback API's base URL as the function reaches it. @default the address it listens on */
+    publicUrl?: string;
+    /** Lifetime of a callback token, ms. @default 300000 */
+    tokenTtlMs?: number;
+    /** Largest callback body, bytes. @default 1 MiB */
+    maxBodyBytes?: number;
+  };
+  /** Options of the relay's AgentServer (auth, teams, limits, session store…). */
+  server?: AgentServerOptions;
+  /** The function's agent and tools, if known: the relay then starts without `GET /tools`. */
+  manifest?: FunctionManifest;
+}
+
+/**
+ * Relay mode: holds ASP sessions (an AgentServer whose tools forward to a function) and runs each
+ * call on the function over HTTP, streaming its frames to the client as they arrive. Transports
+ * attach to `relay.server` as to any AgentServer.
+ */
+export class Relay {
+  readonly server: AgentServer;
+  readonly callbackUrl: string;
+  private readonly states = new Map<string, string>();
+  /** Namespace and agent id of each session, sent with its calls. */
+  private readonly members = new Map<string, { ns: string; agentId: string }>();
+  private readonly newId = ulidFactory();
+  /** Exactly-once calls by principal and message id, while they run and a while after. */
+  private readonly runs = new Map<string, SharedRun>();
+  private readonly codecName: RelayCodecName;
+
+  private constructor(
+    private readonly options: RelayOptions,
+    private readonly fn: FunctionClient,
+    private readonly callbacks: CallbackServer,
+    private readonly callbackSecret: string,
+    callbackUrl: string,
+    manifest: FunctionManifest,
+  ) {
+    this.callbackUrl = callbackUrl;
+    const offered = manifest.codecs ?? ['json'];
+    this.codecName = options.function.format === 'compat' ? 'json' : (options.function.codec ?? (offered.includes('msgpack') ? 'msgpack' : 'json'));
+    const agent = defineAgent({ name: manifest.agent.name, ...(manifest.agent.version === undefined ? {} : { version: manifest.agent.version }) });
+    for (const info of manifest.tools) agent.addTool(info.name, this.proxy(info));
+    this.server = new AgentServer(agent, options.server);
+    const remember = (info: { id: string; namespace: string; agentId: string }) => this.members.set(info.id, { ns: info.namespace, agentId: info.agentId });
+    this.server.on('session', remember);
+    this.server.on('resume', remember);
+    this.server.on('sessionEnd', (info) => {
+      this.states.delete(info.id);
+      this.members.delete(info.id);
+    });
+  }
+
+  /** Starts the callback API and, unless a manifest is given, reads the function's tools. */
+  static async start(options: RelayOptions): Promise<Relay> {
+    const fn = new FunctionClient(options.function.url, {
+      secret: options.function.secret,
+      ...(options.function.connections === undefined ? {} : { connections: options.function.connections }),
+      ...(options.function.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.function.maxFrameBytes }),
+    });
+    const secret = options.callback?.secret ?? randomBytes(32).toString('hex');
+    let relay: Relay | undefined;
+    const actions: CallbackActions = {
+      exists: (cid) => relay?.server.peerOf(cid) !== undefined,
+      tools: (cid, tools, removed) => relay?.defineFor(cid, tools, removed),
+      message: (cid, event, data, delivery) => relay?.message(cid, event, data, delivery),
+      state: (cid, state) => relay?.setState(cid, state),
+      close: (cid, reason) => relay?.server.closeSession(cid, reason),
+      invoke: (cid, tool, args, opts) => {
+        const peer = relay?.server.peerOf(cid);
+        if (!peer) throw new ProtocolError(410, 'the connection is gone');
+        return peer.invoke(tool, args, opts);
+      },
+    };
+    const callbacks = new CallbackServer(actions, {
+      secret,
+      ...(options.callback?.host === undefined ? {} : { host: options.callback.host }),
+      ...(options.callback?.port === undefined ? {} : { port: options.callback.port }),
+      ...(options.callback?.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.callback.maxBodyBytes }),
+    });
+    const listening = await callbacks.listen();
+    try {
+      const manifest = options.manifest ?? (await fn.manifest());
+      relay = new Relay(options, fn, callbacks, secret, options.callback?.publicUrl ?? listening, manifest);
+      return relay;
+    } catch (error) {
+      await callbacks.close();
+      await fn.close();
+      throw error;
+    }
+  }
+
+  /** The function's agent as the relay serves it. */
+  get agent(): Agent {
+    return this.server.agent;
+  }
+
+  /** Reads `GET /tools` again and announces what changed to every session (TOOL_DEF). */
+  async refreshTools(): Promise<void> {
+    const manifest = await this.fn.manifest();
+    const next = new Map(manifest.tools.map((t) => [t.name, t]));
+    for (const current of this.agent.tools) {
+      const wanted = next.get(current.name);
+      if (!wanted || JSON.stringify(wanted) !== JSON.stringify(current)) this.agent.removeTool(current.name);
+    }
+    const have = new Set(this.agent.tools.map((t) => t.name));
+    for (const info of manifest.tools) if (!have.has(info.name)) this.agent.addTool(info.name, this.proxy(info));
+  }
+
+  /** A token for the callback API of one connection (docs/relay.md §5.1). */
+  callbackToken(cid: string, now: number = Date.now()): { token: string; exp: number } {
+    const exp = now + (this.options.callback?.tokenTtlMs ?? 300_000);
+    return { token: mintToken(this.callbackSecret, cid, exp), exp };
+  }
+
+  /** Stops the callback API and the function client; the AgentServer is closed by its owner. */
+  async close(): Promise<void> {
+    await this.callbacks.close();
+    await this.fn.close();
+  }
+
+  /** A tool whose handler runs the call on the function. */
+  private proxy(info: ToolInfo): ToolDefinition {
+    const relay = this;
+    return {
+      ...(info.description === undefined ? {} : { description: info.description }),
+      ...(info.inputSchema === undefined ? {} : { input: info.inputSchema }),
+      async *handler(args: unknown, ctx: ToolContext) {
+        return yield* relay.forward(info.name, args, ctx);
+      },
+    };
+  }
+
+  private async *forward(tool: string, args: unknown, ctx: ToolContext): AsyncGenerator<unknown, unknown, undefined> {
+    const timeoutMs = this.options.function.timeoutMs ?? 60_000;
+    const deadline = Date.now() + timeoutMs;
+    const cid = ctx.sessionId;
+    const codec = relayCodec(this.codecName);
+    const body =
+      this.options.function.format === 'compat'
+        ? encodeCompatRequest({ cid, id: ctx.messageId, tool, args, delivery: ctx.delivery, traceparent: ctx.traceparent })
+        : encodeInvokeRequest({
+            cid,
+            id: ctx.messageId,
+            tool,
+            args,
+            delivery: ctx.delivery,
+            deadline,
+            state: this.states.get(cid),
+            principal: ctx.principal?.id,
+            ns: this.members.get(cid)?.ns,
+            agent: this.members.get(cid)?.agentId,
+            traceparent: ctx.traceparent,
+            callback: { url: this.callbackUrl, ...this.callbackToken(cid) },
+          }, codec);
+    const timedOut = new ProtocolError(GATEWAY_TIMEOUT, `function did not finish within ${timeoutMs} ms`);
+    const follow = new AbortController();
+    let frames: AsyncIterable<RelayFrame>;
+    let onAbort: () => void;
+    let stop: () => void;
+    if (ctx.delivery === 'exactly-once') {
+      const run = this.sharedRun(`${ctx.principal?.id ?? ''}:${ctx.messageId}`, timeoutMs, timedOut, (signal) => this.fn.invoke(body, codec, signal), cid);
+      frames = run.follow(follow.signal);
+      // INTERRUPT (the session is still there) stops the function; a session that ended only stops following it.
+      onAbort = () => {
+        if (this.server.peerOf(cid)) run.abort.abort(ctx.signal.reason);
+        follow.abort(ctx.signal.reason);
+      };
+      stop = () => {};
+    } else {
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(timedOut), timeoutMs);
+      frames = this.withSideEffects(cid, this.fn.invoke(body, codec, abort.signal));
+      onAbort = () => abort.abort(ctx.signal.reason);
+      stop = () => clearTimeout(timer);
+    }
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      for await (const frame of frames) {
+        switch (frame.type) {
+          case RelayFrameType.CHUNK:
+          case RelayFrameType.CHUNK_BYTES:
+            yield frame.data;
+            break;
+          case RelayFrameType.RESULT:
+            return frame.metrics?.cpuMs === undefined ? frame.result : new ReportedResult(frame.result, { cpuMs: frame.metrics.cpuMs });
+          case RelayFrameType.ERROR:
+            throw new ProtocolError(frame.code, frame.message, { data: frame.data });
+          default:
+            break; // TOOL_DEF and STATE were applied as they arrived
+        }
+      }
+      return undefined; // not reached: invoke() throws when no terminal frame came
+    } finally {
+      stop();
+      ctx.signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** The running (or just finished) exactly-once call with this key, started if there is none. */
+  private sharedRun(
+    key: string,
+    timeoutMs: number,
+    timedOut: ProtocolError,
+    start: (signal: AbortSignal) => AsyncIterable<RelayFrame>,
+    cid: string,
+  ): SharedRun {
+    const existing = this.runs.get(key);
+    if (existing) return existing;
+    const run = new SharedRun();
+    this.runs.set(key, run);
+    const timer = setTimeout(() => run.abort.abort(timedOut), timeoutMs);
+    void run.pump(start(run.abort.signal), (frame) => this.sideEffect(cid, frame)).finally(() => {
+      clearTimeout(timer);
+      // Kept a while for a retry whose first attempt's session ended before the answer came.
+      setTimeout(() => {
+        if (this.runs.get(key) === run) this.runs.delete(key);
+      }, RUN_RETENTION_MS).unref();
+    });
+    return run;
+  }
+
+  private async *withSideEffects(cid: string, frames: AsyncIterable<RelayFrame>): AsyncGenerator<RelayFrame, void, undefined> {
+    for await (const frame of frames) {
+      this.sideEffect(cid, frame);
+      yield frame;
+    }
+  }
+
+  private sideEffect(cid: string, frame: RelayFrame): void {
+    if (frame.type === RelayFrameType.TOOL_DEF) this.defineFor(cid, frame.tools, frame.removed);
+    else if (frame.type === RelayFrameType.STATE) this.setState(cid, frame.state);
+  }
+
+  /** Tools announced by the function for one connection: proxies on that session (replacing one of the same name). */
+  private defineFor(cid: string, tools: ToolInfo[], removed: string[]): void {
+    const peer = this.server.peerOf(cid);
+    if (!peer) return;
+    for (const name of removed) peer.removeTool(name);
+    for (const info of tools) {
+      peer.removeTool(info.name);
+      peer.defineTool(info.name, this.proxy(info));
+    }
+  }
+
+  private message(cid: string, event: string, data: unknown, delivery: Delivery): void {
+    this.server.peerOf(cid)?.deliver({ id: this.newId(), event, data, from: this.agent.name, delivery });
+  }
+
+  private setState(cid: string, state: string | null): void {
+    if (state === null) this.states.delete(cid);
+    else this.states.set(cid, state);
+  }
+}
