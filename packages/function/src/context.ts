@@ -8,6 +8,8 @@ export interface FunctionCallHost {
   defineTool(name: string, definition: ToolDefinition): void;
   /** Replaces the connection's state (STATE frame, or the callback API once the answer is sent). */
   setState(state: string | null): void;
+  /** ToolContext.once, recorded in the handler's dedup store. */
+  once<T>(key: string, effect: () => T | Promise<T>): Promise<T>;
   readonly callbacks: RelayCallbacks | undefined;
 }
 
@@ -56,6 +58,8 @@ export class FunctionContext implements ToolContext {
   defineTool = (name: string, definition: ToolDefinition): void => {
     this.#host.defineTool(name, definition);
   };
+
+  once = <T>(key: string, effect: () => T | Promise<T>): Promise<T> => this.#host.once(key, effect);
 
   invokePeer = <T = unknown>(tool: string, args?: unknown, options?: InvokeOptions): Call<T> => {
     // As in Direct mode: a question asked inside an at-most-once call is at-most-once too.

@@ -1,4 +1,4 @@
-import { type Agent, type Codec, ProtocolError, type ToolDefinition, ToolRegistry } from '@agentsocket/core';
+import { type Agent, type Codec, type DedupStore, MemoryDedupStore, ProtocolError, idempotent, type ToolDefinition, ToolRegistry } from '@agentsocket/core';
 import { codecOfContentType, relayCodec } from './codec.js';
 import { RelayCallbacks } from './callback-client.js';
 import { FunctionContext } from './context.js';
@@ -20,6 +20,12 @@ export interface FunctionHandlerOptions {
   maxConnections?: number;
   /** fetch used for the callback API. @default globalThis.fetch */
   fetch?: typeof fetch;
+  /**
+   * Where `ctx.once` records its effects. The default remembers them in this instance only; give
+   * a shared store (e.g. `@agentsocket/redis`'s) where several instances serve one agent.
+   * @default a MemoryDedupStore per handler
+   */
+  dedup?: DedupStore;
 }
 
 export type FetchHandler = (request: Request) => Promise<Response>;
@@ -38,6 +44,7 @@ export function functionHandler(agent: Agent, options: FunctionHandlerOptions = 
   const fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
   // Tools a handler defined for one connection; they live as long as this instance (docs/relay.md §6).
   const perConnection = new Map<string, ToolRegistry>();
+  const dedup = options.dedup ?? new MemoryDedupStore();
 
   const registryFor = (cid: string): ToolRegistry => {
     let registry = perConnection.get(cid);
@@ -80,12 +87,20 @@ export function functionHandler(agent: Agent, options: FunctionHandlerOptions = 
     } catch (error) {
       return httpError(400, `bad request body: ${error instanceof Error ? error.message : String(error)}`);
     }
-    return respond(agent, call, codec, registryFor(call.cid), request.signal, fetchImpl);
+    return respond(agent, call, codec, registryFor(call.cid), request.signal, fetchImpl, dedup);
   };
 }
 
 /** Starts the call and answers at once with a body its frames stream into. */
-function respond(agent: Agent, call: InvokeRequest, codec: Codec, own: ToolRegistry, requestSignal: AbortSignal | undefined, fetchImpl: typeof fetch): Response {
+function respond(
+  agent: Agent,
+  call: InvokeRequest,
+  codec: Codec,
+  own: ToolRegistry,
+  requestSignal: AbortSignal | undefined,
+  fetchImpl: typeof fetch,
+  dedup: DedupStore,
+): Response {
   const abort = new AbortController();
   const callbacks = call.callback ? new RelayCallbacks(call.cid, call.callback, codec, fetchImpl) : undefined;
   let open = true;
@@ -103,14 +118,17 @@ function respond(agent: Agent, call: InvokeRequest, codec: Codec, own: ToolRegis
   requestSignal?.addEventListener('abort', () => abort.abort(new ProtocolError(499, 'the relay ended the request')), { once: true });
   const write = (frame: RelayFrame): void => {
     if (!open) return;
+    const bytes = encodeOrExplain(frame, codec);
     try {
-      controller?.enqueue(encodeRelayFrame(frame, codec));
+      controller?.enqueue(bytes);
     } catch {
       open = false;
     }
   };
   const host = {
     callbacks,
+    once: <T>(key: string, effect: () => T | Promise<T>): Promise<T> =>
+      idempotent(dedup, `${agent.name}:${call.principal ?? ''}:${call.id}#${key}`, effect, { signal: abort.signal }),
     defineTool(name: string, definition: ToolDefinition): void {
       const info = own.add(name, definition);
       if (open) write({ type: RelayFrameType.TOOL_DEF, tools: [info], removed: [] });
@@ -139,6 +157,22 @@ function respond(agent: Agent, call: InvokeRequest, codec: Codec, own: ToolRegis
     }
   });
   return new Response(stream, { status: 200, headers: { 'content-type': FRAMES_CONTENT_TYPE, 'cache-control': 'no-store' } });
+}
+
+const FRAME_NAMES: Record<number, string> = { 1: 'CHUNK', 2: 'CHUNK_BYTES', 3: 'RESULT', 4: 'ERROR', 5: 'TOOL_DEF', 6: 'STATE' };
+
+/**
+ * Encodes a frame. A value the codec cannot encode (a cycle, a BigInt) is the handler's error: a
+ * CHUNK or RESULT throws ERROR 500 for run() to send instead, an ERROR goes without its data.
+ */
+function encodeOrExplain(frame: RelayFrame, codec: Codec): Uint8Array {
+  try {
+    return encodeRelayFrame(frame, codec);
+  } catch (error) {
+    const why = `${FRAME_NAMES[frame.type] ?? 'frame'} payload cannot be encoded as ${codec.name}: ${error instanceof Error ? error.message : String(error)}`;
+    if (frame.type === RelayFrameType.ERROR) return encodeRelayFrame({ ...frame, data: undefined, message: `${frame.message} (data dropped: ${why})` }, codec);
+    throw new ProtocolError(500, why, { cause: error });
+  }
 }
 
 function httpError(status: number, message: string, headers: Record<string, string> = {}): Response {
