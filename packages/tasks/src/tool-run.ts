@@ -1,4 +1,4 @@
-import { AgentSocketError, Call, type ToolContext, type ToolHandler } from '@agentsocket/core';
+import { AgentSocketError, Call, type DedupStore, idempotent, type ToolContext, type ToolHandler } from '@agentsocket/core';
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
@@ -37,13 +37,17 @@ export interface TaskContextInit {
   attempt: number;
   signal: AbortSignal;
   traceparent: string | undefined;
+  /** Where ctx.once records its effects (the worker's dedup store), kept for `ttlMs`. */
+  dedup: DedupStore;
+  ttlMs: number;
 }
 
 /**
  * The ToolContext a handler sees when it runs a queued task: messageId is the idempotency key
  * (stable across attempts, so a handler can key its own side effects by it), requestId the
- * attempt, sessionId "task:<id>", delivery exactly-once. There is no peer: invokePeer fails and
- * defineTool throws.
+ * attempt, sessionId "task:<id>", delivery exactly-once; ctx.once(key, effect) runs `effect` once
+ * per idempotency key and `key` across attempts. There is no peer: invokePeer fails and defineTool
+ * throws.
  */
 export function taskToolContext(init: TaskContextInit): ToolContext {
   return {
@@ -63,5 +67,6 @@ export function taskToolContext(init: TaskContextInit): ToolContext {
       call.fail(new AgentSocketError('NO_SUCH_PEER_TOOL', `a queued task has no peer to call ${tool} on`));
       return call;
     },
+    once: (key, effect) => idempotent(init.dedup, `tasks:${init.idempotencyKey}#${key}`, effect, { ttlMs: init.ttlMs, signal: init.signal }),
   };
 }

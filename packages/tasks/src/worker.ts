@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Agent, type BackoffOptions, backoffDelay, type DedupStore, ErrorCode, isRecord, sleep } from '@agentsocket/core';
+import { type Agent, type BackoffOptions, backoffDelay, claimWaiting, type DedupStore, ErrorCode, isRecord, sleep } from '@agentsocket/core';
 import { RedisDedupStore } from '@agentsocket/redis';
 import { DEFAULTS } from './defaults.js';
 import { TaskError } from './errors.js';
@@ -170,20 +170,15 @@ export class TaskWorker {
     const valid = await tool.schema.validate(task.args);
     if (!valid.ok) return { ok: false, error: { code: ErrorCode.INVALID_ARGUMENTS, message: valid.message }, retryable: false };
     const key = `tasks:${task.idempotencyKey}`;
-    for (let polls = 0; ; polls++) {
-      const claim = await this.dedup.claim(key, task.resultTtlMs);
-      if (claim.status === 'done') {
-        const o = claim.outcome;
-        if (isRecord(o) && o['ok'] === true) return { ok: true, result: o['result'] };
-        break;
-      }
-      if (claim.status === 'new') break;
-      // Another attempt holds the key (or held it and died: its claim lapses): wait for it.
-      try {
-        await sleep(backoffDelay(polls, { initialMs: 50, maxMs: 1000 }), signal);
-      } catch (error) {
-        return { ok: false, error: failureOf(error), retryable: true };
-      }
+    // Another attempt may hold the key (or held it and died: its claim lapses): wait for it.
+    const claim = await claimWaiting(this.dedup, key, task.resultTtlMs, signal);
+    if (!claim) {
+      const message = signal.aborted ? failureOf(signal.reason).message : `another attempt of ${task.id} is still running`;
+      return { ok: false, error: { code: ErrorCode.UNAVAILABLE, message }, retryable: true };
+    }
+    if (claim.status === 'done') {
+      const o = claim.outcome;
+      if (isRecord(o) && o['ok'] === true) return { ok: true, result: o['result'] };
     }
     const ctx = taskToolContext({
       tool: task.tool,
@@ -192,6 +187,8 @@ export class TaskWorker {
       attempt: task.attempts,
       signal,
       traceparent: task.traceparent,
+      dedup: this.dedup,
+      ttlMs: task.resultTtlMs,
     });
     try {
       const result = await runTool(tool.handler, valid.value, ctx, async (chunk) => {
