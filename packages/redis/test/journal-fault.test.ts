@@ -1,4 +1,5 @@
-import { CloseCode, defineAgent, type Delivery, tool } from '@agentsocket/core';
+import { CloseCode, decodeFrame, defineAgent, type Delivery, FrameType, tool } from '@agentsocket/core';
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clusters, type TestNode } from './cluster.js';
 import { REDIS_URL, redisOrSkip } from './redis-env.js';
@@ -56,6 +57,19 @@ function killNow(node: TestNode): void {
   node.server.close();
 }
 
+/** What Redis held for request `rid` of session `id` when its node died. */
+async function stateAt(prefix: string, id: string, rid: number): Promise<{ running: boolean; answered: boolean }> {
+  const r = new Redis(REDIS_URL);
+  try {
+    const running = (await r.hexists(`${prefix}s:${id}:i`, String(rid))) === 1;
+    const frames = await r.zrangeBuffer(`${prefix}s:${id}:f`, 0, -1);
+    const answered = frames.map((f) => decodeFrame(new Uint8Array(f))).some((f) => f.requestId === rid && (f.type === FrameType.COMPLETE || f.type === FrameType.ERROR));
+    return { running, answered };
+  } finally {
+    r.disconnect();
+  }
+}
+
 const VARIANTS: Array<{ delivery: Delivery; tool: 'unary' | 'stream' }> = [
   { delivery: 'at-least-once', tool: 'unary' },
   { delivery: 'at-least-once', tool: 'stream' },
@@ -97,9 +111,19 @@ describe.runIf(run)('a node killed between any two of its Redis writes loses no 
         nodes.push(...c.nodes);
         const a = c.nodes[0];
         if (!a) throw new Error('node a');
-        const client = await c.client(0);
+        // Once node a is dead, the client reconnects only after Redis's state has been read.
+        let read = () => {};
+        const stateRead = new Promise<void>((resolve) => {
+          read = resolve;
+        });
+        const client = await c.client(0, { connect: (signal) => (a.alive ? c.via(0)(signal) : stateRead.then(() => c.via(0)(signal))) });
         const resumed = new Promise<boolean>((resolve) => client.on('connect', (info) => resolve(info.resumed)));
-        proxy.arm(n, () => killNow(a));
+        const sessionId = client.sessionId ?? '';
+        let atKill: Promise<{ running: boolean; answered: boolean }> | undefined;
+        proxy.arm(n, () => {
+          killNow(a);
+          atKill = stateAt(c.prefix, sessionId, call.requestId).finally(read);
+        });
 
         const call = client.invoke(v.tool, v.tool === 'stream' ? { n: chunks } : {}, { delivery: v.delivery, timeoutMs: 20_000 });
         const seen: unknown[] = [];
@@ -111,9 +135,15 @@ describe.runIf(run)('a node killed between any two of its Redis writes loses no 
         expect(result.value, at).toEqual(expected);
         expect(seen, at).toEqual(Array.from({ length: chunks }, (_, i) => i));
         if (cut) {
+          const state = await atKill;
           expect(await resumed, at).toBe(true);
           // Node b runs the request at most once more (when node a died before its end was stored).
           expect(effects.started.filter((x) => x === 'node-b').length, at).toBeLessThanOrEqual(1);
+          // Redis held the request as running, or its answer, never both; and an answer stored is
+          // replayed, never made again.
+          expect(state?.running && state.answered, `${at}: running and answered at once`).toBe(false);
+          if (state?.answered) expect(effects.started, `${at}: answered, yet run again`).not.toContain('node-b');
+          // Neither is left only before the INVOKE was stored; the client then sends it again.
         } else {
           expect(effects, at).toEqual({ started: ['node-a'], finished: ['node-a'] });
         }
