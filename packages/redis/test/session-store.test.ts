@@ -1,4 +1,4 @@
-import type { SessionRecord } from '@agentsocket/core';
+import { MemorySessionStore, type SessionRecord, type SessionStore } from '@agentsocket/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RedisConnection, RedisSessionStore } from '../src/index.js';
 import { until } from './cluster.js';
@@ -166,4 +166,69 @@ describe.runIf(run)('RedisSessionStore', () => {
     }, 'three refreshes');
     expect(await a.store.load('s5')).toBeDefined();
   });
+});
+
+/** The SessionJournal rules of core's session-store.ts, on the reference store and on Redis alike. */
+describe.runIf(run)('SessionJournal rules', () => {
+  const open: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const c of open.splice(0).reverse()) await c();
+  });
+  const kinds: Array<[string, () => [SessionStore, SessionStore]]> = [
+    [
+      'MemorySessionStore',
+      () => {
+        const shared = new MemorySessionStore();
+        return [shared, shared];
+      },
+    ],
+    [
+      'RedisSessionStore',
+      () => {
+        const prefix = uniquePrefix();
+        open.push(() => dropPrefix(prefix));
+        const make = () => {
+          const connection = new RedisConnection({ url: REDIS_URL });
+          const store = new RedisSessionStore({ connection, prefix });
+          open.push(async () => {
+            await store.close();
+            await connection.close();
+          });
+          return store;
+        };
+        return [make(), make()];
+      },
+    ],
+  ];
+
+  for (const [name, make] of kinds) {
+    it(`${name}: a request's end and its terminal frame are one fact; a run of writes lands whole; a fenced journal stops`, async () => {
+      const [a, b] = make();
+      await a.create(record('r1'));
+      await a.claim('r1', 'a');
+      const j = a.journal('r1', 'a');
+      // Rule 2: a received INVOKE's sq and its start, in one synchronous run.
+      j.received(1);
+      j.invokeStarted(0x8001, bytes(2, 1));
+      j.invokeStarted(0x8002, bytes(2, 2));
+      await j.flush();
+      expect((await b.load('r1'))?.incoming).toEqual([
+        { rid: 0x8001, frame: bytes(2, 1) },
+        { rid: 0x8002, frame: bytes(2, 2) },
+      ]);
+      // Rule 3: the end of 0x8001 and its COMPLETE (sq 1) together.
+      j.invokeEnded(0x8001, 1, bytes(7, 1));
+      await j.flush();
+      const loaded = await b.load('r1');
+      expect(loaded?.incoming).toEqual([{ rid: 0x8002, frame: bytes(2, 2) }]);
+      expect(loaded?.frames).toEqual([{ sq: 1, frame: bytes(7, 1) }]);
+      expect(loaded?.nextSq).toBe(2);
+      expect(loaded?.lastReceived).toBe(1);
+      // Another owner: the first journal's writes are refused, and flush says so.
+      await b.claim('r1', 'b');
+      j.invokeEnded(0x8002, 2, bytes(7, 2));
+      await expect(j.flush()).rejects.toMatchObject({ code: 'SESSION_CLOSED' });
+      expect((await b.load('r1'))?.incoming).toEqual([{ rid: 0x8002, frame: bytes(2, 2) }]);
+    });
+  }
 });
