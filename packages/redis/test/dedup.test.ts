@@ -212,4 +212,34 @@ describe.runIf(run)('exactly-once across nodes', () => {
     expect(waited).toBeLessThan(10_000);
     expect(charges).toBe(1);
   });
+
+  it("carries a caller's own message id to an agent on another node: a retry after a timeout runs nothing twice", async () => {
+    const c = await start({ agent: () => defineAgent({ name: 'hq', tools: {} }) });
+    let runs = 0;
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await c.client(1, {
+      name: 'worker',
+      namespace: '/t',
+      tools: {
+        book: {
+          async handler(_args, ctx) {
+            runs++;
+            await gate;
+            return { booked: ctx.messageId };
+          },
+        },
+      },
+    });
+    const hq = c.nodes[0]?.server;
+    if (!hq) throw new Error('node 0');
+    const options = { delivery: 'exactly-once' as const, messageId: 'booking-7' };
+    await expect(hq.invokeAgent('/t', 'worker', 'book', {}, { ...options, timeoutMs: 50 }).result).rejects.toMatchObject({ code: 'TIMEOUT' });
+    const retry = hq.invokeAgent('/t', 'worker', 'book', {}, options);
+    release();
+    expect((await retry.result).value).toEqual({ booked: 'booking-7' });
+    expect(runs).toBe(1);
+  });
 });
