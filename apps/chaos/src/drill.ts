@@ -7,6 +7,7 @@ import { type Cluster, type RunningRedis, startCluster, startRedisServer, waitFo
 import { parseEffectLine } from './agent.js';
 import { Ledger } from './ledger.js';
 import { formatFailures, type ReconnectStats, watchReconnects } from './reconnects.js';
+import { runFaultClock } from './fault-clock.js';
 import { Rng } from './rng.js';
 import { type Latency, summarize, type Tally, table, tally, tallyRows } from './tally.js';
 import { type CallKind, type CallRecord, KINDS, runWorkload } from './workload.js';
@@ -114,60 +115,16 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
     const killEveryMs = options.killEveryMs ?? 3000;
     const began = Date.now();
     const end = began + durationMs;
-    let kills = 0;
-    let redisRestarts = 0;
-    const redisWindow = { from: Number.POSITIVE_INFINITY, to: Number.NEGATIVE_INFINITY };
-    const redisAt = began + durationMs * (options.redisRestartAt ?? 0.5);
-    const own = redis;
-    // A fault every killEveryMs on a fixed clock: SIGKILL a node and start it again on its port in
-    // the background, or (once) SIGKILL Redis and start it again from its append-only file. A node
-    // still starting is not killed again, and the last node up never is: that tick is skipped.
-    const restarts = new Map<string, Promise<void>>();
-    const downMs: number[] = [];
-    let skipped = 0;
-    const at = () => `${((Date.now() - began) / 1000).toFixed(1)} s`;
-    const restart = (id: string, killedAt: number) => {
-      const p: Promise<void> = (async () => {
-        for (let attempt = 1; ; attempt++) {
-          try {
-            await running.supervisor.restart(id);
-            downMs.push(Date.now() - killedAt);
-            return;
-          } catch (error) {
-            out?.write(`  ${at()}: ${id} failed to start (${error instanceof Error ? error.message.split('\n')[0] : String(error)})\n`);
-            if (attempt === 3) throw error;
-          }
-        }
-      })().finally(() => restarts.delete(id));
-      restarts.set(id, p);
-    };
-    const faults = (async () => {
-      for (let next = began + killEveryMs; next < end; next += killEveryMs) {
-        await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - Date.now())));
-        if (redisRestarts === 0 && Date.now() >= redisAt) {
-          await Promise.all(restarts.values()); // a node starting while Redis is away would give up on it
-          out?.write(`  ${at()}: Redis SIGKILL and restart\n`);
-          redisWindow.from = Date.now();
-          await own.stop('SIGKILL');
-          await own.start();
-          redisWindow.to = Date.now();
-          redisRestarts++;
-          continue;
-        }
-        const up = running.supervisor.nodes.filter((n) => n.running && !restarts.has(n.id));
-        if (up.length < 2) {
-          skipped++;
-          continue;
-        }
-        const victim = rng.pick(up).id;
-        out?.write(`  ${at()}: SIGKILL ${victim}\n`);
-        const killedAt = Date.now();
-        await running.supervisor.kill(victim, 'SIGKILL');
-        kills++;
-        restart(victim, killedAt);
-      }
-      await Promise.all(restarts.values());
-    })();
+    const faults = runFaultClock({
+      supervisor: running.supervisor,
+      redis,
+      rng,
+      began,
+      end,
+      everyMs: killEveryMs,
+      redisAt: began + durationMs * (options.redisRestartAt ?? 0.5),
+      out,
+    });
     faults.catch(() => {}); // awaited below, after the calls
     const records = await runWorkload({
       clients,
@@ -179,7 +136,7 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
       stop: () => Date.now() >= end,
     });
     const tookMs = Date.now() - began;
-    await faults;
+    const { kills, skipped, redisRestarts, redisWindow, downMs } = await faults;
     // Every completed exactly-once call's effect line has been printed; wait until it is read.
     const done = records.filter((r) => r.kind === 'exactly-once' && r.status === 'ok');
     await waitFor(() => done.every((r) => ledger.effectsOf(r.key) > 0), 'the effects of completed calls to be read', 10_000).catch(() => {});
