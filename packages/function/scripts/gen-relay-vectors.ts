@@ -84,6 +84,7 @@ async function main(): Promise<void> {
     ['TOOL_DEF', { type: RelayFrameType.TOOL_DEF, tools: [{ name: 'follow_up', description: 'more', inputSchema: { type: 'object' } }], removed: ['old'] }],
     ['STATE set', { type: RelayFrameType.STATE, state: 'step=3' }],
     ['STATE cleared', { type: RelayFrameType.STATE, state: null }],
+    ['KEEPALIVE', { type: RelayFrameType.KEEPALIVE }],
   ];
   for (const codecName of ['json', 'msgpack'] as RelayCodecName[]) {
     const codec = relayCodec(codecName);
@@ -95,11 +96,13 @@ async function main(): Promise<void> {
         name: `${name} (${codecName})`,
         codec: codecName,
         hex: hex(bytes),
-        decoded: { type: frame.type, length: payload.byteLength, payload: frame.type === RelayFrameType.CHUNK_BYTES ? { $bin: hex(payload) } : toJsonValue(codec.decode(payload)) },
+        decoded: { type: frame.type, length: payload.byteLength, payload: frame.type === RelayFrameType.CHUNK_BYTES ? { $bin: hex(payload) } : frame.type === RelayFrameType.KEEPALIVE ? null : toJsonValue(codec.decode(payload)) },
       });
     }
   }
-  vectors.push({ kind: 'bad-frame', name: 'unknown frame type 0x07', hex: '07000000026e75', note: 'the relay ends the call with ERROR 502' });
+  vectors.push({ kind: 'bad-frame', name: 'unknown frame type 0x08', hex: '08000000026e75', note: 'the relay ends the call with ERROR 502' });
+  vectors.push({ kind: 'bad-frame', name: 'unknown frame type 0x00', hex: '0000000000', note: 'the relay ends the call with ERROR 502' });
+  vectors.push({ kind: 'bad-frame', name: 'KEEPALIVE with a payload', hex: '070000000100', note: 'the relay ends the call with ERROR 502' });
   vectors.push({ kind: 'bad-frame', name: 'CHUNK whose payload is not JSON', codec: 'json', hex: hex(new Uint8Array([1, 0, 0, 0, 3, ...utf8.encode('{x}')])), note: 'the relay ends the call with ERROR 502' });
   vectors.push({ kind: 'bad-frame', name: 'ERROR without a code', codec: 'json', hex: hex(new Uint8Array([4, 0, 0, 0, 15, ...utf8.encode('{"message":"x"}')])), note: 'the relay ends the call with ERROR 502' });
 

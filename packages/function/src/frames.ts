@@ -13,6 +13,7 @@ export const RelayFrameType = {
   ERROR: 0x04,
   TOOL_DEF: 0x05,
   STATE: 0x06,
+  KEEPALIVE: 0x07,
 } as const;
 
 export interface RelayMetrics {
@@ -28,7 +29,8 @@ export type RelayFrame =
   | { type: typeof RelayFrameType.RESULT; result: unknown; metrics: RelayMetrics | undefined }
   | { type: typeof RelayFrameType.ERROR; code: number; message: string; data: unknown; metrics: RelayMetrics | undefined }
   | { type: typeof RelayFrameType.TOOL_DEF; tools: ToolInfo[]; removed: string[] }
-  | { type: typeof RelayFrameType.STATE; state: string | null };
+  | { type: typeof RelayFrameType.STATE; state: string | null }
+  | { type: typeof RelayFrameType.KEEPALIVE };
 
 /** Encodes one frame; payloads but CHUNK_BYTES are one value of `codec` (the request's). */
 export function encodeRelayFrame(frame: RelayFrame, codec: Codec): Uint8Array {
@@ -52,6 +54,9 @@ export function encodeRelayFrame(frame: RelayFrame, codec: Codec): Uint8Array {
       break;
     case RelayFrameType.STATE:
       payload = encode({ state: frame.state });
+      break;
+    case RelayFrameType.KEEPALIVE:
+      payload = new Uint8Array(0);
       break;
   }
   const out = new Uint8Array(FRAME_HEADER_SIZE + payload.byteLength);
@@ -110,7 +115,7 @@ export class RelayFrameReader {
         if (this.size < FRAME_HEADER_SIZE) break;
         const head = this.peek(FRAME_HEADER_SIZE);
         const type = head[0] ?? 0;
-        if (type < RelayFrameType.CHUNK || type > RelayFrameType.STATE) {
+        if (type < RelayFrameType.CHUNK || type > RelayFrameType.KEEPALIVE) {
           throw new RelayFrameError(`unknown frame type 0x${type.toString(16).padStart(2, '0')}`);
         }
         const length = new DataView(head.buffer, head.byteOffset, FRAME_HEADER_SIZE).getUint32(1);
@@ -199,6 +204,9 @@ export function decodeRelayFrame(type: number, payload: Uint8Array, codec: Codec
         if (state !== null && state !== undefined && typeof state !== 'string') throw new WireShapeError('STATE.state must be a string or null');
         return { type, state: state ?? null };
       }
+      case RelayFrameType.KEEPALIVE:
+        if (payload.byteLength !== 0) throw new WireShapeError('KEEPALIVE has an empty payload');
+        return { type };
       default:
         throw new RelayFrameError(`unknown ${name}`);
     }

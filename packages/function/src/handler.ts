@@ -18,6 +18,12 @@ export interface FunctionHandlerOptions {
   maxBodyBytes?: number;
   /** Connections whose tools defined with ctx.defineTool this instance remembers, oldest dropped first. @default 10000 */
   maxConnections?: number;
+  /**
+   * While a handler runs, a KEEPALIVE frame goes out when nothing else was written for this long, ms,
+   * so a request the relay dropped is noticed (workerd notices a gone client only when writing). 0: never.
+   * @default 1000
+   */
+  keepAliveMs?: number;
   /** fetch used for the callback API. @default globalThis.fetch */
   fetch?: typeof fetch;
   /**
@@ -87,7 +93,7 @@ export function functionHandler(agent: Agent, options: FunctionHandlerOptions = 
     } catch (error) {
       return httpError(400, `bad request body: ${error instanceof Error ? error.message : String(error)}`);
     }
-    return respond(agent, call, codec, registryFor(call.cid), request.signal, fetchImpl, dedup);
+    return respond(agent, call, codec, registryFor(call.cid), request.signal, fetchImpl, dedup, options.keepAliveMs ?? 1000);
   };
 }
 
@@ -100,6 +106,7 @@ function respond(
   requestSignal: AbortSignal | undefined,
   fetchImpl: typeof fetch,
   dedup: DedupStore,
+  keepAliveMs: number,
 ): Response {
   const abort = new AbortController();
   const callbacks = call.callback ? new RelayCallbacks(call.cid, call.callback, codec, fetchImpl) : undefined;
@@ -116,9 +123,11 @@ function respond(
     },
   });
   requestSignal?.addEventListener('abort', () => abort.abort(new ProtocolError(499, 'the relay ended the request')), { once: true });
+  let wrote = true;
   const write = (frame: RelayFrame): void => {
     if (!open) return;
     const bytes = encodeOrExplain(frame, codec);
+    wrote = true;
     try {
       controller?.enqueue(bytes);
     } catch {
@@ -144,9 +153,17 @@ function respond(
   if (call.deadline !== undefined) {
     deadline = setTimeout(() => abort.abort(new ProtocolError(504, 'the call passed its deadline')), Math.max(0, call.deadline - Date.now()));
   }
+  const keepAlive =
+    keepAliveMs > 0
+      ? setInterval(() => {
+          if (!wrote) write({ type: RelayFrameType.KEEPALIVE });
+          wrote = false;
+        }, keepAliveMs)
+      : undefined;
   const entry = own.get(call.tool) ?? agent.registry.get(call.tool);
   void run(entry, call, ctx, abort.signal, write).finally(() => {
     if (deadline) clearTimeout(deadline);
+    if (keepAlive) clearInterval(keepAlive);
     if (open) {
       open = false;
       try {
@@ -159,7 +176,7 @@ function respond(
   return new Response(stream, { status: 200, headers: { 'content-type': FRAMES_CONTENT_TYPE, 'cache-control': 'no-store' } });
 }
 
-const FRAME_NAMES: Record<number, string> = { 1: 'CHUNK', 2: 'CHUNK_BYTES', 3: 'RESULT', 4: 'ERROR', 5: 'TOOL_DEF', 6: 'STATE' };
+const FRAME_NAMES: Record<number, string> = { 1: 'CHUNK', 2: 'CHUNK_BYTES', 3: 'RESULT', 4: 'ERROR', 5: 'TOOL_DEF', 6: 'STATE', 7: 'KEEPALIVE' };
 
 /**
  * Encodes a frame. A value the codec cannot encode (a cycle, a BigInt) is the handler's error: a
