@@ -1,4 +1,4 @@
-import type { RelayFrame } from '@agentsocket/function';
+import { type RelayFrame, RelayFrameType } from '@agentsocket/function';
 
 /** Frames kept for a follower that attaches later (as core keeps for an exactly-once replay). */
 const MAX_KEPT_FRAMES = 1000;
@@ -32,6 +32,7 @@ export class SharedRun {
   async pump(source: AsyncIterable<RelayFrame>, onFrame: (frame: RelayFrame) => void): Promise<void> {
     try {
       for await (const frame of source) {
+        if (frame.type === RelayFrameType.KEEPALIVE) continue;
         onFrame(frame);
         this.frames.push(frame);
         if (this.frames.length > MAX_KEPT_FRAMES) {
