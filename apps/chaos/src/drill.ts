@@ -22,8 +22,10 @@ export interface DrillOptions {
   durationMs?: number;
   /** Stop after this many calls even if time is left. @default unbounded */
   calls?: number;
-  /** @default 64 */
+  /** Exactly-once calls in flight. @default 64 */
   inFlight?: number;
+  /** At-least-once calls and streams in flight besides them. @default 16 */
+  othersInFlight?: number;
   /** @default 8 */
   clients?: number;
   /** @default 1 */
@@ -68,7 +70,7 @@ const TEAM = '/team-chaos';
 /**
  * The cluster drill: N node processes on a private Redis (append-only file, fsync always), the
  * clients through nginx, a node SIGKILLed every few seconds and restarted, Redis restarted once,
- * while 64 calls are in flight. Counts what the one-node suite counts, and how long recovery took.
+ * while 64 exactly-once calls and 16 others are in flight. Counts what the one-node suite counts, and how long recovery took.
  */
 export async function runDrill(options: DrillOptions = {}): Promise<DrillResult> {
   const seed = options.seed ?? 1;
@@ -105,9 +107,19 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
       await client.connect();
     }
     const inFlight = options.inFlight ?? 64;
+    const others = options.othersInFlight ?? 16;
+    // 64 exactly-once calls in flight, and at-least-once calls and streams beside them.
+    const load = (run: string, calls: number, stop?: () => boolean) => {
+      const share = (n: number) => Math.max(1, Math.round((calls * n) / (inFlight + others)));
+      const common = { clients, lostAfterMs, ...(stop ? { stop } : {}) };
+      return Promise.all([
+        runWorkload({ ...common, calls: share(inFlight), inFlight, kinds: ['exactly-once'], seed, runId: `${run}-once` }),
+        runWorkload({ ...common, calls: share(others), inFlight: others, kinds: ['at-least-once', 'stream'], seed: seed + 1, runId: `${run}-others` }),
+      ]).then(([a, b]) => [...a, ...b]);
+    };
 
     // Warm-up without faults: each kind's normal latency at this load, on this machine, now.
-    const warm = await runWorkload({ clients, calls: options.baselineCalls ?? 400, inFlight, seed: seed + 1, runId: `warm-${seed}`, lostAfterMs });
+    const warm = await load(`warm-${seed}`, options.baselineCalls ?? 400);
     const baseline = latencyByKind(warm);
 
     const watch = watchReconnects(clients);
@@ -126,15 +138,7 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
       out,
     });
     faults.catch(() => {}); // awaited below, after the calls
-    const records = await runWorkload({
-      clients,
-      calls: options.calls ?? Number.MAX_SAFE_INTEGER,
-      inFlight,
-      seed,
-      runId: `drill-${seed}`,
-      lostAfterMs,
-      stop: () => Date.now() >= end,
-    });
+    const records = await load(`drill-${seed}`, options.calls ?? Number.MAX_SAFE_INTEGER, () => Date.now() >= end);
     const tookMs = Date.now() - began;
     const { kills, skipped, redisRestarts, redisWindow, downMs } = await faults;
     // Every completed exactly-once call's effect line has been printed; wait until it is read.

@@ -29,6 +29,8 @@ export interface WorkloadOptions {
   calls: number;
   /** Calls in flight at once. */
   inFlight: number;
+  /** The kinds to mix, drawn evenly. @default all three */
+  kinds?: readonly CallKind[];
   /** Seeds the mix of kinds and the handlers' work times. */
   seed: number;
   /** Prefix of every call key, unique per run. */
@@ -69,7 +71,7 @@ export async function runWorkload(options: WorkloadOptions): Promise<CallRecord[
   let next = 0;
 
   const one = async (index: number) => {
-    const kind = rng.pick(KINDS);
+    const kind = rng.pick(options.kinds ?? KINDS);
     const key = `${options.runId}-${index}`;
     const client = options.clients[index % options.clients.length];
     if (!client) throw new Error('no clients');

@@ -19,9 +19,9 @@ const skip = absent.length > 0 && process.env['CI'] !== 'true';
 if (skip) console.warn(`\n!!! SKIPPING the cluster drill: missing ${absent.join(', ')}. CI runs it. !!!\n`);
 
 // CI-sized: 30 s of faults. The soak runs it longer: pnpm --filter @agentsocket/chaos soak -- --minutes 10 --only drill
-describe.skipIf(skip)('cluster drill: nodes SIGKILLed every 3 s, Redis restarted once, 64 calls in flight through nginx', { timeout: 180_000 }, () => {
+describe.skipIf(skip)('cluster drill: nodes SIGKILLed every 3 s, Redis restarted once, 64 exactly-once calls in flight (and 16 others) through nginx', { timeout: 180_000 }, () => {
   it('loses nothing and duplicates nothing; prints the counts and the recovery figures', async () => {
-    const r = await runDrill({ seed: 20_260_102, durationMs: 30_000, killEveryMs: 3000, inFlight: 64, out: process.stdout });
+    const r = await runDrill({ seed: 20_260_102, durationMs: 30_000, killEveryMs: 3000, inFlight: 64, othersInFlight: 16, out: process.stdout });
     // The faults really happened.
     expect(r.kills).toBeGreaterThanOrEqual(3);
     expect(r.redisRestarts).toBe(1);
