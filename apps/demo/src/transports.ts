@@ -1,6 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { type Agent, AgentServer, memoryConnector } from '@agentsocket/core';
+import { functionHandler } from '@agentsocket/function';
+import { serveFunction } from '@agentsocket/function/node';
 import { mcpHttpServer, orderedTransport } from '@agentsocket/mcp';
+import { Relay } from '@agentsocket/relay';
 import { socketIoConnector, socketIoServer } from '@agentsocket/socketio';
 import { wsConnector, wsServer } from '@agentsocket/ws';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -37,6 +41,25 @@ export const transports: Record<string, Serve> = {
       where: `${url} (Socket.IO namespace ${io.namespace.name})`,
       run: (out) => drive({ connect: socketIoConnector({ url, namespace: io.namespace.name }), out }),
       close: () => io.close(),
+    };
+  },
+  relay: async (agent) => {
+    // Relay mode: the agent runs as a function (a fetch handler, here on node:http); the client
+    // talks ASP over ws to the relay, which runs each call on the function over HTTP.
+    const secret = randomBytes(16).toString('hex');
+    const fn = await serveFunction(functionHandler(agent, { secret }));
+    const relay = await Relay.start({ function: { url: fn.url, secret } });
+    const ws = await wsServer({ agentServer: relay.server, port: 0, host: '127.0.0.1' });
+    const url = ws.url ?? '';
+    return {
+      where: `${url} (relay) → function at ${fn.url}`,
+      run: (out) => drive({ connect: wsConnector({ url }), out }),
+      close: async () => {
+        relay.server.close();
+        await ws.close();
+        await relay.close();
+        await fn.close();
+      },
     };
   },
   memory: async (agent) => {
