@@ -12,7 +12,19 @@ export interface AgentDefinition {
  * One agent program: a name and its tools. The same Agent is served over any transport;
  * tools added or removed at runtime are pushed to every connected peer as TOOL_DEF.
  */
+/**
+ * Marks an Agent from any copy of this package: an application and a CLI installed with `npx` or
+ * globally each load their own copy of @agentsocket/core, so `instanceof` must not compare classes.
+ */
+const AGENT_BRAND: unique symbol = Symbol.for('@agentsocket/core.Agent');
+
 export class Agent {
+  /** True for an Agent made by any copy of @agentsocket/core (see `isAgent`). */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return isAgent(value);
+  }
+
+  readonly [AGENT_BRAND] = true;
   readonly name: string;
   readonly version: string | undefined;
   readonly registry = new ToolRegistry();
@@ -34,6 +46,11 @@ export class Agent {
   get tools(): ToolInfo[] {
     return this.registry.list();
   }
+}
+
+/** Whether `value` is an Agent, whichever copy of @agentsocket/core made it. */
+export function isAgent(value: unknown): value is Agent {
+  return typeof value === 'object' && value !== null && (value as { [AGENT_BRAND]?: unknown })[AGENT_BRAND] === true;
 }
 
 export function defineAgent(definition: AgentDefinition): Agent {

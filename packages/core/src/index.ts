@@ -1,4 +1,4 @@
-export { Agent, type AgentDefinition, defineAgent } from './agent.js';
+export { Agent, type AgentDefinition, defineAgent, isAgent } from './agent.js';
 export { type BackoffOptions, backoffDelay, sleep } from './backoff.js';
 export { Call, type CallResult, type InvokeOptions } from './call.js';
 export { AgentClient, type AgentClientOptions, type ConnectedInfo, type ReconnectCause, type ReconnectingInfo, type ReconnectOptions } from './client.js';

@@ -2,7 +2,8 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Agent, AgentServer } from '@agentsocket/core';
+import { type Agent, AgentServer, isAgent } from '@agentsocket/core';
+import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { mcpHttpServer } from './http.js';
 import { mountMcpServer } from './mount.js';
 import { serveAgentOverStdio } from './stdio.js';
@@ -16,15 +17,33 @@ const USAGE = `agentsocket-mcp — the Agent Socket ↔ MCP bridge
       Over HTTP only loopback Host and Origin names (and the address a request arrived on) are
       let in unless --allowed-host / --allowed-origin list others ('any' turns a check off).
 
-  agentsocket-mcp mount [--port n] [--host h] [--path /asp] (--url <mcp-url> | -- <command> [args…])
+  agentsocket-mcp mount [--port n] [--host h] [--path /asp] [--env NAME=value | --env NAME]...
+                        (--url <mcp-url> | -- <command> [args…])
       Mounts an MCP server and serves it as an agent over the Agent Socket binary WebSocket
-      (needs @agentsocket/ws installed).`;
+      (needs @agentsocket/ws installed). A spawned server gets the MCP SDK's safe default
+      environment (PATH, HOME, …) plus each --env: NAME=value sets it, NAME alone passes this
+      process's value on (for API keys).`;
+
+/** The environment for a spawned MCP server: the SDK's safe defaults plus each --env. */
+function mountEnvironment(specs: string[]): Record<string, string> {
+  const env = getDefaultEnvironment();
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    const name = eq === -1 ? spec : spec.slice(0, eq);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`--env takes NAME=value or NAME, not "${spec}"`);
+    const value = eq === -1 ? process.env[name] : spec.slice(eq + 1);
+    if (value === undefined) throw new Error(`--env ${name}: ${name} is not set in this environment`);
+    env[name] = value;
+  }
+  return env;
+}
 
 async function loadAgent(file: string, name: string): Promise<Agent> {
   const mod: Record<string, unknown> = await import(pathToFileURL(resolve(file)).href);
   let value = mod[name];
   if (typeof value === 'function') value = await value();
-  if (value instanceof Agent) return value;
+  // By brand, not instanceof: run with npx or installed globally, this CLI has its own copy of core.
+  if (isAgent(value)) return value;
   throw new Error(`${file} export "${name}" is not an Agent (or a function returning one) from @agentsocket/core`);
 }
 
@@ -45,6 +64,7 @@ async function main(argv: string[]): Promise<void> {
       url: { type: 'string' },
       'allowed-host': { type: 'string', multiple: true },
       'allowed-origin': { type: 'string', multiple: true },
+      env: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -72,7 +92,8 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === 'mount' && (values.url !== undefined || rest.length > 0)) {
     const [cmd, ...args] = rest;
-    const source = values.url !== undefined ? { url: values.url } : { command: cmd ?? '', args };
+    const env = values.env === undefined ? {} : { env: mountEnvironment(values.env) };
+    const source = values.url !== undefined ? { url: values.url } : { command: cmd ?? '', args, ...env };
     const mounted = await mountMcpServer(source);
     // Optional: the library itself does not need the ws transport.
     const { wsServer } = await import('@agentsocket/ws');

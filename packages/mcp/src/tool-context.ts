@@ -1,4 +1,4 @@
-import { Call, type CallMetrics, type InvokeOptions, type Principal, type ToolContext, type ToolRegistry } from '@agentsocket/core';
+import { Call, type CallMetrics, type InvokeOptions, idempotent, MemoryDedupStore, type Principal, type ToolContext, type ToolRegistry } from '@agentsocket/core';
 
 /** Answers a question the agent asks its caller mid-call (ctx.invokePeer). */
 export type AskCaller = (tool: string, args: unknown, signal: AbortSignal) => Promise<unknown>;
@@ -22,6 +22,7 @@ export interface McpToolContextInit {
  * delivery is at-most-once; invokePeer becomes a question to the MCP client (see elicitation.ts).
  */
 export function mcpToolContext(init: McpToolContextInit): ToolContext {
+  let once: MemoryDedupStore | undefined;
   return {
     signal: init.signal,
     tool: init.tool,
@@ -33,6 +34,11 @@ export function mcpToolContext(init: McpToolContextInit): ToolContext {
     delivery: 'at-most-once',
     defineTool: (name, definition) => {
       init.registry.add(name, definition);
+    },
+    // MCP never repeats a request, so once per key within this call is all there is to keep.
+    once: <T>(key: string, effect: () => T | Promise<T>): Promise<T> => {
+      once ??= new MemoryDedupStore({ maxEntries: 1000 });
+      return idempotent(once, key, effect, { signal: init.signal });
     },
     invokePeer: <T = unknown>(tool: string, args?: unknown, options?: InvokeOptions): Call<T> => {
       const call = new Call<T>(tool, init.newId(), 'at-most-once');

@@ -40,3 +40,27 @@ describe('agentsocket-mcp mount', () => {
     await client.close();
   });
 });
+
+describe('agentsocket-mcp mount --env', () => {
+  const stock = everythingServer();
+  const proc = spawn(
+    process.execPath,
+    ['--conditions=@agentsocket/source', '--import', 'tsx', cli, 'mount', '--port', '0', '--env', 'ASP_TEST_API_KEY=set-on-the-command-line', '--env', 'ASP_TEST_PASSED_ON', '--', stock.command, ...(stock.args ?? [])],
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ASP_TEST_PASSED_ON: 'from-the-parent', ASP_TEST_NOT_PASSED: 'stays-here' } },
+  );
+  afterAll(async () => {
+    proc.kill();
+    await once(proc, 'exit');
+  });
+
+  it('gives the mounted server the variables named, and no others', async () => {
+    const url = await startMount(proc);
+    const client = new AgentClient({ connect: wsConnector({ url }), reconnect: false });
+    await client.connect();
+    const printed = JSON.stringify((await client.invoke('get-env', {}).result).value);
+    expect(printed).toContain('set-on-the-command-line');
+    expect(printed).toContain('from-the-parent');
+    expect(printed).not.toContain('stays-here');
+    await client.close();
+  });
+});
