@@ -1,4 +1,4 @@
-import { compileSchema, type JsonSchema, ulidFactory } from '@agentsocket/core';
+import { compileSchema, ulidFactory } from '@agentsocket/core';
 import { DEFAULTS } from './defaults.js';
 import { TaskError } from './errors.js';
 import type { TaskQueue } from './queue.js';
@@ -13,6 +13,11 @@ export interface TaskClientInit {
    * registered schema, at submit. @default true
    */
   validate?: boolean;
+  /**
+   * How long a registered capability's schema is reused before it is read again; unknown tools
+   * are always read again. @default 1000
+   */
+  capabilityCacheMs?: number;
   /** Defaults for every submit. */
   defaults?: Pick<TaskSpec, 'maxAttempts' | 'resultTtlMs'>;
 }
@@ -32,7 +37,7 @@ const TOOL_NAME = /^[A-Za-z0-9_.\-/]{1,128}$/;
 export class TaskClient {
   private readonly init: TaskClientInit;
   private readonly newId = ulidFactory();
-  private readonly schemas = new Map<string, { schema: JsonSchema; validate: ReturnType<typeof compileSchema>['validate'] }>();
+  private readonly schemas = new Map<string, { text: string; read: number; validate: ReturnType<typeof compileSchema>['validate'] }>();
 
   constructor(init: TaskClientInit) {
     this.init = init;
@@ -134,12 +139,15 @@ export class TaskClient {
   }
 
   private async validate(tool: string, args: unknown): Promise<void> {
-    const schema = await this.init.store.capability(tool);
-    if (schema === undefined) throw new TaskError('UNKNOWN_CAPABILITY', `no worker offers the capability ${tool}`);
-    const key = JSON.stringify(schema);
     let cached = this.schemas.get(tool);
-    if (cached === undefined || JSON.stringify(cached.schema) !== key) {
-      cached = { schema, validate: compileSchema(schema).validate };
+    if (cached === undefined || Date.now() - cached.read > (this.init.capabilityCacheMs ?? DEFAULTS.capabilityCacheMs)) {
+      const schema = await this.init.store.capability(tool);
+      if (schema === undefined) {
+        this.schemas.delete(tool);
+        throw new TaskError('UNKNOWN_CAPABILITY', `no worker offers the capability ${tool}`);
+      }
+      const text = JSON.stringify(schema);
+      cached = cached?.text === text ? { ...cached, read: Date.now() } : { text, read: Date.now(), validate: compileSchema(schema).validate };
       this.schemas.set(tool, cached);
     }
     const result = await cached.validate(args);

@@ -14,6 +14,8 @@ export const DEFAULTS = {
   maxEvents: 1000,
   /** How long submit waits for an unreachable broker before failing with 503. */
   offlineWaitMs: 1000,
+  /** How long TaskClient reuses a capability's schema before reading it again. */
+  capabilityCacheMs: 1000,
   /** Longest a Redis consumer blocks in one XREADGROUP. */
   blockMs: 1000,
 } as const;

@@ -36,7 +36,8 @@ export type WorkerEvent =
   /** The store or queue failed while handling a task: its lease was given back. */
   | { type: 'error'; taskId: string; error: Error };
 
-type Execution = { ok: true; result: unknown } | { ok: false; error: TaskFailure; retryable: boolean };
+/** `recorded`: the dedup store's write of the outcome, left running so it overlaps the store's. */
+type Execution = { ok: true; result: unknown; recorded?: Promise<void> } | { ok: false; error: TaskFailure; retryable: boolean };
 
 /**
  * A worker agent: claims tasks for its agent's tools, runs each through the tool's handler (the
@@ -152,7 +153,12 @@ export class TaskWorker {
 
   private async record(task: TaskRecord, epoch: string, execution: Execution): Promise<'succeeded' | 'failed' | 'retrying' | 'lost'> {
     const { store } = this.init;
-    if (execution.ok) return (await store.finish(task, epoch, { ok: true, result: execution.result })) ? 'succeeded' : 'lost';
+    if (execution.ok) {
+      // Both writes go out back to back (one round trip when they share a connection); the
+      // order does not matter for safety: either one alone makes a redelivery harmless.
+      const [finished] = await Promise.all([store.finish(task, epoch, { ok: true, result: execution.result }), execution.recorded]);
+      return finished ? 'succeeded' : 'lost';
+    }
     if (execution.retryable && task.attempts < task.maxAttempts) {
       const delay = backoffDelay(task.attempts - 1, { ...DEFAULTS.retry, ...this.init.retry });
       return (await store.retry(task.id, epoch, execution.error, delay)) ? 'retrying' : 'lost';
@@ -195,8 +201,7 @@ export class TaskWorker {
         await this.init.store.progress(task.id, epoch, chunk);
       });
       // Recorded even if the lease was lost meanwhile: the side effect happened, the next holder replays it.
-      await this.dedup.complete(key, { ok: true, result }, task.resultTtlMs);
-      return { ok: true, result };
+      return { ok: true, result, recorded: this.dedup.complete(key, { ok: true, result }, task.resultTtlMs) };
     } catch (error) {
       await this.dedup.release(key);
       const failure = failureOf(error);
