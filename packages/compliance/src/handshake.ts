@@ -60,6 +60,40 @@ export function handshakeTests(fixture: TransportFixture): void {
       expect(error).toMatchObject({ code: ErrorCode.UNAUTHORIZED });
     });
 
+    it('refuses an agent id longer than maxAgentIdLength with 400 and close 4400', async () => {
+      const s = await start({ maxAgentIdLength: 64 });
+      const ok = await s.client({ name: 'a'.repeat(64), namespace: '/ids' });
+      expect(ok.team?.agentId).toBe('a'.repeat(64));
+      const raw = await RawPeer.open(s.handle.connector({ namespace: '/ids' }));
+      const hello = { v: [1], codecs: ['msgpack'], ns: '/ids', agent: 'b'.repeat(65) };
+      raw.sendBytes(encodeFrame(FrameType.HELLO, 0, 0, new TextEncoder().encode(JSON.stringify(hello))));
+      const err = await raw.next((f) => f.type === FrameType.ERROR);
+      expect(JSON.parse(new TextDecoder().decode(err.payload))).toMatchObject({ code: ErrorCode.BAD_FRAME, message: expect.stringContaining('65 characters') });
+      expect((await raw.closed).code).toBe(CloseCode.BAD_FRAME);
+      expect(await ok.members()).toEqual(['a'.repeat(64)]);
+    });
+
+    it('refuses a principal a session beyond maxSessionsPerPrincipal with 429 and close 4503; resumes and other principals pass', async () => {
+      const s = await start({ maxSessionsPerPrincipal: 2, authenticate: (token) => (token ? { id: token } : undefined) });
+      const first = await s.client({ token: 'alice' });
+      await s.client({ token: 'alice' });
+      const raw = await RawPeer.open(s.handle.connector({ token: 'alice' }));
+      const hello = { v: [1], codecs: ['msgpack'], token: 'alice' };
+      raw.sendBytes(encodeFrame(FrameType.HELLO, 0, 0, new TextEncoder().encode(JSON.stringify(hello))));
+      const err = await raw.next((f) => f.type === FrameType.ERROR);
+      expect(JSON.parse(new TextDecoder().decode(err.payload))).toMatchObject({ code: ErrorCode.TOO_MANY_REQUESTS });
+      expect((await raw.closed).code).toBe(CloseCode.SERVER_SHUTDOWN);
+      await s.client({ token: 'bob' });
+      // A dropped session still counts, and resuming it is not a new session.
+      const resumed = new Promise<boolean>((resolve) => first.on('connect', (info) => resolve(info.resumed)));
+      await first.dropConnection();
+      expect(await resumed).toBe(true);
+      // Ending a session frees its place.
+      await first.close();
+      const again = await s.client({ token: 'alice' });
+      expect(again.connected).toBe(true);
+    });
+
     it('refuses a HELLO larger than maxHelloBytes with 413 and close 4413, before parsing it', async () => {
       const s = await start({ maxHelloBytes: 4096 });
       const raw = await RawPeer.open(s.handle.connector());

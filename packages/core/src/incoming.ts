@@ -1,3 +1,5 @@
+import { approxSize } from './approx-size.js';
+import { DEFAULT_MAX_RECORDED_CHUNK_BYTES } from './defaults.js';
 import { AgentSocketError, ErrorCode, ProtocolError } from './errors.js';
 import type { AbortState } from './lazy-abort.js';
 import type { CallMetrics, Delivery } from './messages.js';
@@ -30,6 +32,8 @@ export class ReportedResult {
 
 /** Chunks beyond this many are not kept in an exactly-once outcome (a retry then gets the result only). */
 export const MAX_RECORDED_CHUNKS = 1000;
+/** Nor chunks beyond this many bytes (estimated), all chunks of one outcome together. */
+export const MAX_RECORDED_CHUNK_BYTES = DEFAULT_MAX_RECORDED_CHUNK_BYTES;
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   // What `await` treats as a thenable: an object or function with a callable `then`.
@@ -91,6 +95,7 @@ async function finish(
   let seq = 0;
   const recorded: unknown[] | null = delivery === 'exactly-once' ? [] : null;
   let keep = recorded;
+  let keptBytes = 0;
   try {
     let t: number;
     let result: unknown;
@@ -112,7 +117,8 @@ async function finish(
           break;
         }
         if (keep) {
-          if (keep.length < MAX_RECORDED_CHUNKS) keep.push(r.value);
+          keptBytes += approxSize(r.value, MAX_RECORDED_CHUNK_BYTES);
+          if (keep.length < MAX_RECORDED_CHUNKS && keptBytes <= MAX_RECORDED_CHUNK_BYTES) keep.push(r.value);
           else keep = null;
         }
         await out.chunk(seq++, r.value);

@@ -1,4 +1,5 @@
 import { Call, type InvokeOptions } from './call.js';
+import { DEFAULT_DEDUP_TTL_MS } from './defaults.js';
 import type { Codec } from './codec.js';
 import { claimWaiting, type DedupStore } from './dedup.js';
 import { AgentSocketError, CloseCode, ErrorCode, ProtocolError } from './errors.js';
@@ -206,7 +207,7 @@ export class Peer {
     this.heartbeats = options.heartbeats ?? new HeartbeatClock();
     this.ackDelayMs = options.ackDelayMs ?? 5;
     this.dedup = options.dedup;
-    this.dedupTtlMs = options.dedupTtlMs ?? 300_000;
+    this.dedupTtlMs = options.dedupTtlMs ?? DEFAULT_DEDUP_TTL_MS;
     this.scope = options.dedupScope;
     this.newId = options.newId;
     this.journal = options.journal;

@@ -1,7 +1,14 @@
 import type { Agent } from './agent.js';
 import { type Codec, createCodec } from './codec.js';
 import { type DedupStore, MemoryDedupStore } from './dedup.js';
-import { DEFAULT_ERROR_EVENT_INTERVAL_MS, DEFAULT_ERROR_EVENTS_PER_INTERVAL } from './defaults.js';
+import {
+  DEFAULT_ERROR_EVENT_INTERVAL_MS,
+  DEFAULT_ERROR_EVENTS_PER_INTERVAL,
+  DEFAULT_MAX_AGENT_ID_LENGTH,
+  DEFAULT_MAX_FRAME_BYTES,
+  DEFAULT_MAX_SESSIONS_PER_PRINCIPAL,
+  DEFAULT_SESSION_TTL_MS,
+} from './defaults.js';
 import { type ErrorEventLimit, ErrorLimiter } from './error-limit.js';
 import { AgentSocketError, CloseCode, ErrorCode, ProtocolError } from './errors.js';
 import { decodeFrame, encodeFrame, HEADER_SIZE, peekHeader } from './frame.js';
@@ -75,6 +82,14 @@ export interface AgentServerOptions {
    * emits every error. @default { max: 10, intervalMs: 10000 }
    */
   errorEvents?: ErrorEventLimit | false;
+  /**
+   * Sessions one principal may hold here, connected or waiting to be resumed; a new session
+   * beyond it is refused with ERROR 429, close 4503 (try later) (a resume is not a new session). Not applied
+   * to the one anonymous principal of a server without `authenticate` unless set. @default 1000
+   */
+  maxSessionsPerPrincipal?: number;
+  /** Longest agent id a HELLO may ask for, characters; longer gets ERROR 400, close 4400. @default 256 */
+  maxAgentIdLength?: number;
 }
 
 export interface SessionInfo {
@@ -97,6 +112,8 @@ export class AgentServer extends Emitter<ServerEvents> {
   readonly agent: Agent;
   private readonly options: AgentServerOptions;
   private readonly sessions = new Map<string, ServerSession>();
+  /** Sessions held per principal id (connected or waiting to be resumed). */
+  private readonly perPrincipal = new Map<string, number>();
   private readonly pending = new Set<Transport>();
   private readonly dedup: DedupStore;
   private readonly newId = ulidFactory();
@@ -147,6 +164,22 @@ export class AgentServer extends Emitter<ServerEvents> {
     };
   }
 
+  /** The per-principal session limit, or Infinity for the shared anonymous principal of a server without authenticate. */
+  private get sessionsPerPrincipal(): number {
+    if (!this.options.authenticate && this.options.maxSessionsPerPrincipal === undefined) return Number.POSITIVE_INFINITY;
+    return this.options.maxSessionsPerPrincipal ?? DEFAULT_MAX_SESSIONS_PER_PRINCIPAL;
+  }
+
+  private atSessionLimit(principal: Principal): boolean {
+    return (this.perPrincipal.get(principal.id) ?? 0) >= this.sessionsPerPrincipal;
+  }
+
+  private countSession(principal: Principal, delta: 1 | -1): void {
+    const n = (this.perPrincipal.get(principal.id) ?? 0) + delta;
+    if (n > 0) this.perPrincipal.set(principal.id, n);
+    else this.perPrincipal.delete(principal.id);
+  }
+
   /** Every `error` event goes through here, held to options.errorEvents. */
   private report(error: unknown): void {
     const e = error instanceof Error ? error : new Error(String(error));
@@ -162,7 +195,7 @@ export class AgentServer extends Emitter<ServerEvents> {
   }
 
   get maxFrameBytes(): number {
-    return this.options.maxFrameBytes ?? 16 * 1024 * 1024;
+    return this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   }
 
   /** Largest HELLO payload accepted (AgentServerOptions.maxHelloBytes); transports bound what they read before it. */
@@ -279,6 +312,11 @@ export class AgentServer extends Emitter<ServerEvents> {
       refuse(ErrorCode.FORBIDDEN, `"${principal.id}" may not use namespace ${ns}`, CloseCode.FORBIDDEN);
       return;
     }
+    const agentIdLimit = this.options.maxAgentIdLength ?? DEFAULT_MAX_AGENT_ID_LENGTH;
+    if (hello.agent !== undefined && hello.agent.length > agentIdLimit) {
+      refuse(ErrorCode.BAD_FRAME, `HELLO.agent is ${hello.agent.length} characters; the limit is ${agentIdLimit}`, CloseCode.BAD_FRAME);
+      return;
+    }
     if (!transport.open) return;
 
     let session: ServerSession | undefined;
@@ -311,6 +349,11 @@ export class AgentServer extends Emitter<ServerEvents> {
           stored = s;
         }
       }
+    }
+    if (!session && !stored && this.atSessionLimit(principal)) {
+      const limit = this.sessionsPerPrincipal;
+      refuse(ErrorCode.TOO_MANY_REQUESTS, `"${principal.id}" already holds ${limit} sessions here (connected or waiting to be resumed)`, CloseCode.SERVER_SHUTDOWN);
+      return;
     }
     if (!session) {
       const record: SessionRecord = stored?.record ?? {
@@ -438,24 +481,26 @@ export class AgentServer extends Emitter<ServerEvents> {
       throw error;
     }
     this.sessions.set(id, session);
+    this.countSession(principal, 1);
     return session;
   }
 
   private scheduleExpiry(session: ServerSession): void {
     if (session.expiry) clearTimeout(session.expiry);
-    void this.store?.expire(session.sessionId, this.options.sessionTtlMs ?? 60_000, this.nodeId).catch(() => {});
+    void this.store?.expire(session.sessionId, this.options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS, this.nodeId).catch(() => {});
     session.expiry = setTimeout(() => {
       this.endSession(session, new ProtocolError(ErrorCode.SESSION_EXPIRED, 'session expired before it was resumed'));
-    }, this.options.sessionTtlMs ?? 60_000);
+    }, this.options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS);
   }
 
   private endSession(session: ServerSession, error: Error, forget = true): void {
     if (session.expiry) clearTimeout(session.expiry);
     const id = session.sessionId;
     if (!this.sessions.delete(id)) return;
+    this.countSession(session.principal, -1);
     // Not forgetting means another process may resume it: hand the running requests over.
     session.close(error, !forget);
-    if (!forget) void this.store?.expire(id, this.options.sessionTtlMs ?? 60_000, this.nodeId).catch(() => {});
+    if (!forget) void this.store?.expire(id, this.options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS, this.nodeId).catch(() => {});
     if (forget) void this.store?.delete(id, this.nodeId).catch((e: unknown) => this.report(e));
     void this.hub.detach(session, { hold: !forget }).catch((e: unknown) => this.report(e));
     this.emit(
