@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AgentClient } from '@agentsocket/core';
-import { type Cluster, type RunningRedis, startCluster, startRedisServer, waitFor } from '@agentsocket/cluster/lib';
+import { type Cluster, DEFAULT_HUB_HEARTBEAT_MS, type RunningRedis, startCluster, startRedisServer, waitFor } from '@agentsocket/cluster/lib';
 import { parseEffectLine } from './agent.js';
 import { Ledger } from './ledger.js';
 import { formatFailures, type ReconnectStats, watchReconnects } from './reconnects.js';
@@ -165,6 +165,7 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
         'faults',
         `${kills} node SIGKILLs (one every ${killEveryMs / 1000} s; ${skipped} ticks skipped with one node up), ${redisRestarts} Redis restart; a killed node was back after p50 ${summarize(downMs).p50} ms, max ${summarize(downMs).max} ms`,
       ],
+      ['nodes', `hub heartbeat ${heartbeatOf(options.nodeArgs)}; a dead node is known after 3 missed beats`],
       ['baseline p99 (no faults)', KINDS.map((k) => `${k} ${baseline[k].p99} ms`).join(', ')],
       ['client reconnects', `${reconnects.reconnects} (${reconnects.resumed} resumed, ${reconnects.attempts} attempts)`],
       ['nginx answers to /asp (ended)', upgrades],
@@ -192,6 +193,11 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
     await cluster?.stop();
     await redis?.remove();
   }
+}
+
+function heartbeatOf(args: readonly string[] = []): string {
+  const i = args.indexOf('--hub-heartbeat-ms');
+  return i >= 0 && args[i + 1] !== undefined ? `${args[i + 1]} ms` : `${DEFAULT_HUB_HEARTBEAT_MS} ms, the default`;
 }
 
 /** How nginx answered the WebSocket upgrades, from its access log: `101 ×n, 502 ×m`. */

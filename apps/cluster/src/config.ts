@@ -20,6 +20,9 @@ export interface NodeConfig {
   exitWithParent: boolean;
 }
 
+/** A node missing 3 heartbeats counts as dead, so this default finds a dead node in about 6 s. */
+export const DEFAULT_HUB_HEARTBEAT_MS = 2000;
+
 export const NODE_FLAGS = {
   port: { type: 'string' },
   host: { type: 'string' },
@@ -41,7 +44,7 @@ export function readNodeConfig(argv: string[], env: NodeJS.ProcessEnv): NodeConf
     redisUrl: nonEmpty('redis-url', values['redis-url'] ?? env['REDIS_URL'] ?? 'redis://127.0.0.1:6379'),
     prefix: values.prefix ?? env['REDIS_PREFIX'] ?? 'asp:',
     sessionTtlMs: integer('session-ttl-ms', values['session-ttl-ms'] ?? env['SESSION_TTL_MS'] ?? '60000', 1000, 86_400_000),
-    hubHeartbeatMs: integer('hub-heartbeat-ms', values['hub-heartbeat-ms'] ?? env['HUB_HEARTBEAT_MS'] ?? '2000', 100, 60_000),
+    hubHeartbeatMs: integer('hub-heartbeat-ms', values['hub-heartbeat-ms'] ?? env['HUB_HEARTBEAT_MS'] ?? String(DEFAULT_HUB_HEARTBEAT_MS), 100, 60_000),
     exitWithParent: values['exit-with-parent'] ?? false,
   };
 }
