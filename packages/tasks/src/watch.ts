@@ -1,3 +1,5 @@
+import { ErrorCode, ProtocolError, sleep } from '@agentsocket/core';
+import { isTransient } from '@agentsocket/redis/internal';
 import { TaskError } from './errors.js';
 import { parseEvent } from './record.js';
 import { replyText } from './redis-replies.js';
@@ -46,8 +48,17 @@ export async function* watchEvents(store: TaskStore, sub: Subscriber, id: string
       if (resync) {
         resync = false;
         const client = store.connection.client;
-        if (!store.connection.isReady) await store.connection.whenReady(Number.POSITIVE_INFINITY);
-        const entries: unknown = await client.xrange(key, last === '0-0' ? '-' : `(${last}`, '+');
+        let entries: unknown;
+        try {
+          if (!store.connection.isReady) await store.connection.whenReady();
+          entries = await client.xrange(key, last === '0-0' ? '-' : `(${last}`, '+');
+        } catch (error) {
+          // Redis is away: a watcher waits for it (the subscriber resyncs it on reconnect).
+          if (!isTransient(error) && !(error instanceof ProtocolError && error.code === ErrorCode.UNAVAILABLE)) throw error;
+          resync = true;
+          await sleep(200, signal);
+          continue;
+        }
         if (!Array.isArray(entries)) throw new TypeError('unexpected XRANGE reply');
         if (entries.length === 0 && last === '0-0' && (await client.exists(store.key.record(id))) === 0) {
           throw new TaskError('NOT_FOUND', `no task ${id} (never submitted, or its result expired)`);
