@@ -21,10 +21,8 @@ export const DEFAULT_DEDUP_SWEEP_MS = 30_000;
 export const DEFAULT_MAX_SESSIONS_PER_PRINCIPAL = 1000;
 /** Longest agent id a HELLO may ask for, characters (maxAgentIdLength). */
 export const DEFAULT_MAX_AGENT_ID_LENGTH = 256;
-/** Largest tool list a client may announce (HELLO `tools`, and after TOOL_DEF), bytes of JSON (maxClientToolBytes). */
-export const DEFAULT_MAX_CLIENT_TOOL_BYTES = 1024 * 1024;
-/** Unacknowledged bytes all sessions of one server may hold for replay together (maxReplayBytes). */
-export const DEFAULT_MAX_REPLAY_BYTES = 1024 * 1024 * 1024;
+/** Unacknowledged bytes all sessions waiting to be resumed may keep together on one server (maxRetainedReplayBytes). */
+export const DEFAULT_MAX_RETAINED_REPLAY_BYTES = 256 * 1024 * 1024;
 /** How long a held agent id stays bound to its principal after its node handed it over or died, ms (agentIdHoldMs). */
 export const DEFAULT_AGENT_ID_HOLD_MS = DEFAULT_SESSION_TTL_MS;
 /** `error` events a server emits per connection-level interval before it sums up the rest (errorEvents). */

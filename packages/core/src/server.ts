@@ -6,6 +6,7 @@ import {
   DEFAULT_ERROR_EVENTS_PER_INTERVAL,
   DEFAULT_MAX_AGENT_ID_LENGTH,
   DEFAULT_MAX_FRAME_BYTES,
+  DEFAULT_MAX_RETAINED_REPLAY_BYTES,
   DEFAULT_MAX_SESSIONS_PER_PRINCIPAL,
   DEFAULT_SESSION_TTL_MS,
 } from './defaults.js';
@@ -88,6 +89,12 @@ export interface AgentServerOptions {
    * to the one anonymous principal of a server without `authenticate` unless set. @default 1000
    */
   maxSessionsPerPrincipal?: number;
+  /**
+   * Unacknowledged bytes all sessions waiting to be resumed may keep together; past it the
+   * longest-dropped ones end at once, as if expired (a resume then gets `resumed: false`). Each
+   * session alone is bounded by its send window (`window.maxBytes`, 64 MiB). @default 256 MiB
+   */
+  maxRetainedReplayBytes?: number;
   /** Longest agent id a HELLO may ask for, characters; longer gets ERROR 400, close 4400. @default 256 */
   maxAgentIdLength?: number;
 }
@@ -112,6 +119,9 @@ export class AgentServer extends Emitter<ServerEvents> {
   readonly agent: Agent;
   private readonly options: AgentServerOptions;
   private readonly sessions = new Map<string, ServerSession>();
+  /** Sessions waiting to be resumed, longest-dropped first. */
+  private readonly dropped = new Set<ServerSession>();
+  private retainedTimer: ReturnType<typeof setInterval> | undefined;
   /** Sessions held per principal id (connected or waiting to be resumed). */
   private readonly perPrincipal = new Map<string, number>();
   private readonly pending = new Set<Transport>();
@@ -339,6 +349,7 @@ export class AgentServer extends Emitter<ServerEvents> {
         resumed = true;
         if (found.expiry) clearTimeout(found.expiry);
         found.expiry = undefined;
+        this.dropped.delete(found);
         const old = found.replaceTransport();
         if (old) void old.close(CloseCode.NORMAL, 'session resumed on another connection');
         await this.store?.claim(found.sessionId, this.nodeId);
@@ -485,7 +496,35 @@ export class AgentServer extends Emitter<ServerEvents> {
     return session;
   }
 
+  /**
+   * Dropped sessions keep their unacknowledged frames for the TTL; past the server's total
+   * (maxRetainedReplayBytes) the longest-dropped sessions end early, as if they had expired.
+   */
+  private enforceRetained(): void {
+    const limit = this.options.maxRetainedReplayBytes ?? DEFAULT_MAX_RETAINED_REPLAY_BYTES;
+    let total = 0;
+    for (const s of this.dropped) total += s.chan.unackedBytes;
+    for (const s of [...this.dropped]) {
+      if (total <= limit) break;
+      total -= s.chan.unackedBytes;
+      this.endSession(s, new ProtocolError(ErrorCode.SESSION_EXPIRED, 'session ended before its TTL: the server holds its limit of bytes for dropped sessions'));
+    }
+    if (this.dropped.size === 0 && this.retainedTimer) {
+      clearInterval(this.retainedTimer);
+      this.retainedTimer = undefined;
+    }
+  }
+
   private scheduleExpiry(session: ServerSession): void {
+    this.dropped.delete(session);
+    this.dropped.add(session);
+    if (!this.retainedTimer) {
+      // Dropped sessions still receive (messages, the rest of a stream), so the total is checked again while any wait.
+      this.retainedTimer = setInterval(() => this.enforceRetained(), RETAINED_CHECK_MS);
+      this.retainedTimer.unref?.();
+    }
+    this.enforceRetained();
+    if (!this.sessions.has(session.sessionId)) return;
     if (session.expiry) clearTimeout(session.expiry);
     void this.store?.expire(session.sessionId, this.options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS, this.nodeId).catch(() => {});
     session.expiry = setTimeout(() => {
@@ -494,6 +533,7 @@ export class AgentServer extends Emitter<ServerEvents> {
   }
 
   private endSession(session: ServerSession, error: Error, forget = true): void {
+    this.dropped.delete(session);
     if (session.expiry) clearTimeout(session.expiry);
     const id = session.sessionId;
     if (!this.sessions.delete(id)) return;
@@ -554,6 +594,8 @@ export class AgentServer extends Emitter<ServerEvents> {
   close(): void {
     this.closing = true;
     this.errors?.flush();
+    if (this.retainedTimer) clearInterval(this.retainedTimer);
+    this.retainedTimer = undefined;
     for (const t of this.pending) void t.close(CloseCode.SERVER_SHUTDOWN, 'server is shutting down');
     for (const s of [...this.sessions.values()]) {
       s.goAway(ErrorCode.UNAVAILABLE, 'server is shutting down', 0);
@@ -565,6 +607,9 @@ export class AgentServer extends Emitter<ServerEvents> {
 
 /** AgentServerOptions.maxHelloBytes: room for a client's tool list, 1/64 of the default frame limit. */
 const DEFAULT_MAX_HELLO_BYTES = 256 * 1024;
+
+/** How often the bytes kept by dropped sessions are summed again while any wait, ms. */
+const RETAINED_CHECK_MS = 1000;
 
 /** Who a connection is when the server has no authenticate hook: one object for every session. */
 const ANONYMOUS: Principal = Object.freeze({ id: 'anonymous' });
