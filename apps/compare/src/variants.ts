@@ -103,6 +103,16 @@ export const variants: readonly Variant[] = [
     start: remote('agent-socketio', (url) => aspSession(socketIoConnector({ url: socketIoUrl(url).origin, namespace: socketIoUrl(url).namespace }))),
   },
   {
+    id: 'relay',
+    label: 'Agent Socket, Relay mode (ws → relay → function over HTTP)',
+    short: 'ASP relay → function',
+    role: 'ours',
+    server: 'a child process of its own: the relay and the function (node:http) together',
+    bytesAt: 'the relay’s client-facing TCP sockets (bytesRead + bytesWritten)',
+    cannot: {},
+    start: remote('agent-relay', (url) => aspSession(wsConnector({ url }))),
+  },
+  {
     id: 'mcp-http',
     label: 'Agent Socket, MCP Streamable HTTP (bridge)',
     short: 'ASP MCP HTTP (bridge)',

@@ -44,7 +44,7 @@ beforeAll(async () => {
 describe('pnpm compare --quick', () => {
   it('ran every variant without errors', () => {
     expect(report.variants.map((v) => v.id).sort()).toEqual(
-      ['memory', 'ws', 'socketio', 'mcp-http', 'mcp-stdio', 'raw-ws', 'plain-socketio', 'bare-mcp-http', 'bare-mcp-stdio'].sort(),
+      ['memory', 'ws', 'socketio', 'relay', 'mcp-http', 'mcp-stdio', 'raw-ws', 'plain-socketio', 'bare-mcp-http', 'bare-mcp-stdio'].sort(),
     );
     for (const v of report.variants) expect(v.errors, v.id).toEqual([]);
     expect(report.problems, log).toEqual([]);

@@ -10,6 +10,7 @@ const factories: Record<string, (() => Promise<BenchServer>) | undefined> = {
   'agent-ws': async () => (await import('./agent-ws.js')).agentWsServer(),
   'agent-socketio': async () => (await import('./agent-socketio.js')).agentSocketIoServer(),
   'agent-mcp-http': async () => (await import('./agent-mcp-http.js')).agentMcpHttpServer(),
+  'agent-relay': async () => (await import('./agent-relay.js')).agentRelayServer(),
   // apps/bench's raw ws echo, unchanged.
   'raw-ws': async () => {
     const raw = (await import('@agentsocket/bench/servers')).servers['raw'];
