@@ -38,6 +38,12 @@ export interface PeerOptions {
   heartbeatMs: number;
   /** Shares heartbeat timers with other peers (a server passes one for all its sessions). @default a clock of this peer's own */
   heartbeats?: HeartbeatClock | undefined;
+  /**
+   * A peer that stops reading: when the transport's backlog (bufferedAmount) is above `bytes` at
+   * every heartbeat check for `ms`, the connection is closed with 4429 SLOW_CONSUMER, whatever the
+   * peer still sends. @default no check (a server passes its own)
+   */
+  slowConsumer?: SlowConsumerBound | undefined;
   window?: WindowOptions | undefined;
   /** Longest wait before acknowledging received frames. @default 5 */
   ackDelayMs?: number | undefined;
@@ -63,6 +69,11 @@ export interface PeerOptions {
   onJournalError?: ((error: Error) => void) | undefined;
   /** Routes an INVOKE addressed to another agent (`to`); absent where routing is not offered. */
   route?: ((to: string, tool: string, args: unknown, options: InvokeOptions) => Call) | undefined;
+}
+
+export interface SlowConsumerBound {
+  readonly bytes: number;
+  readonly ms: number;
 }
 
 /** The option callbacks, kept together and only where any is given. */
@@ -187,6 +198,9 @@ export class Peer {
   private gates = 0;
   private gatesOpen = 0;
   private lastHeard = 0;
+  /** When the transport's backlog was first seen above the slow-consumer bound at a heartbeat; 0 while below. */
+  private backlogSince = 0;
+  private readonly slowConsumer: SlowConsumerBound | undefined;
   private closed = false;
   /** Closed so another process can resume the session: running requests end without a terminal frame. */
   private handingOff = false;
@@ -205,6 +219,7 @@ export class Peer {
     this.peerMaxInflight = options.peerMaxInflight;
     this.heartbeatMs = options.heartbeatMs;
     this.heartbeats = options.heartbeats ?? new HeartbeatClock();
+    this.slowConsumer = options.slowConsumer;
     this.ackDelayMs = options.ackDelayMs ?? 5;
     this.dedup = options.dedup;
     this.dedupTtlMs = options.dedupTtlMs ?? DEFAULT_DEDUP_TTL_MS;
@@ -304,6 +319,7 @@ export class Peer {
       // The new transport closed while replaying; its onclose detaches and the next resume replays again.
     }
     this.lastHeard = Date.now();
+    this.backlogSince = 0;
     this.startHeartbeat();
     transport.start();
   }
@@ -741,6 +757,17 @@ export class Peer {
     if (now - this.lastHeard > hb * 2.5) {
       void t.close(CloseCode.HEARTBEAT_TIMEOUT, `nothing heard for ${hb * 2.5} ms`);
       return;
+    }
+    const slow = this.slowConsumer;
+    if (slow) {
+      // A reader that stopped reading is cut however lively it is otherwise (it may keep PINGing).
+      const backlog = t.bufferedAmount;
+      if (backlog <= slow.bytes) this.backlogSince = 0;
+      else if (this.backlogSince === 0) this.backlogSince = now;
+      else if (now - this.backlogSince >= slow.ms) {
+        void t.close(CloseCode.SLOW_CONSUMER, `peer is not reading: ${backlog} bytes unsent for ${now - this.backlogSince} ms`);
+        return;
+      }
     }
     // The client PINGs; the server only checks that something was heard.
     if (this.side === 'client') this.sendRaw(FrameType.PING, 0, { t: now });

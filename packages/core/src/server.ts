@@ -17,7 +17,7 @@ import { type ClientHello, decodeClientHello, encodeServerHello } from './hello.
 import { HeartbeatClock } from './heartbeat.js';
 import { ulidFactory } from './ids.js';
 import { Flag, FrameType, PROTOCOL_VERSION } from './opcodes.js';
-import type { Peer } from './peer.js';
+import type { Peer, SlowConsumerBound } from './peer.js';
 import type { WindowOptions } from './reliable.js';
 import { type ToolContext, ToolRegistry } from './tool.js';
 import type { ConnectionInfo, Principal, Transport } from './transport.js';
@@ -51,6 +51,16 @@ export interface AgentServerOptions {
    * their framing) before its HELLO has arrived whole. @default 256 KiB
    */
   maxHelloBytes?: number;
+  /**
+   * A client that stops reading: when its connection's outgoing backlog (the transport's
+   * bufferedAmount) is above `slowConsumerBytes` at every heartbeat check for `slowConsumerMs`,
+   * the connection is closed with 4429 SLOW_CONSUMER, whatever the client still sends (PINGs
+   * included). Checked every heartbeat interval, so the cut comes within `slowConsumerMs` + `hb`.
+   * The session stays resumable. @default 8 MiB
+   */
+  slowConsumerBytes?: number;
+  /** See `slowConsumerBytes`; 0 disables the check. @default 30000 */
+  slowConsumerMs?: number;
   /** Time allowed between connect and HELLO. @default 10000 */
   handshakeTimeoutMs?: number;
   /** How long a disconnected session waits for its client to resume. @default 60000 */
@@ -141,6 +151,8 @@ export class AgentServer extends Emitter<ServerEvents> {
   readonly hub: Hub;
   readonly nodeId: string;
   private readonly store: SessionStore | undefined;
+  /** One bound for every session (PeerOptions.slowConsumer). */
+  private readonly slowConsumer: SlowConsumerBound | undefined;
 
   constructor(agent: Agent, options: AgentServerOptions = {}) {
     super();
@@ -158,6 +170,8 @@ export class AgentServer extends Emitter<ServerEvents> {
             max: DEFAULT_ERROR_EVENTS_PER_INTERVAL,
             intervalMs: DEFAULT_ERROR_EVENT_INTERVAL_MS,
           });
+    const slowMs = options.slowConsumerMs ?? DEFAULT_SLOW_CONSUMER_MS;
+    this.slowConsumer = slowMs > 0 ? { bytes: options.slowConsumerBytes ?? DEFAULT_SLOW_CONSUMER_BYTES, ms: slowMs } : undefined;
     for (const c of this.codecs) this.codecByName.set(c, createCodec(c)); // fails fast on an unknown codec
     this.sessionBase = new ToolRegistry(agent.registry);
     addTeamTools(this.sessionBase, (ctx) => this.teamCaller(ctx), this.hub, this.newId);
@@ -457,6 +471,7 @@ export class AgentServer extends Emitter<ServerEvents> {
         peerMaxInflight: record.peerMaxInflight,
         heartbeatMs: record.heartbeatMs,
         heartbeats: this.heartbeats,
+        slowConsumer: this.slowConsumer,
         window: this.options.window,
         dedup: this.dedup,
         dedupTtlMs: this.options.dedupTtlMs,
@@ -604,6 +619,10 @@ export class AgentServer extends Emitter<ServerEvents> {
     }
   }
 }
+
+/** AgentServerOptions.slowConsumerBytes and slowConsumerMs: a backlog of 8 MiB that does not go away for 30 s. */
+const DEFAULT_SLOW_CONSUMER_BYTES = 8 * 1024 * 1024;
+const DEFAULT_SLOW_CONSUMER_MS = 30_000;
 
 /** AgentServerOptions.maxHelloBytes: room for a client's tool list, 1/64 of the default frame limit. */
 const DEFAULT_MAX_HELLO_BYTES = 256 * 1024;

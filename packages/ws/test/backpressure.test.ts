@@ -1,7 +1,19 @@
-import { AgentServer, CloseCode, type ConnectionInfo, defineAgent, SUBPROTOCOL, type Transport, type TransportCloseInfo } from '@agentsocket/core';
+import {
+  AgentServer,
+  CloseCode,
+  type ConnectionInfo,
+  defineAgent,
+  Flag,
+  FrameType,
+  SUBPROTOCOL,
+  type Transport,
+  type TransportCloseInfo,
+  tool,
+} from '@agentsocket/core';
+import { RawPeer } from '@agentsocket/compliance';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { type WsServer, wsServer } from '../src/index.js';
+import { SocketTransport, type WsServer, wsConnector, wsServer } from '../src/index.js';
 import { closed, opened } from './helpers.js';
 
 const KiB = 1024;
@@ -104,5 +116,48 @@ describe('backpressure', () => {
     expect(transport.open).toBe(true);
     client.close();
     await closed(client);
+  });
+
+  it('cuts a client that stops reading a stream but keeps sending PINGs, once its backlog has stayed over slowConsumerBytes for slowConsumerMs (4429)', async () => {
+    const codes: number[] = [];
+    /** Records the close code core gives each connection. */
+    class Recording extends AgentServer {
+      override accept(transport: Transport, info: ConnectionInfo): void {
+        const close = transport.close.bind(transport);
+        transport.close = (code, reason) => {
+          if (code !== undefined) codes.push(code);
+          return close(code, reason);
+        };
+        super.accept(transport, info);
+      }
+    }
+    const agent = defineAgent({
+      name: 'slow-reader',
+      tools: {
+        flood: tool({
+          async *handler(_args, ctx) {
+            while (!ctx.signal.aborted) yield new Uint8Array(CHUNK);
+          },
+        }),
+      },
+    });
+    // A small window, so the flood stops soon and the test's own process stays responsive.
+    const agentServer = new Recording(agent, { slowConsumerBytes: LIMIT, slowConsumerMs: 1000, window: { maxBytes: 4 * MiB } });
+    server = await wsServer({ agentServer, port: 0, host: '127.0.0.1', pingIntervalMs: 0 });
+    // A client that keeps PINGing and never checks liveness itself: a reader that stopped, not a dead one.
+    const { peer } = await RawPeer.handshake(wsConnector({ url: server.url ?? '' }), undefined, { heartbeatMs: 1000 });
+    peer.send(FrameType.INVOKE, Flag.RELIABLE, 1, { id: '01J0000000000000000000000A', tool: 'flood', args: {}, dl: 1, sq: 1 });
+    await peer.next((f) => f.type === FrameType.STREAM); // the stream is flowing
+    const pinging = setInterval(() => peer.send(FrameType.PING, 0, 0, { t: Date.now() }), 100);
+    const stopped = Date.now();
+    if (peer.transport instanceof SocketTransport) peer.transport.socket.pause();
+    await expect.poll(() => codes, { timeout: 20_000, interval: 50 }).toContain(CloseCode.SLOW_CONSUMER);
+    const elapsed = Date.now() - stopped;
+    // Not the heartbeat: the PINGs kept arriving. Within slowConsumerMs + hb (1 s) + the time to fill the buffers.
+    expect(codes).not.toContain(CloseCode.HEARTBEAT_TIMEOUT);
+    expect(elapsed).toBeGreaterThanOrEqual(1000);
+    expect(elapsed).toBeLessThan(10_000);
+    clearInterval(pinging);
+    await peer.transport.close();
   });
 });
