@@ -40,8 +40,8 @@ export interface PeerOptions {
   heartbeats?: HeartbeatClock | undefined;
   /**
    * A peer that stops reading: when the transport's backlog (bufferedAmount) is above `bytes` at
-   * every heartbeat check for `ms`, the connection is closed with 4429 SLOW_CONSUMER, whatever the
-   * peer still sends. @default no check (a server passes its own)
+   * every heartbeat check for `ms` and the peer acknowledged nothing in that time, the connection
+   * is closed with 4429 SLOW_CONSUMER, whatever else the peer sends. @default no check (a server passes its own)
    */
   slowConsumer?: SlowConsumerBound | undefined;
   window?: WindowOptions | undefined;
@@ -198,8 +198,10 @@ export class Peer {
   private gates = 0;
   private gatesOpen = 0;
   private lastHeard = 0;
-  /** When the transport's backlog was first seen above the slow-consumer bound at a heartbeat; 0 while below. */
+  /** When the transport's backlog was first seen above the slow-consumer bound at a heartbeat, with no ACK since; 0 otherwise. */
   private backlogSince = 0;
+  /** The peer's highest ACK at the last heartbeat: a reader that acknowledges is slow, not stopped. */
+  private ackedAtBeat = 0;
   private readonly slowConsumer: SlowConsumerBound | undefined;
   private closed = false;
   /** Closed so another process can resume the session: running requests end without a terminal frame. */
@@ -760,9 +762,13 @@ export class Peer {
     }
     const slow = this.slowConsumer;
     if (slow) {
-      // A reader that stopped reading is cut however lively it is otherwise (it may keep PINGing).
+      // A reader that stopped reading is cut however lively it is otherwise (it may keep PINGing);
+      // one that still acknowledges what it receives is only slow.
       const backlog = t.bufferedAmount;
-      if (backlog <= slow.bytes) this.backlogSince = 0;
+      const acked = this.chan.lastAcked;
+      const progress = acked !== this.ackedAtBeat;
+      this.ackedAtBeat = acked;
+      if (backlog <= slow.bytes || progress) this.backlogSince = 0;
       else if (this.backlogSince === 0) this.backlogSince = now;
       else if (now - this.backlogSince >= slow.ms) {
         void t.close(CloseCode.SLOW_CONSUMER, `peer is not reading: ${backlog} bytes unsent for ${now - this.backlogSince} ms`);

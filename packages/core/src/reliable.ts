@@ -20,6 +20,8 @@ const RELEASED = new Uint8Array(0);
 export class ReliableChannel {
   /** Next outgoing sequence number. */
   private nextSq = 1;
+  /** Highest `sq` the peer has acknowledged: whether it is reading at all (the slow-consumer check). */
+  private ackedSq = 0;
   // Both created by the first record(): an idle session has nothing to replay.
   private sqs: number[] | undefined;
   private frames: Uint8Array[] | undefined;
@@ -59,6 +61,11 @@ export class ReliableChannel {
     return (this.sqs?.length ?? 0) - this.head;
   }
 
+  /** Highest sequence number the peer has acknowledged so far. */
+  get lastAcked(): number {
+    return this.ackedSq;
+  }
+
   get unackedBytes(): number {
     return this.bytes;
   }
@@ -79,6 +86,7 @@ export class ReliableChannel {
 
   /** The peer has everything up to and including `sq`. */
   acknowledge(sq: number): void {
+    if (sq > this.ackedSq) this.ackedSq = sq;
     const { sqs, frames } = this;
     if (sqs && frames) {
       while (this.head < sqs.length && (sqs[this.head] ?? Number.POSITIVE_INFINITY) <= sq) {

@@ -53,10 +53,11 @@ export interface AgentServerOptions {
   maxHelloBytes?: number;
   /**
    * A client that stops reading: when its connection's outgoing backlog (the transport's
-   * bufferedAmount) is above `slowConsumerBytes` at every heartbeat check for `slowConsumerMs`,
-   * the connection is closed with 4429 SLOW_CONSUMER, whatever the client still sends (PINGs
-   * included). Checked every heartbeat interval, so the cut comes within `slowConsumerMs` + `hb`.
-   * The session stays resumable. @default 8 MiB
+   * bufferedAmount) is above `slowConsumerBytes` at every heartbeat check for `slowConsumerMs`
+   * and the client acknowledged nothing in that time, the connection is closed with 4429
+   * SLOW_CONSUMER, whatever else the client sends (PINGs included). A client that still
+   * acknowledges is slow, not stopped, and is left alone. Checked every heartbeat interval, so
+   * the cut comes within `slowConsumerMs` + `hb`. The session stays resumable. @default 8 MiB
    */
   slowConsumerBytes?: number;
   /** See `slowConsumerBytes`; 0 disables the check. @default 30000 */

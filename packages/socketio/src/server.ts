@@ -129,6 +129,8 @@ export async function socketIoServer(init: SocketIoServerInit): Promise<SocketIo
   let closing = false;
   /** Engine.IO connections still counting what they read before their HELLO: how to stop counting. */
   const counting = new WeakMap<Socket['conn'], () => void>();
+  /** ASP sockets open on each Engine.IO connection (a client may multiplex several namespaces). */
+  const perConnection = new WeakMap<Socket['conn'], number>();
   if (owned) {
     // The main namespace is always there and has no middleware: no one has any business on it here.
     if (nsp.name !== '/') io.of('/').use((_socket, next) => next(connectError(new Refusal(ErrorCode.FORBIDDEN, 'no namespace / here'))));
@@ -185,10 +187,16 @@ export async function socketIoServer(init: SocketIoServerInit): Promise<SocketIo
     });
     // Socket.IO logs every decoding error of a socket without a listener; the disconnect that follows reports it.
     socket.on('error', ignore);
+    perConnection.set(socket.conn, (perConnection.get(socket.conn) ?? 0) + 1);
     socket.on('disconnect', (reason) => {
       open.delete(socket);
       meter.dispose();
       transport.disconnected(reason);
+      const left = (perConnection.get(socket.conn) ?? 1) - 1;
+      perConnection.set(socket.conn, left);
+      // On a server made here nothing but ASP lives: a connection without an ASP socket (refused,
+      // timed out in the handshake, closed) would otherwise stay open for as long as it answers pings.
+      if (owned && left === 0) socket.conn.close();
     });
     try {
       agentServer.accept(transport, connectionInfo(socket, principals.get(socket), teamNamespaces));
