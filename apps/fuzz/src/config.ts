@@ -17,7 +17,7 @@ export const SERVER_OPTIONS = {
   slowConsumerBytes: 1 * MiB,
   slowConsumerMs: 1000,
   sessionTtlMs: 3000,
-  handshakeTimeoutMs: 2000,
+  handshakeTimeoutMs: 5000,
 } satisfies AgentServerOptions;
 
 /** Core's frame limit, which the memory bound per input is stated in. */

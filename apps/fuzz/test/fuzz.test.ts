@@ -276,21 +276,22 @@ describe(`fuzz (seed ${SEED})`, () => {
     await Promise.all(ws.map((r) => r.opened()));
     await Promise.all(sio.map((s) => new Promise<void>((resolve) => (s.connected ? resolve() : s.once('connect', () => resolve())))));
     // And some that send most of a HELLO and stall (within what is read before a HELLO).
-    for (let i = 0; i < 20; i++) {
-      const raw = aspSocket(server.ws);
-      await raw.opened();
+    for (let i = 0; i < 20; i++) partial.push(aspSocket(server.ws));
+    await Promise.all(partial.map((r) => r.opened()));
+    for (const raw of partial) {
       const frameHeader = Buffer.from([0x82, 0x7f, 0, 0, 0, 0, 0, 0x08, 0, 0]); // binary, 512 KiB announced
       const socket: unknown = Reflect.get(raw.socket, '_socket');
       if (socket && typeof socket === 'object' && 'write' in socket && typeof socket.write === 'function') {
         socket.write(Buffer.concat([frameHeader, Buffer.alloc(500 * KiB)]));
       }
-      partial.push(raw);
     }
     const stats = await server.ask({ type: 'stats' });
     const after = await server.ask({ type: 'memory', gc: true });
     const per = (after.rss - before.rss) / (2 * count + partial.length);
     console.log(`fuzz unauthenticated: ${2 * count + partial.length} connections, ${(per / KiB).toFixed(0)} KiB RSS each (stats ${JSON.stringify(stats)})`);
-    expect(stats.wsSockets).toBeGreaterThanOrEqual(count);
+    // All still open when measured (within the 5 s handshake timeout), the bystander's too.
+    expect(stats.wsSockets).toBe(count + partial.length + 1);
+    expect(stats.sioConnections).toBe(count);
     expect(per).toBeLessThan(1024 * KiB);
     for (const r of [...ws, ...partial]) r.kill();
     for (const s of sio) s.close();
@@ -298,7 +299,8 @@ describe(`fuzz (seed ${SEED})`, () => {
   }, 60_000);
 
   it('Socket.IO attachment floods and partial attachments, before any HELLO', async () => {
-    const random = [...fc.sample(fc.nat(5), { seed: SEED, numRuns: 14 }), 0, 1, 2, 3, 4, 5];
+    // Kind 1 waits for the handshake timeout, so it runs once; the others in a seeded order.
+    const random = [...fc.sample(fc.constantFrom(0, 2, 3, 4, 5), { seed: SEED, numRuns: 14 }), 0, 1, 2, 3, 4, 5];
     await phase('socket.io attachments', async () => {
       for (const kind of random) {
         const engine = new EngineSocket(server.sio);
@@ -328,7 +330,7 @@ describe(`fuzz (seed ${SEED})`, () => {
             engine.send('451-/asp,["asp",{"_placeholder":true,"num":0}]');
             engine.send(new Uint8Array(8 * MiB));
         }
-        // Kind 1 is held by nothing but ASP's handshake timer (2 s here); the others are cut at once.
+        // Kind 1 is held by nothing but ASP's handshake timer (5 s here); the others are cut at once.
         expect((await closedWithin(engine, 10_000)).code).toBeGreaterThan(0);
       }
     });
