@@ -47,7 +47,8 @@ export interface AgentClientOptions {
    * waiting between them with the reconnect backoff (`reconnect`'s initialMs, maxMs, factor,
    * jitter) and emitting `reconnecting` before each retry. Retried: failures to connect (the
    * connector's errors, a handshake cut or timed out) and the server's 5xx, 408 and 429; any other
-   * refusal in HELLO (401, 403, 406, 409, …) rejects at once. 1 turns retrying off.
+   * refusal in HELLO (401, 403, 406, 409, …) rejects at once. 1 turns retrying off, Infinity
+   * retries for ever; below 1 (or NaN) rejects with INVALID_OPTIONS.
    * @default 5 (about 1.5 s of backoff in all), or 1 when `reconnect` is false
    */
   connectAttempts?: number;
@@ -203,6 +204,7 @@ export class AgentClient extends Emitter<ClientEvents> {
   async connect(): Promise<ConnectedInfo> {
     if (this.closed) throw new AgentSocketError('CLIENT_CLOSED', 'client is closed');
     const attempts = this.options.connectAttempts ?? (this.options.reconnect === false ? 1 : 5);
+    if (!(attempts >= 1)) throw new AgentSocketError('INVALID_OPTIONS', `connectAttempts must be 1 or more (Infinity retries for ever), not ${attempts}`);
     const backoff = this.options.reconnect || {};
     for (let attempt = 1; ; attempt++) {
       try {

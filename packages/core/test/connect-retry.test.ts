@@ -115,6 +115,15 @@ describe('connect() retries with the reconnect backoff', () => {
     expect(refused.retries).toHaveLength(0);
   });
 
+  it('refuses a connectAttempts below 1 (or NaN) before trying', async () => {
+    for (const connectAttempts of [0, -1, Number.NaN]) {
+      const connector = scripted(server(), []);
+      const { client: c } = client({ connect: connector, connectAttempts });
+      await expect(c.connect()).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
+      expect(connector.calls).toBe(0);
+    }
+  });
+
   it('close() during the wait ends connect() with CLIENT_CLOSED', async () => {
     const connector = scripted(server(), ['refused']);
     const { client: c } = client({ connect: connector, reconnect: { initialMs: 60_000, maxMs: 60_000, jitter: 0 } });
