@@ -252,7 +252,7 @@ valid('TOOL_DEF withdrawing a tool', 'msgpack', FrameType.TOOL_DEF, Flag.RELIABL
 valid('ERROR ending request 1 (terminal, RELIABLE like the request)', 'msgpack', FrameType.ERROR, Flag.RELIABLE, 1,
   { code: ErrorCode.INTERRUPTED, message: 'user pressed stop', sq: 4 });
 valid('ERROR with data', 'msgpack', FrameType.ERROR, Flag.RELIABLE, 1,
-  { code: ErrorCode.INVALID_ARGUMENTS, message: 'invalid arguments for "search": /q: Instance type "number" is invalid', data: { path: '/q' }, sq: 4 });
+  { code: ErrorCode.INVALID_ARGUMENTS, message: 'invalid arguments for "search": expected a string but got a number at /q', data: { path: '/q' }, sq: 4 });
 valid('ERROR on request 0 (about the connection)', 'msgpack', FrameType.ERROR, 0, 0,
   { code: ErrorCode.UNKNOWN_FRAME_TYPE, message: 'frame type 0xe is not understood here' });
 

@@ -218,8 +218,12 @@ export class AgentClient extends Emitter<ClientEvents> {
     }
   }
 
+  /**
+   * Calls a tool the agent serves. Throws AgentSocketError('NOT_CONNECTED') until `connect()` has
+   * succeeded once; after that, reliable calls made while reconnecting wait for the session to resume.
+   */
   invoke<T = unknown>(tool: string, args?: unknown, options?: InvokeOptions): Call<T> {
-    if (!this.peer) throw new AgentSocketError('CONNECTION_LOST', 'call connect() before invoke()');
+    if (!this.peer) throw new AgentSocketError('NOT_CONNECTED', 'not connected yet: await client.connect() before invoke()');
     return this.peer.invoke<T>(tool, args ?? {}, options);
   }
 

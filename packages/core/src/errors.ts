@@ -3,8 +3,10 @@
  * `ProtocolError` is a wire error: a numeric code from docs/protocol.md, carried by ERROR frames.
  */
 
+/** Local error codes, one line each in docs/errors.md. */
 export type AgentSocketErrorCode =
   | 'TRANSPORT_CLOSED'
+  | 'NOT_CONNECTED'
   | 'CONNECTION_LOST'
   | 'CLIENT_CLOSED'
   | 'HANDSHAKE_FAILED'

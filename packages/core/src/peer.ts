@@ -17,6 +17,7 @@ import type { SessionJournal } from './session-store.js';
 import type { ValidationResult } from './schema.js';
 import type { RegisteredTool, ToolContext, ToolDefinition, ToolHandler, ToolRegistry } from './tool.js';
 import type { Principal, Transport, TransportCloseInfo } from './transport.js';
+import { toolNotFoundMessage } from './tool-not-found.js';
 import { WireShapeError } from './wire.js';
 import { HeartbeatClock } from './heartbeat.js';
 
@@ -951,7 +952,7 @@ export class Peer {
     const entry = m.to === undefined ? this.registry.get(m.tool) : this.routed(m.to, m.tool);
     if (!entry) {
       if (m.to !== undefined) this.failInvoke(rid, reliable, ErrorCode.AGENT_NOT_FOUND, `this peer does not route calls to other agents`);
-      else this.failInvoke(rid, reliable, ErrorCode.TOOL_NOT_FOUND, `no tool named "${m.tool}"`);
+      else this.failInvoke(rid, reliable, ErrorCode.TOOL_NOT_FOUND, toolNotFoundMessage(m.tool, this.registry.list().map((t) => t.name)));
       return;
     }
     const incoming = new Incoming(this, rid, reliable, new LazyAbortController());

@@ -1,5 +1,6 @@
 import { Validator } from '@cfworker/json-schema';
 import { compileFastCheck } from './schema-fast.js';
+import { describeSchemaErrors } from './schema-messages.js';
 
 /** The Standard Schema v1 interface (https://standardschema.dev), copied as its authors intend. */
 export interface StandardSchemaV1<Input = unknown, Output = Input> {
@@ -64,16 +65,13 @@ export function compileSchema(schema: InputSchema | undefined): CompiledSchema {
       if (fast?.(value)) return { ok: true, value };
       const result = validator.validate(value);
       if (result.valid) return { ok: true, value };
-      const messages = result.errors
-        .filter((e) => e.keyword !== 'properties' && e.keyword !== 'allOf')
-        .map((e) => `${e.instanceLocation === '#' ? 'arguments' : e.instanceLocation}: ${e.error}`);
-      return { ok: false, message: (messages.length > 0 ? messages : result.errors.map((e) => e.error)).join('; ') };
+      return { ok: false, message: describeSchemaErrors(result.errors, value) };
     },
   };
 }
 
+/** A Standard Schema issue in the same shape as JSON Schema's: the library's sentence, then `at /path`. */
 function formatIssue(message: string, path: ReadonlyArray<unknown> | undefined): string {
-  if (!path || path.length === 0) return message;
-  const keys = path.map((p) => (typeof p === 'object' && p !== null && 'key' in p ? String(p.key) : String(p)));
-  return `${keys.join('.')}: ${message}`;
+  const keys = (path ?? []).map((p) => (typeof p === 'object' && p !== null && 'key' in p ? String(p.key) : String(p)));
+  return `${message} at /${keys.map((k) => k.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`;
 }

@@ -124,6 +124,7 @@ function metrics(value: unknown): CallMetrics {
 /** Every local error code, so one read from the bus can be checked against the list. */
 const LOCAL_CODES: Record<AgentSocketErrorCode, true> = {
   TRANSPORT_CLOSED: true,
+  NOT_CONNECTED: true,
   CONNECTION_LOST: true,
   CLIENT_CLOSED: true,
   HANDSHAKE_FAILED: true,
