@@ -126,10 +126,25 @@ function opened(socket: Socket, where: string, signal: AbortSignal, timeoutMs: n
 function connectFailure(where: string, error: Error): Error {
   const data: unknown = 'data' in error ? error.data : undefined;
   if (typeof data === 'object' && data !== null && 'code' in data && typeof data.code === 'number') {
-    return new ProtocolError(data.code, error.message, { cause: error });
+    return new ProtocolError(data.code, `${where} refused the connection: ${error.message}`, { cause: error });
   }
-  const detail = causeText(error);
-  return new AgentSocketError('HANDSHAKE_FAILED', `cannot connect to ${where} over Socket.IO: ${error.message}${detail}`, { cause: error });
+  const detail = connectErrorDetail(error);
+  const cause = detail === undefined || detail === error.message ? error.message : `${error.message} (${detail})`;
+  return new AgentSocketError('HANDSHAKE_FAILED', `cannot connect to ${where} over Socket.IO: ${cause}`, { cause: error });
+}
+
+/**
+ * What Engine.IO knows beneath its "websocket error" / "xhr poll error": the socket's own error
+ * (ECONNREFUSED, ENOTFOUND, …; an ErrorEvent, not an Error) or the HTTP status of a failed poll.
+ */
+function connectErrorDetail(error: Error): string | undefined {
+  const description: unknown = 'description' in error ? error.description : undefined;
+  if (typeof description === 'number') return description === 0 ? 'no HTTP response' : `HTTP ${description}`;
+  if (typeof description !== 'object' || description === null) return undefined;
+  const inner: unknown = 'error' in description ? description.error : undefined;
+  if (inner instanceof Error && inner.message) return inner.message;
+  const message: unknown = 'message' in description ? description.message : undefined;
+  return typeof message === 'string' && message ? message : undefined;
 }
 
 /** The connection ended after the Engine.IO open and before the namespace was joined. */

@@ -32,7 +32,7 @@ const CORE_MAX_HELLO_BYTES = 256 * KiB;
 const CONNECT_TIMEOUT_MS = 10_000;
 
 /** What socketIoServer needs from an AgentServer (an AgentServer, or a wrapper around one). */
-export type AcceptingServer = Pick<AgentServer, 'accept' | 'authenticate' | 'requiresAuth' | 'maxFrameBytes'> &
+export type AcceptingServer = Pick<AgentServer, 'accept' | 'authenticate' | 'requiresAuth' | 'maxFrameBytes' | 'close'> &
   Partial<Pick<AgentServer, 'maxHelloBytes'>>;
 
 export type NamespaceName = Parameters<Server['of']>[0];
@@ -100,8 +100,10 @@ export interface SocketIoServer {
   /** Cuts every connection as a network failure would, so clients resume (tests, failover drills). */
   dropConnections(): void;
   /**
-   * Closes every ASP connection (1001; sessions stay resumable) and refuses new ones. A
-   * Socket.IO server created here is closed too, and with it the HTTP server it is attached to.
+   * As wsServer's close(): `agentServer.close()` (GOAWAY to every session, which stays resumable
+   * only with a shared SessionStore), then closes every ASP connection left (1001) and refuses
+   * new ones. A Socket.IO server created here is closed too, and with it the HTTP server it is
+   * attached to; an `io` passed in keeps running.
    */
   close(): Promise<void>;
 }
@@ -219,6 +221,7 @@ export async function socketIoServer(init: SocketIoServerInit): Promise<SocketIo
     },
     async close() {
       closing = true;
+      agentServer.close();
       nsp.off('connection', onConnection);
       await Promise.all([...open.values()].map((t) => t.close(CloseCode.GOING_AWAY, 'socket.io server closing')));
       if (owned) await io.close();

@@ -33,7 +33,7 @@ describe('authentication at the Socket.IO handshake', () => {
     const client = new AgentClient({ connect: s.connector({ token: 'bad' }) });
     const error = await client.connect().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProtocolError);
-    expect(error).toMatchObject({ code: ErrorCode.UNAUTHORIZED, message: 'unauthorized: missing or invalid token' });
+    expect(error).toMatchObject({ code: ErrorCode.UNAUTHORIZED, message: `${s.url}/asp refused the connection: unauthorized: missing or invalid token` });
     expect(s.agentServer.accepted).toHaveLength(0);
   });
 

@@ -69,7 +69,12 @@ export function wsConnector(init: WsClientInit): Connector {
       const timer = setTimeout(() => fail(new AgentSocketError('TIMEOUT', `${url} did not open within ${openTimeoutMs} ms`)), openTimeoutMs);
       // Browsers hide why an upgrade failed (no status): a 401 or 426 looks like any lost connection.
       const onClose = (event: { readonly code: number }) =>
-        fail(new AgentSocketError('CONNECTION_LOST', `cannot connect to ${url} (close ${event.code})`));
+        fail(
+          new AgentSocketError(
+            'CONNECTION_LOST',
+            `cannot connect to ${url}: the connection closed with code ${event.code} before it opened (the browser does not say why: the server may be down, or it refused the upgrade)`,
+          ),
+        );
       const onOpen = () => {
         if (socket.protocol !== SUBPROTOCOL) {
           fail(new ProtocolError(ErrorCode.UNSUPPORTED_VERSION, `${url} did not select subprotocol ${SUBPROTOCOL}`));

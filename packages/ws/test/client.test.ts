@@ -106,7 +106,11 @@ describe('Node wsConnector', () => {
     const address: AddressInfo | string | null = http.address();
     await new Promise((resolve) => http.close(resolve));
     if (typeof address !== 'object' || address === null) throw new Error('not listening');
-    await expect(connect(`ws://127.0.0.1:${address.port}/asp`)).rejects.toMatchObject({ code: 'CONNECTION_LOST' });
+    const url = `ws://127.0.0.1:${address.port}/asp`;
+    await expect(connect(url)).rejects.toMatchObject({
+      code: 'CONNECTION_LOST',
+      message: `cannot connect to ${url}: connect ECONNREFUSED 127.0.0.1:${address.port}`,
+    });
   });
 
   it('rejects with HANDSHAKE_FAILED on a non-refusal HTTP answer, naming the status', async () => {
@@ -175,8 +179,10 @@ describe('browser wsConnector (driven here by ws, which speaks the WHATWG API)',
   it('rejects with CONNECTION_LOST when the upgrade is refused', async () => {
     const { server, url } = await startServer();
     cleanups.push(() => server.close());
-    await expect(browserConnector({ url: url.replace('/asp', '/nope'), WebSocket })(new AbortController().signal)).rejects.toMatchObject({
+    const wrong = url.replace('/asp', '/nope');
+    await expect(browserConnector({ url: wrong, WebSocket })(new AbortController().signal)).rejects.toMatchObject({
       code: 'CONNECTION_LOST',
+      message: expect.stringMatching(new RegExp(`^cannot connect to ${wrong}: the connection closed with code \\d+ before it opened`)),
     });
   });
 });
