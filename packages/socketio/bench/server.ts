@@ -5,7 +5,7 @@ import { createShardedAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import { WebSocketServer } from 'ws';
-import { socketIoHub, socketIoServer } from '../src/index.js';
+import { socketIoHub, socketIoServer } from '../src/index.server.js';
 import { type ChildMessage, parseParentMessage, SERVER_MODES, type ServerMode } from './protocol.js';
 
 /** A benchmark server in a child process: `node server.ts <mode> [redisUrl prefix nodeId]`. */

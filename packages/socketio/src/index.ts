@@ -1,13 +1,4 @@
+// The client half, safe in browsers and without socket.io installed. The server is in './server'.
 export { type SocketIoConnectorInit, socketIoConnector } from './client.js';
 export { ABNORMAL_CLOSURE, closeCodeForReason, INTERNAL_ERROR, type ReasonMapping } from './close-codes.js';
-export {
-  type AcceptingServer,
-  type NamespaceName,
-  type SocketIoServer,
-  type SocketIoServerInit,
-  socketIoServer,
-} from './server.js';
-export { AspDecoder, aspParser, MAX_TEXT_PACKET } from './parser.js';
 export { CLOSE_EVENT, FRAME_EVENT } from './socket-transport.js';
-export { agentRoom, MEMBERS_ROOM, RESERVED_ROOM_PREFIX, SocketIoHub, type SocketIoHubOptions, socketIoHub } from './hub.js';
-export { ServerSocketTransport } from './server-socket.js';

@@ -14,7 +14,8 @@ import { createAdapter as createStreamsAdapter } from '@socket.io/redis-streams-
 import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import { afterEach } from 'vitest';
-import { type SocketIoHub, type SocketIoHubOptions, type SocketIoServer, socketIoConnector, socketIoHub, socketIoServer } from '../src/index.js';
+import { socketIoConnector } from '../src/index.js';
+import { type SocketIoHub, type SocketIoHubOptions, type SocketIoServer, socketIoHub, socketIoServer } from '../src/index.server.js';
 
 export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 

@@ -2,7 +2,8 @@ import { createServer } from 'node:http';
 import { type Agent, AgentServer, type AgentServerOptions } from '@agentsocket/core';
 import { runTransportCompliance, type ServerHandle, type TransportFixture } from '@agentsocket/compliance';
 import { Server } from 'socket.io';
-import { type SocketIoConnectorInit, socketIoConnector, socketIoHub, socketIoServer } from '../src/index.js';
+import { type SocketIoConnectorInit, socketIoConnector } from '../src/index.js';
+import { socketIoHub, socketIoServer } from '../src/index.server.js';
 
 /** A fixture on a fresh Socket.IO server per test; `transports` picks WebSocket or long-polling. */
 function socketIoFixture(name: string, transports: NonNullable<SocketIoConnectorInit['transports']>): TransportFixture {

@@ -2,7 +2,8 @@ import { createServer } from 'node:http';
 import { AgentClient, AgentSocketError } from '@agentsocket/core';
 import { Server } from 'socket.io';
 import { describe, expect, it } from 'vitest';
-import { socketIoConnector, socketIoServer } from '../src/index.js';
+import { socketIoConnector } from '../src/index.js';
+import { socketIoServer } from '../src/index.server.js';
 import { RecordingServer, setup, testAgent } from './helpers.js';
 
 const start = setup();

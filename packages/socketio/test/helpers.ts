@@ -11,7 +11,8 @@ import {
   tool,
 } from '@agentsocket/core';
 import { afterEach } from 'vitest';
-import { type SocketIoConnectorInit, type SocketIoServer, type SocketIoServerInit, socketIoConnector, socketIoServer } from '../src/index.js';
+import { type SocketIoConnectorInit, socketIoConnector } from '../src/index.js';
+import { type SocketIoServer, type SocketIoServerInit, socketIoServer } from '../src/index.server.js';
 
 /** An AgentServer that also records the transports it is handed, for tests of the transport itself. */
 export class RecordingServer extends AgentServer {

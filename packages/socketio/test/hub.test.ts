@@ -16,7 +16,8 @@ import { io as ioClient } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseAnswer, parseRequest } from '../src/hub-protocol.js';
 import { unreliableMessageFrame } from '../src/message-frame.js';
-import { type SocketIoServerInit, socketIoConnector, socketIoHub, socketIoServer } from '../src/index.js';
+import { socketIoConnector } from '../src/index.js';
+import { type SocketIoServerInit, socketIoHub, socketIoServer } from '../src/index.server.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {

@@ -1,7 +1,8 @@
 import { createServer } from 'node:net';
 import { AgentClient, AgentServer } from '@agentsocket/core';
 import { describe, expect, it } from 'vitest';
-import { socketIoConnector, socketIoServer } from '../src/index.js';
+import { socketIoConnector } from '../src/index.js';
+import { socketIoServer } from '../src/index.server.js';
 import { testAgent } from './helpers.js';
 
 /** A port nothing listens on: bound once for a number, then released. */

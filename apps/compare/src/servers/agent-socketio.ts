@@ -1,6 +1,6 @@
 import type { BenchServer } from '@agentsocket/bench/servers';
 import { AgentServer } from '@agentsocket/core';
-import { socketIoServer } from '@agentsocket/socketio';
+import { socketIoServer } from '@agentsocket/socketio/server';
 import { compareAgent } from '../agent.js';
 import { countingServer } from './counting.js';
 
