@@ -1,5 +1,6 @@
 import { AgentClient, AgentServer, type Connector } from '@agentsocket/core';
-import { socketIoConnector, socketIoServer } from '@agentsocket/socketio';
+import { socketIoConnector } from '@agentsocket/socketio';
+import { socketIoServer } from '@agentsocket/socketio/server';
 import { wsConnector, wsServer } from '@agentsocket/ws';
 import { chaosAgent } from './agent.js';
 import { Ledger } from './ledger.js';
