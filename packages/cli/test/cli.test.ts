@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { AgentServer, defineAgent, tool } from '@agentsocket/core';
-import { socketIoServer } from '@agentsocket/socketio';
+import { socketIoServer } from '@agentsocket/socketio/server';
 import { wsServer } from '@agentsocket/ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 

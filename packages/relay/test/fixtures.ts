@@ -2,7 +2,8 @@ import type { Agent, AgentServerOptions } from '@agentsocket/core';
 import type { ServerHandle, TransportFixture } from '@agentsocket/compliance';
 import { functionHandler } from '@agentsocket/function';
 import { serveFunction } from '@agentsocket/function/node';
-import { socketIoConnector, socketIoServer } from '@agentsocket/socketio';
+import { socketIoConnector } from '@agentsocket/socketio';
+import { socketIoServer } from '@agentsocket/socketio/server';
 import { wsConnector, wsServer } from '@agentsocket/ws';
 import { Relay, type RelayOptions } from '../src/index.js';
 
