@@ -50,7 +50,9 @@ export function socketIoConnector(init: SocketIoConnectorInit): Connector {
       transports: init.transports ?? ['websocket'],
       reconnection: false,
       autoConnect: false,
-      timeout: init.timeoutMs ?? 20_000,
+      // The connector's own timer (timeoutMs) covers the Engine.IO open too and fires first, so a
+      // stall at any stage ends the same way (HANDSHAKE_TIMEOUT), not by whichever timer wins.
+      timeout: (init.timeoutMs ?? 20_000) + 1000,
     });
     const socket = manager.socket(init.namespace ?? '/asp', { auth: token === undefined ? {} : { token } });
     let meter: Meter | undefined;

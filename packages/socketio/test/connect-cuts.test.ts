@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import { createServer as createNetServer, type Socket as NetSocket } from 'node:net';
 import { AgentClient, AgentSocketError } from '@agentsocket/core';
 import { Server } from 'socket.io';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -98,6 +99,21 @@ describe('the Socket.IO connector fails fast on every kind of cut', () => {
     const { error, ms } = await attempt(proxy.url);
     expect(error).toMatchObject({ code: 'CONNECTION_LOST', message: expect.stringMatching(/ping timeout/) });
     expect(messageOf(error)).toContain(`${proxy.url}/asp`);
+    expect(ms).toBeLessThan(FAST_MS);
+  });
+
+  it('a server that accepts TCP and never answers the upgrade: HANDSHAKE_TIMEOUT after timeoutMs', async () => {
+    const held = new Set<NetSocket>();
+    const silent = createNetServer((socket) => void held.add(socket)); // holds each connection open, says nothing
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    closers.push(async () => {
+      for (const socket of held) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    });
+    const address = silent.address();
+    const url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+    const { error, ms } = await attempt(url, 300);
+    expect(error).toMatchObject({ code: 'HANDSHAKE_TIMEOUT', message: `${url}/asp: no Socket.IO connection within 300 ms` });
     expect(ms).toBeLessThan(FAST_MS);
   });
 
