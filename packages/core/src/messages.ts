@@ -22,6 +22,22 @@ export interface ToolInfo {
   description?: string;
   /** JSON Schema (draft 2020-12) of the arguments. */
   inputSchema?: Record<string, unknown>;
+  /** A human-readable name for the tool, for display (MCP's `title`). */
+  title?: string;
+  /** JSON Schema (draft 2020-12) of the COMPLETE result; the callee checks its results against it. */
+  outputSchema?: Record<string, unknown>;
+  /** Hints about the tool's behaviour, as MCP defines them; a receiver must not trust them for security. */
+  annotations?: ToolAnnotations;
+}
+
+/** MCP's tool annotations (all optional hints); unknown keys are kept as they came. */
+export interface ToolAnnotations {
+  title?: string;
+  readOnlyHint?: boolean;
+  destructiveHint?: boolean;
+  idempotentHint?: boolean;
+  openWorldHint?: boolean;
+  [key: string]: unknown;
 }
 
 export interface CallMetrics {
@@ -139,9 +155,41 @@ export function parseToolInfo(value: unknown, what: string): ToolInfo {
   const description = optStr(r, 'description', what);
   const schema = r['inputSchema'];
   const inputSchema = schema === undefined || schema === null ? undefined : expectRecord(schema, `${what}.inputSchema`);
+  const title = optStr(r, 'title', what);
+  const output = r['outputSchema'];
+  const outputSchema = output === undefined || output === null ? undefined : expectRecord(output, `${what}.outputSchema`);
+  const annotations = r['annotations'] === undefined || r['annotations'] === null ? undefined : parseAnnotations(r['annotations'], `${what}.annotations`);
   // Whole literals: properties added one by one would spill into a second object (a server keeps these per session).
-  if (description === undefined) return inputSchema === undefined ? { name } : { name, inputSchema };
-  return inputSchema === undefined ? { name, description } : { name, description, inputSchema };
+  const base: ToolInfo =
+    description === undefined
+      ? inputSchema === undefined
+        ? { name }
+        : { name, inputSchema }
+      : inputSchema === undefined
+        ? { name, description }
+        : { name, description, inputSchema };
+  if (title === undefined && outputSchema === undefined && annotations === undefined) return base;
+  return {
+    ...base,
+    ...(title === undefined ? {} : { title }),
+    ...(outputSchema === undefined ? {} : { outputSchema }),
+    ...(annotations === undefined ? {} : { annotations }),
+  };
+}
+
+const ANNOTATION_FLAGS = ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const;
+
+function parseAnnotations(value: unknown, what: string): ToolAnnotations {
+  const r: WireRecord = expectRecord(value, what);
+  const title = optStr(r, 'title', what);
+  for (const flag of ANNOTATION_FLAGS) {
+    const v = r[flag];
+    if (v !== undefined && v !== null && typeof v !== 'boolean') throw new WireShapeError(`${what}.${flag} must be a boolean`);
+  }
+  const out: ToolAnnotations = { ...r };
+  if (title === undefined) delete out.title;
+  for (const flag of ANNOTATION_FLAGS) if (out[flag] === null) delete out[flag];
+  return out;
 }
 
 // Built once: parseMessage labels every frame it validates.

@@ -1,6 +1,7 @@
 import type { Call, InvokeOptions } from './call.js';
 import { AgentSocketError } from './errors.js';
-import type { Delivery, ToolInfo } from './messages.js';
+import { ErrorCode, ProtocolError } from './errors.js';
+import type { Delivery, ToolAnnotations, ToolInfo } from './messages.js';
 import { type CompiledSchema, compileSchema, type InferInput, type InputSchema } from './schema.js';
 import type { Principal } from './transport.js';
 
@@ -39,8 +40,17 @@ export type ToolHandler<A = Record<string, unknown>> = (
 
 export interface ToolDefinition<S extends InputSchema = InputSchema> {
   description?: string;
+  /** A human-readable name for display (carried in ToolInfo, and to MCP hosts). */
+  title?: string;
   /** JSON Schema (draft 2020-12) or a Standard Schema such as zod. Arguments are validated before the handler runs. */
   input?: S;
+  /**
+   * JSON Schema or a Standard Schema of the result. Announced as `outputSchema`; a result that does
+   * not match it ends the call with ERROR 500 instead of a COMPLETE (chunks are not checked).
+   */
+  output?: InputSchema;
+  /** MCP-style hints (readOnlyHint, destructiveHint, idempotentHint, openWorldHint). */
+  annotations?: ToolAnnotations;
   // Method syntax on purpose: a definition with a precise schema stays assignable to ToolDefinition.
   handler(args: InferInput<S>, ctx: ToolContext): ReturnType<ToolHandler<InferInput<S>>>;
 }
@@ -107,8 +117,15 @@ export class ToolRegistry {
     const schema = compileSchema(definition.input);
     const info: ToolInfo = { name, inputSchema: schema.jsonSchema };
     if (definition.description !== undefined) info.description = definition.description;
+    if (definition.title !== undefined) info.title = definition.title;
+    if (definition.annotations !== undefined) info.annotations = definition.annotations;
     // The handler is stored with a widened argument type; arguments are validated before it runs.
-    const handler: ToolHandler<never> = definition.handler;
+    let handler: ToolHandler<never> = definition.handler;
+    if (definition.output !== undefined) {
+      const output = compileSchema(definition.output);
+      info.outputSchema = output.jsonSchema;
+      handler = checkedOutput(name, handler, output);
+    }
     tools.set(name, { info, schema, handler, hidden });
     if (!hidden) this.emit([info], []);
     return info;
@@ -164,4 +181,40 @@ export class ToolRegistry {
       else s.announceTools(added, removed);
     }
   }
+}
+
+/** The handler, with its result checked against the tool's output schema (ERROR 500 when it does not match). */
+function checkedOutput(name: string, handler: ToolHandler<never>, output: CompiledSchema): ToolHandler<never> {
+  const check = async (result: unknown): Promise<unknown> => {
+    const checked = await output.validate(result);
+    if (!checked.ok) throw new ProtocolError(ErrorCode.HANDLER_ERROR, `the result of "${name}" does not match its outputSchema: ${checked.message}`);
+    return checked.value;
+  };
+  return (args, ctx) => {
+    const produced: unknown = (handler as ToolHandler<unknown>)(args, ctx);
+    if (isAsyncIterable(produced)) return checkedStream(produced, check);
+    return Promise.resolve(produced).then(check);
+  };
+}
+
+async function* checkedStream(stream: AsyncIterable<unknown>, check: (result: unknown) => Promise<unknown>): AsyncGenerator<unknown, unknown, undefined> {
+  const iterator = stream[Symbol.asyncIterator]();
+  let finished = false;
+  try {
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) {
+        finished = true;
+        return await check(next.value);
+      }
+      yield next.value;
+    }
+  } finally {
+    // Stopped early (an INTERRUPT): let the handler's own generator run its finally blocks.
+    if (!finished) await iterator.return?.();
+  }
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }

@@ -137,6 +137,10 @@ function toMcpTool(info: ToolInfo): Tool {
   const schema = info.inputSchema ?? {};
   const tool: Tool = { name: info.name, inputSchema: { ...schema, type: 'object' } };
   if (info.description !== undefined) tool.description = info.description;
+  if (info.title !== undefined) tool.title = info.title;
+  if (info.annotations !== undefined) tool.annotations = info.annotations;
+  // MCP takes object output schemas only; a result matching one goes out as structuredContent too.
+  if (info.outputSchema?.['type'] === 'object') tool.outputSchema = { ...info.outputSchema, type: 'object' };
   return tool;
 }
 

@@ -20,3 +20,18 @@ export function mirroredSchema(jsonSchema: Record<string, unknown>): StandardSch
     },
   };
 }
+
+/**
+ * A mounted tool's output schema, announced as it came and not checked again: the MCP server
+ * already holds its results to it (its structuredContent is what the call's result becomes).
+ */
+export function announcedSchema(jsonSchema: Record<string, unknown>): StandardSchemaV1 {
+  return {
+    '~standard': {
+      version: 1,
+      vendor: '@agentsocket/mcp',
+      validate: (value) => ({ value }),
+      jsonSchema: { input: () => jsonSchema },
+    },
+  };
+}

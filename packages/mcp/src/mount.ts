@@ -11,7 +11,7 @@ import { fromCallToolResult, type ResultShape } from './content.js';
 import { mcpErrorToAsp, toolErrorToAsp } from './error-map.js';
 import { McpBridgeError } from './errors.js';
 import { META } from './meta.js';
-import { mirroredSchema } from './mirrored-schema.js';
+import { announcedSchema, mirroredSchema } from './mirrored-schema.js';
 import { type McpServerSource, sourceTransport } from './mount-source.js';
 import { orderedTransport } from './ordered-transport.js';
 import { AsyncQueue } from './queue.js';
@@ -107,6 +107,9 @@ export class MountedMcpServer extends Emitter<MountEvents> {
       try {
         this.agent.addTool(tool.name, {
           ...(tool.description === undefined ? {} : { description: tool.description }),
+          ...(tool.title === undefined ? {} : { title: tool.title }),
+          ...(tool.annotations === undefined ? {} : { annotations: tool.annotations }),
+          ...(tool.outputSchema === undefined ? {} : { output: announcedSchema(tool.outputSchema) }),
           input: mirroredSchema(tool.inputSchema),
           handler: (args, ctx) => this.call(tool.name, args, ctx),
         });
@@ -179,7 +182,7 @@ function isCurrentResult(value: unknown): value is CallToolResult {
 }
 
 function describe(tool: Tool): string {
-  return JSON.stringify([tool.description ?? null, tool.inputSchema]);
+  return JSON.stringify([tool.description ?? null, tool.inputSchema, tool.title ?? null, tool.annotations ?? null, tool.outputSchema ?? null]);
 }
 
 function asError(error: unknown): Error {
