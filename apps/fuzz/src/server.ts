@@ -5,7 +5,7 @@
  * `peak`) and `stats` over IPC.
  */
 import { AgentServer, defineAgent, tool } from '@agentsocket/core';
-import { socketIoServer } from '@agentsocket/socketio';
+import { socketIoServer } from '@agentsocket/socketio/server';
 import { wsServer } from '@agentsocket/ws';
 import { SERVER_OPTIONS, TOKEN } from './config.js';
 import type { Reply, Request } from './ipc.js';
