@@ -106,6 +106,26 @@ export function limitTests(fixture: TransportFixture): void {
       await peer.close();
     });
 
+    it('refuses a TOOL_DEF that takes the tool list past maxClientToolBytes with ERROR 413 on request 0, and keeps the connection', async () => {
+      const s = await start({ maxClientToolBytes: 8192 });
+      const { peer, hello } = await RawPeer.handshake(s.handle.connector());
+      const tool = (name: string) => ({ name, description: 'd'.repeat(3000), inputSchema: { type: 'object' } });
+      peer.send(FrameType.TOOL_DEF, Flag.RELIABLE, 0, { id: 'a', tools: [tool('one')], removed: [], sq: 1 });
+      peer.send(FrameType.TOOL_DEF, Flag.RELIABLE, 0, { id: 'b', tools: [tool('two')], removed: [], sq: 2 });
+      peer.send(FrameType.TOOL_DEF, Flag.RELIABLE, 0, { id: 'c', tools: [tool('three')], removed: [], sq: 3 });
+      const err = await peer.next((f) => f.type === FrameType.ERROR);
+      expect(err.requestId).toBe(0);
+      expect(peer.decode(err)).toMatchObject({ code: ErrorCode.FRAME_TOO_LARGE });
+      expect(s.handle.server.peerOf(hello.sessionId)?.remoteTools.map((t) => t.name)).toEqual(['one', 'two']);
+      // Replacing within the limit still works, and so does the rest of the session.
+      peer.send(FrameType.TOOL_DEF, Flag.RELIABLE, 0, { id: 'd', tools: [tool('three')], removed: ['one', 'two'], sq: 4 });
+      peer.send(FrameType.INVOKE, Flag.RELIABLE, 4, { id: 'y', tool: 'echo', args: { fine: true }, sq: 5 });
+      const done = await peer.next((f) => f.type === FrameType.COMPLETE);
+      expect(peer.decode(done)).toMatchObject({ result: { fine: true } });
+      expect(s.handle.server.peerOf(hello.sessionId)?.remoteTools.map((t) => t.name)).toEqual(['three']);
+      await peer.close();
+    });
+
     it('answers an INVOKE with a bad shape with ERROR 400 for that request only', async () => {
       const s = await start();
       const { peer } = await RawPeer.handshake(s.handle.connector());

@@ -21,6 +21,8 @@ export const DEFAULT_DEDUP_SWEEP_MS = 30_000;
 export const DEFAULT_MAX_SESSIONS_PER_PRINCIPAL = 1000;
 /** Longest agent id a HELLO may ask for, characters (maxAgentIdLength). */
 export const DEFAULT_MAX_AGENT_ID_LENGTH = 256;
+/** Largest tool list a peer may build up with TOOL_DEF, bytes estimated (maxPeerToolBytes; HELLO's list is bounded by the HELLO limit). */
+export const DEFAULT_MAX_PEER_TOOL_BYTES = 1024 * 1024;
 /** Unacknowledged bytes all sessions waiting to be resumed may keep together on one server (maxRetainedReplayBytes). */
 export const DEFAULT_MAX_RETAINED_REPLAY_BYTES = 256 * 1024 * 1024;
 /** How long a held agent id stays bound to its principal after its node handed it over or died, ms (agentIdHoldMs). */

@@ -1,5 +1,6 @@
 import { Call, type InvokeOptions } from './call.js';
-import { DEFAULT_DEDUP_TTL_MS } from './defaults.js';
+import { approxSize } from './approx-size.js';
+import { DEFAULT_DEDUP_TTL_MS, DEFAULT_MAX_PEER_TOOL_BYTES } from './defaults.js';
 import type { Codec } from './codec.js';
 import { claimWaiting, type DedupStore } from './dedup.js';
 import { AgentSocketError, CloseCode, ErrorCode, ProtocolError } from './errors.js';
@@ -48,6 +49,8 @@ export interface PeerOptions {
   window?: WindowOptions | undefined;
   /** Longest wait before acknowledging received frames. @default 5 */
   ackDelayMs?: number | undefined;
+  /** Largest tool list the peer may build up with TOOL_DEF, bytes (estimated); a TOOL_DEF past it gets ERROR 413. @default 1 MiB */
+  maxPeerToolBytes?: number | undefined;
   dedup: DedupStore;
   /** How long exactly-once outcomes are kept. @default 300000 */
   dedupTtlMs?: number | undefined;
@@ -165,6 +168,7 @@ export class Peer {
   readonly heartbeatMs: number;
   private readonly heartbeats: HeartbeatClock;
   private readonly ackDelayMs: number;
+  private readonly maxPeerToolBytes: number;
   private readonly dedup: DedupStore;
   private readonly dedupTtlMs: number;
   private readonly scope: string;
@@ -224,6 +228,7 @@ export class Peer {
     this.heartbeats = options.heartbeats ?? new HeartbeatClock();
     this.slowConsumer = options.slowConsumer;
     this.ackDelayMs = options.ackDelayMs ?? 5;
+    this.maxPeerToolBytes = options.maxPeerToolBytes ?? DEFAULT_MAX_PEER_TOOL_BYTES;
     this.dedup = options.dedup;
     this.dedupTtlMs = options.dedupTtlMs ?? DEFAULT_DEDUP_TTL_MS;
     this.scope = options.dedupScope;
@@ -288,14 +293,17 @@ export class Peer {
     this.updateRemoteTools(tools, []);
   }
 
-  /** Adds or replaces (in place) `added` and drops `removed`, as a Map keyed by name would. */
-  private updateRemoteTools(added: ToolInfo[], removed: string[]): void {
+  /** Adds or replaces (in place) `added` and drops `removed`; false (and nothing changed) when the list would pass `limit` bytes. */
+  private updateRemoteTools(added: ToolInfo[], removed: string[], limit = Number.POSITIVE_INFINITY): boolean {
     const byName = new Map<string, ToolInfo>();
     for (const t of this.peerTools ?? []) byName.set(t.name, t);
     for (const name of removed) byName.delete(name);
     for (const t of added) byName.set(t.name, t);
+    const tools = [...byName.values()];
+    if (limit !== Number.POSITIVE_INFINITY && approxSize(tools, limit) > limit) return false;
     // Kept as an array: TOOL_DEF is rare, and a Map would cost every idle session its hash table.
-    this.peerTools = byName.size > 0 ? [...byName.values()] : undefined;
+    this.peerTools = tools.length > 0 ? tools : undefined;
+    return true;
   }
 
   /**
@@ -905,7 +913,13 @@ export class Peer {
         this.incoming?.get(rid)?.abort.abort(new ProtocolError(ErrorCode.INTERRUPTED, m.reason ?? 'interrupted by caller'));
         return;
       case FrameType.TOOL_DEF:
-        this.updateRemoteTools(m.tools, m.removed);
+        if (!this.updateRemoteTools(m.tools, m.removed, this.maxPeerToolBytes)) {
+          this.sendRaw(FrameType.ERROR, rid, {
+            code: ErrorCode.FRAME_TOO_LARGE,
+            message: `TOOL_DEF not applied: the tool list would exceed ${this.maxPeerToolBytes} bytes`,
+          });
+          return;
+        }
         this.events?.onToolDef?.(m.tools, m.removed);
         return;
       case FrameType.ACK:

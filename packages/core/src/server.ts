@@ -106,6 +106,12 @@ export interface AgentServerOptions {
    * session alone is bounded by its send window (`window.maxBytes`, 64 MiB). @default 256 MiB
    */
   maxRetainedReplayBytes?: number;
+  /**
+   * Largest tool list a client may build up with TOOL_DEF, bytes (estimated); a TOOL_DEF past it
+   * is not applied and gets ERROR 413 on request 0 (the connection stays open). The list in
+   * HELLO is bounded by maxHelloBytes. @default 1 MiB
+   */
+  maxClientToolBytes?: number;
   /** Longest agent id a HELLO may ask for, characters; longer gets ERROR 400, close 4400. @default 256 */
   maxAgentIdLength?: number;
 }
@@ -477,6 +483,7 @@ export class AgentServer extends Emitter<ServerEvents> {
         dedup: this.dedup,
         dedupTtlMs: this.options.dedupTtlMs,
         dedupScope: this.agent.name, // ServerSession adds the principal
+        maxPeerToolBytes: this.options.maxClientToolBytes,
         newId: this.newId,
         journal: store?.journal(id, this.nodeId),
       },
