@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { hasRabbitmqctl, OwnRedis } from './env.js';
+import { TaskError } from '../src/index.js';
+import { hasRabbitmqctl, OwnRedis, until } from './env.js';
 import type { QueueFixture, Space } from './fixture.js';
 import { System } from './harness.js';
 
@@ -88,8 +89,17 @@ export function rabbitRestartSuite(fixture: QueueFixture): void {
         rabbitmqctl('start_app');
         rabbitmqctl('await_startup');
       }
-      // The refused submit stored its task; the same key again queues it.
-      const again = await sys.client.submit({ tool: 'echo', args: { text: 'late' }, idempotencyKey: 'during-outage' });
+      // The refused submit stored its task; the same key again queues it, once the connection has
+      // recovered (its reconnect backoff may still be running: retried as a caller would).
+      let again: { id: string; created: boolean } | undefined;
+      await until(async () => {
+        again = await sys?.client.submit({ tool: 'echo', args: { text: 'late' }, idempotencyKey: 'during-outage' }).catch((e: unknown) => {
+          if (e instanceof TaskError && e.reason === 'UNAVAILABLE') return undefined;
+          throw e;
+        });
+        return again !== undefined;
+      }, 'a submit after the restart', 30_000);
+      if (!again) throw new Error('a submit');
       expect(again.created).toBe(false);
       await sys.worker();
       for (const [i, t] of waiting.entries()) expect(await sys.client.result(t?.id ?? '', { timeoutMs: 30_000 })).toEqual({ echoed: `wait ${i}` });
