@@ -15,7 +15,10 @@ export interface FunctionManifest {
 
 export interface FunctionClientOptions {
   secret: string;
-  /** Keep-alive connections to the function. @default 64 */
+  /**
+   * Most connections open to the function at once; a call beyond it waits for a free one, behind
+   * calls that may stream for minutes. Idle ones are kept alive and reused. @default no limit
+   */
   connections?: number;
   /** Largest response frame accepted, bytes (ERROR 413 above). @default 16 MiB */
   maxFrameBytes?: number;
@@ -32,7 +35,7 @@ export class FunctionClient {
   ) {
     this.base = new URL(url);
     if (!this.base.pathname.endsWith('/')) this.base.pathname += '/';
-    this.pool = new Pool(this.base.origin, { connections: options.connections ?? 64, keepAliveTimeout: 30_000 });
+    this.pool = new Pool(this.base.origin, { connections: options.connections ?? null, keepAliveTimeout: 30_000 });
   }
 
   /** `GET /tools` (docs/relay.md §3.3). */

@@ -29,7 +29,7 @@ export interface RelayOptions {
     secret: string;
     /** Longest a call may run on the function before the client gets ERROR 504, ms. @default 60000 */
     timeoutMs?: number;
-    /** Keep-alive connections to the function. @default 64 */
+    /** Most connections open to the function at once (a call beyond it waits). @default no limit */
     connections?: number;
     /** Request body format: `native` (docs/relay.md §3.1) or the RFC's `{cid, payload}` (§3.2). @default 'native' */
     format?: 'native' | 'compat';
