@@ -192,6 +192,21 @@ describe.skipIf(!reachable).each(adapters)('Socket.IO cluster: 3 nodes on the %s
     const twin = c.unconnected(2, '/team-alpha', { token: 'alpha:bob2', name: 'bob', reconnect: false });
     await expect(twin.connect()).rejects.toMatchObject({ code: ErrorCode.CONFLICT });
     expect((await lead.members()).sort()).toEqual(['bob', 'lead']);
+    // Listing and broadcasting into a room follow its join rule on every node.
+    await expect(bob.members('coordinators')).rejects.toMatchObject({ code: ErrorCode.FORBIDDEN });
+    await expect(bob.broadcast('leak', 1, { room: 'coordinators' })).rejects.toMatchObject({ code: ErrorCode.FORBIDDEN });
+    expect(await lead.members('coordinators')).toEqual(['lead']);
+    // A dropped session's agent id stays its principal's, on its own node and on the others.
+    const desk = c.unconnected(0, '/team-alpha', { token: 'alpha:carol', name: 'desk', reconnect: false });
+    await desk.connect();
+    const deskSession = desk.sessionId ?? '';
+    await desk.dropConnection();
+    await until(() => c.node(0).agentServer.peerOf(deskSession)?.attached === false, 'node 0 to see the drop');
+    for (const i of [0, 2]) {
+      const thief = c.unconnected(i, '/team-alpha', { token: 'alpha:mallory', name: 'desk', reconnect: false });
+      await expect(thief.connect()).rejects.toMatchObject({ code: ErrorCode.CONFLICT });
+    }
+    expect(c.node(0).agentServer.peerOf(deskSession)?.isClosed).toBe(false);
   });
 
   it('resumes a session on another node through RedisSessionStore: nothing lost, nothing duplicated', async () => {
