@@ -102,6 +102,13 @@ type ClientEvents = {
   close: [];
 };
 
+/** A client's tools go in its HELLO up to this many bytes of JSON, else in a TOOL_DEF after the reply. */
+const HELLO_TOOLS_INLINE_BYTES = 64 * 1024;
+
+function toolsBytes(tools: ToolInfo[]): number {
+  return tools.length === 0 ? 0 : JSON.stringify(tools).length;
+}
+
 /**
  * Wire errors after which reconnecting cannot help. CONFLICT: the session is gone and its agent id
  * is held by another connected session, so every further attempt would be refused the same way.
@@ -280,12 +287,18 @@ export class AgentClient extends Emitter<ClientEvents> {
           if (batch && hello.batch) transport.enableBatching?.();
           // Attach synchronously: replayed frames follow the reply on this transport.
           resolve(this.onHello(transport, hello, piggyback && hello.piggyback === true));
+          // A resumed session kept the tools it was told of.
+          if (lateTools && !hello.resumed) this.peer?.announceTools(lateTools, []);
         } catch (error) {
           reject(error instanceof AgentSocketError ? error : new AgentSocketError('HANDSHAKE_FAILED', String(error), { cause: error }));
           void transport.close(CloseCode.BAD_FRAME, 'bad HELLO reply');
         }
       };
       transport.start();
+      // A long tool list goes in a TOOL_DEF after the reply: a server holds a HELLO to a small limit (protocol.md §7).
+      let tools = this.registry.list();
+      const lateTools = toolsBytes(tools) > HELLO_TOOLS_INLINE_BYTES ? tools : undefined;
+      if (lateTools) tools = [];
       const resume = this.peer
         ? {
             sessionId: this.peer.sessionId,
@@ -305,7 +318,7 @@ export class AgentClient extends Emitter<ClientEvents> {
             maxFrame: this.options.maxFrameBytes ?? 16 * 1024 * 1024,
             heartbeatMs: this.options.heartbeatMs ?? 30_000,
             maxInflight: this.options.maxInflight ?? 64,
-            tools: this.registry.list(),
+            tools,
             ...(this.options.token === undefined ? {} : { token: this.options.token }),
             ...(this.options.name === undefined ? {} : { agent: this.options.name }),
             ...(this.options.namespace === undefined ? {} : { namespace: this.options.namespace }),
