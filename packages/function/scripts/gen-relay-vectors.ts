@@ -23,6 +23,12 @@ const SECRET = 'fn-secret';
 const TIMESTAMP = '1764763200000';
 const CID = '01KBGZ3Y4N6V9T1Q2R3S4T5V6W';
 
+/** The token of the `token` vector (docs/relay.md §5.1), as a relay with secret `relay-secret` mints it. */
+function callbackToken(): string {
+  const claims = Buffer.from(JSON.stringify({ cid: CID, ns: '/', agent: CID, exp: 1764763500000 })).toString('base64url');
+  return `v2.${claims}.${createHmac('sha256', 'relay-secret').update(`cb2:${claims}`).digest('hex')}`;
+}
+
 async function main(): Promise<void> {
   const vectors: unknown[] = [];
 
@@ -40,7 +46,7 @@ async function main(): Promise<void> {
       ns: '/',
       agent: CID,
       traceparent: undefined,
-      callback: { url: 'https://relay.example/cb/', token: `${CID}.1764763500000.${createHmac('sha256', 'relay-secret').update(`cb1:${CID}:1764763500000`).digest('hex')}`, exp: 1764763500000 },
+      callback: { url: 'https://relay.example/cb/', token: callbackToken(), exp: 1764763500000 },
     },
     relayCodec('json'),
   );
@@ -108,14 +114,14 @@ async function main(): Promise<void> {
 
   // §5.1 callback tokens
   const exp = 1764763500000;
+  const claims = Buffer.from(JSON.stringify({ cid: CID, ns: '/', agent: CID, exp })).toString('base64url');
   vectors.push({
     kind: 'token',
     name: 'callback token',
     secret: 'relay-secret',
-    cid: CID,
-    exp,
-    signedText: `cb1:${CID}:${exp}`,
-    token: `${CID}.${exp}.${createHmac('sha256', 'relay-secret').update(`cb1:${CID}:${exp}`).digest('hex')}`,
+    claims: { cid: CID, ns: '/', agent: CID, exp },
+    signedText: `cb2:${claims}`,
+    token: `v2.${claims}.${createHmac('sha256', 'relay-secret').update(`cb2:${claims}`).digest('hex')}`,
   });
 
   writeFileSync(new URL('../../../docs/relay-vectors.json', import.meta.url), `${JSON.stringify(vectors, null, 2)}\n`);

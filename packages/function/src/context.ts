@@ -1,6 +1,6 @@
 import { Call, type Delivery, type InvokeOptions, type Principal, ProtocolError, type ToolContext, type ToolDefinition } from '@agentsocket/core';
 import type { RelayCallbacks } from './callback-client.js';
-import type { InvokeRequest } from './request.js';
+import type { CallbackInfo, InvokeRequest } from './request.js';
 
 /** What a context needs from the call it belongs to. */
 export interface FunctionCallHost {
@@ -21,6 +21,8 @@ export interface RelayCallContext {
   setState(state: string | null): void;
   /** The callback API of this call's connection; absent in compatibility mode (no callback in the request). */
   readonly callbacks: RelayCallbacks | undefined;
+  /** The request's `callback` (URL, token, expiry), to hand to another process that will call back. */
+  readonly callback: CallbackInfo | undefined;
 }
 
 const extras = new WeakMap<ToolContext, RelayCallContext>();
@@ -52,7 +54,7 @@ export class FunctionContext implements ToolContext {
     this.delivery = request.delivery;
     this.signal = signal;
     this.#host = host;
-    extras.set(this, { state: request.state, setState: (state) => host.setState(state), callbacks: host.callbacks });
+    extras.set(this, { state: request.state, setState: (state) => host.setState(state), callbacks: host.callbacks, callback: request.callback });
   }
 
   defineTool = (name: string, definition: ToolDefinition): void => {

@@ -2,17 +2,24 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { AgentSocketError, type Call, type Codec, type Delivery, expectRecord, isRecord, optNum, optStr, optUint, ProtocolError, str, type ToolInfo } from '@agentsocket/core';
 import { codecOfContentType, deliveryFromWire, encodeRelayFrame, relayCodec, FRAMES_CONTENT_TYPE, parseTools, RelayFrameType } from '@agentsocket/function';
-import { checkToken } from './token.js';
+import { checkToken, type TokenClaims } from './token.js';
 
 /** What the callback API does to a connection; the relay implements it (docs/relay.md §5.2). */
 export interface CallbackActions {
-  /** The connection's session still exists (connected or waiting to be resumed). */
-  exists(cid: string): boolean;
+  /**
+   * Where the connection's session is: held here (connected or waiting to be resumed), held by
+   * another relay of the cluster (reachable through the hub for `messages` and `invoke`), or gone.
+   */
+  locate(claims: TokenClaims): Promise<'here' | 'elsewhere' | 'gone'>;
+  /** A MESSAGE to a session another relay holds; resolves with how many sessions got it. */
+  messageElsewhere(claims: TokenClaims, event: string, data: unknown, delivery: Delivery): Promise<number>;
+  /** An invoke on the client of a session another relay holds. */
+  invokeElsewhere(claims: TokenClaims, tool: string, args: unknown, options: InvokeOptions): Call;
   tools(cid: string, tools: ToolInfo[], removed: string[]): void;
   message(cid: string, event: string, data: unknown, delivery: Delivery): void;
   state(cid: string, state: string | null): void;
   close(cid: string, reason: string): void;
-  invoke(cid: string, tool: string, args: unknown, options: { delivery: Delivery; timeoutMs?: number; signal: AbortSignal }): Call;
+  invoke(cid: string, tool: string, args: unknown, options: InvokeOptions): Call;
 }
 
 export interface CallbackServerOptions {
@@ -22,6 +29,9 @@ export interface CallbackServerOptions {
   host?: string;
   port?: number;
 }
+
+type InvokeOptions = { delivery: Delivery; timeoutMs?: number; signal: AbortSignal };
+type StartInvoke = (tool: string, args: unknown, options: InvokeOptions) => Call;
 
 const ACTIONS = new Set(['tools', 'messages', 'state', 'close', 'invoke']);
 
@@ -92,8 +102,13 @@ export class CallbackServer {
     }
     if (check.cid !== cid) throw new HttpError(403, 'the token is for another connection');
     const { body, codec } = await readBody(req, this.maxBodyBytes);
-    if (!this.actions.exists(cid)) throw new HttpError(410, 'the connection is gone');
+    const where = await this.actions.locate(check);
+    if (where === 'gone') throw new HttpError(410, 'the connection is gone');
     const r = shape(() => expectRecord(body, 'body'));
+    if (where === 'elsewhere') {
+      await this.elsewhere(check, action, r, codec, res);
+      return;
+    }
     switch (action) {
       case 'tools': {
         const tools = shape(() => parseTools(r['tools']));
@@ -123,8 +138,31 @@ export class CallbackServer {
     res.writeHead(204).end();
   }
 
+  /** A session another relay holds: messages and invokes go through the hub; the rest cannot (410). */
+  private async elsewhere(claims: TokenClaims, action: string, r: Record<string, unknown>, codec: Codec, res: ServerResponse): Promise<void> {
+    if (action === 'messages') {
+      const event = shape(() => str(r, 'event', 'body'));
+      if (event === '') throw new HttpError(400, 'event must not be empty');
+      const delivered = await this.actions.messageElsewhere(claims, event, r['data'] ?? null, shape(() => deliveryFromWire(optUint(r, 'dl', 'body'), 'body')));
+      if (delivered === 0) throw new HttpError(410, 'the connection is gone');
+      res.writeHead(204).end();
+      return;
+    }
+    if (action === 'invoke') {
+      await this.invoke(claims.cid, r, codec, res, (tool, args, options) => this.actions.invokeElsewhere(claims, tool, args, options));
+      return;
+    }
+    throw new HttpError(410, `the connection is held by another relay, which alone can take "${action}"`);
+  }
+
   /** Invokes a tool on the client and streams its answer back as frames (docs/relay.md §5.2). */
-  private async invoke(cid: string, r: Record<string, unknown>, codec: Codec, res: ServerResponse): Promise<void> {
+  private async invoke(
+    cid: string,
+    r: Record<string, unknown>,
+    codec: Codec,
+    res: ServerResponse,
+    start: StartInvoke = (tool, args, options) => this.actions.invoke(cid, tool, args, options),
+  ): Promise<void> {
     const tool = shape(() => str(r, 'tool', 'body'));
     const delivery = shape(() => deliveryFromWire(optUint(r, 'dl', 'body'), 'body'));
     const timeoutMs = shape(() => optNum(r, 'timeoutMs', 'body'));
@@ -132,7 +170,7 @@ export class CallbackServer {
     res.on('close', () => {
       if (!res.writableFinished) abort.abort(new ProtocolError(499, 'the function dropped the callback'));
     });
-    const call = this.actions.invoke(cid, tool, r['args'] ?? {}, { delivery, signal: abort.signal, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+    const call = start(tool, r['args'] ?? {}, { delivery, signal: abort.signal, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
     res.writeHead(200, { 'content-type': FRAMES_CONTENT_TYPE, 'cache-control': 'no-store' });
     let chunks = 0;
     try {

@@ -106,7 +106,18 @@ export class Relay {
     const secret = options.callback?.secret ?? randomBytes(32).toString('hex');
     let relay: Relay | undefined;
     const actions: CallbackActions = {
-      exists: (cid) => relay?.server.peerOf(cid) !== undefined,
+      locate: async (claims) => {
+        if (relay?.server.peerOf(claims.cid)) return 'here';
+        // With a shared session store, a session this relay does not hold may be held by another.
+        const stored = await options.server?.sessions?.load(claims.cid).catch(() => undefined);
+        return stored ? 'elsewhere' : 'gone';
+      },
+      messageElsewhere: async (claims, event, data, delivery) =>
+        (await relay?.server.send(claims.ns, { to: claims.agent }, event, data, { delivery, from: relay.agent.name })) ?? 0,
+      invokeElsewhere: (claims, tool, args, opts) => {
+        if (!relay) throw new ProtocolError(503, 'the relay is starting');
+        return relay.server.invokeAgent(claims.ns, claims.agent, tool, args, opts);
+      },
       tools: (cid, tools, removed) => relay?.defineFor(cid, tools, removed),
       message: (cid, event, data, delivery) => relay?.message(cid, event, data, delivery),
       state: (cid, state) => relay?.setState(cid, state),
@@ -155,7 +166,8 @@ export class Relay {
   /** A token for the callback API of one connection (docs/relay.md §5.1). */
   callbackToken(cid: string, now: number = Date.now()): { token: string; exp: number } {
     const exp = now + (this.options.callback?.tokenTtlMs ?? 300_000);
-    return { token: mintToken(this.callbackSecret, cid, exp), exp };
+    const member = this.members.get(cid);
+    return { token: mintToken(this.callbackSecret, { cid, ns: member?.ns ?? '/', agent: member?.agentId ?? cid, exp }), exp };
   }
 
   /** Stops the callback API and the function client; the AgentServer is closed by its owner. */

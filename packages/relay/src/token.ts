@@ -1,27 +1,49 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-/**
- * Callback tokens (docs/relay.md §5.1): `<cid>.<exp>.<sig>`, where sig is the hex HMAC-SHA256 of
- * `cb1:<cid>:<exp>` under the relay's callback secret. Opaque to the function.
- */
-export function mintToken(secret: string, cid: string, exp: number): string {
-  return `${cid}.${exp}.${sign(secret, cid, exp)}`;
+/** What a callback token says: the connection, where its session is (namespace and agent id, so another relay can reach it through the hub), and when it expires. */
+export interface TokenClaims {
+  cid: string;
+  ns: string;
+  agent: string;
+  exp: number;
 }
 
-export type TokenCheck = { ok: true; cid: string; exp: number } | { ok: false; status: 401; reason: string };
+/**
+ * Callback tokens (docs/relay.md §5.1): `v2.<claims>.<sig>`, where `<claims>` is the base64url of
+ * the JSON `{"cid","ns","agent","exp"}` and `<sig>` the hex HMAC-SHA256 of `cb2:<claims>` under the
+ * relay's callback secret. Opaque to the function.
+ */
+export function mintToken(secret: string, claims: TokenClaims): string {
+  const body = Buffer.from(JSON.stringify({ cid: claims.cid, ns: claims.ns, agent: claims.agent, exp: claims.exp })).toString('base64url');
+  return `v2.${body}.${sign(secret, body)}`;
+}
+
+export type TokenCheck = ({ ok: true } & TokenClaims) | { ok: false; status: 401; reason: string };
 
 export function checkToken(secret: string, token: string, now: number = Date.now()): TokenCheck {
   const parts = token.split('.');
-  if (parts.length !== 3) return { ok: false, status: 401, reason: 'malformed token' };
-  const [cid = '', expText = '', sig = ''] = parts;
-  if (!/^\d{1,16}$/.test(expText) || !/^[0-9a-f]{64}$/.test(sig) || cid === '') return { ok: false, status: 401, reason: 'malformed token' };
-  const exp = Number(expText);
-  const expected = Buffer.from(sign(secret, cid, exp), 'hex');
+  const [version = '', body = '', sig = ''] = parts;
+  if (parts.length !== 3 || version !== 'v2' || !/^[A-Za-z0-9_-]{1,2048}$/.test(body) || !/^[0-9a-f]{64}$/.test(sig)) {
+    return { ok: false, status: 401, reason: 'malformed token' };
+  }
+  const expected = Buffer.from(sign(secret, body), 'hex');
   if (!timingSafeEqual(expected, Buffer.from(sig, 'hex'))) return { ok: false, status: 401, reason: 'token signature does not match' };
-  if (exp <= now) return { ok: false, status: 401, reason: 'token expired' };
-  return { ok: true, cid, exp };
+  let claims: unknown;
+  try {
+    claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+  } catch {
+    return { ok: false, status: 401, reason: 'malformed token' };
+  }
+  if (
+    typeof claims !== 'object' || claims === null || !('cid' in claims) || !('ns' in claims) || !('agent' in claims) || !('exp' in claims) ||
+    typeof claims.cid !== 'string' || typeof claims.ns !== 'string' || typeof claims.agent !== 'string' || typeof claims.exp !== 'number'
+  ) {
+    return { ok: false, status: 401, reason: 'malformed token' };
+  }
+  if (claims.exp <= now) return { ok: false, status: 401, reason: 'token expired' };
+  return { ok: true, cid: claims.cid, ns: claims.ns, agent: claims.agent, exp: claims.exp };
 }
 
-function sign(secret: string, cid: string, exp: number): string {
-  return createHmac('sha256', secret).update(`cb1:${cid}:${exp}`).digest('hex');
+function sign(secret: string, body: string): string {
+  return createHmac('sha256', secret).update(`cb2:${body}`).digest('hex');
 }

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { AgentClient, type Connector, defineAgent, tool } from '@agentsocket/core';
-import { functionHandler } from '@agentsocket/function';
+import { AgentClient, type Connector, defineAgent, type TeamMessage, tool } from '@agentsocket/core';
+import { type CallbackInfo, functionHandler, RelayFrameReader, RelayFrameType, relayCodec, relayContext } from '@agentsocket/function';
 import { serveFunction } from '@agentsocket/function/node';
 import { wsConnector } from '@agentsocket/ws';
 import { Redis } from 'ioredis';
@@ -14,9 +14,17 @@ const CHUNKS = 12;
 
 /** Runs of the function by message id (the function runs in this process). */
 const runs = new Map<string, number>();
+/** The callback (URL and token) handed to the last `keep` call. */
+let kept: CallbackInfo | undefined;
 const agent = defineAgent({
   name: 'failover',
   tools: {
+    keep: tool({
+      handler: (_args, ctx) => {
+        kept = relayContext(ctx)?.callback;
+        return ctx.sessionId;
+      },
+    }),
     slowStream: tool({
       async *handler(_args, ctx) {
         runs.set(ctx.messageId, (runs.get(ctx.messageId) ?? 0) + 1);
@@ -46,25 +54,26 @@ if (!redisUp) {
 
 interface RelayNode {
   url: string;
+  callbackUrl: string;
   child: ChildProcess;
 }
 
 async function startRelayNode(functionUrl: string, nodeId: string): Promise<RelayNode> {
   const script = fileURLToPath(new URL('./relay-node.ts', import.meta.url));
   const child = spawn(process.execPath, ['--conditions=@agentsocket/source', '--import', 'tsx', script], {
-    env: { ...process.env, FUNCTION_URL: functionUrl, SECRET, PREFIX, NODE_ID: nodeId },
+    env: { ...process.env, FUNCTION_URL: functionUrl, SECRET, CALLBACK_SECRET: 'cluster-callback-secret', PREFIX, NODE_ID: nodeId },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
-  const url = await new Promise<string>((resolve, reject) => {
+  const [url, callbackUrl] = await new Promise<[string, string]>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /ready (\S+)/.exec(out);
-      if (m?.[1]) resolve(m[1]);
+      const m = /ready (\S+) (\S+)/.exec(out);
+      if (m?.[1] && m[2]) resolve([m[1], m[2]]);
     });
     child.once('exit', (code) => reject(new Error(`relay ${nodeId} exited with ${code}: ${out}`)));
   });
-  return { url, child };
+  return { url, callbackUrl, child };
 }
 
 const closers: Array<() => Promise<void>> = [];
@@ -89,6 +98,53 @@ afterAll(async () => {
 });
 
 describe.skipIf(!redisUp)('two relays sharing sessions through Redis', () => {
+  it('a callback sent to the other relay reaches the connection: MESSAGE and an invoke on the client, through the hub', async () => {
+    const [a, b] = nodes;
+    if (!a || !b) throw new Error('relays did not start');
+    const client = new AgentClient({ connect: wsConnector({ url: b.url }), tools: { clarify: { handler: (args: { q?: string }) => `answer to ${args.q}` } } });
+    await client.connect();
+    try {
+      const cid = (await client.invoke('keep', {}).result).value as string;
+      const callback = kept;
+      if (!callback) throw new Error('no callback info');
+      expect(callback.url).toBe(b.callbackUrl);
+      const post = (action: string, body: unknown) =>
+        fetch(new URL(`connections/${cid}/${action}`, a.callbackUrl), {
+          method: 'POST',
+          headers: { authorization: `Bearer ${callback.token}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      // Pushes through relay A to the client held by relay B, one at a time: time to arrival.
+      const times: number[] = [];
+      for (let i = 0; i < 21; i++) {
+        const arrived = new Promise<TeamMessage>((resolve) => {
+          const off = client.on('message', (m) => {
+            off();
+            resolve(m);
+          });
+        });
+        const t0 = performance.now();
+        const res = await post('messages', { event: 'push', data: i });
+        expect(res.status).toBe(204);
+        expect((await arrived).data).toBe(i);
+        times.push(performance.now() - t0);
+      }
+      const p50 = [...times].sort((x, y) => x - y)[10] ?? 0;
+      console.log(`callback push to a client on another relay (POST to arrival), p50 of 21: ${p50.toFixed(2)} ms`);
+      // The client's answer to an invoke, streamed back through the hub and relay A.
+      const res = await post('invoke', { tool: 'clarify', args: { q: 'which?' } });
+      expect(res.status).toBe(200);
+      const reader = new RelayFrameReader(relayCodec('json'));
+      const frames = [];
+      for await (const bytes of res.body ?? []) frames.push(...reader.push(bytes));
+      expect(frames.at(-1)).toMatchObject({ type: RelayFrameType.RESULT, result: 'answer to which?' });
+      // Tools and state live with the relay that holds the session.
+      expect((await post('tools', { tools: [] })).status).toBe(410);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('a relay killed with SIGKILL mid-stream: the client resumes through the other, nothing lost, nothing duplicated, one COMPLETE', async () => {
     const [a, b] = nodes;
     if (!a || !b) throw new Error('relays did not start');
