@@ -382,10 +382,15 @@ export class AgentServer extends Emitter<ServerEvents> {
         }
       }
     }
-    if (!session && !stored && this.atSessionLimit(principal)) {
-      const limit = this.sessionsPerPrincipal;
-      refuse(ErrorCode.TOO_MANY_REQUESTS, `"${principal.id}" already holds ${limit} sessions here (connected or waiting to be resumed)`, CloseCode.SERVER_SHUTDOWN);
-      return;
+    // A new session takes its place at once, so handshakes of one principal running together cannot all pass.
+    const reserved = !session && !stored;
+    if (reserved) {
+      if (this.atSessionLimit(principal)) {
+        const limit = this.sessionsPerPrincipal;
+        refuse(ErrorCode.TOO_MANY_REQUESTS, `"${principal.id}" already holds ${limit} sessions here (connected or waiting to be resumed)`, CloseCode.SERVER_SHUTDOWN);
+        return;
+      }
+      this.countSession(principal, 1);
     }
     if (!session) {
       const record: SessionRecord = stored?.record ?? {
@@ -413,8 +418,9 @@ export class AgentServer extends Emitter<ServerEvents> {
             }
           : undefined;
       try {
-        session = await this.createSession(record, rule, restore);
+        session = await this.createSession(record, rule, restore, reserved);
       } catch (error) {
+        if (reserved) this.countSession(principal, -1);
         if (!(error instanceof ProtocolError)) throw error;
         refuse(error.code, error.message, error.code === ErrorCode.CONFLICT ? CloseCode.CONFLICT : CloseCode.FORBIDDEN);
         return;
@@ -461,7 +467,7 @@ export class AgentServer extends Emitter<ServerEvents> {
     this.emit(resumed ? 'resume' : 'session', summary);
   }
 
-  private async createSession(record: SessionRecord, rule: NamespaceRule, restore?: (peer: Peer) => Promise<void>): Promise<ServerSession> {
+  private async createSession(record: SessionRecord, rule: NamespaceRule, restore?: (peer: Peer) => Promise<void>, counted = false): Promise<ServerSession> {
     const { id, principal, namespace: ns, agentId } = record;
     const hub = this.hub;
     const store = this.store;
@@ -515,7 +521,7 @@ export class AgentServer extends Emitter<ServerEvents> {
       throw error;
     }
     this.sessions.set(id, session);
-    this.countSession(principal, 1);
+    if (!counted) this.countSession(principal, 1);
     return session;
   }
 
