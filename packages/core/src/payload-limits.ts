@@ -18,12 +18,23 @@ const SMALL_JSON = 2 * MAX_PAYLOAD_DEPTH;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
+
+/** What each byte is to the scan: most are OTHER. */
+const OTHER = 0;
+const SPACE = 1;
+const STRING = 2;
+const OPEN = 3;
+const CLOSE = 4;
+const SEPARATOR = 5;
+const KIND = new Uint8Array(256);
+for (const c of [0x20, 0x0a, 0x0d, 0x09]) KIND[c] = SPACE;
+KIND[QUOTE] = STRING;
+KIND[0x5b] = OPEN; // [
+KIND[0x7b] = OPEN; // {
+KIND[0x5d] = CLOSE; // ]
+KIND[0x7d] = CLOSE; // }
+KIND[0x2c] = SEPARATOR; // ,
+KIND[0x3a] = SEPARATOR; // :
 
 /**
  * Throws AgentSocketError INVALID_FRAME when the JSON text in `bytes` nests deeper, or holds more
@@ -39,28 +50,32 @@ export function checkJsonShape(bytes: Uint8Array): void {
   /** A container was just opened: the next token starts its first value. */
   let opened = false;
   for (let pos = 0; pos < end; pos++) {
-    const c = bytes[pos] ?? 0;
-    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) continue;
-    if (opened && c !== CLOSE_ARRAY && c !== CLOSE_OBJECT) values++;
+    const kind = KIND[bytes[pos] ?? 0] ?? OTHER;
+    // Digits, letters and the like, the bulk of what is not in a string: one table look-up.
+    if (kind === OTHER) {
+      if (opened) {
+        values++;
+        opened = false;
+      }
+      continue;
+    }
+    if (kind === SPACE) continue;
+    if (opened && kind !== CLOSE) values++;
     opened = false;
-    switch (c) {
-      case QUOTE:
+    switch (kind) {
+      case STRING:
         pos = stringEnd(bytes, pos + 1, end);
         break;
-      case OPEN_ARRAY:
-      case OPEN_OBJECT:
+      case OPEN:
         if (++depth > MAX_PAYLOAD_DEPTH) throw tooDeep();
         if (++containers > MAX_PAYLOAD_CONTAINERS) throw tooManyContainers();
         opened = true;
         break;
-      case CLOSE_ARRAY:
-      case CLOSE_OBJECT:
+      case CLOSE:
         depth--;
         break;
-      case COMMA:
-      case COLON:
+      default: // a comma or a colon starts another value
         if (++values > MAX_PAYLOAD_VALUES) throw tooManyValues();
-        break;
     }
   }
 }
