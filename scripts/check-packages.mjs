@@ -23,7 +23,7 @@ const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).
 const execpath = process.env.npm_execpath ?? '';
 const [PNPM_CMD, ...PNPM] = /pnpm/.test(execpath) ? [process.execPath, execpath] : ['npx', '--yes', 'pnpm@10.34.8'];
 const tsc = join(root, 'node_modules', '.bin', 'tsc');
-const NPM_INSTALL = ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'];
+const NPM_INSTALL = ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'];
 /** Entry points that need an optional peer dependency, installed before they are checked. */
 const PEER_ENTRIES = { '@agentsocket/socketio': { './server': ['socket.io@^4.8.1'] } };
 /** What a TypeScript user on Node has anyway. */
@@ -215,7 +215,8 @@ for (const [name, { manifest, unpacked, tarball }] of packed) {
   }
 }
 
-step('each package alone in an empty npm project: import, require, types (node16, bundler)');
+// The two phases wait on the network more than on the CPU: they run side by side.
+step('each package alone in an empty npm project (import, require, types under node16 and bundler), and examples/ against the tarballs');
 /** Libraries whose own types need more than ES2023 + Node (the MCP SDK names fetch's HeadersInit). */
 const EXTRA_LIB = { '@agentsocket/mcp': ['DOM'] };
 const tsconfig = (module, moduleResolution, name) => ({
@@ -233,7 +234,7 @@ const tsconfig = (module, moduleResolution, name) => ({
   },
   files: ['check.ts'],
 });
-await pool([...packed], 4, async ([name, { manifest }]) => {
+const alonePhase = pool([...packed], 4, async ([name, { manifest }]) => {
   const short = name.split('/')[1];
   const dir = join(work, 'alone', short);
   mkdirSync(dir, { recursive: true });
@@ -273,11 +274,11 @@ await pool([...packed], 4, async ([name, { manifest }]) => {
   }
 });
 
-if (!flag('no-examples')) {
-  step('examples/ against the tarballs');
+const examplesPhase = (async () => {
+  if (flag('no-examples')) return;
   const examplesDir = join(root, 'examples');
   const examples = existsSync(examplesDir) ? readdirSync(examplesDir).filter((d) => existsSync(join(examplesDir, d, 'package.json'))) : [];
-  await pool(examples, 3, async (example) => {
+  await pool(examples, 2, async (example) => {
     const where = `examples/${example}`;
     const dir = join(work, 'examples', example);
     cpSync(join(examplesDir, example), dir, { recursive: true, filter: (src) => !/node_modules|dist$/.test(src) });
@@ -320,7 +321,8 @@ if (!flag('no-examples')) {
     else ok(where, `npm test passed in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${lines.at(-1)}`);
   });
   if (examples.length === 0) fail('examples', 'no example projects found');
-}
+})();
+await Promise.all([alonePhase, examplesPhase]);
 
 step(failures.length === 0 ? 'all package checks passed' : `${failures.length} package checks failed`);
 for (const f of failures) console.log(`  - ${f.split('\n')[0]}`);

@@ -46,7 +46,7 @@ try {
   const page = await browser.newPage();
   page.on('console', (m) => console.log(`[page] ${m.text()}`));
   await page.goto(url);
-  await page.waitForFunction(() => document.title !== 'running', undefined, { timeout: 20_000 });
+  await page.waitForFunction(() => document.title !== 'running', undefined, { timeout: 60_000 });
   const shown = (await page.textContent('#out')) ?? '';
   console.log('the page shows:', shown);
   check((await page.title()) === 'done', 'the page connected and called the agent');

@@ -46,9 +46,9 @@ try {
   await server.close();
 }
 
-/** Waits for messages to arrive (they travel through the server), for at most 10 s. */
+/** Waits for messages to arrive (they travel through the server), for at most 30 s. */
 async function until(done: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 30_000;
   while (!done()) {
     if (Date.now() > deadline) throw new Error('timed out waiting for messages');
     await new Promise((resolve) => setTimeout(resolve, 10));
