@@ -31,7 +31,7 @@ export { ReportedResult } from './incoming.js';
 export { type MemoryConnector, memoryConnector, memoryTransportPair } from './memory-transport.js';
 export { MemorySessionStore } from './memory-session-store.js';
 export type { SessionJournal, SessionRecord, SessionStore, StoredSession } from './session-store.js';
-export { type CallMetrics, type Delivery, type Message, parseMessage, type ToolAnnotations, type ToolInfo } from './messages.js';
+export { type CallMetrics, type Delivery, type Message, parseMessage, parseToolInfo, type ToolAnnotations, type ToolInfo } from './messages.js';
 export { Flag, FrameType, frameTypeName, PROTOCOL_VERSION, RequestIdSpace, SUBPROTOCOL } from './opcodes.js';
 export { Peer, type PeerOptions } from './peer.js';
 export { ReliableChannel, type WindowOptions } from './reliable.js';

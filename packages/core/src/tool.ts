@@ -1,6 +1,7 @@
 import type { Call, InvokeOptions } from './call.js';
 import { AgentSocketError } from './errors.js';
 import { ErrorCode, ProtocolError } from './errors.js';
+import { ReportedResult } from './incoming.js';
 import type { Delivery, ToolAnnotations, ToolInfo } from './messages.js';
 import { type CompiledSchema, compileSchema, type InferInput, type InputSchema } from './schema.js';
 import type { Principal } from './transport.js';
@@ -186,9 +187,11 @@ export class ToolRegistry {
 /** The handler, with its result checked against the tool's output schema (ERROR 500 when it does not match). */
 function checkedOutput(name: string, handler: ToolHandler<never>, output: CompiledSchema): ToolHandler<never> {
   const check = async (result: unknown): Promise<unknown> => {
-    const checked = await output.validate(result);
+    // A forwarded result (the relay's) is checked by its value and keeps its remote metrics.
+    const value = result instanceof ReportedResult ? result.value : result;
+    const checked = await output.validate(value);
     if (!checked.ok) throw new ProtocolError(ErrorCode.HANDLER_ERROR, `the result of "${name}" does not match its outputSchema: ${checked.message}`);
-    return checked.value;
+    return result instanceof ReportedResult ? new ReportedResult(checked.value, result.metrics) : checked.value;
   };
   return (args, ctx) => {
     const produced: unknown = (handler as ToolHandler<unknown>)(args, ctx);

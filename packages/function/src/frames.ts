@@ -1,4 +1,4 @@
-import { AgentSocketError, type Codec, expectRecord, isRecord, optNum, optStr, str, uint, type ToolInfo, WireShapeError } from '@agentsocket/core';
+import { AgentSocketError, type Codec, expectRecord, optNum, parseToolInfo, str, uint, type ToolInfo, WireShapeError } from '@agentsocket/core';
 
 /** Media type of a streamed response of frames (docs/relay.md §4). */
 export const FRAMES_CONTENT_TYPE = 'application/vnd.agentsocket.relay-frames';
@@ -226,22 +226,11 @@ function parseMetrics(value: unknown): RelayMetrics | undefined {
   return cpuMs === undefined ? { durationMs, chunks } : { durationMs, cpuMs, chunks };
 }
 
-/** Reads a list of ToolInfo (name, description, inputSchema), as on the ASP wire. */
+/** Reads a list of ToolInfo exactly as the ASP wire has it (core's parser: name, description, schemas, title, annotations). */
 export function parseTools(value: unknown): ToolInfo[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw new WireShapeError('tools must be an array');
-  return value.map((t) => {
-    const r = expectRecord(t, 'tool');
-    const info: ToolInfo = { name: str(r, 'name', 'tool') };
-    const description = optStr(r, 'description', 'tool');
-    if (description !== undefined) info.description = description;
-    const schema = r['inputSchema'];
-    if (schema !== undefined && schema !== null) {
-      if (!isRecord(schema)) throw new WireShapeError('tool.inputSchema must be an object');
-      info.inputSchema = schema;
-    }
-    return info;
-  });
+  return value.map((t, i) => parseToolInfo(t, `tools[${i}]`));
 }
 
 function parseNames(value: unknown): string[] {

@@ -181,7 +181,10 @@ export class Relay {
     const relay = this;
     return {
       ...(info.description === undefined ? {} : { description: info.description }),
+      ...(info.title === undefined ? {} : { title: info.title }),
+      ...(info.annotations === undefined ? {} : { annotations: info.annotations }),
       ...(info.inputSchema === undefined ? {} : { input: info.inputSchema }),
+      ...(info.outputSchema === undefined ? {} : { output: info.outputSchema }),
       async *handler(args: unknown, ctx: ToolContext) {
         return yield* relay.forward(info.name, args, ctx);
       },

@@ -27,6 +27,13 @@ const agent = defineAgent({
       },
     }),
     recall: tool({ handler: (_args, ctx) => relayContext(ctx)?.state ?? null }),
+    described: tool({
+      description: 'a tool with every ToolInfo field',
+      title: 'Described tool',
+      annotations: { readOnlyHint: true },
+      output: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] },
+      handler: () => ({ n: 1 }),
+    }),
   },
 });
 
@@ -80,6 +87,17 @@ describe('the callback API (docs/relay.md §5)', () => {
     expect(events).toEqual(['message:one:1', 'tools:true', 'message:two:2']);
     const answer = await callbacks.invoke<string>('clarify', { question: 'which jaguar?' }).result;
     expect(answer.value).toBe('answer to which jaguar?');
+  });
+
+  it('serves the function’s tools with every ToolInfo field (title, annotations, output schema)', async () => {
+    const { client: c } = await client();
+    const described = c.tools.find((t) => t.name === 'described');
+    expect(described).toMatchObject({
+      title: 'Described tool',
+      annotations: { readOnlyHint: true },
+      outputSchema: { type: 'object', required: ['n'] },
+    });
+    expect((await c.invoke('described', {}).result).value).toEqual({ n: 1 });
   });
 
   it('keeps per-connection state set by one call for the next (STATE frame)', async () => {
