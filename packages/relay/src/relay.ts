@@ -157,7 +157,7 @@ export class Relay {
     const next = new Map(manifest.tools.map((t) => [t.name, t]));
     for (const current of this.agent.tools) {
       const wanted = next.get(current.name);
-      if (!wanted || JSON.stringify(wanted) !== JSON.stringify(current)) this.agent.removeTool(current.name);
+      if (!wanted || canonical(wanted) !== canonical(current)) this.agent.removeTool(current.name);
     }
     const have = new Set(this.agent.tools.map((t) => t.name));
     for (const info of manifest.tools) if (!have.has(info.name)) this.agent.addTool(info.name, this.proxy(info));
@@ -311,4 +311,11 @@ export class Relay {
     if (state === null) this.states.delete(cid);
     else this.states.set(cid, state);
   }
+}
+
+/** JSON with keys sorted at every depth, so two ToolInfos built in different key orders compare equal. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
 }

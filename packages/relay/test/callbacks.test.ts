@@ -100,6 +100,28 @@ describe('the callback API (docs/relay.md §5)', () => {
     expect((await c.invoke('described', {}).result).value).toEqual({ n: 1 });
   });
 
+  it('refreshTools() reads GET /tools again and announces what changed to connected clients', async () => {
+    const { client: c } = await client();
+    const events: string[][] = [];
+    c.on('tools', (tools) => events.push(tools.map((t) => t.name)));
+    const seen = new Promise<string[]>((resolve) => c.on('tools', (tools) => resolve(tools.map((t) => t.name))));
+    agent.addTool('deployed_later', { handler: () => 'new code' });
+    try {
+      await relay.refreshTools();
+      expect(await seen).toContain('deployed_later');
+      // Only the change is announced: unchanged tools are neither withdrawn nor announced again.
+      expect(events).toHaveLength(1);
+      expect(events[0]).toContain('described');
+      expect((await c.invoke('deployed_later', {}).result).value).toBe('new code');
+      const gone = new Promise<string[]>((resolve) => c.on('tools', (tools) => resolve(tools.map((t) => t.name))));
+      agent.removeTool('deployed_later');
+      await relay.refreshTools();
+      expect(await gone).not.toContain('deployed_later');
+    } finally {
+      agent.removeTool('deployed_later');
+    }
+  });
+
   it('keeps per-connection state set by one call for the next (STATE frame)', async () => {
     const { client: c } = await client();
     expect((await c.invoke('recall', {}).result).value).toBe(null);
