@@ -1,11 +1,14 @@
 import type { ToolInfo } from './messages.js';
 import type { InputSchema } from './schema.js';
-import { type ToolDefinition, ToolRegistry } from './tool.js';
+import { type AnyToolDefinition, type ToolDefinition, ToolRegistry } from './tool.js';
 
-export interface AgentDefinition {
+/** Tools by name, as an agent declares them. */
+export type ToolSet = Record<string, AnyToolDefinition>;
+
+export interface AgentDefinition<Tools extends ToolSet = ToolSet> {
   name: string;
   version?: string;
-  tools?: Record<string, ToolDefinition>;
+  tools?: Tools;
 }
 
 /**
@@ -18,7 +21,11 @@ export interface AgentDefinition {
  */
 const AGENT_BRAND: unique symbol = Symbol.for('@agentsocket/core.Agent');
 
-export class Agent {
+/**
+ * `Tools` is the precise type of the tools given to `defineAgent`, read by a typed client
+ * (`AgentClient<typeof agent>`); plain `Agent` means any agent.
+ */
+export class Agent<Tools extends ToolSet = ToolSet> {
   /** True for an Agent made by any copy of @agentsocket/core (see `isAgent`). */
   static [Symbol.hasInstance](value: unknown): boolean {
     return isAgent(value);
@@ -28,8 +35,10 @@ export class Agent {
   readonly name: string;
   readonly version: string | undefined;
   readonly registry = new ToolRegistry();
+  /** Type only, never set: carries `Tools` for `AgentClient<typeof agent>`. */
+  declare readonly '~tools'?: Tools;
 
-  constructor(definition: AgentDefinition) {
+  constructor(definition: AgentDefinition<Tools>) {
     this.name = definition.name;
     this.version = definition.version;
     for (const [name, def] of Object.entries(definition.tools ?? {})) this.registry.add(name, def);
@@ -53,6 +62,9 @@ export function isAgent(value: unknown): value is Agent {
   return typeof value === 'object' && value !== null && (value as { [AGENT_BRAND]?: unknown })[AGENT_BRAND] === true;
 }
 
-export function defineAgent(definition: AgentDefinition): Agent {
+/** The tools an agent type declares (`ToolSet`, any tool, for a plain `Agent`). */
+export type ToolsOf<A> = A extends Agent<infer Tools> ? Tools : ToolSet;
+
+export function defineAgent<const Tools extends ToolSet = ToolSet>(definition: AgentDefinition<Tools>): Agent<Tools> {
   return new Agent(definition);
 }

@@ -34,8 +34,9 @@ type Waiter = { resolve: (r: IteratorResult<unknown>) => void; reject: (e: unkno
 /**
  * One outgoing request. Iterate it for STREAM chunks; `result` settles with the terminal frame
  * (COMPLETE resolves, ERROR rejects with a ProtocolError). Exactly one of the two, always.
+ * `T` is the result's type and `C` a chunk's, as the caller's types claim (the wire cannot check them).
  */
-export class Call<T = unknown> implements AsyncIterable<unknown> {
+export class Call<T = unknown, C = unknown> implements AsyncIterable<C> {
   readonly tool: string;
   readonly messageId: string;
   readonly delivery: Delivery;
@@ -113,7 +114,12 @@ export class Call<T = unknown> implements AsyncIterable<unknown> {
     }
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<unknown> {
+  [Symbol.asyncIterator](): AsyncIterator<C, undefined> {
+    // C is the caller's claim about the tool's chunks, like T about its result.
+    return this.chunkIterator() as AsyncIterator<C, undefined>;
+  }
+
+  private chunkIterator(): AsyncIterator<unknown, undefined> {
     return {
       next: () => {
         if (this.chunks?.length) return Promise.resolve({ value: this.chunks.shift(), done: false });

@@ -13,7 +13,9 @@ import { Flag, FrameType, PROTOCOL_VERSION } from './opcodes.js';
 import { Peer } from './peer.js';
 import type { WindowOptions } from './reliable.js';
 import type { InputSchema } from './schema.js';
-import { type ToolDefinition, ToolRegistry } from './tool.js';
+import type { Agent, ToolsOf } from './agent.js';
+import type { ToolArgs, ToolChunk, ToolResult } from './infer.js';
+import { type AnyToolDefinition, type ToolDefinition, ToolRegistry } from './tool.js';
 import type { Connector, Transport, TransportCloseInfo } from './transport.js';
 
 export interface ReconnectOptions extends BackoffOptions {
@@ -25,7 +27,7 @@ export interface AgentClientOptions {
   /** Opens a transport; called again for every reconnect. */
   connect: Connector;
   /** Tools this client serves, callable by the agent (full duplex). */
-  tools?: Record<string, ToolDefinition>;
+  tools?: Record<string, AnyToolDefinition>;
   /** Bearer token sent in HELLO (browsers cannot set an Authorization header). */
   token?: string;
   /** This client's agent id, shown to the server. */
@@ -122,8 +124,35 @@ const FATAL = new Set<number>([
   ErrorCode.UNSUPPORTED_VERSION,
 ]);
 
-/** Connects to an agent over any transport, invokes its tools, and serves tools back to it. */
-export class AgentClient extends Emitter<ClientEvents> {
+/** Whether `A` is an agent type whose tools are known (from `defineAgent`), not plain `Agent`. */
+type Typed<A> = string extends keyof ToolsOf<A> ? false : true;
+
+/** The names of a typed agent's tools. */
+export type ToolName<A> = keyof ToolsOf<A> & string;
+
+/** What `invoke(name, ...)` takes after the name: arguments (optional when `{}` is valid) and options. */
+export type InvokeArgs<A, N extends ToolName<A>> = ToolArgs<ToolsOf<A>[N]> extends infer Args
+  ? Record<never, never> extends Args // no required property: the arguments may be left out
+    ? [args?: Args, options?: InvokeOptions]
+    : [args: Args, options?: InvokeOptions]
+  : never;
+
+/** The call `invoke(name, ...)` returns on a typed client: result and chunk types read from the tool. */
+export type ToolCall<A, N extends ToolName<A>> = Call<ToolResult<ToolsOf<A>[N]>, ToolChunk<ToolsOf<A>[N]>>;
+
+/**
+ * Connects to an agent over any transport, invokes its tools, and serves tools back to it.
+ * `new AgentClient<typeof agent>(...)` types `invoke` from the agent's definition: a tool name
+ * must be one of its tools, arguments match its input schema, and the call's result and chunks
+ * have the handler's (or output schema's) types. Plain `AgentClient` takes any name and arguments.
+ */
+export class AgentClient<A extends Agent = Agent> extends Emitter<ClientEvents> {
+  /**
+   * Type only, never set. Its mapped type makes TypeScript compare clients member by member rather
+   * than by `A` alone, so a typed client stays assignable to a plain `AgentClient`. (Public: a
+   * private member's type is left out of the published .d.ts.)
+   */
+  declare readonly '~agent'?: { -readonly [K in keyof ToolsOf<A>]?: ToolsOf<A>[K] };
   private readonly options: AgentClientOptions;
   private readonly registry = new ToolRegistry();
   private readonly newId = ulidFactory();
@@ -170,38 +199,38 @@ export class AgentClient extends Emitter<ClientEvents> {
 
   /** Joins a room of this namespace (the server may refuse with 403). */
   async join(room: string): Promise<void> {
-    await this.invoke('asp.join', { room }).result;
+    await this.call('asp.join', { room }).result;
   }
 
   async leave(room: string): Promise<void> {
-    await this.invoke('asp.leave', { room }).result;
+    await this.call('asp.leave', { room }).result;
   }
 
   /** Rooms this agent is in. */
   async rooms(): Promise<string[]> {
-    return stringList((await this.invoke('asp.rooms').result).value);
+    return stringList((await this.call('asp.rooms').result).value);
   }
 
   /** Agent ids in a room, or in the whole namespace. */
   async members(room?: string): Promise<string[]> {
-    return stringList((await this.invoke('asp.members', room === undefined ? {} : { room }).result).value);
+    return stringList((await this.call('asp.members', room === undefined ? {} : { room }).result).value);
   }
 
   /** Sends a message to one agent of this namespace (private 1-1). Rejects with 406 if there is none. */
   async send(to: string, event: string, data?: unknown, options: { delivery?: Delivery } = {}): Promise<void> {
-    await this.invoke('asp.send', { to, event, data, ...deliveryArg(options.delivery) }).result;
+    await this.call('asp.send', { to, event, data, ...deliveryArg(options.delivery) }).result;
   }
 
   /** Broadcasts to a room, or to the whole namespace, except this agent. Resolves with how many it reached. */
   async broadcast(event: string, data?: unknown, options: { room?: string; delivery?: Delivery } = {}): Promise<number> {
     const args = { event, data, ...(options.room === undefined ? {} : { room: options.room }), ...deliveryArg(options.delivery) };
-    const r = (await this.invoke('asp.broadcast', args).result).value;
+    const r = (await this.call('asp.broadcast', args).result).value;
     return typeof r === 'object' && r !== null && 'delivered' in r && typeof r.delivered === 'number' ? r.delivered : 0;
   }
 
   /** Invokes a tool served by another agent of this namespace, routed through the server. */
   invokeAgent<T = unknown>(agentId: string, tool: string, args?: unknown, options?: InvokeOptions): Call<T> {
-    return this.invoke<T>(tool, args, { ...options, to: agentId });
+    return this.call<T>(tool, args, { ...options, to: agentId });
   }
 
   /**
@@ -228,10 +257,18 @@ export class AgentClient extends Emitter<ClientEvents> {
   /**
    * Calls a tool the agent serves. Throws AgentSocketError('NOT_CONNECTED') until `connect()` has
    * succeeded once; after that, reliable calls made while reconnecting wait for the session to resume.
+   * On a typed client (`AgentClient<typeof agent>`) the name, arguments, result and chunks are typed
+   * from the agent's tools; `T` claims the result type on an untyped one.
    */
-  invoke<T = unknown>(tool: string, args?: unknown, options?: InvokeOptions): Call<T> {
+  invoke<T = unknown>(tool: Typed<A> extends true ? never : string, args?: unknown, options?: InvokeOptions): Call<T>;
+  invoke<N extends ToolName<A>>(tool: N, ...rest: InvokeArgs<A, N>): ToolCall<A, N>;
+  invoke(tool: string, args?: unknown, options?: InvokeOptions): Call<never, never> {
+    return this.call<never, never>(tool, args, options);
+  }
+
+  private call<T = unknown, C = unknown>(tool: string, args?: unknown, options?: InvokeOptions): Call<T, C> {
     if (!this.peer) throw new AgentSocketError('NOT_CONNECTED', 'not connected yet: await client.connect() before invoke()');
-    return this.peer.invoke<T>(tool, args ?? {}, options);
+    return this.peer.invoke<T, C>(tool, args ?? {}, options);
   }
 
   /** Serves another tool to the agent, announced at once (TOOL_DEF). */

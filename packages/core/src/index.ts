@@ -1,7 +1,8 @@
-export { Agent, type AgentDefinition, defineAgent, isAgent } from './agent.js';
+export { Agent, type AgentDefinition, defineAgent, isAgent, type ToolSet, type ToolsOf } from './agent.js';
 export { type BackoffOptions, backoffDelay, sleep } from './backoff.js';
 export { Call, type CallResult, type InvokeOptions } from './call.js';
-export { AgentClient, type AgentClientOptions, type ConnectedInfo, type ReconnectCause, type ReconnectingInfo, type ReconnectOptions } from './client.js';
+export { AgentClient, type AgentClientOptions, type ConnectedInfo, type InvokeArgs, type ReconnectCause, type ReconnectingInfo, type ReconnectOptions, type ToolCall, type ToolName } from './client.js';
+export type { SchemaInput, SchemaOutput, ToolArgs, ToolChunk, ToolResult } from './infer.js';
 export { type Codec, type CodecName, createCodec, jsonCodec, msgpackCodec, msgpackReferenceCodec, msgpackrPlainCodec } from './codec.js';
 export * from './defaults.js';
 export { claimWaiting, type DedupClaim, type DedupStore, MemoryDedupStore, type MemoryDedupOptions } from './dedup.js';
@@ -38,7 +39,7 @@ export { ReliableChannel, type WindowOptions } from './reliable.js';
 export { compileSchema, type InputSchema, type JsonSchema, type StandardSchemaV1 } from './schema.js';
 export { AgentServer, type AgentServerOptions, type SessionInfo } from './server.js';
 export { DEFAULT_NAMESPACE, mayClaimAgentId, type NamespaceRule, type TeamsOptions } from './teams.js';
-export { type ToolAnnouncer, type ToolContext, type ToolDefinition, type ToolHandler, SYSTEM_PREFIX, ToolRegistry, tool } from './tool.js';
+export { type AnyToolDefinition, type ToolAnnouncer, type ToolContext, type ToolDefinition, type ToolHandler, SYSTEM_PREFIX, ToolRegistry, tool } from './tool.js';
 export { BaseTransport, type BaseTransportOptions, closeReason, INTERNAL_ERROR } from './transport-base.js';
 export {
   type ConnectionInfo,

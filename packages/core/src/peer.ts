@@ -369,16 +369,16 @@ export class Peer {
     return old;
   }
 
-  invoke<T = unknown>(tool: string, args: unknown, options: InvokeOptions = {}): Call<T> {
+  invoke<T = unknown, C = unknown>(tool: string, args: unknown, options: InvokeOptions = {}): Call<T, C> {
     let id: string;
     try {
       id = options.messageId === undefined ? this.newId() : checkMessageId(options.messageId);
     } catch (error) {
-      const refused = new Call<T>(tool, '', options.delivery ?? 'at-least-once');
+      const refused = new Call<T, C>(tool, '', options.delivery ?? 'at-least-once');
       refused.fail(error);
       return refused;
     }
-    const call = new Call<T>(tool, id, options.delivery ?? 'at-least-once');
+    const call = new Call<T, C>(tool, id, options.delivery ?? 'at-least-once');
     if (this.closed) {
       call.fail(new AgentSocketError('SESSION_CLOSED', 'session is closed'));
       return call;

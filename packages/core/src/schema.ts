@@ -1,4 +1,5 @@
 import { Validator } from '@cfworker/json-schema';
+import type { SchemaOutput } from './infer.js';
 import { compileFastCheck } from './schema-fast.js';
 import { describeSchemaErrors } from './schema-messages.js';
 
@@ -24,7 +25,8 @@ export type JsonSchema = Record<string, unknown>;
 /** What a tool accepts as its input schema: plain JSON Schema, or any Standard Schema (zod, …). */
 export type InputSchema = JsonSchema | StandardSchemaV1;
 
-export type InferInput<S> = [S] extends [StandardSchemaV1<unknown, infer O>] ? O : Record<string, unknown>;
+/** What a handler receives: the validated value (a Standard Schema's output type, or a JSON Schema literal's type). */
+export type InferInput<S> = SchemaOutput<S>;
 
 export function isStandardSchema(value: unknown): value is StandardSchemaV1 {
   return typeof value === 'object' && value !== null && '~standard' in value;

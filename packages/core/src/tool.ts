@@ -39,7 +39,12 @@ export type ToolHandler<A = Record<string, unknown>> = (
   ctx: ToolContext,
 ) => AsyncIterable<unknown> | AsyncGenerator<unknown, unknown, undefined> | Promise<unknown> | unknown;
 
-export interface ToolDefinition<S extends InputSchema = InputSchema> {
+/**
+ * A tool: its schemas, metadata and handler. `S` is the input schema's type, `R` what the handler
+ * returns and `O` the output schema's type; `tool()` infers all three so a typed client
+ * (`AgentClient<typeof agent>`) can read argument, chunk and result types from them.
+ */
+export interface ToolDefinition<S extends InputSchema = InputSchema, R = unknown, O extends InputSchema | undefined = InputSchema | undefined> {
   description?: string;
   /** A human-readable name for display (carried in ToolInfo, and to MCP hosts). */
   title?: string;
@@ -49,15 +54,26 @@ export interface ToolDefinition<S extends InputSchema = InputSchema> {
    * JSON Schema or a Standard Schema of the result. Announced as `outputSchema`; a result that does
    * not match it ends the call with ERROR 500 instead of a COMPLETE (chunks are not checked).
    */
-  output?: InputSchema;
+  output?: O;
   /** MCP-style hints (readOnlyHint, destructiveHint, idempotentHint, openWorldHint). */
   annotations?: ToolAnnotations;
   // Method syntax on purpose: a definition with a precise schema stays assignable to ToolDefinition.
-  handler(args: InferInput<S>, ctx: ToolContext): ReturnType<ToolHandler<InferInput<S>>>;
+  handler(args: InferInput<S>, ctx: ToolContext): R;
 }
 
-/** Identity helper that infers handler argument types from the schema. */
-export function tool<S extends InputSchema>(definition: ToolDefinition<S>): ToolDefinition<S> {
+/**
+ * Any tool definition, whatever its schema and handler types: what an agent's tool set and a
+ * client's tools accept. (A ToolDefinition's input type reaches its handler's arguments through
+ * conditional types, so `ToolDefinition<precise>` is not assignable to `ToolDefinition`.)
+ */
+export type AnyToolDefinition = Omit<ToolDefinition, 'handler'> & { handler(args: never, ctx: ToolContext): unknown };
+
+/**
+ * Identity helper that infers types from the definition: the handler's arguments from the input
+ * schema (a Standard Schema's output type, or a JSON Schema literal written inline), and the
+ * handler's return type and output schema, which a typed client reads its results from.
+ */
+export function tool<const S extends InputSchema, R, const O extends InputSchema | undefined = undefined>(definition: ToolDefinition<S, R, O>): ToolDefinition<S, R, O> {
   return definition;
 }
 
