@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { describeFrame, describeMessage, fromHex } from '../src/describe.js';
+import { describeFrame } from '@agentsocket/core';
+import { describeMessage, fromHex } from '../src/describe.js';
 
 type Vector = { kind: string; name: string; hex: string; codec?: 'msgpack' | 'json'; decoded?: Record<string, unknown>; frames?: Record<string, unknown>[] };
 const vectors = JSON.parse(readFileSync(new URL('../../../docs/test-vectors.json', import.meta.url), 'utf8')) as Vector[];

@@ -3,6 +3,7 @@ import { DEFAULT_MAX_RECORDED_CHUNK_BYTES } from './defaults.js';
 import { AgentSocketError, ErrorCode, ProtocolError } from './errors.js';
 import type { AbortState } from './lazy-abort.js';
 import type { CallMetrics, Delivery } from './messages.js';
+import { isAsyncIterable } from './run-tool.js';
 import type { ToolContext, ToolHandler } from './tool.js';
 
 /** What the incoming-invoke runner needs from its peer. */
@@ -38,10 +39,6 @@ export const MAX_RECORDED_CHUNK_BYTES = DEFAULT_MAX_RECORDED_CHUNK_BYTES;
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   // What `await` treats as a thenable: an object or function with a callable `then`.
   return (typeof value === 'object' || typeof value === 'function') && value !== null && 'then' in value && typeof value.then === 'function';
-}
-
-function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
-  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
 
 /**

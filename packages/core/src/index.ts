@@ -68,3 +68,5 @@ export {
   type WireRecord,
   WireShapeError,
 } from './wire.js';
+export { isAsyncIterable, runTool } from './run-tool.js';
+export { type DescribedFrame, describeFrame, flagNames, type JsonValue, payloadToJson } from './describe-frame.js';

@@ -1,9 +1,9 @@
 import type { Call, InvokeOptions } from './call.js';
-import { AgentSocketError } from './errors.js';
-import { ErrorCode, ProtocolError } from './errors.js';
+import { AgentSocketError, ErrorCode, ProtocolError } from './errors.js';
 import { ReportedResult } from './incoming.js';
 import type { Delivery, ToolAnnotations, ToolInfo } from './messages.js';
 import { type CompiledSchema, compileSchema, type InferInput, type InputSchema } from './schema.js';
+import { isAsyncIterable } from './run-tool.js';
 import type { Principal } from './transport.js';
 
 /** What a tool handler sees besides its arguments. */
@@ -232,8 +232,4 @@ async function* checkedStream(stream: AsyncIterable<unknown>, check: (result: un
     // Stopped early (an INTERRUPT): let the handler's own generator run its finally blocks.
     if (!finished) await iterator.return?.();
   }
-}
-
-function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
-  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }

@@ -1,4 +1,4 @@
-import { type Agent, ErrorCode, ProtocolError, type Principal, ToolRegistry, type ToolInfo, ulidFactory } from '@agentsocket/core';
+import { type Agent, ErrorCode, ProtocolError, type Principal, runTool, ToolRegistry, type ToolInfo, ulidFactory } from '@agentsocket/core';
 import { getSupportedElicitationModes } from '@modelcontextprotocol/sdk/client/index.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
@@ -16,7 +16,6 @@ import { toCallToolResult } from './content.js';
 import { elicitationUnsupported, planElicitation } from './elicitation.js';
 import { mcpErrorToAsp, requestErrorToMcp, toolErrorToMcp } from './error-map.js';
 import { META } from './meta.js';
-import { runTool } from './run-tool.js';
 import { mcpToolContext } from './tool-context.js';
 
 export interface AgentMcpServerOptions {

@@ -1,11 +1,12 @@
-import type { ToolContext, ToolHandler } from '@agentsocket/core';
+import type { ToolContext, ToolHandler } from './tool.js';
 
-function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+/** What runs as a stream: an async generator, or anything else async-iterable. */
+export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
 
 /**
- * Runs one agent tool handler outside an ASP session: each yielded chunk goes to `onChunk`
+ * Runs one tool handler outside an ASP session (an MCP call, a queued task): each yielded chunk goes to `onChunk`
  * (awaited, so a slow consumer slows the handler), the return value is the result. Stops the
  * generator and throws the abort reason once `ctx.signal` aborts.
  */
