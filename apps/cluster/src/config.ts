@@ -14,14 +14,14 @@ export interface NodeConfig {
   prefix: string;
   /** `--session-ttl-ms` / `SESSION_TTL_MS`: how long a dropped session waits to be resumed. @default 60000 */
   sessionTtlMs: number;
-  /** `--hub-heartbeat-ms` / `HUB_HEARTBEAT_MS`: a node missing 3 heartbeats counts as dead. @default 2000 */
+  /** `--hub-heartbeat-ms` / `HUB_HEARTBEAT_MS`: a node missing 3 heartbeats counts as dead. @default 1000 */
   hubHeartbeatMs: number;
   /** `--exit-with-parent`: exit when stdin closes, so a crashed supervisor leaves no orphans. @default false */
   exitWithParent: boolean;
 }
 
-/** A node missing 3 heartbeats counts as dead, so this default finds a dead node in about 6 s. */
-export const DEFAULT_HUB_HEARTBEAT_MS = 2000;
+/** A node missing 3 heartbeats counts as dead, so this default finds a dead node in about 3 s. */
+export const DEFAULT_HUB_HEARTBEAT_MS = 1000;
 
 export const NODE_FLAGS = {
   port: { type: 'string' },

@@ -22,7 +22,7 @@ export interface RedisClusterInit {
    * after its node died (RedisHubInit.agentIdHoldMs): match AgentServer's sessionTtlMs. @default 60000
    */
   sessionTtlMs?: number;
-  /** @default 2000 */
+  /** @default 1000 */
   heartbeatMs?: number;
   /** @default 3 × heartbeatMs */
   nodeTtlMs?: number;

@@ -30,7 +30,10 @@ export interface RedisHubInit {
   prefix?: string;
   /** This node's name; the hub adds a random suffix per process. @default a random id */
   nodeId?: string;
-  /** How often this node refreshes its heartbeat and sweeps dead nodes. @default 2000 */
+  /**
+   * How often this node refreshes its heartbeat and sweeps dead nodes. A dead node is known after
+   * 3 beats (`nodeTtlMs`), and calls it was running are taken over then: 1 s keeps that near 3 s. @default 1000
+   */
   heartbeatMs?: number;
   /** A node whose heartbeat is older than this is dead: its members are ignored, then removed. @default 3 × heartbeatMs */
   nodeTtlMs?: number;
@@ -92,7 +95,7 @@ export class RedisHub implements Hub {
     this.cmd = init.connection;
     this.ownsSub = init.subscriber === undefined;
     this.sub = init.subscriber ?? init.connection.duplicate();
-    const heartbeatMs = init.heartbeatMs ?? 2000;
+    const heartbeatMs = init.heartbeatMs ?? 1000;
     const nodeTtlMs = init.nodeTtlMs ?? heartbeatMs * 3;
     this.keyTtlMs = init.keyTtlMs ?? 3_600_000;
     this.redis = new Membership(this.cmd, new Keys(init.prefix ?? 'asp:'), this.instance, {

@@ -1,34 +1,4 @@
-import { AgentSocketError, Call, type DedupStore, idempotent, type ToolContext, type ToolHandler } from '@agentsocket/core';
-
-function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
-  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
-}
-
-/**
- * Runs one agent tool handler for a queued task, as @agentsocket/mcp's runTool does for an MCP
- * call: each yielded chunk goes to `onChunk` (awaited), the return value is the result, and the
- * generator is stopped with the abort reason once `ctx.signal` aborts.
- */
-export async function runTool(
-  handler: ToolHandler<never>,
-  args: unknown,
-  ctx: ToolContext,
-  onChunk: (chunk: unknown) => Promise<void>,
-): Promise<unknown> {
-  // Arguments were validated against the tool's schema; Reflect.apply widens the stored handler type.
-  const produced: unknown = Reflect.apply(handler, undefined, [args, ctx]);
-  if (!isAsyncIterable(produced)) return await produced;
-  const it = produced[Symbol.asyncIterator]();
-  for (;;) {
-    const step = await it.next();
-    if (ctx.signal.aborted) {
-      await it.return?.();
-      throw ctx.signal.reason;
-    }
-    if (step.done) return step.value;
-    await onChunk(step.value);
-  }
-}
+import { AgentSocketError, Call, type DedupStore, idempotent, type ToolContext } from '@agentsocket/core';
 
 export interface TaskContextInit {
   tool: string;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Agent, type BackoffOptions, backoffDelay, claimWaiting, type DedupStore, ErrorCode, isRecord, sleep } from '@agentsocket/core';
+import { type Agent, type BackoffOptions, backoffDelay, claimWaiting, type DedupStore, ErrorCode, isRecord, runTool, sleep } from '@agentsocket/core';
 import { RedisDedupStore } from '@agentsocket/redis';
 import { DEFAULTS } from './defaults.js';
 import { TaskError } from './errors.js';
@@ -7,7 +7,7 @@ import { failureOf, isRetryable } from './failure.js';
 import type { Consumer, Lease, TaskQueue } from './queue.js';
 import type { Outcome, TaskStore } from './store.js';
 import type { TaskFailure, TaskRecord } from './task.js';
-import { runTool, taskToolContext } from './tool-run.js';
+import { taskToolContext } from './tool-run.js';
 
 export interface TaskWorkerInit {
   /** The agent whose tools are the capabilities; the same handlers serve live calls. */
