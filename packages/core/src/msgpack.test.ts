@@ -392,7 +392,7 @@ function expectSameDecoding(codec: ReturnType<typeof msgpackCodec>, bytes: Uint8
 }
 
 describe('msgpack writer and reader against msgpackr', () => {
-  it('write the same bytes and read back the same values over a randomized corpus of payload shapes', () => {
+  it('write the same bytes and read back the same values over a randomized corpus of payload shapes', { timeout: 120_000 }, () => {
     const codec = msgpackCodec();
     for (let seed = 1; seed <= 1500; seed++) {
       const value = new Random(seed).value(4, false);

@@ -33,9 +33,9 @@ export function startChild(entry: string, args: readonly string[], options: Star
 
   return new Promise<ChildHandle>((resolve, reject) => {
     const timer = setTimeout(() => {
-      reject(new Error(`${entry} ${args.join(' ')} was not ready within ${options.readyTimeoutMs ?? 20_000} ms`));
+      reject(new Error(`${entry} ${args.join(' ')} was not ready within ${options.readyTimeoutMs ?? 60_000} ms`));
       child.kill('SIGKILL');
-    }, options.readyTimeoutMs ?? 20_000);
+    }, options.readyTimeoutMs ?? 60_000);
     child.on('exit', (code, signal) => {
       exited = true;
       clearTimeout(timer);
