@@ -4,20 +4,12 @@
  * which validates every field instead of trusting the JSON.
  */
 
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+import type { DescribedFrame, JsonValue } from '../src/index.js';
 
-/** What decodeFrame and the codec make of a valid frame. */
-export interface DecodedFrame {
-  version: number;
-  type: number;
-  typeName: string;
-  flags: number;
-  flagNames: string[];
-  requestId: number;
-  payloadLength: number;
-  /** The decoded payload; a MessagePack bin value is written as {"$bin": "<hex>"}. Absent when the payload does not decode. */
-  payload?: JsonValue;
-}
+export type { JsonValue };
+
+/** What decodeFrame and the codec make of a valid frame (core's description, without the reason a payload failed). */
+export type DecodedFrame = Omit<DescribedFrame, 'payloadError'>;
 
 /** How a receiving session answers a frame it rejects. */
 export interface PeerReaction {
