@@ -37,7 +37,8 @@ export async function drive(options: DriveOptions): Promise<Check[]> {
           required: ['question', 'options'],
         },
         handler: (args) => {
-          const choices = Array.isArray(args['options']) ? args['options'].map(String) : [];
+          const offered: unknown = args['options'];
+          const choices = Array.isArray(offered) ? offered.map(String) : [];
           const choice = choices[0] ?? '';
           asked.push(String(args['question']));
           out.write(`\n  ↳ agent asks: ${String(args['question'])}  → client answers: ${choice}\n  `);

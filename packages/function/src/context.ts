@@ -1,4 +1,4 @@
-import { Call, type Delivery, type InvokeOptions, type Principal, ProtocolError, type ToolContext, type ToolDefinition } from '@agentsocket/core';
+import { Call, type Delivery, type InputSchema, type InvokeOptions, type Principal, ProtocolError, type ToolContext, type ToolDefinition } from '@agentsocket/core';
 import type { RelayCallbacks } from './callback-client.js';
 import type { CallbackInfo, InvokeRequest } from './request.js';
 
@@ -57,8 +57,8 @@ export class FunctionContext implements ToolContext {
     extras.set(this, { state: request.state, setState: (state) => host.setState(state), callbacks: host.callbacks, callback: request.callback });
   }
 
-  defineTool = (name: string, definition: ToolDefinition): void => {
-    this.#host.defineTool(name, definition);
+  defineTool = <S extends InputSchema>(name: string, definition: ToolDefinition<S>): void => {
+    this.#host.defineTool(name, definition as unknown as ToolDefinition);
   };
 
   once = <T>(key: string, effect: () => T | Promise<T>): Promise<T> => this.#host.once(key, effect);
