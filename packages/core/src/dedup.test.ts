@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { MemoryDedupStore } from './dedup.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { claimWaiting, MemoryDedupStore } from './dedup.js';
+import { DEDUP_PENDING_POLL_MAX_MS, DEDUP_PENDING_WAIT_MS } from './defaults.js';
 
 describe('memory dedup window', () => {
   it('claims once, reports pending, then the recorded outcome', async () => {
@@ -54,5 +55,50 @@ describe('memory dedup window', () => {
     expect(store.size).toBe(0);
     expect(store.byteSize).toBe(0);
     await store.close();
+  });
+});
+
+describe('claimWaiting', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('takes a key within one poll of its holder letting go, however long the holder took', async () => {
+    vi.useFakeTimers();
+    const store = new MemoryDedupStore({ now: () => Date.now() });
+    await store.claim('k', 60_000);
+    const waiting = claimWaiting(store, 'k', 60_000);
+    let settledAt: number | undefined;
+    void waiting.then(() => {
+      settledAt = Date.now();
+    });
+    await vi.advanceTimersByTimeAsync(8_000);
+    expect(settledAt).toBeUndefined();
+    const releasedAt = Date.now();
+    await store.release('k');
+    await vi.advanceTimersByTimeAsync(DEDUP_PENDING_POLL_MAX_MS + 1);
+    expect(settledAt).toBeDefined();
+    expect(await waiting).toEqual({ status: 'new' });
+    expect((settledAt ?? Number.POSITIVE_INFINITY) - releasedAt).toBeLessThanOrEqual(DEDUP_PENDING_POLL_MAX_MS);
+  });
+
+  it('gives up (undefined) once the holder has kept the key for the whole wait', async () => {
+    vi.useFakeTimers();
+    const store = new MemoryDedupStore({ now: () => Date.now() });
+    await store.claim('k', 10 * DEDUP_PENDING_WAIT_MS);
+    const started = Date.now();
+    const waiting = claimWaiting(store, 'k', 60_000);
+    await vi.advanceTimersByTimeAsync(DEDUP_PENDING_WAIT_MS + DEDUP_PENDING_POLL_MAX_MS + 1);
+    expect(await waiting).toBeUndefined();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(DEDUP_PENDING_WAIT_MS);
+  });
+
+  it('stops waiting when its signal fires', async () => {
+    const store = new MemoryDedupStore();
+    await store.claim('k', 60_000);
+    const ac = new AbortController();
+    const waiting = claimWaiting(store, 'k', 60_000, ac.signal);
+    setTimeout(() => ac.abort(), 30);
+    expect(await waiting).toBeUndefined();
   });
 });

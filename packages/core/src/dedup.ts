@@ -7,7 +7,7 @@ import { backoffDelay, sleep } from './backoff.js';
  */
 
 import { approxSize } from './approx-size.js';
-import { DEFAULT_DEDUP_MAX_BYTES, DEFAULT_DEDUP_MAX_ENTRIES, DEFAULT_DEDUP_SWEEP_MS } from './defaults.js';
+import { DEDUP_PENDING_POLL_MAX_MS, DEDUP_PENDING_WAIT_MS, DEFAULT_DEDUP_MAX_BYTES, DEFAULT_DEDUP_MAX_ENTRIES, DEFAULT_DEDUP_SWEEP_MS } from './defaults.js';
 
 export type DedupClaim =
   /** First time this key is seen: the caller runs the work, then calls complete() or release(). */
@@ -27,13 +27,10 @@ export interface DedupStore {
   close?(): Promise<void>;
 }
 
-/** Polls of a key another attempt holds before claimWaiting gives up: about 13–25 s in all. */
-const PENDING_POLLS = 30;
-
 /**
- * Claims `key`, waiting while another attempt holds it (polling with backoff). Resolves with
- * 'new' (run the work, then complete() or release()) or 'done' (its recorded outcome); undefined
- * when the other attempt still holds it after about 13–25 s, or `signal` fired.
+ * Claims `key`, waiting while another attempt holds it (polling with backoff, 20 ms up to 250 ms
+ * apart). Resolves with 'new' (run the work, then complete() or release()) or 'done' (its recorded
+ * outcome); undefined when the other attempt still holds it after about 15 s, or `signal` fired.
  */
 export async function claimWaiting(
   store: DedupStore,
@@ -41,13 +38,14 @@ export async function claimWaiting(
   ttlMs: number,
   signal?: AbortSignal,
 ): Promise<Exclude<DedupClaim, { status: 'pending' }> | undefined> {
-  for (let attempt = 0; attempt < PENDING_POLLS; attempt++) {
+  const giveUpAt = Date.now() + DEDUP_PENDING_WAIT_MS;
+  for (let attempt = 0; ; attempt++) {
     const claim = await store.claim(key, ttlMs);
     if (claim.status !== 'pending') return claim;
-    await sleep(backoffDelay(attempt, { initialMs: 20, maxMs: 1000 }), signal).catch(() => {});
+    if (Date.now() >= giveUpAt) return undefined;
+    await sleep(backoffDelay(attempt, { initialMs: 20, maxMs: DEDUP_PENDING_POLL_MAX_MS }), signal).catch(() => {});
     if (signal?.aborted) return undefined;
   }
-  return undefined;
 }
 
 export interface MemoryDedupOptions {

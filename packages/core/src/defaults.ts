@@ -17,6 +17,10 @@ export const DEFAULT_DEDUP_MAX_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_MAX_RECORDED_CHUNK_BYTES = 1024 * 1024;
 /** How often a MemoryDedupStore drops expired outcomes, ms (sweepMs). */
 export const DEFAULT_DEDUP_SWEEP_MS = 30_000;
+/** How long an exactly-once repeat waits for the attempt that holds its key before ERROR 503, ms. */
+export const DEDUP_PENDING_WAIT_MS = 15_000;
+/** Longest pause between two claims of a held exactly-once key while waiting, ms. */
+export const DEDUP_PENDING_POLL_MAX_MS = 250;
 /** Sessions one principal may hold on one server, connected or waiting to be resumed (maxSessionsPerPrincipal). */
 export const DEFAULT_MAX_SESSIONS_PER_PRINCIPAL = 1000;
 /** Longest agent id a HELLO may ask for, characters (maxAgentIdLength). */

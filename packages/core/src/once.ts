@@ -11,7 +11,7 @@ export interface IdempotentOptions {
 /**
  * Runs `effect` once per `key` among every process sharing `store`, and gives every later call
  * with that key the recorded result instead (while it is kept, `ttlMs`). A call that finds the key
- * held by an attempt still running waits for it (about 13–25 s at most, then ERROR 503). If
+ * held by an attempt still running waits for it (about 15 s at most, then ERROR 503). If
  * `effect` throws, nothing is recorded and the key is free again. The result must survive the
  * store (Redis keeps MessagePack: plain data and bytes).
  *
