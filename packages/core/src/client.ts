@@ -15,6 +15,7 @@ import type { WindowOptions } from './reliable.js';
 import type { InputSchema } from './schema.js';
 import type { Agent, ToolsOf } from './agent.js';
 import type { ToolArgs, ToolChunk, ToolResult } from './infer.js';
+import type { ClientInstrumentation } from './instrumentation.js';
 import { type AnyToolDefinition, type ToolDefinition, ToolRegistry } from './tool.js';
 import type { Connector, Transport, TransportCloseInfo } from './transport.js';
 
@@ -69,6 +70,8 @@ export interface AgentClientOptions {
    * the server agrees: a standalone ACK is then only for one-way traffic. @default true
    */
   piggybackAcks?: boolean;
+  /** Observes every call (spans, metrics, a traceparent added), e.g. `@agentsocket/otel`'s. @default none */
+  instrumentation?: ClientInstrumentation;
 }
 
 export interface ConnectedInfo {
@@ -267,8 +270,11 @@ export class AgentClient<A extends Agent = Agent> extends Emitter<ClientEvents> 
   }
 
   private call<T = unknown, C = unknown>(tool: string, args?: unknown, options?: InvokeOptions): Call<T, C> {
-    if (!this.peer) throw new AgentSocketError('NOT_CONNECTED', 'not connected yet: await client.connect() before invoke()');
-    return this.peer.invoke<T, C>(tool, args ?? {}, options);
+    const peer = this.peer;
+    if (!peer) throw new AgentSocketError('NOT_CONNECTED', 'not connected yet: await client.connect() before invoke()');
+    const hook = this.options.instrumentation;
+    if (hook) return hook.invoke<T, C>(tool, options ?? {}, (o) => peer.invoke<T, C>(tool, args ?? {}, o));
+    return peer.invoke<T, C>(tool, args ?? {}, options);
   }
 
   /** Serves another tool to the agent, announced at once (TOOL_DEF). */

@@ -6,6 +6,7 @@ export type { SchemaInput, SchemaOutput, ToolArgs, ToolChunk, ToolResult } from 
 export { type Codec, type CodecName, createCodec, jsonCodec, msgpackCodec, msgpackReferenceCodec, msgpackrPlainCodec } from './codec.js';
 export * from './defaults.js';
 export { claimWaiting, type DedupClaim, type DedupStore, MemoryDedupStore, type MemoryDedupOptions } from './dedup.js';
+export type { ClientInstrumentation, ServerInstrumentation } from './instrumentation.js';
 export { type IdempotentOptions, idempotent } from './once.js';
 export { Emitter } from './emitter.js';
 export type { ErrorEventLimit } from './error-limit.js';

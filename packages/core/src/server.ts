@@ -27,6 +27,7 @@ import type { Call, InvokeOptions } from './call.js';
 import { type Hub, MemoryHub, type Target, type TeamMessage } from './hub.js';
 import { ServerSession, type SessionHost } from './server-session.js';
 import type { Delivery } from './messages.js';
+import type { ServerInstrumentation } from './instrumentation.js';
 import { addTeamTools, DEFAULT_NAMESPACE, findRule, isNamespaceName, mayClaimAgentId, type NamespaceRule, type TeamCaller, type TeamsOptions } from './teams.js';
 
 export interface AgentServerOptions {
@@ -114,6 +115,8 @@ export interface AgentServerOptions {
   maxClientToolBytes?: number;
   /** Longest agent id a HELLO may ask for, characters; longer gets ERROR 400, close 4400. @default 256 */
   maxAgentIdLength?: number;
+  /** Observes connections (frames, bytes), e.g. `@agentsocket/otel`'s; sessions are observed through the events. @default none */
+  instrumentation?: ServerInstrumentation;
 }
 
 export interface SessionInfo {
@@ -250,7 +253,8 @@ export class AgentServer extends Emitter<ServerEvents> {
   }
 
   /** Takes a freshly accepted transport through the handshake into a new or resumed session. */
-  accept(transport: Transport, info: ConnectionInfo): void {
+  accept(accepted: Transport, info: ConnectionInfo): void {
+    const transport = this.options.instrumentation?.connection?.(accepted, info) ?? accepted;
     if (this.closing) {
       void transport.close(CloseCode.SERVER_SHUTDOWN, 'server is shutting down');
       return;
