@@ -981,7 +981,9 @@ export class Peer {
     const route = this.router();
     if (!route) return undefined;
     const handler: ToolHandler<unknown> = async function* (args, ctx) {
-      const call = route(to, tool, args, { signal: ctx.signal, delivery: ctx.delivery === 'exactly-once' ? 'at-least-once' : ctx.delivery });
+      const options: InvokeOptions = { signal: ctx.signal, delivery: ctx.delivery === 'exactly-once' ? 'at-least-once' : ctx.delivery };
+      if (ctx.traceparent !== undefined) options.traceparent = ctx.traceparent; // the trace continues at the agent that serves it
+      const call = route(to, tool, args, options);
       for await (const chunk of call) yield chunk;
       return (await call.result).value;
     };

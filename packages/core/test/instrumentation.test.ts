@@ -63,4 +63,20 @@ describe('instrumentation hooks', () => {
     await client.close();
     server.close();
   });
+
+  it('a call routed to another agent (`to`) carries its traceparent to the agent that serves it', async () => {
+    const server = new AgentServer(defineAgent({ name: 'router' }));
+    const seen: Array<string | undefined> = [];
+    const b = new AgentClient({ connect: memoryConnector(server), name: 'b', tools: { where: { handler: (_args, ctx) => seen.push(ctx.traceparent) } } });
+    const a = new AgentClient({ connect: memoryConnector(server), name: 'a' });
+    await b.connect();
+    await a.connect();
+    const tp = '00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01';
+    await a.invokeAgent('b', 'where', {}, { traceparent: tp }).result;
+    await a.invokeAgent('b', 'where', {}).result;
+    expect(seen).toEqual([tp, undefined]);
+    await a.close();
+    await b.close();
+    server.close();
+  });
 });

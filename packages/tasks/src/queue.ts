@@ -38,6 +38,8 @@ export interface TaskQueue {
   release(lease: Lease): Promise<void>;
   /** Tells the broker the lease's holder is alive (resets its lease time). */
   renew(lease: Lease): Promise<void>;
+  /** How many entries of `tool` (all priorities) wait for a consumer and how many are leased now, for metrics. */
+  depth(tool: string): Promise<QueueDepth>;
   close(): Promise<void>;
 }
 
@@ -46,6 +48,13 @@ export interface QueueCapabilities {
   leaseExpiry: boolean;
   /** Rule 6 holds strictly. */
   priorities: boolean;
+}
+
+export interface QueueDepth {
+  /** Entries pushed and not yet delivered (or delivered again and waiting). */
+  readonly waiting: number;
+  /** Entries delivered and not yet acked; undefined when the broker does not tell (RabbitMQ). */
+  readonly leased: number | undefined;
 }
 
 export interface ConsumeOptions {
@@ -65,4 +74,10 @@ export interface Lease {
   readonly handle: unknown;
   /** How many times the broker delivered this entry, counting this one, when it knows. */
   readonly deliveries: number | undefined;
+  /**
+   * Delivered before to a holder that did not ack it: its lease expired (Redis: not renewed for
+   * `leaseMs`, which is also how a released one comes back), or (RabbitMQ) its consumer went away
+   * or released it.
+   */
+  readonly redelivered?: boolean;
 }

@@ -3,7 +3,7 @@ import { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessa
 import { DEFAULTS } from './defaults.js';
 import { decodeEntry, encodeEntry } from './entry.js';
 import { TaskError } from './errors.js';
-import type { ConsumeOptions, Consumer, Lease, QueueCapabilities, TaskQueue } from './queue.js';
+import type { ConsumeOptions, Consumer, Lease, QueueCapabilities, QueueDepth, TaskQueue } from './queue.js';
 import type { Priority, QueueEntry } from './task.js';
 
 export interface RabbitQueueInit {
@@ -207,6 +207,15 @@ export class RabbitQueue implements TaskQueue {
 
   async renew(): Promise<void> {}
 
+  /** Ready messages from the broker's queue declaration; RabbitMQ does not report unacked ones over AMQP. */
+  async depth(tool: string): Promise<QueueDepth> {
+    const budget = this.init.offlineWaitMs ?? DEFAULTS.offlineWaitMs;
+    const channel = await this.channel(budget);
+    const name = await this.declare(channel, tool);
+    const { messageCount } = await channel.checkQueue(name);
+    return { waiting: messageCount, leased: undefined };
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     const connection = this.connection;
@@ -260,7 +269,7 @@ class RabbitConsumer implements Consumer {
     }
     const count = message.properties.headers?.['x-delivery-count'];
     this.held++;
-    this.onLease({ entry, handle: { consumer: this, channel, message }, deliveries: typeof count === 'number' ? count + 1 : 1 });
+    this.onLease({ entry, handle: { consumer: this, channel, message }, deliveries: typeof count === 'number' ? count + 1 : 1, redelivered: message.fields.redelivered });
   }
 
   /** Acks or nacks on the lease's own channel; false once that channel is gone (rule 7). */

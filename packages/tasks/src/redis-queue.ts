@@ -4,7 +4,7 @@ import { guarded, isTransient, LuaScript } from '@agentsocket/redis/internal';
 import { DEFAULTS } from './defaults.js';
 import { decodeEntry, encodeEntry } from './entry.js';
 import { TaskError } from './errors.js';
-import type { ConsumeOptions, Consumer, Lease, QueueCapabilities, TaskQueue } from './queue.js';
+import type { ConsumeOptions, Consumer, Lease, QueueCapabilities, QueueDepth, TaskQueue } from './queue.js';
 import { autoclaimReply, readReply, replyText, type StreamMessage } from './redis-replies.js';
 import { PRIORITIES, type QueueEntry } from './task.js';
 
@@ -133,6 +133,29 @@ export class RedisStreamsQueue implements TaskQueue {
     h.consumer.settle(h.id);
   }
 
+  async depth(tool: string): Promise<QueueDepth> {
+    // Acked entries are deleted (XACK + XDEL), so a stream holds exactly the waiting and the leased ones.
+    const counts = await guarded(this.connection, 'depth', async () => {
+      const client = this.connection.client;
+      return Promise.all(
+        PRIORITIES.map(async (p) => {
+          const key = this.streamKey(tool, p);
+          const [length, pending] = await Promise.all([client.xlen(key), client.xpending(key, GROUP).catch(() => [0])]);
+          return { length, leased: Array.isArray(pending) && typeof pending[0] === 'number' ? pending[0] : 0 };
+        }),
+      );
+    }).catch((e: unknown) => {
+      throw unavailable(e);
+    });
+    let waiting = 0;
+    let leased = 0;
+    for (const c of counts) {
+      waiting += Math.max(0, c.length - c.leased);
+      leased += c.leased;
+    }
+    return { waiting, leased };
+  }
+
   /** Stops every consumer of this queue (the connection it was given stays open). */
   async close(): Promise<void> {
     await Promise.all([...this.consumers].map((c) => c.stop()));
@@ -233,7 +256,7 @@ class RedisConsumer implements Consumer {
         const reply = await this.reader.client.call(
           'XREADGROUP', 'GROUP', GROUP, this.name, 'COUNT', 1, 'BLOCK', block, 'STREAMS', ...this.keys, ...this.keys.map(() => '>'),
         );
-        for (const [key, messages] of readReply(reply, 'XREADGROUP')) this.deliver(key, messages, 1);
+        for (const [key, messages] of readReply(reply, 'XREADGROUP')) this.deliver(key, messages, 1, false);
         failures = 0;
       } catch (error) {
         if (this.stopped) return;
@@ -252,7 +275,7 @@ class RedisConsumer implements Consumer {
     for (let i = 0; i + 2 < reply.length; i += 3) {
       const key = replyText(reply[i], 'take');
       const payload = replyText(reply[i + 2], 'take');
-      this.deliver(key, [{ id: replyText(reply[i + 1], 'take'), fields: new Map([['e', payload]]) }], 1);
+      this.deliver(key, [{ id: replyText(reply[i + 1], 'take'), fields: new Map([['e', payload]]) }], 1, false);
     }
     return true;
   }
@@ -264,14 +287,14 @@ class RedisConsumer implements Consumer {
       if (free <= 0) break;
       const reply = await this.reader.client.call('XAUTOCLAIM', key, GROUP, this.name, this.queue.leaseMs, '0-0', 'COUNT', free);
       const messages = autoclaimReply(reply, 'XAUTOCLAIM');
-      this.deliver(key, messages, undefined);
+      this.deliver(key, messages, undefined, true);
       free -= messages.length;
       found ||= messages.length > 0;
     }
     return found;
   }
 
-  private deliver(key: string, messages: StreamMessage[], deliveries: number | undefined): void {
+  private deliver(key: string, messages: StreamMessage[], deliveries: number | undefined, redelivered: boolean): void {
     for (const m of messages) {
       const raw = m.fields.get('e');
       let entry: QueueEntry;
@@ -284,7 +307,7 @@ class RedisConsumer implements Consumer {
       }
       if (this.held.has(m.id)) continue;
       this.held.add(m.id);
-      this.onLease({ entry, handle: { key, id: m.id, consumer: this }, deliveries });
+      this.onLease({ entry, handle: { key, id: m.id, consumer: this }, deliveries, redelivered });
     }
   }
 }

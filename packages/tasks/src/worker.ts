@@ -32,6 +32,8 @@ export interface TaskWorkerInit {
 }
 
 export type WorkerEvent =
+  /** A lease arrived for a task; `redelivered` when an earlier holder's lease expired or was given back (Lease.redelivered). */
+  | { type: 'leased'; taskId: string; tool: string; redelivered: boolean }
   | { type: 'settled'; taskId: string; tool: string; outcome: 'succeeded' | 'failed' | 'retrying' | 'lost' | 'skipped'; durationMs: number }
   /** The store or queue failed while handling a task: its lease was given back. */
   | { type: 'error'; taskId: string; error: Error };
@@ -97,6 +99,7 @@ export class TaskWorker {
   }
 
   private take(lease: Lease): void {
+    this.init.onEvent?.({ type: 'leased', taskId: lease.entry.id, tool: lease.entry.tool, redelivered: lease.redelivered === true });
     const controller = new AbortController();
     const run = this.handle(lease, controller).finally(() => this.running.delete(run));
     this.running.set(run, controller);

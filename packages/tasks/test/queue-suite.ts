@@ -65,7 +65,35 @@ export function queueSuite(fixture: QueueFixture): void {
       await survivor.consume(['a'], b.onLease, { prefetch: 1, name: 'survivor' });
       await until(() => b.got.length === 1, 'the redelivery', 10_000);
       expect(b.got[0]?.entry.id).toBe('x');
+      expect(a.got[0]?.redelivered).toBe(false);
+      expect(b.got[0]?.redelivered).toBe(true);
       expect(await survivor.ack(b.got[0] as Lease)).toBe(true);
+    });
+
+    it('depth: counts waiting entries of a tool over all priorities, and leased ones where the broker tells', async () => {
+      space = await fixture.open({ leaseMs: 5000 });
+      const q = space.queue();
+      expect(await q.depth('a')).toMatchObject({ waiting: 0 });
+      await q.push(entry('d1', 'high'));
+      await q.push(entry('d2'));
+      await q.push(entry('d3', 'low'));
+      await q.push({ id: 'other', tool: 'b', priority: 'normal' });
+      await until(async () => (await q.depth('a')).waiting === 3, 'three waiting');
+      const c = collect();
+      await q.consume(['a'], c.onLease, { prefetch: 1, name: 'c1' });
+      await until(() => c.got.length === 1, 'one lease');
+      await until(async () => (await q.depth('a')).waiting === 2, 'two waiting once one is leased');
+      const leased = (await q.depth('a')).leased;
+      if (leased !== undefined) expect(leased).toBe(1);
+      await q.ack(c.got[0] as Lease);
+      await until(() => c.got.length === 2, 'the next lease');
+      await q.ack(c.got[1] as Lease);
+      await until(() => c.got.length === 3, 'the last lease');
+      await q.ack(c.got[2] as Lease);
+      await until(async () => (await q.depth('a')).waiting === 0, 'nothing waiting');
+      const after = (await q.depth('a')).leased;
+      if (after !== undefined) expect(after).toBe(0);
+      await until(async () => (await q.depth('b')).waiting === 1, "the other tool's entry, still waiting");
     });
 
     it.runIf(fixture.capabilities.leaseExpiry)('rule 5: a lease not renewed lapses after leaseMs; a renewed one does not', async () => {
