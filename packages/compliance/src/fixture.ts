@@ -11,10 +11,26 @@ export interface TransportLimits {
    * shortly after the caller's call has ended with 499, not before, so tests wait for it.
    */
   handlerSeesInterruptLater?: boolean;
+  /**
+   * The send-buffer bound (maxBufferedBytes) of both ends of the fixture's connections: the rule 5
+   * tests flood each end past it and expect 4429 SLOW_CONSUMER with bufferedAmount never above it
+   * plus one frame (and 64 KiB). Configure a small one (e.g. 4 MiB) on both ends so the tests stay
+   * light. @default DEFAULT_TEST_MAX_BUFFERED_BYTES (128 MiB)
+   */
+  maxBufferedBytes?: number;
 }
+
+/** The send-buffer bound the rule 5 tests assume when the fixture declares none: 128 MiB. */
+export const DEFAULT_TEST_MAX_BUFFERED_BYTES = 128 * 1024 * 1024;
 
 /** A server started by a fixture for one test. */
 export interface ServerHandle {
+  /**
+   * The AgentServer built in `start` from the agent and options the suite passed. The server side
+   * must hand every connection it accepts to `server.accept(transport, info)`, looked up on this
+   * object at the time of the call: the transport-level tests replace `accept` to take the
+   * server's end of a connection before core sees it.
+   */
   readonly server: AgentServer;
   /**
    * A connector for AgentClient. Each call opens a fresh raw transport (no handshake), so tests

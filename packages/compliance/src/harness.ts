@@ -8,6 +8,8 @@ export interface Started {
   handle: ServerHandle;
   probe: Probe;
   client(options?: Partial<AgentClientOptions> & { token?: string }): Promise<AgentClient>;
+  /** Runs `fn` after the test, before the server is closed. */
+  cleanup(fn: () => Promise<unknown>): void;
 }
 
 /** Starts servers and clients for one test and stops them all after it. */
@@ -24,6 +26,11 @@ export function harness(fixture: TransportFixture): (options?: AgentServerOption
     return {
       handle,
       probe,
+      cleanup: (fn) => {
+        cleanups.push(async () => {
+          await fn();
+        });
+      },
       client: async (clientOptions = {}) => {
         const { token, ...rest } = clientOptions;
         const client = await connectClient({

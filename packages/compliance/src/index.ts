@@ -6,8 +6,10 @@ import { lifecycleTests } from './lifecycle.js';
 import { limitTests } from './limits.js';
 import { reliabilityTests } from './reliability.js';
 import { teamTests } from './teams.js';
+import { transportLimitTests } from './transport-limits.js';
+import { transportRuleTests } from './transport-rules.js';
 
-export type { ServerHandle, TransportFixture, TransportLimits } from './fixture.js';
+export { DEFAULT_TEST_MAX_BUFFERED_BYTES, type ServerHandle, type TransportFixture, type TransportLimits } from './fixture.js';
 export { complianceAgent, newProbe, type Probe } from './agent.js';
 export { RawPeer } from './raw.js';
 export { gate, holdable, until } from './util.js';
@@ -18,6 +20,9 @@ export { gate, holdable, until } from './util.js';
  */
 export function runTransportCompliance(fixture: TransportFixture): void {
   describe(`transport compliance: ${fixture.name}`, () => {
+    // The eight Transport rules first, on raw transports: a broken rule fails here, by name.
+    transportRuleTests(fixture);
+    transportLimitTests(fixture);
     handshakeTests(fixture);
     invokeTests(fixture);
     reliabilityTests(fixture);

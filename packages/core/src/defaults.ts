@@ -35,3 +35,9 @@ export const DEFAULT_AGENT_ID_HOLD_MS = DEFAULT_SESSION_TTL_MS;
 export const DEFAULT_ERROR_EVENTS_PER_INTERVAL = 10;
 /** The interval of that limit, ms. */
 export const DEFAULT_ERROR_EVENT_INTERVAL_MS = 10_000;
+/**
+ * Unsent bytes the memory transport keeps for a peer that is not reading before it closes with
+ * 4429 SLOW_CONSUMER (MemoryTransportOptions.maxBufferedBytes): the 64 MiB send window plus two
+ * largest frames, so a resume's replay burst fits.
+ */
+export const DEFAULT_MEMORY_MAX_BUFFERED_BYTES = 64 * 1024 * 1024 + 2 * DEFAULT_MAX_FRAME_BYTES;

@@ -1,3 +1,4 @@
+import { DEFAULT_MEMORY_MAX_BUFFERED_BYTES } from './defaults.js';
 import type { AgentServer } from './server.js';
 import type { Connector, Transport, TransportCloseInfo } from './transport.js';
 import { BaseTransport } from './transport-base.js';
@@ -5,6 +6,11 @@ import { BaseTransport } from './transport-base.js';
 export interface MemoryTransportOptions {
   /** Largest frame carried. @default Infinity */
   maxFrameBytes?: number;
+  /**
+   * Bytes sent and not yet delivered to the other end past which the next `send` closes with
+   * 4429 SLOW_CONSUMER (Transport rule 5). @default DEFAULT_MEMORY_MAX_BUFFERED_BYTES (96 MiB)
+   */
+  maxBufferedBytes?: number;
 }
 
 /**
@@ -16,13 +22,19 @@ class MemoryTransport extends BaseTransport {
   afterClose: (() => void) | undefined;
   /** The other end has closed (its close is on its way here). */
   private peerGone = false;
+  /** Bytes written and not yet handed to the other end (they wait in the microtask queue). */
+  private inFlight = 0;
 
   constructor(options: MemoryTransportOptions) {
-    super({ kind: 'memory', maxFrameBytes: options.maxFrameBytes ?? Number.POSITIVE_INFINITY, maxBufferedBytes: Number.POSITIVE_INFINITY });
+    super({
+      kind: 'memory',
+      maxFrameBytes: options.maxFrameBytes ?? Number.POSITIVE_INFINITY,
+      maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_MEMORY_MAX_BUFFERED_BYTES,
+    });
   }
 
   protected get socketBufferedAmount(): number {
-    return 0;
+    return this.inFlight;
   }
 
   protected get socketOpen(): boolean {
@@ -33,7 +45,11 @@ class MemoryTransport extends BaseTransport {
     // Copy, as a network would: the sender may reuse its buffer. Deliver later, as a network would.
     const copy = frame.slice();
     const other = this.other;
-    queueMicrotask(() => other?.received(copy));
+    this.inFlight += copy.byteLength;
+    queueMicrotask(() => {
+      this.inFlight -= copy.byteLength;
+      other?.received(copy);
+    });
   }
 
   protected shutdown(code: number, reason: string): void {

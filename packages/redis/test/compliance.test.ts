@@ -5,10 +5,12 @@ import { redisCluster } from '../src/index.js';
 import { dropPrefix, REDIS_URL, redisOrSkip, uniquePrefix } from './redis-env.js';
 
 const run = await redisOrSkip();
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 /** The memory transport with an AgentServer whose hub, sessions and dedup are all on Redis. */
 const redisBacked: TransportFixture = {
   name: 'memory + redis stores and hub',
+  limits: { maxBufferedBytes: MAX_BUFFERED_BYTES },
   async start(agent, options = {}) {
     const prefix = uniquePrefix();
     const cluster = redisCluster({ url: REDIS_URL, prefix, nodeId: 'solo' });
@@ -18,7 +20,7 @@ const redisBacked: TransportFixture = {
       ...cluster.serverOptions,
       teams: { ...options.teams, hub: cluster.hub },
     });
-    const connector = memoryConnector(server);
+    const connector = memoryConnector(server, { maxFrameBytes: 2 * server.maxFrameBytes + 64 * 1024, maxBufferedBytes: MAX_BUFFERED_BYTES });
     return {
       server,
       connector: () => connector,

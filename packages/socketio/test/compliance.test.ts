@@ -5,17 +5,22 @@ import { Server } from 'socket.io';
 import { type SocketIoConnectorInit, socketIoConnector } from '../src/index.js';
 import { socketIoHub, socketIoServer } from '../src/index.server.js';
 
+/** Both ends' send-buffer bound: above the suite's 8 MiB payload, small enough for the rule 5 floods. */
+const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+const limits = { maxBufferedBytes: MAX_BUFFERED_BYTES };
+
 /** A fixture on a fresh Socket.IO server per test; `transports` picks WebSocket or long-polling. */
 function socketIoFixture(name: string, transports: NonNullable<SocketIoConnectorInit['transports']>): TransportFixture {
   return {
     name,
+    limits,
     async start(agent: Agent, options?: AgentServerOptions): Promise<ServerHandle> {
       const server = new AgentServer(agent, options);
-      const sio = await socketIoServer({ agentServer: server, port: 0, host: '127.0.0.1', transports: ['polling', 'websocket'] });
+      const sio = await socketIoServer({ agentServer: server, port: 0, host: '127.0.0.1', transports: ['polling', 'websocket'], maxBufferedBytes: MAX_BUFFERED_BYTES });
       const url = `http://127.0.0.1:${sio.port ?? 0}`;
       return {
         server,
-        connector: (opts = {}) => socketIoConnector({ url, transports, ...(opts.token === undefined ? {} : { token: opts.token }) }),
+        connector: (opts = {}) => socketIoConnector({ url, transports, maxBufferedBytes: MAX_BUFFERED_BYTES, ...(opts.token === undefined ? {} : { token: opts.token }) }),
         // Closes each Engine.IO connection without a Socket.IO goodbye: both ends see a dead link (1006).
         dropConnections: async () => sio.dropConnections(),
         close: async () => {
@@ -34,12 +39,13 @@ function socketIoFixture(name: string, transports: NonNullable<SocketIoConnector
  */
 const teamsFixture: TransportFixture = {
   name: 'socket.io (teams on Socket.IO namespaces and rooms)',
+  limits,
   async start(agent: Agent, options?: AgentServerOptions): Promise<ServerHandle> {
     const http = createServer();
     const io = new Server(http, { transports: ['websocket'], maxHttpBufferSize: 17 * 1024 * 1024, serveClient: false });
     const hub = socketIoHub(io);
     const server = new AgentServer(agent, { ...options, teams: { ...options?.teams, hub } });
-    const sio = await socketIoServer({ agentServer: server, io, namespace: /^\/[\w.-]+$/, teamNamespaces: true });
+    const sio = await socketIoServer({ agentServer: server, io, namespace: /^\/[\w.-]+$/, teamNamespaces: true, maxBufferedBytes: MAX_BUFFERED_BYTES });
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     const address = http.address();
     const port = typeof address === 'object' && address !== null ? address.port : 0;
@@ -47,7 +53,7 @@ const teamsFixture: TransportFixture = {
     return {
       server,
       connector: (opts = {}) =>
-        socketIoConnector({ url, namespace: opts.namespace ?? '/asp', ...(opts.token === undefined ? {} : { token: opts.token }) }),
+        socketIoConnector({ url, namespace: opts.namespace ?? '/asp', maxBufferedBytes: MAX_BUFFERED_BYTES, ...(opts.token === undefined ? {} : { token: opts.token }) }),
       dropConnections: async () => sio.dropConnections(),
       close: async () => {
         server.close();
