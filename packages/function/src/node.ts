@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
 import type { FetchHandler } from './handler.js';
 
 /**
@@ -8,7 +7,8 @@ import type { FetchHandler } from './handler.js';
  * buffered), and a request the client drops mid-answer cancels the response body and aborts
  * `request.signal`, which the handler turns into ctx.signal.
  */
-export function toNodeListener(handler: FetchHandler): (req: IncomingMessage, res: ServerResponse) => void {
+export function toNodeListener(handler: FetchHandler, options: { maxBodyBytes?: number } = {}): (req: IncomingMessage, res: ServerResponse) => void {
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   return (req, res) => {
     const abort = new AbortController();
     res.on('close', () => {
@@ -22,13 +22,20 @@ export function toNodeListener(handler: FetchHandler): (req: IncomingMessage, re
     }
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
     const init: RequestInit & { duplex?: 'half' } = { method: req.method ?? 'GET', headers, signal: abort.signal };
-    if (hasBody) {
-      init.body = Readable.toWeb(req) as ReadableStream<Uint8Array>;
-      init.duplex = 'half';
-    }
     void (async () => {
       let response: Response;
       try {
+        if (hasBody) {
+          // Read here, as one buffer (a web stream over the socket costs more than small calls);
+          // a body past the limit is refused before it is all read.
+          const body = await readBody(req, maxBodyBytes);
+          if (body === undefined) {
+            res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+            res.end(JSON.stringify({ error: { code: 413, message: `body exceeds ${maxBodyBytes} bytes` } }));
+            return;
+          }
+          init.body = body;
+        }
         response = await handler(new Request(url, init));
       } catch (error) {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
@@ -61,6 +68,31 @@ export function toNodeListener(handler: FetchHandler): (req: IncomingMessage, re
   };
 }
 
+/** Largest request body the node:http adapter reads, bytes (HTTP 413 above), as functionHandler's default. */
+const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+/** The whole body, or undefined once it passes `limit` (the rest is not read). */
+function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | undefined> {
+  const declared = Number(req.headers['content-length'] ?? '0');
+  if (declared > limit) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.pause();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.once('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)));
+    req.once('error', reject);
+  });
+}
+
 export interface NodeFunctionServer {
   readonly server: Server;
   /** `http://host:port/`, once listening. */
@@ -69,8 +101,11 @@ export interface NodeFunctionServer {
 }
 
 /** Serves a fetch handler on a node:http server (keep-alive on, as the relay expects). */
-export async function serveFunction(handler: FetchHandler, options: { port?: number; host?: string } = {}): Promise<NodeFunctionServer> {
-  const server = createServer({ keepAliveTimeout: 65_000 }, toNodeListener(handler));
+export async function serveFunction(
+  handler: FetchHandler,
+  options: { port?: number; host?: string; /** Largest request body read, bytes (HTTP 413 above). @default 16 MiB */ maxBodyBytes?: number } = {},
+): Promise<NodeFunctionServer> {
+  const server = createServer({ keepAliveTimeout: 65_000 }, toNodeListener(handler, options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());

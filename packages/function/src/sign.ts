@@ -21,8 +21,21 @@ export function canonicalBytes(timestamp: string, method: string, endpoint: stri
   return out;
 }
 
-async function hmacKey(secret: string): ReturnType<typeof crypto.subtle.importKey> {
-  return crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+/** Imported keys by secret: importing one costs more than the HMAC itself. A few secrets at most. */
+type HmacKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
+const keys = new Map<string, Promise<HmacKey>>();
+const MAX_KEYS = 16;
+
+function hmacKey(secret: string): Promise<HmacKey> {
+  let key = keys.get(secret);
+  if (key === undefined) {
+    key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    if (keys.size >= MAX_KEYS) keys.delete(keys.keys().next().value as string);
+    keys.set(secret, key);
+    // A failed import is not kept: the next request tries again.
+    key.catch(() => keys.delete(secret));
+  }
+  return key;
 }
 
 export function toHex(bytes: Uint8Array): string {
@@ -38,10 +51,33 @@ function fromHex(hex: string): Uint8Array | undefined {
   return out;
 }
 
+/**
+ * Node's synchronous HMAC, where the runtime has it (Node ≥ 20.16, Deno, Bun; workerd with
+ * nodejs_compat): WebCrypto's promise goes through a worker thread, which costs more on a loaded
+ * machine than the HMAC. Elsewhere WebCrypto is used; both give the same bytes.
+ */
+interface NodeHmac {
+  createHmac(algorithm: 'sha256', key: string): { update(data: Uint8Array): { digest(): Uint8Array } };
+  timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean;
+}
+const nodeCrypto: NodeHmac | undefined = (() => {
+  try {
+    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+    const mod = proc?.getBuiltinModule?.('node:crypto') as Partial<NodeHmac> | undefined;
+    return typeof mod?.createHmac === 'function' && typeof mod.timingSafeEqual === 'function' ? (mod as NodeHmac) : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+async function hmacBytes(secret: string, message: Uint8Array): Promise<Uint8Array> {
+  if (nodeCrypto) return nodeCrypto.createHmac('sha256', secret).update(message).digest();
+  return new Uint8Array(await crypto.subtle.sign('HMAC', await hmacKey(secret), message));
+}
+
 /** HMAC-SHA256 of `message` under `secret`, as lowercase hex. */
 export async function hmacHex(secret: string, message: Uint8Array): Promise<string> {
-  const signature = await crypto.subtle.sign('HMAC', await hmacKey(secret), message);
-  return toHex(new Uint8Array(signature));
+  return toHex(await hmacBytes(secret, message));
 }
 
 /** The two signature headers for one request. */
@@ -59,7 +95,7 @@ export async function signRequest(
 
 export type SignatureCheck = { ok: true } | { ok: false; reason: string };
 
-/** Checks a request's signature headers; the comparison takes the same time wherever they differ (crypto.subtle.verify). */
+/** Checks a request's signature headers; the comparison takes the same time wherever they differ (timingSafeEqual or crypto.subtle.verify). */
 export async function verifyRequest(
   secret: string,
   headers: { get(name: string): string | null },
@@ -77,6 +113,9 @@ export async function verifyRequest(
   const hex = /^v1=([0-9a-f]{64})$/.exec(signature)?.[1];
   const given = hex === undefined ? undefined : fromHex(hex);
   if (given === undefined) return { ok: false, reason: 'malformed signature' };
-  const valid = await crypto.subtle.verify('HMAC', await hmacKey(secret), given, canonicalBytes(timestamp, method, endpoint, body));
+  const signed = canonicalBytes(timestamp, method, endpoint, body);
+  const valid = nodeCrypto
+    ? nodeCrypto.timingSafeEqual(nodeCrypto.createHmac('sha256', secret).update(signed).digest(), given)
+    : await crypto.subtle.verify('HMAC', await hmacKey(secret), given, signed);
   return valid ? { ok: true } : { ok: false, reason: 'signature does not match' };
 }

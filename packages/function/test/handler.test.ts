@@ -171,3 +171,39 @@ describe('functionHandler over node:http', () => {
     expect((await fetch(new URL('invoke', fn.url))).status).toBe(405);
   });
 });
+
+describe('the node:http adapter', () => {
+  it('answers 413 to a body past its limit, declared or streamed without a length, and keeps serving', async () => {
+    const small = await serveFunction(functionHandler(agent, { secret: SECRET }), { maxBodyBytes: 1024 });
+    try {
+      const big = new Uint8Array(4096);
+      const declared = await fetch(new URL('invoke', small.url), { method: 'POST', body: big, headers: { 'content-type': CONTENT_TYPES.json } });
+      expect(declared.status).toBe(413);
+      expect(await declared.text()).toContain('exceeds 1024 bytes');
+      const streamed = await fetch(new URL('invoke', small.url), {
+        method: 'POST',
+        body: new ReadableStream({
+          start(c) {
+            for (let i = 0; i < 8; i++) c.enqueue(new Uint8Array(512));
+            c.close();
+          },
+        }),
+        headers: { 'content-type': CONTENT_TYPES.json },
+        duplex: 'half',
+      } as RequestInit);
+      expect(streamed.status).toBe(413);
+      // A request within the limit still runs.
+      const body = encodeInvokeRequest({ cid: 'c1', id: 'm-small', tool: 'echo', args: { x: 1 }, delivery: 'at-least-once' }, json);
+      const ok = await fetch(new URL('invoke', small.url), {
+        method: 'POST',
+        body,
+        headers: { ...(await signRequest(SECRET, 'POST', 'invoke', body)), 'content-type': CONTENT_TYPES.json },
+      });
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get('content-type')).toBe(FRAMES_CONTENT_TYPE);
+      await ok.arrayBuffer();
+    } finally {
+      await small.close();
+    }
+  });
+});

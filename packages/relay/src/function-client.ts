@@ -83,7 +83,9 @@ export class FunctionClient {
         throw new ProtocolError(BAD_GATEWAY, `function answered with content-type ${type ?? '(none)'}, expected ${FRAMES_CONTENT_TYPE}`);
       }
       const reader = new RelayFrameReader(codec, this.options.maxFrameBytes ?? 16 * 1024 * 1024);
-      for await (const bytes of stream) {
+      // Leaving the loop at the terminal frame must not destroy the body: its end is read below, so
+      // the keep-alive connection goes back to the pool instead of being closed.
+      for await (const bytes of stream.iterator({ destroyOnReturn: false })) {
         let frames: RelayFrame[];
         try {
           frames = reader.push(bytes as Uint8Array);
@@ -108,8 +110,15 @@ export class FunctionClient {
     } finally {
       // After a terminal frame the end of the body is read (briefly) so the connection is kept alive;
       // an answer given up on is dropped with its connection.
-      if (terminal) void stream.dump({ limit: 64 * 1024, signal: AbortSignal.timeout(5_000) }).catch(() => {});
-      else if (!stream.readableEnded) stream.destroy();
+      if (terminal) {
+        // A plain timer, not AbortSignal.timeout: that one makes an exception for every call when it fires.
+        const giveUp = setTimeout(() => stream.destroy(), 5_000);
+        giveUp.unref();
+        void stream
+          .dump({ limit: 64 * 1024 })
+          .catch(() => {})
+          .finally(() => clearTimeout(giveUp));
+      } else if (!stream.readableEnded) stream.destroy();
     }
   }
 

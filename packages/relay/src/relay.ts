@@ -213,7 +213,8 @@ export class Relay {
             traceparent: ctx.traceparent,
             callback: { url: this.callbackUrl, ...this.callbackToken(cid) },
           }, codec);
-    const timedOut = new ProtocolError(GATEWAY_TIMEOUT, `function did not finish within ${timeoutMs} ms`);
+    // Made only when the deadline passes: an Error per call would cost more than the call.
+    const timedOut = () => new ProtocolError(GATEWAY_TIMEOUT, `function did not finish within ${timeoutMs} ms`);
     const follow = new AbortController();
     let frames: AsyncIterable<RelayFrame>;
     let onAbort: () => void;
@@ -229,7 +230,7 @@ export class Relay {
       stop = () => {};
     } else {
       const abort = new AbortController();
-      const timer = setTimeout(() => abort.abort(timedOut), timeoutMs);
+      const timer = setTimeout(() => abort.abort(timedOut()), timeoutMs);
       frames = this.withSideEffects(cid, this.fn.invoke(body, codec, abort.signal));
       onAbort = () => abort.abort(ctx.signal.reason);
       stop = () => clearTimeout(timer);
@@ -261,7 +262,7 @@ export class Relay {
   private sharedRun(
     key: string,
     timeoutMs: number,
-    timedOut: ProtocolError,
+    timedOut: () => ProtocolError,
     start: (signal: AbortSignal) => AsyncIterable<RelayFrame>,
     cid: string,
   ): SharedRun {
@@ -269,7 +270,7 @@ export class Relay {
     if (existing) return existing;
     const run = new SharedRun();
     this.runs.set(key, run);
-    const timer = setTimeout(() => run.abort.abort(timedOut), timeoutMs);
+    const timer = setTimeout(() => run.abort.abort(timedOut()), timeoutMs);
     void run.pump(start(run.abort.signal), (frame) => this.sideEffect(cid, frame)).finally(() => {
       clearTimeout(timer);
       // Kept a while for a retry whose first attempt's session ended before the answer came.
