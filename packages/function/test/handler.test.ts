@@ -193,7 +193,7 @@ describe('the node:http adapter', () => {
       } as RequestInit);
       expect(streamed.status).toBe(413);
       // A request within the limit still runs.
-      const body = encodeInvokeRequest({ cid: 'c1', id: 'm-small', tool: 'echo', args: { x: 1 }, delivery: 'at-least-once' }, json);
+      const body = encodeInvokeRequest({ ...base, id: 'm-small', tool: 'echo', args: { x: 1 }, delivery: 'at-least-once' }, json);
       const ok = await fetch(new URL('invoke', small.url), {
         method: 'POST',
         body,
