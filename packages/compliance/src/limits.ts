@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { TransportFixture } from './fixture.js';
 import { harness } from './harness.js';
 import { RawPeer } from './raw.js';
+import { expectCloseCode } from './util.js';
 
 const MiB = 1024 * 1024;
 
@@ -53,7 +54,7 @@ export function limitTests(fixture: TransportFixture): void {
         peer.sendBytes(new Uint8Array([0x12, 0x00, 0x00]));
         const err = await peer.next((f) => f.type === FrameType.ERROR);
         expect(peer.decode(err)).toMatchObject({ code: ErrorCode.BAD_FRAME });
-        expect((await peer.closed).code).toBe(CloseCode.BAD_FRAME);
+        expectCloseCode(await peer.closed, CloseCode.BAD_FRAME);
         expect((await bystander.invoke('echo', { still: 'here' }).result).value).toEqual({ still: 'here' });
       },
     );
@@ -64,7 +65,7 @@ export function limitTests(fixture: TransportFixture): void {
       const { peer } = await RawPeer.handshake(s.handle.connector());
       const header = new Uint8Array([0x12, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0xc1]); // 0xc1 is never used
       peer.sendBytes(header);
-      expect((await peer.closed).code).toBe(CloseCode.BAD_FRAME);
+      expectCloseCode(await peer.closed, CloseCode.BAD_FRAME);
       expect((await bystander.invoke('echo', { still: 'here' }).result).value).toEqual({ still: 'here' });
     });
 
@@ -88,7 +89,7 @@ export function limitTests(fixture: TransportFixture): void {
         expect(err.type, what).toBe(FrameType.ERROR);
         expect(err.requestId, what).toBe(0);
         expect(peer.decode(err), what).toMatchObject({ code: ErrorCode.BAD_FRAME });
-        expect((await peer.closed).code, what).toBe(CloseCode.BAD_FRAME);
+        expectCloseCode(await peer.closed, CloseCode.BAD_FRAME, what);
       }
       expect((await bystander.invoke('echo', { still: 'here' }).result).value).toEqual({ still: 'here' });
     });

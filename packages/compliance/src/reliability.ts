@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { TransportFixture } from './fixture.js';
 import { harness } from './harness.js';
 import { RawPeer } from './raw.js';
-import { gate, holdable, until } from './util.js';
+import { gate, holdable, until, expectCloseCode } from './util.js';
 
 export function reliabilityTests(fixture: TransportFixture): void {
   const start = harness(fixture);
@@ -177,7 +177,7 @@ export function reliabilityTests(fixture: TransportFixture): void {
       const err = await peer.next((f) => f.type === FrameType.ERROR);
       expect(err.requestId).toBe(0);
       expect(peer.decode(err)).toMatchObject({ code: ErrorCode.BAD_FRAME });
-      expect((await peer.closed).code).toBe(CloseCode.BAD_FRAME);
+      expectCloseCode(await peer.closed, CloseCode.BAD_FRAME);
       // Nobody else noticed.
       const client = await s.client();
       expect((await client.invoke('echo', { still: 'fine' }).result).value).toEqual({ still: 'fine' });
