@@ -37,6 +37,43 @@ export interface FunctionHandlerOptions {
 export type FetchHandler = (request: Request) => Promise<Response>;
 
 /**
+ * One request as the handler needs it, without a web `Request`: what `toNodeListener` builds from
+ * node:http directly (a `Request` and a `ReadableStream` per call cost more than a small call).
+ * @internal
+ */
+export interface PlainRequest {
+  method: string;
+  pathname: string;
+  /** A header by lowercase name. */
+  header(name: string): string | null;
+  body: Uint8Array;
+}
+
+/** Where a streamed answer's frames go. @internal */
+export interface FrameSink {
+  write(bytes: Uint8Array): void;
+  close(): void;
+}
+
+/**
+ * The handler's answer: a JSON body, or frames streamed into a sink (`start` returns the function
+ * to call when the reader goes away before the end). @internal
+ */
+export type PlainAnswer = JsonAnswer | { status: 200; headers: Record<string, string>; start(sink: FrameSink): () => void };
+
+/** @internal */
+export interface JsonAnswer {
+  status: number;
+  headers: Record<string, string>;
+  json: unknown;
+}
+
+/** The runtime-neutral handler behind a FetchHandler, found on it under this key. @internal */
+export const PLAIN_HANDLER = Symbol.for('@agentsocket/function.plainHandler');
+
+export type PlainHandler = (request: PlainRequest) => Promise<PlainAnswer>;
+
+/**
  * Serves an agent as a Web-standard fetch handler: `POST …/invoke` runs one call and streams its
  * frames, `GET …/tools` lists the tools (docs/relay.md). Runs on Node (see `@agentsocket/function/node`),
  * workerd and any runtime with fetch, streams and WebCrypto.
@@ -65,26 +102,25 @@ export function functionHandler(agent: Agent, options: FunctionHandlerOptions = 
     return registry;
   };
 
-  return async (request) => {
-    const url = new URL(request.url);
-    const endpoint = url.pathname.endsWith('/invoke') ? 'invoke' : url.pathname.endsWith('/tools') ? 'tools' : undefined;
-    if (endpoint === undefined) return httpError(404, `no endpoint ${url.pathname}`);
+  const plain: PlainHandler = async (request) => {
+    const { pathname } = request;
+    const endpoint = pathname.endsWith('/invoke') ? 'invoke' : pathname.endsWith('/tools') ? 'tools' : undefined;
+    if (endpoint === undefined) return httpError(404, `no endpoint ${pathname}`);
     const method = endpoint === 'invoke' ? 'POST' : 'GET';
     if (request.method !== method) return httpError(405, `${endpoint} takes ${method}`, { allow: method });
-    const declared = Number(request.headers.get('content-length') ?? '0');
-    if (declared > maxBodyBytes) return httpError(413, `body of ${declared} bytes exceeds ${maxBodyBytes}`);
-    const body = new Uint8Array(await request.arrayBuffer());
+    const { body } = request;
     if (body.byteLength > maxBodyBytes) return httpError(413, `body of ${body.byteLength} bytes exceeds ${maxBodyBytes}`);
     if (options.secret !== undefined) {
-      const check = await verifyRequest(options.secret, request.headers, method, endpoint, body, { maxSkewMs: options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS });
+      const headers = { get: request.header };
+      const check = await verifyRequest(options.secret, headers, method, endpoint, body, { maxSkewMs: options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS });
       if (!check.ok) return httpError(401, `bad signature: ${check.reason}`);
     }
     if (endpoint === 'tools') {
       const info: Record<string, unknown> = { name: agent.name };
       if (agent.version !== undefined) info['version'] = agent.version;
-      return Response.json({ agent: info, tools: agent.tools, codecs: ['msgpack', 'json'] });
+      return { status: 200, headers: {}, json: { agent: info, tools: agent.tools, codecs: ['msgpack', 'json'] } };
     }
-    const codecName = codecOfContentType(request.headers.get('content-type'));
+    const codecName = codecOfContentType(request.header('content-type'));
     if (codecName === undefined) return httpError(415, 'invoke takes application/json or application/msgpack');
     const codec = relayCodec(codecName);
     let call: InvokeRequest;
@@ -93,43 +129,72 @@ export function functionHandler(agent: Agent, options: FunctionHandlerOptions = 
     } catch (error) {
       return httpError(400, `bad request body: ${error instanceof Error ? error.message : String(error)}`);
     }
-    return respond(agent, call, codec, registryFor(call.cid), request.signal, fetchImpl, dedup, options.keepAliveMs ?? 1000);
+    const own = registryFor(call.cid);
+    return {
+      status: 200,
+      headers: { 'content-type': FRAMES_CONTENT_TYPE, 'cache-control': 'no-store' },
+      start: (sink) => respond(agent, call, codec, own, sink, fetchImpl, dedup, options.keepAliveMs ?? 1000),
+    };
   };
+
+  const handler: FetchHandler = async (request) => {
+    const declared = Number(request.headers.get('content-length') ?? '0');
+    if (declared > maxBodyBytes) return toResponse(httpError(413, `body of ${declared} bytes exceeds ${maxBodyBytes}`));
+    const answer = await plain({
+      method: request.method,
+      pathname: new URL(request.url).pathname,
+      header: (name) => request.headers.get(name),
+      body: new Uint8Array(await request.arrayBuffer()),
+    });
+    if (!('start' in answer)) return toResponse(answer);
+    let cancel: (() => void) | undefined;
+    const stream = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        cancel = answer.start({
+          write: (bytes) => controller.enqueue(bytes),
+          close: () => controller.close(),
+        });
+      },
+      // The relay dropped the request: INTERRUPT from the client, a deadline, or the relay going away.
+      cancel: () => cancel?.(),
+    });
+    request.signal?.addEventListener('abort', () => cancel?.(), { once: true });
+    return new Response(stream, { status: 200, headers: answer.headers });
+  };
+  Object.defineProperty(handler, PLAIN_HANDLER, { value: plain });
+  return handler;
 }
 
-/** Starts the call and answers at once with a body its frames stream into. */
+function toResponse(answer: JsonAnswer): Response {
+  return Response.json(answer.json, { status: answer.status, headers: answer.headers });
+}
+
+/** Starts the call, streaming its frames into `sink`; returns what stops it when the reader goes away. */
 function respond(
   agent: Agent,
   call: InvokeRequest,
   codec: Codec,
   own: ToolRegistry,
-  requestSignal: AbortSignal | undefined,
+  sink: FrameSink,
   fetchImpl: typeof fetch,
   dedup: DedupStore,
   keepAliveMs: number,
-): Response {
+): () => void {
   const abort = new AbortController();
   const callbacks = call.callback ? new RelayCallbacks(call.cid, call.callback, codec, fetchImpl) : undefined;
   let open = true;
-  let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
-  const stream = new ReadableStream<Uint8Array>({
-    start: (c) => {
-      controller = c;
-    },
-    // The relay dropped the request: INTERRUPT from the client, a deadline, or the relay going away.
-    cancel: () => {
-      open = false;
-      abort.abort(new ProtocolError(499, 'the relay ended the request'));
-    },
-  });
-  requestSignal?.addEventListener('abort', () => abort.abort(new ProtocolError(499, 'the relay ended the request')), { once: true });
+  const cancel = (): void => {
+    if (!open) return;
+    open = false;
+    abort.abort(new ProtocolError(499, 'the relay ended the request'));
+  };
   let wrote = true;
   const write = (frame: RelayFrame): void => {
     if (!open) return;
     const bytes = encodeOrExplain(frame, codec);
     wrote = true;
     try {
-      controller?.enqueue(bytes);
+      sink.write(bytes);
     } catch {
       open = false;
     }
@@ -167,13 +232,13 @@ function respond(
     if (open) {
       open = false;
       try {
-        controller?.close();
+        sink.close();
       } catch {
         // cancelled meanwhile
       }
     }
   });
-  return new Response(stream, { status: 200, headers: { 'content-type': FRAMES_CONTENT_TYPE, 'cache-control': 'no-store' } });
+  return cancel;
 }
 
 const FRAME_NAMES: Record<number, string> = { 1: 'CHUNK', 2: 'CHUNK_BYTES', 3: 'RESULT', 4: 'ERROR', 5: 'TOOL_DEF', 6: 'STATE', 7: 'KEEPALIVE' };
@@ -192,6 +257,6 @@ function encodeOrExplain(frame: RelayFrame, codec: Codec): Uint8Array {
   }
 }
 
-function httpError(status: number, message: string, headers: Record<string, string> = {}): Response {
-  return Response.json({ error: { code: status, message } }, { status, headers });
+function httpError(status: number, message: string, headers: Record<string, string> = {}): JsonAnswer {
+  return { status, headers, json: { error: { code: status, message } } };
 }

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { FetchHandler } from './handler.js';
+import { type FetchHandler, PLAIN_HANDLER, type PlainHandler } from './handler.js';
 
 /**
  * Adapts a fetch handler to node:http. Each response chunk is written as it comes (nothing is
@@ -9,6 +9,8 @@ import type { FetchHandler } from './handler.js';
  */
 export function toNodeListener(handler: FetchHandler, options: { maxBodyBytes?: number } = {}): (req: IncomingMessage, res: ServerResponse) => void {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const plain = (handler as FetchHandler & { [PLAIN_HANDLER]?: PlainHandler })[PLAIN_HANDLER];
+  if (plain) return plainListener(plain, maxBodyBytes);
   return (req, res) => {
     const abort = new AbortController();
     res.on('close', () => {
@@ -63,6 +65,50 @@ export function toNodeListener(handler: FetchHandler, options: { maxBodyBytes?: 
         res.end();
       } catch {
         res.destroy();
+      }
+    })();
+  };
+}
+
+/**
+ * A handler made by functionHandler, served without web Request/Response objects: the same
+ * answers, each frame written to the socket as it comes.
+ */
+function plainListener(plain: PlainHandler, maxBodyBytes: number): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    void (async () => {
+      try {
+        const body = await readBody(req, maxBodyBytes);
+        if (body === undefined) {
+          res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+          res.end(JSON.stringify({ error: { code: 413, message: `body exceeds ${maxBodyBytes} bytes` } }));
+          return;
+        }
+        const url = req.url ?? '/';
+        const query = url.indexOf('?');
+        const answer = await plain({
+          method: req.method ?? 'GET',
+          pathname: query < 0 ? url : url.slice(0, query),
+          header: (name) => {
+            const value = req.headers[name];
+            return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+          },
+          body,
+        });
+        if (!('start' in answer)) {
+          res.writeHead(answer.status, { ...answer.headers, 'content-type': 'application/json' });
+          res.end(JSON.stringify(answer.json));
+          return;
+        }
+        res.writeHead(200, answer.headers);
+        // Frames are written as they come; node:http buffers what the socket has not taken yet.
+        const cancel = answer.start({ write: (bytes) => res.write(bytes), close: () => res.end() });
+        res.on('close', () => {
+          if (!res.writableFinished) cancel();
+        });
+      } catch (error) {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { code: 500, message: error instanceof Error ? error.message : String(error) } }));
       }
     })();
   };

@@ -207,3 +207,34 @@ describe('the node:http adapter', () => {
     }
   });
 });
+
+describe('serveFunction with a handler of its own', () => {
+  it('serves any fetch handler through web Request/Response, with the same bytes as functionHandler’s direct path', async () => {
+    const handler = functionHandler(agent, { secret: SECRET });
+    const direct = await serveFunction(handler);
+    const wrapped = await serveFunction((request) => handler(request));
+    try {
+      const answers: Uint8Array[] = [];
+      for (const server of [direct, wrapped]) {
+        const body = encodeInvokeRequest({ ...base, id: 'same-bytes', tool: 'echo', args: { x: 7 }, delivery: 'at-most-once' }, msgpack);
+        const res = await fetch(new URL('invoke', server.url), {
+          method: 'POST',
+          body,
+          headers: { ...(await signRequest(SECRET, 'POST', 'invoke', body)), 'content-type': CONTENT_TYPES.msgpack },
+        });
+        expect(res.status).toBe(200);
+        expect(res.headers.get('content-type')).toBe(FRAMES_CONTENT_TYPE);
+        answers.push(new Uint8Array(await res.arrayBuffer()));
+        const missing = await fetch(new URL('nowhere', server.url));
+        expect(missing.status).toBe(404);
+        expect(await missing.json()).toEqual({ error: { code: 404, message: 'no endpoint /nowhere' } });
+      }
+      const frames = answers.map((bytes) => new RelayFrameReader(msgpack, 1 << 20).push(bytes).map((f) => ({ ...f, metrics: undefined })));
+      expect(frames[0]).toEqual(frames[1]);
+      expect(frames[0]?.at(-1)).toMatchObject({ type: RelayFrameType.RESULT, result: { x: 7 } });
+    } finally {
+      await direct.close();
+      await wrapped.close();
+    }
+  });
+});
