@@ -1,4 +1,4 @@
-import { type Agent, defineAgent, tool } from '@agentsocket/core';
+import { type Agent, defineAgent, type ToolSet, tool } from '@agentsocket/core';
 
 export interface CountResult {
   total: number;
@@ -8,13 +8,15 @@ export interface CountResult {
 
 /**
  * The agent every cluster node serves. Its tools say which node answered, so tests and the demo
- * can tell where a connection landed and prove a stream finished on another node.
+ * can tell where a connection landed and prove a stream finished on another node; `extra` adds
+ * the node's own tools (the registry's and the dashboard's).
  */
-export function createClusterAgent(nodeId: string): Agent {
+export function createClusterAgent(nodeId: string, extra: ToolSet = {}): Agent {
   return defineAgent({
     name: 'cluster-agent',
     version: '1.0.0',
     tools: {
+      ...extra,
       whoami: tool({
         description: 'Which node serves this connection',
         input: { type: 'object' },

@@ -1,11 +1,18 @@
-import type { DedupStore, Hub, SessionStore } from '@agentsocket/core';
-import { redisCluster } from '@agentsocket/redis';
+import type { DedupStore, SessionStore } from '@agentsocket/core';
+import { type RedisConnection, redisCluster } from '@agentsocket/redis';
+import { AgentRegistry, RegistryHub } from '@agentsocket/registry';
 
-/** What a node shares with the other nodes: team fan-out, session/replay state and dedup. */
+/**
+ * What a node shares with the other nodes: team fan-out, session/replay state, dedup, and the
+ * agent registry (the hub registers every agent it attaches).
+ */
 export interface Backplane {
-  hub: Hub;
+  hub: RegistryHub;
+  registry: AgentRegistry;
   sessions: SessionStore;
   dedup: DedupStore;
+  /** The command connection (the dashboard reads queue figures with it). */
+  connection: RedisConnection;
   close(): Promise<void>;
 }
 
@@ -37,5 +44,23 @@ export async function openBackplane(options: BackplaneOptions): Promise<Backplan
     await cluster.close({ abrupt: true });
     throw error;
   }
-  return { hub: cluster.hub, sessions: cluster.sessions, dedup: cluster.dedup, close: () => cluster.close() };
+  const registry = new AgentRegistry({
+    connection: cluster.connection,
+    prefix: options.prefix,
+    node: cluster.hub.instance,
+    heartbeatMs: options.heartbeatMs,
+    onError: options.onError,
+  });
+  const hub = new RegistryHub({ hub: cluster.hub, registry, onError: options.onError });
+  return {
+    hub,
+    registry,
+    sessions: cluster.sessions,
+    dedup: cluster.dedup,
+    connection: cluster.connection,
+    close: async () => {
+      await registry.close();
+      await cluster.close();
+    },
+  };
 }

@@ -1,9 +1,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type Agent, AgentServer, type NamespaceRule } from '@agentsocket/core';
+import { type AgentRegistry, registryTools } from '@agentsocket/registry';
 import { type WsServer, wsServer } from '@agentsocket/ws';
 import { createClusterAgent } from './agent.js';
 import { type Backplane, openBackplane } from './backplane.js';
 import type { NodeConfig } from './config.js';
+import { dashboardHandler } from './dashboard/serve.js';
+import { dashboardTools } from './dashboard/tools.js';
 
 /** Teams this cluster serves: one namespace per team, and the orchestrator's own. */
 export const NAMESPACES: NamespaceRule[] = [{ match: /^\/team-[a-z0-9-]{1,64}$/ }, { match: '/orchestrator' }];
@@ -15,16 +18,19 @@ export interface RunningNode {
   readonly nodeId: string;
   readonly port: number;
   readonly agentServer: AgentServer;
+  /** The cluster's agent registry, as this node writes and reads it. */
+  readonly registry: AgentRegistry;
   /** Drains (GOAWAY to every client so it reconnects elsewhere), then releases Redis. */
   close(): Promise<void>;
 }
 
 /**
- * One cluster node: an AgentServer whose hub, session store and dedup live in Redis, served
- * over ws on `/asp`, plus `/healthz` and `/readyz` for load balancers and k8s probes. It serves
- * the cluster agent unless given another (the fault-injection drill serves its own).
+ * One cluster node: an AgentServer whose hub, session store, dedup and agent registry live in
+ * Redis, served over ws on `/asp`, plus `/healthz` and `/readyz` for load balancers and k8s
+ * probes and the live dashboard on `/dashboard`. It serves the cluster agent with the registry
+ * and dashboard tools unless given another agent (the fault-injection drill serves its own).
  */
-export async function startNode(config: NodeConfig, agent: Agent = createClusterAgent(config.nodeId)): Promise<RunningNode> {
+export async function startNode(config: NodeConfig, given?: Agent): Promise<RunningNode> {
   const log = (error: Error) => console.error(`[${config.nodeId}] ${error.message}`);
   const backplane: Backplane = await openBackplane({
     redisUrl: config.redisUrl,
@@ -34,6 +40,12 @@ export async function startNode(config: NodeConfig, agent: Agent = createCluster
     heartbeatMs: config.hubHeartbeatMs,
     onError: log,
   });
+  const agent =
+    given ??
+    createClusterAgent(config.nodeId, {
+      ...registryTools(backplane.hub),
+      ...dashboardTools(backplane.connection, `${config.prefix}tasks:`),
+    });
   const agentServer = new AgentServer(agent, {
     nodeId: config.nodeId,
     teams: { namespaces: NAMESPACES, hub: backplane.hub },
@@ -43,7 +55,10 @@ export async function startNode(config: NodeConfig, agent: Agent = createCluster
   });
   agentServer.on('error', log);
   let draining = false;
-  const http = createServer((req, res) => health(req, res, config.nodeId, draining));
+  const dashboard = dashboardHandler(config.nodeId);
+  const http = createServer((req, res) => {
+    if (!dashboard(req, res)) health(req, res, config.nodeId, draining);
+  });
   let ws: WsServer;
   try {
     ws = await wsServer({ agentServer, server: http, path: ASP_PATH });
@@ -60,6 +75,7 @@ export async function startNode(config: NodeConfig, agent: Agent = createCluster
     nodeId: config.nodeId,
     port,
     agentServer,
+    registry: backplane.registry,
     close: () => {
       closing ??= (async () => {
         draining = true;
@@ -90,7 +106,7 @@ function health(req: IncomingMessage, res: ServerResponse, nodeId: string, drain
     res.end(draining ? `node ${nodeId} is draining\n` : `WebSocket endpoint of node ${nodeId}\n`);
   } else {
     res.writeHead(404, { 'content-type': 'text/plain' });
-    res.end(`Agent Socket node ${nodeId}: WebSocket endpoint at ${ASP_PATH}\n`);
+    res.end(`Agent Socket node ${nodeId}: WebSocket endpoint at ${ASP_PATH}, dashboard at /dashboard\n`);
   }
 }
 

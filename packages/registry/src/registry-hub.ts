@@ -1,6 +1,6 @@
 import type { Call, DetachOptions, Hub, HubConnection, HubMember, InvokeOptions, Target, TeamMessage } from '@agentsocket/core';
 import { CallWindow } from './node-stats.js';
-import type { AgentRegistry } from './registry.js';
+import type { AgentRegistry, StatusPatch } from './registry.js';
 
 export interface RegistryHubInit {
   /** The hub that does the work (a RedisHub in a cluster). */
@@ -113,23 +113,29 @@ export class RegistryHub implements Hub {
   }
 
   private setRooms(t: Tracked, rooms: string[]): void {
-    this.registry.update(t.ns, t.agentId, { rooms }, false).catch((e: unknown) => this.report(e));
+    this.patch(t, { rooms });
   }
 
   /** A call into a local agent started (from Tracked.invoke). */
   callStarted(t: Tracked): void {
     t.inFlight++;
-    this.registry.update(t.ns, t.agentId, { inFlight: t.inFlight }, false).catch((e: unknown) => this.report(e));
+    this.patch(t, { inFlight: t.inFlight });
   }
 
   callEnded(t: Tracked, durationMs: number, failed: boolean): void {
     t.inFlight = Math.max(0, t.inFlight - 1);
     this.window.record(durationMs, failed);
-    this.registry.update(t.ns, t.agentId, { inFlight: t.inFlight }, false).catch((e: unknown) => this.report(e));
+    this.patch(t, { inFlight: t.inFlight });
   }
 
   toolsChanged(t: Tracked, tools: string[]): void {
-    this.registry.update(t.ns, t.agentId, { tools }, false).catch((e: unknown) => this.report(e));
+    this.patch(t, { tools });
+  }
+
+  /** Changes the record of a member still registered here (a call may end after its session did). */
+  private patch(t: Tracked, patch: StatusPatch): void {
+    if (this.registry.localRecord(t.ns, t.agentId)?.sessionId !== t.sessionId) return;
+    this.registry.update(t.ns, t.agentId, patch, false).catch((e: unknown) => this.report(e));
   }
 
   private report(error: unknown): void {
