@@ -57,6 +57,28 @@ export function transportLimitTests(fixture: TransportFixture): void {
     }
 
     for (const end of ends) {
+      it(`rule 5: the ${end} end never cuts a reader that keeps up, however much passes in all (the bound is on the backlog)`, { timeout: 120_000 }, async () => {
+        const p = await pair();
+        const writer = p[end];
+        const reader = p[other(end)];
+        const chunk = testFrame(2, Math.max(1024, Math.min(256 * 1024, writer.transport.maxFrameBytes - 8, Math.floor(bound / 8))) - 8);
+        const total = 2 * bound;
+        let sent = 0;
+        let count = 0;
+        while (sent < total) {
+          // A sender that watches bufferedAmount, as core's flow control does, keeps well under the bound.
+          await until(() => writer.transport.bufferedAmount + chunk.byteLength <= bound / 2 || !writer.transport.open, `the ${end} end's backlog to drain`, 30_000);
+          writer.transport.send(chunk);
+          sent += chunk.byteLength;
+          count++;
+        }
+        await reader.received(count, `rule 5: all ${count} frames at the ${other(end)} end`);
+        expect(writer.closes, `rule 5: closes at the ${end} end while its reader kept up`).toEqual([]);
+        expect(writer.transport.open).toBe(true);
+      });
+    }
+
+    for (const end of ends) {
       it(`rule 7: send throws FRAME_TOO_LARGE for a frame over maxFrameBytes, synchronously, and the ${end} end stays open`, async (context) => {
         // Small limits, so that a server transport that takes its limit from core's has a small one.
         const p = await pair({ server: { maxFrameBytes: 64 * 1024 } });

@@ -50,7 +50,9 @@ async function setup(): Promise<{ capture: Capture; url: string }> {
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('backpressure', () => {
-  it('closes a client that stops reading with 4429; the server buffer stays bounded', async () => {
+  // The bound itself (rule 5) is tested at both ends by the compliance suite (compliance.test.ts);
+  // these are what only ws shows.
+  it('tells a client that stopped reading, then wakes, why it was cut: the 4429 close frame waits behind the backlog', async () => {
     const { capture, url } = await setup();
     const accepted = capture.next();
     const client = new WebSocket(url, [SUBPROTOCOL]);
@@ -64,58 +66,18 @@ describe('backpressure', () => {
     client.pause(); // stop reading: the kernel buffers fill, then the server's own
 
     const chunk = new Uint8Array(CHUNK);
-    let sent = 0;
-    let peak = 0;
-    let refused: unknown;
     while (transport.open) {
       try {
         transport.send(chunk);
-        sent += CHUNK;
-      } catch (error) {
-        refused = error;
+      } catch {
         break;
       }
-      peak = Math.max(peak, transport.bufferedAmount);
       await turn();
     }
-    expect(refused).toMatchObject({ code: 'TRANSPORT_CLOSED' });
     expect((await closeInfo).code).toBe(CloseCode.SLOW_CONSUMER);
-    // Bounded: never more than the limit plus the one frame that crossed it.
-    expect(peak).toBeLessThanOrEqual(LIMIT + CHUNK);
-    expect(sent).toBeGreaterThan(LIMIT);
-    expect(() => transport.send(chunk)).toThrow(expect.objectContaining({ code: 'TRANSPORT_CLOSED' }));
-
-    // A reader that wakes up in time still learns why: the close frame waits behind the backlog.
     const clientClosed = closed(client);
     client.resume();
     expect((await clientClosed).code).toBe(CloseCode.SLOW_CONSUMER);
-  });
-
-  it('does not cut a client that keeps reading the same traffic', async () => {
-    const { capture, url } = await setup();
-    const accepted = capture.next();
-    const client = new WebSocket(url, [SUBPROTOCOL]);
-    await opened(client);
-    const transport = await accepted;
-    transport.onframe = () => {};
-    transport.start();
-    const total = 4 * LIMIT;
-    let received = 0;
-    const all = new Promise<void>((resolve) => {
-      client.on('message', (data: Buffer) => {
-        received += data.byteLength;
-        if (received === total) resolve();
-      });
-    });
-    const chunk = new Uint8Array(CHUNK);
-    for (let sent = 0; sent < total; sent += CHUNK) {
-      transport.send(chunk);
-      await turn();
-    }
-    await all;
-    expect(transport.open).toBe(true);
-    client.close();
-    await closed(client);
   });
 
   it('cuts a client that stops reading a stream but keeps sending PINGs, once its backlog has stayed over slowConsumerBytes for slowConsumerMs (4429)', async () => {
