@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { Delivery } from '@agentsocket/core';
+import { AgentSocketError, type Delivery } from '@agentsocket/core';
 import { callTool, decodeHex, type Io, listTools, parseLoose } from './commands.js';
 import type { TransportName } from './connect.js';
 import type { SessionOptions } from './session.js';
@@ -33,8 +33,13 @@ export const USAGE = `agentsocket — talk to any Agent Socket (asp-v1) server
 
 const DELIVERIES = new Set<Delivery>(['at-most-once', 'at-least-once', 'exactly-once']);
 
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
+/** A command line that cannot be run (the CLI exits with 2): local code INVALID_OPTIONS. */
+export class UsageError extends AgentSocketError {
+  override readonly name: string = 'UsageError';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INVALID_OPTIONS', message, options);
+  }
 }
 
 /** Runs one command; resolves to the process exit code. */

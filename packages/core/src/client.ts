@@ -18,6 +18,7 @@ import type { ToolArgs, ToolChunk, ToolResult } from './infer.js';
 import type { ClientInstrumentation } from './instrumentation.js';
 import { type AnyToolDefinition, type ToolDefinition, ToolRegistry } from './tool.js';
 import type { Connector, Transport, TransportCloseInfo } from './transport.js';
+import { WireShapeError } from './wire.js';
 
 export interface ReconnectOptions extends BackoffOptions {
   /** Attempts before giving up and failing every open call. @default Infinity */
@@ -333,7 +334,9 @@ export class AgentClient<A extends Agent = Agent> extends Emitter<ClientEvents> 
           // A resumed session kept the tools it was told of.
           if (lateTools && !hello.resumed) this.peer?.announceTools(lateTools, []);
         } catch (error) {
-          reject(error instanceof AgentSocketError ? error : new AgentSocketError('HANDSHAKE_FAILED', String(error), { cause: error }));
+          // A malformed reply (WireShapeError) is a failed handshake, like any error that is not already the client's own.
+          const own = error instanceof AgentSocketError && !(error instanceof WireShapeError);
+          reject(own ? error : new AgentSocketError('HANDSHAKE_FAILED', String(error), { cause: error }));
           void transport.close(CloseCode.BAD_FRAME, 'bad HELLO reply');
         }
       };

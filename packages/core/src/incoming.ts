@@ -1,6 +1,6 @@
 import { approxSize } from './approx-size.js';
 import { DEFAULT_MAX_RECORDED_CHUNK_BYTES } from './defaults.js';
-import { AgentSocketError, ErrorCode, ProtocolError } from './errors.js';
+import { ErrorCode, ProtocolError, wireCodeOf } from './errors.js';
 import type { AbortState } from './lazy-abort.js';
 import type { CallMetrics, Delivery } from './messages.js';
 import { isAsyncIterable } from './run-tool.js';
@@ -163,18 +163,13 @@ function interrupted(signal: AbortState, out: InvokeOutput): undefined {
   return undefined;
 }
 
-/** Turns anything a handler throws into a wire error. Only ProtocolErrors keep their code. */
+/**
+ * Turns anything a handler throws into a wire error: a ProtocolError keeps its code and data, a
+ * local error takes its code from LocalErrorWireCode, anything else is 500 (wireCodeOf).
+ */
 export function toWireError(error: unknown): { code: number; message: string; data?: unknown } {
-  if (error instanceof ProtocolError) {
-    return error.data === undefined
-      ? { code: error.code, message: error.message }
-      : { code: error.code, message: error.message, data: error.data };
-  }
-  if (error instanceof AgentSocketError && error.code === 'FRAME_TOO_LARGE') {
-    return { code: ErrorCode.FRAME_TOO_LARGE, message: error.message };
-  }
-  if (error instanceof Error) return { code: ErrorCode.HANDLER_ERROR, message: error.message };
-  return { code: ErrorCode.HANDLER_ERROR, message: String(error) };
+  if (error instanceof ProtocolError && error.data !== undefined) return { code: error.code, message: error.message, data: error.data };
+  return { code: wireCodeOf(error), message: error instanceof Error ? error.message : String(error) };
 }
 
 /** Replays a recorded outcome to a retried exactly-once invoke. */

@@ -11,11 +11,14 @@ export { type IdempotentOptions, idempotent } from './once.js';
 export { Emitter } from './emitter.js';
 export type { ErrorEventLimit } from './error-limit.js';
 export {
+  AgentSocketBaseError,
   AgentSocketError,
   type AgentSocketErrorCode,
   CloseCode,
   ErrorCode,
+  LocalErrorWireCode,
   ProtocolError,
+  wireCodeOf,
 } from './errors.js';
 export { decodeFrame, encodeFrame, type Frame, HEADER_SIZE, peekHeader } from './frame.js';
 export {

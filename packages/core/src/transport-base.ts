@@ -2,8 +2,11 @@ import { AgentSocketError, CloseCode } from './errors.js';
 import { HEADER_SIZE } from './frame.js';
 import { type Transport, type TransportCloseInfo, transportSymbol } from './transport.js';
 
-/** RFC 6455 "internal error": the owner's frame handler threw. */
-export const INTERNAL_ERROR = 1011;
+/**
+ * RFC 6455 "internal error": the owner's frame handler threw.
+ * @deprecated Use `CloseCode.INTERNAL_ERROR`.
+ */
+export const INTERNAL_ERROR: typeof CloseCode.INTERNAL_ERROR = CloseCode.INTERNAL_ERROR;
 
 export interface BaseTransportOptions {
   /** A short label for logs and errors, e.g. "ws". */
@@ -255,7 +258,7 @@ export abstract class BaseTransport implements Transport {
       this.write(message);
     } catch (error) {
       // Runs on its own turn: nothing above would catch this (rule 8).
-      void this.close(INTERNAL_ERROR, `write failed: ${error instanceof Error ? error.message : String(error)}`);
+      void this.close(CloseCode.INTERNAL_ERROR, `write failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 
@@ -303,7 +306,7 @@ export abstract class BaseTransport implements Transport {
       this.onframe?.(frame);
     } catch (error) {
       // A throwing handler ends this connection only, never the process (rule 8).
-      void this.close(INTERNAL_ERROR, `frame handler failed: ${error instanceof Error ? error.message : String(error)}`);
+      void this.close(CloseCode.INTERNAL_ERROR, `frame handler failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 }

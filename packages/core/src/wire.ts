@@ -1,9 +1,16 @@
 /** Small validators for values decoded from the wire. They narrow without casts. */
 
+import { AgentSocketError } from './errors.js';
+
 export type WireRecord = Record<string, unknown>;
 
-export class WireShapeError extends Error {
-  override readonly name = 'WireShapeError';
+/** A value decoded from the wire or a store without the shape expected: local code INVALID_FRAME. */
+export class WireShapeError extends AgentSocketError {
+  override readonly name: string = 'WireShapeError';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INVALID_FRAME', message, options);
+  }
 }
 
 export function isRecord(value: unknown): value is WireRecord {

@@ -1,6 +1,5 @@
-import { ErrorCode as AspCode, ProtocolError } from '@agentsocket/core';
+import { AgentSocketError, ErrorCode as AspCode, ProtocolError, wireCodeOf } from '@agentsocket/core';
 import { type CallToolResult, ErrorCode as McpCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { McpBridgeError } from './errors.js';
 import { META } from './meta.js';
 
 /**
@@ -24,7 +23,7 @@ export function requestErrorToMcp(error: ProtocolError): McpError {
  */
 export function toolErrorToMcp(error: unknown): CallToolResult {
   if (error instanceof McpError) throw forWire(error); // already MCP's own (e.g. URL elicitation required)
-  const code = error instanceof ProtocolError ? error.code : AspCode.HANDLER_ERROR;
+  const code = wireCodeOf(error);
   const message = error instanceof Error ? error.message : String(error);
   return { content: [{ type: 'text', text: message }], isError: true, _meta: { [META.errorCode]: code } };
 }
@@ -32,7 +31,7 @@ export function toolErrorToMcp(error: unknown): CallToolResult {
 /** Turns a rejected MCP request (JSON-RPC error, timeout, closed connection) into an ASP wire error. */
 export function mcpErrorToAsp(error: unknown): ProtocolError {
   if (error instanceof ProtocolError) return error;
-  if (error instanceof McpBridgeError) return new ProtocolError(AspCode.UNAVAILABLE, error.message, { cause: error });
+  if (error instanceof AgentSocketError) return new ProtocolError(wireCodeOf(error), error.message, { cause: error });
   if (!(error instanceof McpError)) {
     return new ProtocolError(AspCode.HANDLER_ERROR, error instanceof Error ? error.message : String(error), { cause: error });
   }

@@ -1,12 +1,14 @@
-/** Local errors of the MCP bridge: string codes, never sent on any wire. */
-export type McpBridgeErrorCode = 'INVALID_OPTIONS' | 'INVALID_SOURCE' | 'MOUNT_CLOSED' | 'TRANSPORT_CLOSED' | 'INVALID_MESSAGE';
+import { AgentSocketError, type AgentSocketErrorCode } from '@agentsocket/core';
 
-export class McpBridgeError extends Error {
-  override readonly name = 'McpBridgeError';
-  readonly code: McpBridgeErrorCode;
+/** Local errors of the MCP bridge: string codes, never sent on any wire (core's LocalErrorWireCode maps them). */
+export type McpBridgeErrorCode = Extract<AgentSocketErrorCode, 'INVALID_OPTIONS' | 'INVALID_SOURCE' | 'MOUNT_CLOSED' | 'TRANSPORT_CLOSED' | 'INVALID_MESSAGE'>;
+
+/** A local error of the MCP bridge; `instanceof AgentSocketError` (and AgentSocketBaseError) catch it too. */
+export class McpBridgeError extends AgentSocketError {
+  override readonly name: string = 'McpBridgeError';
+  declare readonly code: McpBridgeErrorCode;
 
   constructor(code: McpBridgeErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+    super(code, message, options);
   }
 }

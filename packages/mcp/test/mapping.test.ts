@@ -1,4 +1,4 @@
-import { ProtocolError } from '@agentsocket/core';
+import { AgentSocketBaseError, AgentSocketError, ProtocolError } from '@agentsocket/core';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 import {
@@ -52,6 +52,8 @@ describe('errors', () => {
     expect(code(new McpError(ErrorCode.InternalError, 'oops'))).toBe(500);
     expect(code(new McpError(ErrorCode.InvalidParams, 'x', { [META.errorCode]: 429 }))).toBe(429);
     expect(code(new McpBridgeError('MOUNT_CLOSED', 'closed'))).toBe(503);
+    // Core's one table: a local timeout from a nested call is 408, whoever maps it.
+    expect(code(new AgentSocketError('TIMEOUT', 'late'))).toBe(408);
     expect(mcpErrorToAsp(new McpError(ErrorCode.InvalidParams, 'MCP error -32602: bad')).message).toBe('bad');
   });
 
@@ -61,6 +63,16 @@ describe('errors', () => {
     expect(toolErrorToAsp(text('MCP error -32602: Input validation error: a'))).toMatchObject({ code: 422 });
     expect(toolErrorToAsp(text('disk full'))).toMatchObject({ code: 500, message: 'disk full' });
     expect(toolErrorToAsp({ ...text('busy'), _meta: { [META.errorCode]: 429 } })).toMatchObject({ code: 429 });
+  });
+});
+
+describe('McpBridgeError', () => {
+  it('is a local AgentSocketError under the one base, with its own name', () => {
+    const e = new McpBridgeError('INVALID_SOURCE', 'no command', { cause: 'why' });
+    expect(e).toBeInstanceOf(AgentSocketError);
+    expect(e).toBeInstanceOf(AgentSocketBaseError);
+    expect([e.name, e.code, e.cause]).toEqual(['McpBridgeError', 'INVALID_SOURCE', 'why']);
+    expect(toolErrorToMcp(e)._meta).toEqual({ [META.errorCode]: 503 });
   });
 });
 

@@ -3,6 +3,7 @@ import {
   type AgentSocketErrorCode,
   type CallMetrics,
   type Delivery,
+  LocalErrorWireCode,
   msgpackCodec,
   ProtocolError,
   type TeamMessage,
@@ -121,29 +122,9 @@ function metrics(value: unknown): CallMetrics {
   return m;
 }
 
-/** Every local error code, so one read from the bus can be checked against the list. */
-const LOCAL_CODES: Record<AgentSocketErrorCode, true> = {
-  TRANSPORT_CLOSED: true,
-  NOT_CONNECTED: true,
-  CONNECTION_LOST: true,
-  CLIENT_CLOSED: true,
-  HANDSHAKE_FAILED: true,
-  HANDSHAKE_TIMEOUT: true,
-  FRAME_TOO_LARGE: true,
-  ENCODE_FAILED: true,
-  INVALID_FRAME: true,
-  INVALID_OPTIONS: true,
-  DUPLICATE_TOOL: true,
-  NO_SUCH_PEER_TOOL: true,
-  TOO_MANY_REQUESTS: true,
-  ABORTED: true,
-  SESSION_CLOSED: true,
-  ERRORS_SUPPRESSED: true,
-  TIMEOUT: true,
-};
-
 function isLocalCode(code: string): code is AgentSocketErrorCode {
-  return Object.hasOwn(LOCAL_CODES, code);
+  // Core's table lists every local error code once.
+  return Object.hasOwn(LocalErrorWireCode, code);
 }
 
 function carried(value: unknown): CarriedError {

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AgentSocketError, type Call, type Codec, type Delivery, expectRecord, isRecord, optNum, optStr, optUint, ProtocolError, str, type ToolInfo } from '@agentsocket/core';
+import { AgentSocketBaseError, type Call, type Codec, type Delivery, expectRecord, isRecord, optNum, optStr, optUint, ProtocolError, str, type ToolInfo, wireCodeOf } from '@agentsocket/core';
 import { codecOfContentType, deliveryFromWire, encodeRelayFrame, relayCodec, FRAMES_CONTENT_TYPE, parseTools, RelayFrameType } from '@agentsocket/function';
 import { checkToken, type TokenClaims } from './token.js';
 
@@ -35,12 +35,15 @@ type StartInvoke = (tool: string, args: unknown, options: InvokeOptions) => Call
 
 const ACTIONS = new Set(['tools', 'messages', 'state', 'close', 'invoke']);
 
-class HttpError extends Error {
+/** A refused callback request: `status` is the HTTP status it is answered with. */
+class HttpError extends AgentSocketBaseError {
+  override readonly name: string = 'HttpError';
+
   constructor(
     readonly status: number,
     message: string,
   ) {
-    super(message);
+    super(status, message);
   }
 }
 
@@ -189,8 +192,7 @@ export class CallbackServer {
 
 function wireError(error: unknown): { code: number; message: string; data: unknown } {
   if (error instanceof ProtocolError) return { code: error.code, message: error.message, data: error.data };
-  if (error instanceof AgentSocketError) return { code: error.code === 'TIMEOUT' ? 408 : 503, message: error.message, data: undefined };
-  return { code: 500, message: error instanceof Error ? error.message : String(error), data: undefined };
+  return { code: wireCodeOf(error), message: error instanceof Error ? error.message : String(error), data: undefined };
 }
 
 function shape<T>(read: () => T): T {

@@ -2,9 +2,9 @@ import { type Codec, ErrorCode, ProtocolError, type ToolInfo } from '@agentsocke
 import { CONTENT_TYPES, FRAMES_CONTENT_TYPE, parseTools, type RelayFrame, RelayFrameError, RelayFrameReader, RelayFrameType, signRequest } from '@agentsocket/function';
 import { Pool } from 'undici';
 
-/** The relay's ERROR codes for a function that misbehaves (docs/relay.md §7). */
-export const BAD_GATEWAY = 502;
-export const GATEWAY_TIMEOUT = 504;
+/** The relay's ERROR codes for a function that misbehaves (docs/relay.md §7); core's `ErrorCode` has both. */
+export const BAD_GATEWAY: typeof ErrorCode.BAD_GATEWAY = ErrorCode.BAD_GATEWAY;
+export const GATEWAY_TIMEOUT: typeof ErrorCode.GATEWAY_TIMEOUT = ErrorCode.GATEWAY_TIMEOUT;
 
 export interface FunctionManifest {
   agent: { name: string; version?: string };

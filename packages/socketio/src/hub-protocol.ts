@@ -1,4 +1,4 @@
-import type { CallMetrics, Delivery, Target, TeamMessage } from '@agentsocket/core';
+import { AgentSocketError, type CallMetrics, type Delivery, type Target, type TeamMessage } from '@agentsocket/core';
 
 /** The server-side event hub requests travel on between nodes (the adapter's serverSideEmit). */
 export const HUB_EVENT = 'asp:hub';
@@ -30,8 +30,12 @@ export type HubAnswer =
   | { type: 'ping'; node: string };
 
 /** Thrown for anything from another node that is not a well-formed hub message. */
-export class HubProtocolError extends Error {
-  override readonly name = 'HubProtocolError';
+export class HubProtocolError extends AgentSocketError {
+  override readonly name: string = 'HubProtocolError';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INVALID_MESSAGE', message, options);
+  }
 }
 
 type Rec = Record<string, unknown>;

@@ -9,10 +9,10 @@ import {
   ErrorCode,
   HEADER_SIZE,
   type Principal,
+  ProtocolError,
 } from '@agentsocket/core';
 import { Socket as TcpSocket } from 'node:net';
 import { type ExtendedError, type Namespace, Server, type ServerOptions, type Socket } from 'socket.io';
-import { INTERNAL_ERROR } from './close-codes.js';
 import { aspParser } from './parser.js';
 import { serverMeter } from './meter.js';
 import { SocketIoHub } from './hub.js';
@@ -204,7 +204,7 @@ export async function socketIoServer(init: SocketIoServerInit): Promise<SocketIo
       agentServer.accept(transport, connectionInfo(socket, principals.get(socket), teamNamespaces));
     } catch (error) {
       // Never throw into Socket.IO's connection callback: end this one connection instead.
-      void transport.close(INTERNAL_ERROR, `accept failed: ${error instanceof Error ? error.message : String(error)}`);
+      void transport.close(CloseCode.INTERNAL_ERROR, `accept failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   };
   nsp.on('connection', onConnection);
@@ -313,12 +313,11 @@ function connectionInfo(socket: Socket, principal: Principal | undefined, teamNa
   };
 }
 
-class Refusal extends Error {
-  override readonly name = 'Refusal';
-  readonly code: number;
+/** A handshake refused with an ASP error code (the client's connect_error carries it). */
+class Refusal extends ProtocolError {
+  override readonly name: string = 'Refusal';
   constructor(code: number, message: string, cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause });
-    this.code = code;
+    super(code, message, cause === undefined ? undefined : { cause });
   }
 }
 

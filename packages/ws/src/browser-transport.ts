@@ -54,7 +54,7 @@ export class BrowserTransport extends BaseTransport {
 
   protected shutdown(code: number, reason: string): void {
     // Browsers may only send 1000 and 3000-4999; onclose still reports the code asked for.
-    const wire = code === 1000 || (code >= 3000 && code <= 4999) ? code : 1000;
+    const wire = code === CloseCode.NORMAL || (code >= 3000 && code <= 4999) ? code : CloseCode.NORMAL;
     try {
       this.socket.close(wire, reason);
     } catch {

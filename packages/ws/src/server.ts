@@ -9,7 +9,6 @@ import {
   type ConnectionInfo,
   Emitter,
   HeartbeatClock,
-  INTERNAL_ERROR,
   type Principal,
   SUBPROTOCOL,
 } from '@agentsocket/core';
@@ -242,7 +241,7 @@ class Endpoint extends Emitter<WsServerEvents> implements WsServer {
       },
       (error: unknown) => {
         this.emit('error', asError(error));
-        void transport.close(INTERNAL_ERROR, 'authentication failed on the server');
+        void transport.close(CloseCode.INTERNAL_ERROR, 'authentication failed on the server');
       },
     );
   }

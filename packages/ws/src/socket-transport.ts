@@ -207,8 +207,8 @@ function closeCodeOf(error: Error): number {
     case 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH':
       return CloseCode.MESSAGE_TOO_BIG;
     case 'WS_ERR_INVALID_UTF8':
-      return 1007;
+      return CloseCode.INVALID_PAYLOAD;
     default:
-      return typeof code === 'string' && code.startsWith('WS_ERR_') ? 1002 : 1006;
+      return typeof code === 'string' && code.startsWith('WS_ERR_') ? CloseCode.PROTOCOL_ERROR : CloseCode.ABNORMAL_CLOSURE;
   }
 }
