@@ -125,7 +125,9 @@ export class MountedMcpServer extends Emitter<MountEvents> {
   private async *call(name: string, args: Record<string, unknown>, ctx: ToolContext): AsyncGenerator<unknown, unknown> {
     if (this.closed) throw mcpErrorToAsp(new McpBridgeError('MOUNT_CLOSED', `the MCP server behind "${name}" is gone`));
     const chunks = new AsyncQueue<unknown>();
-    const pending = this.client.callTool({ name, arguments: args }, undefined, {
+    // W3C trace context rides in params._meta (the MCP convention, SEP-414), so the trace goes on.
+    const params = ctx.traceparent === undefined ? { name, arguments: args } : { name, arguments: args, _meta: { traceparent: ctx.traceparent } };
+    const pending = this.client.callTool(params, undefined, {
       signal: ctx.signal,
       onprogress: (p) => chunks.push(chunkOf(p)),
       resetTimeoutOnProgress: true,
