@@ -141,5 +141,5 @@ describe('one trace from an orchestrator through the task queue and a worker to 
     for (let i = 1; i < chain.length; i++) expect(chain[i]?.parentSpanId, chain[i]?.name).toBe(chain[i - 1]?.spanId);
     const submit = find('asp.task.submit research');
     expect(find('asp.tool research').attributes['asp.task.id']).toBe(submit.attributes['asp.task.id']);
-  });
+  }, 180_000);
 });
