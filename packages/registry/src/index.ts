@@ -7,3 +7,4 @@ export { type AgentRecord, type AgentStatus, STATUSES } from './record.js';
 export { type AgentEntry, AgentRegistry, type AgentRegistryInit, type StatusPatch, type SubscribeOptions } from './registry.js';
 export { RegistryHub, type RegistryHubInit, toolsOf } from './registry-hub.js';
 export { type RegistrySnapshot, registryTools } from './tools.js';
+export { WorkerPresence, type WorkerPresenceEvent, type WorkerPresenceInit, type WorkerLike } from './worker-presence.js';
