@@ -21,6 +21,10 @@
  *     AgentSocketError('FRAME_TOO_LARGE') and the transport stays open.
  *  8. A transport never throws out of a network callback: bad bytes from the network are
  *     delivered as they are (core answers them) or end this one connection, never the process.
+ *
+ * And close codes: the code and reason given to `close(code, reason)` reach the other end's
+ * `onclose` (with `local: false`); a connection lost without a close reports 1006. How, for each
+ * kind of medium, and the fixture the suite needs: docs/writing-a-transport.md.
  */
 
 export const transportSymbol: unique symbol = Symbol.for('@agentsocket/transport');
