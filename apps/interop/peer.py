@@ -256,17 +256,23 @@ def json_loads(data: bytes) -> Any:
 
 
 def _reject_ext(code: int, data: bytes) -> Any:
-    # §4: senders MUST NOT use extension types; the reference decoder rejects unknown ones.
-    # (msgpack-python decodes the standard timestamp extension -1 itself, as the reference does.)
-    raise PayloadError(f"MessagePack extension type {code} is not allowed")
+    # §4: no extension type is accepted, whatever its type.
+    raise PayloadError(f"MessagePack extension type {code} is not accepted")
 
 
-def _string_keys(value: Any) -> Any:
-    # §4: "Map keys are strings. (The reference decoder turns other keys into strings.)"
+def _strict(value: Any) -> Any:
+    # §4: map keys are str, and no extension type: msgpack-python decodes the timestamp (-1) itself,
+    # without calling ext_hook, so it is refused here.
     if isinstance(value, dict):
-        return {(k if isinstance(k, str) else str(k)): _string_keys(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_string_keys(v) for v in value]
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise PayloadError(f"MessagePack map key is not a string ({type(k).__name__})")
+            _strict(v)
+    elif isinstance(value, list):
+        for v in value:
+            _strict(v)
+    elif isinstance(value, msgpack.Timestamp):
+        raise PayloadError("MessagePack extension type -1 is not accepted")
     return value
 
 
@@ -288,7 +294,7 @@ def decode_payload(codec: str, data: bytes) -> Any:
         raise
     except Exception as exc:  # ExtraData, FormatError, ValueError("incomplete input"), ...
         raise PayloadError(f"not MessagePack: {type(exc).__name__} {exc}") from exc
-    return _string_keys(value)
+    return _strict(value)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 import { isDeepStrictEqual } from 'node:util';
-import { type Codec, jsonCodec, msgpackCodec, msgpackReferenceCodec, msgpackrPlainCodec } from '@agentsocket/core';
+import { type Codec, jsonCodec, msgpackCodec } from '@agentsocket/core';
 import { timeOps } from './lib/load.js';
 import { interleave, type Variant } from './lib/rounds.js';
 import { median, pairedRatios } from './lib/stats.js';
+import { msgpackReferenceCodec, msgpackrPlainCodec } from './reference-codecs.js';
 import { sampleInvokePayload } from './workload.js';
 
 export interface CodecVariantResult {
@@ -52,7 +53,7 @@ function codecCase(name: string, description: string, codec: Codec): CodecCase {
 export async function runCodecBench(options: { rounds: number; roundMs: number; onProgress?: (line: string) => void }): Promise<CodecBenchResult> {
   const payload = sampleInvokePayload();
   const cases: CodecCase[] = [
-    codecCase('msgpack (ours, default)', 'msgpackCodec(): own writer/reader for payload shapes, msgpackr for the rest', msgpackCodec()),
+    codecCase('msgpack (ours, default)', 'msgpackCodec(): core\'s own strict encoder and decoder', msgpackCodec()),
     codecCase('@msgpack/msgpack', 'msgpackReferenceCodec(): reused Encoder/Decoder', msgpackReferenceCodec()),
     {
       name: 'JSON string',
@@ -61,7 +62,7 @@ export async function runCodecBench(options: { rounds: number; roundMs: number; 
       size: (v) => Buffer.byteLength(JSON.stringify(v)),
     },
     codecCase('JSON bytes', 'jsonCodec(): JSON + UTF-8 TextEncoder/TextDecoder', jsonCodec()),
-    codecCase('msgpackr plain mode', 'msgpackr Packr/Unpackr alone, same options (the default before)', msgpackrPlainCodec()),
+    codecCase('msgpackr plain mode', 'msgpackr Packr/Unpackr in plain mode (the default before core had its own)', msgpackrPlainCodec()),
   ];
   const broken = cases.filter((c) => !isDeepStrictEqual(c.roundTrip(payload), payload)).map((c) => c.name);
   const msgpackIdentical = Buffer.from(msgpackCodec().encode(payload)).equals(Buffer.from(msgpackReferenceCodec().encode(payload)));

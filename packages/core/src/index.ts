@@ -3,7 +3,7 @@ export { type BackoffOptions, backoffDelay, sleep } from './backoff.js';
 export { Call, type CallResult, type InvokeOptions } from './call.js';
 export { AgentClient, type AgentClientOptions, type ConnectedInfo, type InvokeArgs, type ReconnectCause, type ReconnectingInfo, type ReconnectOptions, type ToolCall, type ToolName } from './client.js';
 export type { SchemaInput, SchemaOutput, ToolArgs, ToolChunk, ToolResult } from './infer.js';
-export { type Codec, type CodecName, createCodec, jsonCodec, msgpackCodec, msgpackReferenceCodec, msgpackrPlainCodec } from './codec.js';
+export { type Codec, type CodecName, createCodec, jsonCodec, msgpackCodec } from './codec.js';
 export * from './defaults.js';
 export { claimWaiting, type DedupClaim, type DedupStore, MemoryDedupStore, type MemoryDedupOptions } from './dedup.js';
 export type { ClientInstrumentation, ServerInstrumentation } from './instrumentation.js';

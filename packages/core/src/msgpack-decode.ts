@@ -1,21 +1,12 @@
 /**
- * A MessagePack decoder for well-formed payloads made of maps with string keys, arrays, strings,
- * numbers, booleans, nil and bin. It gives back exactly what msgpackr gives in the plain mode of
- * msgpackCodec(), and on anything else (an extension type, 0xc1, a non-string key, invalid UTF-8,
- * truncated or trailing bytes) it hands the whole input to the fallback, which decides: so every
- * rejection, and every value not built here, is the fallback's (in msgpackCodec(), checkMsgpack()
- * then msgpackr). It exists because it is faster on small envelopes: no DataView per input, a
- * cache of map keys, short ASCII strings built in one call.
+ * The MessagePack decoder of the msgpack codec, strict by itself (docs/protocol.md §4): one value,
+ * no trailing bytes, no 0xc1, no extension type, map keys only strings, strings only valid UTF-8,
+ * within the shape limits of payload-limits.ts. Every rejection is AgentSocketError INVALID_FRAME
+ * with the offset of the offending byte. Fast on small envelopes: no DataView per input, a cache
+ * of map keys, short ASCII strings built in one call.
  */
-
-import { MAX_PAYLOAD_CONTAINERS, MAX_PAYLOAD_DEPTH, MAX_PAYLOAD_VALUES } from './payload-limits.js';
-
-/** Decodes, or rejects, bytes the fast path does not take. */
-export type DecodeFallback = (bytes: Uint8Array) => unknown;
-
-/** Thrown inside the reader to hand the input to the fallback; never leaves decode(). */
-class Unsupported {}
-const UNSUPPORTED = new Unsupported();
+import { AgentSocketError } from './errors.js';
+import { MAX_PAYLOAD_CONTAINERS, MAX_PAYLOAD_DEPTH, MAX_PAYLOAD_VALUES, tooDeep, tooManyContainers, tooManyValues } from './payload-limits.js';
 
 /** ASCII strings shorter than this are built from the bytes with String.fromCharCode. */
 const SHORT_STRING = 64;
@@ -31,7 +22,6 @@ export class MsgpackReader {
   private end = 0;
   /** Array elements still allowed: every element takes a byte, so no valid input exceeds it. */
   private budget = 0;
-  /** Shape so far (payload-limits.ts); past a limit the fallback decides, and its check refuses. */
   private depth = 0;
   private values = 0;
   private containers = 0;
@@ -47,10 +37,12 @@ export class MsgpackReader {
   private readonly f32Bytes = new Uint8Array(this.f32.buffer);
   private readonly littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-  constructor(private readonly fallback: DecodeFallback) {}
-
+  /** The one value in `bytes`; throws AgentSocketError INVALID_FRAME when §4 does not accept them. */
   decode(bytes: Uint8Array): unknown {
-    if (this.busy || !(bytes instanceof Uint8Array)) return this.fallback(bytes);
+    if (!(bytes instanceof Uint8Array)) throw invalid('MessagePack input is not a byte array');
+    if (bytes.length === 0) throw invalid('MessagePack input is empty');
+    // A setter someone put on Object.prototype may decode again while we read: a reader of its own.
+    if (this.busy) return new MsgpackReader().decode(bytes);
     this.busy = true;
     this.src = bytes;
     this.pos = 0;
@@ -61,11 +53,10 @@ export class MsgpackReader {
     this.containers = 0;
     try {
       const value = this.read();
-      if (this.pos !== this.end) throw UNSUPPORTED;
+      if (this.pos !== this.end) {
+        throw invalid(`MessagePack input has ${this.end - this.pos} byte(s) after its value (at offset ${this.pos})`);
+      }
       return value;
-    } catch {
-      // Whatever the fast path did not take, or found wrong, the fallback decodes or rejects.
-      return this.fallback(bytes);
     } finally {
       this.src = EMPTY;
       this.busy = false;
@@ -74,7 +65,7 @@ export class MsgpackReader {
 
   private read(): unknown {
     const pos = this.pos;
-    if (pos >= this.end) throw UNSUPPORTED;
+    if (pos >= this.end) throw this.truncated();
     const token = this.src[pos] ?? 0;
     this.pos = pos + 1;
     if (token < 0x80) return token;
@@ -106,7 +97,7 @@ export class MsgpackReader {
       case 0xce:
         return this.readUint(4);
       case 0xcf: {
-        // As msgpackr with int64AsType 'number': high word times 2^32 plus low word.
+        // High word times 2^32 plus low word: the nearest float 64 past 2^53.
         const high = this.readUint(4);
         return high * 0x100000000 + this.readUint(4);
       }
@@ -134,21 +125,31 @@ export class MsgpackReader {
         return this.readMap(this.readUint(2));
       case 0xdf:
         return this.readMap(this.readUint(4));
+      case 0xc1:
+        throw invalid(`MessagePack byte 0xc1 (at offset ${pos}) is never used`);
       default:
-        // 0xc1 and the extension types: the fallback's business.
-        throw UNSUPPORTED;
+        throw this.extension(token, pos);
     }
   }
 
+  /** ext 8/16/32 (0xc7–0xc9) and fixext 1–16 (0xd4–0xd8): never accepted; names the type when the input has it. */
+  private extension(token: number, at: number): AgentSocketError {
+    const typeAt = token <= 0xc9 ? at + 1 + (1 << (token - 0xc7)) : at + 1;
+    if (typeAt >= this.end) return this.truncated();
+    const type = ((this.src[typeAt] ?? 0) << 24) >> 24;
+    return invalid(`MessagePack extension type ${type} (at offset ${at}) is not accepted`);
+  }
+
   private readMap(length: number): Record<string, unknown> {
-    if (length > (this.end - this.pos) / 2) throw UNSUPPORTED;
+    if (length > (this.end - this.pos) / 2) throw this.truncated();
     this.enter(2 * length);
     const map: Record<string, unknown> = {};
     for (let i = 0; i < length; i++) {
-      let key = this.readKey();
-      // What msgpackr does, so a payload cannot replace an object's prototype.
-      if (key === '__proto__') key = '__proto_';
-      map[key] = this.read();
+      const key = this.readKey();
+      const value = this.read();
+      // An own property, as JSON.parse makes it: never the prototype setter.
+      if (key === '__proto__') Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
+      else map[key] = value; // a repeated key: the last one wins, as in JSON.parse
     }
     this.depth--;
     return map;
@@ -156,7 +157,7 @@ export class MsgpackReader {
 
   private readArray(length: number): unknown[] {
     this.budget -= length;
-    if (length > this.end - this.pos || this.budget < 0) throw UNSUPPORTED;
+    if (length > this.end - this.pos || this.budget < 0) throw this.truncated();
     this.enter(length);
     const array = new Array<unknown>(length);
     for (let i = 0; i < length; i++) array[i] = this.read();
@@ -164,23 +165,20 @@ export class MsgpackReader {
     return array;
   }
 
-  /** A container of `values` values begins; past a shape limit, nothing more is built here. */
+  /** A container of `values` values begins. */
   private enter(values: number): void {
     this.values += values;
-    if (++this.depth > MAX_PAYLOAD_DEPTH || ++this.containers > MAX_PAYLOAD_CONTAINERS || this.values > MAX_PAYLOAD_VALUES) {
-      throw UNSUPPORTED;
-    }
+    if (++this.depth > MAX_PAYLOAD_DEPTH) throw tooDeep();
+    if (++this.containers > MAX_PAYLOAD_CONTAINERS) throw tooManyContainers();
+    if (this.values > MAX_PAYLOAD_VALUES) throw tooManyValues();
   }
 
   private readKey(): string {
     const pos = this.pos;
-    if (pos >= this.end) throw UNSUPPORTED;
+    if (pos >= this.end) throw this.truncated();
     const token = this.src[pos] ?? 0;
-    if (token >= 0xa0 && token < 0xc0) {
-      this.pos = pos + 1;
-      return this.readCachedKey(token & 0x1f);
-    }
     this.pos = pos + 1;
+    if (token >= 0xa0 && token < 0xc0) return this.readCachedKey(token & 0x1f);
     switch (token) {
       case 0xd9:
         return this.readCachedKey(this.readUint(1));
@@ -189,8 +187,7 @@ export class MsgpackReader {
       case 0xdb:
         return this.readString(this.readUint(4));
       default:
-        // msgpackr turns number, boolean and nil keys into strings; leave that to it.
-        throw UNSUPPORTED;
+        throw invalid(`MessagePack map key (at offset ${pos}) is not a string (byte 0x${token.toString(16).padStart(2, '0')})`);
     }
   }
 
@@ -199,7 +196,7 @@ export class MsgpackReader {
     const src = this.src;
     const start = this.pos;
     const end = start + length;
-    if (end > this.end) throw UNSUPPORTED;
+    if (end > this.end) throw this.truncated();
     const slot =
       ((length << 5) ^ ((src[start] ?? 0) << 2) ^ (src[end - 1] ?? 0) ^ ((src[start + (length >> 1)] ?? 0) << 4)) &
       (KEY_CACHE_SIZE - 1);
@@ -222,7 +219,8 @@ export class MsgpackReader {
     const src = this.src;
     const start = this.pos;
     const end = start + length;
-    if (end > this.end) throw UNSUPPORTED;
+    if (end > this.end) throw this.truncated();
+    this.pos = end;
     if (length < SHORT_STRING) {
       const units = this.units[length] ?? [];
       let i = 0;
@@ -231,21 +229,20 @@ export class MsgpackReader {
         if (c >= 0x80) break;
         units[i] = c;
       }
-      if (i === length) {
-        this.pos = end;
-        return fromCharCode.apply(null, units);
-      }
+      if (i === length) return fromCharCode.apply(null, units);
     }
-    this.pos = end;
-    // Throws on invalid UTF-8, and msgpackr then decodes it its way (with replacement characters).
-    return this.utf8.decode(src.subarray(start, end));
+    try {
+      return this.utf8.decode(src.subarray(start, end));
+    } catch (error) {
+      throw invalid(`MessagePack string (at offset ${start}) is not valid UTF-8`, error);
+    }
   }
 
   private readBin(length: number): Uint8Array {
     const start = this.pos;
-    if (length > this.end - start) throw UNSUPPORTED;
+    if (length > this.end - start) throw this.truncated();
     this.pos = start + length;
-    // A view, not a copy, as msgpackr returns it.
+    // A view of the input, not a copy.
     return this.src.subarray(start, start + length);
   }
 
@@ -253,7 +250,7 @@ export class MsgpackReader {
   private readUint(bytes: 1 | 2 | 4): number {
     const src = this.src;
     const p = this.pos;
-    if (p + bytes > this.end) throw UNSUPPORTED;
+    if (p + bytes > this.end) throw this.truncated();
     this.pos = p + bytes;
     if (bytes === 1) return src[p] ?? 0;
     if (bytes === 2) return ((src[p] ?? 0) << 8) | (src[p + 1] ?? 0);
@@ -263,7 +260,7 @@ export class MsgpackReader {
   private readFloat64(): number {
     const src = this.src;
     const p = this.pos;
-    if (p + 8 > this.end) throw UNSUPPORTED;
+    if (p + 8 > this.end) throw this.truncated();
     this.pos = p + 8;
     const b = this.f64Bytes;
     for (let i = 0; i < 8; i++) b[this.littleEndian ? 7 - i : i] = src[p + i] ?? 0;
@@ -273,10 +270,18 @@ export class MsgpackReader {
   private readFloat32(): number {
     const src = this.src;
     const p = this.pos;
-    if (p + 4 > this.end) throw UNSUPPORTED;
+    if (p + 4 > this.end) throw this.truncated();
     this.pos = p + 4;
     const b = this.f32Bytes;
     for (let i = 0; i < 4; i++) b[this.littleEndian ? 3 - i : i] = src[p + i] ?? 0;
     return this.f32[0] ?? 0;
   }
+
+  private truncated(): AgentSocketError {
+    return invalid(`MessagePack input is truncated: its ${this.end} byte(s) end inside a value`);
+  }
+}
+
+function invalid(message: string, cause?: unknown): AgentSocketError {
+  return new AgentSocketError('INVALID_FRAME', message, cause === undefined ? undefined : { cause });
 }

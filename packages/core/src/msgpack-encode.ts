@@ -1,20 +1,17 @@
 /**
- * A MessagePack encoder for the values payloads are made of: plain objects, arrays, strings,
- * numbers, booleans, null/undefined and Uint8Array. It writes exactly the bytes msgpackr writes in
- * the plain mode of msgpackCodec() (docs/protocol.md §4.1) and hands any other value (a Date, a
- * Map, a class instance, a bigint...) to msgpackr, so the output never depends on which one ran.
- * It exists because it is faster on small envelopes: no per-value option checks, no per-call
+ * The MessagePack encoder of the msgpack codec (docs/protocol.md §4 and §4.1). It writes standard
+ * MessagePack and never an extension type: a Date goes as its ISO string, as JSON.stringify sends
+ * it; a bigint as an int 64; a Map as a map with string keys; a Set as an array; byte arrays and
+ * ArrayBuffers as bin; any other object as the map of its own enumerable properties (or what its
+ * toJSON() returns). It refuses, with AgentSocketError INVALID_FRAME and nothing written, a value
+ * a peer would refuse: nested deeper than 64 levels (a cycle included), or past the other shape
+ * limits of payload-limits.ts. Fast on small envelopes: no per-value option checks, no per-call
  * setup, undefined properties dropped with one comparison.
  */
+import { AgentSocketError } from './errors.js';
+import { MAX_PAYLOAD_CONTAINERS, MAX_PAYLOAD_DEPTH, MAX_PAYLOAD_VALUES, tooDeep, tooManyContainers, tooManyValues } from './payload-limits.js';
 
-/** Encodes `value` with `headroom` unset bytes in front; the fallback for values not handled here. */
-export type EncodeFallback = (value: unknown, headroom: number) => Uint8Array;
-
-/** Thrown inside the writer when a value needs the fallback; never leaves encode(). */
-class Unsupported {}
-const UNSUPPORTED = new Unsupported();
-
-/** Output is written into slabs of this size and returned as views, as msgpackr does. */
+/** Output is written into slabs of this size and returned as views. */
 const SLAB_SIZE = 8192;
 /** A new encode starts on a fresh slab when less than this is left in the current one. */
 const MIN_FREE = 2048;
@@ -22,10 +19,11 @@ const MIN_FREE = 2048;
 const LONG_STRING = 64;
 
 const hasBuffer = typeof Buffer === 'function';
-// Node: Buffers, like msgpackr's output, so callers see the same type as before.
+// Node: Buffers, so callers can use Buffer methods on what they get, as they always could.
 const allocSlab = hasBuffer ? (size: number): Uint8Array => Buffer.allocUnsafeSlow(size) : (size: number) => new Uint8Array(size);
-const bufferToJSON: unknown = hasBuffer ? Buffer.prototype.toJSON : undefined;
 const objectHasOwnProperty = Object.prototype.hasOwnProperty;
+const INT64_MIN = -(2n ** 63n);
+const UINT64_MAX = 2n ** 64n - 1n;
 
 export class MsgpackWriter {
   private buf: Uint8Array;
@@ -34,39 +32,46 @@ export class MsgpackWriter {
   /** Last index at which a value of at most 9 bytes (header + number) can be written unchecked. */
   private safeEnd: number;
   private busy = false;
+  /** Shape of the value so far, held to the limits a decoder applies (payload-limits.ts). */
+  private depth = 0;
+  private values = 0;
+  private containers = 0;
   private readonly f64 = new Float64Array(1);
   private readonly f64Bytes = new Uint8Array(this.f64.buffer);
   private readonly littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
   private readonly textEncoder = new TextEncoder();
 
-  constructor(private readonly fallback: EncodeFallback) {
+  constructor() {
     this.buf = allocSlab(SLAB_SIZE);
     this.safeEnd = this.buf.length - 10;
   }
 
   /** encode(value) preceded by `headroom` (< 256) unset bytes. */
   encode(value: unknown, headroom = 0): Uint8Array {
-    // A getter that encodes again while we write: let msgpackr, which saves its own state, do it.
-    if (this.busy) return this.fallback(value, headroom);
+    // A getter or toJSON that encodes again while we write: a writer of its own.
+    if (this.busy) return new MsgpackWriter().encode(value, headroom);
     if (this.buf.length - this.pos < MIN_FREE) {
       this.buf = allocSlab(SLAB_SIZE);
       this.safeEnd = this.buf.length - 10;
       this.pos = 0;
     } else {
-      this.pos = (this.pos + 7) & ~7; // word-aligned starts, as msgpackr
+      this.pos = (this.pos + 7) & ~7; // word-aligned starts
     }
     const start = this.pos;
     this.start = start;
     this.pos = start + headroom;
     this.busy = true;
+    this.depth = 0;
+    this.values = 1;
+    this.containers = 0;
     try {
       this.write(value);
     } catch (error) {
       this.pos = this.start;
-      // An unsupported value, or a stack overflow (a cycle, very deep nesting), is redone by
-      // msgpackr, so it succeeds or fails as it did before. A getter's own error propagates.
-      if (error !== UNSUPPORTED && !(error instanceof RangeError)) throw error;
-      return this.fallback(value, headroom);
+      if (error instanceof AgentSocketError) {
+        throw new AgentSocketError('INVALID_FRAME', `cannot send this value, a peer would refuse it (protocol.md §4): ${error.message}`, { cause: error });
+      }
+      throw error; // a getter's or toJSON's own error
     } finally {
       this.busy = false;
     }
@@ -85,35 +90,76 @@ export class MsgpackWriter {
       case 'boolean':
         this.buf[this.pos++] = value ? 0xc3 : 0xc2;
         return;
-      case 'undefined':
-        this.buf[this.pos++] = 0xc0;
-        return;
       case 'object':
         if (value === null) {
           this.buf[this.pos++] = 0xc0;
         } else if (value.constructor === Object) {
-          this.writeObject(value);
-        } else if (value.constructor === Array && Array.isArray(value)) {
+          if ((value as { toJSON?: unknown }).toJSON === undefined) this.writeObject(value);
+          else this.writeOther(value, true);
+        } else if (Array.isArray(value)) {
           this.writeArray(value);
-        } else if (value instanceof Uint8Array && isPlainBytes(value)) {
-          this.writeBin(value);
-        } else if (value instanceof Date) {
-          // No extension types on the wire (protocol.md §4): a date goes as JSON.stringify sends it.
-          const text: unknown = value.toJSON();
-          if (typeof text === 'string') this.writeString(text);
-          else this.buf[this.pos++] = 0xc0;
         } else {
-          throw UNSUPPORTED;
+          this.writeOther(value, true);
         }
         return;
+      case 'bigint':
+        this.writeBigInt(value);
+        return;
       default:
-        throw UNSUPPORTED;
+        // undefined, a function, a symbol: nil here; left out of a map (writeObject).
+        this.buf[this.pos++] = 0xc0;
     }
   }
 
+  /** An object that is neither a plain object nor an array. */
+  private writeOther(value: object, toJSON: boolean): void {
+    if (value instanceof Uint8Array) {
+      this.writeBin(value);
+    } else if (ArrayBuffer.isView(value)) {
+      this.writeBin(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+    } else if (value instanceof ArrayBuffer) {
+      this.writeBin(new Uint8Array(value));
+    } else if (value instanceof Date) {
+      // No extension types on the wire (protocol.md §4): a date goes as JSON.stringify sends it.
+      const text: unknown = value.toJSON();
+      if (typeof text === 'string') this.writeString(text);
+      else this.buf[this.pos++] = 0xc0;
+    } else if (toJSON && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+      // As JSON.stringify: the result is written, and its own toJSON is not called again.
+      const json: unknown = (value as { toJSON: () => unknown }).toJSON();
+      if (typeof json === 'object' && json !== null && json.constructor !== Object && !Array.isArray(json)) this.writeOther(json, false);
+      else this.write(json);
+    } else if (value instanceof Map) {
+      this.writeEntries(value.entries());
+    } else if (value instanceof Set) {
+      this.writeArray([...value]);
+    } else {
+      // A class instance, an object without a prototype, an Error...: its own enumerable properties.
+      this.writeObject(value);
+    }
+  }
+
+  private writeBigInt(value: bigint): void {
+    if (value < INT64_MIN || value > UINT64_MAX) {
+      throw new AgentSocketError('INVALID_FRAME', `the bigint ${value} does not fit a MessagePack int 64 or uint 64`);
+    }
+    const unsigned = value < 0n ? value + 2n ** 64n : value;
+    this.buf[this.pos++] = value < 2n ** 63n ? 0xd3 : 0xcf;
+    this.writeUint32At(this.pos, Number(unsigned >> 32n));
+    this.writeUint32At(this.pos + 4, Number(unsigned & 0xffffffffn));
+    this.pos += 8;
+  }
+
+  /** A container begins: counted against the limits a decoder applies. */
+  private enter(values: number): void {
+    this.values += values;
+    if (++this.depth > MAX_PAYLOAD_DEPTH) throw tooDeep();
+    if (++this.containers > MAX_PAYLOAD_CONTAINERS) throw tooManyContainers();
+    if (this.values > MAX_PAYLOAD_VALUES) throw tooManyValues();
+  }
+
   private writeObject(object: object): void {
-    // msgpackr asks the object itself; one that overrides hasOwnProperty is rare enough to hand over.
-    if ((object as { hasOwnProperty?: unknown }).hasOwnProperty !== objectHasOwnProperty) throw UNSUPPORTED;
+    this.enter(0);
     const record = object as Record<string, unknown>;
     // Written as a fixmap; moved to make room for a map 16/32 header once the count is known.
     // Kept relative to start: the value may move to a bigger slab meanwhile.
@@ -122,11 +168,34 @@ export class MsgpackWriter {
     for (const key in record) {
       if (!objectHasOwnProperty.call(record, key)) continue;
       const v = record[key];
-      if (v === undefined) continue;
+      // Left out, as JSON.stringify leaves them out.
+      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
       this.writeString(key);
       this.write(v);
       count++;
     }
+    this.closeMap(headerOffset, count);
+  }
+
+  /** A Map's entries, keys written as String(key). */
+  private writeEntries(entries: Iterable<[unknown, unknown]>): void {
+    this.enter(0);
+    const headerOffset = this.pos++ - this.start;
+    let count = 0;
+    for (const [key, v] of entries) {
+      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+      this.writeString(typeof key === 'string' ? key : String(key));
+      this.write(v);
+      count++;
+    }
+    this.closeMap(headerOffset, count);
+  }
+
+  /** Writes the header of a map of `count` entries, whose entries are already written after it. */
+  private closeMap(headerOffset: number, count: number): void {
+    this.depth--;
+    this.values += 2 * count;
+    if (this.values > MAX_PAYLOAD_VALUES) throw tooManyValues();
     if (count < 0x10) {
       this.buf[this.start + headerOffset] = 0x80 | count;
     } else {
@@ -148,6 +217,7 @@ export class MsgpackWriter {
 
   private writeArray(array: unknown[]): void {
     const length = array.length;
+    this.enter(length);
     if (length < 0x10) {
       this.buf[this.pos++] = 0x90 | length;
     } else if (length < 0x10000) {
@@ -160,6 +230,7 @@ export class MsgpackWriter {
       this.pos += 4;
     }
     for (let i = 0; i < length; i++) this.write(array[i]);
+    this.depth--;
   }
 
   private writeBin(bytes: Uint8Array): void {
@@ -214,7 +285,7 @@ export class MsgpackWriter {
         this.pos += 4;
       }
     } else {
-      // Every other number, -0 excepted (written 0 above, as msgpackr does), is a float 64.
+      // Every other number, -0 excepted (written 0 above, as JSON.stringify does), is a float 64.
       buf[this.pos++] = 0xcb;
       this.f64[0] = value;
       const b = this.f64Bytes;
@@ -261,7 +332,8 @@ export class MsgpackWriter {
         buf[p++] = ((c >> 6) & 0x3f) | 0x80;
         buf[p++] = (c & 0x3f) | 0x80;
       } else {
-        // Also a lone surrogate, written as its 3-byte form: what msgpackr does for short strings.
+        // A lone surrogate is not UTF-8: U+FFFD instead, as TextEncoder writes it for long strings.
+        if ((c & 0xf800) === 0xd800) c = 0xfffd;
         buf[p++] = (c >> 12) | 0xe0;
         buf[p++] = ((c >> 6) & 0x3f) | 0x80;
         buf[p++] = (c & 0x3f) | 0x80;
@@ -328,10 +400,4 @@ export class MsgpackWriter {
     this.start = 0;
     this.pos = used;
   }
-}
-
-/** A Uint8Array msgpackr writes as bin: no toJSON of its own (a Buffer's built-in one aside). */
-function isPlainBytes(value: Uint8Array): boolean {
-  const toJSON: unknown = (value as { toJSON?: unknown }).toJSON;
-  return toJSON === undefined || (toJSON === bufferToJSON && bufferToJSON !== undefined);
 }

@@ -94,17 +94,13 @@ describe('payload shape limits (protocol.md §4, §21)', () => {
     }
   }, 60_000);
 
-  it('MessagePack: nesting of 64 decodes, 65 is refused, in arrays, maps and map keys', () => {
-    for (const [open, close] of [
-      [[0x91], []],
-      [[0x81, 0xa1, 0x6b], []],
-      [[0x81], [0x01]], // the nested value is a map key
-    ] as const) {
-      const nest = (n: number) => Uint8Array.from([...Array.from({ length: n }, () => open).flat(), 0x01, ...Array.from({ length: n }, () => close).flat()]);
-      // (msgpackr refuses a map as a map key anyway; the depth is refused first.)
-      if (close.length === 0) expect(() => msgpack.decode(nest(MAX_PAYLOAD_DEPTH))).not.toThrow();
+  it('MessagePack: nesting of 64 decodes, 65 is refused, in arrays and maps; a map is no map key', () => {
+    for (const open of [[0x91], [0x81, 0xa1, 0x6b]]) {
+      const nest = (n: number) => Uint8Array.from([...Array.from({ length: n }, () => open).flat(), 0x01]);
+      expect(() => msgpack.decode(nest(MAX_PAYLOAD_DEPTH))).not.toThrow();
       expect(refused(() => msgpack.decode(nest(MAX_PAYLOAD_DEPTH + 1)))).toMatch(/deeper than 64/);
     }
+    expect(refused(() => msgpack.decode(Uint8Array.from([0x81, 0x81, 0xa1, 0x6b, 0x01, 0x01])))).toMatch(/map key \(at offset 1\) is not a string/);
   });
 
   it('agrees with the decoded value on random JSON (seeded)', () => {

@@ -14,8 +14,8 @@ const PACKAGES = [
   'zod',
 ] as const;
 
-/** msgpackr is core's dependency, not this app's. */
-const NESTED: Record<string, string> = { msgpackr: '../../../../packages/core/node_modules/msgpackr/package.json' };
+/** msgpackr (the codec bench's reference) is bench's dependency, not this app's. */
+const NESTED: Record<string, string> = { msgpackr: '../../../bench/node_modules/msgpackr/package.json' };
 
 export function packageVersions(): Record<string, string> {
   const out: Record<string, string> = {};
