@@ -7,6 +7,8 @@
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
 /** How long a disconnected session waits for its client to resume, ms (sessionTtlMs). */
 export const DEFAULT_SESSION_TTL_MS = 60_000;
+/** How long a call whose signal aborted waits for the callee's terminal frame after INTERRUPT before failing with ABORTED, ms. */
+export const INTERRUPT_GRACE_MS = 5000;
 /** How long exactly-once outcomes are kept, ms (dedupTtlMs). */
 export const DEFAULT_DEDUP_TTL_MS = 300_000;
 /** Exactly-once outcomes a MemoryDedupStore keeps (maxEntries). */

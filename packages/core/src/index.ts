@@ -1,6 +1,7 @@
 export { Agent, type AgentDefinition, defineAgent, isAgent, type ToolSet, type ToolsOf } from './agent.js';
 export { type BackoffOptions, backoffDelay, sleep } from './backoff.js';
 export { Call, type CallResult, type InvokeOptions } from './call.js';
+export { type AbortForwarding, abortReason, CallTable, PendingCall } from './call-table.js';
 export { AgentClient, type AgentClientOptions, type ConnectedInfo, type InvokeArgs, type ReconnectCause, type ReconnectingInfo, type ReconnectOptions, type ToolCall, type ToolName } from './client.js';
 export type { SchemaInput, SchemaOutput, ToolArgs, ToolChunk, ToolResult } from './infer.js';
 export { type Codec, type CodecName, createCodec, jsonCodec, msgpackCodec } from './codec.js';

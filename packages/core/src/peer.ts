@@ -1,6 +1,7 @@
 import { Call, type InvokeOptions } from './call.js';
 import { approxSize } from './approx-size.js';
-import { DEFAULT_DEDUP_TTL_MS, DEFAULT_MAX_PEER_TOOL_BYTES } from './defaults.js';
+import { CallTable, PendingCall } from './call-table.js';
+import { DEFAULT_DEDUP_TTL_MS, DEFAULT_MAX_PEER_TOOL_BYTES, INTERRUPT_GRACE_MS } from './defaults.js';
 import type { Codec } from './codec.js';
 import { claimWaiting, type DedupStore } from './dedup.js';
 import { AgentSocketError, CloseCode, ErrorCode, ProtocolError } from './errors.js';
@@ -83,27 +84,16 @@ export interface SlowConsumerBound {
 /** The option callbacks, kept together and only where any is given. */
 type PeerEvents = Pick<PeerOptions, 'onToolDef' | 'onDetached' | 'onGoAway' | 'onError' | 'onMessage' | 'onJournalError' | 'route'>;
 
-/** A call of ours waiting for its terminal frame. Timers and the abort listener exist only when asked for. */
-class Outgoing {
-  timers: Array<ReturnType<typeof setTimeout>> | undefined;
-  onAbort: (() => void) | undefined;
-
+/** A call of ours waiting for its terminal frame, with what it takes to send it again on another session. */
+class Outgoing extends PendingCall {
   constructor(
-    readonly call: Call,
+    call: Call,
     readonly reliable: boolean,
     readonly tool: string,
     readonly args: unknown,
     readonly options: InvokeOptions,
-  ) {}
-
-  addTimer(timer: ReturnType<typeof setTimeout>): void {
-    this.timers ??= [];
-    this.timers.push(timer);
-  }
-
-  cleanup(): void {
-    if (this.timers) for (const t of this.timers) clearTimeout(t);
-    if (this.onAbort) this.options.signal?.removeEventListener('abort', this.onAbort);
+  ) {
+    super(call);
   }
 }
 
@@ -142,7 +132,6 @@ const ACK_EVERY = 32;
  * standalone ACK, and the wake-up it costs the other side, is then only for one-way traffic.
  */
 const PIGGYBACK_AFTER = 8;
-const INTERRUPT_GRACE_MS = 5000;
 /** Routed calls are validated by the agent that serves the tool. */
 const PASS_THROUGH = { jsonSchema: {}, validate: (value: unknown) => ({ ok: true as const, value }) };
 
@@ -179,7 +168,7 @@ export class Peer {
   /** Made by the first outgoing request. */
   private rids: RequestIdAllocator | undefined;
   // Created on first use: an idle session has no requests, orphans or peer tools.
-  private outgoing: Map<number, Outgoing> | undefined;
+  private outgoing: CallTable<number, Outgoing> | undefined;
   /** Whether a request id is taken; made with the first outgoing request. */
   private ridInUse: ((id: number) => boolean) | undefined;
   private incoming: Map<number, Incoming> | undefined;
@@ -346,11 +335,7 @@ export class Peer {
     if (this.transport) this.transport.onclose = undefined;
     this.transport = undefined;
     this.stopHeartbeat();
-    const outgoing = this.outgoing ?? [];
-    for (const [rid, o] of outgoing) {
-      if (o.reliable) continue;
-      this.outgoing?.delete(rid);
-      o.cleanup();
+    for (const o of this.outgoing?.take((o) => !o.reliable) ?? []) {
       o.call.fail(new AgentSocketError('CONNECTION_LOST', `connection lost during at-most-once call to "${o.tool}"`));
     }
     for (const [, i] of this.incoming ?? []) {
@@ -405,28 +390,18 @@ export class Peer {
 
   /** Reliable calls still waiting for their terminal frame (for adopt() by a new session). */
   takeUnfinished(): Array<{ call: Call; tool: string; args: unknown; options: InvokeOptions }> {
-    const out = [...(this.outgoing?.values() ?? [])].filter((o) => o.reliable);
-    for (const o of out) o.cleanup();
-    this.outgoing?.clear();
+    const out = (this.outgoing?.take(() => true) ?? []).filter((o) => o.reliable);
     return out.map(({ call, tool, args, options }) => ({ call, tool, args, options }));
   }
 
   private start(call: Call, tool: string, args: unknown, options: InvokeOptions, reliable: boolean): void {
-    this.outgoing ??= new Map();
+    this.outgoing ??= new CallTable();
     this.rids ??= new RequestIdAllocator(this.side);
     this.ridInUse ??= (id) => this.outgoing?.has(id) === true || this.orphans?.has(id) === true;
     const rid = this.rids.allocate(this.ridInUse);
     call.requestId = rid;
     const o = new Outgoing(call, reliable, tool, args, options);
-    this.outgoing.set(rid, o);
-    if (options.timeoutMs !== undefined) {
-      o.addTimer(
-        setTimeout(
-          () => this.settleLocally(rid, call, new AgentSocketError('TIMEOUT', `no answer from "${tool}" within ${options.timeoutMs} ms`)),
-          options.timeoutMs,
-        ),
-      );
-    }
+    this.outgoing.add(rid, o, options.timeoutMs);
     const payload: Record<string, unknown> = { id: call.messageId, tool, args };
     if (call.delivery !== 'at-least-once') payload['dl'] = DELIVERY_WIRE[call.delivery];
     if (options.traceparent !== undefined) payload['tp'] = options.traceparent;
@@ -434,7 +409,7 @@ export class Peer {
     if (!reliable || this.chan.writable) this.sendInvoke(rid, o, payload);
     else {
       void this.chan.whenWritable().then(() =>
-        this.closed ? this.settleLocally(rid, call, new AgentSocketError('SESSION_CLOSED', 'session closed')) : this.sendInvoke(rid, o, payload),
+        this.closed ? this.outgoing?.settle(rid, o, new AgentSocketError('SESSION_CLOSED', 'session closed')) : this.sendInvoke(rid, o, payload),
       );
     }
   }
@@ -443,30 +418,16 @@ export class Peer {
     try {
       this.sendFrame(FrameType.INVOKE, 0, rid, payload, o.reliable);
     } catch (error) {
-      this.settleLocally(rid, o.call, error);
+      this.outgoing?.settle(rid, o, error);
       return;
     }
     const signal = o.options.signal;
     if (!signal) return;
-    const onAbort = () => {
-      if (o.call.isSettled || this.outgoing?.get(rid) !== o) return;
-      this.trySend(FrameType.INTERRUPT, rid, { reason: abortReason(signal) }, o.reliable);
-      o.addTimer(
-        setTimeout(() => this.settleLocally(rid, o.call, new AgentSocketError('ABORTED', 'interrupted; no terminal frame from peer')), INTERRUPT_GRACE_MS),
-      );
-    };
-    o.onAbort = onAbort;
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  }
-
-  private settleLocally(rid: number, call: Call, error: unknown): void {
-    const o = this.outgoing?.get(rid);
-    if (o?.call === call) {
-      this.outgoing?.delete(rid);
-      o.cleanup();
-    }
-    call.fail(error);
+    this.outgoing?.forwardAbort(rid, o, signal, {
+      interrupt: (reason) => this.trySend(FrameType.INTERRUPT, rid, { reason }, o.reliable),
+      graceMs: INTERRUPT_GRACE_MS,
+      unanswered: 'interrupted; no terminal frame from peer',
+    });
   }
 
   /** Announces tools to the peer (TOOL_DEF, reliable). */
@@ -497,11 +458,7 @@ export class Peer {
     this.handingOff = handOff;
     this.stopHeartbeat();
     if (this.ackTimer) clearTimeout(this.ackTimer);
-    for (const [, o] of this.outgoing ?? []) {
-      o.cleanup();
-      o.call.fail(error);
-    }
-    this.outgoing?.clear();
+    this.outgoing?.failAll(error);
     for (const [, i] of this.incoming ?? []) i.abort.abort(new ProtocolError(ErrorCode.INTERRUPTED, error.message));
     this.chan.releaseWaiters();
     this.held = undefined;
@@ -878,35 +835,18 @@ export class Peer {
       case FrameType.INVOKE:
         this.onInvoke(rid, m, reliable, bytes);
         return;
-      case FrameType.STREAM: {
-        const o = this.outgoing?.get(rid);
-        o?.call.pushChunk(m.seq, m.data);
+      case FrameType.STREAM:
+        this.outgoing?.chunk(rid, m.seq, m.data);
         return;
-      }
-      case FrameType.COMPLETE: {
-        const o = this.outgoing?.get(rid);
-        if (!o) {
-          this.orphans?.delete(rid);
-          return;
-        }
-        this.outgoing?.delete(rid);
-        o.cleanup();
-        o.call.complete(m.result, m.metrics);
+      case FrameType.COMPLETE:
+        if (!this.outgoing?.complete(rid, m.result, m.metrics)) this.orphans?.delete(rid);
         return;
-      }
       case FrameType.ERROR: {
         if (rid === 0) {
           this.reportError(new ProtocolError(m.code, m.message, { data: m.data }));
           return;
         }
-        const o = this.outgoing?.get(rid);
-        if (!o) {
-          this.orphans?.delete(rid);
-          return;
-        }
-        this.outgoing?.delete(rid);
-        o.cleanup();
-        o.call.fail(new ProtocolError(m.code, m.message, { data: m.data }));
+        if (!this.outgoing?.fail(rid, new ProtocolError(m.code, m.message, { data: m.data }))) this.orphans?.delete(rid);
         return;
       }
       case FrameType.INTERRUPT:
@@ -1106,12 +1046,6 @@ export class Peer {
   removeTool(name: string): boolean {
     return this.registry.remove(name);
   }
-}
-
-function abortReason(signal: AbortSignal | undefined): string {
-  const r: unknown = signal?.reason;
-  if (r instanceof Error) return r.message;
-  return typeof r === 'string' ? r : 'aborted by caller';
 }
 
 function errorMessage(error: unknown): string {

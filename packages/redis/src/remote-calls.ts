@@ -1,19 +1,20 @@
-import { AgentSocketError, type Call, ErrorCode, type HubMember, type InvokeOptions, ProtocolError } from '@agentsocket/core';
+import { type Call, CallTable, ErrorCode, type HubMember, INTERRUPT_GRACE_MS, type InvokeOptions, PendingCall, ProtocolError } from '@agentsocket/core';
 import { unavailable } from './connection.js';
 import { type BusMessage, carry, rebuild } from './hub-messages.js';
 
 /** Sends a bus message to a hub instance; resolves with how many subscribers got it (0 = nobody listens). */
 export type Publish = (instance: string, message: BusMessage) => Promise<number>;
 
-/** As long as a local call waits for the peer's answer to INTERRUPT before giving up (core's peer). */
-const INTERRUPT_GRACE_MS = 5000;
-
 type Answer = Extract<BusMessage, { type: 'chunk' | 'complete' | 'error' }>;
 
-interface Outgoing {
-  call: Call;
-  target: string;
-  cleanup: () => void;
+/** A routed call waiting for its answer from the instance that holds the agent. */
+class Outgoing extends PendingCall {
+  constructor(
+    call: Call,
+    readonly target: string,
+  ) {
+    super(call);
+  }
 }
 
 /**
@@ -23,7 +24,7 @@ interface Outgoing {
 export class OutgoingCalls {
   private readonly self: string;
   private readonly publish: Publish;
-  private readonly pending = new Map<number, Outgoing>();
+  private readonly pending = new CallTable<number, Outgoing>();
   private nextRid = 1;
 
   constructor(self: string, publish: Publish) {
@@ -43,23 +44,9 @@ export class OutgoingCalls {
   start(call: Call, target: string, ns: string, to: string, args: unknown, options: InvokeOptions): void {
     const rid = this.nextRid;
     this.nextRid = this.nextRid >= 0x7fffffff ? 1 : this.nextRid + 1;
-    const timers: Array<ReturnType<typeof setTimeout>> = [];
     const signal = options.signal;
-    const onAbort = () => {
-      if (call.isSettled) return;
-      const reason = abortReason(signal);
-      this.publish(target, { type: 'interrupt', from: this.self, rid, reason }).catch(() => {});
-      timers.push(setTimeout(() => this.settle(rid, new AgentSocketError('ABORTED', 'interrupted; no terminal answer from the agent')), INTERRUPT_GRACE_MS));
-    };
-    const cleanup = () => {
-      for (const t of timers) clearTimeout(t);
-      signal?.removeEventListener('abort', onAbort);
-    };
-    this.pending.set(rid, { call, target, cleanup });
-    if (options.timeoutMs !== undefined) {
-      const ms = options.timeoutMs;
-      timers.push(setTimeout(() => this.settle(rid, new AgentSocketError('TIMEOUT', `no answer from "${call.tool}" within ${ms} ms`)), ms));
-    }
+    const entry = new Outgoing(call, target);
+    this.pending.add(rid, entry, options.timeoutMs);
     const request: BusMessage = { type: 'invoke', from: this.self, rid, ns, to, tool: call.tool, args, delivery: call.delivery };
     if (options.traceparent !== undefined) request.traceparent = options.traceparent;
     if (options.timeoutMs !== undefined) request.timeoutMs = options.timeoutMs;
@@ -69,8 +56,13 @@ export class OutgoingCalls {
         // The answer can arrive (on the subscriber connection) before PUBLISH's own reply.
         if (call.isSettled) return;
         if (receivers === 0) this.settle(rid, unavailable(`the node holding agent "${to}" is not reachable`));
-        else if (signal?.aborted) onAbort();
-        else signal?.addEventListener('abort', onAbort, { once: true });
+        else if (signal) {
+          this.pending.forwardAbort(rid, entry, signal, {
+            interrupt: (reason) => this.publish(target, { type: 'interrupt', from: this.self, rid, reason }).catch(() => {}),
+            graceMs: INTERRUPT_GRACE_MS,
+            unanswered: 'interrupted; no terminal answer from the agent',
+          });
+        }
       },
       (error: unknown) => this.settle(rid, unavailable(`Redis is unreachable: could not route the call to "${to}"`, error)),
     );
@@ -87,30 +79,24 @@ export class OutgoingCalls {
     if (o.target !== m.from) return;
     switch (m.type) {
       case 'chunk':
-        o.call.pushChunk(m.seq, m.data);
+        this.pending.chunk(m.rid, m.seq, m.data);
         return;
       case 'complete':
-        this.pending.delete(m.rid);
-        o.cleanup();
-        o.call.complete(m.value, m.metrics);
+        this.pending.complete(m.rid, m.value, m.metrics);
         return;
       case 'error':
-        this.settle(m.rid, rebuild(m.error));
+        this.pending.fail(m.rid, rebuild(m.error));
         return;
     }
   }
 
   /** Fails every call waiting on one of `instances` (or on any, without a filter). */
   failAll(error: Error, instances?: Set<string>): void {
-    for (const [rid, o] of this.pending) if (!instances || instances.has(o.target)) this.settle(rid, error);
+    this.pending.failAll(error, (o) => !instances || instances.has(o.target));
   }
 
   private settle(rid: number, error: Error): void {
-    const o = this.pending.get(rid);
-    if (!o) return;
-    this.pending.delete(rid);
-    o.cleanup();
-    o.call.fail(error);
+    this.pending.fail(rid, error);
   }
 }
 
@@ -194,10 +180,4 @@ export class ServedCalls {
       ),
     );
   }
-}
-
-function abortReason(signal: AbortSignal | undefined): string {
-  const r: unknown = signal?.reason;
-  if (r instanceof Error) return r.message;
-  return typeof r === 'string' ? r : 'aborted by caller';
 }

@@ -1,13 +1,12 @@
-import { Call, ErrorCode, type HubMember, type InvokeOptions, ProtocolError } from '@agentsocket/core';
+import { Call, CallTable, ErrorCode, type HubMember, type InvokeOptions, PendingCall, ProtocolError } from '@agentsocket/core';
 import type { HubRequest, Outcome } from './hub-protocol.js';
 
 type InvokeRequest = Extract<HubRequest, { type: 'invoke' }>;
 
-interface Outgoing {
-  call: Call;
+/** A call of this node's running on another node. */
+class Outgoing extends PendingCall {
   /** The node running the call, once it has said so. */
   owner: string | undefined;
-  cleanup: () => void;
 }
 
 /**
@@ -15,7 +14,7 @@ interface Outgoing {
  * the Call; the callee's node runs it on the member and posts chunks and the outcome back.
  */
 export class RemoteCalls {
-  private readonly outgoing = new Map<string, Outgoing>();
+  private readonly outgoing = new CallTable<string, Outgoing>();
   private readonly incoming = new Map<string, AbortController>();
   private readonly nodeId: string;
   /** Sends a request to every other node without waiting for answers. */
@@ -29,7 +28,7 @@ export class RemoteCalls {
   /** Caller side: registered before the invoke request goes out, since chunks may beat the answer. */
   open<T>(id: string, tool: string, options: InvokeOptions): Call<T> {
     const call = new Call<T>(tool, id, options.delivery ?? 'at-least-once');
-    this.outgoing.set(id, { call, owner: undefined, cleanup: () => {} });
+    this.outgoing.add(id, new Outgoing(call));
     return call;
   }
 
@@ -38,14 +37,8 @@ export class RemoteCalls {
     const o = this.outgoing.get(id);
     if (!o) return;
     o.owner = owner;
-    if (!signal) return;
-    const onAbort = () => this.post({ type: 'interrupt', from: this.nodeId, call: id, reason: abortReason(signal) });
-    if (signal.aborted) {
-      onAbort();
-      return;
-    }
-    signal.addEventListener('abort', onAbort, { once: true });
-    o.cleanup = () => signal.removeEventListener('abort', onAbort);
+    // No deadline after the interrupt: the owner-liveness check fails calls whose node is gone.
+    if (signal) this.outgoing.forwardAbort(id, o, signal, { interrupt: (reason) => this.post({ type: 'interrupt', from: this.nodeId, call: id, reason }) });
   }
 
   /** Caller side: are calls running on other nodes? */
@@ -55,7 +48,7 @@ export class RemoteCalls {
 
   /** Caller side: fails the calls whose node is no longer in the cluster. */
   ownersGone(alive: ReadonlySet<string>): void {
-    for (const [id, o] of [...this.outgoing]) {
+    for (const [id, o] of [...this.outgoing.entriesOf()]) {
       if (o.owner !== undefined && !alive.has(o.owner)) {
         this.fail(id, new ProtocolError(ErrorCode.UNAVAILABLE, `node ${o.owner}, which ran this call, left the cluster`));
       }
@@ -64,7 +57,7 @@ export class RemoteCalls {
 
   /** Caller side: settles a call locally (nobody took it, or the request failed). */
   fail(id: string, error: Error): void {
-    this.settle(id, (call) => call.fail(error));
+    this.outgoing.fail(id, error);
   }
 
   /** Callee side: runs the call on the member and streams it back to the caller's node. */
@@ -82,14 +75,13 @@ export class RemoteCalls {
   handle(request: HubRequest): boolean {
     switch (request.type) {
       case 'chunk':
-        if (request.node === this.nodeId) this.outgoing.get(request.call)?.call.pushChunk(request.seq, request.data);
+        if (request.node === this.nodeId) this.outgoing.chunk(request.call, request.seq, request.data);
         return true;
       case 'end': {
         if (request.node !== this.nodeId) return true;
         const { outcome } = request;
-        this.settle(request.call, (call) =>
-          outcome.ok ? call.complete(outcome.value, outcome.metrics) : call.fail(new ProtocolError(outcome.code, outcome.message, { data: outcome.data })),
-        );
+        if (outcome.ok) this.outgoing.complete(request.call, outcome.value, outcome.metrics);
+        else this.outgoing.fail(request.call, new ProtocolError(outcome.code, outcome.message, { data: outcome.data }));
         return true;
       }
       case 'interrupt':
@@ -101,17 +93,9 @@ export class RemoteCalls {
   }
 
   close(): void {
-    for (const id of [...this.outgoing.keys()]) this.fail(id, new ProtocolError(ErrorCode.UNAVAILABLE, 'hub closed'));
+    this.outgoing.failAll(new ProtocolError(ErrorCode.UNAVAILABLE, 'hub closed'));
     for (const abort of this.incoming.values()) abort.abort(new ProtocolError(ErrorCode.UNAVAILABLE, 'hub closed'));
     this.incoming.clear();
-  }
-
-  private settle(id: string, action: (call: Call) => void): void {
-    const o = this.outgoing.get(id);
-    if (!o) return;
-    this.outgoing.delete(id);
-    o.cleanup();
-    action(o.call);
   }
 
   private async pump(request: InvokeRequest, call: Call): Promise<void> {
@@ -133,10 +117,4 @@ function failure(error: unknown): Outcome {
     return error.data === undefined ? { ok: false, code: error.code, message: error.message } : { ok: false, code: error.code, message: error.message, data: error.data };
   }
   return { ok: false, code: ErrorCode.HANDLER_ERROR, message: error instanceof Error ? error.message : String(error) };
-}
-
-function abortReason(signal: AbortSignal): string {
-  const r: unknown = signal.reason;
-  if (r instanceof Error) return r.message;
-  return typeof r === 'string' ? r : 'aborted by caller';
 }
