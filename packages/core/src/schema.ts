@@ -1,7 +1,5 @@
-import { Validator } from '@cfworker/json-schema';
 import type { SchemaOutput } from './infer.js';
-import { compileFastCheck } from './schema-fast.js';
-import { describeSchemaErrors } from './schema-messages.js';
+import type { JsonSchemaCheck } from './schema-json.js';
 
 /** The Standard Schema v1 interface (https://standardschema.dev), copied as its authors intend. */
 export interface StandardSchemaV1<Input = unknown, Output = Input> {
@@ -58,18 +56,23 @@ export function compileSchema(schema: InputSchema | undefined): CompiledSchema {
       },
     };
   }
-  const validator = new Validator(schema, '2020-12', false);
-  // Most calls are valid and most schemas simple: a quick yes first, the full validator otherwise.
-  const fast = compileFastCheck(schema);
+  // The JSON Schema validator is loaded on first use, so a browser client that declares no such
+  // tool does not carry it; it starts loading now, so the first call usually finds it there.
+  let check = jsonSchemaModule?.compileJsonSchema(schema);
+  const ready = check ? undefined : loadJsonSchemaModule().then((m) => (check ??= m.compileJsonSchema(schema)));
+  ready?.catch(() => {}); // a failure to load is reported by the validate() that needed it
   return {
     jsonSchema: schema,
-    validate: (value) => {
-      if (fast?.(value)) return { ok: true, value };
-      const result = validator.validate(value);
-      if (result.valid) return { ok: true, value };
-      return { ok: false, message: describeSchemaErrors(result.errors, value) };
-    },
+    validate: (value) => (check ? check(value) : (ready as Promise<JsonSchemaCheck>).then((loaded) => loaded(value))),
   };
+}
+
+let jsonSchemaModule: typeof import('./schema-json.js') | undefined;
+let jsonSchemaLoading: Promise<typeof import('./schema-json.js')> | undefined;
+
+function loadJsonSchemaModule(): Promise<typeof import('./schema-json.js')> {
+  jsonSchemaLoading ??= import('./schema-json.js').then((m) => (jsonSchemaModule = m));
+  return jsonSchemaLoading;
 }
 
 /** A Standard Schema issue in the same shape as JSON Schema's: the library's sentence, then `at /path`. */

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AgentServer } from '@agentsocket/core';
 import { build } from 'esbuild';
@@ -31,23 +32,33 @@ describe('browser client in Chromium', () => {
     let endpoint: WsServer | undefined;
     let origin = '';
     let script = '';
+    /** Bundle files by URL path, and the ones the page asked for. */
+    const files = new Map<string, string>();
+    const requested: string[] = [];
 
     beforeAll(async () => {
+      // Split as an application's bundler splits it: the JSON Schema validator is a chunk of its own.
       const bundle = await build({
         entryPoints: [fileURLToPath(new URL('./browser/entry.ts', import.meta.url))],
         bundle: true,
         write: false,
+        splitting: true,
+        outdir: fileURLToPath(new URL('./.browser-bundle/', import.meta.url)),
+        entryNames: 'bundle',
         platform: 'browser',
         format: 'esm',
         target: 'es2022',
         conditions: ['@agentsocket/source', 'browser'],
         logLevel: 'silent',
       });
-      script = bundle.outputFiles[0]?.text ?? '';
+      for (const file of bundle.outputFiles) files.set(`/${basename(file.path)}`, file.text);
+      script = [...files.values()].join('\n');
       http.on('request', (req, res) => {
-        if (req.url === '/bundle.js') {
+        const file = files.get(req.url ?? '');
+        if (file !== undefined) {
+          requested.push(req.url ?? '');
           res.writeHead(200, { 'Content-Type': 'text/javascript' });
-          res.end(script);
+          res.end(file);
         } else {
           res.writeHead(200, { 'Content-Type': 'text/html' });
           res.end('<!doctype html><script type="module" src="/bundle.js"></script>');
@@ -123,6 +134,31 @@ describe('browser client in Chromium', () => {
       });
       // The browser could not send a header: the token came in HELLO.
       expect(seen).toEqual([{ token: 'browser-secret', authorization: undefined }]);
+      await page.close();
+    });
+
+    it('loads the JSON Schema validator only for a client tool with a JSON Schema, and validates with it', async () => {
+      if (!browser || !endpoint) throw new Error('setup failed');
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on('pageerror', (error) => problems.push(error.message));
+      await page.goto(`${origin}/`);
+      await page.waitForFunction(() => 'aspBrowserSchemaTest' in globalThis);
+      const validatorChunk = [...files.keys()].find((path) => /^\/schema-json-.*\.js$/.test(path));
+      expect(validatorChunk).toBeDefined();
+      // The first test's page connected and called without it.
+      expect(requested.filter((path) => path === validatorChunk)).toEqual([]);
+      const report = await page.evaluate(
+        async ([url, token]) => {
+          const run: unknown = Reflect.get(globalThis, 'aspBrowserSchemaTest');
+          if (typeof run !== 'function') throw new Error('the bundle did not load');
+          return String(await run(url, token));
+        },
+        [endpoint.url ?? '', 'browser-secret'],
+      );
+      expect(problems).toEqual([]);
+      expect(JSON.parse(report)).toEqual({ result: { answer: 'the blue one, to "which one?"' } });
+      expect(requested).toContain(validatorChunk);
       await page.close();
     });
   });
