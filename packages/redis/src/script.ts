@@ -17,13 +17,26 @@ export class LuaScript {
   async run(client: Redis, keys: string[], args: Arg[]): Promise<unknown> {
     const tail = [keys.length, ...keys, ...args.map(toArg)];
     try {
-      return await client.callBuffer('EVALSHA', this.sha, ...tail);
+      return await bufferCommand(client, 'evalshaBuffer')(this.sha, ...tail);
     } catch (error) {
       // Someone ran SCRIPT FLUSH: send the body (this one call may then run after later ones).
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return client.callBuffer('EVAL', this.lua, ...tail);
+      return bufferCommand(client, 'evalBuffer')(this.lua, ...tail);
     }
   }
+}
+
+type BufferCommand = (...args: Array<string | number | Buffer>) => Promise<unknown>;
+
+/**
+ * ioredis's named Buffer variants (there at run time for every command, missing from its types).
+ * Named, not callBuffer('EVALSHA', …): with enableAutoPipelining, callBuffer loses its command
+ * name, and a named command is batched like any other.
+ */
+function bufferCommand(client: Redis, name: 'evalshaBuffer' | 'evalBuffer'): BufferCommand {
+  const fn: unknown = Reflect.get(client, name);
+  if (typeof fn !== 'function') throw new TypeError(`this ioredis has no ${name}`);
+  return (...args) => Reflect.apply(fn, client, args);
 }
 
 function toArg(a: Arg): string | number | Buffer {

@@ -4,6 +4,12 @@ import { RedisConnection } from '@agentsocket/redis';
 import { Redis } from 'ioredis';
 import { RedisStreamsQueue, TaskClient, TaskStore, TaskWorker } from '../src/index.js';
 
+/**
+ * Both sides use the same ioredis options: auto-pipelining, so commands issued in one tick go out
+ * in one write (many tasks' commands under load; nothing changes for one task in flight).
+ */
+export const CLIENT_OPTIONS = { enableAutoPipelining: true } as const;
+
 export function benchPrefix(): string {
   return `asp-bench:${Date.now().toString(36)}${randomBytes(3).toString('hex')}:`;
 }
@@ -54,8 +60,8 @@ export class TaskSetup {
   }
 
   private parts(): { store: TaskStore; queue: RedisStreamsQueue } {
-    const a = new RedisConnection({ url: this.url });
-    const b = new RedisConnection({ url: this.url });
+    const a = new RedisConnection({ url: this.url, options: CLIENT_OPTIONS });
+    const b = new RedisConnection({ url: this.url, options: CLIENT_OPTIONS });
     this.connections.push(a, b);
     const store = new TaskStore({ connection: a, prefix: this.prefix });
     const queue = new RedisStreamsQueue({ connection: b, prefix: this.prefix, leaseMs: this.leaseMs });
@@ -108,7 +114,7 @@ export class BareSetup {
 
   constructor(url: string) {
     this.url = url;
-    this.producer = new Redis(url);
+    this.producer = new Redis(url, CLIENT_OPTIONS);
   }
 
   get key(): string {
@@ -118,7 +124,7 @@ export class BareSetup {
   async start(consumers: number): Promise<void> {
     await this.producer.xgroup('CREATE', this.key, 'g', '0', 'MKSTREAM');
     for (let i = 0; i < consumers; i++) {
-      const c = new Redis(this.url);
+      const c = new Redis(this.url, CLIENT_OPTIONS);
       this.consumers.push(c);
       this.loops.push(this.loop(c, `c${i}`));
     }

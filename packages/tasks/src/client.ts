@@ -2,6 +2,8 @@ import { compileSchema, ulidFactory } from '@agentsocket/core';
 import { DEFAULTS } from './defaults.js';
 import { TaskError } from './errors.js';
 import type { TaskQueue } from './queue.js';
+import { RedisStreamsQueue } from './redis-queue.js';
+import { ResultWaiter } from './results.js';
 import type { NewTask, TaskStore } from './store.js';
 import { isPriority, type TaskEvent, type TaskRecord, type TaskSpec } from './task.js';
 
@@ -39,8 +41,15 @@ export class TaskClient {
   private readonly newId = ulidFactory();
   private readonly schemas = new Map<string, { text: string; read: number; validate: ReturnType<typeof compileSchema>['validate'] }>();
 
+  /** The queue, when it is a Redis stream on the store's Redis. */
+  private readonly streams: RedisStreamsQueue | undefined;
+
+  private readonly results: ResultWaiter;
+
   constructor(init: TaskClientInit) {
     this.init = init;
+    this.results = new ResultWaiter(init.store, `${init.store.prefix}n:${this.newId()}`);
+    this.streams = init.queue instanceof RedisStreamsQueue && init.queue.sharesRedisWith(init.store.connection) ? init.queue : undefined;
   }
 
   /**
@@ -52,14 +61,20 @@ export class TaskClient {
   async submit(spec: TaskSpec): Promise<SubmitResult> {
     const task = this.check(spec);
     if (this.init.validate ?? true) await this.validate(task.tool, task.args);
-    const { id, created } = await this.init.store.create(task);
+    const { store, queue } = this.init;
+    const entry = { id: task.id, tool: task.tool, priority: task.priority, key: task.idempotencyKey };
+    // On one Redis the record and the queue entry are written by one script (one round trip).
+    const fused = this.streams?.streamPush(entry);
+    const { id, created } = await store.create(task, fused);
     if (!created) {
       // The key names a task already; if it never reached the queue (a failed submit), put it there.
-      const existing = await this.init.store.get(id);
-      if (existing?.state === 'queued') await this.init.queue.push({ id, tool: existing.tool, priority: existing.priority });
+      const existing = await store.get(id);
+      if (existing?.state === 'queued') {
+        await queue.push({ id, tool: existing.tool, priority: existing.priority, key: existing.idempotencyKey });
+      }
       return { id, created };
     }
-    await this.init.queue.push({ id, tool: task.tool, priority: task.priority });
+    if (!fused) await queue.push(entry);
     return { id, created };
   }
 
@@ -77,11 +92,18 @@ export class TaskClient {
     const signals = [options.signal, options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs)].filter(
       (s): s is AbortSignal => s !== undefined,
     );
+    const signal = signals.length > 0 ? AbortSignal.any(signals) : undefined;
+    const ended = (event: TaskEvent): unknown => {
+      if (event.type === 'failed') throw new TaskError('TASK_FAILED', `task ${id} failed: ${event.error.message}`, { data: event.error });
+      if (event.type === 'cancelled') throw new TaskError('TASK_CANCELLED', `task ${id} was cancelled`);
+      return event.type === 'succeeded' ? event.result : undefined;
+    };
     try {
-      for await (const event of this.watch(id, { signal: signals.length > 0 ? AbortSignal.any(signals) : undefined })) {
-        if (event.type === 'succeeded') return event.result;
-        if (event.type === 'failed') throw new TaskError('TASK_FAILED', `task ${id} failed: ${event.error.message}`, { data: event.error });
-        if (event.type === 'cancelled') throw new TaskError('TASK_CANCELLED', `task ${id} was cancelled`);
+      // A task this client submitted: its outcome comes on the client's own channel.
+      const outcome = await this.results.outcome(id, signal);
+      if (outcome) return ended(outcome);
+      for await (const event of this.watch(id, { signal })) {
+        if (event.type === 'succeeded' || event.type === 'failed' || event.type === 'cancelled') return ended(event);
       }
     } catch (error) {
       if (error instanceof DOMException && error.name === 'TimeoutError') throw new TaskError('TIMEOUT', `task ${id} did not end within ${options.timeoutMs} ms`);
@@ -135,6 +157,7 @@ export class TaskClient {
       deadline: spec.deadline,
       resultTtlMs: ttl,
       traceparent: spec.traceparent,
+      notify: this.results.channel,
     };
   }
 

@@ -5,7 +5,8 @@ import { DEFAULTS } from './defaults.js';
 import { decodeEntry, encodeEntry } from './entry.js';
 import { TaskError } from './errors.js';
 import type { ConsumeOptions, Consumer, Lease, QueueCapabilities, QueueDepth, TaskQueue } from './queue.js';
-import { autoclaimReply, readReply, replyText, type StreamMessage } from './redis-replies.js';
+import { readReply, replyText, type StreamMessage } from './redis-replies.js';
+import type { StreamAck, StreamPush } from './store.js';
 import { PRIORITIES, type QueueEntry } from './task.js';
 
 export interface RedisStreamsQueueInit {
@@ -34,24 +35,37 @@ if #p == 0 or p[1][2] ~= ARGV[3] then return 0 end
 redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[3], 0, ARGV[2], 'JUSTID')
 return 1`);
 
-// Rule 6 in one round trip: reads the streams in priority order until `free` entries are taken.
-// Reply: flat {key, id, payload, ...}; an entry whose body is gone gives payload ''.
+// Rules 5 and 6 in one round trip: when ARGV[4] (lease ms) is not 0, first takes over entries
+// idle that long (XAUTOCLAIM), then reads new ones in priority order until `free` are taken.
+// Reply: flat {key, id, payload, claimed (1 = a lapsed lease taken over), ...}.
 const TAKE = new LuaScript(`local free = tonumber(ARGV[3])
+local idle = tonumber(ARGV[4])
 local out = {}
+local function add(key, m, claimed)
+  local payload = ''
+  if m[2] then
+    for i = 1, #m[2], 2 do if m[2][i] == 'e' then payload = m[2][i + 1] end end
+  end
+  out[#out + 1] = key
+  out[#out + 1] = m[1]
+  out[#out + 1] = payload
+  out[#out + 1] = claimed
+  free = free - 1
+end
+if idle > 0 then
+  for _, key in ipairs(KEYS) do
+    if free <= 0 then break end
+    if redis.call('EXISTS', key) == 1 then
+      local r = redis.call('XAUTOCLAIM', key, ARGV[1], ARGV[2], idle, '0-0', 'COUNT', free)
+      for _, m in ipairs(r[2]) do add(key, m, 1) end
+    end
+  end
+end
 for _, key in ipairs(KEYS) do
   if free <= 0 then break end
   local r = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', free, 'STREAMS', key, '>')
   if r then
-    for _, m in ipairs(r[1][2]) do
-      local payload = ''
-      if m[2] then
-        for i = 1, #m[2], 2 do if m[2][i] == 'e' then payload = m[2][i + 1] end end
-      end
-      out[#out + 1] = key
-      out[#out + 1] = m[1]
-      out[#out + 1] = payload
-      free = free - 1
-    end
+    for _, m in ipairs(r[1][2]) do add(key, m, 0) end
   end
 end
 return out`);
@@ -94,6 +108,29 @@ export class RedisStreamsQueue implements TaskQueue {
 
   streamKey(tool: string, priority: string): string {
     return `${this.prefix}q:${tool}:${priority}`;
+  }
+
+  /**
+   * True when `connection` reaches the same Redis server and database as this queue's: the task
+   * store and worker then fuse their record writes with this queue's XADD and ack (one script).
+   */
+  sharesRedisWith(connection: RedisConnection): boolean {
+    const a = this.connection.client.options;
+    const b = connection.client.options;
+    return a.host === b.host && a.port === b.port && a.path === b.path && (a.db ?? 0) === (b.db ?? 0);
+  }
+
+  /** The XADD of `entry`, for a store script to run (see sharesRedisWith). */
+  streamPush(entry: QueueEntry): StreamPush {
+    return { stream: this.streamKey(entry.tool, entry.priority), entry: encodeEntry(entry) };
+  }
+
+  /** The ack of `lease`, for a store script to run (see sharesRedisWith); frees its slot now. */
+  streamAck(lease: Lease): StreamAck {
+    const h = lease.handle;
+    if (!isHandle(h)) throw new TypeError('not a lease of this queue');
+    h.consumer.settle(h.id);
+    return { stream: h.key, group: GROUP, id: h.id, consumer: h.consumer.name };
   }
 
   async push(entry: QueueEntry): Promise<void> {
@@ -246,11 +283,12 @@ class RedisConsumer implements Consumer {
           });
           continue;
         }
+        let sweep = false;
         if (Date.now() >= this.nextSweep) {
           this.nextSweep = Date.now() + Math.min(250, this.queue.leaseMs / 4);
-          if (await this.sweep(free)) continue;
+          sweep = true;
         }
-        if (await this.take(free)) continue;
+        if (await this.take(free, sweep)) continue;
         // Nothing waiting: block until something is pushed (one entry, from whichever stream it lands in).
         const block = Math.max(1, Math.min(this.queue.blockMs, this.nextSweep - Date.now()));
         const reply = await this.reader.client.call(
@@ -268,30 +306,20 @@ class RedisConsumer implements Consumer {
     }
   }
 
-  /** Takes waiting entries, highest priority first (rule 6). True when it found some. */
-  private async take(free: number): Promise<boolean> {
-    const reply = await TAKE.run(this.reader.client, this.keys, [GROUP, this.name, free]);
+  /**
+   * Takes waiting entries, highest priority first (rule 6), after entries whose lease lapsed when
+   * `sweep` (rule 5): one script. True when it found some.
+   */
+  private async take(free: number, sweep: boolean): Promise<boolean> {
+    const reply = await TAKE.run(this.reader.client, this.keys, [GROUP, this.name, free, sweep ? this.queue.leaseMs : 0]);
     if (!Array.isArray(reply) || reply.length === 0) return false;
-    for (let i = 0; i + 2 < reply.length; i += 3) {
+    for (let i = 0; i + 3 < reply.length; i += 4) {
       const key = replyText(reply[i], 'take');
       const payload = replyText(reply[i + 2], 'take');
-      this.deliver(key, [{ id: replyText(reply[i + 1], 'take'), fields: new Map([['e', payload]]) }], 1, false);
+      const claimed = reply[i + 3] === 1;
+      this.deliver(key, [{ id: replyText(reply[i + 1], 'take'), fields: new Map([['e', payload]]) }], claimed ? undefined : 1, claimed);
     }
     return true;
-  }
-
-  /** Takes over entries whose lease lapsed (rule 5). True when it found some. */
-  private async sweep(free: number): Promise<boolean> {
-    let found = false;
-    for (const key of this.keys) {
-      if (free <= 0) break;
-      const reply = await this.reader.client.call('XAUTOCLAIM', key, GROUP, this.name, this.queue.leaseMs, '0-0', 'COUNT', free);
-      const messages = autoclaimReply(reply, 'XAUTOCLAIM');
-      this.deliver(key, messages, undefined, true);
-      free -= messages.length;
-      found ||= messages.length > 0;
-    }
-    return found;
   }
 
   private deliver(key: string, messages: StreamMessage[], deliveries: number | undefined, redelivered: boolean): void {

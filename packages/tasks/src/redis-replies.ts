@@ -46,10 +46,4 @@ export function readReply(value: unknown, what: string): Map<string, StreamMessa
   return out;
 }
 
-/** XAUTOCLAIM: [cursor, entries, deleted ids]. */
-export function autoclaimReply(value: unknown, what: string): StreamMessage[] {
-  const [, entries] = array(value, what);
-  return streamMessages(entries, what);
-}
-
 export { text as replyText };

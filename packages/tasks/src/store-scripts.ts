@@ -4,25 +4,30 @@ import { DEFAULTS } from './defaults.js';
 /**
  * The task record's transitions, each one script so a record and its event log never disagree.
  * Every event is appended to the task's stream (history) and published on a channel of the same
- * name with its stream id in front (live), see watch.ts.
+ * name with its stream id in front (live), see watch.ts. A terminal event is also published on
+ * the record's `notify` channel (its submitter's, see results.ts) as "<length>:<record key><json>".
  */
-const EMIT = `local function emit(key, json)
+const EMIT = `local function emit(key, json, terminal)
   local id = redis.call('XADD', key, 'MAXLEN', '~', ${DEFAULTS.maxEvents}, '*', 'e', json)
   redis.call('PUBLISH', key, id .. ' ' .. json)
+  if terminal then
+    local n = redis.call('HGET', KEYS[1], 'notify')
+    if n and n ~= '' then redis.call('PUBLISH', n, string.len(KEYS[1]) .. ':' .. KEYS[1] .. json) end
+  end
 end
 `;
 
 // KEYS: record, events, idempotency key. ARGV: id, then field/value pairs, last the event JSON.
 // Reply: {1, id} created, {0, existing id} when the key already names a task.
-export const SUBMIT = new LuaScript(`${EMIT}
-local existing = redis.call('GET', KEYS[3])
+const SUBMIT_BODY = `local existing = redis.call('GET', KEYS[3])
 if existing then return {0, existing} end
 redis.call('SET', KEYS[3], ARGV[1])
 local fields = {}
 for i = 2, #ARGV - 1 do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[1], unpack(fields))
 emit(KEYS[2], ARGV[#ARGV])
-return {1, ARGV[1]}`);
+return {1, ARGV[1]}`;
+export const SUBMIT = new LuaScript(`${EMIT}${SUBMIT_BODY}`);
 
 // KEYS: record, events, dead letters. ARGV: worker, now, id.
 // Reply: {'run', epoch, field, value, ...} | {'ended', state} | {'gone'} | {'expired'} | {'exhausted'}
@@ -42,7 +47,7 @@ if why then
   local err = cjson.encode({code = why[2], message = why[3]})
   redis.call('HSET', KEYS[1], 'state', 'failed', 'error', err, 'updated', now, 'dead', '1')
   redis.call('ZADD', KEYS[3], now, ARGV[3])
-  emit(KEYS[2], '{"type":"failed","at":' .. ARGV[2] .. ',"error":' .. err .. ',"dead":true}')
+  emit(KEYS[2], '{"type":"failed","at":' .. ARGV[2] .. ',"error":' .. err .. ',"dead":true}', true)
   return {why[1]}
 end
 local epoch = redis.call('HINCRBY', KEYS[1], 'epoch', 1)
@@ -63,32 +68,32 @@ return 1`);
 
 // KEYS: record, events, idempotency key, dead letters. ARGV: epoch, 'succeeded'|'failed',
 // result or error JSON, now, id, dead (0/1). Reply 1, or 0 when the caller lost the task.
-export const FINISH = new LuaScript(`${EMIT}
-local f = redis.call('HMGET', KEYS[1], 'state', 'epoch', 'ttl')
+const FINISH_BODY = `local f = redis.call('HMGET', KEYS[1], 'state', 'epoch', 'ttl')
 if f[1] ~= 'running' or f[2] ~= ARGV[1] then return 0 end
 if ARGV[2] == 'succeeded' then
   redis.call('HSET', KEYS[1], 'state', 'succeeded', 'result', ARGV[3], 'updated', ARGV[4])
-  emit(KEYS[2], '{"type":"succeeded","at":' .. ARGV[4] .. ',"result":' .. ARGV[3] .. '}')
+  emit(KEYS[2], '{"type":"succeeded","at":' .. ARGV[4] .. ',"result":' .. ARGV[3] .. '}', true)
 else
   local dead = ARGV[6] == '1'
   redis.call('HSET', KEYS[1], 'state', 'failed', 'error', ARGV[3], 'updated', ARGV[4], 'dead', ARGV[6])
-  emit(KEYS[2], '{"type":"failed","at":' .. ARGV[4] .. ',"error":' .. ARGV[3] .. ',"dead":' .. (dead and 'true' or 'false') .. '}')
+  emit(KEYS[2], '{"type":"failed","at":' .. ARGV[4] .. ',"error":' .. ARGV[3] .. ',"dead":' .. (dead and 'true' or 'false') .. '}', true)
   if dead then
     redis.call('ZADD', KEYS[4], ARGV[4], ARGV[5])
     return 1
   end
 end
 for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], f[3]) end
-return 1`);
+return 1`;
+export const FINISH = new LuaScript(`${EMIT}${FINISH_BODY}`);
 
 // KEYS: record, events, delayed. ARGV: epoch, error JSON, delay ms, now, id. Reply 1 or 0 (lost).
-export const RETRY = new LuaScript(`${EMIT}
-local f = redis.call('HMGET', KEYS[1], 'state', 'epoch', 'attempts')
+const RETRY_BODY = `local f = redis.call('HMGET', KEYS[1], 'state', 'epoch', 'attempts')
 if f[1] ~= 'running' or f[2] ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'retrying', 'error', ARGV[2], 'updated', ARGV[4])
 redis.call('ZADD', KEYS[3], tonumber(ARGV[4]) + tonumber(ARGV[3]), ARGV[5])
 emit(KEYS[2], '{"type":"retrying","at":' .. ARGV[4] .. ',"attempt":' .. f[3] .. ',"delayMs":' .. ARGV[3] .. ',"error":' .. ARGV[2] .. '}')
-return 1`);
+return 1`;
+export const RETRY = new LuaScript(`${EMIT}${RETRY_BODY}`);
 
 // KEYS: record, events, idempotency key, delayed. ARGV: now, id. Reply 1, or 0 if it had ended.
 export const CANCEL = new LuaScript(`${EMIT}
@@ -96,7 +101,7 @@ local f = redis.call('HMGET', KEYS[1], 'state', 'ttl')
 if f[1] ~= 'queued' and f[1] ~= 'running' and f[1] ~= 'retrying' then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'cancelled', 'updated', ARGV[1])
 redis.call('ZREM', KEYS[4], ARGV[2])
-emit(KEYS[2], '{"type":"cancelled","at":' .. ARGV[1] .. '}')
+emit(KEYS[2], '{"type":"cancelled","at":' .. ARGV[1] .. '}', true)
 for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], f[2]) end
 return 1`);
 
@@ -106,4 +111,38 @@ export const TAKE_DUE = new LuaScript(`local ids = redis.call('ZRANGEBYSCORE', K
 for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], tonumber(ARGV[1]) + tonumber(ARGV[3]), id) end
 return ids`);
 
-export const ALL = [SUBMIT, START, PROGRESS, FINISH, RETRY, CANCEL, TAKE_DUE];
+/*
+ * Fused forms, used when the queue is a RedisStreamsQueue on the same Redis as the store (see
+ * fusedQueue in redis-queue.ts): one round trip where the seams would take two, and atomic.
+ */
+
+// SUBMIT, then the XADD of its queue entry when the task was created. Extra KEYS: the stream.
+// Extra ARGV, last: the entry text. Reply as SUBMIT's.
+export const SUBMIT_PUSH = new LuaScript(`${EMIT}local entry = table.remove(ARGV)
+local stream = KEYS[4]
+local r = (function() ${SUBMIT_BODY} end)()
+if r[1] == 1 then redis.call('XADD', stream, '*', 'e', entry) end
+return r`);
+
+// The queue's ack (rule 7: only while this consumer holds the entry). Last KEY: the stream;
+// last three ARGV: group, entry id, consumer.
+const ACK_LAST = `local function ack()
+  local n = #ARGV
+  local group, id, consumer = ARGV[n - 2], ARGV[n - 1], ARGV[n]
+  local p = redis.call('XPENDING', KEYS[#KEYS], group, id, id, 1)
+  if #p == 0 or p[1][2] ~= consumer then return 0 end
+  redis.call('XACK', KEYS[#KEYS], group, id)
+  redis.call('XDEL', KEYS[#KEYS], id)
+  return 1
+end
+`;
+
+// FINISH or RETRY, then the ack of the lease that carried the task: the outcome and the end of
+// the lease in one step, so no outcome is left without its ack nor an ack without its outcome.
+// Reply {outcome reply, ack reply}.
+export const FINISH_ACK = new LuaScript(`${EMIT}${ACK_LAST}local r = (function() ${FINISH_BODY} end)()
+return {r, ack()}`);
+export const RETRY_ACK = new LuaScript(`${EMIT}${ACK_LAST}local r = (function() ${RETRY_BODY} end)()
+return {r, ack()}`);
+
+export const ALL = [SUBMIT, START, PROGRESS, FINISH, RETRY, CANCEL, TAKE_DUE, SUBMIT_PUSH, FINISH_ACK, RETRY_ACK];

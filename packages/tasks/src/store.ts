@@ -4,7 +4,7 @@ import { guarded } from '@agentsocket/redis/internal';
 import { DEFAULTS } from './defaults.js';
 import { TaskError } from './errors.js';
 import { pairs, parseRecord } from './record.js';
-import { CANCEL, FINISH, PROGRESS, RETRY, ALL as SCRIPTS, START, SUBMIT, TAKE_DUE } from './store-scripts.js';
+import { CANCEL, FINISH, FINISH_ACK, PROGRESS, RETRY, RETRY_ACK, ALL as SCRIPTS, START, SUBMIT, SUBMIT_PUSH, TAKE_DUE } from './store-scripts.js';
 import { Subscriber } from './subscriber.js';
 import type { Priority, QueueEntry, TaskEvent, TaskFailure, TaskRecord } from './task.js';
 import { watchEvents } from './watch.js';
@@ -27,6 +27,8 @@ export interface NewTask {
   deadline: number | undefined;
   resultTtlMs: number;
   traceparent: string | undefined;
+  /** The channel the terminal event is also published on (the submitter's; see results.ts). */
+  notify?: string;
 }
 
 export type StartResult =
@@ -37,6 +39,21 @@ export type StartResult =
 
 /** A running attempt's standing: still its own, handed to another attempt, or cancelled. */
 export type Standing = 'ok' | 'lost' | 'cancelled';
+
+/**
+ * A queue write done in the same script as a record write, when the queue is a Redis stream on
+ * the store's Redis: the XADD of a new task's entry, or the ack of the lease that carried it.
+ */
+export interface StreamPush {
+  stream: string;
+  entry: string;
+}
+export interface StreamAck {
+  stream: string;
+  group: string;
+  id: string;
+  consumer: string;
+}
 
 export type Outcome = { ok: true; result: unknown } | { ok: false; error: TaskFailure; dead: boolean };
 
@@ -98,7 +115,8 @@ export class TaskStore {
     return Object.fromEntries(Object.entries(value));
   }
 
-  async create(task: NewTask): Promise<{ id: string; created: boolean }> {
+  /** Stores a new task; with `push`, also puts its entry on that stream when it was created. */
+  async create(task: NewTask, push?: StreamPush): Promise<{ id: string; created: boolean }> {
     const now = Date.now();
     const fields = [
       ['tool', task.tool],
@@ -111,17 +129,18 @@ export class TaskStore {
       ['deadline', task.deadline ?? ''],
       ['ttl', task.resultTtlMs],
       ['trace', task.traceparent ?? ''],
+      ['notify', task.notify ?? ''],
       ['epoch', 0],
       ['created', now],
       ['updated', now],
     ].flat();
     const event = JSON.stringify({ type: 'queued', at: now });
+    const keys = [this.key.record(task.id), this.key.events(task.id), this.key.idempotency(task.idempotencyKey)];
+    const args = [task.id, ...fields.map(String), event];
     const reply = await this.op('submit', () =>
-      SUBMIT.run(
-        this.connection.client,
-        [this.key.record(task.id), this.key.events(task.id), this.key.idempotency(task.idempotencyKey)],
-        [task.id, ...fields.map(String), event],
-      ),
+      push
+        ? SUBMIT_PUSH.run(this.connection.client, [...keys, push.stream], [...args, push.entry])
+        : SUBMIT.run(this.connection.client, keys, args),
     );
     const [created, id] = texts(reply, 'submit');
     return { id: id ?? task.id, created: created === '1' };
@@ -159,32 +178,37 @@ export class TaskStore {
     return state === 'running' && current === epoch ? 'ok' : 'lost';
   }
 
-  /** Records the outcome once: false (nothing written) when the attempt lost the task. */
-  async finish(task: { id: string; idempotencyKey: string }, epoch: string, outcome: Outcome): Promise<boolean> {
+  /**
+   * Records the outcome once: false (nothing written) when the attempt lost the task. With
+   * `ack`, the lease is acked in the same script (whatever the answer, as the queue's ack would).
+   */
+  async finish(task: { id: string; idempotencyKey: string }, epoch: string, outcome: Outcome, ack?: StreamAck): Promise<boolean> {
     const id = task.id;
     const payload = outcome.ok ? JSON.stringify(outcome.result ?? null) : JSON.stringify(outcome.error);
-    const reply = await this.op('finish', () =>
-      FINISH.run(
-        this.connection.client,
-        [this.key.record(id), this.key.events(id), this.key.idempotency(task.idempotencyKey), this.key.dead()],
-        [epoch, outcome.ok ? 'succeeded' : 'failed', payload, Date.now(), id, !outcome.ok && outcome.dead ? '1' : '0'],
-      ),
-    );
-    return reply === 1;
+    const keys = [this.key.record(id), this.key.events(id), this.key.idempotency(task.idempotencyKey), this.key.dead()];
+    const args = [epoch, outcome.ok ? 'succeeded' : 'failed', payload, Date.now(), id, !outcome.ok && outcome.dead ? '1' : '0'];
+    return this.withAck('finish', FINISH, FINISH_ACK, keys, args, ack);
   }
 
-  /** Schedules the next attempt after `delayMs`; false when the attempt lost the task. */
-  async retry(id: string, epoch: string, error: TaskFailure, delayMs: number): Promise<boolean> {
-    const reply = await this.op('retry', () =>
-      RETRY.run(this.connection.client, [this.key.record(id), this.key.events(id), this.key.delayed()], [
-        epoch,
-        JSON.stringify(error),
-        Math.round(delayMs),
-        Date.now(),
-        id,
-      ]),
-    );
-    return reply === 1;
+  /** Schedules the next attempt after `delayMs`; false when the attempt lost the task. `ack` as for finish. */
+  async retry(id: string, epoch: string, error: TaskFailure, delayMs: number, ack?: StreamAck): Promise<boolean> {
+    const keys = [this.key.record(id), this.key.events(id), this.key.delayed()];
+    const args = [epoch, JSON.stringify(error), Math.round(delayMs), Date.now(), id];
+    return this.withAck('retry', RETRY, RETRY_ACK, keys, args, ack);
+  }
+
+  private async withAck(
+    what: string,
+    plain: typeof FINISH,
+    fused: typeof FINISH,
+    keys: string[],
+    args: Array<string | number>,
+    ack: StreamAck | undefined,
+  ): Promise<boolean> {
+    const client = this.connection.client;
+    if (!ack) return (await this.op(what, () => plain.run(client, keys, args))) === 1;
+    const reply = await this.op(what, () => fused.run(client, [...keys, ack.stream], [...args, ack.group, ack.id, ack.consumer]));
+    return Array.isArray(reply) && reply[0] === 1;
   }
 
   /** Cancels a task that has not ended; false when it had. */
@@ -255,8 +279,13 @@ export class TaskStore {
 
   /** The task's events from the first, then live, ending after its terminal event. */
   watch(id: string, signal?: AbortSignal): AsyncGenerator<TaskEvent, void, undefined> {
+    return watchEvents(this, this.subscriber(), id, signal);
+  }
+
+  /** The store's one subscriber connection (watchers and result waiters share it). */
+  subscriber(): Subscriber {
     this.sub ??= new Subscriber(this.connection.duplicate());
-    return watchEvents(this, this.sub, id, signal);
+    return this.sub;
   }
 
   async close(): Promise<void> {

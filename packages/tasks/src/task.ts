@@ -85,4 +85,9 @@ export interface QueueEntry {
   readonly id: string;
   readonly tool: string;
   readonly priority: Priority;
+  /**
+   * The task's idempotency key, when the pusher knew it: the worker then claims the key in its
+   * dedup store while it starts the task, instead of after.
+   */
+  readonly key?: string;
 }

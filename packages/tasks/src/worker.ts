@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { type Agent, type BackoffOptions, backoffDelay, claimWaiting, type DedupStore, ErrorCode, isRecord, runTool, sleep } from '@agentsocket/core';
+import { type Agent, type BackoffOptions, backoffDelay, claimWaiting, type DedupClaim, type DedupStore, ErrorCode, isRecord, runTool, sleep } from '@agentsocket/core';
 import { RedisDedupStore } from '@agentsocket/redis';
 import { DEFAULTS } from './defaults.js';
 import { TaskError } from './errors.js';
 import { failureOf, isRetryable } from './failure.js';
 import type { Consumer, Lease, TaskQueue } from './queue.js';
+import { RedisStreamsQueue } from './redis-queue.js';
 import type { Outcome, TaskStore } from './store.js';
 import type { TaskFailure, TaskRecord } from './task.js';
 import { taskToolContext } from './tool-run.js';
@@ -54,6 +55,8 @@ export class TaskWorker {
   private readonly ownsDedup: boolean;
   private readonly concurrency: number;
   private readonly running = new Map<Promise<void>, AbortController>();
+  /** The queue, when it is a Redis stream on the store's Redis (record writes then ack in the same script). */
+  private readonly streams: RedisStreamsQueue | undefined;
   private consumer: Consumer | undefined;
   private promoter: ReturnType<typeof setInterval> | undefined;
   private promoting = false;
@@ -63,6 +66,7 @@ export class TaskWorker {
     this.init = init;
     this.id = init.id ?? `${init.agent.name}-${randomBytes(4).toString('hex')}`;
     this.concurrency = init.concurrency ?? DEFAULTS.concurrency;
+    this.streams = init.queue instanceof RedisStreamsQueue && init.queue.sharesRedisWith(init.store.connection) ? init.queue : undefined;
     this.ownsDedup = init.dedup === undefined;
     this.dedup =
       init.dedup ?? new RedisDedupStore({ connection: init.store.connection, prefix: init.store.prefix, leaseMs: init.queue.leaseMs });
@@ -111,10 +115,17 @@ export class TaskWorker {
     const settled = (outcome: 'succeeded' | 'failed' | 'retrying' | 'lost' | 'skipped') =>
       this.init.onEvent?.({ type: 'settled', taskId: lease.entry.id, tool: lease.entry.tool, outcome, durationMs: performance.now() - began });
     let renew: ReturnType<typeof setInterval> | undefined;
+    // A dedup claim made beside the start, until execute takes it over.
+    let early: Promise<Exclude<DedupClaim, { status: 'pending' }> | undefined> | undefined;
     let deadline: ReturnType<typeof setTimeout> | undefined;
     try {
+      // The dedup claim goes out beside the start when the entry names its idempotency key.
+      const key = lease.entry.key;
+      early = key !== undefined && this.init.agent.registry.get(lease.entry.tool) ? this.claimEarly(`tasks:${key}`) : undefined;
       const started = await store.start(lease.entry.id, this.id);
       if (started.kind === 'skip') {
+        await this.dropEarly(lease, early);
+        early = undefined;
         await queue.ack(lease);
         settled('skipped');
         return;
@@ -137,50 +148,87 @@ export class TaskWorker {
       if (record.deadline !== undefined) {
         deadline = setTimeout(() => abort(new TaskError('TIMEOUT', `task ${record.id} passed its deadline`)), Math.max(0, record.deadline - Date.now()));
       }
-      const execution = await this.execute(record, epoch, controller.signal);
+      let claimed = early && (await early);
+      if (key !== record.idempotencyKey) {
+        await this.dropEarly(lease, early);
+        claimed = undefined;
+      }
+      early = undefined;
+      const execution = await this.execute(record, epoch, controller.signal, claimed);
       if (this.closing && controller.signal.aborted) {
         await queue.release(lease);
         return;
       }
-      settled(await this.record(record, epoch, execution));
-      await queue.ack(lease);
+      settled(await this.record(record, epoch, execution, lease));
     } catch (error) {
       // The store or the broker failed: give the lease back so the task runs again.
       this.init.onEvent?.({ type: 'error', taskId: lease.entry.id, error: error instanceof Error ? error : new Error(String(error)) });
       await queue.release(lease).catch(() => {});
+      await this.dropEarly(lease, early).catch(() => {});
     } finally {
       clearInterval(renew);
       clearTimeout(deadline);
     }
   }
 
-  private async record(task: TaskRecord, epoch: string, execution: Execution): Promise<'succeeded' | 'failed' | 'retrying' | 'lost'> {
-    const { store } = this.init;
+  /**
+   * Records the outcome, then acks the lease: in the same script when the queue is a Redis
+   * stream on the store's Redis, else after the record write.
+   */
+  private async record(task: TaskRecord, epoch: string, execution: Execution, lease: Lease): Promise<'succeeded' | 'failed' | 'retrying' | 'lost'> {
+    const { store, queue } = this.init;
+    const ack = this.streams?.streamAck(lease);
+    let outcome: 'succeeded' | 'failed' | 'retrying' | 'lost';
     if (execution.ok) {
       // Both writes go out back to back (one round trip when they share a connection); the
       // order does not matter for safety: either one alone makes a redelivery harmless.
-      const [finished] = await Promise.all([store.finish(task, epoch, { ok: true, result: execution.result }), execution.recorded]);
-      return finished ? 'succeeded' : 'lost';
-    }
-    if (execution.retryable && task.attempts < task.maxAttempts) {
+      const [finished] = await Promise.all([store.finish(task, epoch, { ok: true, result: execution.result }, ack), execution.recorded]);
+      outcome = finished ? 'succeeded' : 'lost';
+    } else if (execution.retryable && task.attempts < task.maxAttempts) {
       const delay = backoffDelay(task.attempts - 1, { ...DEFAULTS.retry, ...this.init.retry });
-      return (await store.retry(task.id, epoch, execution.error, delay)) ? 'retrying' : 'lost';
+      outcome = (await store.retry(task.id, epoch, execution.error, delay, ack)) ? 'retrying' : 'lost';
+    } else {
+      const failed: Outcome = { ok: false, error: execution.error, dead: true };
+      outcome = (await store.finish(task, epoch, failed, ack)) ? 'failed' : 'lost';
     }
-    const outcome: Outcome = { ok: false, error: execution.error, dead: true };
-    return (await store.finish(task, epoch, outcome)) ? 'failed' : 'lost';
+    if (!ack) await queue.ack(lease);
+    return outcome;
   }
 
-  private async execute(task: TaskRecord, epoch: string, signal: AbortSignal): Promise<Execution> {
+  /** One dedup claim, sent beside the start; a held key ('pending') is waited for after it. */
+  private claimEarly(key: string): Promise<Exclude<DedupClaim, { status: 'pending' }> | undefined> {
+    return this.dedup.claim(key, this.init.queue.leaseMs).then(
+      (c) => (c.status === 'pending' ? undefined : c),
+      () => undefined,
+    );
+  }
+
+  /** Gives back a key claimed early for an attempt that will not run. */
+  private async dropEarly(lease: Lease, early: Promise<DedupClaim | undefined> | undefined): Promise<void> {
+    const claim = await early;
+    if (claim?.status === 'new') await this.dedup.release(`tasks:${lease.entry.key}`);
+  }
+
+  /** `early`: the dedup claim already made for this attempt (a held key is undefined). */
+  private async execute(
+    task: TaskRecord,
+    epoch: string,
+    signal: AbortSignal,
+    early: Exclude<DedupClaim, { status: 'pending' }> | undefined,
+  ): Promise<Execution> {
+    const key = `tasks:${task.idempotencyKey}`;
     const tool = this.init.agent.registry.get(task.tool);
     if (!tool) {
       // Another worker may still serve it.
       return { ok: false, error: { code: ErrorCode.TOOL_NOT_FOUND, message: `worker ${this.id} has no tool ${task.tool}` }, retryable: true };
     }
     const valid = await tool.schema.validate(task.args);
-    if (!valid.ok) return { ok: false, error: { code: ErrorCode.INVALID_ARGUMENTS, message: valid.message }, retryable: false };
-    const key = `tasks:${task.idempotencyKey}`;
+    if (!valid.ok) {
+      if (early?.status === 'new') await this.dedup.release(key);
+      return { ok: false, error: { code: ErrorCode.INVALID_ARGUMENTS, message: valid.message }, retryable: false };
+    }
     // Another attempt may hold the key (or held it and died: its claim lapses): wait for it.
-    const claim = await claimWaiting(this.dedup, key, task.resultTtlMs, signal);
+    const claim = early ?? (await claimWaiting(this.dedup, key, task.resultTtlMs, signal));
     if (!claim) {
       const message = signal.aborted ? failureOf(signal.reason).message : `another attempt of ${task.id} is still running`;
       return { ok: false, error: { code: ErrorCode.UNAVAILABLE, message }, retryable: true };
