@@ -1,65 +1,11 @@
-// The complete example of docs/writing-a-transport.md (a transport, its connector and its fixture),
-// run as it is printed there: keep the two in step.
+// test/compliance.test.ts of the example package in docs/writing-a-transport.md §5, exactly as
+// printed there but for the import path of the package's source.
 import { runTransportCompliance } from '@agentsocket/compliance';
-import { AgentServer, BaseTransport, CloseCode, type Connector, type Transport, type TransportCloseInfo } from '@agentsocket/core';
+import { AgentServer, CloseCode, type Transport } from '@agentsocket/core';
+import { pipeConnector } from './guide-pipe/index.js';
 
+/** Both ends' backlog bound, small so that the rule 5 floods stay light. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
-
-/** One end of an in-process pipe: a frame written at one end arrives, copied, at the other on a later microtask. */
-class PipeTransport extends BaseTransport {
-  other: PipeTransport | undefined;
-  private peerGone = false; // the other end closed; its close is on its way here
-  private inFlight = 0; // bytes written and not yet handed to the other end
-
-  constructor(maxFrameBytes: number, maxBufferedBytes: number) {
-    super({ kind: 'pipe', maxFrameBytes, maxBufferedBytes });
-  }
-
-  protected get socketBufferedAmount(): number {
-    return this.inFlight;
-  }
-
-  protected get socketOpen(): boolean {
-    return !this.peerGone;
-  }
-
-  protected write(frame: Uint8Array): void {
-    const copy = frame.slice(); // as a network would: the caller may reuse its buffer
-    const other = this.other;
-    this.inFlight += copy.byteLength;
-    queueMicrotask(() => {
-      this.inFlight -= copy.byteLength;
-      other?.received(copy);
-    });
-  }
-
-  protected shutdown(code: number, reason: string): void {
-    const other = this.other;
-    // The code and reason travel to the other end, behind the frames written before them.
-    queueMicrotask(() => other?.remoteClosed({ code, reason, local: false }));
-  }
-
-  private remoteClosed(info: TransportCloseInfo): void {
-    this.peerGone = true;
-    this.ended(info);
-  }
-}
-
-/** A connector whose every call makes a fresh pipe and hands the server's end to `server.accept`. */
-function pipeConnector(server: AgentServer, serverEnds: Set<Transport>): Connector {
-  // Headroom: a frame just over core's limit still reaches core, which answers ERROR 413.
-  const maxFrameBytes = 2 * server.maxFrameBytes + 64 * 1024;
-  return async (signal) => {
-    signal.throwIfAborted();
-    const client = new PipeTransport(maxFrameBytes, MAX_BUFFERED_BYTES);
-    const end = new PipeTransport(maxFrameBytes, MAX_BUFFERED_BYTES);
-    client.other = end;
-    end.other = client;
-    serverEnds.add(end);
-    server.accept(end, { transport: 'pipe' });
-    return client; // not started: AgentClient (or the suite) sets onframe and onclose, then start()
-  };
-}
 
 runTransportCompliance({
   name: 'pipe',
@@ -67,7 +13,7 @@ runTransportCompliance({
   async start(agent, options) {
     const server = new AgentServer(agent, options);
     const serverEnds = new Set<Transport>();
-    const connector = pipeConnector(server, serverEnds);
+    const connector = pipeConnector(server, serverEnds, MAX_BUFFERED_BYTES);
     return {
       server,
       connector: () => connector,
