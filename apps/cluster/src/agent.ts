@@ -9,13 +9,13 @@ export interface CountResult {
 /**
  * The agent every cluster node serves. Its tools say which node answered, so tests and the demo
  * can tell where a connection landed and prove a stream finished on another node; `extra` adds
- * the node's own tools (the registry's and the dashboard's).
+ * the node's own tools (the registry's and the dashboard's); `wrap` instruments them (the node's metrics).
  */
-export function createClusterAgent(nodeId: string, extra: ToolSet = {}): Agent {
+export function createClusterAgent(nodeId: string, extra: ToolSet = {}, wrap: (tools: ToolSet) => ToolSet = (tools) => tools): Agent {
   return defineAgent({
     name: 'cluster-agent',
     version: '1.0.0',
-    tools: {
+    tools: wrap({
       ...extra,
       whoami: tool({
         description: 'Which node serves this connection',
@@ -41,6 +41,6 @@ export function createClusterAgent(nodeId: string, extra: ToolSet = {}): Agent {
           return { total: n, node: nodeId };
         },
       }),
-    },
+    }),
   });
 }

@@ -7,6 +7,7 @@ import { type Backplane, openBackplane } from './backplane.js';
 import type { NodeConfig } from './config.js';
 import { dashboardHandler } from './dashboard/serve.js';
 import { dashboardTools } from './dashboard/tools.js';
+import { METRICS_PATH, nodeMetrics } from './metrics.js';
 
 /** Teams this cluster serves: one namespace per team, and the orchestrator's own. */
 export const NAMESPACES: NamespaceRule[] = [{ match: /^\/team-[a-z0-9-]{1,64}$/ }, { match: '/orchestrator' }];
@@ -27,7 +28,7 @@ export interface RunningNode {
 /**
  * One cluster node: an AgentServer whose hub, session store, dedup and agent registry live in
  * Redis, served over ws on `/asp`, plus `/healthz` and `/readyz` for load balancers and k8s
- * probes and the live dashboard on `/dashboard`. It serves the cluster agent with the registry
+ * probes, the live dashboard on `/dashboard` and Prometheus metrics on `/metrics`. It serves the cluster agent with the registry
  * and dashboard tools unless given another agent (the fault-injection drill serves its own).
  */
 export async function startNode(config: NodeConfig, given?: Agent): Promise<RunningNode> {
@@ -40,30 +41,38 @@ export async function startNode(config: NodeConfig, given?: Agent): Promise<Runn
     heartbeatMs: config.hubHeartbeatMs,
     onError: log,
   });
+  const metrics = nodeMetrics(backplane.connection, `${config.prefix}tasks:`);
   const agent =
     given ??
-    createClusterAgent(config.nodeId, {
-      ...registryTools(backplane.hub),
-      ...dashboardTools(backplane.connection, `${config.prefix}tasks:`),
-    });
+    createClusterAgent(
+      config.nodeId,
+      {
+        ...registryTools(backplane.hub),
+        ...dashboardTools(backplane.connection, `${config.prefix}tasks:`),
+      },
+      (tools) => metrics.telemetry.tools(tools),
+    );
   const agentServer = new AgentServer(agent, {
     nodeId: config.nodeId,
     teams: { namespaces: NAMESPACES, hub: backplane.hub },
     sessions: backplane.sessions,
     dedup: backplane.dedup,
     sessionTtlMs: config.sessionTtlMs,
+    instrumentation: metrics.telemetry.server,
   });
+  metrics.telemetry.observeServer(agentServer);
   agentServer.on('error', log);
   let draining = false;
   const dashboard = dashboardHandler(config.nodeId);
   const http = createServer((req, res) => {
-    if (!dashboard(req, res)) health(req, res, config.nodeId, draining);
+    if (!dashboard(req, res) && !metrics.handle(req, res)) health(req, res, config.nodeId, draining);
   });
   let ws: WsServer;
   try {
     ws = await wsServer({ agentServer, server: http, path: ASP_PATH });
     await listen(http, config.port, config.host);
   } catch (error) {
+    await metrics.close();
     await backplane.close();
     throw error;
   }
@@ -84,6 +93,7 @@ export async function startNode(config: NodeConfig, given?: Agent): Promise<Runn
           http.close(() => resolve());
           http.closeAllConnections();
         });
+        await metrics.close();
         await backplane.close();
       })();
       return closing;
@@ -106,7 +116,7 @@ function health(req: IncomingMessage, res: ServerResponse, nodeId: string, drain
     res.end(draining ? `node ${nodeId} is draining\n` : `WebSocket endpoint of node ${nodeId}\n`);
   } else {
     res.writeHead(404, { 'content-type': 'text/plain' });
-    res.end(`Agent Socket node ${nodeId}: WebSocket endpoint at ${ASP_PATH}, dashboard at /dashboard\n`);
+    res.end(`Agent Socket node ${nodeId}: WebSocket endpoint at ${ASP_PATH}, dashboard at /dashboard, metrics at ${METRICS_PATH}\n`);
   }
 }
 

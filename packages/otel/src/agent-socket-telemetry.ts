@@ -1,7 +1,7 @@
 import type { AgentServer, AnyToolDefinition, ClientInstrumentation, ServerInstrumentation, ToolSet } from '@agentsocket/core';
 import { clientInstrumentation } from './client.js';
 import { ServerMetrics } from './server.js';
-import { type DepthSource, TaskMetrics, type TaskSpecLike, type TaskSubmitter, type TaskWorkerEvent } from './tasks.js';
+import { type DepthSource, TaskMetrics, type TaskSpecLike, type TaskSubmitter, type TaskWorkerEvent, type ToolList } from './tasks.js';
 import { Instruments, type TelemetryOptions } from './telemetry.js';
 import { instrumentDefinition, instrumentToolSet } from './tools.js';
 
@@ -72,8 +72,12 @@ export class AgentSocketTelemetry {
     return this.taskMetrics.onWorkerEvent;
   }
 
-  /** Reports the depth of a task queue for these tools at each metric collection, until the returned function is called. */
-  observeQueue(queue: DepthSource, tools: readonly string[]): () => void {
+  /**
+   * Reports `asp.tasks.queue.depth` of a task queue (`queue.depth(tool)`) for these tools at each
+   * metric collection (a function is called each time, e.g. to read the registered capabilities),
+   * until the returned function is called. A broker that does not answer gives no reading.
+   */
+  observeQueue(queue: DepthSource, tools: ToolList): () => void {
     return this.taskMetrics.observeQueue(queue, tools);
   }
 }

@@ -25,6 +25,9 @@ export interface DepthSource {
   depth(tool: string): Promise<{ waiting: number; leased: number | undefined }>;
 }
 
+/** The tools whose queues to read: a list, or a function read at each collection (e.g. the capabilities registered so far). */
+export type ToolList = readonly string[] | (() => Promise<readonly string[]>);
+
 /** Task metrics and the submit span. */
 export class TaskMetrics {
   private readonly submitted: Counter;
@@ -32,7 +35,7 @@ export class TaskMetrics {
   private readonly duration: Histogram;
   private readonly redeliveries: Counter;
   private readonly errors: Counter;
-  private readonly queues = new Map<DepthSource, readonly string[]>();
+  private readonly queues = new Map<DepthSource, ToolList>();
 
   constructor(private readonly inst: Instruments) {
     const m = inst.meter;
@@ -43,7 +46,8 @@ export class TaskMetrics {
     this.errors = m.createCounter(METRIC.taskErrors, { unit: '{error}', description: 'Store or broker failures while a worker handled a task (its lease was given back)' });
     const depth = m.createObservableGauge(METRIC.queueDepth, { unit: '{task}', description: 'Queue entries per tool: waiting for a worker, or leased to one' });
     depth.addCallback(async (result) => {
-      const reads = [...this.queues].flatMap(([queue, tools]) => tools.map(async (tool) => ({ tool, depth: await queue.depth(tool) })));
+      const lists = await Promise.allSettled([...this.queues].map(async ([queue, tools]) => ({ queue, tools: typeof tools === 'function' ? await tools() : tools })));
+      const reads = lists.flatMap((l) => (l.status === 'fulfilled' ? l.value.tools.map(async (tool) => ({ tool, depth: await l.value.queue.depth(tool) })) : []));
       for (const r of await Promise.allSettled(reads)) {
         if (r.status !== 'fulfilled') continue; // the broker is down: no reading this time
         const { tool, depth: d } = r.value;
@@ -95,8 +99,8 @@ export class TaskMetrics {
   };
 
   /** Reports `asp.tasks.queue.depth` of these tools at each collection, until the returned function is called. */
-  observeQueue(queue: DepthSource, tools: readonly string[]): () => void {
-    this.queues.set(queue, [...tools]);
+  observeQueue(queue: DepthSource, tools: ToolList): () => void {
+    this.queues.set(queue, typeof tools === 'function' ? tools : [...tools]);
     return () => {
       this.queues.delete(queue);
     };
