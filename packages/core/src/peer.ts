@@ -1,5 +1,6 @@
 import { Call, type InvokeOptions } from './call.js';
 import { approxSize } from './approx-size.js';
+import { type AckSender, Acks, carriedAck } from './acks.js';
 import { CallTable, PendingCall } from './call-table.js';
 import { DEFAULT_DEDUP_TTL_MS, DEFAULT_MAX_PEER_TOOL_BYTES, INTERRUPT_GRACE_MS } from './defaults.js';
 import type { Codec } from './codec.js';
@@ -124,14 +125,6 @@ class Incoming implements InvokeOutput {
   }
 }
 
-/** Acknowledge at once after this many unacknowledged reliable frames. */
-const ACK_EVERY = 32;
-/**
- * With piggybacked acks agreed (protocol.md §11), a frame going out anyway carries `ack` once this
- * many reliable frames wait for one, or once the oldest has waited half the ACK delay: the
- * standalone ACK, and the wake-up it costs the other side, is then only for one-way traffic.
- */
-const PIGGYBACK_AFTER = 8;
 /** Routed calls are validated by the agent that serves the tool. */
 const PASS_THROUGH = { jsonSchema: {}, validate: (value: unknown) => ({ ok: true as const, value }) };
 
@@ -140,7 +133,7 @@ const PASS_THROUGH = { jsonSchema: {}, validate: (value: unknown) => ({ ok: true
  * transport: detach() on a drop, attach() the next transport on resume and replay what the
  * peer has not acknowledged.
  */
-export class Peer {
+export class Peer implements AckSender {
   readonly sessionId: string;
   readonly chan: ReliableChannel;
   private transport: Transport | undefined;
@@ -176,12 +169,8 @@ export class Peer {
   private peerTools: ToolInfo[] | undefined;
   /** Request ids a previous owner of this session left running at the peer: not reused until they end. */
   private orphans: Set<number> | undefined;
-  private pendingAcks = 0;
-  /** When the oldest unacknowledged received frame arrived (performance.now()). */
-  private pendingSince = 0;
-  private ackTimer: ReturnType<typeof setTimeout> | undefined;
-  /** An ack rode on an outgoing frame since the ack timer was armed: the timer waits again instead of sending. */
-  private piggybacked = false;
+  /** Acks this end owes the peer; made by the first reliable frame received. */
+  private acks: Acks | undefined;
   /** Both ends take `ack` in any payload (agreed in this connection's HELLO). */
   private piggyback = false;
   /** This end sends it: agreed, and no journal (a journaled session acknowledges only what the journal holds). */
@@ -457,7 +446,7 @@ export class Peer {
     this.closed = true;
     this.handingOff = handOff;
     this.stopHeartbeat();
-    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.acks?.stop();
     this.outgoing?.failAll(error);
     for (const [, i] of this.incoming ?? []) i.abort.abort(new ProtocolError(ErrorCode.INTERRUPTED, error.message));
     this.chan.releaseWaiters();
@@ -485,13 +474,8 @@ export class Peer {
       payload['sq'] = sq;
       flags |= Flag.RELIABLE;
     }
-    const owed = this.pendingAcks;
-    const carries = owed > 0 && this.piggybackOut && this.transport !== undefined && (owed >= PIGGYBACK_AFTER || performance.now() - this.pendingSince >= this.ackDelayMs / 2);
-    if (carries) {
-      payload['ack'] = this.chan.lastReceived;
-      this.pendingAcks = 0;
-      this.piggybacked = true;
-    }
+    const carried = this.piggybackOut && this.transport !== undefined && this.acks ? this.acks.carry() : 0;
+    if (carried > 0) payload['ack'] = this.chan.lastReceived;
     // Encoded once, with the header written in front of the payload (no copy).
     let frame: Uint8Array;
     try {
@@ -499,14 +483,14 @@ export class Peer {
     } catch (error) {
       // A value the codec cannot take (a BigInt beyond 64 bits, a cycle, a symbol): nothing was sent.
       if (reliable) this.chan.untake(sq);
-      if (carries) this.pendingAcks = owed;
+      this.acks?.uncarry(carried);
       throw new AgentSocketError('ENCODE_FAILED', `${frameTypeName(type)} payload cannot be encoded as ${this.codec.name}: ${errorMessage(error)}`, { cause: error });
     }
     const length = frame.byteLength - HEADER_SIZE;
     const limit = Math.min(this.peerMaxFrame, (this.transport?.maxFrameBytes ?? Number.POSITIVE_INFINITY) - HEADER_SIZE);
     if (length > limit) {
       if (reliable) this.chan.untake(sq); // the refused frame must not leave a gap in the sequence
-      if (carries) this.pendingAcks = owed; // nor take the ack it carried with it
+      this.acks?.uncarry(carried); // nor take the ack it carried with it
       throw new AgentSocketError(
         'FRAME_TOO_LARGE',
         `${frameTypeName(type)} payload of ${length} bytes exceeds the limit of ${limit}`,
@@ -612,37 +596,8 @@ export class Peer {
     }
   }
 
-  private scheduleAck(): void {
-    if (this.pendingAcks === 0) this.pendingSince = performance.now();
-    if (++this.pendingAcks >= ACK_EVERY) {
-      this.flushAck();
-      return;
-    }
-    if (!this.ackTimer) {
-      this.piggybacked = false;
-      this.ackTimer = setTimeout(() => this.ackDue(), this.ackDelayMs);
-    }
-  }
-
-  /** The ack timer fired: send an ACK, unless acks have been riding on outgoing frames meanwhile. */
-  private ackDue(): void {
-    if (this.pendingAcks === 0) {
-      this.ackTimer = undefined;
-      return;
-    }
-    if (this.piggybacked && this.ackTimer) {
-      // Traffic flows both ways: the next outgoing frame will likely carry the ack; wait once more.
-      this.piggybacked = false;
-      this.ackTimer.refresh();
-      return;
-    }
-    this.flushAck();
-  }
-
-  private flushAck(): void {
-    if (this.ackTimer) clearTimeout(this.ackTimer);
-    this.ackTimer = undefined;
-    this.pendingAcks = 0;
+  /** @internal AckSender: an ACK for everything received so far (with a journal, once it holds it). */
+  sendAck(): void {
     const ack = this.chan.lastReceived;
     const journal = this.journal;
     if (!journal) {
@@ -790,14 +745,12 @@ export class Peer {
       return;
     }
     if (this.piggyback && type !== FrameType.ACK) {
-      const ack = (decoded as Record<string, unknown> | null)?.['ack'];
-      if (ack !== undefined && ack !== null) {
-        if (typeof ack !== 'number' || !Number.isSafeInteger(ack) || ack < 0) {
-          this.fatal(ErrorCode.BAD_FRAME, `${frameTypeName(type)}.ack must be an unsigned integer`, CloseCode.BAD_FRAME);
-          return;
-        }
-        this.acknowledged(ack);
+      const ack = carriedAck(decoded);
+      if (ack === 'bad') {
+        this.fatal(ErrorCode.BAD_FRAME, `${frameTypeName(type)}.ack must be an unsigned integer`, CloseCode.BAD_FRAME);
+        return;
       }
+      if (ack !== undefined) this.acknowledged(ack);
     }
     if (frame.flags & Flag.RELIABLE) {
       const sq = readSq(decoded);
@@ -805,7 +758,8 @@ export class Peer {
         this.fatal(ErrorCode.BAD_FRAME, `${frameTypeName(type)} is flagged RELIABLE but has no sq`, CloseCode.BAD_FRAME);
         return;
       }
-      this.scheduleAck();
+      this.acks ??= new Acks(this, this.ackDelayMs);
+      this.acks.received();
       if (!this.chan.receive(sq)) return; // a replayed frame already handled
       this.journal?.received(sq);
     }
