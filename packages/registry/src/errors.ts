@@ -22,3 +22,11 @@ export class RegistryError extends ProtocolError {
     this.reason = reason;
   }
 }
+
+/** A 503 from the Redis helpers becomes this package's UNAVAILABLE; anything else passes. */
+export function wrapUnavailable(error: unknown): Error {
+  if (error instanceof ProtocolError && error.code === 503 && !(error instanceof RegistryError)) {
+    return new RegistryError('UNAVAILABLE', error.message, { cause: error });
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}

@@ -1,6 +1,7 @@
 import type { Call, DetachOptions, Hub, HubConnection, HubMember, InvokeOptions, Target, TeamMessage } from '@agentsocket/core';
 import { CallWindow } from './node-stats.js';
-import type { AgentRegistry, StatusPatch } from './registry.js';
+import type { StatusPatch } from './patch.js';
+import type { AgentRegistry } from './registry.js';
 
 export interface RegistryHubInit {
   /** The hub that does the work (a RedisHub in a cluster). */
@@ -116,18 +117,20 @@ export class RegistryHub implements Hub {
     this.patch(t, { rooms });
   }
 
-  /** A call into a local agent started (from Tracked.invoke). */
+  /** A call into a local agent started (from Tracked.invoke). @internal */
   callStarted(t: Tracked): void {
     t.inFlight++;
     this.patch(t, { inFlight: t.inFlight });
   }
 
+  /** @internal */
   callEnded(t: Tracked, durationMs: number, failed: boolean): void {
     t.inFlight = Math.max(0, t.inFlight - 1);
     this.window.record(durationMs, failed);
     this.patch(t, { inFlight: t.inFlight });
   }
 
+  /** @internal */
   toolsChanged(t: Tracked, tools: string[]): void {
     this.patch(t, { tools });
   }

@@ -1,14 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { AgentSocketError, ProtocolError } from '@agentsocket/core';
+import { AgentSocketError } from '@agentsocket/core';
 import type { RedisConnection } from '@agentsocket/redis';
 import { guarded } from '@agentsocket/redis/internal';
 import { DEFAULTS } from './defaults.js';
-import { RegistryError } from './errors.js';
-import { decodeEvent, type PresenceEvent, type PresenceEventType } from './events.js';
+import { RegistryError, wrapUnavailable } from './errors.js';
+import { EventFeed, type SubscribeOptions } from './event-feed.js';
+import type { PresenceEvent } from './events.js';
 import { RegistryKeys } from './keys.js';
 import { decodeStats, type NodeInfo, type NodeStats } from './node-stats.js';
 import { applyQuery, parseQuery, type RegistryQuery } from './query.js';
-import { type AgentRecord, type AgentStatus, decodeRecord, encodeRecord, STATUSES, type StoredRecord } from './record.js';
+import { checkPatch, localKey, type StatusPatch, same, uniqueSorted } from './patch.js';
+import { isStringMap, liveNodes, redisNow } from './reads.js';
+import { type AgentRecord, decodeRecord, encodeRecord, type StoredRecord } from './record.js';
 import { HEARTBEAT, LEAVE, REAP, REGISTER, SCRIPTS, UNREGISTER, UPDATE } from './scripts.js';
 
 export interface AgentRegistryInit {
@@ -43,31 +46,11 @@ export interface AgentEntry {
   rooms?: readonly string[];
 }
 
-/** What a status report or a node's bookkeeping may change. */
-export interface StatusPatch {
-  status?: AgentStatus;
-  load?: number;
-  inFlight?: number;
-  tools?: readonly string[];
-  rooms?: readonly string[];
-}
-
-export interface SubscribeOptions {
-  /** Only agent events of this namespace (`node` and `resync` events always pass). */
-  ns?: string;
-  /** Only these event types. @default all */
-  types?: readonly PresenceEventType[];
-}
 
 interface Local {
   rec: StoredRecord;
   dirty: boolean;
   waiters: Array<{ resolve: () => void; reject: (e: Error) => void }>;
-}
-
-interface Listener {
-  fn: (event: PresenceEvent) => void;
-  options: SubscribeOptions;
 }
 
 /**
@@ -81,17 +64,13 @@ export class AgentRegistry {
   readonly node: string | undefined;
   readonly nodeTtlMs: number;
   private readonly cmd: RedisConnection;
-  private sub: RedisConnection | undefined;
-  private readonly ownsSub: boolean;
   private readonly keys: RegistryKeys;
   private readonly flushMs: number;
   private readonly onError: ((error: Error) => void) | undefined;
   private readonly local = new Map<string, Local>();
-  private readonly listeners = new Set<Listener>();
+  private readonly feed: EventFeed;
   private readonly timer: ReturnType<typeof setInterval>;
   private readonly removers: Array<() => void> = [];
-  private subscribing: Promise<void> | undefined;
-  private subscribedOnce = false;
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private generation: number;
   private beating = false;
@@ -104,9 +83,8 @@ export class AgentRegistry {
     }
     this.node = init.node;
     this.cmd = init.connection;
-    this.sub = init.subscriber;
-    this.ownsSub = init.subscriber === undefined;
     this.keys = new RegistryKeys(init.prefix ?? DEFAULTS.prefix);
+    this.feed = new EventFeed(this.cmd, init.subscriber, this.keys.events(), (e) => this.report(e));
     const heartbeatMs = init.heartbeatMs ?? DEFAULTS.heartbeatMs;
     this.nodeTtlMs = init.nodeTtlMs ?? heartbeatMs * DEFAULTS.missedBeats;
     this.flushMs = init.flushMs ?? DEFAULTS.flushMs;
@@ -291,46 +269,13 @@ export class AgentRegistry {
    * Calls `listener` with every presence and status event (filtered by `options`), until the
    * returned function is called. Resolves once the subscription is active.
    */
-  async subscribe(listener: (event: PresenceEvent) => void, options: SubscribeOptions = {}): Promise<() => void> {
-    const entry: Listener = { fn: listener, options };
-    this.listeners.add(entry);
-    try {
-      await this.ensureSubscribed();
-    } catch (error) {
-      this.listeners.delete(entry);
-      throw error;
-    }
-    return () => {
-      this.listeners.delete(entry);
-    };
+  subscribe(listener: (event: PresenceEvent) => void, options: SubscribeOptions = {}): Promise<() => void> {
+    return this.feed.subscribe(listener, options);
   }
 
   /** The events as an async iterable, until `signal` aborts (or the registry closes). */
-  async *events(options: SubscribeOptions & { signal?: AbortSignal } = {}): AsyncGenerator<PresenceEvent, void, undefined> {
-    const queue: PresenceEvent[] = [];
-    let wake: (() => void) | undefined;
-    const unsubscribe = await this.subscribe((e) => {
-      queue.push(e);
-      wake?.();
-    }, options);
-    const onAbort = () => wake?.();
-    options.signal?.addEventListener('abort', onAbort);
-    try {
-      while (!options.signal?.aborted && !this.closed) {
-        const next = queue.shift();
-        if (next) {
-          yield next;
-          continue;
-        }
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-        wake = undefined;
-      }
-    } finally {
-      options.signal?.removeEventListener('abort', onAbort);
-      unsubscribe();
-    }
+  events(options: SubscribeOptions & { signal?: AbortSignal } = {}): AsyncGenerator<PresenceEvent, void, undefined> {
+    return this.feed.events(options);
   }
 
   /**
@@ -352,12 +297,7 @@ export class AgentRegistry {
     }
     for (const l of this.local.values()) for (const w of l.waiters) w.resolve();
     this.local.clear();
-    for (const l of this.listeners) l.fn({ type: 'resync', at: Date.now() });
-    this.listeners.clear();
-    if (this.sub && this.ownsSub) {
-      if (options.abrupt) this.sub.abandon();
-      else await this.sub.close();
-    }
+    await this.feed.close(options.abrupt === true);
   }
 
   // ---- internals ----
@@ -461,56 +401,6 @@ export class AgentRegistry {
     return out;
   }
 
-  private ensureSubscribed(): Promise<void> {
-    if (this.closed) return Promise.reject(new AgentSocketError('SESSION_CLOSED', 'the registry is closed'));
-    this.subscribing ??= (async () => {
-      this.sub ??= this.cmd.duplicate();
-      const sub = this.sub;
-      const channel = this.keys.events();
-      sub.client.on('message', (ch: unknown, text: unknown) => {
-        if (ch === channel && typeof text === 'string') this.dispatch(text);
-      });
-      this.removers.push(
-        sub.onReady(async () => {
-          await sub.client.subscribe(channel);
-          // Back after an outage: what was published meanwhile is lost, so listeners re-read.
-          if (this.subscribedOnce) this.emit({ type: 'resync', at: Date.now() });
-          this.subscribedOnce = true;
-        }),
-      );
-      if (sub.isReady) {
-        await sub.client.subscribe(channel);
-        this.subscribedOnce = true;
-      } else await sub.whenReady(10_000);
-    })().catch((error: unknown) => {
-      this.subscribing = undefined;
-      throw wrapUnavailable(error);
-    });
-    return this.subscribing;
-  }
-
-  private dispatch(text: string): void {
-    const event = decodeEvent(text);
-    if (!event) {
-      this.report(new RegistryError('INVALID_QUERY', `malformed registry event: ${text.slice(0, 200)}`));
-      return;
-    }
-    this.emit(event);
-  }
-
-  private emit(event: PresenceEvent): void {
-    for (const l of this.listeners) {
-      const { ns, types } = l.options;
-      if (types && !types.includes(event.type)) continue;
-      if (ns !== undefined && 'agent' in event && event.agent.ns !== ns) continue;
-      try {
-        l.fn(event);
-      } catch (error) {
-        this.report(error);
-      }
-    }
-  }
-
   private async op<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await guarded(this.cmd, `registry ${what}`, fn);
@@ -523,63 +413,4 @@ export class AgentRegistry {
     if (this.closed) return;
     this.onError?.(error instanceof Error ? error : new Error(String(error)));
   }
-}
-
-function wrapUnavailable(error: unknown): Error {
-  if (error instanceof ProtocolError && error.code === 503 && !(error instanceof RegistryError)) {
-    return new RegistryError('UNAVAILABLE', error.message, { cause: error });
-  }
-  return error instanceof Error ? error : new Error(String(error));
-}
-
-function localKey(ns: string, agentId: string): string {
-  return `${ns}\n${agentId}`;
-}
-
-function uniqueSorted(list: readonly string[]): string[] {
-  return [...new Set(list)].sort();
-}
-
-function same(a: StoredRecord, b: StoredRecord): boolean {
-  return (
-    a.status === b.status &&
-    a.load === b.load &&
-    a.inFlight === b.inFlight &&
-    a.reported === b.reported &&
-    a.tools.join('\n') === b.tools.join('\n') &&
-    a.rooms.join('\n') === b.rooms.join('\n')
-  );
-}
-
-function checkPatch(patch: StatusPatch): void {
-  if (patch.status !== undefined && !STATUSES.includes(patch.status)) {
-    throw new RegistryError('INVALID_STATUS', `status must be one of ${STATUSES.map((s) => `"${s}"`).join(', ')}`);
-  }
-  if (patch.load !== undefined && (typeof patch.load !== 'number' || !Number.isFinite(patch.load) || patch.load < 0)) {
-    throw new RegistryError('INVALID_STATUS', 'load must be a finite number >= 0');
-  }
-  if (patch.inFlight !== undefined && (!Number.isInteger(patch.inFlight) || patch.inFlight < 0)) {
-    throw new RegistryError('INVALID_STATUS', 'inFlight must be an integer >= 0');
-  }
-}
-
-function redisNow(time: unknown): number {
-  if (!Array.isArray(time)) return Date.now();
-  return Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
-}
-
-/** Node → last beat, for nodes whose beat is younger than the TTL. */
-function liveNodes(time: unknown, flat: unknown, ttlMs: number): Map<string, number> {
-  const now = redisNow(time);
-  const live = new Map<string, number>();
-  if (!Array.isArray(flat)) return live;
-  for (let i = 0; i + 1 < flat.length; i += 2) {
-    const beat = Number(flat[i + 1]);
-    if (beat >= now - ttlMs) live.set(String(flat[i]), beat);
-  }
-  return live;
-}
-
-function isStringMap(v: unknown): v is Record<string, string> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

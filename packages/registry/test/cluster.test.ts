@@ -124,10 +124,11 @@ describe.runIf(up)('registry in a cluster of AgentServers', () => {
     doomed.child.kill('SIGKILL');
     const failed = await log.wait(agentEvent('failed', 'victim'), 10_000, 'failed event');
     const after = Date.now() - killedAt;
-    // Dead after 3 missed beats; swept at the survivor's next beat. Generous for a loaded machine.
-    expect(after).toBeLessThan(3 * HEARTBEAT_MS + HEARTBEAT_MS + 2_000);
+    // Dead after 3 missed beats (750 ms), swept at the survivor's next beat; the rest is slack for a
+    // loaded machine. The session TTL (60 s) is far beyond: this is the heartbeat's doing.
+    expect(after).toBeLessThan(3 * HEARTBEAT_MS + HEARTBEAT_MS + 4_000);
     expect(failed).toMatchObject({ agent: { ns: '/team-alpha', node: doomed.node, tools: ['summarise'] } });
     expect(failed.type === 'failed' && failed.agent.lastSeen).toBeLessThanOrEqual(killedAt + 50);
     expect(await survivor.registry.find({ ns: '/team-alpha', tool: 'summarise' })).toEqual([]);
-  });
+  }, 90_000); // starting a node process (tsx) takes long on a loaded machine; the timing checked is the kill → failed
 });
