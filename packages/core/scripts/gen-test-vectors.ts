@@ -383,7 +383,13 @@ const invokeWithArgs = (args: number[]) => Uint8Array.from([0x84, ...mp.encode({
 rejected('payload with 0xc1 nested in a map, on a request id', 'msgpack', encodeFrame(FrameType.INVOKE, 0, 1, invokeWithArgs([0x81, 0xa1, 0x71, 0xc1])),
   fatal(ErrorCode.BAD_FRAME), 'args is {q: 0xc1}: 0xc1 is never used in MessagePack, at any depth. Rule 5 comes before rule 9: the connection closes although the request id is not 0.');
 rejected('payload with an extension type, on a request id', 'msgpack', encodeFrame(FrameType.INVOKE, 0, 1, invokeWithArgs([0x81, 0xa1, 0x71, 0xd4, 0x00, 0x2a])),
-  fatal(ErrorCode.BAD_FRAME), 'args is {q: fixext 1 of type 0}: well-formed MessagePack, but only the timestamp extension (-1) decodes.');
+  fatal(ErrorCode.BAD_FRAME), 'args is {q: fixext 1 of type 0}: well-formed MessagePack, but no extension type is accepted (§4).');
+rejected('payload with the timestamp extension, on a request id', 'msgpack', encodeFrame(FrameType.INVOKE, 0, 1, invokeWithArgs([0x81, 0xa1, 0x71, 0xd6, 0xff, 0x65, 0x53, 0xf1, 0x00])),
+  fatal(ErrorCode.BAD_FRAME), 'args is {q: fixext 4 of type -1}, the standard timestamp 2023-11-14T22:13:20Z: an extension type like any other (§4); a date is sent as its ISO string.');
+rejected('payload with an integer map key, on a request id', 'msgpack', encodeFrame(FrameType.INVOKE, 0, 1, invokeWithArgs([0x81, 0x01, 0xa1, 0x71])),
+  fatal(ErrorCode.BAD_FRAME), 'args is {1: "q"}: map keys are str (§4); an integer key is not turned into a string.');
+rejected('payload with a string that is not UTF-8, on a request id', 'msgpack', encodeFrame(FrameType.INVOKE, 0, 1, invokeWithArgs([0x81, 0xa1, 0x71, 0xa3, 0xed, 0xa0, 0x80])),
+  fatal(ErrorCode.BAD_FRAME), 'args is {q: str ED A0 80}, an encoded lone surrogate (U+D800): not well-formed UTF-8 (§4).');
 rejected('empty JSON payload, on a request id', 'json', encodeFrame(FrameType.INVOKE, 0, 1, new Uint8Array(0)), fatal(ErrorCode.BAD_FRAME),
   'An empty payload is not a JSON value either.');
 rejected('RELIABLE flag without sq', 'msgpack', encodeFrame(FrameType.INVOKE, Flag.RELIABLE, 1, mp.encode({ id: ID.invoke1, tool: 'search', args: { q: 'x' } })),
