@@ -23,6 +23,8 @@ export interface ClusterOptions {
   /** nginx `fail_timeout`, seconds, when `maxFails` is above 0. @default 2 */
   failTimeoutS?: number;
   log?: (nodeId: string, line: string) => void;
+  /** How long each node may take to print its ready line (SupervisorOptions.readyTimeoutMs). @default 20000 */
+  readyTimeoutMs?: number;
 }
 
 /** N node processes sharing Redis, behind one nginx. */
@@ -52,6 +54,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     ...(options.nodeArgs ? { args: options.nodeArgs } : {}),
     ...(options.nodeEntry ? { entry: options.nodeEntry } : {}),
     ...(options.log ? { log: options.log } : {}),
+    ...(options.readyTimeoutMs ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
   });
   let nginx: RunningNginx | undefined;
   try {
