@@ -42,6 +42,14 @@ export interface ServerHandle {
   connector(options?: { token?: string; namespace?: string }): Connector;
   /** Ends every open connection abruptly from the server side, as a network failure would. */
   dropConnections(): Promise<void>;
+  /**
+   * Optional: makes the medium stop reading for `transport` (either end of a connection this
+   * fixture made), as a stalled consumer would: what is sent to it piles up in the network and
+   * then in the sender's buffer (e.g. `socket.pause()` on the TCP socket). With it, the rule 5
+   * test of a reader that stops reading runs with paced sends too; without it, that one test skips
+   * (the synchronous flood still runs).
+   */
+  stopReading?(transport: Transport): void;
   /** Stops the server and frees its resources. */
   close(): Promise<void>;
 }

@@ -57,6 +57,43 @@ export function transportLimitTests(fixture: TransportFixture): void {
     }
 
     for (const end of ends) {
+      it(`rule 5: the ${end} end, sending once per event-loop turn to a reader that has stopped reading, closes with 4429 once past maxBufferedBytes`, { timeout: 120_000 }, async (context) => {
+        const p = await pair();
+        const stopReading = p.s.handle.stopReading?.bind(p.s.handle);
+        if (stopReading === undefined) {
+          context.skip('the fixture has no stopReading()');
+          return;
+        }
+        const writer = p[end];
+        const reader = p[other(end)];
+        stopReading(reader.transport);
+        const chunk = testFrame(3, Math.max(1024, Math.min(64 * 1024, writer.transport.maxFrameBytes - 8)) - 8);
+        // The network takes what its buffers hold, then the writer's backlog grows to the bound.
+        const giveUp = 2 * bound + 64 * MiB;
+        let sent = 0;
+        let peak = 0;
+        let refused: unknown;
+        while (sent <= giveUp) {
+          try {
+            writer.transport.send(chunk);
+            sent += chunk.byteLength;
+            peak = Math.max(peak, writer.transport.bufferedAmount);
+          } catch (error) {
+            refused = error;
+            break;
+          }
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        if (refused === undefined) {
+          expect.fail(`rule 5: the ${end} end accepted ${(sent / MiB).toFixed(1)} MiB, one frame per turn, for a reader that stopped reading, and neither closed nor refused`);
+        }
+        expect(refused, `rule 5: what send threw at the ${end} end once past the bound`).toMatchObject({ name: 'AgentSocketError', code: 'TRANSPORT_CLOSED' });
+        expect(peak, `rule 5: largest bufferedAmount at the ${end} end, against maxBufferedBytes plus one frame`).toBeLessThanOrEqual(bound + chunk.byteLength + 64 * 1024);
+        expect(await writer.closed(), `rule 5: close info at the ${end} end`).toMatchObject({ code: CloseCode.SLOW_CONSUMER, local: true });
+      });
+    }
+
+    for (const end of ends) {
       it(`rule 5: the ${end} end never cuts a reader that keeps up, however much passes in all (the bound is on the backlog)`, { timeout: 120_000 }, async () => {
         const p = await pair();
         const writer = p[end];

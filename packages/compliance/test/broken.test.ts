@@ -79,6 +79,9 @@ describe('the compliance suite catches broken transports', () => {
       const word = prefix.replace(':', '').toLowerCase();
       for (const o of caught) expect(o.message.toLowerCase(), `${flaw}: ${o.title}`).toContain(word);
     }
+    // Without a bound, both the flood and the paced sends to a stopped reader fail, at both ends.
+    const unbounded = of('no-bound').filter((o) => o.title.startsWith('rule 5:') && o.title.includes('stop'));
+    expect(unbounded.map((o) => o.status)).toEqual(['failed', 'failed', 'failed', 'failed']);
   });
 
   it('points every failure of a transport without close codes at close codes', { timeout: 600_000 }, async () => {

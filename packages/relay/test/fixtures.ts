@@ -4,7 +4,7 @@ import { functionHandler } from '@agentsocket/function';
 import { serveFunction } from '@agentsocket/function/node';
 import { socketIoConnector } from '@agentsocket/socketio';
 import { socketIoServer } from '@agentsocket/socketio/server';
-import { wsConnector, wsServer } from '@agentsocket/ws';
+import { SocketTransport, wsConnector, wsServer } from '@agentsocket/ws';
 import { Relay, type RelayOptions } from '../src/index.js';
 
 export const SECRET = 'relay-test-secret';
@@ -39,6 +39,10 @@ export async function startRelayOverWs(
             }),
         ),
       );
+    },
+    stopReading(transport) {
+      if (!(transport instanceof SocketTransport)) throw new Error('not a ws transport');
+      transport.socket.pause(); // stop reading from the TCP socket
     },
     async close() {
       relay.server.close();

@@ -1,6 +1,6 @@
 import { runTransportCompliance, type TransportFixture } from '@agentsocket/compliance';
 import { AgentServer } from '@agentsocket/core';
-import { wsConnector, wsServer } from '../src/index.js';
+import { SocketTransport, wsConnector, wsServer } from '../src/index.js';
 
 /** Both ends' send-buffer bound: above the suite's 8 MiB payload, small enough for the rule 5 floods. */
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
@@ -28,6 +28,10 @@ const ws: TransportFixture = {
               }),
           ),
         );
+      },
+      stopReading(transport) {
+        if (!(transport instanceof SocketTransport)) throw new Error('not a ws transport');
+        transport.socket.pause(); // stop reading from the TCP socket
       },
       close: () => endpoint.close(),
     };

@@ -25,6 +25,8 @@ class PipeTransport extends BaseTransport {
   private inFlight = 0;
   private begun = false;
   private held: Uint8Array | undefined;
+  /** Set by the fixture's stopReading(): what arrives waits here, still counted by the sender. */
+  paused: Array<() => void> | undefined;
 
   constructor(
     private readonly flaw: Flaw,
@@ -67,9 +69,13 @@ class PipeTransport extends BaseTransport {
     const copy = frame.slice();
     const other = this.other;
     this.inFlight += copy.byteLength;
-    queueMicrotask(() => {
+    const deliver = () => {
       this.inFlight -= copy.byteLength;
       other?.arrived(copy);
+    };
+    queueMicrotask(() => {
+      if (other?.paused) other.paused.push(deliver);
+      else deliver();
     });
   }
 
@@ -142,6 +148,10 @@ export function pipeFixture(flaw: Flaw): TransportFixture {
           end.afterClose = () => serverEnds.delete(end);
           server.accept(end, { transport: 'pipe' });
           return client;
+        },
+        stopReading(transport) {
+          if (!(transport instanceof PipeTransport)) throw new Error('not a pipe');
+          transport.paused ??= [];
         },
         async dropConnections() {
           await Promise.all([...serverEnds].map((t) => t.close(CloseCode.GOING_AWAY, 'dropped by test')));
