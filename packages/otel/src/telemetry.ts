@@ -49,6 +49,41 @@ export function secondsSince(started: number): number {
   return (performance.now() - started) / 1000;
 }
 
-export function outcomeAttributes(base: Attributes, error: unknown): Attributes {
-  return error === undefined ? { ...base, 'asp.outcome': 'ok' } : { ...base, 'asp.outcome': 'error', 'asp.error.code': errorCode(error) };
+/**
+ * The metric attributes of one tool's outcomes, made once per tool and error code: recording a
+ * call then allocates nothing (the hot path of an instrumented call).
+ */
+export class OutcomeAttributes {
+  readonly ok: Attributes;
+  private readonly errors = new Map<string, Attributes>();
+
+  constructor(private readonly tool: string) {
+    this.ok = { 'asp.tool': tool, 'asp.outcome': 'ok' };
+  }
+
+  of(error: unknown): Attributes {
+    if (error === undefined) return this.ok;
+    const code = errorCode(error);
+    let attributes = this.errors.get(code);
+    if (!attributes) {
+      attributes = { 'asp.tool': this.tool, 'asp.outcome': 'error', 'asp.error.code': code };
+      // Bounded: codes are the wire's and the local errors' (a few dozen).
+      if (this.errors.size < 256) this.errors.set(code, attributes);
+    }
+    return attributes;
+  }
+}
+
+/** OutcomeAttributes per tool name, for a client that calls any tool. */
+export class OutcomeTable {
+  private readonly byTool = new Map<string, OutcomeAttributes>();
+
+  for(tool: string): OutcomeAttributes {
+    let o = this.byTool.get(tool);
+    if (!o) {
+      o = new OutcomeAttributes(tool);
+      if (this.byTool.size < 10_000) this.byTool.set(tool, o);
+    }
+    return o;
+  }
 }
