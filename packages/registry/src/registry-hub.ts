@@ -46,10 +46,18 @@ export class RegistryHub implements Hub {
     const t = this.track(member);
     await this.inner.attach(t);
     this.bySession.set(member.sessionId, t);
-    const rooms = await this.inner.rooms(t).catch(() => []);
-    await this.registry
-      .register({ ns: member.ns, agentId: member.agentId, sessionId: member.sessionId, tools: toolsOf(member), rooms })
+    // Issued now, not awaited: the handshake does not wait for the registry, and a detach that
+    // follows is written after it on the same connection.
+    this.registry
+      .register({ ns: member.ns, agentId: member.agentId, sessionId: member.sessionId, tools: toolsOf(member) })
       .catch((e: unknown) => this.report(e));
+    // A session resumed here keeps its rooms: they reach the record once the hub has read them.
+    this.inner.rooms(t).then(
+      (rooms) => {
+        if (rooms.length > 0) this.setRooms(t, rooms);
+      },
+      (e: unknown) => this.report(e),
+    );
   }
 
   async detach(member: HubMember, options?: DetachOptions): Promise<void> {

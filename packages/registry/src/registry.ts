@@ -231,7 +231,9 @@ export class AgentRegistry {
   /** `find` for a query from outside (a tool's arguments): checked field by field the same way. */
   async query(input: unknown): Promise<AgentRecord[]> {
     const q = parseQuery(input);
-    return applyQuery(await this.agentsOf([q.ns]), q);
+    // Only records whose JSON holds every tool and room asked for are decoded (a match always does).
+    const needles = [...(q.tool === undefined ? [] : [q.tool]), ...(q.tools ?? []), ...(q.room === undefined ? [] : [q.room])].map((s) => JSON.stringify(s));
+    return applyQuery(await this.agentsOf([q.ns], needles), q);
   }
 
   /** Every agent on a live node, of one namespace or of all, sorted by namespace and agent id. */
@@ -381,7 +383,7 @@ export class AgentRegistry {
     await Promise.all([...this.local.values()].map((l) => this.writeRegister(l.rec)));
   }
 
-  private async agentsOf(namespaces: string[]): Promise<AgentRecord[]> {
+  private async agentsOf(namespaces: string[], needles: string[] = []): Promise<AgentRecord[]> {
     if (namespaces.length === 0) return [];
     const reply = await this.op('query', () => {
       const tx = this.cmd.client.multi().time().zrange(this.keys.nodes(), 0, -1, 'WITHSCORES');
@@ -393,7 +395,8 @@ export class AgentRegistry {
     for (const [, values] of reply?.slice(2) ?? []) {
       if (!Array.isArray(values)) continue;
       for (const text of values) {
-        const rec = typeof text === 'string' ? decodeRecord(text) : undefined;
+        if (typeof text !== 'string' || !needles.every((n) => text.includes(n))) continue;
+        const rec = decodeRecord(text);
         const beat = rec ? live.get(rec.node) : undefined;
         if (rec && beat !== undefined) out.push({ ...rec, lastSeen: Math.max(rec.updatedAt, beat) });
       }
