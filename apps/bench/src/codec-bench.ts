@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
-import { type Codec, jsonCodec, msgpackCodec } from '@agentsocket/core';
+import type { Codec } from '@agentsocket/core';
+import { jsonCodec, msgpackCodec } from '@agentsocket/core/internal';
 import { timeOps } from './lib/load.js';
 import { interleave, type Variant } from './lib/rounds.js';
 import { median, pairedRatios } from './lib/stats.js';

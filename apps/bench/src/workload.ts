@@ -1,4 +1,5 @@
-import { encodeFrame, Flag, FrameType, msgpackCodec, ulidFactory } from '@agentsocket/core';
+import { encodeFrame, Flag, FrameType } from '@agentsocket/core/transport';
+import { msgpackCodec, ulidFactory } from '@agentsocket/core/internal';
 
 /** The one tool every variant calls: it returns its arguments. */
 export const ECHO_TOOL = 'echo';

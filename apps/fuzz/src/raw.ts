@@ -1,4 +1,4 @@
-import { encodeFrame, FrameType, SUBPROTOCOL } from '@agentsocket/core';
+import { encodeFrame, FrameType, SUBPROTOCOL } from '@agentsocket/core/transport';
 import WebSocket from 'ws';
 
 export interface Closed {

@@ -1,4 +1,6 @@
-import { AgentClient, encodeFrame, Flag, FrameType, msgpackCodec } from '@agentsocket/core';
+import { AgentClient } from '@agentsocket/core';
+import { encodeFrame, Flag, FrameType } from '@agentsocket/core/transport';
+import { msgpackCodec } from '@agentsocket/core/internal';
 import { wsConnector } from '@agentsocket/ws';
 import fc from 'fast-check';
 import { io } from 'socket.io-client';

@@ -1,5 +1,6 @@
 /** Frames as people paste them (hex) and as a WebSocket message carries them (one frame, or a batch). */
-import { type DescribedFrame, describeFrame, HEADER_SIZE, peekHeader } from '@agentsocket/core';
+import { HEADER_SIZE, peekHeader } from '@agentsocket/core/transport';
+import { type DescribedFrame, describeFrame } from '@agentsocket/core/internal';
 
 export type CodecName = 'msgpack' | 'json';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { describeFrame } from '@agentsocket/core';
+import { describeFrame } from '@agentsocket/core/internal';
 import { describeMessage, fromHex } from '../src/describe.js';
 
 type Vector = { kind: string; name: string; hex: string; codec?: 'msgpack' | 'json'; decoded?: Record<string, unknown>; frames?: Record<string, unknown>[] };

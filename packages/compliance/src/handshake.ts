@@ -1,11 +1,10 @@
 import {
   AgentClient,
   CloseCode,
-  encodeFrame,
   ErrorCode,
-  FrameType,
   ProtocolError,
 } from '@agentsocket/core';
+import { encodeFrame, FrameType } from '@agentsocket/core/transport';
 import { describe, expect, it } from 'vitest';
 import type { TransportFixture } from './fixture.js';
 import { harness } from './harness.js';

@@ -1,4 +1,6 @@
-import { AgentSocketError, CloseCode, ErrorCode, encodeFrame, Flag, FrameType, msgpackCodec } from '@agentsocket/core';
+import { AgentSocketError, CloseCode, ErrorCode } from '@agentsocket/core';
+import { encodeFrame, Flag, FrameType } from '@agentsocket/core/transport';
+import { msgpackCodec } from '@agentsocket/core/internal';
 import { describe, expect, it } from 'vitest';
 import type { TransportFixture } from './fixture.js';
 import { harness } from './harness.js';

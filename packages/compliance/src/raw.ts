@@ -1,19 +1,19 @@
+import type { Connector, Transport, TransportCloseInfo } from '@agentsocket/core';
 import {
-  type Connector,
   decodeFrame,
-  decodeServerHello,
-  encodeClientHello,
   encodeFrame,
   Flag,
   FrameType,
   type Frame,
-  msgpackCodec,
   PROTOCOL_VERSION,
+} from '@agentsocket/core/transport';
+import {
+  decodeServerHello,
+  encodeClientHello,
+  msgpackCodec,
   type ClientHello,
   type ServerHello,
-  type Transport,
-  type TransportCloseInfo,
-} from '@agentsocket/core';
+} from '@agentsocket/core/internal';
 
 /** A hand-driven connection for tests that must send frames the client API never would. */
 export class RawPeer {

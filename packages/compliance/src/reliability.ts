@@ -1,4 +1,5 @@
-import { AgentClient, CloseCode, ErrorCode, Flag, FrameType } from '@agentsocket/core';
+import { AgentClient, CloseCode, ErrorCode } from '@agentsocket/core';
+import { Flag, FrameType } from '@agentsocket/core/transport';
 import { describe, expect, it } from 'vitest';
 import type { TransportFixture } from './fixture.js';
 import { harness } from './harness.js';

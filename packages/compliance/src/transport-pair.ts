@@ -1,4 +1,5 @@
-import { type AgentServer, type AgentServerOptions, encodeFrame, FrameType, type Transport, type TransportCloseInfo } from '@agentsocket/core';
+import type { AgentServer, AgentServerOptions, Transport, TransportCloseInfo } from '@agentsocket/core';
+import { encodeFrame, FrameType } from '@agentsocket/core/transport';
 import { expect } from 'vitest';
 import type { TransportFixture } from './fixture.js';
 import { type Started, harness } from './harness.js';

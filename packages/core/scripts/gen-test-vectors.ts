@@ -13,21 +13,25 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   AgentSocketError,
-  type ClientHello,
   CloseCode,
   type Codec,
-  decodeFrame,
-  describeFrame,
-  encodeClientHello,
-  encodeFrame,
-  encodeServerHello,
   ErrorCode,
+} from '../src/index.js';
+import {
+  decodeFrame,
+  encodeFrame,
   Flag,
   FrameType,
+} from '../src/index.transport.js';
+import {
+  type ClientHello,
+  describeFrame,
+  encodeClientHello,
+  encodeServerHello,
   jsonCodec,
   msgpackCodec,
   type ServerHello,
-} from '../src/index.js';
+} from '../src/index.internal.js';
 import { type DecodedFrame, type PeerReaction, toHex, type Vector } from '../test/vector-format.js';
 
 const codecs: Record<'msgpack' | 'json', Codec> = { msgpack: msgpackCodec(), json: jsonCodec() };

@@ -11,19 +11,20 @@ import {
   AgentClient,
   AgentServer,
   type Connector,
-  decodeFrame,
   defineAgent,
-  Flag,
-  FrameType,
-  frameTypeName,
-  jsonCodec,
-  memoryTransportPair,
-  msgpackCodec,
   type Transport,
   type TransportCloseInfo,
   tool,
-  transportSymbol,
 } from '../src/index.js';
+import {
+  decodeFrame,
+  Flag,
+  FrameType,
+  frameTypeName,
+  memoryTransportPair,
+  transportSymbol,
+} from '../src/index.transport.js';
+import { jsonCodec, msgpackCodec } from '../src/index.internal.js';
 import { toHex, toJson } from '../test/vector-format.js';
 
 // Pinned randomness (ULIDs, resume token) and clocks (ULID time, PING t, metrics).

@@ -8,12 +8,12 @@ import {
   defineAgent,
   ErrorCode,
   memoryConnector,
-  memoryTransportPair,
   ProtocolError,
   type ReconnectingInfo,
   tool,
   type Transport,
 } from '../src/index.js';
+import { memoryTransportPair } from '../src/index.transport.js';
 
 const agent = () => defineAgent({ name: 'echo', tools: { echo: tool({ handler: (args) => args }) } });
 const fast = { initialMs: 5, maxMs: 20 };

@@ -3,14 +3,11 @@ import {
   AgentServer,
   type AgentServerOptions,
   defineAgent,
-  encodeClientHello,
-  encodeFrame,
-  FrameType,
   memoryConnector,
-  msgpackCodec,
-  PROTOCOL_VERSION,
   tool,
 } from '../src/index.js';
+import { encodeFrame, FrameType, PROTOCOL_VERSION } from '../src/index.transport.js';
+import { encodeClientHello, msgpackCodec } from '../src/index.internal.js';
 
 /** A server that got `n` connection-level ERROR frames (each one an `error` event before the limit). */
 async function flood(n: number, options: AgentServerOptions): Promise<{ server: AgentServer; errors: Error[] }> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AgentClient, AgentServer, type ClientInstrumentation, defineAgent, memoryConnector, type ServerInstrumentation, type Transport, transportSymbol } from '../src/index.js';
+import { AgentClient, AgentServer, type ClientInstrumentation, defineAgent, memoryConnector, type ServerInstrumentation, type Transport } from '../src/index.js';
+import { transportSymbol } from '../src/index.transport.js';
 
 /** A transport that counts what passes through it and forwards everything else. */
 function counting(inner: Transport, seen: { in: number; out: number }): Transport {

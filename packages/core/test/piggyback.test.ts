@@ -3,13 +3,12 @@ import {
   AgentClient,
   AgentServer,
   type Connector,
-  decodeFrame,
   defineAgent,
-  FrameType,
   memoryConnector,
-  msgpackCodec,
   type Transport,
 } from '../src/index.js';
+import { decodeFrame, FrameType } from '../src/index.transport.js';
+import { msgpackCodec } from '../src/index.internal.js';
 
 interface Seen {
   /** Standalone ACK frames, by direction. */

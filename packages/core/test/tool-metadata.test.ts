@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { AgentClient, AgentServer, defineAgent, ErrorCode, memoryConnector, parseMessage, FrameType, tool } from '../src/index.js';
+import { AgentClient, AgentServer, defineAgent, ErrorCode, memoryConnector, tool } from '../src/index.js';
+import { FrameType } from '../src/index.transport.js';
+import { parseMessage } from '../src/index.internal.js';
 
 const weatherOut = { type: 'object', properties: { tempC: { type: 'number' } }, required: ['tempC'] } as const;
 

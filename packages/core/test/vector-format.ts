@@ -4,7 +4,7 @@
  * which validates every field instead of trusting the JSON.
  */
 
-import type { DescribedFrame, JsonValue } from '../src/index.js';
+import type { DescribedFrame, JsonValue } from '../src/index.internal.js';
 
 export type { JsonValue };
 

@@ -5,26 +5,30 @@ import {
   AgentServer,
   AgentSocketError,
   type Codec,
-  decodeClientHello,
-  decodeFrame,
-  decodeServerHello,
   defineAgent,
-  encodeClientHello,
+  type Transport,
+  type TransportCloseInfo,
+} from '../src/index.js';
+import {
+  decodeFrame,
   encodeFrame,
   Flag,
   type Frame,
   FrameType,
   frameTypeName,
   HEADER_SIZE,
-  jsonCodec,
   memoryTransportPair,
-  msgpackCodec,
-  parseMessage,
   peekHeader,
   RequestIdSpace,
-  type Transport,
-  type TransportCloseInfo,
-} from '../src/index.js';
+} from '../src/index.transport.js';
+import {
+  decodeClientHello,
+  decodeServerHello,
+  encodeClientHello,
+  jsonCodec,
+  msgpackCodec,
+  parseMessage,
+} from '../src/index.internal.js';
 import { type DecodedFrame, fromHex, fromJson, type PeerReaction, parseVectors, toHex, toJson } from './vector-format.js';
 
 const vectors = parseVectors(JSON.parse(readFileSync(new URL('../../../docs/test-vectors.json', import.meta.url), 'utf8')));

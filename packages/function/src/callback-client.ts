@@ -1,4 +1,5 @@
-import { AgentSocketError, Call, type Codec, type Delivery, type InvokeOptions, ProtocolError, type ToolInfo, ulidFactory } from '@agentsocket/core';
+import { AgentSocketError, Call, type Codec, type Delivery, type InvokeOptions, ProtocolError, type ToolInfo } from '@agentsocket/core';
+import { ulidFactory } from '@agentsocket/core/internal';
 import { CONTENT_TYPES } from './codec.js';
 import { FRAMES_CONTENT_TYPE, RelayFrameReader, RelayFrameType } from './frames.js';
 import { type CallbackInfo, DELIVERY_TO_WIRE } from './request.js';

@@ -1,4 +1,5 @@
-import { type Codec, createCodec } from '@agentsocket/core';
+import type { Codec } from '@agentsocket/core';
+import { createCodec } from '@agentsocket/core/internal';
 
 /** Encodings of request bodies and frame payloads (docs/relay.md §1): ASP's two codecs. */
 export type RelayCodecName = 'json' | 'msgpack';

@@ -1,4 +1,5 @@
-import { AgentSocketError, type Codec, expectRecord, optNum, parseToolInfo, str, uint, type ToolInfo, WireShapeError } from '@agentsocket/core';
+import { AgentSocketError, type Codec, type ToolInfo } from '@agentsocket/core';
+import { expectRecord, optNum, parseToolInfo, str, uint, WireShapeError } from '@agentsocket/core/internal';
 
 /** Media type of a streamed response of frames (docs/relay.md §4). */
 export const FRAMES_CONTENT_TYPE = 'application/vnd.agentsocket.relay-frames';

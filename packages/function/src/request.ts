@@ -1,4 +1,5 @@
-import { type Codec, type Delivery, expectRecord, isRecord, optNum, optStr, optUint, str, WireShapeError } from '@agentsocket/core';
+import type { Codec, Delivery } from '@agentsocket/core';
+import { expectRecord, isRecord, optNum, optStr, optUint, str, WireShapeError } from '@agentsocket/core/internal';
 
 /** `dl` on the wire, as in ASP INVOKE (protocol.md §6). */
 const DELIVERY_BY_WIRE: readonly Delivery[] = ['at-most-once', 'at-least-once', 'exactly-once'];

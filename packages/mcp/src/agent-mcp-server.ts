@@ -1,4 +1,5 @@
-import { type Agent, ErrorCode, ProtocolError, type Principal, runTool, ToolRegistry, type ToolInfo, ulidFactory } from '@agentsocket/core';
+import { type Agent, ErrorCode, ProtocolError, type Principal, ToolRegistry, type ToolInfo } from '@agentsocket/core';
+import { runTool, ulidFactory } from '@agentsocket/core/internal';
 import { getSupportedElicitationModes } from '@modelcontextprotocol/sdk/client/index.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';

@@ -1,4 +1,5 @@
-import { type Transport, type TransportCloseInfo, transportSymbol } from '@agentsocket/core';
+import type { Transport, TransportCloseInfo } from '@agentsocket/core';
+import { transportSymbol } from '@agentsocket/core/transport';
 
 /** Totals of one transport kind, read by observable counters at collection time. */
 export interface TransportTotals {

@@ -1,4 +1,5 @@
-import { type AnyToolDefinition, ErrorCode, isAsyncIterable, ProtocolError, type ToolContext, type ToolSet } from '@agentsocket/core';
+import { type AnyToolDefinition, ErrorCode, ProtocolError, type ToolContext, type ToolSet } from '@agentsocket/core';
+import { isAsyncIterable } from '@agentsocket/core/internal';
 import { type Context, context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { ATTR, SPAN } from './names.js';
 import { errorMessage, type Instruments, OutcomeAttributes, secondsSince } from './telemetry.js';

@@ -11,4 +11,4 @@ export {
   optStr as optText,
   str as text,
   strArray as texts,
-} from '@agentsocket/core';
+} from '@agentsocket/core/internal';

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { type Codec, type DedupClaim, type DedupStore, msgpackCodec } from '@agentsocket/core';
+import type { Codec, DedupClaim, DedupStore } from '@agentsocket/core';
+import { msgpackCodec } from '@agentsocket/core/internal';
 import { guarded, isTransient, type RedisConnection } from './connection.js';
 import { Keys } from './keys.js';
 import { LUA_NOW, LuaScript, replyBuffer } from './script.js';

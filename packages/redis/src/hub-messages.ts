@@ -4,10 +4,10 @@ import {
   type CallMetrics,
   type Delivery,
   LocalErrorWireCode,
-  msgpackCodec,
   ProtocolError,
   type TeamMessage,
 } from '@agentsocket/core';
+import { msgpackCodec } from '@agentsocket/core/internal';
 import { DecodeError, fields, type Fields, int, num, optInt, optText, text, texts } from './decode.js';
 
 /** How an error crosses between nodes: wire errors keep their code, local ones their string code. */

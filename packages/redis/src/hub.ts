@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import {
   AgentSocketError,
   Call,
-  checkMessageId,
   DEFAULT_AGENT_ID_HOLD_MS,
   type DetachOptions,
   ErrorCode,
@@ -12,8 +11,8 @@ import {
   ProtocolError,
   type Target,
   type TeamMessage,
-  ulidFactory,
 } from '@agentsocket/core';
+import { checkMessageId, ulidFactory } from '@agentsocket/core/internal';
 import { guarded, isTransient, type RedisConnection, unavailable } from './connection.js';
 import { Handoffs } from './hub-handoff.js';
 import { Membership } from './hub-membership.js';

@@ -1,4 +1,5 @@
-import { type Call, CallTable, ErrorCode, type HubMember, INTERRUPT_GRACE_MS, type InvokeOptions, PendingCall, ProtocolError } from '@agentsocket/core';
+import { type Call, ErrorCode, type HubMember, INTERRUPT_GRACE_MS, type InvokeOptions, ProtocolError } from '@agentsocket/core';
+import { CallTable, PendingCall } from '@agentsocket/core/internal';
 import { unavailable } from './connection.js';
 import { type BusMessage, carry, rebuild } from './hub-messages.js';
 

@@ -1,4 +1,5 @@
-import { msgpackCodec, type Principal, type SessionRecord, type ToolInfo } from '@agentsocket/core';
+import type { Principal, SessionRecord, ToolInfo } from '@agentsocket/core';
+import { msgpackCodec } from '@agentsocket/core/internal';
 import { fields, int, isFields, list, optText, text } from './decode.js';
 
 const codec = msgpackCodec();

@@ -1,5 +1,6 @@
 import { RawPeer } from '@agentsocket/compliance';
-import { defineAgent, Flag, FrameType, tool } from '@agentsocket/core';
+import { defineAgent, tool } from '@agentsocket/core';
+import { Flag, FrameType } from '@agentsocket/core/transport';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisConnection, RedisDedupStore } from '../src/index.js';

@@ -1,4 +1,5 @@
-import { CloseCode, decodeFrame, defineAgent, type Delivery, FrameType, tool } from '@agentsocket/core';
+import { CloseCode, defineAgent, type Delivery, tool } from '@agentsocket/core';
+import { decodeFrame, FrameType } from '@agentsocket/core/transport';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clusters, type TestNode } from './cluster.js';

@@ -1,4 +1,4 @@
-import { isRecord } from '@agentsocket/core';
+import { isRecord } from '@agentsocket/core/internal';
 import { decodeStats, type NodeStats } from './node-stats.js';
 import { type AgentRecord, recordFrom } from './record.js';
 

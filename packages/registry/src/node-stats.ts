@@ -1,4 +1,4 @@
-import { isRecord } from '@agentsocket/core';
+import { isRecord } from '@agentsocket/core/internal';
 
 /** What a node measured over its last heartbeat interval (calls routed to its agents). */
 export interface NodeStats {

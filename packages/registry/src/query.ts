@@ -1,4 +1,4 @@
-import { isRecord } from '@agentsocket/core';
+import { isRecord } from '@agentsocket/core/internal';
 import { DEFAULTS } from './defaults.js';
 import { RegistryError } from './errors.js';
 import { type AgentRecord, type AgentStatus, STATUSES } from './record.js';

@@ -1,4 +1,4 @@
-import { isRecord } from '@agentsocket/core';
+import { isRecord } from '@agentsocket/core/internal';
 
 /** `busy` while the agent serves calls (or says so itself), `idle` otherwise. */
 export type AgentStatus = 'idle' | 'busy';

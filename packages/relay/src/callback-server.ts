@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AgentSocketBaseError, type Call, type Codec, type Delivery, expectRecord, isRecord, optNum, optStr, optUint, ProtocolError, str, type ToolInfo, wireCodeOf } from '@agentsocket/core';
+import { AgentSocketBaseError, type Call, type Codec, type Delivery, ProtocolError, type ToolInfo, wireCodeOf } from '@agentsocket/core';
+import { expectRecord, isRecord, optNum, optStr, optUint, str } from '@agentsocket/core/internal';
 import { codecOfContentType, deliveryFromWire, encodeRelayFrame, relayCodec, FRAMES_CONTENT_TYPE, parseTools, RelayFrameType } from '@agentsocket/function';
 import { checkToken, type TokenClaims } from './token.js';
 

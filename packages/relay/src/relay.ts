@@ -6,12 +6,11 @@ import {
   type Delivery,
   defineAgent,
   ProtocolError,
-  ReportedResult,
   type ToolContext,
   type ToolDefinition,
   type ToolInfo,
-  ulidFactory,
 } from '@agentsocket/core';
+import { ReportedResult, ulidFactory } from '@agentsocket/core/internal';
 import { encodeCompatRequest, encodeInvokeRequest, type RelayCodecName, type RelayFrame, RelayFrameType, relayCodec } from '@agentsocket/function';
 import { type CallbackActions, CallbackServer } from './callback-server.js';
 import { FunctionClient, type FunctionManifest, GATEWAY_TIMEOUT } from './function-client.js';

@@ -1,4 +1,5 @@
-import { Call, CallTable, ErrorCode, type HubMember, type InvokeOptions, PendingCall, ProtocolError } from '@agentsocket/core';
+import { Call, ErrorCode, type HubMember, type InvokeOptions, ProtocolError } from '@agentsocket/core';
+import { CallTable, PendingCall } from '@agentsocket/core/internal';
 import type { HubRequest, Outcome } from './hub-protocol.js';
 
 type InvokeRequest = Extract<HubRequest, { type: 'invoke' }>;

@@ -2,7 +2,6 @@ import {
   AgentSocketError,
   type Call,
   type Codec,
-  createCodec,
   ErrorCode,
   type Hub,
   type HubConnection,
@@ -11,8 +10,8 @@ import {
   ProtocolError,
   type Target,
   type TeamMessage,
-  ulidFactory,
 } from '@agentsocket/core';
+import { createCodec, ulidFactory } from '@agentsocket/core/internal';
 import type { Namespace, Server } from 'socket.io';
 import { RemoteCalls } from './hub-calls.js';
 import { agentRoom, codecRoom, conflict, LocalMembers, MEMBERS_ROOM, quietly, RESERVED_ROOM_PREFIX } from './hub-members.js';

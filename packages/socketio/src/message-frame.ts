@@ -1,4 +1,5 @@
-import { type Codec, encodeFrame, FrameType, type TeamMessage } from '@agentsocket/core';
+import type { Codec, TeamMessage } from '@agentsocket/core';
+import { encodeFrame, FrameType } from '@agentsocket/core/transport';
 
 /**
  * The MESSAGE frame of an at-most-once team message, as core's Peer.deliver builds it. Without

@@ -7,10 +7,10 @@ import {
   CloseCode,
   type ConnectionInfo,
   ErrorCode,
-  HEADER_SIZE,
   type Principal,
   ProtocolError,
 } from '@agentsocket/core';
+import { HEADER_SIZE } from '@agentsocket/core/transport';
 import { Socket as TcpSocket } from 'node:net';
 import { type ExtendedError, type Namespace, Server, type ServerOptions, type Socket } from 'socket.io';
 import { aspParser } from './parser.js';

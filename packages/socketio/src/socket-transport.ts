@@ -1,4 +1,5 @@
-import { BaseTransport, CloseCode } from '@agentsocket/core';
+import { CloseCode } from '@agentsocket/core';
+import { BaseTransport } from '@agentsocket/core/transport';
 import { closeCodeForReason, isCloseCode } from './close-codes.js';
 
 /**

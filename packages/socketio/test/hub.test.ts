@@ -2,14 +2,12 @@ import { createServer } from 'node:http';
 import {
   AgentClient,
   AgentServer,
-  createCodec,
-  decodeFrame,
   defineAgent,
   ErrorCode,
-  FrameType,
-  parseMessage,
   type TeamMessage,
 } from '@agentsocket/core';
+import { decodeFrame, FrameType } from '@agentsocket/core/transport';
+import { createCodec, parseMessage } from '@agentsocket/core/internal';
 import { until } from '@agentsocket/compliance';
 import { Server } from 'socket.io';
 import { io as ioClient } from 'socket.io-client';

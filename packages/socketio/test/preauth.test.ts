@@ -1,5 +1,6 @@
 import type { Socket as TcpSocket } from 'node:net';
-import { encodeFrame, ErrorCode, FrameType } from '@agentsocket/core';
+import { ErrorCode } from '@agentsocket/core';
+import { encodeFrame, FrameType } from '@agentsocket/core/transport';
 import { io, type Socket as ClientSocket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLOSE_EVENT, FRAME_EVENT } from '../src/index.js';

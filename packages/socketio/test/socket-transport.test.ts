@@ -1,4 +1,5 @@
-import { CloseCode, encodeFrame, FrameType, type TransportCloseInfo } from '@agentsocket/core';
+import { CloseCode, type TransportCloseInfo } from '@agentsocket/core';
+import { encodeFrame, FrameType } from '@agentsocket/core/transport';
 import { describe, expect, it } from 'vitest';
 import { closeCodeForReason } from '../src/close-codes.js';
 import { CLOSE_EVENT, FRAME_EVENT, SocketTransport, type Wire } from '../src/socket-transport.js';

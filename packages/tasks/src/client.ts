@@ -1,4 +1,4 @@
-import { compileSchema, ulidFactory } from '@agentsocket/core';
+import { compileSchema, ulidFactory } from '@agentsocket/core/internal';
 import { DEFAULTS } from './defaults.js';
 import { TaskError } from './errors.js';
 import type { TaskQueue } from './queue.js';

@@ -1,4 +1,4 @@
-import { expectRecord, str } from '@agentsocket/core';
+import { expectRecord, str } from '@agentsocket/core/internal';
 import { isPriority, type QueueEntry } from './task.js';
 
 /** A queue entry on the wire: JSON {id, tool, priority, key?}. */

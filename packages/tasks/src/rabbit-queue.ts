@@ -1,4 +1,4 @@
-import { backoffDelay, sleep } from '@agentsocket/core';
+import { backoffDelay, sleep } from '@agentsocket/core/internal';
 import { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, connect, type RecoveringChannelModel } from 'amqplib';
 import { DEFAULTS } from './defaults.js';
 import { decodeEntry, encodeEntry } from './entry.js';

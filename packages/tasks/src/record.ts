@@ -1,4 +1,4 @@
-import { expectRecord, str, uint, WireShapeError } from '@agentsocket/core';
+import { expectRecord, str, uint, WireShapeError } from '@agentsocket/core/internal';
 import { isPriority, type TaskEvent, type TaskFailure, type TaskRecord, type TaskState } from './task.js';
 
 const STATES: readonly TaskState[] = ['queued', 'running', 'retrying', 'succeeded', 'failed', 'cancelled'];

@@ -1,4 +1,5 @@
-import { backoffDelay, ProtocolError, sleep } from '@agentsocket/core';
+import { ProtocolError } from '@agentsocket/core';
+import { backoffDelay, sleep } from '@agentsocket/core/internal';
 import type { RedisConnection } from '@agentsocket/redis';
 import { guarded, isTransient, LuaScript } from '@agentsocket/redis/internal';
 import { DEFAULTS } from './defaults.js';

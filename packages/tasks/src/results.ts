@@ -1,4 +1,5 @@
-import { ErrorCode, ProtocolError, sleep } from '@agentsocket/core';
+import { ErrorCode, ProtocolError } from '@agentsocket/core';
+import { sleep } from '@agentsocket/core/internal';
 import { isTransient } from '@agentsocket/redis/internal';
 import { TaskError } from './errors.js';
 import { failure, parseEvent } from './record.js';

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { type Agent, type BackoffOptions, backoffDelay, claimWaiting, type DedupClaim, type DedupStore, ErrorCode, isRecord, runTool, sleep } from '@agentsocket/core';
+import { type Agent, type BackoffOptions, type DedupClaim, type DedupStore, ErrorCode } from '@agentsocket/core';
+import { backoffDelay, claimWaiting, isRecord, runTool, sleep } from '@agentsocket/core/internal';
 import { RedisDedupStore } from '@agentsocket/redis';
 import { DEFAULTS } from './defaults.js';
 import { TaskError } from './errors.js';

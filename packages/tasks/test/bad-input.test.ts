@@ -1,4 +1,4 @@
-import { WireShapeError } from '@agentsocket/core';
+import { WireShapeError } from '@agentsocket/core/internal';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisStreamsQueue } from '../src/index.js';

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { AgentSocketError, type Connector, ErrorCode, ProtocolError, SUBPROTOCOL } from '@agentsocket/core';
+import { AgentSocketError, type Connector, ErrorCode, ProtocolError } from '@agentsocket/core';
+import { SUBPROTOCOL } from '@agentsocket/core/transport';
 import { type PerMessageDeflateOptions, WebSocket } from 'ws';
 import { CORE_DEFAULT_MAX_FRAME_BYTES, DEFAULT_OPEN_TIMEOUT_MS, defaultMaxBufferedBytes, defaultMaxPayload } from './defaults.js';
 import { SocketTransport } from './socket-transport.js';

@@ -8,10 +8,9 @@ import {
   CloseCode,
   type ConnectionInfo,
   Emitter,
-  HeartbeatClock,
   type Principal,
-  SUBPROTOCOL,
 } from '@agentsocket/core';
+import { HeartbeatClock, SUBPROTOCOL } from '@agentsocket/core/transport';
 import { type PerMessageDeflateOptions, WebSocket, WebSocketServer } from 'ws';
 import { CLOSE_GRACE_MS, DEFAULT_PATH, DEFAULT_PING_INTERVAL_MS, defaultFirstMessageBytes, defaultMaxBufferedBytes, defaultMaxPayload } from './defaults.js';
 import { SocketTransport } from './socket-transport.js';

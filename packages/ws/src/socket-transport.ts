@@ -1,7 +1,8 @@
 import { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
-import { BaseTransport, type BaseTransportOptions, CloseCode, type HeartbeatClock, type TransportCloseInfo } from '@agentsocket/core';
+import { CloseCode, type TransportCloseInfo } from '@agentsocket/core';
+import { BaseTransport, type BaseTransportOptions, type HeartbeatClock } from '@agentsocket/core/transport';
 import { BATCH_BYTES, CLOSE_GRACE_MS } from './defaults.js';
 
 export interface SocketTransportOptions extends Omit<BaseTransportOptions, 'kind' | 'batchBytes'> {

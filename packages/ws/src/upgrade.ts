@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { SUBPROTOCOL } from '@agentsocket/core';
+import { SUBPROTOCOL } from '@agentsocket/core/transport';
 
 /** What the Authorization header of an upgrade says. */
 export type BearerResult = { readonly kind: 'none' } | { readonly kind: 'token'; readonly token: string } | { readonly kind: 'malformed' };

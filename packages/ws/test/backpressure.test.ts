@@ -3,13 +3,11 @@ import {
   CloseCode,
   type ConnectionInfo,
   defineAgent,
-  Flag,
-  FrameType,
-  SUBPROTOCOL,
   type Transport,
   type TransportCloseInfo,
   tool,
 } from '@agentsocket/core';
+import { Flag, FrameType, SUBPROTOCOL } from '@agentsocket/core/transport';
 import { RawPeer } from '@agentsocket/compliance';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';

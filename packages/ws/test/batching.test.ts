@@ -1,12 +1,11 @@
+import { AgentClient, CloseCode } from '@agentsocket/core';
 import {
-  AgentClient,
-  CloseCode,
   decodeFrame,
   encodeFrame,
   FrameType,
-  msgpackCodec,
   SUBPROTOCOL,
-} from '@agentsocket/core';
+} from '@agentsocket/core/transport';
+import { msgpackCodec } from '@agentsocket/core/internal';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { wsConnector } from '../src/index.js';

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { AgentClient, SUBPROTOCOL, type Transport, type TransportCloseInfo } from '@agentsocket/core';
+import { AgentClient, type Transport, type TransportCloseInfo } from '@agentsocket/core';
+import { SUBPROTOCOL } from '@agentsocket/core/transport';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { wsConnector as browserConnector } from '../src/client.browser.js';

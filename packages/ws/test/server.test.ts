@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { AgentClient, AgentServer, CloseCode, ErrorCode, type Principal, ProtocolError, SUBPROTOCOL } from '@agentsocket/core';
+import { AgentClient, AgentServer, CloseCode, ErrorCode, type Principal, ProtocolError } from '@agentsocket/core';
+import { SUBPROTOCOL } from '@agentsocket/core/transport';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { selectSubprotocol, wsConnector, wsServer } from '../src/index.js';

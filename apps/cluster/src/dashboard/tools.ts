@@ -1,4 +1,5 @@
-import { sleep, type ToolSet, tool } from '@agentsocket/core';
+import { type ToolSet, tool } from '@agentsocket/core';
+import { sleep } from '@agentsocket/core/internal';
 import type { RedisConnection } from '@agentsocket/redis';
 import { type QueueReport, readQueueReport } from '../queue-stats.js';
 

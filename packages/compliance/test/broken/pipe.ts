@@ -1,6 +1,7 @@
 // An in-process pipe transport built on BaseTransport as docs/writing-a-transport.md shows, with
 // one deliberate flaw per variant: the suite must catch each by the rule it breaks.
-import { AgentServer, BaseTransport, CloseCode, type Transport, type TransportCloseInfo } from '@agentsocket/core';
+import { AgentServer, CloseCode, type Transport, type TransportCloseInfo } from '@agentsocket/core';
+import { BaseTransport } from '@agentsocket/core/transport';
 import type { TransportFixture } from '../../src/index.js';
 
 /** One broken Transport rule (or close codes) per flaw; 'none' is the compliant control. */

@@ -1,5 +1,6 @@
 // src/index.ts of the example package in docs/writing-a-transport.md §2, exactly as printed there.
-import { type AgentServer, BaseTransport, type Connector, type Transport, type TransportCloseInfo } from '@agentsocket/core';
+import type { AgentServer, Connector, Transport, TransportCloseInfo } from '@agentsocket/core';
+import { BaseTransport } from '@agentsocket/core/transport';
 
 /** One end of an in-process pipe: a frame written at one end arrives, copied, at the other on a later microtask. */
 class PipeTransport extends BaseTransport {
