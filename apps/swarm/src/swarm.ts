@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { AgentClient, sleep } from '@agentsocket/core';
+import { AgentClient } from '@agentsocket/core';
+import { sleep } from '@agentsocket/core/internal';
 import { type Cluster, type RunningRedis, startCluster, startRedisServer } from '@agentsocket/cluster/lib';
 import { RedisConnection } from '@agentsocket/redis';
 import { RedisStreamsQueue, TaskClient, TaskError, TaskStore } from '@agentsocket/tasks';
