@@ -123,7 +123,7 @@ export const LocalErrorWireCode: Readonly<Record<AgentSocketErrorCode, ErrorCode
 };
 
 /**
- * The base of every error any @agentsocket package throws. `code` is a string for a local
+ * The base of every error any `@agentsocket` package throws. `code` is a string for a local
  * condition (`AgentSocketError`) and a number for a wire error (`ProtocolError`).
  */
 export class AgentSocketBaseError extends Error {
