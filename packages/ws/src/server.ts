@@ -43,6 +43,12 @@ export interface WsServerInit {
   maxBufferedBytes?: number;
   /** WebSocket ping interval, ms; a socket with no pong by the next ping is ended with HEARTBEAT_TIMEOUT. 0 disables. @default 30000 */
   pingIntervalMs?: number;
+  /**
+   * Most open connections (upgrades being checked count too). An upgrade past it is refused with
+   * HTTP 503 and `Retry-After: 1` before any WebSocket exists, so the connections already open
+   * keep their share of the process instead of everyone degrading. @default unlimited
+   */
+  maxConnections?: number;
   /** permessage-deflate: false, true, or ws's options for it. Not used with `wss`. @default false */
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
 }
@@ -76,6 +82,10 @@ type Verdict = { readonly ok: true; readonly principal: Principal | undefined } 
 export async function wsServer(init: WsServerInit): Promise<WsServer> {
   const modes = [init.port, init.server, init.wss].filter((m) => m !== undefined).length;
   if (modes !== 1) throw new AgentSocketError('INVALID_OPTIONS', 'wsServer needs exactly one of port, server or wss');
+  const max = init.maxConnections;
+  if (max !== undefined && (!Number.isSafeInteger(max) || max < 1)) {
+    throw new AgentSocketError('INVALID_OPTIONS', `maxConnections must be a positive integer, got ${String(max)}`);
+  }
   if (init.port === undefined) return new Endpoint(init, undefined);
   const http = createServer((_req, res) => {
     res.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', Upgrade: 'websocket' });
@@ -104,6 +114,9 @@ class Endpoint extends Emitter<WsServerEvents> implements WsServer {
   /** One ping timer for every socket of this endpoint, not one each. */
   private readonly pings = new HeartbeatClock();
   private readonly open = new Set<WebSocket>();
+  private readonly maxConnections: number;
+  /** Upgrades accepted for checking and not yet open or refused (they count toward maxConnections). */
+  private upgrading = 0;
   /** Drops a closed socket from `open`: one function for every socket, not a closure each. */
   private readonly untrack: (socket: WebSocket) => void;
   /** Requests this handle already checked at the upgrade, with the principal it found. */
@@ -118,6 +131,7 @@ class Endpoint extends Emitter<WsServerEvents> implements WsServer {
     this.maxPayload = init.maxPayload ?? defaultMaxPayload(init.agentServer.maxFrameBytes);
     this.maxBufferedBytes = init.maxBufferedBytes ?? defaultMaxBufferedBytes(this.maxPayload);
     this.pingIntervalMs = init.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS;
+    this.maxConnections = init.maxConnections ?? Number.POSITIVE_INFINITY;
     this.ownedHttp = ownedHttp;
     this.http = ownedHttp ?? init.server;
     this.ownsWss = init.wss === undefined;
@@ -184,8 +198,22 @@ class Endpoint extends Emitter<WsServerEvents> implements WsServer {
     return this.closing;
   }
 
+  private get atCapacity(): boolean {
+    return this.open.size + this.upgrading >= this.maxConnections;
+  }
+
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     if (this.closing) return refuseUpgrade(socket, 503, 'server is shutting down');
+    if (this.atCapacity) return refuseCapacity(socket, this.maxConnections);
+    this.upgrading++;
+    try {
+      await this.checkAndUpgrade(req, socket, head);
+    } finally {
+      this.upgrading--;
+    }
+  }
+
+  private async checkAndUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     if (!offersSubprotocol(header(req, 'sec-websocket-protocol'))) {
       return refuseUpgrade(socket, 426, `WebSocket subprotocol ${SUBPROTOCOL} required`, { 'Sec-WebSocket-Protocol': SUBPROTOCOL });
     }
@@ -224,7 +252,13 @@ class Endpoint extends Emitter<WsServerEvents> implements WsServer {
       onSocketClose: this.untrack,
       firstMessageBytes: defaultFirstMessageBytes(this.agentServer.maxHelloBytes),
     });
+    // Upgraded by the owner of a `wss` without handleUpgrade: the capacity check comes only now.
+    const over = !this.verified.has(req) && this.open.size + this.upgrading >= this.maxConnections;
     this.open.add(socket);
+    if (over) {
+      void transport.close(CloseCode.SERVER_SHUTDOWN, `server at capacity (maxConnections ${this.maxConnections}); try again later`);
+      return;
+    }
     if (socket.protocol !== SUBPROTOCOL) {
       void transport.close(CloseCode.UNSUPPORTED_VERSION, `WebSocket subprotocol ${SUBPROTOCOL} required`);
       return;
@@ -259,6 +293,11 @@ class Endpoint extends Emitter<WsServerEvents> implements WsServer {
       await stopped;
     }
   }
+}
+
+/** The refusal past `maxConnections`: 503, so a client or a load balancer tries again or elsewhere. */
+function refuseCapacity(socket: Duplex, max: number): void {
+  refuseUpgrade(socket, 503, `server at capacity (maxConnections ${max}); try again later or another node`, { 'Retry-After': '1' });
 }
 
 /** Closes one socket politely, then destroys it if the peer does not finish the close in time. */
