@@ -54,10 +54,15 @@ export class BrowserTransport extends BaseTransport {
   }
 
   protected shutdown(code: number, reason: string): void {
-    // Browsers may only send 1000 and 3000-4999; onclose still reports the code asked for.
-    const wire = code === CloseCode.NORMAL || (code >= 3000 && code <= 4999) ? code : CloseCode.NORMAL;
+    // Browsers may only send 1000 and 3000-4999. Any other code (1001 on a drop or after GOAWAY)
+    // goes as no code at all (the server sees 1005), never as 1000, which would end the session
+    // on the server instead of leaving it to be resumed. onclose still reports the code asked for.
+    if (code !== CloseCode.NORMAL && (code < 3000 || code > 4999)) {
+      this.socket.close();
+      return;
+    }
     try {
-      this.socket.close(wire, reason);
+      this.socket.close(code, reason);
     } catch {
       this.socket.close();
     }
