@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { AgentClient, type AnyToolDefinition, tool } from '@agentsocket/core';
+import { AgentClient, type AnyToolDefinition, type Connector, tool } from '@agentsocket/core';
 import { wsConnector } from '@agentsocket/ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentRegistry, type PresenceEvent } from '../src/index.js';
@@ -83,10 +83,45 @@ describe.runIf(up)('registry in a cluster of AgentServers', () => {
     expect(await observer.get('/team-alpha', 'summariser-1')).toMatchObject({ status: 'busy', load: 0.75, reported: true });
     await expect(worker.invoke('registry.status', { load: -3 }).result).rejects.toMatchObject({ code: 422 });
 
+    // A tool announced after the handshake (TOOL_DEF) reaches the record at the node's next heartbeat.
+    worker.addTool('translate', { input: { type: 'object' }, handler: () => 'übersetzt' });
+    const grown = await log.wait((e: PresenceEvent) => e.type === 'status' && e.agent.agentId === 'summariser-1' && e.agent.tools.includes('translate'));
+    expect(grown).toMatchObject({ agent: { tools: ['summarise', 'translate'] } });
+    expect((await observer.find({ ns: '/team-alpha', tool: 'translate' })).map((a) => a.agentId)).toEqual(['summariser-1']);
+
     await worker.close();
     expect(await log.wait(agentEvent('left', 'summariser-1'))).toMatchObject({ reason: 'closed' });
     expect(await observer.get('/team-alpha', 'summariser-1')).toBeUndefined();
   });
+
+  it('a session that moves to another node: left (moved) there, joined here, rooms as the hub has them', async () => {
+    const prefix = uniquePrefix();
+    const a = await startNode({ url: REDIS_URL, prefix, heartbeatMs: HEARTBEAT_MS, nodeId: 'from' });
+    let aClosed = false;
+    cleanup.push(() => (aClosed ? Promise.resolve() : a.close()));
+    const b = await startNode({ url: REDIS_URL, prefix, heartbeatMs: HEARTBEAT_MS, nodeId: 'to' });
+    cleanup.push(() => b.close());
+    const log = new EventLog();
+    await b.registry.subscribe(log.push, { ns: '/team-alpha' });
+    let port = a.port;
+    const connect: Connector = (signal) => wsConnector({ url: `ws://127.0.0.1:${port}/asp` })(signal);
+    const mover = new AgentClient({ connect, name: 'mover', namespace: '/team-alpha', tools: { x: tool({ input: { type: 'object' }, handler: () => 1 }) }, reconnect: { initialMs: 50, maxMs: 200 } });
+    cleanup.push(() => mover.close());
+    await mover.connect();
+    await mover.invoke('asp.join', { room: 'night-shift' }).result;
+    await log.wait((e: PresenceEvent) => e.type === 'status' && e.agent.agentId === 'mover' && e.agent.rooms.includes('night-shift'));
+    port = b.port;
+    aClosed = true;
+    await a.close();
+    expect(await log.wait(agentEvent('left', 'mover'))).toMatchObject({ reason: 'moved', agent: { node: a.node } });
+    expect(await log.wait((e: PresenceEvent) => e.type === 'joined' && e.agent.agentId === 'mover' && e.agent.node === b.node, 20_000)).toMatchObject({
+      agent: { tools: ['x'] },
+    });
+    // The record's rooms are the hub's (a polite hand-over does not carry room memberships over).
+    const hubRooms = (await mover.invoke<string[]>('asp.rooms', {}).result).value;
+    expect((await b.registry.get('/team-alpha', 'mover'))?.rooms).toEqual(hubRooms);
+    expect(await b.registry.find({ ns: '/team-alpha', tool: 'x' })).toMatchObject([{ agentId: 'mover', node: b.node }]);
+  }, 60_000);
 
   it('registry.watch streams a snapshot, then presence events', async () => {
     const prefix = uniquePrefix();
