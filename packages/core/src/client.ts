@@ -1,6 +1,7 @@
 import { type BackoffOptions, backoffDelay, sleep } from './backoff.js';
 import type { Call, InvokeOptions } from './call.js';
 import { createCodec } from './codec.js';
+import { DEFAULT_CLIENT_MAX_INFLIGHT, DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_FRAME_BYTES } from './defaults.js';
 import { type DedupStore, MemoryDedupStore } from './dedup.js';
 import { Emitter } from './emitter.js';
 import { AgentSocketError, CloseCode, ErrorCode, ProtocolError } from './errors.js';
@@ -309,7 +310,7 @@ export class AgentClient<A extends Agent = Agent> extends Emitter<ClientEvents> 
       const timer = setTimeout(() => {
         reject(new AgentSocketError('HANDSHAKE_TIMEOUT', 'no HELLO reply in time'));
         void transport.close(CloseCode.HANDSHAKE_TIMEOUT, 'no HELLO reply');
-      }, this.options.handshakeTimeoutMs ?? 10_000);
+      }, this.options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS);
       transport.onclose = (info) => {
         clearTimeout(timer);
         reject(new AgentSocketError('HANDSHAKE_FAILED', `connection closed during handshake (${info.code} ${info.reason})`));
@@ -361,9 +362,9 @@ export class AgentClient<A extends Agent = Agent> extends Emitter<ClientEvents> 
           encodeClientHello({
             versions: [PROTOCOL_VERSION],
             codecs: this.options.codecs ?? ['msgpack', 'json'],
-            maxFrame: this.options.maxFrameBytes ?? 16 * 1024 * 1024,
-            heartbeatMs: this.options.heartbeatMs ?? 30_000,
-            maxInflight: this.options.maxInflight ?? 64,
+            maxFrame: this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+            heartbeatMs: this.options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+            maxInflight: this.options.maxInflight ?? DEFAULT_CLIENT_MAX_INFLIGHT,
             tools,
             ...(this.options.token === undefined ? {} : { token: this.options.token }),
             ...(this.options.name === undefined ? {} : { agent: this.options.name }),
@@ -388,9 +389,9 @@ export class AgentClient<A extends Agent = Agent> extends Emitter<ClientEvents> 
         codec: createCodec(hello.codec),
         registry: new ToolRegistry(this.registry),
         sessionId: hello.sessionId,
-        maxFrame: this.options.maxFrameBytes ?? 16 * 1024 * 1024,
+        maxFrame: this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
         peerMaxFrame: hello.maxFrame,
-        maxInflight: this.options.maxInflight ?? 64,
+        maxInflight: this.options.maxInflight ?? DEFAULT_CLIENT_MAX_INFLIGHT,
         peerMaxInflight: hello.maxInflight,
         heartbeatMs: hello.heartbeatMs,
         window: this.options.window,

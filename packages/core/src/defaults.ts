@@ -5,6 +5,26 @@
 
 /** Largest frame payload a server accepts, bytes (AgentServerOptions.maxFrameBytes). */
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+/** Largest HELLO payload a server accepts, bytes (maxHelloBytes): room for a client's tool list, 1/64 of the default frame limit. */
+export const DEFAULT_MAX_HELLO_BYTES = 256 * 1024;
+/** Requests a client may have running at a server at once (AgentServerOptions.maxInflight). */
+export const DEFAULT_MAX_INFLIGHT = 256;
+/** Requests a server may have running at a client at once (AgentClientOptions.maxInflight). */
+export const DEFAULT_CLIENT_MAX_INFLIGHT = 64;
+/** Heartbeat interval, ms (heartbeatMs): the server's bound, and what a client proposes. */
+export const DEFAULT_HEARTBEAT_MS = 30_000;
+/** Time allowed between connect and HELLO (and its reply), ms (handshakeTimeoutMs). */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+/** Unacknowledged frames a session keeps for replay before senders wait (WindowOptions.maxFrames). */
+export const DEFAULT_WINDOW_FRAMES = 4096;
+/** Unacknowledged bytes a session keeps for replay before senders wait (WindowOptions.maxBytes): a resume replays up to this. */
+export const DEFAULT_WINDOW_BYTES = 64 * 1024 * 1024;
+/** Longest wait before acknowledging received frames, ms. */
+export const DEFAULT_ACK_DELAY_MS = 5;
+/** A backlog a server's session may keep unsent for a peer that acknowledges nothing, bytes (slowConsumerBytes)... */
+export const DEFAULT_SLOW_CONSUMER_BYTES = 8 * 1024 * 1024;
+/** ...for this long before it is closed with 4429, ms (slowConsumerMs). */
+export const DEFAULT_SLOW_CONSUMER_MS = 30_000;
 /** How long a disconnected session waits for its client to resume, ms (sessionTtlMs). */
 export const DEFAULT_SESSION_TTL_MS = 60_000;
 /** How long a call whose signal aborted waits for the callee's terminal frame after INTERRUPT before failing with ABORTED, ms. */
@@ -42,4 +62,4 @@ export const DEFAULT_ERROR_EVENT_INTERVAL_MS = 10_000;
  * 4429 SLOW_CONSUMER (MemoryTransportOptions.maxBufferedBytes): the 64 MiB send window plus two
  * largest frames, so a resume's replay burst fits.
  */
-export const DEFAULT_MEMORY_MAX_BUFFERED_BYTES = 64 * 1024 * 1024 + 2 * DEFAULT_MAX_FRAME_BYTES;
+export const DEFAULT_MEMORY_MAX_BUFFERED_BYTES = DEFAULT_WINDOW_BYTES + 2 * DEFAULT_MAX_FRAME_BYTES;

@@ -1,6 +1,7 @@
 import { WireShapeError, expectRecord, optBool, optStr, optUint, str, strArray, uint } from './wire.js';
 import { parseToolInfo, type ToolInfo } from './messages.js';
 import { checkJsonShape } from './payload-limits.js';
+import { DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_INFLIGHT } from './defaults.js';
 
 /**
  * HELLO payloads are always UTF-8 JSON, whatever codec the session then uses, so the codec
@@ -131,9 +132,9 @@ export function decodeClientHello(bytes: Uint8Array): ClientHello {
   const h: ClientHello = {
     versions,
     codecs: strArray(r, 'codecs', what),
-    maxFrame: optUint(r, 'maxFrame', what) ?? 16 * 1024 * 1024,
-    heartbeatMs: optUint(r, 'hb', what) ?? 30_000,
-    maxInflight: optUint(r, 'maxInflight', what) ?? 256,
+    maxFrame: optUint(r, 'maxFrame', what) ?? DEFAULT_MAX_FRAME_BYTES,
+    heartbeatMs: optUint(r, 'hb', what) ?? DEFAULT_HEARTBEAT_MS,
+    maxInflight: optUint(r, 'maxInflight', what) ?? DEFAULT_MAX_INFLIGHT,
   };
   const token = optStr(r, 'token', what);
   if (token !== undefined) h.token = token;

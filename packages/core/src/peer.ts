@@ -2,7 +2,7 @@ import { Call, type InvokeOptions } from './call.js';
 import { approxSize } from './approx-size.js';
 import { type AckSender, Acks, carriedAck } from './acks.js';
 import { CallTable, PendingCall } from './call-table.js';
-import { DEFAULT_DEDUP_TTL_MS, DEFAULT_MAX_PEER_TOOL_BYTES, INTERRUPT_GRACE_MS } from './defaults.js';
+import { DEFAULT_ACK_DELAY_MS, DEFAULT_DEDUP_TTL_MS, DEFAULT_MAX_PEER_TOOL_BYTES, INTERRUPT_GRACE_MS } from './defaults.js';
 import type { Codec } from './codec.js';
 import { claimWaiting, type DedupStore } from './dedup.js';
 import { AgentSocketError, CloseCode, ErrorCode, ProtocolError } from './errors.js';
@@ -205,7 +205,7 @@ export class Peer implements AckSender {
     this.heartbeatMs = options.heartbeatMs;
     this.heartbeats = options.heartbeats ?? new HeartbeatClock();
     this.slowConsumer = options.slowConsumer;
-    this.ackDelayMs = options.ackDelayMs ?? 5;
+    this.ackDelayMs = options.ackDelayMs ?? DEFAULT_ACK_DELAY_MS;
     this.maxPeerToolBytes = options.maxPeerToolBytes ?? DEFAULT_MAX_PEER_TOOL_BYTES;
     this.dedup = options.dedup;
     this.dedupTtlMs = options.dedupTtlMs ?? DEFAULT_DEDUP_TTL_MS;

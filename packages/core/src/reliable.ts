@@ -1,3 +1,5 @@
+import { DEFAULT_WINDOW_BYTES, DEFAULT_WINDOW_FRAMES } from './defaults.js';
+
 /**
  * Session-level reliability for one direction pair: numbers outgoing RELIABLE frames, keeps
  * them until the peer acknowledges them (for replay after a resume), bounds what is kept
@@ -34,8 +36,8 @@ export class ReliableChannel {
   lastReceived = 0;
 
   constructor(options: WindowOptions = {}) {
-    this.maxFrames = options.maxFrames ?? 4096;
-    this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+    this.maxFrames = options.maxFrames ?? DEFAULT_WINDOW_FRAMES;
+    this.maxBytes = options.maxBytes ?? DEFAULT_WINDOW_BYTES;
   }
 
   /** The sequence number the next reliable frame must carry. Call record() with it. */

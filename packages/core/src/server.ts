@@ -4,16 +4,23 @@ import { type DedupStore, MemoryDedupStore } from './dedup.js';
 import {
   DEFAULT_ERROR_EVENT_INTERVAL_MS,
   DEFAULT_ERROR_EVENTS_PER_INTERVAL,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_HEARTBEAT_MS,
   DEFAULT_MAX_AGENT_ID_LENGTH,
   DEFAULT_MAX_FRAME_BYTES,
+  DEFAULT_MAX_HELLO_BYTES,
+  DEFAULT_MAX_INFLIGHT,
   DEFAULT_MAX_RETAINED_REPLAY_BYTES,
   DEFAULT_MAX_SESSIONS_PER_PRINCIPAL,
   DEFAULT_SESSION_TTL_MS,
+  DEFAULT_SLOW_CONSUMER_BYTES,
+  DEFAULT_SLOW_CONSUMER_MS,
 } from './defaults.js';
 import { type ErrorEventLimit, ErrorLimiter } from './error-limit.js';
 import { AgentSocketError, CloseCode, ErrorCode, ProtocolError } from './errors.js';
 import { decodeFrame, encodeFrame, HEADER_SIZE, peekHeader } from './frame.js';
 import { type ClientHello, decodeClientHello, encodeServerHello } from './hello.js';
+import { negotiate } from './negotiate.js';
 import { HeartbeatClock } from './heartbeat.js';
 import { ulidFactory } from './ids.js';
 import { Flag, FrameType, PROTOCOL_VERSION } from './opcodes.js';
@@ -28,7 +35,7 @@ import { type Hub, MemoryHub, type Target, type TeamMessage } from './hub.js';
 import { ServerSession, type SessionHost } from './server-session.js';
 import type { Delivery } from './messages.js';
 import type { ServerInstrumentation } from './instrumentation.js';
-import { addTeamTools, DEFAULT_NAMESPACE, findRule, isNamespaceName, mayClaimAgentId, type NamespaceRule, type TeamCaller, type TeamsOptions } from './teams.js';
+import { addTeamTools, mayClaimAgentId, type NamespaceRule, type TeamCaller, type TeamsOptions } from './teams.js';
 
 export interface AgentServerOptions {
   /**
@@ -262,7 +269,7 @@ export class AgentServer extends Emitter<ServerEvents> {
     this.pending.add(transport);
     const timer = setTimeout(
       () => void transport.close(CloseCode.HANDSHAKE_TIMEOUT, 'no HELLO in time'),
-      this.options.handshakeTimeoutMs ?? 10_000,
+      this.options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
     );
     const refuse = (code: number, message: string, closeCode: number) => {
       try {
@@ -316,50 +323,32 @@ export class AgentServer extends Emitter<ServerEvents> {
     hello: ClientHello,
     refuse: (code: number, message: string, closeCode: number) => void,
   ): Promise<void> {
-    if (!hello.versions.includes(PROTOCOL_VERSION)) {
-      refuse(ErrorCode.UNSUPPORTED_VERSION, `server speaks ASP version ${PROTOCOL_VERSION}`, CloseCode.UNSUPPORTED_VERSION);
-      return;
-    }
-    const codecName = hello.codecs.find((c) => this.codecs.includes(c));
-    if (!codecName) {
-      refuse(ErrorCode.UNSUPPORTED_CODEC, `server speaks ${this.codecs.join(', ')}`, CloseCode.UNSUPPORTED_CODEC);
-      return;
-    }
-    let principal = info.principal;
-    if (!principal) {
-      principal = await this.authenticate(hello.token, info);
-      if (!principal) {
-        refuse(ErrorCode.UNAUTHORIZED, 'missing or invalid token', CloseCode.UNAUTHORIZED);
-        return;
-      }
-    }
-    if (info.namespace !== undefined && hello.namespace !== undefined && info.namespace !== hello.namespace) {
-      refuse(ErrorCode.FORBIDDEN, `connected to namespace ${info.namespace} but HELLO asks for ${hello.namespace}`, CloseCode.FORBIDDEN);
-      return;
-    }
-    const ns = hello.namespace ?? info.namespace ?? DEFAULT_NAMESPACE;
-    const rule = isNamespaceName(ns) ? findRule(this.options.teams?.namespaces, ns) : undefined;
-    if (!rule) {
-      refuse(ErrorCode.FORBIDDEN, `no namespace ${JSON.stringify(ns)} here`, CloseCode.FORBIDDEN);
-      return;
-    }
+    const n = negotiate(hello, {
+      version: PROTOCOL_VERSION,
+      codecs: this.codecs,
+      heartbeatMs: this.options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+      batch: this.options.batch !== false && transport.enableBatching !== undefined,
+      piggyback: this.options.piggybackAcks !== false,
+      namespaces: this.options.teams?.namespaces,
+      connectionNamespace: info.namespace,
+    });
+    if (!n.ok && n.stage === 'hello') return refuse(n.code, n.message, n.closeCode);
+    const principal = info.principal ?? (await this.authenticate(hello.token, info));
+    if (!principal) return refuse(ErrorCode.UNAUTHORIZED, 'missing or invalid token', CloseCode.UNAUTHORIZED);
+    if (!n.ok) return refuse(n.code, n.message, n.closeCode);
+    const { namespace: ns, rule } = n;
     if (rule.authorize && !(await rule.authorize(principal, ns))) {
-      refuse(ErrorCode.FORBIDDEN, `"${principal.id}" may not use namespace ${ns}`, CloseCode.FORBIDDEN);
-      return;
+      return refuse(ErrorCode.FORBIDDEN, `"${principal.id}" may not use namespace ${ns}`, CloseCode.FORBIDDEN);
     }
     const agentIdLimit = this.options.maxAgentIdLength ?? DEFAULT_MAX_AGENT_ID_LENGTH;
     if (hello.agent !== undefined && hello.agent.length > agentIdLimit) {
-      refuse(ErrorCode.BAD_FRAME, `HELLO.agent is ${hello.agent.length} characters; the limit is ${agentIdLimit}`, CloseCode.BAD_FRAME);
-      return;
+      return refuse(ErrorCode.BAD_FRAME, `HELLO.agent is ${hello.agent.length} characters; the limit is ${agentIdLimit}`, CloseCode.BAD_FRAME);
     }
     if (!transport.open) return;
 
     let session: ServerSession | undefined;
     let resumed = false;
     let stored: StoredSession | undefined;
-    const serverHb = this.options.heartbeatMs ?? 30_000;
-    // A client cannot switch the server's liveness check off by proposing 0.
-    const heartbeatMs = hello.heartbeatMs > 0 ? Math.min(hello.heartbeatMs, serverHb) : serverHb;
     const resume = hello.resume;
     if (resume) {
       const found = this.sessions.get(resume.sessionId);
@@ -403,10 +392,10 @@ export class AgentServer extends Emitter<ServerEvents> {
         principal,
         namespace: ns,
         agentId: hello.agent ?? '',
-        codec: codecName,
+        codec: n.codec,
         peerMaxFrame: hello.maxFrame,
         peerMaxInflight: hello.maxInflight,
-        heartbeatMs,
+        heartbeatMs: n.heartbeatMs,
         remoteTools: hello.tools ?? [],
       };
       if (record.agentId === '') record.agentId = record.id;
@@ -435,14 +424,13 @@ export class AgentServer extends Emitter<ServerEvents> {
         return;
       }
     }
-    const batch = hello.batch === true && this.options.batch !== false && transport.enableBatching !== undefined;
-    const piggyback = hello.piggyback === true && this.options.piggybackAcks !== false;
+    const { batch, piggyback } = n;
     const reply = encodeServerHello({
       version: PROTOCOL_VERSION,
       codec: session.codec.name,
       maxFrame: this.maxFrameBytes,
       heartbeatMs: session.heartbeatMs,
-      maxInflight: this.options.maxInflight ?? 256,
+      maxInflight: this.options.maxInflight ?? DEFAULT_MAX_INFLIGHT,
       sessionId: session.sessionId,
       resumeToken: session.resumeToken,
       resumed,
@@ -484,7 +472,7 @@ export class AgentServer extends Emitter<ServerEvents> {
         principal,
         maxFrame: this.maxFrameBytes,
         peerMaxFrame: record.peerMaxFrame,
-        maxInflight: this.options.maxInflight ?? 256,
+        maxInflight: this.options.maxInflight ?? DEFAULT_MAX_INFLIGHT,
         peerMaxInflight: record.peerMaxInflight,
         heartbeatMs: record.heartbeatMs,
         heartbeats: this.heartbeats,
@@ -637,13 +625,6 @@ export class AgentServer extends Emitter<ServerEvents> {
     }
   }
 }
-
-/** AgentServerOptions.slowConsumerBytes and slowConsumerMs: a backlog of 8 MiB that does not go away for 30 s. */
-const DEFAULT_SLOW_CONSUMER_BYTES = 8 * 1024 * 1024;
-const DEFAULT_SLOW_CONSUMER_MS = 30_000;
-
-/** AgentServerOptions.maxHelloBytes: room for a client's tool list, 1/64 of the default frame limit. */
-const DEFAULT_MAX_HELLO_BYTES = 256 * 1024;
 
 /** How often the bytes kept by dropped sessions are summed again while any wait, ms. */
 const RETAINED_CHECK_MS = 1000;
