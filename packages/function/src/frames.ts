@@ -1,4 +1,4 @@
-import { AgentSocketError, type Codec, type ToolInfo } from '@agentsocket/core';
+import { AgentSocketError, type Codec, DEFAULT_MAX_FRAME_BYTES, type ToolInfo } from '@agentsocket/core';
 import { expectRecord, optNum, parseToolInfo, str, uint, WireShapeError } from '@agentsocket/core/internal';
 
 /** Media type of a streamed response of frames (docs/relay.md §4). */
@@ -93,7 +93,7 @@ export class RelayFrameReader {
 
   constructor(
     private readonly codec: Codec,
-    private readonly maxFrameBytes = 16 * 1024 * 1024,
+    private readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES,
   ) {}
 
   /** Bytes received that do not yet make a whole frame. */

@@ -1,4 +1,4 @@
-import { AgentSocketError, type SessionJournal, type SessionRecord, type SessionStore, type StoredSession } from '@agentsocket/core';
+import { AgentSocketError, DEFAULT_SESSION_TTL_MS, type SessionJournal, type SessionRecord, type SessionStore, type StoredSession } from '@agentsocket/core';
 import { guarded, isTransient, type RedisConnection } from './connection.js';
 import { Keys } from './keys.js';
 import { type LuaScript, replyInt } from './script.js';
@@ -48,7 +48,7 @@ export class RedisSessionStore implements SessionStore, JournalHost {
   constructor(init: RedisSessionStoreInit) {
     this.connection = init.connection;
     this.keys = new Keys(init.prefix ?? 'asp:');
-    this.ttlMs = init.ttlMs ?? 60_000;
+    this.ttlMs = init.ttlMs ?? DEFAULT_SESSION_TTL_MS;
     this.onError = init.onError;
     for (const s of SESSION_SCRIPTS) this.connection.useScript(s);
     this.refresher = setInterval(() => this.refresh(), Math.max(50, Math.floor(this.ttlMs / 3)));

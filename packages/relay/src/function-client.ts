@@ -1,4 +1,4 @@
-import { type Codec, ErrorCode, ProtocolError, type ToolInfo } from '@agentsocket/core';
+import { type Codec, DEFAULT_MAX_FRAME_BYTES, ErrorCode, ProtocolError, type ToolInfo } from '@agentsocket/core';
 import { CONTENT_TYPES, FRAMES_CONTENT_TYPE, parseTools, type RelayFrame, RelayFrameError, RelayFrameReader, RelayFrameType, signRequest } from '@agentsocket/function';
 import { Pool } from 'undici';
 
@@ -82,7 +82,7 @@ export class FunctionClient {
       if (type?.split(';')[0]?.trim().toLowerCase() !== FRAMES_CONTENT_TYPE) {
         throw new ProtocolError(BAD_GATEWAY, `function answered with content-type ${type ?? '(none)'}, expected ${FRAMES_CONTENT_TYPE}`);
       }
-      const reader = new RelayFrameReader(codec, this.options.maxFrameBytes ?? 16 * 1024 * 1024);
+      const reader = new RelayFrameReader(codec, this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
       // Leaving the loop at the terminal frame must not destroy the body: its end is read below, so
       // the keep-alive connection goes back to the pool instead of being closed.
       for await (const bytes of stream.iterator({ destroyOnReturn: false })) {

@@ -6,6 +6,9 @@ import {
   AgentSocketError,
   CloseCode,
   type ConnectionInfo,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_MAX_HELLO_BYTES,
+  DEFAULT_WINDOW_BYTES,
   ErrorCode,
   type Principal,
   ProtocolError,
@@ -20,16 +23,11 @@ import { ServerSocketTransport } from './server-socket.js';
 import { CLOSE_EVENT, FRAME_EVENT } from './socket-transport.js';
 
 const KiB = 1024;
-const MiB = 1024 * KiB;
 /** Room for Engine.IO and Socket.IO framing around one ASP frame. */
 const ENVELOPE_SLACK = 64 * KiB;
-/** Core's default send window (bytes kept for replay), which one resume may send at once. */
-const CORE_WINDOW_BYTES = 64 * MiB;
 
-/** Core's default HELLO limit (AgentServerOptions.maxHelloBytes), for an AcceptingServer that does not say. */
-const CORE_MAX_HELLO_BYTES = 256 * KiB;
 /** How long a connection may go without joining a namespace (Socket.IO's connectTimeout), as ASP's handshake timeout. */
-const CONNECT_TIMEOUT_MS = 10_000;
+const CONNECT_TIMEOUT_MS = DEFAULT_HANDSHAKE_TIMEOUT_MS;
 
 /** What socketIoServer needs from an AgentServer (an AgentServer, or a wrapper around one). */
 export type AcceptingServer = Pick<AgentServer, 'accept' | 'authenticate' | 'requiresAuth' | 'maxFrameBytes' | 'close'> &
@@ -120,7 +118,7 @@ export async function socketIoServer(init: SocketIoServerInit): Promise<SocketIo
     throw new AgentSocketError('INVALID_OPTIONS', 'an AgentServer with socketIoHub needs socketIoServer({ teamNamespaces: true })');
   }
   const maxFrameBytes = agentServer.maxFrameBytes + HEADER_SIZE;
-  const maxBufferedBytes = init.maxBufferedBytes ?? CORE_WINDOW_BYTES + 2 * agentServer.maxFrameBytes;
+  const maxBufferedBytes = init.maxBufferedBytes ?? DEFAULT_WINDOW_BYTES + 2 * agentServer.maxFrameBytes;
   const owned = init.io === undefined;
   const { io, port } = init.io ? { io: init.io, port: undefined } : await createIo(init, maxFrameBytes);
   if (init.io) checkBufferSize(init.io, maxFrameBytes);
@@ -136,7 +134,7 @@ export async function socketIoServer(init: SocketIoServerInit): Promise<SocketIo
   if (owned) {
     // The main namespace is always there and has no middleware: no one has any business on it here.
     if (nsp.name !== '/') io.of('/').use((_socket, next) => next(connectError(new Refusal(ErrorCode.FORBIDDEN, 'no namespace / here'))));
-    const limit = 2 * (agentServer.maxHelloBytes ?? CORE_MAX_HELLO_BYTES) + ENVELOPE_SLACK;
+    const limit = 2 * (agentServer.maxHelloBytes ?? DEFAULT_MAX_HELLO_BYTES) + ENVELOPE_SLACK;
     io.engine.on('connection', (conn: Socket['conn']) => countUntilHello(conn, limit, counting));
   }
 

@@ -1,13 +1,11 @@
+import { DEFAULT_MAX_FRAME_BYTES, DEFAULT_WINDOW_BYTES } from '@agentsocket/core';
+
 /** Defaults shared by the server and both clients; each is documented where it is an option. */
 
 const KIB = 1024;
-const MIB = 1024 * KIB;
 
 /** Core's default largest frame payload (AgentServerOptions / AgentClientOptions `maxFrameBytes`). */
-export const CORE_DEFAULT_MAX_FRAME_BYTES = 16 * MIB;
-
-/** Core's default session send window in bytes (WindowOptions `maxBytes`): a resume replays up to this. */
-export const CORE_DEFAULT_WINDOW_BYTES = 64 * MIB;
+export const CORE_DEFAULT_MAX_FRAME_BYTES = DEFAULT_MAX_FRAME_BYTES;
 
 export const DEFAULT_PATH = '/asp';
 export const DEFAULT_PING_INTERVAL_MS = 30_000;
@@ -35,7 +33,7 @@ export function defaultMaxPayload(maxFrameBytes: number): number {
  * smaller bound would cut that replay as a slow consumer again and again.
  */
 export function defaultMaxBufferedBytes(maxPayload: number): number {
-  return CORE_DEFAULT_WINDOW_BYTES + maxPayload;
+  return DEFAULT_WINDOW_BYTES + maxPayload;
 }
 
 /**
