@@ -1,11 +1,17 @@
 import { isDeepStrictEqual } from 'node:util';
+import { CALL_PROFILES, interleave, median, pairedRatios, type RoundVariant, timeOps } from '@agentsocket/bench-kit';
 import type { Codec } from '@agentsocket/core';
-import { jsonCodec, msgpackCodec } from '@agentsocket/core/internal';
-import { timeOps } from './lib/load.js';
-import { interleave, type Variant } from './lib/rounds.js';
-import { median, pairedRatios } from './lib/stats.js';
+import { jsonCodec, msgpackCodec, ulidFactory } from '@agentsocket/core/internal';
 import { msgpackReferenceCodec, msgpackrPlainCodec } from './reference-codecs.js';
-import { sampleInvokePayload } from './workload.js';
+
+/**
+ * A realistic INVOKE payload as a client builds it (see Peer.start): ULID message id, tool, the
+ * small echo profile's args, delivery level and the session sequence number of a reliable frame.
+ */
+function sampleInvokePayload(): Record<string, unknown> {
+  const echo = CALL_PROFILES[0];
+  return { id: ulidFactory()(), tool: echo?.tool, args: { ...echo?.args }, dl: 1, sq: 123_456 };
+}
 
 export interface CodecVariantResult {
   name: string;
@@ -69,7 +75,7 @@ export async function runCodecBench(options: { rounds: number; roundMs: number; 
   const msgpackIdentical = Buffer.from(msgpackCodec().encode(payload)).equals(Buffer.from(msgpackReferenceCodec().encode(payload)));
 
   let sink = 0;
-  const variants: Variant<number>[] = cases.map((c) => ({
+  const variants: RoundVariant<number>[] = cases.map((c) => ({
     name: c.name,
     run: () =>
       timeOps(() => {

@@ -3,8 +3,7 @@
  * heaviest first. Usage: tsx src/profile-summary.ts <file.cpuprofile> [top=30]
  */
 import { readFileSync } from 'node:fs';
-import { isRecord } from './lib/child.js';
-import { renderTable } from './lib/table.js';
+import { isRecord, renderTable } from '@agentsocket/bench-kit';
 
 interface ProfileNode {
   id: number;

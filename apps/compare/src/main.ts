@@ -7,7 +7,17 @@ import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fileTimestamp, machineInfo, parseCommonArgs, writeJsonReport } from '@agentsocket/bench/lib';
+import {
+  CALL_PROFILES,
+  fileTimestamp,
+  invokeFrameBytes,
+  judgeGoals,
+  machineInfo,
+  parseCommonArgs,
+  QUESTION,
+  STREAM_PROFILE,
+  writeJsonReport,
+} from '@agentsocket/bench-kit';
 import { methodNotes } from './method.js';
 import { progressBar } from './progress.js';
 import { renderHtml } from './report/html.js';
@@ -20,12 +30,11 @@ import { FULL, QUICK } from './settings.js';
 import { LATENCY_ROUND_FACTOR } from './scenarios.js';
 import { judgeTargets } from './targets.js';
 import { variants } from './variants.js';
-import { CHUNK, ECHO_ARGS, invokeFrameBytes, QUESTION } from './workload.js';
 
 const usage = `usage: pnpm compare [-- options]
   --quick           smoke run (CI): every variant and measurement, briefly; figures not for quoting
   --rounds N        measured rounds per scenario (default ${FULL.rounds}; at least 5 for figures you quote)
-  --round-ms MS     length of one round-trip round at 32 in flight; 1 in flight runs ${LATENCY_ROUND_FACTOR}× as long (default ${FULL.roundMs})
+  --round-ms MS     length of one round-trip round at 32 in flight, per profile; 1 in flight runs ${LATENCY_ROUND_FACTOR}× as long (default ${FULL.roundMs})
   --warmup-ms MS    length of one warm-up run (default ${FULL.warmupMs})
   --markdown        print the tables as Markdown (for docs/benchmarks.md)
   --out DIR         where the JSON and HTML reports go (default <repo>/reports)`;
@@ -66,7 +75,7 @@ try {
   process.exit(1);
 }
 progress.done();
-const { results, phases } = comparison;
+const { results, phases, calls, stream } = comparison;
 
 const finishedAt = new Date();
 const report: ComparisonReport = {
@@ -80,9 +89,16 @@ const report: ComparisonReport = {
   runtime: { compiled, execArgv: process.execArgv },
   settings,
   phases,
-  workload: { echoArgs: ECHO_ARGS, rawEchoBytes: invokeFrameBytes(), chunk: CHUNK, question: QUESTION },
+  workload: {
+    profiles: CALL_PROFILES.map((p) => ({ ...p, rawEchoBytes: invokeFrameBytes(p) })),
+    streamProfile: { id: STREAM_PROFILE.id, tokens: STREAM_PROFILE.tokens, token: STREAM_PROFILE.token },
+    question: QUESTION,
+  },
   variants: results,
   targets: judgeTargets(results),
+  calls,
+  stream,
+  goals: judgeGoals(calls),
   problems: results.flatMap((r) => problems(r, expectedFigures(r))),
   method: methodNotes(settings),
 };

@@ -1,7 +1,7 @@
-import { median } from '@agentsocket/bench/lib';
+import { median, type Role, type Variant } from '@agentsocket/bench-kit';
 import { FIGURE_IDS, type FigureId, type FigureRounds } from './figures.js';
 import type { RunOutcome } from './measure/live.js';
-import type { Role, Variant } from './variant.js';
+
 
 /** Everything measured for one variant: per-round values, their medians, and what went wrong. */
 export interface VariantResult {

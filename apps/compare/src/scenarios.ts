@@ -1,10 +1,8 @@
+import type { Live, Variant } from '@agentsocket/bench-kit';
 import { duplex } from './measure/duplex.js';
-import type { Live, RunOutcome } from './measure/live.js';
-import { roundTrip } from './measure/round-trip.js';
+import type { RunOutcome } from './measure/live.js';
 import { setup } from './measure/setup.js';
-import { streaming } from './measure/streaming.js';
 import type { Settings } from './settings.js';
-import type { Variant } from './variant.js';
 
 /** One measurement run over every variant it applies to, interleaved round by round. */
 export interface Scenario {
@@ -21,27 +19,13 @@ export interface Scenario {
  */
 export const LATENCY_ROUND_FACTOR = 2;
 
+/**
+ * What only the comparison measures; the round trips (every profile) and the streamed profile
+ * are the kit's scenarios, run before these (see run.ts).
+ */
 export function scenarios(s: Settings): Scenario[] {
   const ms = (round: number, measured: number) => (round < 0 ? s.warmupMs : measured);
   return [
-    {
-      id: 'rt1',
-      title: 'round trips, 1 in flight',
-      applies: () => true,
-      run: (live, round) => roundTrip(live, 1, ms(round, s.roundMs * LATENCY_ROUND_FACTOR)),
-    },
-    {
-      id: `rt${s.concurrency}`,
-      title: `round trips, ${s.concurrency} in flight`,
-      applies: () => true,
-      run: (live, round) => roundTrip(live, s.concurrency, ms(round, s.roundMs)),
-    },
-    {
-      id: 'stream',
-      title: 'streaming',
-      applies: (v) => v.cannot.stream === undefined,
-      run: (live, round) => streaming(live, s.chunksPerCall, ms(round, s.streamMs)),
-    },
     {
       id: 'ask',
       title: 'full duplex (server asks the client)',

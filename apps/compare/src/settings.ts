@@ -11,11 +11,9 @@ export interface Settings {
   warmupMs: number;
   /** Before any scenario, each variant runs the whole workload for this long, ms, so the JIT has settled in both processes. */
   warmupPhaseMs: number;
-  /** Length of one streaming round and one full-duplex round, ms. */
+  /** Length of one round of the streamed profile and of one full-duplex round, ms. */
   streamMs: number;
   duplexMs: number;
-  /** Chunks per call of the streaming tool. */
-  chunksPerCall: number;
   /** Connections opened per round to time setup (stdio variants: one, as each spawns a process). */
   setupSamples: number;
   /** Idle connections held open to measure server memory (a variant may cap it, see Variant.maxMemoryConnections). */
@@ -35,7 +33,6 @@ export const FULL: Settings = {
   warmupPhaseMs: 800,
   streamMs: 250,
   duplexMs: 200,
-  chunksPerCall: 500,
   setupSamples: 3,
   connections: 2000,
   memoryRounds: 5,
@@ -45,14 +42,13 @@ export const FULL: Settings = {
 /** A smoke run: every variant and measurement once or twice, briefly. Its figures are not for quoting. */
 export const QUICK: Settings = {
   quick: true,
-  rounds: 2,
+  rounds: 1,
   warmups: 0,
-  roundMs: 100,
-  warmupMs: 50,
+  roundMs: 60,
+  warmupMs: 40,
   warmupPhaseMs: 100,
-  streamMs: 100,
+  streamMs: 80,
   duplexMs: 60,
-  chunksPerCall: 100,
   setupSamples: 1,
   connections: 200,
   memoryRounds: 2,

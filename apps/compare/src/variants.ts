@@ -1,33 +1,36 @@
 import { AgentServer, memoryConnector } from '@agentsocket/core';
+import {
+  aspSession,
+  benchAgent,
+  entryOf,
+  msgpackRpcVariant,
+  plainSocketIoVariant,
+  rawWsVariant,
+  remote,
+  type Running,
+  type Session,
+  type Variant,
+  wsVariant,
+} from '@agentsocket/bench-kit';
 import { socketIoConnector } from '@agentsocket/socketio';
 import { wsConnector } from '@agentsocket/ws';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { compareAgent } from './agent.js';
-import { aspSession } from './clients/asp.js';
 import { type ByteCounter, countFrames } from './clients/count-frames.js';
 import { countPipe } from './clients/count-pipe.js';
 import { mcpSession } from './clients/mcp.js';
-import { plainSocketIoSession } from './clients/plain-socketio.js';
-import { rawWsSession } from './clients/raw-ws.js';
-import { entry, type RemoteServer, startRemote } from './remote.js';
-import type { Running, Session, Variant } from './variant.js';
+
+/** This app's child entry: the kit's servers and the ones only the comparison runs. */
+const CHILD_ENTRY = entryOf(import.meta.url, './servers/child');
+const entry = (relative: string) => entryOf(import.meta.url, relative);
 
 const CHILD = 'a child process of its own';
 const AT_SOCKET = 'server TCP sockets (bytesRead + bytesWritten)';
 const AT_PIPE = 'stdio pipes (JSON-RPC lines as the SDK writes them)';
-const ECHO_ONLY = 'a raw echo has no calls, streams or questions';
 const ONE_PER_PROCESS = 'stdio serves one client per process';
 /** An SDK Client costs ~8 ms of CPU to create and initialize here; 2,000 of them would take half a minute per variant. */
 export const MCP_MEMORY_SESSIONS = 200;
 
-/** A variant whose server runs in a child process; `connect` opens a client to its URL. */
-function remote(name: string, connect: (url: string) => Promise<Session>): () => Promise<Running> {
-  return async () => {
-    const server: RemoteServer = await startRemote(name);
-    return { connect: () => connect(server.url), bytes: () => server.bytes(), memory: () => server.memory(), stop: () => server.stop() };
-  };
-}
 
 /** A variant spoken over stdio: every connection spawns its server, as MCP hosts do. */
 function stdio(script: string): () => Promise<Running> {
@@ -52,7 +55,7 @@ function stdio(script: string): () => Promise<Running> {
           },
         };
       },
-      bytes: async () => counter.bytes,
+      counters: async () => ({ bytes: counter.bytes, cpuUs: Number.NaN }),
       stop: async () => {
         await Promise.allSettled([...open].map((s) => s.close()));
       },
@@ -76,22 +79,13 @@ export const variants: readonly Variant[] = [
     bytesAt: 'ASP frames (no socket)',
     cannot: { memory: 'no server process to measure' },
     start: async () => {
-      const agentServer = new AgentServer(compareAgent());
+      const agentServer = new AgentServer(benchAgent());
       const counter: ByteCounter = { bytes: 0 };
       const connect = countFrames(memoryConnector(agentServer), counter);
-      return { connect: () => aspSession(connect), bytes: async () => counter.bytes, stop: async () => agentServer.close() };
+      return { connect: () => aspSession(connect), counters: async () => ({ bytes: counter.bytes, cpuUs: Number.NaN }), stop: async () => agentServer.close() };
     },
   },
-  {
-    id: 'ws',
-    label: 'Agent Socket, binary WebSocket',
-    short: 'ASP WebSocket',
-    role: 'ours',
-    server: CHILD,
-    bytesAt: AT_SOCKET,
-    cannot: {},
-    start: remote('agent-ws', (url) => aspSession(wsConnector({ url }))),
-  },
+  wsVariant,
   {
     id: 'socketio',
     label: 'Agent Socket, Socket.IO',
@@ -100,7 +94,7 @@ export const variants: readonly Variant[] = [
     server: CHILD,
     bytesAt: AT_SOCKET,
     cannot: {},
-    start: remote('agent-socketio', (url) => aspSession(socketIoConnector({ url: socketIoUrl(url).origin, namespace: socketIoUrl(url).namespace }))),
+    start: remote(CHILD_ENTRY, 'agent-socketio', (url) => aspSession(socketIoConnector({ url: socketIoUrl(url).origin, namespace: socketIoUrl(url).namespace }))),
   },
   {
     id: 'relay',
@@ -110,7 +104,7 @@ export const variants: readonly Variant[] = [
     server: 'a child process of its own: the relay and the function (node:http) together',
     bytesAt: 'the relay’s client-facing TCP sockets (bytesRead + bytesWritten)',
     cannot: {},
-    start: remote('agent-relay', (url) => aspSession(wsConnector({ url }))),
+    start: remote(CHILD_ENTRY, 'agent-relay', (url) => aspSession(wsConnector({ url }))),
   },
   {
     id: 'mcp-http',
@@ -121,7 +115,7 @@ export const variants: readonly Variant[] = [
     bytesAt: AT_SOCKET,
     cannot: {},
     maxMemoryConnections: MCP_MEMORY_SESSIONS,
-    start: remote('agent-mcp-http', (url) => mcpSession(new StreamableHTTPClientTransport(new URL(url)))),
+    start: remote(CHILD_ENTRY, 'agent-mcp-http', (url) => mcpSession(new StreamableHTTPClientTransport(new URL(url)))),
   },
   {
     id: 'mcp-stdio',
@@ -134,26 +128,9 @@ export const variants: readonly Variant[] = [
     maxSetupSamples: 1,
     start: stdio('./servers/agent-stdio'),
   },
-  {
-    id: 'raw-ws',
-    label: 'raw ws echo',
-    short: 'raw ws echo',
-    role: 'reference',
-    server: CHILD,
-    bytesAt: AT_SOCKET,
-    cannot: { stream: ECHO_ONLY, ask: ECHO_ONLY },
-    start: remote('raw-ws', rawWsSession),
-  },
-  {
-    id: 'plain-socketio',
-    label: 'plain Socket.IO (emitWithAck)',
-    short: 'plain Socket.IO',
-    role: 'reference',
-    server: CHILD,
-    bytesAt: AT_SOCKET,
-    cannot: {},
-    start: remote('plain-socketio', plainSocketIoSession),
-  },
+  rawWsVariant,
+  msgpackRpcVariant,
+  plainSocketIoVariant,
   {
     id: 'bare-mcp-http',
     label: 'bare MCP SDK server, Streamable HTTP',
@@ -163,7 +140,7 @@ export const variants: readonly Variant[] = [
     bytesAt: AT_SOCKET,
     cannot: {},
     maxMemoryConnections: MCP_MEMORY_SESSIONS,
-    start: remote('bare-mcp-http', (url) => mcpSession(new StreamableHTTPClientTransport(new URL(url)))),
+    start: remote(CHILD_ENTRY, 'bare-mcp-http', (url) => mcpSession(new StreamableHTTPClientTransport(new URL(url)))),
   },
   {
     id: 'bare-mcp-stdio',

@@ -15,6 +15,9 @@ const TARGETS = ['1', '2', '3a', '3b', '3c', '4a', '4b', '5a', '5b', '6a', '6b',
 const FIGURES = ['p50', 'p99', 'cps1', 'cps32', 'bytes', 'setup', 'ttfc', 'chunks', 'ask', 'rss', 'heap'];
 const NOT_FOR = { stream: ['ttfc', 'chunks'], ask: ['ask'], memory: ['rss', 'heap'] } as const;
 const MEMORY = new Set(['rss', 'heap']);
+const PROFILES = ['echo', 'tool-call', 'args-1k', 'args-16k'];
+/** Issue 13's goals, in the order the kit judges them (packages/bench-kit/src/goals.ts). */
+const GOALS = ['ws/rpc', 'ws/raw', 'ws/sio', 'sio/sio', 'p50', 'p99', 'bytes/sio', 'bytes/rpc', 'bytes/mcp', 'sio-bytes', 'ws/mcp'];
 
 let out = '';
 let report: ReportShape;
@@ -44,7 +47,7 @@ beforeAll(async () => {
 describe('pnpm compare --quick', () => {
   it('ran every variant without errors', () => {
     expect(report.variants.map((v) => v.id).sort()).toEqual(
-      ['memory', 'ws', 'socketio', 'relay', 'mcp-http', 'mcp-stdio', 'raw-ws', 'plain-socketio', 'bare-mcp-http', 'bare-mcp-stdio'].sort(),
+      ['memory', 'ws', 'socketio', 'relay', 'mcp-http', 'mcp-stdio', 'raw-ws', 'msgpack-rpc', 'plain-socketio', 'bare-mcp-http', 'bare-mcp-stdio'].sort(),
     );
     for (const v of report.variants) expect(v.errors, v.id).toEqual([]);
     expect(report.problems, log).toEqual([]);
@@ -68,6 +71,43 @@ describe('pnpm compare --quick', () => {
 
   it('counted bytes on the wire for every variant', () => {
     for (const v of report.variants) expect(v.figures['bytes'] ?? 0, v.id).toBeGreaterThan(0);
+  });
+
+  it('ran every payload profile on every variant, every round completing calls with bytes counted', () => {
+    expect(report.calls.map((c) => c.profile)).toEqual(PROFILES);
+    for (const c of report.calls) {
+      for (const at of [c.one, c.many]) {
+        expect(Object.keys(at).sort(), c.profile).toEqual(report.variants.map((v) => v.id).sort());
+        for (const [id, rounds] of Object.entries(at)) {
+          expect(rounds.length, `${c.profile} ${id}`).toBe(report.rounds);
+          for (const r of rounds) {
+            expect(r.calls, `${c.profile} ${id} calls`).toBeGreaterThan(0);
+            expect(r.perSecond, `${c.profile} ${id} calls/s`).toBeGreaterThan(0);
+          }
+        }
+      }
+      for (const [id, rounds] of Object.entries(c.one)) for (const r of rounds) expect(r.bytesPerCall, `${c.profile} ${id} bytes`).toBeGreaterThan(0);
+    }
+  });
+
+  it('streamed the 200-token profile on every variant that streams', () => {
+    const streamers = report.variants.filter((v) => !('stream' in v.cannot)).map((v) => v.id);
+    expect(Object.keys(report.stream).sort()).toEqual(streamers.sort());
+    for (const [id, rounds] of Object.entries(report.stream)) {
+      expect(rounds.length, id).toBe(report.rounds);
+      for (const r of rounds) {
+        expect(r.tokensPerSecond, `${id} tokens/s`).toBeGreaterThan(0);
+        expect(r.firstTokenMs, `${id} first token`).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('judged every goal of issue 13 on every profile', () => {
+    for (const profile of PROFILES) {
+      const goals = report.goals.filter((g) => g.profile === profile);
+      expect(goals.map((g) => g.id), profile).toEqual(GOALS);
+      for (const g of goals) expect(Number.isFinite(g.ratio), `${profile} ${g.id}`).toBe(true);
+    }
   });
 
   it('judged every target of the issue against a figure from this run', () => {

@@ -1,15 +1,13 @@
 import { createServer } from 'node:http';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { bareMcpServer } from '@agentsocket/bench-kit';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
 
-/** The baseline: a bare SDK McpServer with an echo tool equivalent to the agent's. */
+/** The baseline: the bench kit's bare SDK McpServer (the echo the agent has), plus an echo that takes 5 ms. */
 export function bareEchoServer(): McpServer {
-  const server = new McpServer({ name: 'bare-echo', version: '1.0.0' });
-  server.registerTool('echo', { description: 'Returns its text', inputSchema: { text: z.string() } }, ({ text }) => ({
-    content: [{ type: 'text', text }],
-  }));
+  const server = bareMcpServer();
   server.registerTool('slow-echo', { description: 'Returns its text after 5 ms', inputSchema: { text: z.string() } }, async ({ text }) => {
     await new Promise((resolve) => setTimeout(resolve, 5));
     return { content: [{ type: 'text', text }] };

@@ -1,19 +1,6 @@
-import { type Agent, defineAgent } from '@agentsocket/core';
+import { benchAgent } from '@agentsocket/bench-kit';
 import { mcpHttpServer, serveAgentOverStdio } from '../src/index.js';
 
-/** The same echo tool as an Agent Socket agent. */
-export function echoAgent(): Agent {
-  return defineAgent({
-    name: 'agent-echo',
-    tools: {
-      echo: {
-        description: 'Returns its text',
-        input: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
-        handler: (args) => args['text'],
-      },
-    },
-  });
-}
-
-if (process.argv.includes('--stdio')) await serveAgentOverStdio(echoAgent());
-if (process.argv.includes('--http')) console.log((await mcpHttpServer(echoAgent())).url);
+/** The bench kit's agent (the same echo tool as the bare server) behind the bridge. */
+if (process.argv.includes('--stdio')) await serveAgentOverStdio(benchAgent());
+if (process.argv.includes('--http')) console.log((await mcpHttpServer(benchAgent())).url);

@@ -7,7 +7,7 @@
  * 2. Mounting: a bare SDK echo server over stdio called directly by the SDK Client vs the same
  *    server mounted through the bridge and called by our AgentClient over the ws transport.
  *    Target: mounted p50 latency ≤ 110% of direct.
- * Rounds are interleaved (A B, B A, …) and the medians of the rounds compared. Bytes per call
+ * Rounds of ROUND_MS (default 1000) are interleaved (A B, B A, …) and the medians of the rounds compared. Bytes per call
  * are JSON-RPC bytes (MCP) and frame bytes (ASP) seen at the client.
  */
 import { writeFileSync } from 'node:fs';
@@ -24,11 +24,22 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { mountMcpServer } from '../src/index.js';
 import { type Counter, countAsp, countMcp } from './byte-count.js';
-import { latency, median, throughput } from './stats.js';
+import { closedLoop, median } from '@agentsocket/bench-kit';
 
 const ROUNDS = Number(process.env['ROUNDS'] ?? 9);
-const CALLS = Number(process.env['CALLS'] ?? 500);
+/** Length of one round of sequential calls, ms. */
+const ROUND_MS = Number(process.env['ROUND_MS'] ?? 1000);
 const WARMUP = 300;
+
+/** Calls per second, one call after another for a round (the kit's closed loop at 1 in flight). */
+async function throughput(call: () => Promise<unknown>): Promise<number> {
+  return (await closedLoop(call, { concurrency: 1, durationMs: ROUND_MS, recordLatency: false })).perSecond;
+}
+
+/** Median round trip, ms, one call after another for a round. */
+async function latency(call: () => Promise<unknown>): Promise<number> {
+  return (await closedLoop(call, { concurrency: 1, durationMs: ROUND_MS })).latency?.p50 ?? Number.NaN;
+}
 const TEXT = 'hello, agent socket';
 
 function child(file: string): { command: string; args: string[]; cwd: string; stderr: 'inherit' } {
@@ -101,8 +112,12 @@ async function compare(
     const order: Array<['a' | 'b', Target]> = round % 2 === 0 ? [['a', a[1]], ['b', b[1]]] : [['b', b[1]], ['a', a[1]]];
     for (const [key, t] of order) {
       const before = t.counter.bytes;
-      const value = await measure(CALLS, () => t.call());
-      bytes[key] = (t.counter.bytes - before) / CALLS;
+      let calls = 0;
+      const value = await measure(() => {
+        calls++;
+        return t.call();
+      });
+      bytes[key] = (t.counter.bytes - before) / calls;
       (key === 'a' ? ra : rb).push(value);
     }
   }
@@ -165,7 +180,7 @@ for (const tool of ['echo', 'slow-echo']) {
 }
 
 const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(3));
-console.log(`\nMCP bridge benchmark — ${ROUNDS} interleaved rounds × ${CALLS} sequential calls, medians\n`);
+console.log(`\nMCP bridge benchmark — ${ROUNDS} interleaved rounds of ${ROUND_MS} ms of sequential calls, medians\n`);
 console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}\n`);
 console.log('| comparison | metric | A | A median | A bytes/call | B | B median | B bytes/call | A/B | target |');
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
@@ -175,4 +190,4 @@ for (const r of results) {
   );
 }
 const out = process.env['BENCH_JSON'];
-if (out) writeFileSync(out, JSON.stringify({ node: process.version, rounds: ROUNDS, calls: CALLS, results }, null, 2));
+if (out) writeFileSync(out, JSON.stringify({ node: process.version, rounds: ROUNDS, roundMs: ROUND_MS, results }, null, 2));

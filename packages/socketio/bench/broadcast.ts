@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { AgentClient, type Delivery } from '@agentsocket/core';
 import { socketIoConnector } from '../src/index.js';
-import { ServerChild } from './child.js';
-import { median, percentile, pool, until } from './stats.js';
+import { median, percentile, pool, startRemote, until } from '@agentsocket/bench-kit';
+import { SERVER } from './variants.js';
 
 export interface BroadcastOptions {
   rounds: number;
@@ -30,13 +30,13 @@ const MODES = ['at-most-once', 'at-least-once'] as const satisfies readonly Deli
 export async function broadcastBench(options: BroadcastOptions): Promise<BroadcastResult> {
   const prefix = `asp-bench-${randomUUID()}`;
   const servers = await Promise.all(
-    Array.from({ length: options.nodes }, (_, i) => ServerChild.start('cluster-node', [options.redisUrl, prefix, `node-${i}`])),
+    Array.from({ length: options.nodes }, (_, i) => startRemote(SERVER, 'cluster-node', [options.redisUrl, prefix, `node-${i}`])),
   );
   const clients: AgentClient[] = [];
   const connect = async (i: number, name: string) => {
     const server = servers[i % servers.length];
     if (!server) throw new Error('no server');
-    const client = new AgentClient({ connect: socketIoConnector({ url: `http://127.0.0.1:${server.port}`, namespace: '/bench' }), name, reconnect: false });
+    const client = new AgentClient({ connect: socketIoConnector({ url: server.url, namespace: '/bench' }), name, reconnect: false });
     clients.push(client);
     await client.connect();
     return client;

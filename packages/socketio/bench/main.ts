@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { type BroadcastResult, broadcastBench } from './broadcast.js';
+import { renderTable, verdictColumns, verdictRows } from '@agentsocket/bench-kit';
 import { type InvokeResult, invokeBench } from './invoke.js';
 import { MEMORY_VARIANTS, type MemoryResult, memoryBench } from './memory.js';
 
@@ -28,7 +29,6 @@ const quick = values.quick;
 const redisUrl = values['redis-url'];
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
-const ops = (n: number) => `${Math.round(n).toLocaleString('en-US')}/s`;
 
 async function redisUp(): Promise<boolean> {
   const probe = new Redis(redisUrl, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
@@ -50,14 +50,10 @@ const report: { startedAt: string; node: string; rounds: number; invoke?: Invoke
 };
 
 if (only.has('invoke')) {
-  const r = await invokeBench({ rounds: Math.max(rounds, quick ? 1 : 9), seconds: quick ? 1 : 2, inflight: 32, payloadBytes: 256 });
+  const r = await invokeBench({ rounds: quick ? 1 : Math.max(rounds, 7), roundMs: quick ? 150 : 1000, profiles: ['echo', 'tool-call', 'args-1k', 'args-16k'] });
   report.invoke = r;
-  console.log(`\n(a) invoke vs plain Socket.IO emitWithAck, ${r.inflight} in flight, ${r.payloadBytes}-byte payload, ${r.asp.length} interleaved rounds`);
-  console.table({
-    'ASP invoke over @agentsocket/socketio': { 'calls/s': ops(r.aspMedian), rounds: r.asp.map((n) => Math.round(n)).join(' ') },
-    'plain Socket.IO emitWithAck echo': { 'calls/s': ops(r.plainMedian), rounds: r.plain.map((n) => Math.round(n)).join(' ') },
-  });
-  console.log(`ratio ASP / plain, median of per-round ratios = ${(r.ratio * 100).toFixed(1)}% (target ≥ 90%); rounds: ${r.ratios.map((x) => `${Math.round(x * 100)}%`).join(' ')}`);
+  console.log(`\n(a) invoke vs plain Socket.IO emitWithAck with the same object, per payload profile (the bench kit's profiles), interleaved rounds`);
+  console.log(renderTable(verdictColumns(), verdictRows(r.goals)));
 }
 
 if (only.has('broadcast')) {

@@ -3,11 +3,10 @@ import { wsConnector } from '@agentsocket/ws';
 import { io as ioClient } from 'socket.io-client';
 import { WebSocket } from 'ws';
 import { socketIoConnector } from '../src/index.js';
-import { ServerChild } from './child.js';
-import type { ServerMode } from './protocol.js';
-import { median, pool, until } from './stats.js';
+import { median, pool, startRemote, until } from '@agentsocket/bench-kit';
+import { SERVER } from './variants.js';
 
-export type MemoryVariant = Extract<ServerMode, 'asp-sio' | 'plain-sio' | 'raw-ws' | 'asp-ws'>;
+export type MemoryVariant = 'asp-sio' | 'plain-sio' | 'raw-ws' | 'asp-ws';
 export const MEMORY_VARIANTS: readonly MemoryVariant[] = ['asp-sio', 'plain-sio', 'asp-ws', 'raw-ws'];
 
 export interface MemoryResult {
@@ -18,19 +17,19 @@ export interface MemoryResult {
   medians: Record<MemoryVariant, { rss: number; heap: number }>;
 }
 
-/** Opens one idle connection of `variant` to `port`; resolves with its closer once it is open. */
-async function open(variant: MemoryVariant, port: number): Promise<() => void> {
+/** Opens one idle connection of `variant` to the server at `url`; resolves with its closer once it is open. */
+async function open(variant: MemoryVariant, url: string): Promise<() => void> {
   switch (variant) {
     case 'asp-sio':
     case 'asp-ws': {
       const connect =
-        variant === 'asp-sio' ? socketIoConnector({ url: `http://127.0.0.1:${port}` }) : wsConnector({ url: `ws://127.0.0.1:${port}/asp` });
+        variant === 'asp-sio' ? socketIoConnector({ url: new URL(url).origin, namespace: new URL(url).pathname }) : wsConnector({ url });
       const client = new AgentClient({ connect, reconnect: false });
       await client.connect();
       return () => void client.close();
     }
     case 'plain-sio': {
-      const socket = ioClient(`http://127.0.0.1:${port}`, { transports: ['websocket'], forceNew: true, reconnection: false });
+      const socket = ioClient(url, { transports: ['websocket'], forceNew: true, reconnection: false });
       await new Promise<void>((resolve, reject) => {
         socket.once('connect', () => resolve());
         socket.once('connect_error', reject);
@@ -38,7 +37,7 @@ async function open(variant: MemoryVariant, port: number): Promise<() => void> {
       return () => socket.disconnect();
     }
     case 'raw-ws': {
-      const socket = new WebSocket(`ws://127.0.0.1:${port}`);
+      const socket = new WebSocket(url);
       await new Promise<void>((resolve, reject) => {
         socket.once('open', () => resolve());
         socket.once('error', reject);
@@ -60,19 +59,19 @@ export async function memoryBench(options: { rounds: number; connections: number
   for (let r = 0; r < options.rounds; r++) {
     const order = [...MEMORY_VARIANTS.slice(r % MEMORY_VARIANTS.length), ...MEMORY_VARIANTS.slice(0, r % MEMORY_VARIANTS.length)];
     for (const variant of order) {
-      const server = await ServerChild.start(variant);
+      const server = await startRemote(SERVER, variant);
       const closers: Array<() => void> = [];
       try {
-        const before = await server.measure();
+        const before = await server.memory();
         await pool(
           Array.from({ length: options.connections }, (_, i) => i),
           64,
           async () => {
-            closers.push(await open(variant, server.port));
+            closers.push(await open(variant, server.url));
           },
         );
-        await until(async () => (await server.measure()).connections === options.connections, `${options.connections} ${variant} connections`);
-        const after = await server.measure();
+        await until(async () => (await server.connections()) === options.connections, `${options.connections} ${variant} connections`);
+        const after = await server.memory();
         rss[variant].push((after.rss - before.rss) / options.connections);
         heap[variant].push((after.heapUsed - before.heapUsed) / options.connections);
       } finally {

@@ -1,14 +1,12 @@
+import { ANSWER, ASK_TOOL, checkCount, checkReply, readAskResult, type Session, STREAM_TOOL } from '@agentsocket/bench-kit';
 import { orderedTransport } from '@agentsocket/mcp';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import type { Session } from '../variant.js';
-import { ANSWER, ASK_TOOL, ECHO_ARGS, ECHO_TOOL, readAskResult, STREAM_TOOL } from '../workload.js';
-import { checkCount, checkEcho } from './checks.js';
 
 /**
  * The official SDK Client over any MCP client transport, as an MCP host drives a server: chunks
- * are progress notifications, the question an elicitation it accepts with the answer.
+ * are progress notifications (one per token), the question an elicitation it accepts with the answer.
  * orderedTransport keeps the SDK from dropping progress that shares a read with its response.
  */
 export async function mcpSession(transport: Transport): Promise<Session> {
@@ -16,9 +14,9 @@ export async function mcpSession(transport: Transport): Promise<Session> {
   client.setRequestHandler(ElicitRequestSchema, () => ({ action: 'accept', content: { answer: ANSWER } }));
   await client.connect(orderedTransport(transport));
   return {
-    echo: async () => {
-      const r = await client.callTool({ name: ECHO_TOOL, arguments: { ...ECHO_ARGS } });
-      checkEcho(r.structuredContent);
+    call: async (profile) => {
+      const r = await client.callTool({ name: profile.tool, arguments: { ...profile.args } });
+      checkReply(profile, r.structuredContent);
     },
     stream: async (count, onChunk) => {
       let chunks = 0;

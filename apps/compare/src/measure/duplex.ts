@@ -1,5 +1,5 @@
-import { closedLoop, median } from '@agentsocket/bench/lib';
-import type { Live, RunOutcome } from './live.js';
+import { closedLoop, type Live, median } from '@agentsocket/bench-kit';
+import type { RunOutcome } from './live.js';
 
 /** Calls the ask tool one at a time; the figure is the median round trip of the server's question to the client. */
 export async function duplex(live: Live, durationMs: number): Promise<RunOutcome> {

@@ -1,5 +1,5 @@
-import type { MemorySample, Running, Session, Variant } from '../variant.js';
-import { describeError, type RunOutcome } from './live.js';
+import { describeError, type MemorySample, type Running, type Session, type Variant } from '@agentsocket/bench-kit';
+import type { RunOutcome } from './live.js';
 
 /** Connections opened before the baseline, so one-time costs (code paths, pools) are not charged per connection. */
 const WARM_CONNECTIONS = 20;

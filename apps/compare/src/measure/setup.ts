@@ -1,7 +1,9 @@
-import { median } from '@agentsocket/bench/lib';
-import { describeError, type Live, type RunOutcome } from './live.js';
+import { callProfile, describeError, type Live, median } from '@agentsocket/bench-kit';
+import type { RunOutcome } from './live.js';
 
-/** Opens `samples` new connections one after another; each is timed from connect to its first echo answered. */
+const SMALL_ECHO = callProfile('echo');
+
+/** Opens `samples` new connections one after another; each is timed from connect to its first call (the small echo) answered. */
 export async function setup(live: Live, samples: number): Promise<RunOutcome> {
   const times: number[] = [];
   let errors = 0;
@@ -11,7 +13,7 @@ export async function setup(live: Live, samples: number): Promise<RunOutcome> {
     try {
       const session = await live.running.connect();
       try {
-        await session.echo();
+        await session.call(SMALL_ECHO);
         times.push(performance.now() - started);
       } finally {
         await session.close();

@@ -1,3 +1,4 @@
+import { profileTables, streamTable, verdictRows } from '@agentsocket/bench-kit';
 import { FIGURE_IDS } from '../figures.js';
 import { barChart, legend } from './charts.js';
 import { esc } from './escape.js';
@@ -27,7 +28,17 @@ ${banners(report)}
 <p class="hint">Each ratio is the median of per-round ratios; both sides of a ratio were measured back to back in the same round of this run.</p>
 ${table(TARGET_HEADERS, targetRows(report.targets), (i) => ({ cls: '', attr: `data-verdict="${report.targets[i]?.met ? 'met' : 'not met'}" data-target="${esc(report.targets[i]?.number ?? '')}"` }), [1], TARGET_HEADERS.length - 1)}
 
-<h2>Figures</h2>
+<h2>Goals of issue 13, per profile</h2>
+<p class="hint">${report.goals.filter((g) => g.met).length} of ${report.goals.length} met. Each ratio is the median of per-round ratios of two variants measured back to back.</p>
+${table(['profile', 'goal', 'ours', 'reference', 'measured', 'needed', 'verdict'], verdictRows(report.goals), (i) => ({ cls: '', attr: `data-goal="${esc(report.goals[i]?.id ?? '')}" data-goal-met="${report.goals[i]?.met ? 'met' : 'not met'}"` }), [0, 1], 6)}
+
+<h2>Payload profiles</h2>
+${profileTables(report.calls, report.variants, report.settings.concurrency)
+  .map((t) => `<p><strong>${esc(t.title)}</strong> <span class="hint">— median of ${report.settings.rounds} rounds</span></p>${table(t.columns.map((c) => c.header), t.rows, () => ({ cls: '', attr: '' }), [0])}`)
+  .join('\n')}
+${((t) => `<p><strong>${esc(t.title)}</strong></p>${table(t.columns.map((c) => c.header), t.rows, () => ({ cls: '', attr: '' }), [0])}`)(streamTable(report.stream, report.variants))}
+
+<h2>Figures (small echo profile, streamed profile)</h2>
 ${TABLES.map((t) => `<p><strong>${esc(t.title)}</strong> <span class="hint">— median of ${report.settings.rounds} rounds</span></p>${table(figureHeaders(t.figures), figureRows(report.variants, t.figures), (i) => ({ cls: report.variants[i]?.role ?? '', attr: '' }), [1])}`).join('\n')}
 
 <h2>Charts</h2>

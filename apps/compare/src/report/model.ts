@@ -1,4 +1,4 @@
-import type { MachineInfo } from '@agentsocket/bench/lib';
+import type { CallProfile, CallProfileResult, MachineInfo, ProfileVerdict, StreamProfileResult } from '@agentsocket/bench-kit';
 import type { VariantResult } from '../results.js';
 import type { Phase } from '../run.js';
 import type { Settings } from '../settings.js';
@@ -19,9 +19,21 @@ export interface ComparisonReport {
   settings: Settings;
   /** Seconds per phase of the run. */
   phases: Phase[];
-  workload: { echoArgs: unknown; rawEchoBytes: number; chunk: string; question: string };
+  workload: {
+    /** Every call profile, with the size of the raw echo's message for it (our INVOKE frame's size). */
+    profiles: Array<CallProfile & { rawEchoBytes: number }>;
+    streamProfile: { id: string; tokens: number; token: string };
+    question: string;
+  };
   variants: VariantResult[];
+  /** Issue 5's targets, on the small echo profile and the streamed profile. */
   targets: TargetVerdict[];
+  /** Every call profile: per variant, every round at 1 and at 32 in flight. */
+  calls: CallProfileResult[];
+  /** The streamed profile: per variant that streams, every round. */
+  stream: StreamProfileResult;
+  /** Issue 13's goals, judged per profile. */
+  goals: ProfileVerdict[];
   /** Why the run is not trustworthy: errors, missing or insane figures. Empty when all is well. */
   problems: string[];
   /** How the figures were measured, one sentence each. */

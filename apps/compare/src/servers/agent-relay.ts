@@ -1,11 +1,9 @@
+import { type BenchServer, benchAgent, countingServer } from '@agentsocket/bench-kit/servers';
 import { randomBytes } from 'node:crypto';
-import type { BenchServer } from '@agentsocket/bench/servers';
 import { functionHandler } from '@agentsocket/function';
 import { serveFunction } from '@agentsocket/function/node';
 import { Relay } from '@agentsocket/relay';
 import { wsServer } from '@agentsocket/ws';
-import { compareAgent } from '../agent.js';
-import { countingServer } from './counting.js';
 
 /**
  * Ours in Relay mode: the agent runs as a function (a fetch handler on node:http in this process)
@@ -14,7 +12,7 @@ import { countingServer } from './counting.js';
  */
 export async function agentRelayServer(): Promise<BenchServer> {
   const secret = randomBytes(16).toString('hex');
-  const fn = await serveFunction(functionHandler(compareAgent(), { secret }));
+  const fn = await serveFunction(functionHandler(benchAgent(), { secret }));
   const relay = await Relay.start({ function: { url: fn.url, secret } });
   const c = await countingServer();
   const endpoint = await wsServer({ agentServer: relay.server, server: c.http });

@@ -1,5 +1,5 @@
 /** Child process entry: the agent as an MCP server on stdio, through the bridge (spawned by the MCP client). */
+import { benchAgent } from '@agentsocket/bench-kit/servers';
 import { serveAgentOverStdio } from '@agentsocket/mcp';
-import { compareAgent } from '../agent.js';
 
-await serveAgentOverStdio(compareAgent());
+await serveAgentOverStdio(benchAgent());

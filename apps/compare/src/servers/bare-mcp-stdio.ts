@@ -1,6 +1,6 @@
 /** Child process entry: the bare SDK McpServer on stdio (spawned by the MCP client). */
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { bareMcpServer } from './bare-mcp.js';
+import { bareMcpServer } from '@agentsocket/bench-kit';
 
 const server = bareMcpServer();
 await server.connect(new StdioServerTransport());
