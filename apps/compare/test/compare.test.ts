@@ -42,7 +42,7 @@ beforeAll(async () => {
   const json = readdirSync(out).find((f) => f.startsWith('compare-') && f.endsWith('.json'));
   if (!json) throw new Error(`no JSON report in ${out}\n${log}`);
   report = readReport(JSON.parse(readFileSync(join(out, json), 'utf8')));
-}, 240_000);
+}, 420_000);
 
 describe('pnpm compare --quick', () => {
   it('ran every variant without errors', () => {

@@ -14,8 +14,8 @@ const PACKAGES = [
   'zod',
 ] as const;
 
-/** msgpackr (the codec bench's reference) is bench's dependency, not this app's. */
-const NESTED: Record<string, string> = { msgpackr: '../../../bench/node_modules/msgpackr/package.json' };
+/** msgpackr (the hand-written RPC reference) is the bench kit's dependency, not this app's. */
+const NESTED: Record<string, string> = { msgpackr: '../../../../packages/bench-kit/node_modules/msgpackr/package.json' };
 
 export function packageVersions(): Record<string, string> {
   const out: Record<string, string> = {};
