@@ -4,7 +4,7 @@ import type { RunOutcome } from './live.js';
 /** Connections opened before the baseline, so one-time costs (code paths, pools) are not charged per connection. */
 const WARM_CONNECTIONS = 20;
 /** Handshakes in progress at once while opening connections. */
-const OPENING_AT_ONCE = 50;
+const OPENING_AT_ONCE = 16;
 
 interface Probe {
   variant: Variant;
