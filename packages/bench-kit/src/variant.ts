@@ -77,6 +77,9 @@ export async function startLive(variant: Variant): Promise<Live> {
   }
 }
 
+/** `Name: message`, with the cause's when there is one (e.g. what made a fetch fail). */
 export function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? ` (cause: ${error.cause.name}: ${error.cause.message})` : '';
+  return `${error.name}: ${error.message}${cause}`;
 }
