@@ -9,6 +9,7 @@
  * shows whether the first calls after a pause are the slow ones, and for which variant.
  * Options: --rounds N (default 6), --round-ms MS (default 1000), --quick.
  */
+import { PerformanceObserver } from 'node:perf_hooks';
 import {
   callProfile,
   closedLoop,
@@ -50,17 +51,37 @@ async function pause(kind: Pause): Promise<void> {
   if (kind !== 'none') await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
+/** Garbage collections in this (the client) process: start and end, performance.now() ms. */
+const collections: Array<[number, number]> = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) collections.push([e.startTime, e.startTime + e.duration]);
+}).observe({ entryTypes: ['gc'] });
+
+/** Of the calls slower than the round's p99, how many overlapped a collection in the client. */
+const slowWithGc = new Map<string, { slow: number; withGc: number }>();
+
 /** One round: every call's round trip, in order. */
 async function round(live: Live): Promise<number[]> {
   const samples: number[] = [];
+  const starts: number[] = [];
   await closedLoop(
     async () => {
       const t0 = performance.now();
       await live.session.call(echo);
+      starts.push(t0);
       samples.push(performance.now() - t0);
     },
     { concurrency: 1, durationMs: options.roundMs, recordLatency: false },
   );
+  const p99 = percentile(samples, 99);
+  const tally = slowWithGc.get(live.variant.id) ?? { slow: 0, withGc: 0 };
+  for (const [i, ms] of samples.entries()) {
+    if (ms < p99) continue;
+    const from = starts[i] ?? 0;
+    tally.slow++;
+    if (collections.some(([a, b]) => a < from + ms && b > from)) tally.withGc++;
+  }
+  slowWithGc.set(live.variant.id, tally);
   return samples;
 }
 
@@ -115,6 +136,9 @@ try {
       rows,
     ),
   );
+  for (const [id, t] of slowWithGc) {
+    console.log(`${id}: ${t.withGc} of the ${t.slow} calls at or above their round's p99 overlapped a garbage collection in the client`);
+  }
   console.log(`load average at the end ${loadAverage()}`);
 } finally {
   await Promise.allSettled(lives.map((l) => l.session.close()));

@@ -32,6 +32,10 @@ export interface CountingServer {
  */
 export async function countingServer(): Promise<CountingServer> {
   const http = createServer();
+  // HTTP clients (MCP over Streamable HTTP) keep idle sockets for reuse. With Node's 5 s default the
+  // server may close one just as a client whose timers run late (a busy machine) reuses it, and the
+  // request fails with "other side closed"; a benchmark server keeps them for a minute.
+  http.keepAliveTimeout = 60_000;
   const live = new Set<Socket>();
   let endedRead = 0;
   let endedWritten = 0;
