@@ -19,7 +19,7 @@ export interface CheckInput {
   keyOf: (i: number) => string;
   /** What result(id) gave for task i ({ error } when it threw). */
   results: unknown[];
-  faults: { workerKills: number; nodeKills: number; redisRestarts: number; crashes: number };
+  faults: { workerKills: number; nodeKills: number; redisRestarts: number; crashes: number; error: string | undefined };
 }
 
 const CHUNK = 500;
@@ -99,8 +99,8 @@ export async function runChecks(input: CheckInput): Promise<Check[]> {
   const f = input.faults;
   add(
     'faults injected',
-    f.workerKills >= 1 && f.nodeKills === 1 && f.redisRestarts === 1,
-    `${f.workerKills} worker SIGKILLs, ${f.nodeKills} node SIGKILL, ${f.redisRestarts} Redis restart`,
+    f.workerKills >= 1 && f.nodeKills === 1 && f.redisRestarts === 1 && f.error === undefined,
+    `${f.workerKills} worker SIGKILLs, ${f.nodeKills} node SIGKILL, ${f.redisRestarts} Redis restart${f.error ? `; failed: ${f.error}` : ''}`,
   );
   add('no worker crashed by itself', f.crashes === 0, `${f.crashes} worker exits not caused by the demo`);
   return checks;

@@ -6,7 +6,7 @@ import { runSwarm } from './swarm.js';
 /**
  * `npm run demo:swarm`: the swarm demo (see README). Exits 0 when every check passed, 1 when one
  * failed, 2 when something it needs (nginx, redis-server) is missing.
- *   --tasks 10000 --workers 20 --concurrency 4 --lease-ms 2000 --kill-every-ms 1500 --seed 1
+ *   --tasks 10000 --workers 20 --concurrency 4 --lease-ms 2000 --kill-every-ms 4000 --seed 1
  */
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
@@ -15,7 +15,7 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '20' },
     concurrency: { type: 'string', default: '4' },
     'lease-ms': { type: 'string', default: '2000' },
-    'kill-every-ms': { type: 'string', default: '1500' },
+    'kill-every-ms': { type: 'string', default: '4000' },
     seed: { type: 'string', default: '1' },
   },
 });

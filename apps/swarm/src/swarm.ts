@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AgentClient } from '@agentsocket/core';
 import { sleep } from '@agentsocket/core/internal';
-import { type Cluster, type RunningRedis, startCluster, startRedisServer } from '@agentsocket/cluster/lib';
+import { type Cluster, pingRedis, type RunningRedis, startCluster, startRedisServer, waitFor } from '@agentsocket/cluster/lib';
 import { RedisConnection } from '@agentsocket/redis';
 import { RedisStreamsQueue, TaskClient, TaskError, TaskStore } from '@agentsocket/tasks';
 import { wsConnector } from '@agentsocket/ws';
@@ -23,7 +23,7 @@ export interface SwarmOptions {
   workMs?: [number, number];
   /** The queue lease: a killed worker's tasks run elsewhere after about this long. @default 2000 */
   leaseMs?: number;
-  /** A random worker is SIGKILLed (and started again) this often. @default 1500 */
+  /** A random worker is SIGKILLed (and started again) this often. @default 4000 */
   killWorkerEveryMs?: number;
   /** Submits in flight at once. @default 200 */
   submitters?: number;
@@ -144,13 +144,14 @@ export async function runSwarm(options: SwarmOptions = {}): Promise<SwarmResult>
     let flowing = true;
     const running = cluster;
     const server = redis;
+    let faultError: string | undefined;
     const faults = (async () => {
       const nodeAt = Math.floor(total / 4);
       const redisAt = Math.floor(total / 2);
       let lastKill = Date.now();
       while (flowing) {
         await sleep(100);
-        const due = Date.now() - lastKill >= (options.killWorkerEveryMs ?? 1500) || (workerKills === 0 && done >= total / 10);
+        const due = Date.now() - lastKill >= (options.killWorkerEveryMs ?? 4000) || (workerKills === 0 && done >= total / 10);
         // At most half the workers down at once: a restart takes seconds on a busy machine.
         if (due && workers.ready.length > workerCount / 2) {
           lastKill = Date.now();
@@ -177,11 +178,16 @@ export async function runSwarm(options: SwarmOptions = {}): Promise<SwarmResult>
           say(`  [${done}/${total}] SIGKILL redis-server; starting it again from its append-only file in 1 s`);
           await server.stop('SIGKILL');
           await sleep(1000);
-          await server.start();
+          // Replaying a large append-only file on a busy machine can outlast start()'s own wait.
+          await server.start().catch(() => undefined);
+          await waitFor(() => pingRedis(server.url, 1000), 'redis-server to answer again', 180_000, 200);
           say('  redis-server is back');
         }
       }
-    })();
+    })().catch((error: unknown) => {
+      faultError = error instanceof Error ? error.message : String(error);
+      say(`  fault injection failed: ${faultError}`);
+    });
     const progress = setInterval(() => say(`  ${done}/${total} tasks done (${submitted} submitted)`), 5000);
     try {
       await Promise.all(Array.from({ length: options.submitters ?? 200 }, submitter));
@@ -199,7 +205,7 @@ export async function runSwarm(options: SwarmOptions = {}): Promise<SwarmResult>
       ids: ids2,
       keyOf: (i) => `swarm-${run}-${i}`,
       results,
-      faults: { workerKills, nodeKills, redisRestarts, crashes },
+      faults: { workerKills, nodeKills, redisRestarts, crashes, error: faultError },
     });
     for (const c of checks) say(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
     await store.close();
