@@ -596,7 +596,7 @@ export class Peer implements AckSender {
     }
   }
 
-  /** @internal AckSender: an ACK for everything received so far (with a journal, once it holds it). */
+  /** AckSender: an ACK for everything received so far (with a journal, once it holds it). */
   sendAck(): void {
     const ack = this.chan.lastReceived;
     const journal = this.journal;

@@ -71,6 +71,7 @@ export interface JsonAnswer {
 /** The runtime-neutral handler behind a FetchHandler, found on it under this key. @internal */
 export const PLAIN_HANDLER = Symbol.for('@agentsocket/function.plainHandler');
 
+/** @internal */
 export type PlainHandler = (request: PlainRequest) => Promise<PlainAnswer>;
 
 /**
