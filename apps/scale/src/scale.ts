@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadAverage, machineInfo, median, renderTable, writeJsonReport } from '@agentsocket/bench/lib';
+import { loadAverage, machineInfo, median, renderTable, writeJsonReport } from '@agentsocket/bench-kit';
 import { WebSocket } from 'ws';
 
 /**

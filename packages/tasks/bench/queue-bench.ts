@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { interleave, latencySummary, loadAverage, machineInfo, median, renderTable, writeJsonReport } from '@agentsocket/bench/lib';
+import { interleave, latencySummary, loadAverage, machineInfo, median, renderTable, writeJsonReport } from '@agentsocket/bench-kit';
 import { RedisConnection } from '@agentsocket/redis';
 import { type Lease, RedisStreamsQueue } from '../src/index.js';
 import { BareSetup, benchPrefix, dropPrefix, TaskSetup } from './setups.js';
