@@ -45,11 +45,12 @@ export interface ServerHandle {
   /**
    * Optional: makes the medium stop reading for `transport` (either end of a connection this
    * fixture made), as a stalled consumer would: what is sent to it piles up in the network and
-   * then in the sender's buffer (e.g. `socket.pause()` on the TCP socket). With it, the rule 5
-   * test of a reader that stops reading runs with paced sends too; without it, that one test skips
-   * (the synchronous flood still runs).
+   * then in the sender's buffer (e.g. `socket.pause()` on the TCP socket); returns false when it
+   * cannot for this end. With it, the rule 5 test of a reader that stops reading runs with paced
+   * sends too; without it (or on false), that test skips for that end (the synchronous flood
+   * still runs).
    */
-  stopReading?(transport: Transport): void;
+  stopReading?(transport: Transport): boolean;
   /** Stops the server and frees its resources. */
   close(): Promise<void>;
 }

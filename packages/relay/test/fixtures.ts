@@ -41,8 +41,9 @@ export async function startRelayOverWs(
       );
     },
     stopReading(transport) {
-      if (!(transport instanceof SocketTransport)) throw new Error('not a ws transport');
+      if (!(transport instanceof SocketTransport)) return false;
       transport.socket.pause(); // stop reading from the TCP socket
+      return true;
     },
     async close() {
       relay.server.close();

@@ -62,7 +62,9 @@ export function socketIoConnector(init: SocketIoConnectorInit): Connector {
         emitFrame: (frames) => socket.emit(FRAME_EVENT, frames),
         emitClose: (code, reason) => socket.emit(CLOSE_EVENT, code, reason),
         get bufferedBytes() {
-          return meter?.bytes ?? 0;
+          // Engine.IO says "drain" once it handed its buffer to the WebSocket, which may still
+          // hold it all for a server that stopped reading: count that socket's backlog too.
+          return (meter?.bytes ?? 0) + socketBacklog(manager.engine);
         },
         disconnect: () => socket.disconnect(),
       },
@@ -172,4 +174,12 @@ function causeText(error: Error): string {
 function withoutOffset(event: unknown, args: unknown[]): unknown[] {
   const arity = event === FRAME_EVENT ? 1 : event === CLOSE_EVENT ? 2 : -1;
   return arity >= 0 && args.length === arity + 1 && typeof args[arity] === 'string' ? args.slice(0, arity) : args;
+}
+
+/** Bytes the Engine.IO client's WebSocket holds unsent (0 on long-polling or before it exists). */
+function socketBacklog(engine: unknown): number {
+  const transport: unknown = typeof engine === 'object' && engine !== null ? Reflect.get(engine, 'transport') : undefined;
+  const ws: unknown = typeof transport === 'object' && transport !== null ? Reflect.get(transport, 'ws') : undefined;
+  const amount: unknown = typeof ws === 'object' && ws !== null ? Reflect.get(ws, 'bufferedAmount') : undefined;
+  return typeof amount === 'number' ? amount : 0;
 }

@@ -151,8 +151,9 @@ export function pipeFixture(flaw: Flaw): TransportFixture {
           return client;
         },
         stopReading(transport) {
-          if (!(transport instanceof PipeTransport)) throw new Error('not a pipe');
+          if (!(transport instanceof PipeTransport)) return false;
           transport.paused ??= [];
+          return true;
         },
         async dropConnections() {
           await Promise.all([...serverEnds].map((t) => t.close(CloseCode.GOING_AWAY, 'dropped by test')));
