@@ -4,23 +4,19 @@ import { type AckSender, Acks, carriedAck } from './acks.js';
 import { CallTable, PendingCall } from './call-table.js';
 import { DEFAULT_ACK_DELAY_MS, DEFAULT_DEDUP_TTL_MS, DEFAULT_MAX_PEER_TOOL_BYTES, INTERRUPT_GRACE_MS } from './defaults.js';
 import type { Codec } from './codec.js';
-import { claimWaiting, type DedupStore } from './dedup.js';
+import type { DedupStore } from './dedup.js';
 import { AgentSocketError, CloseCode, ErrorCode, ProtocolError } from './errors.js';
 import { decodeFrame, encodeWithHeaderRoom, HEADER_SIZE, writeHeader } from './frame.js';
 import { checkMessageId, RequestIdAllocator } from './ids.js';
-import { type InvokeOutput, type Outcome, parseOutcome, replayOutcome, runHandler } from './incoming.js';
-import { InvokeContext } from './invoke-context.js';
+import { type IncomingCall, IncomingCalls, type IncomingHost, type Route } from './incoming-calls.js';
 import { idempotent } from './once.js';
-import { LazyAbortController } from './lazy-abort.js';
-import { type CallMetrics, DELIVERY_WIRE, type Message, parseMessage, readSq, type ToolInfo } from './messages.js';
+import { DELIVERY_WIRE, type Message, parseMessage, readSq, type ToolInfo } from './messages.js';
 import { Flag, FrameType, frameTypeName, isKnownFrameType, PROTOCOL_VERSION } from './opcodes.js';
 import { ReliableChannel, type WindowOptions } from './reliable.js';
 import type { TeamMessage } from './hub.js';
 import type { SessionJournal } from './session-store.js';
-import type { ValidationResult } from './schema.js';
-import type { RegisteredTool, ToolContext, ToolDefinition, ToolHandler, ToolRegistry } from './tool.js';
+import type { ToolDefinition, ToolRegistry } from './tool.js';
 import type { Principal, Transport, TransportCloseInfo } from './transport.js';
-import { toolNotFoundMessage } from './tool-not-found.js';
 import { WireShapeError } from './wire.js';
 import { HeartbeatClock } from './heartbeat.js';
 
@@ -74,7 +70,7 @@ export interface PeerOptions {
   /** The journal refused a write (another process owns the session now). */
   onJournalError?: ((error: Error) => void) | undefined;
   /** Routes an INVOKE addressed to another agent (`to`); absent where routing is not offered. */
-  route?: ((to: string, tool: string, args: unknown, options: InvokeOptions) => Call) | undefined;
+  route?: Route | undefined;
 }
 
 export interface SlowConsumerBound {
@@ -98,73 +94,49 @@ class Outgoing extends PendingCall {
   }
 }
 
-/** A request of the peer's running here; it is also where its handler's output goes. */
-class Incoming implements InvokeOutput {
-  /** A terminal frame has been sent (or handed to the journal). */
-  ended = false;
-
-  constructor(
-    private readonly peer: Peer,
-    readonly rid: number,
-    readonly reliable: boolean,
-    readonly abort: LazyAbortController,
-  ) {}
-
-  chunk(seq: number, data: unknown): Promise<void> {
-    return this.peer.sendChunk(this, seq, data);
-  }
-
-  complete(result: unknown, metrics: CallMetrics): void {
-    this.peer.terminal(this.rid, FrameType.COMPLETE, { result, metrics }, this.reliable);
-  }
-
-  error(code: number, message: string, data?: unknown): void {
-    const payload: Record<string, unknown> = { code, message };
-    if (data !== undefined) payload['data'] = data;
-    this.peer.terminal(this.rid, FrameType.ERROR, payload, this.reliable);
-  }
-}
-
-/** Routed calls are validated by the agent that serves the tool. */
-const PASS_THROUGH = { jsonSchema: {}, validate: (value: unknown) => ({ ok: true as const, value }) };
-
 /**
  * One end of a session: the protocol engine shared by clients and servers. It survives its
  * transport: detach() on a drop, attach() the next transport on resume and replay what the
  * peer has not acknowledged.
  */
-export class Peer implements AckSender {
+export class Peer implements AckSender, IncomingHost {
   readonly sessionId: string;
   readonly chan: ReliableChannel;
   private transport: Transport | undefined;
   // The options are copied, not kept: a server holds one Peer per idle connection, and keeping
   // the options object would keep a second object of twenty-odd fields (and its callbacks) each.
   readonly codec: Codec;
-  private readonly registry: ToolRegistry;
+  /** @internal IncomingHost */
+  readonly registry: ToolRegistry;
   private readonly peerPrincipal: Principal | undefined;
   private readonly maxFrame: number;
   private readonly peerMaxFrame: number;
-  private readonly maxInflight: number;
+  /** @internal IncomingHost */
+  readonly maxInflight: number;
   private readonly peerMaxInflight: number;
   /** Heartbeat period agreed for the session, ms (0: none). */
   readonly heartbeatMs: number;
   private readonly heartbeats: HeartbeatClock;
   private readonly ackDelayMs: number;
   private readonly maxPeerToolBytes: number;
-  private readonly dedup: DedupStore;
-  private readonly dedupTtlMs: number;
+  /** @internal IncomingHost */
+  readonly dedup: DedupStore;
+  /** @internal IncomingHost */
+  readonly dedupTtlMs: number;
   private readonly scope: string;
   private readonly newId: () => string;
-  private readonly journal: SessionJournal | undefined;
+  /** @internal IncomingHost */
+  readonly journal: SessionJournal | undefined;
   private readonly events: PeerEvents | undefined;
-  private readonly side: 'client' | 'server';
+  /** @internal IncomingHost */
+  readonly side: 'client' | 'server';
   /** Made by the first outgoing request. */
   private rids: RequestIdAllocator | undefined;
   // Created on first use: an idle session has no requests, orphans or peer tools.
   private outgoing: CallTable<number, Outgoing> | undefined;
   /** Whether a request id is taken; made with the first outgoing request. */
   private ridInUse: ((id: number) => boolean) | undefined;
-  private incoming: Map<number, Incoming> | undefined;
+  private incoming: IncomingCalls | undefined;
   /** Tools the peer serves, in announcement order. */
   private peerTools: ToolInfo[] | undefined;
   /** Request ids a previous owner of this session left running at the peer: not reused until they end. */
@@ -250,7 +222,7 @@ export class Peer implements AckSender {
 
   /** Ids of the peer's requests running here (sent in a resuming HELLO). */
   runningIncoming(): number[] {
-    return this.incoming ? [...this.incoming.keys()] : [];
+    return this.incoming?.ids() ?? [];
   }
 
   /**
@@ -327,9 +299,7 @@ export class Peer implements AckSender {
     for (const o of this.outgoing?.take((o) => !o.reliable) ?? []) {
       o.call.fail(new AgentSocketError('CONNECTION_LOST', `connection lost during at-most-once call to "${o.tool}"`));
     }
-    for (const [, i] of this.incoming ?? []) {
-      if (!i.reliable) i.abort.abort(new ProtocolError(ErrorCode.INTERRUPTED, 'connection lost'));
-    }
+    this.incoming?.interruptAll(new ProtocolError(ErrorCode.INTERRUPTED, 'connection lost'), true);
   }
 
   /** Drops the current transport without ending the session (used when a resume replaces it). */
@@ -448,7 +418,7 @@ export class Peer implements AckSender {
     this.stopHeartbeat();
     this.acks?.stop();
     this.outgoing?.failAll(error);
-    for (const [, i] of this.incoming ?? []) i.abort.abort(new ProtocolError(ErrorCode.INTERRUPTED, error.message));
+    this.incoming?.interruptAll(new ProtocolError(ErrorCode.INTERRUPTED, error.message));
     this.chan.releaseWaiters();
     this.held = undefined;
     this.registry.dispose();
@@ -531,7 +501,8 @@ export class Peer implements AckSender {
    * COMPLETE too large or not encodable becomes the request's ERROR (413 or 500), and an ERROR
    * whose `data` cannot be encoded goes without it, so a request still ends with one terminal frame.
    */
-  private trySend(type: number, rid: number, payload: Record<string, unknown>, reliable: boolean, ends = false): boolean {
+  /** @internal IncomingHost: sendFrame for frames whose failure has nowhere to go. */
+  trySend(type: number, rid: number, payload: Record<string, unknown>, reliable: boolean, ends = false): boolean {
     try {
       this.sendFrame(type, 0, rid, payload, reliable, ends);
       return true;
@@ -619,7 +590,7 @@ export class Peer implements AckSender {
   }
 
   /** A connection-level error, for logging. */
-  protected reportError(error: Error): void {
+  reportError(error: Error): void {
     this.events?.onError?.(error);
   }
 
@@ -629,19 +600,17 @@ export class Peer implements AckSender {
   }
 
   /** Routes an INVOKE addressed to another agent; undefined where routing is not offered. */
-  protected router(): PeerOptions['route'] {
+  router(): Route | undefined {
     return this.events?.route;
   }
 
   /** Prefix of this session's exactly-once keys. */
-  protected dedupScope(): string {
+  dedupScope(): string {
     return this.scope;
   }
 
   /** @internal Sends a terminal frame; with a journal, once the request's end and the frame are journaled. */
   terminal(rid: number, type: number, payload: Record<string, unknown>, reliable: boolean): void {
-    const incoming = this.incoming?.get(rid);
-    if (incoming) incoming.ended = true;
     // The journaled request is run again where the session resumes; it must not end here.
     if (this.handingOff) return;
     this.trySend(type, rid, payload, reliable, true);
@@ -656,7 +625,7 @@ export class Peer implements AckSender {
       try {
         const f = decodeFrame(frame);
         const m = parseMessage(f.type, this.codec.decode(f.payload));
-        if (m.type === FrameType.INVOKE) this.onInvoke(rid, m, (f.flags & Flag.RELIABLE) !== 0, frame);
+        if (m.type === FrameType.INVOKE) this.invoked(rid, m, (f.flags & Flag.RELIABLE) !== 0, frame);
       } catch (error) {
         this.reportError(error instanceof Error ? error : new Error(String(error)));
       }
@@ -734,7 +703,7 @@ export class Peer implements AckSender {
         code: ErrorCode.FRAME_TOO_LARGE,
         message: `payload of ${frame.payload.byteLength} bytes exceeds the limit of ${this.maxFrame}`,
       });
-      this.incoming?.get(rid)?.abort.abort(new ProtocolError(ErrorCode.FRAME_TOO_LARGE, 'frame too large'));
+      this.incoming?.interrupt(rid, new ProtocolError(ErrorCode.FRAME_TOO_LARGE, 'frame too large'));
       return;
     }
     let decoded: unknown;
@@ -787,7 +756,7 @@ export class Peer implements AckSender {
   private dispatch(rid: number, m: Message, reliable: boolean, bytes: Uint8Array): void {
     switch (m.type) {
       case FrameType.INVOKE:
-        this.onInvoke(rid, m, reliable, bytes);
+        this.invoked(rid, m, reliable, bytes);
         return;
       case FrameType.STREAM:
         this.outgoing?.chunk(rid, m.seq, m.data);
@@ -804,7 +773,7 @@ export class Peer implements AckSender {
         return;
       }
       case FrameType.INTERRUPT:
-        this.incoming?.get(rid)?.abort.abort(new ProtocolError(ErrorCode.INTERRUPTED, m.reason ?? 'interrupted by caller'));
+        this.incoming?.interrupt(rid, new ProtocolError(ErrorCode.INTERRUPTED, m.reason ?? 'interrupted by caller'));
         return;
       case FrameType.TOOL_DEF:
         if (!this.updateRemoteTools(m.tools, m.removed, this.maxPeerToolBytes)) {
@@ -836,56 +805,14 @@ export class Peer implements AckSender {
     }
   }
 
-  private failInvoke(rid: number, reliable: boolean, code: number, message: string): void {
-    this.trySend(FrameType.ERROR, rid, { code, message }, reliable);
+  /** The peer's INVOKE (or one run again after a takeover): the incoming calls take it from here. */
+  private invoked(rid: number, m: Extract<Message, { type: typeof FrameType.INVOKE }>, reliable: boolean, bytes: Uint8Array): void {
+    this.incoming ??= new IncomingCalls(this);
+    this.incoming.invoke(rid, m, reliable, bytes);
   }
 
-  private onInvoke(rid: number, m: Extract<Message, { type: typeof FrameType.INVOKE }>, reliable: boolean, bytes: Uint8Array): void {
-    if (RequestIdAllocator.owns(this.side, rid) || rid === 0) {
-      this.failInvoke(rid, reliable, ErrorCode.BAD_FRAME, `request id ${rid} is not in the caller's half of the id space`);
-      return;
-    }
-    if (this.incoming?.has(rid)) {
-      this.failInvoke(rid, reliable, ErrorCode.BAD_FRAME, `request id ${rid} is already in use`);
-      return;
-    }
-    if ((this.incoming?.size ?? 0) >= this.maxInflight) {
-      this.failInvoke(rid, reliable, ErrorCode.TOO_MANY_REQUESTS, `at most ${this.maxInflight} requests may be in flight`);
-      return;
-    }
-    if ((m.delivery === 'at-most-once') === reliable) {
-      this.failInvoke(rid, reliable, ErrorCode.BAD_FRAME, 'INVOKE must be flagged RELIABLE exactly when its delivery is at-least-once or exactly-once');
-      return;
-    }
-    const entry = m.to === undefined ? this.registry.get(m.tool) : this.routed(m.to, m.tool);
-    if (!entry) {
-      if (m.to !== undefined) this.failInvoke(rid, reliable, ErrorCode.AGENT_NOT_FOUND, `this peer does not route calls to other agents`);
-      else this.failInvoke(rid, reliable, ErrorCode.TOOL_NOT_FOUND, toolNotFoundMessage(m.tool, this.registry.list().map((t) => t.name)));
-      return;
-    }
-    const incoming = new Incoming(this, rid, reliable, new LazyAbortController());
-    this.incoming ??= new Map();
-    this.incoming.set(rid, incoming);
-    if (reliable) this.journal?.invokeStarted(rid, bytes);
-    this.execute(incoming, m, entry);
-  }
-
-  /** A stand-in tool that forwards an INVOKE to another agent and streams its answer back. */
-  private routed(to: string, tool: string): Pick<RegisteredTool, 'schema' | 'handler'> | undefined {
-    const route = this.router();
-    if (!route) return undefined;
-    const handler: ToolHandler<unknown> = async function* (args, ctx) {
-      const options: InvokeOptions = { signal: ctx.signal, delivery: ctx.delivery === 'exactly-once' ? 'at-least-once' : ctx.delivery };
-      if (ctx.traceparent !== undefined) options.traceparent = ctx.traceparent; // the trace continues at the agent that serves it
-      const call = route(to, tool, args, options);
-      for await (const chunk of call) yield chunk;
-      return (await call.result).value;
-    };
-    return { schema: PASS_THROUGH, handler };
-  }
-
-  /** @internal Sends one STREAM chunk of a request running here (InvokeOutput.chunk). */
-  async sendChunk(incoming: Incoming, seq: number, data: unknown): Promise<void> {
+  /** @internal IncomingHost: sends one STREAM chunk of a request running here (InvokeOutput.chunk). */
+  async sendChunk(incoming: IncomingCall, seq: number, data: unknown): Promise<void> {
     const { rid, reliable } = incoming;
     if (reliable && !this.chan.writable) await this.chan.whenWritable();
     if (this.closed) throw new ProtocolError(ErrorCode.INTERRUPTED, 'session closed');
@@ -903,92 +830,9 @@ export class Peer implements AckSender {
     }
   }
 
-  /**
-   * Validates, runs the handler (or replays a recorded outcome) and always ends the request. A
-   * call whose schema check and handler both answer synchronously is done before this returns,
-   * without a promise; anything asynchronous continues in executeAsync.
-   */
-  private execute(out: Incoming, m: Extract<Message, { type: typeof FrameType.INVOKE }>, entry: Pick<RegisteredTool, 'schema' | 'handler'>): void {
-    let pending: Promise<unknown> | undefined;
-    try {
-      const checked = entry.schema.validate(m.args ?? {});
-      if (checked instanceof Promise || m.delivery === 'exactly-once') {
-        pending = this.executeAsync(out, m, entry, checked);
-      } else if (!checked.ok) {
-        out.error(ErrorCode.INVALID_ARGUMENTS, `invalid arguments for "${m.tool}": ${checked.message}`);
-      } else {
-        const ran = runHandler(entry.handler, checked.value, this.context(out.rid, m, out.abort), m.delivery, out, out.abort);
-        if (ran instanceof Promise) pending = ran;
-      }
-    } catch (error) {
-      this.executeFailed(out, error);
-    }
-    if (!pending) {
-      this.incoming?.delete(out.rid);
-      return;
-    }
-    pending.then(
-      () => this.incoming?.delete(out.rid),
-      (error: unknown) => {
-        this.executeFailed(out, error);
-        this.incoming?.delete(out.rid);
-      },
-    );
-  }
-
-  /** A store failed (dedup claim, journal): say so, and end the request if nothing else did. */
-  private executeFailed(out: Incoming, error: unknown): void {
-    this.reportError(error instanceof Error ? error : new Error(String(error)));
-    if (!out.ended) {
-      this.terminal(out.rid, FrameType.ERROR, { code: ErrorCode.UNAVAILABLE, message: `request failed: ${errorMessage(error)}` }, out.reliable);
-    }
-  }
-
-  private async executeAsync(
-    out: Incoming,
-    m: Extract<Message, { type: typeof FrameType.INVOKE }>,
-    entry: Pick<RegisteredTool, 'schema' | 'handler'>,
-    checked: ValidationResult | Promise<ValidationResult>,
-  ): Promise<void> {
-    const { rid, abort } = out;
-    const valid = await checked;
-    if (!valid.ok) {
-      out.error(ErrorCode.INVALID_ARGUMENTS, `invalid arguments for "${m.tool}": ${valid.message}`);
-      return;
-    }
-    const ctx = this.context(rid, m, abort);
-    if (m.delivery !== 'exactly-once') {
-      await runHandler(entry.handler, valid.value, ctx, m.delivery, out, abort);
-      return;
-    }
-    const key = `${this.dedupScope()}:${m.id}`;
-    const ttl = this.dedupTtlMs;
-    const recorded = await this.awaitClaim(key, ttl, abort.signal);
-    if (recorded === 'run') {
-      const outcome = await runHandler(entry.handler, valid.value, ctx, m.delivery, out, abort);
-      if (outcome) await this.dedup.complete(key, outcome, ttl);
-      else await this.dedup.release(key);
-    } else if (recorded) {
-      await replayOutcome(recorded, out);
-    } else {
-      out.error(ErrorCode.UNAVAILABLE, `message ${m.id} is still running elsewhere; retry later`);
-    }
-  }
-
-  /** Claims an exactly-once key, waiting out another attempt that is still running. */
-  private async awaitClaim(key: string, ttl: number, signal: AbortSignal): Promise<'run' | Outcome | undefined> {
-    const claim = await claimWaiting(this.dedup, key, ttl, signal);
-    if (!claim) return undefined;
-    return claim.status === 'new' ? 'run' : parseOutcome(claim.outcome);
-  }
-
   /** @internal ToolContext.once: `effect` once per message id and key, recorded in the dedup store. */
   once<T>(messageId: string, key: string, effect: () => T | Promise<T>, signal: AbortSignal): Promise<T> {
     return idempotent(this.dedup, `${this.dedupScope()}:${messageId}#${key}`, effect, { ttlMs: this.dedupTtlMs, signal });
-  }
-
-  private context(rid: number, m: Extract<Message, { type: typeof FrameType.INVOKE }>, abort: LazyAbortController): ToolContext {
-    return new InvokeContext(abort, this, m.tool, m.id, rid, this.sessionId, this.peerPrincipal, m.traceparent, m.delivery);
   }
 
   /** Announces a tool of this side to the peer (ToolContext.defineTool). */

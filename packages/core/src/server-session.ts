@@ -1,4 +1,4 @@
-import type { Call, InvokeOptions } from './call.js';
+import type { Route } from './incoming-calls.js';
 import type { Hub, HubMember, TeamMessage } from './hub.js';
 import { Peer, type PeerOptions } from './peer.js';
 import { mayClaimAgentId, type NamespaceRule, type TeamCaller } from './teams.js';
@@ -81,7 +81,7 @@ export class ServerSession extends Peer implements HubMember, TeamCaller {
     this.host.detached(this, info);
   }
 
-  protected override reportError(error: Error): void {
+  override reportError(error: Error): void {
     this.host.error(error);
   }
 
@@ -90,11 +90,11 @@ export class ServerSession extends Peer implements HubMember, TeamCaller {
   }
 
   /** The server passes its agent's name as the scope; the principal is added here, when an exactly-once call needs it. */
-  protected override dedupScope(): string {
+  override dedupScope(): string {
     return `${super.dedupScope()}:${this.who.id}`;
   }
 
-  protected override router(): (to: string, tool: string, args: unknown, options: InvokeOptions) => Call {
+  override router(): Route {
     return (to, tool, args, options) => this.host.hub.invoke(this.ns, to, tool, args, options);
   }
 }

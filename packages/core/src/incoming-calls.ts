@@ -1,0 +1,236 @@
+import type { Call, InvokeOptions } from './call.js';
+import { claimWaiting, type DedupStore } from './dedup.js';
+import { ErrorCode, type ProtocolError } from './errors.js';
+import { RequestIdAllocator } from './ids.js';
+import { type InvokeOutput, type Outcome, parseOutcome, replayOutcome, runHandler } from './incoming.js';
+import { type ContextHost, InvokeContext } from './invoke-context.js';
+import { LazyAbortController } from './lazy-abort.js';
+import type { CallMetrics, Message } from './messages.js';
+import { FrameType } from './opcodes.js';
+import type { ValidationResult } from './schema.js';
+import type { SessionJournal } from './session-store.js';
+import type { RegisteredTool, ToolHandler, ToolRegistry } from './tool.js';
+import { toolNotFoundMessage } from './tool-not-found.js';
+import type { Principal } from './transport.js';
+
+type Invoke = Extract<Message, { type: typeof FrameType.INVOKE }>;
+type Runnable = Pick<RegisteredTool, 'schema' | 'handler'>;
+
+/** Routes an INVOKE addressed to another agent (`to`). */
+export type Route = (to: string, tool: string, args: unknown, options: InvokeOptions) => Call;
+
+/** What the incoming-call side needs from its session. */
+export interface IncomingHost extends ContextHost {
+  readonly side: 'client' | 'server';
+  readonly sessionId: string;
+  readonly principal: Principal | undefined;
+  /** Tools this side serves. */
+  readonly registry: ToolRegistry;
+  /** Requests the peer may have running here at once. */
+  readonly maxInflight: number;
+  readonly journal: SessionJournal | undefined;
+  readonly dedup: DedupStore;
+  /** How long exactly-once outcomes are kept, ms. */
+  readonly dedupTtlMs: number;
+  /** Prefix of this session's exactly-once keys. */
+  dedupScope(): string;
+  /** Routes calls to other agents; undefined where routing is not offered. */
+  router(): Route | undefined;
+  /** Sends a frame whose failure has nowhere to go (ERROR for a refused INVOKE). */
+  trySend(type: number, rid: number, payload: Record<string, unknown>, reliable: boolean): boolean;
+  /** Sends one STREAM chunk of `call` (waits for room in the send window first). */
+  sendChunk(call: IncomingCall, seq: number, data: unknown): Promise<void>;
+  /** Sends the terminal frame of request `rid` (with a journal, once journaled). */
+  terminal(rid: number, type: number, payload: Record<string, unknown>, reliable: boolean): void;
+  /** A store (dedup claim, journal) failed: for logging. */
+  reportError(error: Error): void;
+}
+
+/** A request of the peer's running here; it is also where its handler's output goes. */
+export class IncomingCall implements InvokeOutput {
+  /** A terminal frame has been sent (or handed to the journal). */
+  ended = false;
+
+  constructor(
+    private readonly host: IncomingHost,
+    readonly rid: number,
+    readonly reliable: boolean,
+    readonly abort: LazyAbortController,
+  ) {}
+
+  chunk(seq: number, data: unknown): Promise<void> {
+    return this.host.sendChunk(this, seq, data);
+  }
+
+  complete(result: unknown, metrics: CallMetrics): void {
+    this.ended = true;
+    this.host.terminal(this.rid, FrameType.COMPLETE, { result, metrics }, this.reliable);
+  }
+
+  error(code: number, message: string, data?: unknown): void {
+    const payload: Record<string, unknown> = { code, message };
+    if (data !== undefined) payload['data'] = data;
+    this.ended = true;
+    this.host.terminal(this.rid, FrameType.ERROR, payload, this.reliable);
+  }
+}
+
+/** Routed calls are validated by the agent that serves the tool. */
+const PASS_THROUGH = { jsonSchema: {}, validate: (value: unknown) => ({ ok: true as const, value }) };
+
+/**
+ * The peer's requests running here: each INVOKE is checked (request id, in-flight bound, delivery
+ * flag), found in the registry or routed to another agent, validated, run (exactly-once ones
+ * through the dedup store, a repeat replaying the recorded outcome) and always ended with one
+ * terminal frame. Made by a session's first INVOKE: an idle session has none.
+ */
+export class IncomingCalls {
+  private readonly running = new Map<number, IncomingCall>();
+
+  constructor(private readonly host: IncomingHost) {}
+
+  get size(): number {
+    return this.running.size;
+  }
+
+  /** Request ids of the calls running here. */
+  ids(): number[] {
+    return [...this.running.keys()];
+  }
+
+  /** Interrupts request `rid` (INTERRUPT, or a frame of it too large to take). */
+  interrupt(rid: number, reason: ProtocolError): void {
+    this.running.get(rid)?.abort.abort(reason);
+  }
+
+  /** Interrupts every call, or only the unreliable ones (the connection is gone; reliable ones wait for a resume). */
+  interruptAll(reason: ProtocolError, unreliableOnly = false): void {
+    for (const call of this.running.values()) if (!unreliableOnly || !call.reliable) call.abort.abort(reason);
+  }
+
+  /** An INVOKE arrived (or is run again where a session was taken over). */
+  invoke(rid: number, m: Invoke, reliable: boolean, bytes: Uint8Array): void {
+    const host = this.host;
+    if (RequestIdAllocator.owns(host.side, rid) || rid === 0) {
+      this.refuse(rid, reliable, ErrorCode.BAD_FRAME, `request id ${rid} is not in the caller's half of the id space`);
+      return;
+    }
+    if (this.running.has(rid)) {
+      this.refuse(rid, reliable, ErrorCode.BAD_FRAME, `request id ${rid} is already in use`);
+      return;
+    }
+    if (this.running.size >= host.maxInflight) {
+      this.refuse(rid, reliable, ErrorCode.TOO_MANY_REQUESTS, `at most ${host.maxInflight} requests may be in flight`);
+      return;
+    }
+    if ((m.delivery === 'at-most-once') === reliable) {
+      this.refuse(rid, reliable, ErrorCode.BAD_FRAME, 'INVOKE must be flagged RELIABLE exactly when its delivery is at-least-once or exactly-once');
+      return;
+    }
+    const entry = m.to === undefined ? host.registry.get(m.tool) : this.routed(m.to, m.tool);
+    if (!entry) {
+      if (m.to !== undefined) this.refuse(rid, reliable, ErrorCode.AGENT_NOT_FOUND, 'this peer does not route calls to other agents');
+      else this.refuse(rid, reliable, ErrorCode.TOOL_NOT_FOUND, toolNotFoundMessage(m.tool, host.registry.list().map((t) => t.name)));
+      return;
+    }
+    const call = new IncomingCall(host, rid, reliable, new LazyAbortController());
+    this.running.set(rid, call);
+    if (reliable) host.journal?.invokeStarted(rid, bytes);
+    this.execute(call, m, entry);
+  }
+
+  private refuse(rid: number, reliable: boolean, code: number, message: string): void {
+    this.host.trySend(FrameType.ERROR, rid, { code, message }, reliable);
+  }
+
+  /** A stand-in tool that forwards an INVOKE to another agent and streams its answer back. */
+  private routed(to: string, tool: string): Runnable | undefined {
+    const route = this.host.router();
+    if (!route) return undefined;
+    const handler: ToolHandler<unknown> = async function* (args, ctx) {
+      const options: InvokeOptions = { signal: ctx.signal, delivery: ctx.delivery === 'exactly-once' ? 'at-least-once' : ctx.delivery };
+      if (ctx.traceparent !== undefined) options.traceparent = ctx.traceparent; // the trace continues at the agent that serves it
+      const call = route(to, tool, args, options);
+      for await (const chunk of call) yield chunk;
+      return (await call.result).value;
+    };
+    return { schema: PASS_THROUGH, handler };
+  }
+
+  /**
+   * Validates, runs the handler (or replays a recorded outcome) and always ends the request. A
+   * call whose schema check and handler both answer synchronously is done before this returns,
+   * without a promise; anything asynchronous continues in executeAsync.
+   */
+  private execute(out: IncomingCall, m: Invoke, entry: Runnable): void {
+    let pending: Promise<unknown> | undefined;
+    try {
+      const checked = entry.schema.validate(m.args ?? {});
+      if (checked instanceof Promise || m.delivery === 'exactly-once') {
+        pending = this.executeAsync(out, m, entry, checked);
+      } else if (!checked.ok) {
+        out.error(ErrorCode.INVALID_ARGUMENTS, `invalid arguments for "${m.tool}": ${checked.message}`);
+      } else {
+        const ran = runHandler(entry.handler, checked.value, this.context(out, m), m.delivery, out, out.abort);
+        if (ran instanceof Promise) pending = ran;
+      }
+    } catch (error) {
+      this.executeFailed(out, error);
+    }
+    if (!pending) {
+      this.running.delete(out.rid);
+      return;
+    }
+    pending.then(
+      () => this.running.delete(out.rid),
+      (error: unknown) => {
+        this.executeFailed(out, error);
+        this.running.delete(out.rid);
+      },
+    );
+  }
+
+  /** A store failed (dedup claim, journal): say so, and end the request if nothing else did. */
+  private executeFailed(out: IncomingCall, error: unknown): void {
+    this.host.reportError(error instanceof Error ? error : new Error(String(error)));
+    if (!out.ended) out.error(ErrorCode.UNAVAILABLE, `request failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+
+  private async executeAsync(out: IncomingCall, m: Invoke, entry: Runnable, checked: ValidationResult | Promise<ValidationResult>): Promise<void> {
+    const { abort } = out;
+    const valid = await checked;
+    if (!valid.ok) {
+      out.error(ErrorCode.INVALID_ARGUMENTS, `invalid arguments for "${m.tool}": ${valid.message}`);
+      return;
+    }
+    const ctx = this.context(out, m);
+    if (m.delivery !== 'exactly-once') {
+      await runHandler(entry.handler, valid.value, ctx, m.delivery, out, abort);
+      return;
+    }
+    const { dedup, dedupTtlMs: ttl } = this.host;
+    const key = `${this.host.dedupScope()}:${m.id}`;
+    const recorded = await awaitClaim(dedup, key, ttl, abort.signal);
+    if (recorded === 'run') {
+      const outcome = await runHandler(entry.handler, valid.value, ctx, m.delivery, out, abort);
+      if (outcome) await dedup.complete(key, outcome, ttl);
+      else await dedup.release(key);
+    } else if (recorded) {
+      await replayOutcome(recorded, out);
+    } else {
+      out.error(ErrorCode.UNAVAILABLE, `message ${m.id} is still running elsewhere; retry later`);
+    }
+  }
+
+  private context(out: IncomingCall, m: Invoke): InvokeContext {
+    const host = this.host;
+    return new InvokeContext(out.abort, host, m.tool, m.id, out.rid, host.sessionId, host.principal, m.traceparent, m.delivery);
+  }
+}
+
+/** Claims an exactly-once key, waiting out another attempt that is still running. */
+async function awaitClaim(dedup: DedupStore, key: string, ttl: number, signal: AbortSignal): Promise<'run' | Outcome | undefined> {
+  const claim = await claimWaiting(dedup, key, ttl, signal);
+  if (!claim) return undefined;
+  return claim.status === 'new' ? 'run' : parseOutcome(claim.outcome);
+}
