@@ -11,7 +11,7 @@ import { ulidFactory } from './ids.js';
 import { DELIVERY_WIRE, type Delivery, type ToolInfo } from './messages.js';
 import type { TeamMessage } from './hub.js';
 import { Flag, FrameType, PROTOCOL_VERSION } from './opcodes.js';
-import { Peer } from './peer.js';
+import { Peer, type PeerHost } from './peer.js';
 import type { WindowOptions } from './reliable.js';
 import type { InputSchema } from './schema.js';
 import type { Agent, ToolsOf } from './agent.js';
@@ -171,6 +171,15 @@ export class AgentClient<A extends Agent = Agent> extends Emitter<ClientEvents> 
   /** Message ids already delivered, so a message fanned out twice in a cluster is seen once. */
   private readonly seenMessages = new MemoryDedupStore({ maxEntries: 10_000 });
   private readonly stop = new AbortController();
+  /** What this client's sessions tell it (one object for every session it makes). */
+  private readonly peerHost: PeerHost = {
+    detached: (_peer, info) => this.onDetached(info),
+    error: (_peer, error) => this.emit('error', error),
+    journalFailed: (_peer, error) => this.emit('error', error), // a client keeps no journal
+    toolsChanged: () => this.emit('tools', this.tools),
+    goAway: (_peer, _code, _reason, retryMs) => this.onGoAway(retryMs),
+    message: (_peer, message) => this.onMessage(message),
+  };
 
   constructor(options: AgentClientOptions) {
     super();
@@ -398,11 +407,7 @@ export class AgentClient<A extends Agent = Agent> extends Emitter<ClientEvents> 
         dedup: this.dedup,
         dedupScope: this.options.name ?? 'client',
         newId: this.newId,
-        onToolDef: () => this.emit('tools', this.tools),
-        onDetached: (info) => this.onDetached(info),
-        onGoAway: (_code, _reason, retryMs) => this.onGoAway(retryMs),
-        onError: (error) => this.emit('error', error),
-        onMessage: (message) => this.onMessage(message),
+        host: this.peerHost,
       });
       peer.setRemoteTools(hello.agent.tools);
       this.peer = peer;

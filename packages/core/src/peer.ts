@@ -55,31 +55,40 @@ export interface PeerOptions {
   /** Prefix for dedup keys (agent and principal), so callers cannot read each other's outcomes. A server's sessions add the principal themselves. */
   dedupScope: string;
   newId: () => string;
-  /** The peer announced or withdrew tools (TOOL_DEF). */
-  onToolDef?: ((added: ToolInfo[], removed: string[]) => void) | undefined;
-  /** The transport went away (not by close()). The owner resumes or expires the session. */
-  onDetached?: ((info: TransportCloseInfo) => void) | undefined;
-  /** GOAWAY from the peer: reconnect after retryMs. */
-  onGoAway?: ((code: number, reason: string, retryMs: number | undefined) => void) | undefined;
-  /** Connection-level errors (ERROR on request 0, undecodable frames), for logging. */
-  onError?: ((error: Error) => void) | undefined;
-  /** A team MESSAGE arrived. */
-  onMessage?: ((message: TeamMessage) => void) | undefined;
+  /** What the peer tells its owner: one object, which may serve many peers (a server's sessions). */
+  host: PeerHost;
   /** Journals session state for resumption elsewhere (see SessionStore). */
   journal?: SessionJournal | undefined;
+}
+
+/**
+ * What a Peer tells its owner (AgentClient, or the AgentServer for each of its sessions) and asks
+ * of it. Every method gets the peer it is about, so one host serves any number of peers and a
+ * server's idle session holds no callbacks of its own.
+ */
+export interface PeerHost {
+  /** The transport went away (not by close()): the owner resumes or expires the session. */
+  detached(peer: Peer, info: TransportCloseInfo): void;
+  /** Connection-level errors (ERROR on request 0, undecodable frames, a store that failed), for logging. */
+  error(peer: Peer, error: Error): void;
   /** The journal refused a write (another process owns the session now). */
-  onJournalError?: ((error: Error) => void) | undefined;
+  journalFailed(peer: Peer, error: Error): void;
+  /** The peer announced or withdrew tools (TOOL_DEF). */
+  toolsChanged?(peer: Peer, added: ToolInfo[], removed: string[]): void;
+  /** GOAWAY from the peer: reconnect after retryMs. */
+  goAway?(peer: Peer, code: number, reason: string, retryMs: number | undefined): void;
+  /** A team MESSAGE arrived. */
+  message?(peer: Peer, message: TeamMessage): void;
   /** Routes an INVOKE addressed to another agent (`to`); absent where routing is not offered. */
-  route?: Route | undefined;
+  route?(peer: Peer, to: string, tool: string, args: unknown, options: InvokeOptions): Call;
+  /** Prefix of the peer's exactly-once keys. @default PeerOptions.dedupScope */
+  dedupScope?(peer: Peer): string;
 }
 
 export interface SlowConsumerBound {
   readonly bytes: number;
   readonly ms: number;
 }
-
-/** The option callbacks, kept together and only where any is given. */
-type PeerEvents = Pick<PeerOptions, 'onToolDef' | 'onDetached' | 'onGoAway' | 'onError' | 'onMessage' | 'onJournalError' | 'route'>;
 
 /** A call of ours waiting for its terminal frame, with what it takes to send it again on another session. */
 class Outgoing extends PendingCall {
@@ -127,7 +136,7 @@ export class Peer implements AckSender, IncomingHost {
   private readonly newId: () => string;
   /** @internal IncomingHost */
   readonly journal: SessionJournal | undefined;
-  private readonly events: PeerEvents | undefined;
+  private readonly host: PeerHost;
   /** @internal IncomingHost */
   readonly side: 'client' | 'server';
   /** Made by the first outgoing request. */
@@ -184,10 +193,7 @@ export class Peer implements AckSender, IncomingHost {
     this.scope = options.dedupScope;
     this.newId = options.newId;
     this.journal = options.journal;
-    const { onToolDef, onDetached, onGoAway, onError, onMessage, onJournalError, route } = options;
-    const events: PeerEvents = { onToolDef, onDetached, onGoAway, onError, onMessage, onJournalError, route };
-    // A server's sessions give none: they report through the hooks their class overrides.
-    this.events = Object.values(events).some((e) => e !== undefined) ? events : undefined;
+    this.host = options.host;
     this.chan = new ReliableChannel(options.window);
     this.side = options.side;
     options.registry.onChange(this);
@@ -287,7 +293,7 @@ export class Peer implements AckSender, IncomingHost {
 
   private transportClosed(info: TransportCloseInfo): void {
     this.detach();
-    this.detached(info);
+    this.host.detached(this, info);
   }
 
   /** The transport is gone; unreliable requests fail, reliable ones wait for a resume. */
@@ -582,31 +588,27 @@ export class Peer implements AckSender, IncomingHost {
     );
   }
 
-  // Hooks for the owner: the callbacks from the options, unless a subclass (ServerSession) overrides them.
-
-  /** The transport went away (not by close()). */
-  protected detached(info: TransportCloseInfo): void {
-    this.events?.onDetached?.(info);
-  }
-
-  /** A connection-level error, for logging. */
+  /** @internal IncomingHost: a connection-level error, for logging. */
   reportError(error: Error): void {
-    this.events?.onError?.(error);
+    this.host.error(this, error);
   }
 
   /** The journal refused a write. */
-  protected journalFailed(error: unknown): void {
-    this.events?.onJournalError?.(error instanceof Error ? error : new Error(String(error)));
+  private journalFailed(error: unknown): void {
+    this.host.journalFailed(this, error instanceof Error ? error : new Error(String(error)));
   }
 
-  /** Routes an INVOKE addressed to another agent; undefined where routing is not offered. */
+  /** @internal IncomingHost: routes an INVOKE addressed to another agent; undefined where routing is not offered. */
   router(): Route | undefined {
-    return this.events?.route;
+    const host = this.host;
+    const route = host.route;
+    if (!route) return undefined;
+    return (to, tool, args, options) => route.call(host, this, to, tool, args, options);
   }
 
-  /** Prefix of this session's exactly-once keys. */
+  /** @internal IncomingHost: prefix of this session's exactly-once keys. */
   dedupScope(): string {
-    return this.scope;
+    return this.host.dedupScope?.(this) ?? this.scope;
   }
 
   /** @internal Sends a terminal frame; with a journal, once the request's end and the frame are journaled. */
@@ -783,7 +785,7 @@ export class Peer implements AckSender, IncomingHost {
           });
           return;
         }
-        this.events?.onToolDef?.(m.tools, m.removed);
+        this.host.toolsChanged?.(this, m.tools, m.removed);
         return;
       case FrameType.ACK:
         this.acknowledged(m.ack);
@@ -794,12 +796,12 @@ export class Peer implements AckSender, IncomingHost {
       case FrameType.PONG:
         return;
       case FrameType.GOAWAY:
-        this.events?.onGoAway?.(m.code, m.reason, m.retryMs);
+        this.host.goAway?.(this, m.code, m.reason, m.retryMs);
         return;
       case FrameType.MESSAGE: {
         const message: TeamMessage = { id: m.id, event: m.event, data: m.data, from: m.from, delivery: reliable ? 'at-least-once' : 'at-most-once' };
         if (m.room !== undefined) message.room = m.room;
-        this.events?.onMessage?.(message);
+        this.host.message?.(this, message);
         return;
       }
     }

@@ -1,17 +1,14 @@
-import type { Route } from './incoming-calls.js';
 import type { Hub, HubMember, TeamMessage } from './hub.js';
-import { Peer, type PeerOptions } from './peer.js';
+import { Peer, type PeerHost, type PeerOptions } from './peer.js';
 import { mayClaimAgentId, type NamespaceRule, type TeamCaller } from './teams.js';
-import type { Principal, TransportCloseInfo } from './transport.js';
+import type { Principal } from './transport.js';
 
-/** What a session asks of the server that holds it: one object shared by all its sessions. */
-export interface SessionHost {
+/**
+ * What a session asks of the server that holds it: one object shared by all its sessions. As the
+ * sessions' PeerHost it gets each ServerSession as the peer it is about.
+ */
+export interface SessionHost extends PeerHost {
   readonly hub: Hub;
-  /** The session's transport went away without close(): end it, or wait for a resume. */
-  detached(session: ServerSession, info: TransportCloseInfo): void;
-  /** The journal refused a write: another process owns the session now. */
-  journalFailed(session: ServerSession, error: Error): void;
-  error(error: Error): void;
 }
 
 export interface ServerSessionInit {
@@ -28,7 +25,7 @@ export interface ServerSessionInit {
  * One session as the server holds it: the server's end of the protocol (a Peer), the member
  * the hub knows it by, and the caller team tools see, in one object. A server keeps one per
  * idle connection, so it holds no callbacks of its own: what it must tell the server goes
- * through the shared SessionHost.
+ * through the shared SessionHost, its PeerHost.
  */
 export class ServerSession extends Peer implements HubMember, TeamCaller {
   readonly ns: string;
@@ -37,19 +34,17 @@ export class ServerSession extends Peer implements HubMember, TeamCaller {
   readonly rule: NamespaceRule;
   /** Ends the session unless it is resumed first. */
   expiry: ReturnType<typeof setTimeout> | undefined;
-  private readonly host: SessionHost;
   private readonly who: Principal;
   /** Messages that reach a taken-over session before its state is restored wait here. */
   private early: TeamMessage[] | undefined;
 
-  constructor(options: PeerOptions, init: ServerSessionInit, host: SessionHost) {
+  constructor(options: PeerOptions & { host: SessionHost }, init: ServerSessionInit) {
     super(options);
     this.who = init.principal;
     this.ns = init.ns;
     this.agentId = init.agentId;
     this.resumeToken = init.resumeToken;
     this.rule = init.rule;
-    this.host = host;
     this.early = init.restoring ? [] : undefined;
   }
 
@@ -75,26 +70,5 @@ export class ServerSession extends Peer implements HubMember, TeamCaller {
     const waiting = this.early ?? [];
     this.early = undefined;
     for (const message of waiting) super.deliver(message);
-  }
-
-  protected override detached(info: TransportCloseInfo): void {
-    this.host.detached(this, info);
-  }
-
-  override reportError(error: Error): void {
-    this.host.error(error);
-  }
-
-  protected override journalFailed(error: unknown): void {
-    this.host.journalFailed(this, error instanceof Error ? error : new Error(String(error)));
-  }
-
-  /** The server passes its agent's name as the scope; the principal is added here, when an exactly-once call needs it. */
-  override dedupScope(): string {
-    return `${super.dedupScope()}:${this.who.id}`;
-  }
-
-  override router(): Route {
-    return (to, tool, args, options) => this.host.hub.invoke(this.ns, to, tool, args, options);
   }
 }

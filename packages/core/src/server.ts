@@ -35,7 +35,7 @@ import { type Hub, MemoryHub, type Target, type TeamMessage } from './hub.js';
 import { ServerSession, type SessionHost } from './server-session.js';
 import type { Delivery } from './messages.js';
 import type { ServerInstrumentation } from './instrumentation.js';
-import { addTeamTools, mayClaimAgentId, type NamespaceRule, type TeamCaller, type TeamsOptions } from './teams.js';
+import { addTeamTools, DEFAULT_NAMESPACE, mayClaimAgentId, type NamespaceRule, type TeamCaller, type TeamsOptions } from './teams.js';
 
 export interface AgentServerOptions {
   /**
@@ -195,13 +195,20 @@ export class AgentServer extends Emitter<ServerEvents> {
     this.host = {
       hub: this.hub,
       // A client that closes normally is done with the session; anything else may come back.
-      detached: (session, info) =>
-        info.code === CloseCode.NORMAL && !info.local
-          ? this.endSession(session, new AgentSocketError('SESSION_CLOSED', 'client closed the session'))
-          : this.scheduleExpiry(session),
+      detached: (session, info) => {
+        if (!(session instanceof ServerSession)) return;
+        if (info.code === CloseCode.NORMAL && !info.local) this.endSession(session, new AgentSocketError('SESSION_CLOSED', 'client closed the session'));
+        else this.scheduleExpiry(session);
+      },
       // Another process resumed this session: stop serving it here, leave its stored state alone.
-      journalFailed: (session, error) => this.endSession(session, error, false),
-      error: (error) => this.report(error),
+      journalFailed: (session, error) => {
+        if (session instanceof ServerSession) this.endSession(session, error, false);
+      },
+      error: (_session, error) => this.report(error),
+      // Exactly-once keys of one agent and one principal: callers cannot read each other's outcomes.
+      dedupScope: (session) => `${this.agent.name}:${session.principal?.id ?? ''}`,
+      route: (session, to, tool, args, options) =>
+        this.hub.invoke(session instanceof ServerSession ? session.ns : DEFAULT_NAMESPACE, to, tool, args, options),
     };
   }
 
@@ -480,14 +487,14 @@ export class AgentServer extends Emitter<ServerEvents> {
         window: this.options.window,
         dedup: this.dedup,
         dedupTtlMs: this.options.dedupTtlMs,
-        dedupScope: this.agent.name, // ServerSession adds the principal
+        dedupScope: this.agent.name, // the host adds the principal, when an exactly-once call needs it
         maxPeerToolBytes: this.options.maxClientToolBytes,
         newId: this.newId,
         journal: store?.journal(id, this.nodeId),
+        host: this.host,
       },
       // Messages that reach a taken-over session before its state is restored wait for it.
       { principal, ns, agentId, resumeToken: record.resumeToken, rule, restoring: restore !== undefined },
-      this.host,
     );
     session.setRemoteTools(record.remoteTools);
     // A session of the same agent waiting to be resumed gives way to the new connection, if the
