@@ -7,6 +7,7 @@ import { type ContextHost, InvokeContext } from './invoke-context.js';
 import { LazyAbortController } from './lazy-abort.js';
 import type { CallMetrics, Message } from './messages.js';
 import { FrameType } from './opcodes.js';
+import { completePayload, errorPayload } from './payloads.js';
 import type { ValidationResult } from './schema.js';
 import type { SessionJournal } from './session-store.js';
 import type { RegisteredTool, ToolHandler, ToolRegistry } from './tool.js';
@@ -64,14 +65,12 @@ export class IncomingCall implements InvokeOutput {
 
   complete(result: unknown, metrics: CallMetrics): void {
     this.ended = true;
-    this.host.terminal(this.rid, FrameType.COMPLETE, { result, metrics }, this.reliable);
+    this.host.terminal(this.rid, FrameType.COMPLETE, completePayload(result, metrics), this.reliable);
   }
 
   error(code: number, message: string, data?: unknown): void {
-    const payload: Record<string, unknown> = { code, message };
-    if (data !== undefined) payload['data'] = data;
     this.ended = true;
-    this.host.terminal(this.rid, FrameType.ERROR, payload, this.reliable);
+    this.host.terminal(this.rid, FrameType.ERROR, errorPayload(code, message, data), this.reliable);
   }
 }
 
@@ -140,7 +139,7 @@ export class IncomingCalls {
   }
 
   private refuse(rid: number, reliable: boolean, code: number, message: string): void {
-    this.host.trySend(FrameType.ERROR, rid, { code, message }, reliable);
+    this.host.trySend(FrameType.ERROR, rid, errorPayload(code, message), reliable);
   }
 
   /** A stand-in tool that forwards an INVOKE to another agent and streams its answer back. */

@@ -10,8 +10,21 @@ import { decodeFrame, encodeWithHeaderRoom, HEADER_SIZE, writeHeader } from './f
 import { checkMessageId, RequestIdAllocator } from './ids.js';
 import { type IncomingCall, IncomingCalls, type IncomingHost, type Route } from './incoming-calls.js';
 import { idempotent } from './once.js';
-import { DELIVERY_WIRE, type Message, parseMessage, readSq, type ToolInfo } from './messages.js';
+import { type Message, parseMessage, readSq, type ToolInfo } from './messages.js';
 import { Flag, FrameType, frameTypeName, isKnownFrameType, PROTOCOL_VERSION } from './opcodes.js';
+import {
+  ackPayload,
+  errorPayload,
+  goAwayPayload,
+  interruptPayload,
+  invokePayload,
+  messagePayload,
+  type Payload,
+  payloadFrame,
+  pingPayload,
+  streamPayload,
+  toolDefPayload,
+} from './payloads.js';
 import { ReliableChannel, type WindowOptions } from './reliable.js';
 import type { TeamMessage } from './hub.js';
 import type { SessionJournal } from './session-store.js';
@@ -240,7 +253,7 @@ export class Peer implements AckSender, IncomingHost {
       if (!RequestIdAllocator.owns(this.side, rid) || this.outgoing?.has(rid)) continue;
       this.orphans ??= new Set();
       this.orphans.add(rid);
-      this.trySend(FrameType.INTERRUPT, rid, { reason: 'the node that made this request is gone' }, true);
+      this.trySend(FrameType.INTERRUPT, rid, interruptPayload('the node that made this request is gone'), true);
     }
   }
 
@@ -367,10 +380,7 @@ export class Peer implements AckSender, IncomingHost {
     call.requestId = rid;
     const o = new Outgoing(call, reliable, tool, args, options);
     this.outgoing.add(rid, o, options.timeoutMs);
-    const payload: Record<string, unknown> = { id: call.messageId, tool, args };
-    if (call.delivery !== 'at-least-once') payload['dl'] = DELIVERY_WIRE[call.delivery];
-    if (options.traceparent !== undefined) payload['tp'] = options.traceparent;
-    if (options.to !== undefined) payload['to'] = options.to;
+    const payload = invokePayload(call.messageId, tool, args, call.delivery, options.traceparent, options.to);
     if (!reliable || this.chan.writable) this.sendInvoke(rid, o, payload);
     else {
       void this.chan.whenWritable().then(() =>
@@ -379,7 +389,7 @@ export class Peer implements AckSender, IncomingHost {
     }
   }
 
-  private sendInvoke(rid: number, o: Outgoing, payload: Record<string, unknown>): void {
+  private sendInvoke(rid: number, o: Outgoing, payload: Payload): void {
     try {
       this.sendFrame(FrameType.INVOKE, 0, rid, payload, o.reliable);
     } catch (error) {
@@ -389,7 +399,7 @@ export class Peer implements AckSender, IncomingHost {
     const signal = o.options.signal;
     if (!signal) return;
     this.outgoing?.forwardAbort(rid, o, signal, {
-      interrupt: (reason) => this.trySend(FrameType.INTERRUPT, rid, { reason }, o.reliable),
+      interrupt: (reason) => this.trySend(FrameType.INTERRUPT, rid, interruptPayload(reason), o.reliable),
       graceMs: INTERRUPT_GRACE_MS,
       unanswered: 'interrupted; no terminal frame from peer',
     });
@@ -398,22 +408,18 @@ export class Peer implements AckSender, IncomingHost {
   /** Announces tools to the peer (TOOL_DEF, reliable). */
   announceTools(added: ToolInfo[], removed: string[]): void {
     if (this.closed) return;
-    this.trySend(FrameType.TOOL_DEF, 0, { id: this.newId(), tools: added, removed }, true);
+    this.trySend(FrameType.TOOL_DEF, 0, toolDefPayload(this.newId(), added, removed), true);
   }
 
   /** Delivers a team message to the peer (MESSAGE; reliable unless at-most-once). */
   deliver(message: TeamMessage): void {
     if (this.closed) return;
-    const payload: Record<string, unknown> = { id: message.id, ev: message.event, data: message.data, from: message.from };
-    if (message.room !== undefined) payload['room'] = message.room;
-    this.trySend(FrameType.MESSAGE, 0, payload, message.delivery !== 'at-most-once');
+    this.trySend(FrameType.MESSAGE, 0, messagePayload(message), message.delivery !== 'at-most-once');
   }
 
   /** Sends GOAWAY and closes the transport; the session stays resumable for its TTL. */
   goAway(code: number, reason: string, retryMs?: number): void {
-    const payload: Record<string, unknown> = { code, reason };
-    if (retryMs !== undefined) payload['retryMs'] = retryMs;
-    this.trySend(FrameType.GOAWAY, 0, payload, false);
+    this.trySend(FrameType.GOAWAY, 0, goAwayPayload(code, reason, retryMs), false);
   }
 
   /** Ends the session: every open request settles, handlers are aborted (silently with `handOff`, for another process to run again). */
@@ -443,7 +449,7 @@ export class Peer implements AckSender, IncomingHost {
    * `ends`: the frame ends request `rid` (COMPLETE/ERROR); with a journal it goes out only once
    * the journal holds it, together with the request's end (see holdUntilJournaled).
    */
-  private sendFrame(type: number, flags: number, rid: number, payload: Record<string, unknown>, reliable: boolean, ends = false): void {
+  private sendFrame(type: number, flags: number, rid: number, payload: Payload, reliable: boolean, ends = false): void {
     let sq = 0;
     if (reliable) {
       sq = this.chan.take();
@@ -508,15 +514,15 @@ export class Peer implements AckSender, IncomingHost {
    * whose `data` cannot be encoded goes without it, so a request still ends with one terminal frame.
    */
   /** @internal IncomingHost: sendFrame for frames whose failure has nowhere to go. */
-  trySend(type: number, rid: number, payload: Record<string, unknown>, reliable: boolean, ends = false): boolean {
+  trySend(type: number, rid: number, payload: Payload, reliable: boolean, ends = false): boolean {
     try {
       this.sendFrame(type, 0, rid, payload, reliable, ends);
       return true;
     } catch (error) {
       if (!(error instanceof AgentSocketError) || rid === 0) return false;
       if (type === FrameType.COMPLETE || type === FrameType.STREAM) {
-        if (error.code === 'FRAME_TOO_LARGE') this.trySend(FrameType.ERROR, rid, { code: ErrorCode.FRAME_TOO_LARGE, message: error.message }, reliable, ends);
-        if (error.code === 'ENCODE_FAILED') this.trySend(FrameType.ERROR, rid, { code: ErrorCode.HANDLER_ERROR, message: error.message }, reliable, ends);
+        if (error.code === 'FRAME_TOO_LARGE') this.trySend(FrameType.ERROR, rid, errorPayload(ErrorCode.FRAME_TOO_LARGE, error.message), reliable, ends);
+        if (error.code === 'ENCODE_FAILED') this.trySend(FrameType.ERROR, rid, errorPayload(ErrorCode.HANDLER_ERROR, error.message), reliable, ends);
       } else if (type === FrameType.ERROR && (error.code === 'ENCODE_FAILED' || error.code === 'FRAME_TOO_LARGE') && 'data' in payload) {
         const { data: _dropped, ...rest } = payload;
         const message = typeof rest['message'] === 'string' ? rest['message'] : '';
@@ -561,13 +567,11 @@ export class Peer implements AckSender, IncomingHost {
     }
   }
 
-  private sendRaw(type: number, rid: number, payload: Record<string, unknown>): void {
+  private sendRaw(type: number, rid: number, payload: Payload): void {
     const t = this.transport;
     if (!t) return;
     try {
-      const frame = encodeWithHeaderRoom(this.codec, payload);
-      writeHeader(frame, type, 0, rid, frame.byteLength - HEADER_SIZE);
-      t.send(frame);
+      t.send(payloadFrame(this.codec, type, 0, rid, payload));
     } catch {
       // the transport is closing; onclose handles the rest
     }
@@ -578,12 +582,12 @@ export class Peer implements AckSender, IncomingHost {
     const ack = this.chan.lastReceived;
     const journal = this.journal;
     if (!journal) {
-      this.sendRaw(FrameType.ACK, 0, { ack });
+      this.sendRaw(FrameType.ACK, 0, ackPayload(ack));
       return;
     }
     // Acknowledge only what is journaled, so a frame only a dead node saw is sent again.
     journal.flush().then(
-      () => this.sendRaw(FrameType.ACK, 0, { ack }),
+      () => this.sendRaw(FrameType.ACK, 0, ackPayload(ack)),
       (error: unknown) => this.journalFailed(error),
     );
   }
@@ -612,7 +616,7 @@ export class Peer implements AckSender, IncomingHost {
   }
 
   /** @internal Sends a terminal frame; with a journal, once the request's end and the frame are journaled. */
-  terminal(rid: number, type: number, payload: Record<string, unknown>, reliable: boolean): void {
+  terminal(rid: number, type: number, payload: Payload, reliable: boolean): void {
     // The journaled request is run again where the session resumes; it must not end here.
     if (this.handingOff) return;
     this.trySend(type, rid, payload, reliable, true);
@@ -668,14 +672,14 @@ export class Peer implements AckSender, IncomingHost {
       }
     }
     // The client PINGs; the server only checks that something was heard.
-    if (this.side === 'client') this.sendRaw(FrameType.PING, 0, { t: now });
+    if (this.side === 'client') this.sendRaw(FrameType.PING, 0, pingPayload(now));
   }
 
   // ---- receiving ----
 
   private fatal(code: number, message: string, closeCode: number): void {
     this.reportError(new ProtocolError(code, message));
-    this.sendRaw(FrameType.ERROR, 0, { code, message });
+    this.sendRaw(FrameType.ERROR, 0, errorPayload(code, message));
     void this.transport?.close(closeCode, message.slice(0, 120));
   }
 
@@ -694,17 +698,11 @@ export class Peer implements AckSender, IncomingHost {
       return;
     }
     if (!isKnownFrameType(type) || type === FrameType.HELLO || type === FrameType.EXTENSION) {
-      this.sendRaw(FrameType.ERROR, rid, {
-        code: ErrorCode.UNKNOWN_FRAME_TYPE,
-        message: `frame type ${frameTypeName(type)} is not understood here`,
-      });
+      this.sendRaw(FrameType.ERROR, rid, errorPayload(ErrorCode.UNKNOWN_FRAME_TYPE, `frame type ${frameTypeName(type)} is not understood here`));
       return;
     }
     if (frame.payload.byteLength > this.maxFrame) {
-      this.sendRaw(FrameType.ERROR, rid, {
-        code: ErrorCode.FRAME_TOO_LARGE,
-        message: `payload of ${frame.payload.byteLength} bytes exceeds the limit of ${this.maxFrame}`,
-      });
+      this.sendRaw(FrameType.ERROR, rid, errorPayload(ErrorCode.FRAME_TOO_LARGE, `payload of ${frame.payload.byteLength} bytes exceeds the limit of ${this.maxFrame}`));
       this.incoming?.interrupt(rid, new ProtocolError(ErrorCode.FRAME_TOO_LARGE, 'frame too large'));
       return;
     }
@@ -742,7 +740,7 @@ export class Peer implements AckSender, IncomingHost {
       if (type === FrameType.ERROR || rid === 0) {
         this.fatal(ErrorCode.BAD_FRAME, error.message, CloseCode.BAD_FRAME);
       } else {
-        this.sendRaw(FrameType.ERROR, rid, { code: ErrorCode.BAD_FRAME, message: error.message });
+        this.sendRaw(FrameType.ERROR, rid, errorPayload(ErrorCode.BAD_FRAME, error.message));
       }
       return;
     }
@@ -779,10 +777,7 @@ export class Peer implements AckSender, IncomingHost {
         return;
       case FrameType.TOOL_DEF:
         if (!this.updateRemoteTools(m.tools, m.removed, this.maxPeerToolBytes)) {
-          this.sendRaw(FrameType.ERROR, rid, {
-            code: ErrorCode.FRAME_TOO_LARGE,
-            message: `TOOL_DEF not applied: the tool list would exceed ${this.maxPeerToolBytes} bytes`,
-          });
+          this.sendRaw(FrameType.ERROR, rid, errorPayload(ErrorCode.FRAME_TOO_LARGE, `TOOL_DEF not applied: the tool list would exceed ${this.maxPeerToolBytes} bytes`));
           return;
         }
         this.host.toolsChanged?.(this, m.tools, m.removed);
@@ -791,7 +786,7 @@ export class Peer implements AckSender, IncomingHost {
         this.acknowledged(m.ack);
         return;
       case FrameType.PING:
-        this.sendRaw(FrameType.PONG, 0, { t: m.t });
+        this.sendRaw(FrameType.PONG, 0, pingPayload(m.t));
         return;
       case FrameType.PONG:
         return;
@@ -819,7 +814,7 @@ export class Peer implements AckSender, IncomingHost {
     if (reliable && !this.chan.writable) await this.chan.whenWritable();
     if (this.closed) throw new ProtocolError(ErrorCode.INTERRUPTED, 'session closed');
     try {
-      this.sendFrame(FrameType.STREAM, 0, rid, { seq, data }, reliable);
+      this.sendFrame(FrameType.STREAM, 0, rid, streamPayload(seq, data), reliable);
     } catch (error) {
       // The handler's catch turns this into the request's one terminal ERROR.
       if (error instanceof AgentSocketError && error.code === 'FRAME_TOO_LARGE') {

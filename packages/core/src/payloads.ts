@@ -1,0 +1,100 @@
+import type { Codec } from './codec.js';
+import { encodeWithHeaderRoom, HEADER_SIZE, writeHeader } from './frame.js';
+import type { TeamMessage } from './hub.js';
+import { type CallMetrics, DELIVERY_WIRE, type Delivery, type ToolInfo } from './messages.js';
+import { FrameType } from './opcodes.js';
+
+/**
+ * The encoding side of messages.ts: the payload of every frame type a peer sends, field names and
+ * omissions as protocol.md gives them, and a payload encoded into a whole frame. Everything that
+ * sends ASP frames (Peer, a hub that broadcasts) builds them here.
+ */
+
+/** A payload under construction: the session adds `sq` and `ack` before it is encoded. */
+export type Payload = Record<string, unknown>;
+
+/** INVOKE (§9): `dl` only when not at-least-once, `tp` and `to` only when given. */
+export function invokePayload(
+  messageId: string,
+  tool: string,
+  args: unknown,
+  delivery: Delivery,
+  traceparent: string | undefined,
+  to: string | undefined,
+): Payload {
+  const payload: Payload = { id: messageId, tool, args };
+  if (delivery !== 'at-least-once') payload['dl'] = DELIVERY_WIRE[delivery];
+  if (traceparent !== undefined) payload['tp'] = traceparent;
+  if (to !== undefined) payload['to'] = to;
+  return payload;
+}
+
+/** STREAM: one chunk of a call's output. */
+export function streamPayload(seq: number, data: unknown): Payload {
+  return { seq, data };
+}
+
+/** COMPLETE: a call's result and metrics. */
+export function completePayload(result: unknown, metrics: CallMetrics): Payload {
+  return { result, metrics };
+}
+
+/** ERROR: `data` only when given. */
+export function errorPayload(code: number, message: string, data?: unknown): Payload {
+  const payload: Payload = { code, message };
+  if (data !== undefined) payload['data'] = data;
+  return payload;
+}
+
+/** INTERRUPT: why the caller stops a call. */
+export function interruptPayload(reason: string): Payload {
+  return { reason };
+}
+
+/** TOOL_DEF: tools added (or replaced) and names withdrawn. */
+export function toolDefPayload(id: string, tools: ToolInfo[], removed: string[]): Payload {
+  return { id, tools, removed };
+}
+
+/** MESSAGE (§16): a team message; `room` only when it went to a room. */
+export function messagePayload(message: TeamMessage): Payload {
+  const payload: Payload = { id: message.id, ev: message.event, data: message.data, from: message.from };
+  if (message.room !== undefined) payload['room'] = message.room;
+  return payload;
+}
+
+/** GOAWAY: `retryMs` only when given. */
+export function goAwayPayload(code: number, reason: string, retryMs: number | undefined): Payload {
+  const payload: Payload = { code, reason };
+  if (retryMs !== undefined) payload['retryMs'] = retryMs;
+  return payload;
+}
+
+/** ACK: every reliable frame up to `ack` has arrived. */
+export function ackPayload(ack: number): Payload {
+  return { ack };
+}
+
+/** PING and PONG: the sender's clock, echoed. */
+export function pingPayload(t: number): Payload {
+  return { t };
+}
+
+/**
+ * Encodes `payload` with `codec` into a whole frame, the header written in front of it without a
+ * copy. Throws what the codec throws; the caller checks the size against the peer's limit.
+ */
+export function payloadFrame(codec: Codec, type: number, flags: number, requestId: number, payload: Payload): Uint8Array {
+  const frame = encodeWithHeaderRoom(codec, payload);
+  writeHeader(frame, type, flags, requestId, frame.byteLength - HEADER_SIZE);
+  return frame;
+}
+
+/**
+ * The MESSAGE frame of an at-most-once team message. Without the RELIABLE flag it carries no
+ * session sequence number, so one encoding serves every session that speaks `codec`: a hub may
+ * send the same bytes to all of them.
+ */
+export function unreliableMessageFrame(codec: Codec, message: TeamMessage): Uint8Array {
+  return payloadFrame(codec, FrameType.MESSAGE, 0, 0, messagePayload(message));
+}
