@@ -128,12 +128,12 @@ export class Peer implements AckSender, IncomingHost {
   // The options are copied, not kept: a server holds one Peer per idle connection, and keeping
   // the options object would keep a second object of twenty-odd fields (and its callbacks) each.
   readonly codec: Codec;
-  /** @internal IncomingHost */
+  /** IncomingHost */
   readonly registry: ToolRegistry;
   private readonly peerPrincipal: Principal | undefined;
   private readonly maxFrame: number;
   private readonly peerMaxFrame: number;
-  /** @internal IncomingHost */
+  /** IncomingHost */
   readonly maxInflight: number;
   private readonly peerMaxInflight: number;
   /** Heartbeat period agreed for the session, ms (0: none). */
@@ -141,16 +141,16 @@ export class Peer implements AckSender, IncomingHost {
   private readonly heartbeats: HeartbeatClock;
   private readonly ackDelayMs: number;
   private readonly maxPeerToolBytes: number;
-  /** @internal IncomingHost */
+  /** IncomingHost */
   readonly dedup: DedupStore;
-  /** @internal IncomingHost */
+  /** IncomingHost */
   readonly dedupTtlMs: number;
   private readonly scope: string;
   private readonly newId: () => string;
-  /** @internal IncomingHost */
+  /** IncomingHost */
   readonly journal: SessionJournal | undefined;
   private readonly host: PeerHost;
-  /** @internal IncomingHost */
+  /** IncomingHost */
   readonly side: 'client' | 'server';
   /** Made by the first outgoing request. */
   private rids: RequestIdAllocator | undefined;
@@ -513,7 +513,7 @@ export class Peer implements AckSender, IncomingHost {
    * COMPLETE too large or not encodable becomes the request's ERROR (413 or 500), and an ERROR
    * whose `data` cannot be encoded goes without it, so a request still ends with one terminal frame.
    */
-  /** @internal IncomingHost: sendFrame for frames whose failure has nowhere to go. */
+  /** IncomingHost: sendFrame for frames whose failure has nowhere to go. */
   trySend(type: number, rid: number, payload: Payload, reliable: boolean, ends = false): boolean {
     try {
       this.sendFrame(type, 0, rid, payload, reliable, ends);
@@ -592,7 +592,7 @@ export class Peer implements AckSender, IncomingHost {
     );
   }
 
-  /** @internal IncomingHost: a connection-level error, for logging. */
+  /** IncomingHost: a connection-level error, for logging. */
   reportError(error: Error): void {
     this.host.error(this, error);
   }
@@ -602,7 +602,7 @@ export class Peer implements AckSender, IncomingHost {
     this.host.journalFailed(this, error instanceof Error ? error : new Error(String(error)));
   }
 
-  /** @internal IncomingHost: routes an INVOKE addressed to another agent; undefined where routing is not offered. */
+  /** IncomingHost: routes an INVOKE addressed to another agent; undefined where routing is not offered. */
   router(): Route | undefined {
     const host = this.host;
     const route = host.route;
@@ -610,12 +610,12 @@ export class Peer implements AckSender, IncomingHost {
     return (to, tool, args, options) => route.call(host, this, to, tool, args, options);
   }
 
-  /** @internal IncomingHost: prefix of this session's exactly-once keys. */
+  /** IncomingHost: prefix of this session's exactly-once keys. */
   dedupScope(): string {
     return this.host.dedupScope?.(this) ?? this.scope;
   }
 
-  /** @internal Sends a terminal frame; with a journal, once the request's end and the frame are journaled. */
+  /** IncomingHost: sends a terminal frame; with a journal, once the request's end and the frame are journaled. */
   terminal(rid: number, type: number, payload: Payload, reliable: boolean): void {
     // The journaled request is run again where the session resumes; it must not end here.
     if (this.handingOff) return;
@@ -808,7 +808,7 @@ export class Peer implements AckSender, IncomingHost {
     this.incoming.invoke(rid, m, reliable, bytes);
   }
 
-  /** @internal IncomingHost: sends one STREAM chunk of a request running here (InvokeOutput.chunk). */
+  /** IncomingHost: sends one STREAM chunk of a request running here (InvokeOutput.chunk). */
   async sendChunk(incoming: IncomingCall, seq: number, data: unknown): Promise<void> {
     const { rid, reliable } = incoming;
     if (reliable && !this.chan.writable) await this.chan.whenWritable();
@@ -827,7 +827,7 @@ export class Peer implements AckSender, IncomingHost {
     }
   }
 
-  /** @internal ToolContext.once: `effect` once per message id and key, recorded in the dedup store. */
+  /** ContextHost (ToolContext.once): `effect` once per message id and key, recorded in the dedup store. */
   once<T>(messageId: string, key: string, effect: () => T | Promise<T>, signal: AbortSignal): Promise<T> {
     return idempotent(this.dedup, `${this.dedupScope()}:${messageId}#${key}`, effect, { ttlMs: this.dedupTtlMs, signal });
   }
