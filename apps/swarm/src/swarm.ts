@@ -129,7 +129,20 @@ export async function runSwarm(options: SwarmOptions = {}): Promise<SwarmResult>
         }
       }
       const id = ids2[i] ?? '';
-      results[i] = await tasks.result(id, { timeoutMs: 300_000 }).catch((error: unknown) => ({ error: String(error) }));
+      // A wait started while Redis is away fails with 503 after offlineWaitMs (docs/tasks.md): wait again.
+      for (;;) {
+        try {
+          results[i] = await tasks.result(id, { timeoutMs: 300_000 });
+          break;
+        } catch (error) {
+          if (error instanceof ProtocolError && error.code === ErrorCode.UNAVAILABLE) {
+            await sleep(200);
+            continue;
+          }
+          results[i] = { error: String(error) };
+          break;
+        }
+      }
       done++;
     };
     let next = 0;
