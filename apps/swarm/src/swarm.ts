@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AgentClient } from '@agentsocket/core';
+import { AgentClient, ErrorCode, ProtocolError } from '@agentsocket/core';
 import { sleep } from '@agentsocket/core/internal';
 import { type Cluster, pingRedis, type RunningRedis, startCluster, startRedisServer, waitFor } from '@agentsocket/cluster/lib';
 import { RedisConnection } from '@agentsocket/redis';
