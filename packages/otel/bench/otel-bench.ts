@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { closedLoop, collectGarbage, interleave, loadAverage, machineInfo, median, renderTable, writeJsonReport } from '@agentsocket/bench/lib';
+import { closedLoop, collectGarbage, interleave, loadAverage, machineInfo, median, renderTable, writeJsonReport } from '@agentsocket/bench-kit';
 import * as core from '@agentsocket/core';
 import { wsConnector, wsServer } from '@agentsocket/ws';
 import { context } from '@opentelemetry/api';
