@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Call, type HubMember } from '@agentsocket/core';
-import { interleave, latencySummary, loadAverage, machineInfo, median, renderTable, writeJsonReport } from '@agentsocket/bench/lib';
+import { interleave, latencySummary, loadAverage, machineInfo, median, renderTable, writeJsonReport } from '@agentsocket/bench-kit';
 import { RedisConnection, RedisHub } from '@agentsocket/redis';
 import { AgentRegistry, RegistryHub } from '../src/index.js';
 
