@@ -1,4 +1,4 @@
-import type { Agent } from './agent.js';
+import { type Agent, isAgent } from './agent.js';
 import { type Codec, createCodec } from './codec.js';
 import { type DedupStore, MemoryDedupStore } from './dedup.js';
 import {
@@ -173,6 +173,10 @@ export class AgentServer extends Emitter<ServerEvents> {
 
   constructor(agent: Agent, options: AgentServerOptions = {}) {
     super();
+    if (!isAgent(agent)) {
+      const got = typeof agent === 'object' && agent !== null ? `an object with keys ${Object.keys(agent).join(', ') || '(none)'}` : String(agent);
+      throw new TypeError(`AgentServer takes the agent made by defineAgent() as its first argument, got ${got}`);
+    }
     this.agent = agent;
     this.options = options;
     this.dedup = options.dedup ?? new MemoryDedupStore();
