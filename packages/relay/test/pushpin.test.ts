@@ -119,15 +119,32 @@ async function throughPushpin(socket: WebSocket): Promise<{ first: number; end: 
   });
 }
 
+/**
+ * Opens a WebSocket through Pushpin. Pushpin listens before its connection manager is up and
+ * answers 502 meanwhile (seen on a loaded machine), so a 502 is tried again until `timeoutMs`.
+ */
+async function openThroughPushpin(url: string, timeoutMs: number): Promise<WebSocket> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const socket = new WebSocket(url);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('open', () => resolve());
+        socket.once('error', reject);
+      });
+      return socket;
+    } catch (error) {
+      if (!(error instanceof Error && error.message.includes('502')) || Date.now() > until) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
 describe.skipIf(!present)('baseline: Pushpin (WebSocket-over-HTTP) in front of the same function', () => {
   it('time to the first chunk of a 2 s streaming call: the relay streams, Pushpin buffers the whole response', async () => {
     const client = new AgentClient({ connect: wsConnector({ url: relayUrl }) });
     await client.connect();
-    const socket = new WebSocket(`ws://127.0.0.1:${pushpin?.port ?? 0}/`);
-    await new Promise<void>((resolve, reject) => {
-      socket.once('open', () => resolve());
-      socket.once('error', reject);
-    });
+    const socket = await openThroughPushpin(`ws://127.0.0.1:${pushpin?.port ?? 0}/`, 20_000);
     try {
       const relay: Array<{ first: number; end: number }> = [];
       const pp: Array<{ first: number; end: number }> = [];
