@@ -1,8 +1,9 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import WebSocket from 'ws';
 
 /** Whether the pushpin binary is installed (Debian package `pushpin`). */
 export function hasPushpin(): boolean {
@@ -38,6 +39,51 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
     if (ok) return;
     if (Date.now() > until) throw new Error(`pushpin did not listen on ${port} within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Pushpin's own log files (logdir is the private run directory), for an error message. */
+function pushpinLogs(dir: string): string {
+  try {
+    return readdirSync(dir)
+      .filter((name) => name.endsWith('.log'))
+      .map((name) => `--- ${name}\n${readFileSync(join(dir, name), 'utf8').slice(-4000)}`)
+      .join('\n');
+  } catch {
+    return '(no logs)';
+  }
+}
+
+/**
+ * Waits until a WebSocket opens through Pushpin to the backend. Pushpin's HTTP port accepts before
+ * the proxy reaches the backend through zurl; meanwhile an open is answered 502. Only a 502 (or a
+ * refused/reset connection) is tried again; anything else is a real failure.
+ */
+async function waitForBackendPath(port: number, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    const outcome = await new Promise<'open' | string>((resolve) => {
+      const socket = new WebSocket(`ws://127.0.0.1:${port}/`);
+      const timer = setTimeout(() => {
+        socket.terminate();
+        resolve('no answer within 2 s');
+      }, 2_000);
+      socket.once('open', () => {
+        clearTimeout(timer);
+        socket.close();
+        resolve('open');
+      });
+      socket.once('error', (error) => {
+        clearTimeout(timer);
+        resolve(error.message);
+      });
+    });
+    if (outcome === 'open') return;
+    last = outcome;
+    const retry = /502|503|ECONNREFUSED|ECONNRESET|socket hang up|no answer/.test(outcome);
+    if (!retry || Date.now() > until) throw new Error(`a WebSocket through pushpin did not open within ${timeoutMs} ms: ${last}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 
@@ -98,10 +144,14 @@ export async function startPushpin(backendPort: number): Promise<PushpinHandle> 
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
-    await Promise.race([waitForPort(port, 20_000), exited.then(() => Promise.reject(new Error(`pushpin exited: ${output}`)))]);
+    const died = exited.then(() => Promise.reject(new Error(`pushpin exited: ${output}`)));
+    await Promise.race([waitForPort(port, 20_000), died]);
+    await Promise.race([waitForBackendPath(port, 40_000), died]);
   } catch (error) {
     child.kill('SIGKILL');
-    throw error;
+    const logs = pushpinLogs(dir);
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${output}\n${logs}`);
   }
   return {
     port,
