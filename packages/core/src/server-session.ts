@@ -32,8 +32,6 @@ export class ServerSession extends Peer implements HubMember, TeamCaller {
   readonly agentId: string;
   readonly resumeToken: string;
   readonly rule: NamespaceRule;
-  /** Ends the session unless it is resumed first. */
-  expiry: ReturnType<typeof setTimeout> | undefined;
   private readonly who: Principal;
   /** Messages that reach a taken-over session before its state is restored wait here. */
   private early: TeamMessage[] | undefined;
