@@ -2,8 +2,9 @@ import { type Agent, type Codec, type DedupStore, MemoryDedupStore, ProtocolErro
 import { codecOfContentType, relayCodec } from './codec.js';
 import { RelayCallbacks } from './callback-client.js';
 import { FunctionContext } from './context.js';
+import { FollowedRun, MAX_KEPT_BYTES, RUN_RETENTION_MS } from './followed-run.js';
 import { encodeRelayFrame, FRAMES_CONTENT_TYPE, type RelayFrame, RelayFrameType } from './frames.js';
-import { type InvokeRequest, parseInvokeRequest } from './request.js';
+import { type InvokeRequest, parseCancelRequest, parseInvokeRequest } from './request.js';
 import { run } from './run.js';
 import { DEFAULT_MAX_SKEW_MS, verifyRequest } from './sign.js';
 
@@ -32,6 +33,11 @@ export interface FunctionHandlerOptions {
    * @default a MemoryDedupStore per handler
    */
   dedup?: DedupStore;
+  /**
+   * Bytes of frames an exactly-once call keeps so that a request resuming it (through another
+   * relay) gets them all; a call that writes more cannot be followed (docs/relay.md §8). @default 16 MiB
+   */
+  maxKeptBytes?: number;
 }
 
 export type FetchHandler = (request: Request) => Promise<Response>;
@@ -89,6 +95,9 @@ export function functionHandler(agent: Agent, options: FunctionHandlerOptions = 
   // Tools a handler defined for one connection; they live as long as this instance (docs/relay.md §6).
   const perConnection = new Map<string, ToolRegistry>();
   const dedup = options.dedup ?? new MemoryDedupStore();
+  // Exactly-once calls running here (and finished ones, for a while), by principal and message id.
+  const runs = new Map<string, FollowedRun>();
+  const runKey = (principal: string | undefined, id: string) => `${principal ?? ''}:${id}`;
 
   const registryFor = (cid: string): ToolRegistry => {
     let registry = perConnection.get(cid);
@@ -105,9 +114,9 @@ export function functionHandler(agent: Agent, options: FunctionHandlerOptions = 
 
   const plain: PlainHandler = async (request) => {
     const { pathname } = request;
-    const endpoint = pathname.endsWith('/invoke') ? 'invoke' : pathname.endsWith('/tools') ? 'tools' : undefined;
+    const endpoint = pathname.endsWith('/invoke') ? 'invoke' : pathname.endsWith('/tools') ? 'tools' : pathname.endsWith('/cancel') ? 'cancel' : undefined;
     if (endpoint === undefined) return httpError(404, `no endpoint ${pathname}`);
-    const method = endpoint === 'invoke' ? 'POST' : 'GET';
+    const method = endpoint === 'tools' ? 'GET' : 'POST';
     if (request.method !== method) return httpError(405, `${endpoint} takes ${method}`, { allow: method });
     const { body } = request;
     if (body.byteLength > maxBodyBytes) return httpError(413, `body of ${body.byteLength} bytes exceeds ${maxBodyBytes}`);
@@ -122,8 +131,19 @@ export function functionHandler(agent: Agent, options: FunctionHandlerOptions = 
       return { status: 200, headers: {}, json: { agent: info, tools: agent.tools, codecs: ['msgpack', 'json'] } };
     }
     const codecName = codecOfContentType(request.header('content-type'));
-    if (codecName === undefined) return httpError(415, 'invoke takes application/json or application/msgpack');
+    if (codecName === undefined) return httpError(415, `${endpoint} takes application/json or application/msgpack`);
     const codec = relayCodec(codecName);
+    if (endpoint === 'cancel') {
+      let target: { id: string; principal: string | undefined };
+      try {
+        target = parseCancelRequest(codec.decode(body));
+      } catch (error) {
+        return httpError(400, `bad request body: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      const found = runs.get(runKey(target.principal, target.id));
+      if (found && !found.done) found.abort.abort(new ProtocolError(499, 'the client interrupted the call'));
+      return { status: 204, headers: {}, json: undefined };
+    }
     let call: InvokeRequest;
     try {
       call = parseInvokeRequest(codec.decode(body));
@@ -131,10 +151,51 @@ export function functionHandler(agent: Agent, options: FunctionHandlerOptions = 
       return httpError(400, `bad request body: ${error instanceof Error ? error.message : String(error)}`);
     }
     const own = registryFor(call.cid);
+    const keepAliveMs = options.keepAliveMs ?? 1000;
+    const headers = { 'content-type': FRAMES_CONTENT_TYPE, 'cache-control': 'no-store' };
+    if (call.delivery !== 'exactly-once') {
+      return { status: 200, headers, start: (sink) => respond(agent, call, codec, own, sink, fetchImpl, dedup, keepAliveMs) };
+    }
+    // Exactly-once: the call runs once here, whichever requests follow it (docs/relay.md §8).
+    const key = runKey(call.principal, call.id);
+    let shared = runs.get(key);
+    if (!shared) {
+      const started = new FollowedRun(codec.name, options.maxKeptBytes ?? MAX_KEPT_BYTES);
+      shared = started;
+      runs.set(key, started);
+      if (runs.size > maxConnections) {
+        for (const [k, r] of runs) {
+          if (r.done) {
+            runs.delete(k);
+            break;
+          }
+        }
+      }
+      const forget = () => {
+        setTimeout(() => {
+          if (runs.get(key) === started) runs.delete(key);
+        }, RUN_RETENTION_MS).unref?.();
+      };
+      startCall(agent, call, codec, own, started, fetchImpl, dedup, keepAliveMs, started.abort, forget);
+    }
+    const run = shared;
     return {
       status: 200,
-      headers: { 'content-type': FRAMES_CONTENT_TYPE, 'cache-control': 'no-store' },
-      start: (sink) => respond(agent, call, codec, own, sink, fetchImpl, dedup, options.keepAliveMs ?? 1000),
+      headers,
+      start: (sink) => {
+        if (run.codecName !== codec.name) {
+          sink.write(encodeRelayFrame(errorFrame(409, `message ${call.id} is running with codec ${run.codecName}; follow it in that codec`), codec));
+          sink.close();
+          return () => {};
+        }
+        const stop = run.follow(sink);
+        if (stop === false) {
+          sink.write(encodeRelayFrame(errorFrame(503, `message ${call.id} is running here, but its first frames were not kept (over the byte limit); it cannot be followed`), codec));
+          sink.close();
+          return () => {};
+        }
+        return stop;
+      },
     };
   };
 
@@ -167,7 +228,19 @@ export function functionHandler(agent: Agent, options: FunctionHandlerOptions = 
 }
 
 function toResponse(answer: JsonAnswer): Response {
+  if (answer.status === 204) return new Response(null, { status: 204, headers: answer.headers });
   return Response.json(answer.json, { status: answer.status, headers: answer.headers });
+}
+
+/** Where a call's frames go: one request's body, or a run that requests follow. */
+interface CallOutput {
+  /** Frames are still wanted. */
+  readonly live: boolean;
+  /** A request is reading now (else TOOL_DEF and STATE go through the callback API). */
+  readonly attached: boolean;
+  /** `keep` is false for KEEPALIVE. */
+  write(bytes: Uint8Array, keep: boolean): void;
+  close(): void;
 }
 
 /** Starts the call, streaming its frames into `sink`; returns what stops it when the reader goes away. */
@@ -182,23 +255,59 @@ function respond(
   keepAliveMs: number,
 ): () => void {
   const abort = new AbortController();
-  const callbacks = call.callback ? new RelayCallbacks(call.cid, call.callback, codec, fetchImpl) : undefined;
   let open = true;
-  const cancel = (): void => {
+  const out: CallOutput = {
+    get live() {
+      return open;
+    },
+    get attached() {
+      return open;
+    },
+    write(bytes) {
+      try {
+        sink.write(bytes);
+      } catch {
+        open = false;
+      }
+    },
+    close() {
+      if (!open) return;
+      open = false;
+      try {
+        sink.close();
+      } catch {
+        // cancelled meanwhile
+      }
+    },
+  };
+  startCall(agent, call, codec, own, out, fetchImpl, dedup, keepAliveMs, abort);
+  return () => {
     if (!open) return;
     open = false;
     abort.abort(new ProtocolError(499, 'the relay ended the request'));
   };
+}
+
+/** Runs the call (validation, handler, keep-alives, deadline), writing its frames to `out`. */
+function startCall(
+  agent: Agent,
+  call: InvokeRequest,
+  codec: Codec,
+  own: ToolRegistry,
+  out: CallOutput,
+  fetchImpl: typeof fetch,
+  dedup: DedupStore,
+  keepAliveMs: number,
+  abort: AbortController,
+  ended?: () => void,
+): void {
+  const callbacks = call.callback ? new RelayCallbacks(call.cid, call.callback, codec, fetchImpl) : undefined;
   let wrote = true;
   const write = (frame: RelayFrame): void => {
-    if (!open) return;
+    if (!out.live) return;
     const bytes = encodeOrExplain(frame, codec);
     wrote = true;
-    try {
-      sink.write(bytes);
-    } catch {
-      open = false;
-    }
+    out.write(bytes, frame.type !== RelayFrameType.KEEPALIVE);
   };
   const host = {
     callbacks,
@@ -206,11 +315,11 @@ function respond(
       idempotent(dedup, `${agent.name}:${call.principal ?? ''}:${call.id}#${key}`, effect, { signal: abort.signal }),
     defineTool(name: string, definition: ToolDefinition): void {
       const info = own.add(name, definition);
-      if (open) write({ type: RelayFrameType.TOOL_DEF, tools: [info], removed: [] });
+      if (out.attached) write({ type: RelayFrameType.TOOL_DEF, tools: [info], removed: [] });
       else void callbacks?.pushTools([info]).catch(() => {});
     },
     setState(state: string | null): void {
-      if (open) write({ type: RelayFrameType.STATE, state });
+      if (out.attached) write({ type: RelayFrameType.STATE, state });
       else void callbacks?.setState(state).catch(() => {});
     },
   };
@@ -230,16 +339,13 @@ function respond(
   void run(entry, call, ctx, abort.signal, write).finally(() => {
     if (deadline) clearTimeout(deadline);
     if (keepAlive) clearInterval(keepAlive);
-    if (open) {
-      open = false;
-      try {
-        sink.close();
-      } catch {
-        // cancelled meanwhile
-      }
-    }
+    out.close();
+    ended?.();
   });
-  return cancel;
+}
+
+function errorFrame(code: number, message: string): RelayFrame {
+  return { type: RelayFrameType.ERROR, code, message, data: undefined, metrics: { durationMs: 0, chunks: 0 } };
 }
 
 const FRAME_NAMES: Record<number, string> = { 1: 'CHUNK', 2: 'CHUNK_BYTES', 3: 'RESULT', 4: 'ERROR', 5: 'TOOL_DEF', 6: 'STATE', 7: 'KEEPALIVE' };

@@ -16,11 +16,14 @@ export {
 export { type FetchHandler, type FunctionHandlerOptions, functionHandler } from './handler.js';
 export {
   type CallbackInfo,
+  type CancelRequest,
   DELIVERY_TO_WIRE,
   deliveryFromWire,
+  encodeCancelRequest,
   encodeCompatRequest,
   encodeInvokeRequest,
   type InvokeRequest,
+  parseCancelRequest,
   parseInvokeRequest,
 } from './request.js';
 export {

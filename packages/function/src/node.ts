@@ -96,6 +96,10 @@ function plainListener(plain: PlainHandler, maxBodyBytes: number): (req: Incomin
           body,
         });
         if (!('start' in answer)) {
+          if (answer.status === 204) {
+            res.writeHead(204, answer.headers).end();
+            return;
+          }
           res.writeHead(answer.status, { ...answer.headers, 'content-type': 'application/json' });
           res.end(JSON.stringify(answer.json));
           return;

@@ -104,3 +104,22 @@ function parseCallback(value: unknown): CallbackInfo | undefined {
   if (exp === undefined) throw new WireShapeError('callback.exp is required');
   return { url: str(c, 'url', 'callback'), token: str(c, 'token', 'callback'), exp };
 }
+
+/** The body of `POST /cancel` (docs/relay.md §3.4): which exactly-once call the client interrupted. */
+export interface CancelRequest {
+  id: string;
+  principal: string | undefined;
+}
+
+export function encodeCancelRequest(r: CancelRequest, codec: Codec): Uint8Array {
+  const body: Record<string, unknown> = { v: 1, id: r.id };
+  if (r.principal !== undefined) body['principal'] = r.principal;
+  return codec.encode(body);
+}
+
+export function parseCancelRequest(value: unknown): CancelRequest {
+  const r = expectRecord(value, 'body');
+  const v = optUint(r, 'v', 'body');
+  if (v !== 1) throw new WireShapeError('body.v must be 1');
+  return { id: str(r, 'id', 'body'), principal: optStr(r, 'principal', 'body') };
+}

@@ -1,6 +1,7 @@
 import { defineAgent, ProtocolError, tool } from '@agentsocket/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  encodeCancelRequest,
   encodeCompatRequest,
   CONTENT_TYPES,
   encodeInvokeRequest,
@@ -20,6 +21,10 @@ import { type NodeFunctionServer, serveFunction } from '../src/node.js';
 const SECRET = 'test-secret';
 let interrupted = 0;
 let release: (() => void) | undefined;
+/** Handler runs of `steps` by message id: begun, finished. */
+const begun = new Map<string, number>();
+const ended = new Map<string, number>();
+const gates = new Map<string, () => void>();
 
 const agent = defineAgent({
   name: 'fn',
@@ -42,6 +47,23 @@ const agent = defineAgent({
         yield 'started';
         await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
         interrupted++;
+      },
+    }),
+    steps: tool({
+      description: 'two chunks, waits for the test, two more',
+      async *handler(_args, ctx) {
+        begun.set(ctx.messageId, (begun.get(ctx.messageId) ?? 0) + 1);
+        yield 0;
+        yield 1;
+        await new Promise<void>((resolve) => {
+          gates.set(ctx.messageId, resolve);
+          ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+        });
+        if (ctx.signal.aborted) throw ctx.signal.reason;
+        yield 2;
+        yield 3;
+        ended.set(ctx.messageId, (ended.get(ctx.messageId) ?? 0) + 1);
+        return 'stepped';
       },
     }),
     fail: tool({ handler: () => { throw new ProtocolError(418, 'teapot', { data: { why: 1 } }); } }),
@@ -82,7 +104,7 @@ describe('functionHandler over node:http', () => {
     const body = (await res.json()) as { agent: { name: string; version: string }; tools: Array<{ name: string }> };
     expect(body.agent).toEqual({ name: 'fn', version: '2.0.0' });
     expect(body).toMatchObject({ codecs: ['msgpack', 'json'] });
-    expect(body.tools.map((t) => t.name)).toEqual(['echo', 'slow', 'wait', 'fail', 'state']);
+    expect(body.tools.map((t) => t.name)).toEqual(['echo', 'slow', 'wait', 'steps', 'fail', 'state']);
   });
 
   it('answers a unary call with one RESULT frame and metrics', async () => {
@@ -236,5 +258,46 @@ describe('serveFunction with a handler of its own', () => {
       await direct.close();
       await wrapped.close();
     }
+  });
+
+  it('an exactly-once call outlives its dropped request: a later request with its id follows it from the first frame, and it runs once', async () => {
+    const body = encodeInvokeRequest({ ...base, id: 'eo1', tool: 'steps', args: {}, delivery: 'exactly-once' }, json);
+    const abort = new AbortController();
+    const it = frames(await post(body, { signal: abort.signal }));
+    expect((await it.next()).value).toEqual({ type: RelayFrameType.CHUNK, data: 0 });
+    abort.abort(); // the relay that made the request died
+    await expect.poll(() => gates.has('eo1')).toBe(true);
+    const again = await post(body); // the call resumed through another relay
+    const following = all(again);
+    gates.get('eo1')?.();
+    const got = await following;
+    expect(got.map((f) => (f.type === RelayFrameType.CHUNK ? f.data : f.type))).toEqual([0, 1, 2, 3, RelayFrameType.RESULT]);
+    expect(got.at(-1)).toMatchObject({ result: 'stepped' });
+    // Finished: one more request gets every frame again, without a run.
+    expect((await all(await post(body))).map((f) => f.type)).toEqual([1, 1, 1, 1, RelayFrameType.RESULT]);
+    expect([begun.get('eo1'), ended.get('eo1')]).toEqual([1, 1]);
+    // Another principal's call with the same id is another call.
+    const otherBody = encodeInvokeRequest({ ...base, principal: 'p2', id: 'eo1', tool: 'steps', args: {}, delivery: 'exactly-once' }, json);
+    const other = all(await post(otherBody));
+    await expect.poll(() => begun.get('eo1')).toBe(2);
+    gates.get('eo1')?.();
+    expect((await other).at(-1)).toMatchObject({ result: 'stepped' });
+  });
+
+  it('POST cancel stops an exactly-once call (the client interrupted it): its followers get ERROR 499', async () => {
+    const body = encodeInvokeRequest({ ...base, id: 'eo2', tool: 'steps', args: {}, delivery: 'exactly-once' }, json);
+    const following = all(await post(body));
+    await expect.poll(() => gates.has('eo2')).toBe(true);
+    const cancel = encodeCancelRequest({ id: 'eo2', principal: 'p1' }, json);
+    const res = await fetch(new URL('cancel', fn.url), {
+      method: 'POST',
+      body: cancel,
+      headers: { ...(await signRequest(SECRET, 'POST', 'cancel', cancel)), 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(204);
+    expect((await following).at(-1)).toMatchObject({ type: RelayFrameType.ERROR, code: 499 });
+    expect(ended.get('eo2')).toBeUndefined();
+    // Unsigned: refused like any request.
+    expect((await fetch(new URL('cancel', fn.url), { method: 'POST', body: cancel, headers: { 'content-type': 'application/json' } })).status).toBe(401);
   });
 });

@@ -122,6 +122,23 @@ export class FunctionClient {
     }
   }
 
+  /**
+   * `POST /cancel` (docs/relay.md §3.4): tells the function that the client interrupted an
+   * exactly-once call, which outlives its request. Resolves with the HTTP status (0: unreachable);
+   * never throws.
+   */
+  async cancel(body: Uint8Array, codec: Codec): Promise<number> {
+    try {
+      const contentType = codec.name === 'msgpack' ? CONTENT_TYPES.msgpack : CONTENT_TYPES.json;
+      const headers = { ...(await signRequest(this.options.secret, 'POST', 'cancel', body)), 'content-type': contentType };
+      const response = await this.request('POST', 'cancel', headers, body);
+      await response.body.dump().catch(() => {});
+      return response.statusCode;
+    } catch {
+      return 0;
+    }
+  }
+
   private async request(method: 'GET' | 'POST', endpoint: string, headers: Record<string, string>, body: Uint8Array | undefined, signal?: AbortSignal) {
     const path = new URL(endpoint, this.base).pathname;
     try {

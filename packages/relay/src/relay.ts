@@ -11,7 +11,7 @@ import {
   type ToolInfo,
 } from '@agentsocket/core';
 import { ReportedResult, ulidFactory } from '@agentsocket/core/internal';
-import { encodeCompatRequest, encodeInvokeRequest, type RelayCodecName, type RelayFrame, RelayFrameType, relayCodec } from '@agentsocket/function';
+import { encodeCancelRequest, encodeCompatRequest, encodeInvokeRequest, type RelayCodecName, type RelayFrame, RelayFrameType, relayCodec } from '@agentsocket/function';
 import { type CallbackActions, CallbackServer } from './callback-server.js';
 import { FunctionClient, type FunctionManifest, GATEWAY_TIMEOUT } from './function-client.js';
 import { SharedRun } from './shared-run.js';
@@ -223,7 +223,14 @@ export class Relay {
       frames = run.follow(follow.signal);
       // INTERRUPT (the session is still there) stops the function; a session that ended only stops following it.
       onAbort = () => {
-        if (this.server.peerOf(cid)) run.abort.abort(ctx.signal.reason);
+        if (this.server.peerOf(cid)) {
+          run.abort.abort(ctx.signal.reason);
+          // The function keeps an exactly-once call running when its request drops (so that a
+          // relay that dies does not end it): an INTERRUPT is said explicitly.
+          // (A compatibility-format request carries no principal, so neither does its cancel.)
+          const principal = this.options.function.format === 'compat' ? undefined : ctx.principal?.id;
+          void this.fn.cancel(encodeCancelRequest({ id: ctx.messageId, principal }, codec), codec);
+        }
         follow.abort(ctx.signal.reason);
       };
       stop = () => {};
