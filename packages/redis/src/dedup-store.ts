@@ -32,19 +32,44 @@ const DONE = 1;
 const TOKEN_END = 13;
 
 /*
- * KEYS: the dedup key, the hub's nodes (instance → heartbeat expiry). ARGV: marker, lease.
- * Reply nil = claimed now; otherwise the value already there. A pending marker naming a holder
- * whose heartbeat expired (or is gone) is the claim of a dead node: it is replaced.
+ * The claim as a Lua function, so other scripts on the same Redis can claim a key in their own
+ * round trip (see RedisDedupStore.fusion). dedup_claim(key, nodes key, marker, lease ms, now):
+ * nil = claimed now; otherwise the value already there. A pending marker naming a holder whose
+ * heartbeat expired (or is gone) is the claim of a dead node: it is replaced.
  */
-const CLAIM = new LuaScript(`${LUA_NOW}
-local v = redis.call('GET', KEYS[1])
-if v then
-  if string.byte(v, 1) ~= ${PENDING} or string.len(v) <= ${TOKEN_END} then return v end
-  local beat = redis.call('ZSCORE', KEYS[2], string.sub(v, ${TOKEN_END + 1}))
-  if beat and tonumber(beat) > now then return v end
+const CLAIM_FUNCTION = `local function dedup_claim(key, nodes, marker, lease, now)
+  local v = redis.call('GET', key)
+  if v then
+    if string.byte(v, 1) ~= ${PENDING} or string.len(v) <= ${TOKEN_END} then return v end
+    local beat = redis.call('ZSCORE', nodes, string.sub(v, ${TOKEN_END + 1}))
+    if beat and tonumber(beat) > now then return v end
+  end
+  redis.call('SET', key, marker, 'PX', lease)
+  return nil
 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return false`);
+`;
+
+// KEYS: the dedup key, the hub's nodes (instance → heartbeat expiry). ARGV: marker, lease.
+// Reply nil = claimed now; otherwise the value already there.
+const CLAIM = new LuaScript(`${LUA_NOW}${CLAIM_FUNCTION}
+return dedup_claim(KEYS[1], KEYS[2], ARGV[1], ARGV[2], now) or false`);
+
+/**
+ * What a script on the same Redis needs to claim or complete a key of this store in its own
+ * round trip (packages/tasks folds them into its task scripts). Not a stable API.
+ */
+export interface DedupFusion {
+  /** Lua defining `dedup_claim(key, nodesKey, marker, leaseMs, nowMs)` → nil (claimed) or the value there. */
+  readonly lua: string;
+  /** The Redis key of `key`, and the hub's nodes key (dedup_claim's first two arguments). */
+  keys(key: string): [string, string];
+  /** The marker and lease to pass for a claim of `key` (dedup_claim's third and fourth). */
+  claimArgs(ttlMs: number): [Buffer, number];
+  /** The answer to a dedup_claim reply (nil as null): a claim made now is held (renewed) as claim()'s is. */
+  claimed(key: string, ttlMs: number, reply: unknown): DedupClaim;
+  /** The value and TTL to SET for `key`'s outcome; the key is no longer held. */
+  completion(key: string, outcome: unknown, ttlMs: number): { key: string; value: Buffer; ttlMs: number };
+}
 
 // Only the holder's own pending marker is renewed or released, never an outcome.
 const RENEW = new LuaScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
@@ -96,6 +121,10 @@ export class RedisDedupStore implements DedupStore {
     const k = this.keys.dedup(key);
     const lease = Math.min(ttlMs, this.leaseMs);
     const reply = await guarded(this.connection, 'dedup claim', () => CLAIM.run(this.connection.client, [k, this.keys.nodes()], [this.marker, lease]));
+    return this.answer(k, lease, reply);
+  }
+
+  private answer(k: string, lease: number, reply: unknown): DedupClaim {
     const value = replyBuffer(reply, 'dedup claim');
     if (value === undefined) {
       this.held.set(k, lease);
@@ -103,13 +132,32 @@ export class RedisDedupStore implements DedupStore {
     }
     if (value[0] === PENDING) return { status: 'pending' };
     if (value[0] === DONE) return { status: 'done', outcome: this.codec.decode(plain(value.subarray(1))) };
-    throw new TypeError(`dedup entry ${key} is not one this package wrote`);
+    throw new TypeError(`dedup entry ${k} is not one this package wrote`);
+  }
+
+  private encodeDone(outcome: unknown): Buffer {
+    return Buffer.concat([Buffer.from([DONE]), this.codec.encode(outcome)]);
+  }
+
+  /** @internal For scripts of sibling packages on the same Redis connection (see DedupFusion). */
+  fusion(): DedupFusion {
+    return {
+      lua: CLAIM_FUNCTION,
+      keys: (key) => [this.keys.dedup(key), this.keys.nodes()],
+      claimArgs: (ttlMs) => [this.marker, Math.min(ttlMs, this.leaseMs)],
+      claimed: (key, ttlMs, reply) => this.answer(this.keys.dedup(key), Math.min(ttlMs, this.leaseMs), reply),
+      completion: (key, outcome, ttlMs) => {
+        const k = this.keys.dedup(key);
+        this.held.delete(k);
+        return { key: k, value: this.encodeDone(outcome), ttlMs };
+      },
+    };
   }
 
   async complete(key: string, outcome: unknown, ttlMs: number): Promise<void> {
     const k = this.keys.dedup(key);
     this.held.delete(k);
-    const value = Buffer.concat([Buffer.from([DONE]), this.codec.encode(outcome)]);
+    const value = this.encodeDone(outcome);
     const deadline = Date.now() + ttlMs;
     // Held through a Redis outage: the outcome is what makes a retry safe, so keep trying.
     for (;;) {

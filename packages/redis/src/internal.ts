@@ -4,3 +4,4 @@
  */
 export { guarded, isTransient, unavailable } from './connection.js';
 export { LuaScript, replyBuffer } from './script.js';
+export type { DedupFusion } from './dedup-store.js';

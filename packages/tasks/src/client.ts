@@ -65,7 +65,18 @@ export class TaskClient {
     const entry = { id: task.id, tool: task.tool, priority: task.priority, key: task.idempotencyKey };
     // On one Redis the record and the queue entry are written by one script (one round trip).
     const fused = this.streams?.streamPush(entry);
-    const { id, created } = await store.create(task, fused);
+    // With the client's channel subscribed before the record exists, result() needs no read.
+    const tracked = this.results.ready();
+    if (tracked) this.results.track(task.id);
+    let stored: { id: string; created: boolean };
+    try {
+      stored = await store.create(task, fused);
+    } catch (error) {
+      if (tracked) this.results.untrack(task.id);
+      throw error;
+    }
+    const { id, created } = stored;
+    if (tracked && !created) this.results.untrack(task.id);
     if (!created) {
       // The key names a task already; if it never reached the queue (a failed submit), put it there.
       const existing = await store.get(id);

@@ -7,7 +7,7 @@ import { decodeEntry, encodeEntry } from './entry.js';
 import { TaskError } from './errors.js';
 import type { ConsumeOptions, Consumer, Lease, QueueCapabilities, QueueDepth, TaskQueue } from './queue.js';
 import { readReply, replyText, type StreamMessage } from './redis-replies.js';
-import type { StreamAck, StreamPush } from './store.js';
+import type { StreamAck, StreamPush, StreamTake } from './store.js';
 import { PRIORITIES, type QueueEntry } from './task.js';
 
 export interface RedisStreamsQueueInit {
@@ -134,6 +134,20 @@ export class RedisStreamsQueue implements TaskQueue {
     return { stream: h.key, group: GROUP, id: h.id, consumer: h.consumer.name };
   }
 
+  /**
+   * The ack of `lease` for a store script, with (when its consumer is parked with every slot
+   * held and no sweep is due) a take of the consumer's next entries in the same script: the
+   * lease's slot passes to what it takes, and the consumer's own loop skips its take script and
+   * goes straight to its blocking read if fewer came than asked. Without `next`, as streamAck.
+   */
+  streamHandoff(lease: Lease): { ack: StreamAck; next?: StreamTake } {
+    const h = lease.handle;
+    if (!isHandle(h)) throw new TypeError('not a lease of this queue');
+    const next = h.consumer.handoff(h.id);
+    if (!next) return { ack: this.streamAck(lease) };
+    return { ack: { stream: h.key, group: GROUP, id: h.id, consumer: h.consumer.name }, next };
+  }
+
   async push(entry: QueueEntry): Promise<void> {
     const key = this.streamKey(entry.tool, entry.priority);
     await guarded(this.connection, 'push', () => this.connection.client.xadd(key, '*', 'e', encodeEntry(entry))).catch((e: unknown) => {
@@ -218,6 +232,8 @@ class RedisConsumer implements Consumer {
   private loop: Promise<void> | undefined;
   private groupsReady = false;
   private nextSweep = 0;
+  /** The last take (a handoff's) found fewer entries than it asked for: block without taking first. */
+  private skipTake = false;
 
   constructor(queue: RedisStreamsQueue, keys: string[], onLease: (lease: Lease) => void, options: ConsumeOptions) {
     this.queue = queue;
@@ -237,6 +253,32 @@ class RedisConsumer implements Consumer {
     await this.reader.whenReady(Math.max(this.reader.offlineWaitMs, 5000));
     await this.ensureGroups();
     this.loop = this.run();
+  }
+
+  /**
+   * A take for the script that acks lease `id` (see RedisStreamsQueue.streamHandoff), when this
+   * consumer's loop is parked on a full set of slots and no sweep is due; undefined otherwise.
+   */
+  handoff(id: string): StreamTake | undefined {
+    if (this.stopped || this.slotFreed === undefined || !this.held.has(id) || Date.now() >= this.nextSweep) return undefined;
+    const count = this.prefetch - this.held.size + 1;
+    if (count <= 0) return undefined;
+    return {
+      keys: this.keys,
+      count,
+      taken: (flat) => {
+        const got = flat ? Math.floor(flat.length / 3) : 0;
+        if (flat && !this.stopped) {
+          for (let i = 0; i + 2 < flat.length; i += 3) {
+            const key = replyText(flat[i], 'take');
+            this.deliver(key, [{ id: replyText(flat[i + 1], 'take'), fields: new Map([['e', replyText(flat[i + 2], 'take')]]) }], 1, false);
+          }
+        }
+        // Fewer than asked: nothing else waits (as of the script), so the loop blocks at once.
+        if (flat && got < count) this.skipTake = true;
+        this.settle(id);
+      },
+    };
   }
 
   /** Frees the slot of a lease this consumer handed out. */
@@ -289,7 +331,9 @@ class RedisConsumer implements Consumer {
           this.nextSweep = Date.now() + Math.min(250, this.queue.leaseMs / 4);
           sweep = true;
         }
-        if (await this.take(free, sweep)) continue;
+        const skip = this.skipTake && !sweep;
+        this.skipTake = false;
+        if (!skip && (await this.take(free, sweep))) continue;
         // Nothing waiting: block until something is pushed (one entry, from whichever stream it lands in).
         const block = Math.max(1, Math.min(this.queue.blockMs, this.nextSweep - Date.now()));
         const reply = await this.reader.client.call(

@@ -31,8 +31,7 @@ export const SUBMIT = new LuaScript(`${EMIT}${SUBMIT_BODY}`);
 
 // KEYS: record, events, dead letters. ARGV: worker, now, id.
 // Reply: {'run', epoch, field, value, ...} | {'ended', state} | {'gone'} | {'expired'} | {'exhausted'}
-export const START = new LuaScript(`${EMIT}
-if redis.call('EXISTS', KEYS[1]) == 0 then return {'gone'} end
+const START_BODY = `if redis.call('EXISTS', KEYS[1]) == 0 then return {'gone'} end
 local f = redis.call('HMGET', KEYS[1], 'state', 'deadline', 'attempts', 'max')
 local state = f[1]
 if state == 'succeeded' or state == 'failed' or state == 'cancelled' then return {'ended', state} end
@@ -57,7 +56,8 @@ redis.call('HSET', KEYS[1], 'state', 'running', 'worker', ARGV[1], 'updated', no
 emit(KEYS[2], '{"type":"claimed","at":' .. ARGV[2] .. ',"worker":' .. cjson.encode(ARGV[1]) .. ',"attempt":' .. attempt .. '}')
 local reply = {'run', tostring(epoch)}
 for _, v in ipairs(redis.call('HGETALL', KEYS[1])) do reply[#reply + 1] = v end
-return reply`);
+return reply`;
+export const START = new LuaScript(`${EMIT}${START_BODY}`);
 
 // KEYS: record, events. ARGV: epoch, data JSON, now. Reply 1, or 0 when the caller lost the task.
 export const PROGRESS = new LuaScript(`${EMIT}
@@ -145,4 +145,90 @@ return {r, ack()}`);
 export const RETRY_ACK = new LuaScript(`${EMIT}${ACK_LAST}local r = (function() ${RETRY_BODY} end)()
 return {r, ack()}`);
 
-export const ALL = [SUBMIT, START, PROGRESS, FINISH, RETRY, CANCEL, TAKE_DUE, SUBMIT_PUSH, FINISH_ACK, RETRY_ACK];
+/*
+ * Forms that also write the worker's dedup store (its default RedisDedupStore, on the store's
+ * connection), with the claim function that store hands out (RedisDedupStore.fusion): the start
+ * with the claim of the task's idempotency key, and an outcome with the key's recorded outcome.
+ */
+
+// START, then (when it says 'run' and the record's key is ARGV[6]) dedup_claim. Extra KEYS: the
+// dedup key, the hub's nodes. Extra ARGV: marker, lease, idempotency key. Reply as START's, with
+// the claim's answer third when it says 'run': 0 claimed now, -1 not tried, else the value there.
+export function startClaimScript(dedupLua: string): LuaScript {
+  return new LuaScript(`${EMIT}${dedupLua}local r = (function() ${START_BODY} end)()
+if r[1] ~= 'run' then return r end
+local claim = -1
+if redis.call('HGET', KEYS[1], 'key') == ARGV[6] then
+  local t = redis.call('TIME')
+  claim = dedup_claim(KEYS[4], KEYS[5], ARGV[4], ARGV[5], tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)) or 0
+end
+table.insert(r, 3, claim)
+return r`);
+}
+
+// The dedup outcome first (SET, whatever the rest answers: the side effect happened), then
+// FINISH_ACK or RETRY_ACK. Extra last KEY: the dedup key; extra last ARGV: value, TTL ms.
+const DEDUP_DONE = `local dttl = table.remove(ARGV)
+local dval = table.remove(ARGV)
+redis.call('SET', table.remove(KEYS), dval, 'PX', dttl)
+`;
+export const FINISH_ACK_DONE = new LuaScript(`${EMIT}${ACK_LAST}${DEDUP_DONE}local r = (function() ${FINISH_BODY} end)()
+return {r, ack()}`);
+export const FINISH_DONE = new LuaScript(`${EMIT}${DEDUP_DONE}${FINISH_BODY}`);
+
+/*
+ * Finish, ack, and take the consumer's next entries in the same script (the lease's slot handed
+ * on without a take of its own; see RedisStreamsQueue.streamHandoff). Extra last KEYS: the
+ * consumer's streams in priority order; extra last ARGV: their number, then how many to take.
+ * Read in priority order with XREADGROUP as the queue's take script does, under the ack's group
+ * and consumer. Reply {outcome reply, ack reply, {stream, id, entry text, ...}}.
+ */
+const TAKE_TAIL = `local take_count = tonumber(table.remove(ARGV))
+local take_n = tonumber(table.remove(ARGV))
+local take_keys = {}
+for i = take_n, 1, -1 do take_keys[i] = table.remove(KEYS) end
+local function take_next()
+  local n = #ARGV
+  local group, consumer, free, out = ARGV[n - 2], ARGV[n], take_count, {}
+  for _, key in ipairs(take_keys) do
+    if free <= 0 then break end
+    local r = redis.pcall('XREADGROUP', 'GROUP', group, consumer, 'COUNT', free, 'STREAMS', key, '>')
+    if type(r) == 'table' and not r.err and r[1] then
+      for _, m in ipairs(r[1][2]) do
+        local payload = ''
+        if m[2] then
+          for i = 1, #m[2], 2 do if m[2][i] == 'e' then payload = m[2][i + 1] end end
+        end
+        out[#out + 1] = key
+        out[#out + 1] = m[1]
+        out[#out + 1] = payload
+        free = free - 1
+      end
+    end
+  end
+  return out
+end
+`;
+export const FINISH_ACK_NEXT = new LuaScript(`${EMIT}${ACK_LAST}${TAKE_TAIL}local r = (function() ${FINISH_BODY} end)()
+local a = ack()
+return {r, a, take_next()}`);
+export const FINISH_ACK_DONE_NEXT = new LuaScript(`${EMIT}${ACK_LAST}${TAKE_TAIL}${DEDUP_DONE}local r = (function() ${FINISH_BODY} end)()
+local a = ack()
+return {r, a, take_next()}`);
+
+export const ALL = [
+  SUBMIT,
+  START,
+  PROGRESS,
+  FINISH,
+  RETRY,
+  CANCEL,
+  TAKE_DUE,
+  SUBMIT_PUSH,
+  FINISH_ACK,
+  RETRY_ACK,
+  FINISH_ACK_DONE,
+  FINISH_DONE,
+  FINISH_ACK_NEXT,
+  FINISH_ACK_DONE_NEXT,
+];

@@ -1,10 +1,27 @@
-import { type JsonSchema, ProtocolError, type ToolInfo } from '@agentsocket/core';
+import { type DedupClaim, type JsonSchema, ProtocolError, type ToolInfo } from '@agentsocket/core';
 import type { RedisConnection } from '@agentsocket/redis';
-import { guarded } from '@agentsocket/redis/internal';
+import { type DedupFusion, guarded, type LuaScript } from '@agentsocket/redis/internal';
 import { DEFAULTS } from './defaults.js';
 import { TaskError } from './errors.js';
 import { pairs, parseRecord } from './record.js';
-import { CANCEL, FINISH, FINISH_ACK, PROGRESS, RETRY, RETRY_ACK, ALL as SCRIPTS, START, SUBMIT, SUBMIT_PUSH, TAKE_DUE } from './store-scripts.js';
+import {
+  CANCEL,
+  FINISH,
+  FINISH_ACK,
+  FINISH_ACK_DONE,
+  FINISH_ACK_DONE_NEXT,
+  FINISH_ACK_NEXT,
+  FINISH_DONE,
+  PROGRESS,
+  RETRY,
+  RETRY_ACK,
+  ALL as SCRIPTS,
+  START,
+  SUBMIT,
+  SUBMIT_PUSH,
+  startClaimScript,
+  TAKE_DUE,
+} from './store-scripts.js';
 import { Subscriber } from './subscriber.js';
 import type { Priority, QueueEntry, TaskEvent, TaskFailure, TaskRecord } from './task.js';
 import { watchEvents } from './watch.js';
@@ -33,7 +50,7 @@ export interface NewTask {
 
 export type StartResult =
   /** Run it; `epoch` fences every later write of this attempt. */
-  | { kind: 'run'; epoch: string; record: TaskRecord }
+  | { kind: 'run'; epoch: string; record: TaskRecord; claim?: DedupClaim }
   /** Nothing to run: it ended, was cancelled, expired, is gone, or used up its attempts. */
   | { kind: 'skip'; why: 'ended' | 'gone' | 'expired' | 'exhausted' };
 
@@ -53,6 +70,24 @@ export interface StreamAck {
   group: string;
   id: string;
   consumer: string;
+}
+
+/** A dedup store whose writes a store script can make (see RedisDedupStore.fusion). */
+export interface DedupWrite {
+  readonly fusion: DedupFusion;
+  /** The dedup store's key (e.g. `tasks:<idempotency key>`). */
+  readonly key: string;
+}
+
+/**
+ * A take of the consumer's next entries in the same script as an outcome and its ack (the
+ * lease's slot handed on): `taken` gets the flat {stream, id, entry text, ...} list, or undefined
+ * when the script failed.
+ */
+export interface StreamTake {
+  keys: readonly string[];
+  count: number;
+  taken(flat: unknown[] | undefined): void;
 }
 
 export type Outcome = { ok: true; result: unknown } | { ok: false; error: TaskFailure; dead: boolean };
@@ -152,16 +187,50 @@ export class TaskStore {
     return parseRecord(id, new Map(Object.entries(h)));
   }
 
-  async start(id: string, worker: string): Promise<StartResult> {
-    const reply = await this.op('start', () =>
-      START.run(this.connection.client, [this.key.record(id), this.key.events(id), this.key.dead()], [worker, Date.now(), id]),
-    );
+  /**
+   * Starts an attempt. With `dedup`, the same script claims `dedup.key` in that dedup store once
+   * the attempt may run and the record's idempotency key is `idempotencyKey` (result's `claim`;
+   * absent when not tried).
+   */
+  async start(id: string, worker: string, dedup?: DedupWrite & { idempotencyKey: string; ttlMs: number }): Promise<StartResult> {
+    const keys = [this.key.record(id), this.key.events(id), this.key.dead()];
+    const args: Array<string | number | Buffer> = [worker, Date.now(), id];
+    const client = this.connection.client;
+    let reply: unknown;
+    if (dedup) {
+      const script = this.startClaim(dedup.fusion);
+      reply = await this.op('start', () =>
+        script.run(client, [...keys, ...dedup.fusion.keys(dedup.key)], [...args, ...dedup.fusion.claimArgs(dedup.ttlMs), dedup.idempotencyKey]),
+      );
+    } else {
+      reply = await this.op('start', () => START.run(client, keys, args));
+    }
+    if (!Array.isArray(reply)) throw new TypeError('unexpected Redis reply for start');
+    let claim: DedupClaim | undefined;
+    if (dedup && reply[0] !== undefined && texts([reply[0]], 'start')[0] === 'run') {
+      // The claim's answer is third: 0 claimed now, -1 not tried, else the value there.
+      const [answer] = reply.splice(2, 1);
+      if (answer !== -1) claim = dedup.fusion.claimed(dedup.key, dedup.ttlMs, answer === 0 ? null : answer);
+    }
     const [kind, epoch, ...rest] = texts(reply, 'start');
     if (kind === 'run' && epoch !== undefined) {
-      return { kind, epoch, record: parseRecord(id, pairs(rest)) };
+      const record = parseRecord(id, pairs(rest));
+      return claim ? { kind, epoch, record, claim } : { kind, epoch, record };
     }
     if (kind === 'ended' || kind === 'gone' || kind === 'expired' || kind === 'exhausted') return { kind: 'skip', why: kind };
     throw new TypeError(`unexpected start reply ${String(kind)}`);
+  }
+
+  private startScripts = new Map<string, LuaScript>();
+
+  private startClaim(fusion: DedupFusion): LuaScript {
+    let script = this.startScripts.get(fusion.lua);
+    if (!script) {
+      script = startClaimScript(fusion.lua);
+      this.connection.useScript(script);
+      this.startScripts.set(fusion.lua, script);
+    }
+    return script;
   }
 
   /** Appends a progress event; false when the attempt no longer holds the task. */
@@ -181,13 +250,48 @@ export class TaskStore {
   /**
    * Records the outcome once: false (nothing written) when the attempt lost the task. With
    * `ack`, the lease is acked in the same script (whatever the answer, as the queue's ack would).
+   * With `done`, the dedup store's outcome is written first in the same script (whatever the
+   * answer: the side effect happened, so a later attempt must replay it).
    */
-  async finish(task: { id: string; idempotencyKey: string }, epoch: string, outcome: Outcome, ack?: StreamAck): Promise<boolean> {
+  async finish(
+    task: { id: string; idempotencyKey: string },
+    epoch: string,
+    outcome: Outcome,
+    ack?: StreamAck,
+    done?: { key: string; value: Buffer; ttlMs: number },
+    next?: StreamTake,
+  ): Promise<boolean> {
     const id = task.id;
     const payload = outcome.ok ? JSON.stringify(outcome.result ?? null) : JSON.stringify(outcome.error);
     const keys = [this.key.record(id), this.key.events(id), this.key.idempotency(task.idempotencyKey), this.key.dead()];
-    const args = [epoch, outcome.ok ? 'succeeded' : 'failed', payload, Date.now(), id, !outcome.ok && outcome.dead ? '1' : '0'];
-    return this.withAck('finish', FINISH, FINISH_ACK, keys, args, ack);
+    const args: Array<string | number | Buffer> = [epoch, outcome.ok ? 'succeeded' : 'failed', payload, Date.now(), id, !outcome.ok && outcome.dead ? '1' : '0'];
+    const client = this.connection.client;
+    if (ack && next) {
+      // Order of the tails: ack (read last by ack()), dedup outcome, take (popped first).
+      keys.push(ack.stream);
+      args.push(ack.group, ack.id, ack.consumer);
+      if (done) {
+        keys.push(done.key);
+        args.push(done.value, done.ttlMs);
+      }
+      keys.push(...next.keys);
+      args.push(next.keys.length, next.count);
+      let taken: unknown[] | undefined;
+      try {
+        const reply = await this.op('finish', () => (done ? FINISH_ACK_DONE_NEXT : FINISH_ACK_NEXT).run(client, keys, args));
+        if (!Array.isArray(reply)) throw new TypeError('unexpected Redis reply for finish');
+        taken = Array.isArray(reply[2]) ? reply[2] : [];
+        return reply[0] === 1;
+      } finally {
+        next.taken(taken);
+      }
+    }
+    if (!done) return this.withAck('finish', FINISH, FINISH_ACK, keys, args, ack);
+    if (!ack) return (await this.op('finish', () => FINISH_DONE.run(client, [...keys, done.key], [...args, done.value, done.ttlMs]))) === 1;
+    const reply = await this.op('finish', () =>
+      FINISH_ACK_DONE.run(client, [...keys, ack.stream, done.key], [...args, ack.group, ack.id, ack.consumer, done.value, done.ttlMs]),
+    );
+    return Array.isArray(reply) && reply[0] === 1;
   }
 
   /** Schedules the next attempt after `delayMs`; false when the attempt lost the task. `ack` as for finish. */
@@ -202,7 +306,7 @@ export class TaskStore {
     plain: typeof FINISH,
     fused: typeof FINISH,
     keys: string[],
-    args: Array<string | number>,
+    args: Array<string | number | Buffer>,
     ack: StreamAck | undefined,
   ): Promise<boolean> {
     const client = this.connection.client;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type Agent, type BackoffOptions, type DedupClaim, type DedupStore, ErrorCode } from '@agentsocket/core';
 import { backoffDelay, claimWaiting, isRecord, runTool, sleep } from '@agentsocket/core/internal';
 import { RedisDedupStore } from '@agentsocket/redis';
+import type { DedupFusion } from '@agentsocket/redis/internal';
 import { DEFAULTS } from './defaults.js';
 import { TaskError } from './errors.js';
 import { failureOf, isRetryable } from './failure.js';
@@ -40,8 +41,8 @@ export type WorkerEvent =
   /** The store or queue failed while handling a task: its lease was given back. */
   | { type: 'error'; taskId: string; error: Error };
 
-/** `recorded`: the dedup store's write of the outcome, left running so it overlaps the store's. */
-type Execution = { ok: true; result: unknown; recorded?: Promise<void> } | { ok: false; error: TaskFailure; retryable: boolean };
+/** `fresh`: the handler ran in this attempt, so its outcome goes to the dedup store with the record. */
+type Execution = { ok: true; result: unknown; fresh: boolean } | { ok: false; error: TaskFailure; retryable: boolean };
 
 /**
  * A worker agent: claims tasks for its agent's tools, runs each through the tool's handler (the
@@ -58,6 +59,8 @@ export class TaskWorker {
   private readonly running = new Map<Promise<void>, AbortController>();
   /** The queue, when it is a Redis stream on the store's Redis (record writes then ack in the same script). */
   private readonly streams: RedisStreamsQueue | undefined;
+  /** The default dedup store's claim and outcome writes, folded into the store's start and finish scripts. */
+  private readonly fusion: DedupFusion | undefined;
   private consumer: Consumer | undefined;
   private promoter: ReturnType<typeof setInterval> | undefined;
   private promoting = false;
@@ -69,8 +72,9 @@ export class TaskWorker {
     this.concurrency = init.concurrency ?? DEFAULTS.concurrency;
     this.streams = init.queue instanceof RedisStreamsQueue && init.queue.sharesRedisWith(init.store.connection) ? init.queue : undefined;
     this.ownsDedup = init.dedup === undefined;
-    this.dedup =
-      init.dedup ?? new RedisDedupStore({ connection: init.store.connection, prefix: init.store.prefix, leaseMs: init.queue.leaseMs });
+    const own = init.dedup ?? new RedisDedupStore({ connection: init.store.connection, prefix: init.store.prefix, leaseMs: init.queue.leaseMs });
+    this.dedup = own;
+    this.fusion = init.dedup === undefined && own instanceof RedisDedupStore ? own.fusion() : undefined;
   }
 
   get tools(): string[] {
@@ -120,10 +124,13 @@ export class TaskWorker {
     let early: Promise<Exclude<DedupClaim, { status: 'pending' }> | undefined> | undefined;
     let deadline: ReturnType<typeof setTimeout> | undefined;
     try {
-      // The dedup claim goes out beside the start when the entry names its idempotency key.
+      // The dedup claim goes with the start when the entry names its idempotency key: in the start
+      // script when the dedup store is the default one (fusion), else as a command beside it.
       const key = lease.entry.key;
-      early = key !== undefined && this.init.agent.registry.get(lease.entry.tool) ? this.claimEarly(`tasks:${key}`) : undefined;
-      const started = await store.start(lease.entry.id, this.id);
+      const claimable = key !== undefined && this.init.agent.registry.get(lease.entry.tool) !== undefined;
+      const fused = claimable && this.fusion ? { fusion: this.fusion, key: `tasks:${key}`, idempotencyKey: key, ttlMs: queue.leaseMs } : undefined;
+      early = claimable && !fused ? this.claimEarly(`tasks:${key}`) : undefined;
+      const started = await store.start(lease.entry.id, this.id, fused);
       if (started.kind === 'skip') {
         await this.dropEarly(lease, early);
         early = undefined;
@@ -131,6 +138,7 @@ export class TaskWorker {
         settled('skipped');
         return;
       }
+      if (started.claim) early = Promise.resolve(started.claim.status === 'pending' ? undefined : started.claim);
       const { record, epoch } = started;
       const abort = (reason: TaskError) => {
         if (!controller.signal.aborted) controller.abort(reason);
@@ -157,6 +165,8 @@ export class TaskWorker {
       early = undefined;
       const execution = await this.execute(record, epoch, controller.signal, claimed);
       if (this.closing && controller.signal.aborted) {
+        // Recorded even so: the side effect happened, the next holder replays it.
+        if (execution.ok && execution.fresh) await this.dedup.complete(`tasks:${record.idempotencyKey}`, { ok: true, result: execution.result }, record.resultTtlMs);
         await queue.release(lease);
         return;
       }
@@ -178,12 +188,30 @@ export class TaskWorker {
    */
   private async record(task: TaskRecord, epoch: string, execution: Execution, lease: Lease): Promise<'succeeded' | 'failed' | 'retrying' | 'lost'> {
     const { store, queue } = this.init;
-    const ack = this.streams?.streamAck(lease);
+    // A success hands its slot on: the finish script also takes the consumer's next entries.
+    const hand = execution.ok ? this.streams?.streamHandoff(lease) : undefined;
+    const ack = hand ? hand.ack : this.streams?.streamAck(lease);
     let outcome: 'succeeded' | 'failed' | 'retrying' | 'lost';
     if (execution.ok) {
-      // Both writes go out back to back (one round trip when they share a connection); the
-      // order does not matter for safety: either one alone makes a redelivery harmless.
-      const [finished] = await Promise.all([store.finish(task, epoch, { ok: true, result: execution.result }, ack), execution.recorded]);
+      const success = { ok: true, result: execution.result } as const;
+      const dedupKey = `tasks:${task.idempotencyKey}`;
+      let finished: boolean;
+      if (execution.fresh && this.fusion) {
+        // The dedup outcome is written by the finish script itself (first, whatever it answers).
+        const done = this.fusion.completion(dedupKey, success, task.resultTtlMs);
+        try {
+          finished = await store.finish(task, epoch, success, ack, done, hand?.next);
+        } catch (error) {
+          // Keep trying to record the outcome (as complete() does through an outage) while the lease goes back.
+          void this.dedup.complete(dedupKey, success, task.resultTtlMs);
+          throw error;
+        }
+      } else {
+        // Both writes go out back to back (one round trip when they share a connection); the
+        // order does not matter for safety: either one alone makes a redelivery harmless.
+        const recorded = execution.fresh ? this.dedup.complete(dedupKey, success, task.resultTtlMs) : undefined;
+        [finished] = await Promise.all([store.finish(task, epoch, success, ack, undefined, hand?.next), recorded]);
+      }
       outcome = finished ? 'succeeded' : 'lost';
     } else if (execution.retryable && task.attempts < task.maxAttempts) {
       const delay = backoffDelay(task.attempts - 1, { ...DEFAULTS.retry, ...this.init.retry });
@@ -236,7 +264,7 @@ export class TaskWorker {
     }
     if (claim.status === 'done') {
       const o = claim.outcome;
-      if (isRecord(o) && o['ok'] === true) return { ok: true, result: o['result'] };
+      if (isRecord(o) && o['ok'] === true) return { ok: true, result: o['result'], fresh: false };
     }
     const ctx = taskToolContext({
       tool: task.tool,
@@ -253,7 +281,7 @@ export class TaskWorker {
         await this.init.store.progress(task.id, epoch, chunk);
       });
       // Recorded even if the lease was lost meanwhile: the side effect happened, the next holder replays it.
-      return { ok: true, result, recorded: this.dedup.complete(key, { ok: true, result }, task.resultTtlMs) };
+      return { ok: true, result, fresh: true };
     } catch (error) {
       await this.dedup.release(key);
       const failure = failureOf(error);
