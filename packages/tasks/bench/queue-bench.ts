@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { interleave, latencySummary, loadAverage, machineInfo, median, renderTable, writeJsonReport } from '@agentsocket/bench-kit';
 import { RedisConnection } from '@agentsocket/redis';
+import { Redis } from 'ioredis';
 import { type Lease, RedisStreamsQueue } from '../src/index.js';
 import { BareSetup, benchPrefix, dropPrefix, TaskSetup } from './setups.js';
 
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '20' },
     concurrency: { type: 'string', default: '16' },
     lease: { type: 'string', default: '1000' },
+    counted: { type: 'string', default: '200' },
     'redis-url': { type: 'string', default: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379' },
   },
 });
@@ -29,6 +31,7 @@ const taskCount = Math.max(100, Number(values.tasks));
 const workerCount = Math.max(1, Number(values.workers));
 const concurrency = Math.max(1, Number(values.concurrency));
 const leaseMs = Math.max(100, Number(values.lease));
+const counted = Math.max(0, Number(values.counted));
 
 const fmt = (ms: number) => `${ms.toFixed(3)} ms`;
 const rate = (n: number) => `${Math.round(n).toLocaleString('en-US')}/s`;
@@ -166,8 +169,63 @@ async function redeliveries(): Promise<number[]> {
   return out;
 }
 
+// 0. What one round trip costs Redis: every command under the setup's prefix seen by MONITOR
+// (other clients of a shared Redis are filtered out), split into commands the processes sent and
+// commands scripts ran. Counted apart from the timed phases (MONITOR slows Redis down).
+interface Counts {
+  sent: number;
+  inScripts: number;
+  byName: Record<string, number>;
+}
+async function countCommands(): Promise<{ tasks: Counts; bare: Counts } | undefined> {
+  if (counted === 0) return undefined;
+  const count = async (prefix: string, run: () => Promise<void>): Promise<Counts> => {
+    const monitor = await new Redis(url).monitor();
+    const out: Counts = { sent: 0, inScripts: 0, byName: {} };
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (!args.some((a) => typeof a === 'string' && a.includes(prefix))) return;
+      const lua = source === 'lua';
+      const name = `${lua ? 'lua ' : ''}${String(args[0]).toUpperCase()}`;
+      out.byName[name] = (out.byName[name] ?? 0) + 1;
+      if (lua) out.inScripts++;
+      else out.sent++;
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    await run();
+    await new Promise((r) => setTimeout(r, 300));
+    monitor.disconnect();
+    out.sent /= counted;
+    out.inScripts /= counted;
+    for (const k of Object.keys(out.byName)) out.byName[k] = Math.round(((out.byName[k] ?? 0) / counted) * 100) / 100;
+    return out;
+  };
+  const tasks = new TaskSetup(url);
+  await tasks.startWorkers(1, 1);
+  for (let i = 0; i < 20; i++) await tasks.client.result((await tasks.client.submit({ tool: 'echo', args: { n: i } })).id);
+  const t = await count(tasks.prefix, async () => {
+    for (let i = 0; i < counted; i++) await tasks.client.result((await tasks.client.submit({ tool: 'echo', args: { n: i } })).id);
+  });
+  await tasks.close();
+  const bare = new BareSetup(url);
+  await bare.start(1);
+  const b = await count(bare.prefix, async () => {
+    for (let i = 0; i < counted; i++) await bare.roundTrip(`c${i}`);
+  });
+  await bare.close();
+  const show = (name: string, c: Counts) =>
+    console.log(
+      `  commands per round trip, ${name}: ${c.sent.toFixed(2)} sent, ${c.inScripts.toFixed(2)} run by scripts (${Object.entries(c.byName)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')})`,
+    );
+  show('tasks', t);
+  show('bare', b);
+  return { tasks: t, bare: b };
+}
+
 console.log(`queue bench: ${rounds} rounds, ${samples} round trips per round, ${taskCount} tasks × ${workerCount} workers, lease ${leaseMs} ms`);
 const load0 = loadAverage();
+const commands = await countCommands();
 const rt = await roundTrips();
 const tp = await throughputs();
 const rd = await redeliveries();
@@ -196,6 +254,7 @@ const path = writeJsonReport(fileURLToPath(new URL('../../../reports/', import.m
   roundTrip: rt,
   throughput: tp,
   redeliveryMs: rd,
+  commandsPerRoundTrip: commands,
 });
 console.log(`wrote ${path}`);
 process.exit(0);
