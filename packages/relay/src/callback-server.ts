@@ -21,6 +21,14 @@ export interface CallbackActions {
   state(cid: string, state: string | null): void;
   close(cid: string, reason: string): void;
   invoke(cid: string, tool: string, args: unknown, options: InvokeOptions): Call;
+  /**
+   * Hands a `tools`, `messages`, `state` or `close` callback to the relay of the cluster that
+   * holds the connection, resolving with its answer. Absent without a cluster: `messages` then go
+   * through the hub and the rest are answered 410.
+   */
+  forward?(claims: TokenClaims, action: string, body: Record<string, unknown>): Promise<{ status: number; message: string }>;
+  /** Whether this relay holds the connection now. */
+  holds(cid: string): boolean;
 }
 
 export interface CallbackServerOptions {
@@ -113,6 +121,16 @@ export class CallbackServer {
       await this.elsewhere(check, action, r, codec, res);
       return;
     }
+    if (action === 'invoke') {
+      await this.invoke(cid, r, codec, res);
+      return;
+    }
+    this.apply(cid, action, r);
+    res.writeHead(204).end();
+  }
+
+  /** `tools`, `messages`, `state` or `close` on a connection this relay holds; throws HttpError 400 for a bad body. */
+  private apply(cid: string, action: string, r: Record<string, unknown>): void {
     switch (action) {
       case 'tools': {
         const tools = shape(() => parseTools(r['tools']));
@@ -135,15 +153,38 @@ export class CallbackServer {
       case 'close':
         this.actions.close(cid, shape(() => optStr(r, 'reason', 'body')) ?? 'closed by the function');
         break;
-      case 'invoke':
-        await this.invoke(cid, r, codec, res);
-        return;
+      default:
+        throw new HttpError(404, 'no such callback endpoint');
     }
-    res.writeHead(204).end();
   }
 
-  /** A session another relay holds: messages and invokes go through the hub; the rest cannot (410). */
+  /**
+   * A callback another relay received and handed over (docs/relay.md §5.4): applied as if it had
+   * come here, answered with its status; 421 when this relay no longer holds the connection.
+   */
+  async applyForwarded(cid: string, action: string, body: Record<string, unknown>): Promise<{ status: number; message: string }> {
+    if (!this.actions.holds(cid)) return { status: 421, message: 'not held here' };
+    try {
+      this.apply(cid, action, body);
+      return { status: 204, message: '' };
+    } catch (error) {
+      return { status: error instanceof HttpError ? error.status : 500, message: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  /**
+   * A session another relay holds: with a cluster bus, everything but invoke is handed to that relay;
+   * invokes (and, without a bus, messages) go through the hub; the rest cannot (410).
+   */
   private async elsewhere(claims: TokenClaims, action: string, r: Record<string, unknown>, codec: Codec, res: ServerResponse): Promise<void> {
+    if (action !== 'invoke' && this.actions.forward) {
+      const answer = await this.actions.forward(claims, action, r);
+      if (answer.status === 204) {
+        res.writeHead(204).end();
+        return;
+      }
+      throw new HttpError(answer.status, answer.message);
+    }
     if (action === 'messages') {
       const event = shape(() => str(r, 'event', 'body'));
       if (event === '') throw new HttpError(400, 'event must not be empty');

@@ -14,6 +14,7 @@ import { ReportedResult, ulidFactory } from '@agentsocket/core/internal';
 import { encodeCancelRequest, encodeCompatRequest, encodeInvokeRequest, type RelayCodecName, type RelayFrame, RelayFrameType, relayCodec } from '@agentsocket/function';
 import { type CallbackActions, CallbackServer } from './callback-server.js';
 import { FunctionClient, type FunctionManifest, GATEWAY_TIMEOUT } from './function-client.js';
+import { RelayBus, type RelayClusterOptions } from './relay-bus.js';
 import { SharedRun } from './shared-run.js';
 import { mintToken } from './token.js';
 
@@ -52,6 +53,12 @@ export interface RelayOptions {
   };
   /** Options of the relay's AgentServer (auth, teams, limits, session store…). */
   server?: AgentServerOptions;
+  /**
+   * Relays of one cluster (with `server` given a Redis cluster's stores and one `callback.secret`):
+   * a callback received by any relay reaches the relay holding its connection, and each
+   * connection's state is kept in Redis (docs/relay.md §5.4). @default none (a single relay)
+   */
+  cluster?: RelayClusterOptions;
   /** The function's agent and tools, if known: the relay then starts without `GET /tools`. */
   manifest?: FunctionManifest;
 }
@@ -65,6 +72,8 @@ export class Relay {
   readonly server: AgentServer;
   readonly callbackUrl: string;
   private readonly states = new Map<string, string>();
+  /** Sessions whose state is known here (with a cluster, a session resumed from elsewhere reads it from Redis once). */
+  private readonly stateKnown = new Set<string>();
   /** Namespace and agent id of each session, sent with its calls. */
   private readonly members = new Map<string, { ns: string; agentId: string }>();
   private readonly newId = ulidFactory();
@@ -79,6 +88,7 @@ export class Relay {
     private readonly callbackSecret: string,
     callbackUrl: string,
     manifest: FunctionManifest,
+    private readonly bus: RelayBus | undefined,
   ) {
     this.callbackUrl = callbackUrl;
     const offered = manifest.codecs ?? ['json'];
@@ -86,12 +96,20 @@ export class Relay {
     const agent = defineAgent({ name: manifest.agent.name, ...(manifest.agent.version === undefined ? {} : { version: manifest.agent.version }) });
     for (const info of manifest.tools) agent.addTool(info.name, this.proxy(info));
     this.server = new AgentServer(agent, options.server);
-    const remember = (info: { id: string; namespace: string; agentId: string }) => this.members.set(info.id, { ns: info.namespace, agentId: info.agentId });
-    this.server.on('session', remember);
+    const remember = (info: { id: string; namespace: string; agentId: string }) => {
+      this.members.set(info.id, { ns: info.namespace, agentId: info.agentId });
+      void bus?.hold(info.id).catch(() => {});
+    };
+    this.server.on('session', (info) => {
+      remember(info);
+      this.stateKnown.add(info.id);
+    });
     this.server.on('resume', remember);
     this.server.on('sessionEnd', (info) => {
       this.states.delete(info.id);
+      this.stateKnown.delete(info.id);
       this.members.delete(info.id);
+      if (bus) void this.ended(bus, info.id).catch(() => {});
     });
   }
 
@@ -126,6 +144,7 @@ export class Relay {
         if (!peer) throw new ProtocolError(410, 'the connection is gone');
         return peer.invoke(tool, args, opts);
       },
+      holds: (cid) => relay?.server.peerOf(cid) !== undefined,
     };
     const callbacks = new CallbackServer(actions, {
       secret,
@@ -133,14 +152,26 @@ export class Relay {
       ...(options.callback?.port === undefined ? {} : { port: options.callback.port }),
       ...(options.callback?.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.callback.maxBodyBytes }),
     });
-    const listening = await callbacks.listen();
+    let bus: RelayBus | undefined;
+    if (options.cluster) {
+      bus = await RelayBus.start(options.cluster, (forwarded) => callbacks.applyForwarded(forwarded.cid, forwarded.action, forwarded.body));
+      const cluster = bus;
+      actions.forward = (claims, action, body) => cluster.forward(claims.cid, action, body);
+      const locate = actions.locate;
+      actions.locate = async (claims) => {
+        if (relay?.server.peerOf(claims.cid)) return 'here';
+        return (await cluster.owner(claims.cid)) !== null ? 'elsewhere' : locate(claims);
+      };
+    }
     try {
+      const listening = await callbacks.listen();
       const manifest = options.manifest ?? (await fn.manifest());
-      relay = new Relay(options, fn, callbacks, secret, options.callback?.publicUrl ?? listening, manifest);
+      relay = new Relay(options, fn, callbacks, secret, options.callback?.publicUrl ?? listening, manifest, bus);
       return relay;
     } catch (error) {
       await callbacks.close();
       await fn.close();
+      await bus?.close();
       throw error;
     }
   }
@@ -173,6 +204,26 @@ export class Relay {
   async close(): Promise<void> {
     await this.callbacks.close();
     await this.fn.close();
+    await this.bus?.close();
+  }
+
+  /** A session ended here: another relay may hold it now (a hand-off); if not, its state goes too. */
+  private async ended(bus: RelayBus, cid: string): Promise<void> {
+    await bus.release(cid);
+    const stored = await this.options.server?.sessions?.load(cid);
+    if (!stored) await bus.saveState(cid, null);
+  }
+
+  /** The connection's state, read from the cluster once when the session came from another relay. */
+  private async stateOf(cid: string): Promise<string | undefined> {
+    if (!this.bus || this.stateKnown.has(cid)) return this.states.get(cid);
+    const state = await this.bus.loadState(cid);
+    if (!this.stateKnown.has(cid)) {
+      if (state === undefined) this.states.delete(cid);
+      else this.states.set(cid, state);
+      if (this.server.peerOf(cid)) this.stateKnown.add(cid);
+    }
+    return this.states.get(cid);
   }
 
   /** A tool whose handler runs the call on the function. */
@@ -205,7 +256,7 @@ export class Relay {
             args,
             delivery: ctx.delivery,
             deadline,
-            state: this.states.get(cid),
+            state: this.bus && !this.stateKnown.has(cid) ? await this.stateOf(cid) : this.states.get(cid),
             principal: ctx.principal?.id,
             ns: this.members.get(cid)?.ns,
             agent: this.members.get(cid)?.agentId,
@@ -317,6 +368,10 @@ export class Relay {
   private setState(cid: string, state: string | null): void {
     if (state === null) this.states.delete(cid);
     else this.states.set(cid, state);
+    if (this.bus) {
+      this.stateKnown.add(cid);
+      void this.bus.saveState(cid, state).catch(() => {});
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 // One relay process of a scale-out test: a Relay whose AgentServer keeps sessions, replay state and
-// exactly-once records in Redis (the same stores as Direct mode's cluster), behind ws.
+// exactly-once records in Redis (the same stores as Direct mode's cluster), and connection owners
+// and state through the relay's own Redis backplane, behind ws.
 // Env: FUNCTION_URL, SECRET, CALLBACK_SECRET, PREFIX, NODE_ID. Prints "ready <ws url> <callback url>" once serving.
 import { redisCluster } from '@agentsocket/redis';
 import { wsServer } from '@agentsocket/ws';
@@ -18,6 +19,8 @@ const relay = await Relay.start({
   // One callback secret for the cluster, so a token one relay gave out is good at every relay.
   callback: { secret: env('CALLBACK_SECRET') },
   server: { ...cluster.serverOptions, heartbeatMs: 2_000 },
+  // Callbacks received by any relay reach the relay holding the connection; state lives in Redis.
+  cluster: { prefix: env('PREFIX') },
 });
 const endpoint = await wsServer({ agentServer: relay.server, port: 0, host: '127.0.0.1' });
 console.log(`ready ${endpoint.url ?? ''} ${relay.callbackUrl}`);
