@@ -192,6 +192,13 @@ describe.skipIf(!redisUp)('two relays sharing sessions through Redis', () => {
       const owner = nodes.find((n) => n.callbackUrl === kept?.url);
       const other = nodes.find((n) => n !== owner);
       if (!owner || !other) throw new Error('could not tell which relay holds the session');
+      // Connection state set before the relay dies is sent with the calls the other relay makes.
+      const state = await fetch(new URL(`connections/${first.sessionId}/state`, owner.callbackUrl), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${kept?.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ state: 'before-the-kill' }),
+      });
+      expect(state.status).toBe(204);
       const resumed = new Promise<boolean>((resolve) => client.on('connect', (info) => resolve(info.resumed)));
       const call = client.invoke('slowStream', {}, { delivery: 'exactly-once' });
       const chunks: unknown[] = [];
@@ -215,6 +222,7 @@ describe.skipIf(!redisUp)('two relays sharing sessions through Redis', () => {
       // The session is now on the other relay, reached through nginx.
       expect((await client.invoke('keep', {}).result).value).toBe(first.sessionId);
       expect(kept?.url).toBe(other.callbackUrl);
+      expect(keptState).toBe('before-the-kill');
       await client.close();
     },
     30_000,
