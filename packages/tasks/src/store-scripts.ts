@@ -5,15 +5,13 @@ import { DEFAULTS } from './defaults.js';
  * The task record's transitions, each one script so a record and its event log never disagree.
  * Every event is appended to the task's stream (history) and published on a channel of the same
  * name with its stream id in front (live), see watch.ts. A terminal event is also published on
- * the record's `notify` channel (its submitter's, see results.ts) as "<length>:<record key><json>".
+ * the record's `notify` channel (its submitter's, see results.ts) as "<length>:<record key><json>";
+ * a terminal emit is passed that field's value (read with the record's other fields).
  */
-const EMIT = `local function emit(key, json, terminal)
+const EMIT = `local function emit(key, json, notify)
   local id = redis.call('XADD', key, 'MAXLEN', '~', ${DEFAULTS.maxEvents}, '*', 'e', json)
   redis.call('PUBLISH', key, id .. ' ' .. json)
-  if terminal then
-    local n = redis.call('HGET', KEYS[1], 'notify')
-    if n and n ~= '' then redis.call('PUBLISH', n, string.len(KEYS[1]) .. ':' .. KEYS[1] .. json) end
-  end
+  if notify and notify ~= '' then redis.call('PUBLISH', notify, string.len(KEYS[1]) .. ':' .. KEYS[1] .. json) end
 end
 `;
 
@@ -31,9 +29,9 @@ export const SUBMIT = new LuaScript(`${EMIT}${SUBMIT_BODY}`);
 
 // KEYS: record, events, dead letters. ARGV: worker, now, id.
 // Reply: {'run', epoch, field, value, ...} | {'ended', state} | {'gone'} | {'expired'} | {'exhausted'}
-const START_BODY = `if redis.call('EXISTS', KEYS[1]) == 0 then return {'gone'} end
-local f = redis.call('HMGET', KEYS[1], 'state', 'deadline', 'attempts', 'max')
+const START_BODY = `local f = redis.call('HMGET', KEYS[1], 'state', 'deadline', 'attempts', 'max', 'notify')
 local state = f[1]
+if not state then return {'gone'} end
 if state == 'succeeded' or state == 'failed' or state == 'cancelled' then return {'ended', state} end
 local now = tonumber(ARGV[2])
 local why
@@ -46,7 +44,7 @@ if why then
   local err = cjson.encode({code = why[2], message = why[3]})
   redis.call('HSET', KEYS[1], 'state', 'failed', 'error', err, 'updated', now, 'dead', '1')
   redis.call('ZADD', KEYS[3], now, ARGV[3])
-  emit(KEYS[2], '{"type":"failed","at":' .. ARGV[2] .. ',"error":' .. err .. ',"dead":true}', true)
+  emit(KEYS[2], '{"type":"failed","at":' .. ARGV[2] .. ',"error":' .. err .. ',"dead":true}', f[5])
   return {why[1]}
 end
 local epoch = redis.call('HINCRBY', KEYS[1], 'epoch', 1)
@@ -68,15 +66,15 @@ return 1`);
 
 // KEYS: record, events, idempotency key, dead letters. ARGV: epoch, 'succeeded'|'failed',
 // result or error JSON, now, id, dead (0/1). Reply 1, or 0 when the caller lost the task.
-const FINISH_BODY = `local f = redis.call('HMGET', KEYS[1], 'state', 'epoch', 'ttl')
+const FINISH_BODY = `local f = redis.call('HMGET', KEYS[1], 'state', 'epoch', 'ttl', 'notify')
 if f[1] ~= 'running' or f[2] ~= ARGV[1] then return 0 end
 if ARGV[2] == 'succeeded' then
   redis.call('HSET', KEYS[1], 'state', 'succeeded', 'result', ARGV[3], 'updated', ARGV[4])
-  emit(KEYS[2], '{"type":"succeeded","at":' .. ARGV[4] .. ',"result":' .. ARGV[3] .. '}', true)
+  emit(KEYS[2], '{"type":"succeeded","at":' .. ARGV[4] .. ',"result":' .. ARGV[3] .. '}', f[4])
 else
   local dead = ARGV[6] == '1'
   redis.call('HSET', KEYS[1], 'state', 'failed', 'error', ARGV[3], 'updated', ARGV[4], 'dead', ARGV[6])
-  emit(KEYS[2], '{"type":"failed","at":' .. ARGV[4] .. ',"error":' .. ARGV[3] .. ',"dead":' .. (dead and 'true' or 'false') .. '}', true)
+  emit(KEYS[2], '{"type":"failed","at":' .. ARGV[4] .. ',"error":' .. ARGV[3] .. ',"dead":' .. (dead and 'true' or 'false') .. '}', f[4])
   if dead then
     redis.call('ZADD', KEYS[4], ARGV[4], ARGV[5])
     return 1
@@ -97,11 +95,11 @@ export const RETRY = new LuaScript(`${EMIT}${RETRY_BODY}`);
 
 // KEYS: record, events, idempotency key, delayed. ARGV: now, id. Reply 1, or 0 if it had ended.
 export const CANCEL = new LuaScript(`${EMIT}
-local f = redis.call('HMGET', KEYS[1], 'state', 'ttl')
+local f = redis.call('HMGET', KEYS[1], 'state', 'ttl', 'notify')
 if f[1] ~= 'queued' and f[1] ~= 'running' and f[1] ~= 'retrying' then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'cancelled', 'updated', ARGV[1])
 redis.call('ZREM', KEYS[4], ARGV[2])
-emit(KEYS[2], '{"type":"cancelled","at":' .. ARGV[1] .. '}', true)
+emit(KEYS[2], '{"type":"cancelled","at":' .. ARGV[1] .. '}', f[3])
 for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], f[2]) end
 return 1`);
 
@@ -157,8 +155,9 @@ return {r, ack()}`);
 export function startClaimScript(dedupLua: string): LuaScript {
   return new LuaScript(`${EMIT}${dedupLua}local r = (function() ${START_BODY} end)()
 if r[1] ~= 'run' then return r end
-local claim = -1
-if redis.call('HGET', KEYS[1], 'key') == ARGV[6] then
+local claim, key = -1, nil
+for i = 3, #r - 1, 2 do if r[i] == 'key' then key = r[i + 1] end end
+if key == ARGV[6] then
   local t = redis.call('TIME')
   claim = dedup_claim(KEYS[4], KEYS[5], ARGV[4], ARGV[5], tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)) or 0
 end
