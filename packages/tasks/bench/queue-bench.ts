@@ -1,8 +1,9 @@
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { interleave, latencySummary, loadAverage, machineInfo, median, renderTable, writeJsonReport } from '@agentsocket/bench-kit';
 import { RedisConnection } from '@agentsocket/redis';
-import { Redis } from 'ioredis';
 import { type Lease, RedisStreamsQueue } from '../src/index.js';
 import { BareSetup, benchPrefix, dropPrefix, TaskSetup } from './setups.js';
 
@@ -34,6 +35,25 @@ const leaseMs = Math.max(100, Number(values.lease));
 const counted = Math.max(0, Number(values.counted));
 
 const fmt = (ms: number) => `${ms.toFixed(3)} ms`;
+
+/**
+ * This process's CPU time (user + system) per item of each variant's round, by phase: a figure a
+ * busy machine stretches less than wall time (it still counts the work the load adds, e.g. cache
+ * misses). Redis's CPU is not in it.
+ */
+const cpu = new Map<string, number[]>();
+function record(what: string, before: NodeJS.CpuUsage, items: number): void {
+  const used = process.cpuUsage(before);
+  const list = cpu.get(what) ?? [];
+  list.push((used.user + used.system) / 1000 / items);
+  cpu.set(what, list);
+}
+async function cpuPer<T>(round: number, what: string, items: number, run: () => Promise<T>): Promise<T> {
+  const before = process.cpuUsage();
+  const value = await run();
+  if (round >= 0) record(what, before, items);
+  return value;
+}
 const rate = (n: number) => `${Math.round(n).toLocaleString('en-US')}/s`;
 
 // 1. Round trip, one task in flight: submit → claim → complete → result, against XADD → XREADGROUP → XACK.
@@ -46,28 +66,30 @@ async function roundTrips(): Promise<{ tasks: number[]; bare: number[]; ratios: 
     [
       {
         name: 'tasks',
-        run: async () => {
-          const lat: number[] = [];
-          for (let i = 0; i < samples; i++) {
-            const t = performance.now();
-            const { id } = await tasks.client.submit({ tool: 'echo', args: { n: i } });
-            await tasks.client.result(id);
-            lat.push(performance.now() - t);
-          }
-          return latencySummary(lat).p50;
-        },
+        run: (round) =>
+          cpuPer(round, 'round trip, tasks', samples, async () => {
+            const lat: number[] = [];
+            for (let i = 0; i < samples; i++) {
+              const t = performance.now();
+              const { id } = await tasks.client.submit({ tool: 'echo', args: { n: i } });
+              await tasks.client.result(id);
+              lat.push(performance.now() - t);
+            }
+            return latencySummary(lat).p50;
+          }),
       },
       {
         name: 'bare',
-        run: async () => {
-          const lat: number[] = [];
-          for (let i = 0; i < samples; i++) {
-            const t = performance.now();
-            await bare.roundTrip(`r${i}`);
-            lat.push(performance.now() - t);
-          }
-          return latencySummary(lat).p50;
-        },
+        run: (round) =>
+          cpuPer(round, 'round trip, bare', samples, async () => {
+            const lat: number[] = [];
+            for (let i = 0; i < samples; i++) {
+              const t = performance.now();
+              await bare.roundTrip(`r${i}`);
+              lat.push(performance.now() - t);
+            }
+            return latencySummary(lat).p50;
+          }),
       },
     ],
     { rounds, onResult: (v, r, p50) => console.log(`  round trip ${v} round ${r}: p50 ${fmt(p50)}`) },
@@ -89,6 +111,7 @@ async function throughputs(): Promise<{ tasks: number[]; bare: number[] }> {
           const n = round < 0 ? Math.min(2000, taskCount) : taskCount;
           const setup = new TaskSetup(url);
           await setup.startWorkers(workerCount, concurrency);
+          const before = process.cpuUsage();
           const t = performance.now();
           let next = 0;
           const submitter = async () => {
@@ -100,6 +123,7 @@ async function throughputs(): Promise<{ tasks: number[]; bare: number[] }> {
           await Promise.all(Array.from({ length: 256 }, submitter));
           while (setup.settled < n) await new Promise((r) => setTimeout(r, 5));
           const perSecond = n / ((performance.now() - t) / 1000);
+          if (round >= 0) record('throughput, tasks', before, n);
           await setup.close();
           return perSecond;
         },
@@ -110,6 +134,7 @@ async function throughputs(): Promise<{ tasks: number[]; bare: number[] }> {
           const n = round < 0 ? Math.min(2000, taskCount) : taskCount;
           const setup = new BareSetup(url);
           await setup.start(workerCount);
+          const before = process.cpuUsage();
           const t = performance.now();
           let next = 0;
           const submitter = async () => {
@@ -121,6 +146,7 @@ async function throughputs(): Promise<{ tasks: number[]; bare: number[] }> {
           await Promise.all(Array.from({ length: 256 }, submitter));
           while (setup.acked < n) await new Promise((r) => setTimeout(r, 5));
           const perSecond = n / ((performance.now() - t) / 1000);
+          if (round >= 0) record('throughput, bare', before, n);
           await setup.close();
           return perSecond;
         },
@@ -180,20 +206,32 @@ interface Counts {
 async function countCommands(): Promise<{ tasks: Counts; bare: Counts } | undefined> {
   if (counted === 0) return undefined;
   const count = async (prefix: string, run: () => Promise<void>): Promise<Counts> => {
-    const monitor = await new Redis(url).monitor();
+    // A plain socket in MONITOR mode: each line is +<time> [<db> <client or lua>] "command" "arg" ...
+    const { hostname, port } = new URL(url);
+    const monitor = connect({ host: hostname || '127.0.0.1', port: Number(port || 6379) });
+    await once(monitor, 'connect');
+    monitor.write('MONITOR\r\n');
     const out: Counts = { sent: 0, inScripts: 0, byName: {} };
-    monitor.on('monitor', (_time: string, args: string[], source: string) => {
-      if (!args.some((a) => typeof a === 'string' && a.includes(prefix))) return;
-      const lua = source === 'lua';
-      const name = `${lua ? 'lua ' : ''}${String(args[0]).toUpperCase()}`;
-      out.byName[name] = (out.byName[name] ?? 0) + 1;
-      if (lua) out.inScripts++;
-      else out.sent++;
+    let rest = '';
+    monitor.setEncoding('utf8');
+    monitor.on('data', (chunk: string) => {
+      const lines = (rest + chunk).split('\r\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line.startsWith('+') || !line.includes(prefix)) continue;
+        const source = /\[\d+ ([^\]]+)\]/.exec(line)?.[1] ?? '';
+        const command = /\] "([^"]+)"/.exec(line)?.[1] ?? '?';
+        const lua = source === 'lua';
+        const name = `${lua ? 'lua ' : ''}${command.toUpperCase()}`;
+        out.byName[name] = (out.byName[name] ?? 0) + 1;
+        if (lua) out.inScripts++;
+        else out.sent++;
+      }
     });
     await new Promise((r) => setTimeout(r, 100));
     await run();
     await new Promise((r) => setTimeout(r, 300));
-    monitor.disconnect();
+    monitor.destroy();
     out.sent /= counted;
     out.inScripts /= counted;
     for (const k of Object.keys(out.byName)) out.byName[k] = Math.round(((out.byName[k] ?? 0) / counted) * 100) / 100;
@@ -245,6 +283,12 @@ const rows = [
     Math.max(...rd) <= leaseMs + 1000 ? 'met' : 'missed',
   ],
 ];
+const cpuMedian = (what: string) => median(cpu.get(what) ?? [Number.NaN]);
+for (const phase of ['round trip', 'throughput']) {
+  const t = cpuMedian(`${phase}, tasks`);
+  const b = cpuMedian(`${phase}, bare`);
+  rows.push([`process CPU per task, ${phase}`, fmt(t), `bare ${fmt(b)} (${(t / b).toFixed(2)}×)`, '', '']);
+}
 console.log(`\n${renderTable([{ header: 'measure' }, { header: 'median' }, { header: 'vs' }, { header: 'goal' }, { header: '' }], rows)}`);
 console.log(`load average ${load0} → ${load1} (the machine is shared; see docs/benchmarks.md)`);
 const path = writeJsonReport(fileURLToPath(new URL('../../../reports/', import.meta.url)), 'tasks-queue', {
@@ -255,6 +299,7 @@ const path = writeJsonReport(fileURLToPath(new URL('../../../reports/', import.m
   throughput: tp,
   redeliveryMs: rd,
   commandsPerRoundTrip: commands,
+  cpuMsPerTask: Object.fromEntries(cpu),
 });
 console.log(`wrote ${path}`);
 process.exit(0);
