@@ -38,11 +38,10 @@ export class ResultWaiter {
   }
 
   /**
-   * Subscribes (once) without waiting; true when the subscription is already in place, so a task
-   * stored from now on can be tracked.
+   * True when the subscription (made by the first wait) is in place, so a task stored from now on
+   * can be tracked. A client that never waits never subscribes, and is sent no outcomes.
    */
   ready(): boolean {
-    if (!this.live) this.subscribe().catch(() => {});
     return this.live;
   }
 

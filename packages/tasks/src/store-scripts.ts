@@ -29,7 +29,7 @@ export const SUBMIT = new LuaScript(`${EMIT}${SUBMIT_BODY}`);
 
 // KEYS: record, events, dead letters. ARGV: worker, now, id.
 // Reply: {'run', epoch, field, value, ...} | {'ended', state} | {'gone'} | {'expired'} | {'exhausted'}
-const START_BODY = `local f = redis.call('HMGET', KEYS[1], 'state', 'deadline', 'attempts', 'max', 'notify')
+const START_BODY = `local f = redis.call('HMGET', KEYS[1], 'state', 'deadline', 'attempts', 'max', 'notify', 'epoch')
 local state = f[1]
 if not state then return {'gone'} end
 if state == 'succeeded' or state == 'failed' or state == 'cancelled' then return {'ended', state} end
@@ -47,9 +47,9 @@ if why then
   emit(KEYS[2], '{"type":"failed","at":' .. ARGV[2] .. ',"error":' .. err .. ',"dead":true}', f[5])
   return {why[1]}
 end
-local epoch = redis.call('HINCRBY', KEYS[1], 'epoch', 1)
-local attempt = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-redis.call('HSET', KEYS[1], 'state', 'running', 'worker', ARGV[1], 'updated', now)
+local epoch = (tonumber(f[6]) or 0) + 1
+local attempt = (tonumber(f[3]) or 0) + 1
+redis.call('HSET', KEYS[1], 'state', 'running', 'worker', ARGV[1], 'updated', now, 'epoch', epoch, 'attempts', attempt)
 -- Built by hand: cjson writes large numbers (epoch ms) in exponent form.
 emit(KEYS[2], '{"type":"claimed","at":' .. ARGV[2] .. ',"worker":' .. cjson.encode(ARGV[1]) .. ',"attempt":' .. attempt .. '}')
 local reply = {'run', tostring(epoch)}
