@@ -77,6 +77,8 @@ export async function callTool(session: SessionOptions, call: CallOptions, io: I
   let ended = false;
   try {
     const invocation = client.invoke(call.tool, call.args, {
+      // --json prints the metrics: ask for them (the lean envelope sends them only when asked).
+      ...(call.json ? { metrics: true } : {}),
       ...(call.delivery === undefined ? {} : { delivery: call.delivery }),
       ...(call.timeoutMs === undefined ? {} : { timeoutMs: call.timeoutMs }),
     });

@@ -120,8 +120,11 @@ describe.each(['ws', 'socketio'] as const)('agentsocket over %s', (transport) =>
     expect(frames[0]).toMatchObject({ dir: 'out', typeName: 'HELLO' });
     expect(frames[1]).toMatchObject({ dir: 'in', typeName: 'HELLO', flagNames: ['REPLY'] });
     const invoke = frames.find((f) => f.typeName === 'INVOKE');
-    expect(invoke).toMatchObject({ dir: 'out', payload: { tool: 'echo', args: { text: 'hi' } } });
-    expect(frames.find((f) => f.typeName === 'COMPLETE')).toMatchObject({ dir: 'in', payload: { result: { text: 'hi' } } });
+    // The frames as they travel: the lean envelope is agreed by default (protocol.md §6), so the
+    // INVOKE's message id is 16 bytes and the keys are short.
+    expect(frames[1]).toMatchObject({ payload: { lean: true } });
+    expect(invoke).toMatchObject({ dir: 'out', payload: { i: { $bin: expect.stringMatching(/^[0-9a-f]{32}$/) }, n: 'echo', a: { text: 'hi' } } });
+    expect(frames.find((f) => f.typeName === 'COMPLETE')).toMatchObject({ dir: 'in', payload: { r: { text: 'hi' } } });
   });
 
   it('fails clearly: wrong token, unknown tool, bad arguments', async () => {

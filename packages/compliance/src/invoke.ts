@@ -7,10 +7,13 @@ import { until } from './util.js';
 export function invokeTests(fixture: TransportFixture): void {
   const start = harness(fixture);
   describe('invoke, stream, complete', () => {
-    it('streams chunks in order and ends with COMPLETE and metrics', async () => {
+    it('streams chunks in order and ends with COMPLETE and metrics when asked', async () => {
       const s = await start();
       const client = await s.client();
-      const call = client.invoke('count', { n: 5 });
+      // Over the lean envelope (the default) metrics come only when asked for (protocol.md §6).
+      const plain = await client.invoke('count', { n: 2 }).result;
+      expect(plain.value).toEqual({ total: 2 });
+      const call = client.invoke('count', { n: 5 }, { metrics: true });
       const chunks: unknown[] = [];
       for await (const c of call) chunks.push(c);
       const r = await call.result;

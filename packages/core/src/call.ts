@@ -20,10 +20,21 @@ export interface InvokeOptions {
    * @default a fresh ULID
    */
   messageId?: string;
+  /**
+   * Ask the callee for the COMPLETE's metrics. On a connection that agreed to the lean envelope
+   * (protocol.md §7) they are sent only when asked; elsewhere they always come.
+   * @default false
+   */
+  metrics?: boolean;
 }
 
 export interface CallResult<T = unknown> {
   value: T;
+  /**
+   * The callee's metrics. Over the lean envelope they come only for a call made with
+   * `metrics: true` (InvokeOptions); a call that did not ask gets `durationMs` 0, `chunks` 0 and
+   * no `cpuMs`, as protocol.md §6 defaults a COMPLETE without metrics.
+   */
   metrics: CallMetrics;
 }
 

@@ -72,6 +72,12 @@ export interface AgentClientOptions {
    * the server agrees: a standalone ACK is then only for one-way traffic. @default true
    */
   piggybackAcks?: boolean;
+  /**
+   * Offer the lean envelope (protocol.md §6): shorter INVOKE, STREAM and COMPLETE payloads, a
+   * ULID message id as 16 bytes, and COMPLETE metrics only for a call made with `metrics: true`
+   * (InvokeOptions). Used when the server agrees. @default true
+   */
+  lean?: boolean;
   /** Observes every call (spans, metrics, a traceparent added), e.g. `@agentsocket/otel`'s. @default none */
   instrumentation?: ClientInstrumentation;
 }
@@ -315,6 +321,7 @@ export class AgentClient<A extends Agent = Agent> extends Emitter<ClientEvents> 
     const transport = await this.options.connect(this.stop.signal);
     const batch = this.options.batch !== false && transport.enableBatching !== undefined;
     const piggyback = this.options.piggybackAcks !== false;
+    const lean = this.options.lean !== false;
     return new Promise<ConnectedInfo>((resolve, reject) => {
       const timer = setTimeout(() => {
         reject(new AgentSocketError('HANDSHAKE_TIMEOUT', 'no HELLO reply in time'));
@@ -340,7 +347,7 @@ export class AgentClient<A extends Agent = Agent> extends Emitter<ClientEvents> 
           // Before anything else arrives: the server batches from right after its reply.
           if (batch && hello.batch) transport.enableBatching?.();
           // Attach synchronously: replayed frames follow the reply on this transport.
-          resolve(this.onHello(transport, hello, piggyback && hello.piggyback === true));
+          resolve(this.onHello(transport, hello, piggyback && hello.piggyback === true, lean && hello.lean === true));
           // A resumed session kept the tools it was told of.
           if (lateTools && !hello.resumed) this.peer?.announceTools(lateTools, []);
         } catch (error) {
@@ -381,13 +388,14 @@ export class AgentClient<A extends Agent = Agent> extends Emitter<ClientEvents> 
             ...(resume ? { resume } : {}),
             ...(batch ? { batch } : {}),
             ...(piggyback ? { piggyback } : {}),
+            ...(lean ? { lean } : {}),
           }),
         ),
       );
     });
   }
 
-  private onHello(transport: Transport, hello: ServerHello, piggyback: boolean): ConnectedInfo {
+  private onHello(transport: Transport, hello: ServerHello, piggyback: boolean, lean: boolean): ConnectedInfo {
     this.server = hello.agent;
     let peer = this.peer;
     if (!peer || !hello.resumed || peer.sessionId !== hello.sessionId) {
@@ -417,7 +425,7 @@ export class AgentClient<A extends Agent = Agent> extends Emitter<ClientEvents> 
     }
     this.resumeToken = hello.resumeToken;
     this.identity = { namespace: hello.namespace, agentId: hello.agentId };
-    peer.attach(transport, hello.lastReceived, piggyback);
+    peer.attach(transport, hello.lastReceived, piggyback, lean);
     const info = { sessionId: hello.sessionId, resumed: hello.resumed };
     this.emit('connect', info);
     this.emit('tools', this.tools);

@@ -30,6 +30,8 @@ export interface ClientHello {
   batch?: boolean;
   /** The client takes `ack` in any frame's payload (protocol.md §11), and would send it if the server does too. */
   piggyback?: boolean;
+  /** The client speaks the lean envelope (protocol.md §6) and would use it if the server does too. */
+  lean?: boolean;
   /**
    * `busy`: request ids of server→client requests still running here. A server that restores the
    * session from a store (another node) does not know them: it interrupts them and does not reuse
@@ -58,6 +60,8 @@ export interface ServerHello {
   batch?: boolean;
   /** Both ends may now carry `ack` in any frame's payload (only when the client offered it). */
   piggyback?: boolean;
+  /** Both ends may now send INVOKE, STREAM and COMPLETE in the lean form (only when the client offered it). */
+  lean?: boolean;
 }
 
 const te = new TextEncoder();
@@ -77,6 +81,7 @@ export function encodeClientHello(h: ClientHello): Uint8Array {
   if (h.namespace !== undefined) wire['ns'] = h.namespace;
   if (h.batch) wire['batch'] = true;
   if (h.piggyback) wire['piggyback'] = true;
+  if (h.lean) wire['lean'] = true;
   if (h.resume) {
     const res: Record<string, unknown> = { sid: h.resume.sessionId, rt: h.resume.resumeToken, last: h.resume.lastReceived };
     if (h.resume.busy && h.resume.busy.length > 0) res['busy'] = h.resume.busy;
@@ -102,6 +107,7 @@ export function encodeServerHello(h: ServerHello): Uint8Array {
       aid: h.agentId,
       ...(h.batch ? { batch: true } : {}),
       ...(h.piggyback ? { piggyback: true } : {}),
+      ...(h.lean ? { lean: true } : {}),
     }),
   );
 }
@@ -144,6 +150,7 @@ export function decodeClientHello(bytes: Uint8Array): ClientHello {
   if (ns !== undefined) h.namespace = ns;
   if (optBool(r, 'batch', what) === true) h.batch = true;
   if (optBool(r, 'piggyback', what) === true) h.piggyback = true;
+  if (optBool(r, 'lean', what) === true) h.lean = true;
   if (Array.isArray(r['tools'])) h.tools = r['tools'].map((t, i) => parseToolInfo(t, `HELLO.tools[${i}]`));
   if (r['resume'] !== undefined && r['resume'] !== null) {
     const res = expectRecord(r['resume'], 'HELLO.resume');
@@ -190,5 +197,6 @@ export function decodeServerHello(bytes: Uint8Array): ServerHello {
     agentId: optStr(r, 'aid', what) ?? '',
     ...(optBool(r, 'batch', what) === true ? { batch: true } : {}),
     ...(optBool(r, 'piggyback', what) === true ? { piggyback: true } : {}),
+    ...(optBool(r, 'lean', what) === true ? { lean: true } : {}),
   };
 }

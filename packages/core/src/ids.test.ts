@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RequestIdAllocator, ulidFactory, ulidTime } from './ids.js';
+import { RequestIdAllocator, ulidFactory, ulidFromBytes, ulidTime, ulidToBytes } from './ids.js';
 
 describe('message ids', () => {
   it('are 26-char Crockford ULIDs, strictly increasing within a millisecond', () => {
@@ -49,5 +49,33 @@ describe('request ids', () => {
   it('fail clearly when every id is in use', () => {
     const a = new RequestIdAllocator('client');
     expect(() => a.allocate(() => true)).toThrow(/all 32767 request ids are in use/);
+  });
+});
+
+describe('message ids as 16 bytes (lean envelope)', () => {
+  it('round-trip every ULID the generator makes, big-endian, time first', () => {
+    const next = ulidFactory(() => 1_700_000_000_000);
+    for (let i = 0; i < 500; i++) {
+      const id = next();
+      const bytes = ulidToBytes(id);
+      expect(bytes?.byteLength).toBe(16);
+      expect(ulidFromBytes(bytes ?? new Uint8Array())).toBe(id);
+      // 48-bit milliseconds in the first 6 bytes
+      const t = (bytes ?? new Uint8Array()).subarray(0, 6).reduce((n, b) => n * 256 + b, 0);
+      expect(t).toBe(1_700_000_000_000);
+    }
+  });
+
+  it('gives the extremes and a known id exactly', () => {
+    expect(ulidFromBytes(new Uint8Array(16))).toBe('00000000000000000000000000');
+    expect(ulidFromBytes(new Uint8Array(16).fill(0xff))).toBe('7ZZZZZZZZZZZZZZZZZZZZZZZZZ');
+    expect(Buffer.from(ulidToBytes('01ARZ3NDEKTSV4RRFFQ69G5FAV') ?? []).toString('hex')).toBe('01563e3ab5d3d6764c61efb99302bd5b');
+    expect(ulidToBytes('7ZZZZZZZZZZZZZZZZZZZZZZZZZ')).toEqual(new Uint8Array(16).fill(0xff));
+  });
+
+  it('leave every id that is not a canonical ULID to travel as a string', () => {
+    for (const id of ['8ZZZZZZZZZZZZZZZZZZZZZZZZZ', '01arz3ndektsv4rrffq69g5fav', '01ARZ3NDEKTSV4RRFFQ69G5FAU1', '01ARZ3NDEKTSV4RRFFQ69G5FA', 'order-42', '01ARZ3NDEKTSV4RRFFQ69G5FAI', '01ARZ3NDEKTSV4RRFFQ69G5FAÉ']) {
+      expect(ulidToBytes(id)).toBeUndefined();
+    }
   });
 });

@@ -101,6 +101,55 @@ export function ulidTime(id: string): number {
   return t;
 }
 
+const CROCKFORD_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < CROCKFORD.length; i++) CROCKFORD_VALUE[CROCKFORD.charCodeAt(i)] = i;
+
+/**
+ * A message id as the 16 bytes of the lean envelope (protocol.md §9), or undefined when the id is
+ * not a canonical ULID: 26 characters of upper-case Crockford base32 whose first is 0-7 (128 bits).
+ * Any other id (an idempotency key of the caller's own) travels as a string.
+ */
+export function ulidToBytes(id: string): Uint8Array | undefined {
+  if (id.length !== 26) return undefined;
+  const out = new Uint8Array(16);
+  // 26 × 5 = 130 bits, of which the top 2 must be 0: read from the last character up.
+  let acc = 0;
+  let bits = 0;
+  let at = 15;
+  for (let i = 25; i >= 0; i--) {
+    const c = id.charCodeAt(i);
+    const v = c < 128 ? (CROCKFORD_VALUE[c] ?? -1) : -1;
+    if (v < 0) return undefined;
+    acc |= v << bits;
+    bits += 5;
+    if (bits >= 8 && at >= 0) {
+      out[at--] = acc & 0xff;
+      acc >>>= 8;
+      bits -= 8;
+    }
+  }
+  return acc === 0 ? out : undefined;
+}
+
+/** The canonical ULID string of a 16-byte message id (protocol.md §9): what receivers compare and dedup by. */
+export function ulidFromBytes(bytes: Uint8Array): string {
+  const codes = new Array<number>(26);
+  let acc = 0;
+  let bits = 0;
+  let at = 25;
+  for (let i = 15; i >= 0; i--) {
+    acc |= (bytes[i] ?? 0) << bits;
+    bits += 8;
+    while (bits >= 5) {
+      codes[at--] = CROCKFORD_CODES[acc & 31] ?? 0;
+      acc >>>= 5;
+      bits -= 5;
+    }
+  }
+  codes[0] = CROCKFORD_CODES[acc & 31] ?? 0; // the top 3 bits
+  return String.fromCharCode.apply(null, codes);
+}
+
 /**
  * Allocates request IDs from one half of the 16-bit space and wraps around, skipping IDs
  * still in use (ids are session-scoped and survive a resume).

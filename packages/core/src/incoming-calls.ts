@@ -57,6 +57,8 @@ export class IncomingCall implements InvokeOutput {
     readonly rid: number,
     readonly reliable: boolean,
     readonly abort: LazyAbortController,
+    /** The caller wants the COMPLETE's metrics (always, unless a lean INVOKE left them out). */
+    readonly metrics = true,
   ) {}
 
   chunk(seq: number, data: unknown): Promise<void> {
@@ -65,7 +67,7 @@ export class IncomingCall implements InvokeOutput {
 
   complete(result: unknown, metrics: CallMetrics): void {
     this.ended = true;
-    this.host.terminal(this.rid, FrameType.COMPLETE, completePayload(result, metrics), this.reliable);
+    this.host.terminal(this.rid, FrameType.COMPLETE, completePayload(result, this.metrics ? metrics : undefined), this.reliable);
   }
 
   error(code: number, message: string, data?: unknown): void {
@@ -132,7 +134,7 @@ export class IncomingCalls {
       else this.refuse(rid, reliable, ErrorCode.TOOL_NOT_FOUND, toolNotFoundMessage(m.tool, host.registry.list().map((t) => t.name)));
       return;
     }
-    const call = new IncomingCall(host, rid, reliable, new LazyAbortController());
+    const call = new IncomingCall(host, rid, reliable, new LazyAbortController(), m.metrics);
     this.running.set(rid, call);
     if (reliable) host.journal?.invokeStarted(rid, bytes);
     this.execute(call, m, entry);

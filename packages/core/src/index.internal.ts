@@ -16,10 +16,10 @@ export {
   encodeServerHello,
   type ServerHello,
 } from './hello.js';
-export { checkMessageId, RequestIdAllocator, ulidFactory, ulidTime } from './ids.js';
+export { checkMessageId, RequestIdAllocator, ulidFactory, ulidFromBytes, ulidTime, ulidToBytes } from './ids.js';
 export { ReportedResult } from './incoming.js';
 export { type Message, parseMessage, parseToolInfo } from './messages.js';
-export { type Payload, payloadFrame, unreliableMessageFrame } from './payloads.js';
+export { leanPayload, type Payload, payloadFrame, unreliableMessageFrame } from './payloads.js';
 export { Peer, type PeerHost, type PeerOptions } from './peer.js';
 export { ReliableChannel, type WindowOptions } from './reliable.js';
 export { isAsyncIterable, runTool } from './run-tool.js';

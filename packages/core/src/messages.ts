@@ -1,7 +1,9 @@
+import { ulidFromBytes } from './ids.js';
 import { FrameType } from './opcodes.js';
 import {
   expectRecord,
   isRecord,
+  optBool,
   optNum,
   optStr,
   optUint,
@@ -57,6 +59,8 @@ export type Message =
       tool: string;
       args: unknown;
       delivery: Delivery;
+      /** The COMPLETE must carry metrics: always in the long form, on `m: true` in the lean one (protocol.md §6). */
+      metrics: boolean;
       to?: string;
       traceparent?: string;
       ts?: number;
@@ -79,8 +83,11 @@ export function readSq(payload: unknown): number | undefined {
   return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : undefined;
 }
 
-/** Validates a decoded payload for the given frame type. Throws WireShapeError. */
-export function parseMessage(type: number, payload: unknown): Message {
+/**
+ * Validates a decoded payload for the given frame type. Throws WireShapeError. `lean`: the lean
+ * envelope was agreed (protocol.md §7), so INVOKE, STREAM and COMPLETE may also come in its form.
+ */
+export function parseMessage(type: number, payload: unknown, lean = false): Message {
   const what = frameLabel(type);
   const r = expectRecord(payload, what);
   switch (type) {
@@ -88,7 +95,10 @@ export function parseMessage(type: number, payload: unknown): Message {
       const dl = optUint(r, 'dl', what) ?? 1;
       const delivery = DELIVERY_BY_WIRE[dl];
       if (delivery === undefined) throw new WireShapeError(`${what}.dl must be 0, 1 or 2`);
-      const m: Message = { type, id: str(r, 'id', what), tool: str(r, 'tool', what), args: r['args'], delivery };
+      const short = lean && r['id'] === undefined;
+      const m: Message = short
+        ? { type, id: leanId(r, what), tool: str(r, 'n', what), args: r['a'], delivery, metrics: optBool(r, 'm', what) === true }
+        : { type, id: str(r, 'id', what), tool: str(r, 'tool', what), args: r['args'], delivery, metrics: true };
       const to = optStr(r, 'to', what);
       if (to !== undefined) m.to = to;
       const tp = optStr(r, 'tp', what);
@@ -98,6 +108,7 @@ export function parseMessage(type: number, payload: unknown): Message {
       return m;
     }
     case FrameType.STREAM:
+      if (lean && r['seq'] === undefined) return { type, seq: uint(r, 's', what), data: r['d'] };
       return { type, seq: uint(r, 'seq', what), data: r['data'] };
     case FrameType.INTERRUPT: {
       const reason = optStr(r, 'reason', what);
@@ -118,14 +129,16 @@ export function parseMessage(type: number, payload: unknown): Message {
       return m;
     }
     case FrameType.COMPLETE: {
-      const metricsRaw = r['metrics'] === undefined ? {} : expectRecord(r['metrics'], `${what}.metrics`);
+      const short = lean && r['result'] === undefined && r['metrics'] === undefined;
+      const rawMetrics = short ? r['m'] : r['metrics'];
+      const metricsRaw = rawMetrics === undefined ? {} : expectRecord(rawMetrics, `${what}.metrics`);
       const metrics: CallMetrics = {
         durationMs: optNum(metricsRaw, 'durationMs', `${what}.metrics`) ?? 0,
         chunks: optUint(metricsRaw, 'chunks', `${what}.metrics`) ?? 0,
       };
       const cpu = optNum(metricsRaw, 'cpuMs', `${what}.metrics`);
       if (cpu !== undefined) metrics.cpuMs = cpu;
-      return { type, result: r['result'], metrics };
+      return { type, result: short ? r['r'] : r['result'], metrics };
     }
     case FrameType.ACK:
       return { type, ack: uint(r, 'ack', what) };
@@ -147,6 +160,17 @@ export function parseMessage(type: number, payload: unknown): Message {
     default:
       throw new WireShapeError(`${what} has no payload schema here`);
   }
+}
+
+/** The lean INVOKE's `i`: a string, or 16 bytes standing for the ULID string they encode (protocol.md §9). */
+function leanId(r: WireRecord, what: string): string {
+  const v = r['i'];
+  if (typeof v === 'string') return v;
+  if (v instanceof Uint8Array) {
+    if (v.byteLength !== 16) throw new WireShapeError(`${what}.i must be a string or 16 bytes, got ${v.byteLength} bytes`);
+    return ulidFromBytes(v);
+  }
+  throw new WireShapeError(`${what}.i must be a string or 16 bytes`);
 }
 
 export function parseToolInfo(value: unknown, what: string): ToolInfo {

@@ -10,6 +10,7 @@ const offer: ServerOffer = {
   heartbeatMs: 30_000,
   batch: true,
   piggyback: true,
+  lean: true,
   namespaces: undefined,
   connectionNamespace: undefined,
 };
@@ -18,7 +19,7 @@ const teams = [{ match: '/alpha' }, { match: /^\/team-\w+$/ }];
 type Case = [string, Partial<ClientHello>, Partial<ServerOffer>, Record<string, unknown>];
 
 const agreed: Case[] = [
-  ['the defaults', {}, {}, { version: 1, codec: 'msgpack', heartbeatMs: 20_000, namespace: '/', batch: false, piggyback: false }],
+  ['the defaults', {}, {}, { version: 1, codec: 'msgpack', heartbeatMs: 20_000, namespace: '/', batch: false, piggyback: false, lean: false }],
   ["the client's first codec the server speaks", { codecs: ['cbor', 'json', 'msgpack'] }, {}, { codec: 'json' }],
   ['a version among several', { versions: [3, 1, 2] }, {}, { version: 1 }],
   ["the client's heartbeat when shorter", { heartbeatMs: 1000 }, {}, { heartbeatMs: 1000 }],
@@ -28,6 +29,8 @@ const agreed: Case[] = [
   ['no batching when the server (or its transport) does not', { batch: true }, { batch: false }, { batch: false }],
   ['piggybacked acks when both offer them', { piggyback: true }, {}, { piggyback: true }],
   ['no piggybacked acks when the server turns them off', { piggyback: true }, { piggyback: false }, { piggyback: false }],
+  ['the lean envelope when both offer it', { lean: true }, {}, { lean: true }],
+  ['no lean envelope when the server turns it off', { lean: true }, { lean: false }, { lean: false }],
   ["the HELLO's namespace", { namespace: '/alpha' }, { namespaces: teams }, { namespace: '/alpha' }],
   ["the connection's namespace when HELLO names none", {}, { connectionNamespace: '/team-x', namespaces: teams }, { namespace: '/team-x' }],
   ['the same namespace named twice', { namespace: '/alpha' }, { connectionNamespace: '/alpha', namespaces: teams }, { namespace: '/alpha' }],

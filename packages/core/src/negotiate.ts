@@ -14,6 +14,8 @@ export interface ServerOffer {
   readonly batch: boolean;
   /** The server takes and sends `ack` in any payload (AgentServerOptions.piggybackAcks). */
   readonly piggyback: boolean;
+  /** The server speaks the lean envelope (AgentServerOptions.lean). */
+  readonly lean: boolean;
   /** Team namespace rules (TeamsOptions.namespaces); undefined: every namespace is open. */
   readonly namespaces: NamespaceRule[] | undefined;
   /** The namespace the connection itself names (a Socket.IO namespace, a URL path), if any. */
@@ -34,6 +36,8 @@ export interface Negotiated {
   readonly batch: boolean;
   /** Both ends may carry `ack` in any frame's payload. */
   readonly piggyback: boolean;
+  /** Both ends may send INVOKE, STREAM and COMPLETE in the lean form (protocol.md §6). */
+  readonly lean: boolean;
 }
 
 /**
@@ -85,5 +89,6 @@ export function negotiate(hello: ClientHello, offer: ServerOffer): Negotiated | 
     rule,
     batch: hello.batch === true && offer.batch,
     piggyback: hello.piggyback === true && offer.piggyback,
+    lean: hello.lean === true && offer.lean,
   };
 }

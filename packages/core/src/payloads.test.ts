@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { jsonCodec, msgpackCodec } from './codec.js';
 import { decodeFrame, encodeFrame } from './frame.js';
+import { ulidToBytes } from './ids.js';
 import { parseMessage } from './messages.js';
 import { Flag, FrameType } from './opcodes.js';
 import {
@@ -10,6 +11,7 @@ import {
   goAwayPayload,
   interruptPayload,
   invokePayload,
+  leanPayload,
   messagePayload,
   payloadFrame,
   pingPayload,
@@ -65,5 +67,51 @@ describe('payloads', () => {
     const f = decodeFrame(unreliableMessageFrame(codec, message));
     expect([f.type, f.flags, f.requestId]).toEqual([FrameType.MESSAGE, 0, 0]);
     expect(codec.decode(f.payload)).toEqual({ id: 'm1', ev: 'news', data: { a: 1 }, from: 'bob' });
+  });
+});
+
+describe('lean payloads (protocol.md §6)', () => {
+  const ulid = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
+  const invoke = (id: string, metricsWanted = false) =>
+    ({ ...invokePayload(id, 'search', { q: 'x' }, 'exactly-once', 'tp', undefined, metricsWanted), sq: 3, ack: 2 });
+
+  it('renames INVOKE, STREAM and COMPLETE keys in place and leaves other frames alone', () => {
+    expect(leanPayload(FrameType.INVOKE, invoke(ulid, true), true)).toEqual({ i: ulidToBytes(ulid), n: 'search', a: { q: 'x' }, dl: 2, tp: 'tp', m: true, sq: 3, ack: 2 });
+    expect(Object.keys(leanPayload(FrameType.INVOKE, invoke(ulid), true))).toEqual(['i', 'n', 'a', 'dl', 'tp', 'sq', 'ack']);
+    expect(leanPayload(FrameType.STREAM, { ...streamPayload(4, 'tok'), sq: 9 }, true)).toEqual({ s: 4, d: 'tok', sq: 9 });
+    expect(leanPayload(FrameType.COMPLETE, completePayload('r', undefined), true)).toEqual({ r: 'r' });
+    expect(leanPayload(FrameType.COMPLETE, completePayload('r', metrics), true)).toEqual({ r: 'r', m: metrics });
+    const error = errorPayload(404, 'no');
+    expect(leanPayload(FrameType.ERROR, error, true)).toBe(error);
+  });
+
+  it('sends an id as a string when it is not a canonical ULID or the codec has no binary type', () => {
+    expect(leanPayload(FrameType.INVOKE, invoke('order-42'), true)['i']).toBe('order-42');
+    expect(leanPayload(FrameType.INVOKE, invoke(ulid.toLowerCase()), true)['i']).toBe(ulid.toLowerCase());
+    expect(leanPayload(FrameType.INVOKE, invoke(ulid), false)['i']).toBe(ulid);
+  });
+
+  it('reads both forms once agreed, and a 16-byte id as its ULID string', () => {
+    for (const codec of [msgpackCodec(), jsonCodec()]) {
+      const lean = codec.decode(codec.encode(leanPayload(FrameType.INVOKE, invoke(ulid), codec.name === 'msgpack')));
+      expect(parseMessage(FrameType.INVOKE, lean, true)).toMatchObject({ id: ulid, tool: 'search', args: { q: 'x' }, delivery: 'exactly-once', metrics: false });
+    }
+    expect(parseMessage(FrameType.INVOKE, invoke(ulid, true), true)).toMatchObject({ id: ulid, tool: 'search', metrics: true });
+    expect(parseMessage(FrameType.INVOKE, leanPayload(FrameType.INVOKE, invoke(ulid, true), true), true)).toMatchObject({ metrics: true });
+    expect(parseMessage(FrameType.STREAM, { s: 2, d: 'x' }, true)).toEqual({ type: FrameType.STREAM, seq: 2, data: 'x' });
+    expect(parseMessage(FrameType.STREAM, { seq: 2, data: 'x' }, true)).toEqual({ type: FrameType.STREAM, seq: 2, data: 'x' });
+    expect(parseMessage(FrameType.COMPLETE, { r: 5 }, true)).toEqual({ type: FrameType.COMPLETE, result: 5, metrics: { durationMs: 0, chunks: 0 } });
+    expect(parseMessage(FrameType.COMPLETE, { r: 5, m: { durationMs: 2, chunks: 1, cpuMs: 1 } }, true)).toMatchObject({ result: 5, metrics: { durationMs: 2, chunks: 1, cpuMs: 1 } });
+    expect(parseMessage(FrameType.COMPLETE, { result: null, r: 5 }, true)).toMatchObject({ result: null });
+  });
+
+  it('refuses a binary id of another length, an m that is not a boolean, and the lean form where it was not agreed', () => {
+    expect(() => parseMessage(FrameType.INVOKE, { i: new Uint8Array(15), n: 't' }, true)).toThrow('INVOKE.i must be a string or 16 bytes, got 15 bytes');
+    expect(() => parseMessage(FrameType.INVOKE, { i: 7, n: 't' }, true)).toThrow('INVOKE.i must be a string or 16 bytes');
+    expect(() => parseMessage(FrameType.INVOKE, { i: 'x', n: 't', m: 1 }, true)).toThrow('INVOKE.m');
+    expect(() => parseMessage(FrameType.INVOKE, { i: 'x', n: 't' }, false)).toThrow('INVOKE.id');
+    expect(() => parseMessage(FrameType.STREAM, { s: 1, d: 'x' }, false)).toThrow('STREAM.seq');
+    // Long-form COMPLETE without the agreement: r is an unknown field.
+    expect(parseMessage(FrameType.COMPLETE, { r: 5 }, false)).toMatchObject({ result: undefined });
   });
 });

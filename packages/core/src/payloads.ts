@@ -2,6 +2,7 @@ import type { Codec } from './codec.js';
 import { encodeWithHeaderRoom, HEADER_SIZE, writeHeader } from './frame.js';
 import type { TeamMessage } from './hub.js';
 import { type CallMetrics, DELIVERY_WIRE, type Delivery, type ToolInfo } from './messages.js';
+import { ulidToBytes } from './ids.js';
 import { FrameType } from './opcodes.js';
 
 /**
@@ -13,7 +14,10 @@ import { FrameType } from './opcodes.js';
 /** A payload under construction: the session adds `sq` and `ack` before it is encoded. */
 export type Payload = Record<string, unknown>;
 
-/** INVOKE (§9): `dl` only when not at-least-once, `tp` and `to` only when given. */
+/**
+ * INVOKE (§9): `dl` only when not at-least-once, `tp` and `to` only when given, `m` (metrics
+ * wanted) only when asked: the long form always gets metrics and ignores it, the lean form reads it.
+ */
 export function invokePayload(
   messageId: string,
   tool: string,
@@ -21,11 +25,13 @@ export function invokePayload(
   delivery: Delivery,
   traceparent: string | undefined,
   to: string | undefined,
+  metrics = false,
 ): Payload {
   const payload: Payload = { id: messageId, tool, args };
   if (delivery !== 'at-least-once') payload['dl'] = DELIVERY_WIRE[delivery];
   if (traceparent !== undefined) payload['tp'] = traceparent;
   if (to !== undefined) payload['to'] = to;
+  if (metrics) payload['m'] = true;
   return payload;
 }
 
@@ -34,9 +40,9 @@ export function streamPayload(seq: number, data: unknown): Payload {
   return { seq, data };
 }
 
-/** COMPLETE: a call's result and metrics. */
-export function completePayload(result: unknown, metrics: CallMetrics): Payload {
-  return { result, metrics };
+/** COMPLETE: a call's result, and its metrics unless the caller did not ask for them (lean envelope). */
+export function completePayload(result: unknown, metrics: CallMetrics | undefined): Payload {
+  return metrics === undefined ? { result } : { result, metrics };
 }
 
 /** ERROR: `data` only when given. */
@@ -79,6 +85,39 @@ export function ackPayload(ack: number): Payload {
 export function pingPayload(t: number): Payload {
   return { t };
 }
+
+/**
+ * The lean form (protocol.md §6, "Lean envelope") of a payload built above, for a connection
+ * that agreed to it: INVOKE `id tool args` become `i n a` (a ULID id as its 16 bytes where the
+ * codec carries binary), STREAM `seq data` become `s d`, COMPLETE `result metrics` become `r m`.
+ * Every other key keeps its place; other frame types are returned as they are.
+ */
+export function leanPayload(type: number, payload: Payload, binaryIds: boolean): Payload {
+  switch (type) {
+    case FrameType.INVOKE: {
+      const out: Payload = {};
+      for (const key in payload) {
+        const v = payload[key];
+        if (key === 'id') out['i'] = (binaryIds && typeof v === 'string' ? ulidToBytes(v) : undefined) ?? v;
+        else out[LEAN_INVOKE.get(key) ?? key] = v;
+      }
+      return out;
+    }
+    case FrameType.STREAM:
+    case FrameType.COMPLETE: {
+      const keys = type === FrameType.STREAM ? LEAN_STREAM : LEAN_COMPLETE;
+      const out: Payload = {};
+      for (const key in payload) out[keys.get(key) ?? key] = payload[key];
+      return out;
+    }
+    default:
+      return payload;
+  }
+}
+
+const LEAN_INVOKE: ReadonlyMap<string, string> = new Map([['tool', 'n'], ['args', 'a']]);
+const LEAN_STREAM: ReadonlyMap<string, string> = new Map([['seq', 's'], ['data', 'd']]);
+const LEAN_COMPLETE: ReadonlyMap<string, string> = new Map([['result', 'r'], ['metrics', 'm']]);
 
 /**
  * Encodes `payload` with `codec` into a whole frame, the header written in front of it without a

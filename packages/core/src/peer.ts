@@ -18,6 +18,7 @@ import {
   goAwayPayload,
   interruptPayload,
   invokePayload,
+  leanPayload,
   messagePayload,
   type Payload,
   payloadFrame,
@@ -169,6 +170,8 @@ export class Peer implements AckSender, IncomingHost {
   private piggyback = false;
   /** This end sends it: agreed, and no journal (a journaled session acknowledges only what the journal holds). */
   private piggybackOut = false;
+  /** Both ends may send INVOKE, STREAM and COMPLETE in the lean form (agreed in this connection's HELLO). */
+  private lean = false;
   /** Reliable frames kept back until the journal holds a terminal frame among them (gate > 0), in sq order. */
   private held: Array<{ frame: Uint8Array; gate: number }> | undefined;
   /** Terminal frames held so far, and the last whose journal write has landed. */
@@ -281,9 +284,10 @@ export class Peer implements AckSender, IncomingHost {
    * agreed in this handshake that any frame may carry `ack` (protocol.md §11); this end then
    * takes it, and sends it unless it has a journal (which acknowledges only what it holds).
    */
-  attach(transport: Transport, peerLastReceived: number, piggyback = false): void {
+  attach(transport: Transport, peerLastReceived: number, piggyback = false, lean = false): void {
     if (this.closed) throw new AgentSocketError('SESSION_CLOSED', 'session is closed');
     this.piggyback = piggyback;
+    this.lean = lean;
     this.piggybackOut = piggyback && !this.journal;
     // A transport replaced without detach() no longer speaks for this peer when it closes.
     if (this.transport && this.transport !== transport) this.transport.onclose = undefined;
@@ -380,7 +384,7 @@ export class Peer implements AckSender, IncomingHost {
     call.requestId = rid;
     const o = new Outgoing(call, reliable, tool, args, options);
     this.outgoing.add(rid, o, options.timeoutMs);
-    const payload = invokePayload(call.messageId, tool, args, call.delivery, options.traceparent, options.to);
+    const payload = invokePayload(call.messageId, tool, args, call.delivery, options.traceparent, options.to, options.metrics);
     if (!reliable || this.chan.writable) this.sendInvoke(rid, o, payload);
     else {
       void this.chan.whenWritable().then(() =>
@@ -461,7 +465,7 @@ export class Peer implements AckSender, IncomingHost {
     // Encoded once, with the header written in front of the payload (no copy).
     let frame: Uint8Array;
     try {
-      frame = encodeWithHeaderRoom(this.codec, payload);
+      frame = encodeWithHeaderRoom(this.codec, this.lean ? leanPayload(type, payload, this.codec.name === 'msgpack') : payload);
     } catch (error) {
       // A value the codec cannot take (a BigInt beyond 64 bits, a cycle, a symbol): nothing was sent.
       if (reliable) this.chan.untake(sq);
@@ -630,7 +634,8 @@ export class Peer implements AckSender, IncomingHost {
     for (const { rid, frame } of frames) {
       try {
         const f = decodeFrame(frame);
-        const m = parseMessage(f.type, this.codec.decode(f.payload));
+        // Journaled as it arrived, in whichever form that connection had agreed to.
+        const m = parseMessage(f.type, this.codec.decode(f.payload), true);
         if (m.type === FrameType.INVOKE) this.invoked(rid, m, (f.flags & Flag.RELIABLE) !== 0, frame);
       } catch (error) {
         this.reportError(error instanceof Error ? error : new Error(String(error)));
@@ -734,7 +739,7 @@ export class Peer implements AckSender, IncomingHost {
     }
     let message: Message;
     try {
-      message = parseMessage(type, decoded);
+      message = parseMessage(type, decoded, this.lean);
     } catch (error) {
       if (!(error instanceof WireShapeError)) throw error;
       if (type === FrameType.ERROR || rid === 0) {

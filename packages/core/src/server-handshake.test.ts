@@ -42,6 +42,7 @@ describe('admit', () => {
     heartbeatMs: 30_000,
     batch: false,
     piggyback: false,
+    lean: false,
     namespaces: [{ match: '/open' }, { match: '/closed', authorize: (p) => p.id === 'admin' }],
     connectionNamespace: undefined,
   };

@@ -75,6 +75,12 @@ export interface AgentServerOptions {
    */
   piggybackAcks?: boolean;
   /**
+   * Agree to the lean envelope when the client offers it (protocol.md §6): shorter INVOKE, STREAM
+   * and COMPLETE payloads, ULID message ids as 16 bytes, COMPLETE metrics only when the caller
+   * asks. Every server that may resume a session (one session store) should agree alike. @default true
+   */
+  lean?: boolean;
+  /**
    * How many `error` events go out one by one: at most `max` per `intervalMs`, then one
    * `ERRORS_SUPPRESSED` summary with the count when the interval ends (protocol.md §21). `false`
    * emits every error. @default { max: 10, intervalMs: 10000 }

@@ -181,6 +181,7 @@ export class AgentServer extends Emitter<ServerEvents> {
         heartbeatMs: this.options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
         batch: this.options.batch !== false && transport.enableBatching !== undefined,
         piggyback: this.options.piggybackAcks !== false,
+        lean: this.options.lean !== false,
         namespaces: this.options.teams?.namespaces,
         connectionNamespace: info.namespace,
       },
@@ -236,7 +237,7 @@ export class AgentServer extends Emitter<ServerEvents> {
       }
     }
     this.reply(transport, session, admission, resumed);
-    session.attach(transport, resumed ? (resume?.lastReceived ?? 0) : 0, n.piggyback);
+    session.attach(transport, resumed ? (resume?.lastReceived ?? 0) : 0, n.piggyback, n.lean);
     this.hub.connected?.(session, { transport, codec: session.codec.name });
     if (stored) {
       // Calls the old owner made to this client (running there, or replayed just now) have no caller here.
@@ -264,6 +265,7 @@ export class AgentServer extends Emitter<ServerEvents> {
       agentId: session.agentId,
       batch: n.batch,
       piggyback: n.piggyback,
+      lean: n.lean,
     });
     transport.send(encodeFrame(FrameType.HELLO, Flag.REPLY, 0, reply));
     if (n.batch) transport.enableBatching?.();

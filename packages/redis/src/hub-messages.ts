@@ -33,6 +33,8 @@ export type BusMessage =
       timeoutMs?: number;
       /** The caller's own message id (InvokeOptions.messageId). */
       messageId?: string;
+      /** The caller asked for the COMPLETE's metrics (InvokeOptions.metrics). */
+      metrics?: true;
     }
   /** The caller's signal fired (or it forgot the call). */
   | { type: 'interrupt'; from: string; rid: number; reason: string }
@@ -76,6 +78,7 @@ export function decodeBus(bytes: Uint8Array): BusMessage {
       if (timeoutMs !== undefined) m.timeoutMs = timeoutMs;
       const messageId = optText(r, 'messageId', what);
       if (messageId !== undefined) m.messageId = messageId;
+      if (r['metrics'] === true) m.metrics = true;
       return m;
     }
     case 'interrupt':

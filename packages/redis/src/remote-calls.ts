@@ -52,6 +52,7 @@ export class OutgoingCalls {
     if (options.traceparent !== undefined) request.traceparent = options.traceparent;
     if (options.timeoutMs !== undefined) request.timeoutMs = options.timeoutMs;
     if (options.messageId !== undefined) request.messageId = call.messageId;
+    if (options.metrics) request.metrics = true;
     this.publish(target, request).then(
       (receivers) => {
         // The answer can arrive (on the subscriber connection) before PUBLISH's own reply.
@@ -140,6 +141,7 @@ export class ServedCalls {
     if (m.traceparent !== undefined) options.traceparent = m.traceparent;
     if (m.timeoutMs !== undefined) options.timeoutMs = m.timeoutMs;
     if (m.messageId !== undefined) options.messageId = m.messageId;
+    if (m.metrics) options.metrics = true;
     const inner = member.invoke(m.tool, m.args, options);
     const stop = (reason: string) => abort.abort(new ProtocolError(ErrorCode.INTERRUPTED, reason));
     void (async () => {

@@ -39,7 +39,7 @@ export interface CallbackServerOptions {
   port?: number;
 }
 
-type InvokeOptions = { delivery: Delivery; timeoutMs?: number; signal: AbortSignal };
+type InvokeOptions = { delivery: Delivery; timeoutMs?: number; signal: AbortSignal; metrics?: boolean };
 type StartInvoke = (tool: string, args: unknown, options: InvokeOptions) => Call;
 
 const ACTIONS = new Set(['tools', 'messages', 'state', 'close', 'invoke']);
@@ -215,7 +215,8 @@ export class CallbackServer {
     res.on('close', () => {
       if (!res.writableFinished) abort.abort(new ProtocolError(499, 'the function dropped the callback'));
     });
-    const call = start(tool, r['args'] ?? {}, { delivery, signal: abort.signal, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+    // RESULT carries the client's metrics (relay.md §5.2): ask for them, the lean envelope sends them only when asked.
+    const call = start(tool, r['args'] ?? {}, { delivery, signal: abort.signal, metrics: true, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
     res.writeHead(200, { 'content-type': FRAMES_CONTENT_TYPE, 'cache-control': 'no-store' });
     let chunks = 0;
     try {

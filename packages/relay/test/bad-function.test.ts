@@ -142,7 +142,7 @@ describe('a function that misbehaves: the client gets one clear ERROR, everythin
 
   it('passes the function’s cpuMs on in COMPLETE metrics', async () => {
     const c = await client();
-    const r = await c.invoke('ok', {}).result;
+    const r = await c.invoke('ok', {}, { metrics: true }).result;
     expect(r.metrics.cpuMs).toBe(0.5);
     expect(r.metrics.chunks).toBe(1);
   });

@@ -61,7 +61,7 @@ describe.skipIf(!present)('a function in Python, written from docs/relay.md alon
   it('serves its tools (GET /tools), unary calls with metrics, and streams chunk by chunk', async () => {
     expect(relay?.agent.name).toBe('py-agent');
     const c = await client();
-    const echo = await c.invoke('echo', { x: [1, 'two'] }).result;
+    const echo = await c.invoke('echo', { x: [1, 'two'] }, { metrics: true }).result;
     expect(echo.value).toEqual({ x: [1, 'two'] });
     expect(echo.metrics.cpuMs).toBe(0.25);
     const call = c.invoke('count', { n: 5 });

@@ -100,7 +100,7 @@ describe('the function in the real Workers runtime (workerd via miniflare), behi
 
   it('streams over the real socket: the first STREAM reaches the client while the Worker still runs', async () => {
     const { client: c } = await client(relayUrl);
-    const call = c.invoke('slowStream', {});
+    const call = c.invoke('slowStream', {}, { metrics: true });
     const arrivals: number[] = [];
     for await (const _chunk of call) arrivals.push(Date.now());
     const done = Date.now();
