@@ -394,6 +394,7 @@ HELLO_FIELDS = {
     "ns": ("string", False),
     "batch": ("bool", False),  # §2
     "piggyback": ("bool", False),  # §11 "Acks carried by other frames"
+    "lean": ("bool", False),  # §6 "Lean envelope"
     "resume": ("resume", False),
 }
 HELLO_REPLY_FIELDS = {
@@ -411,6 +412,7 @@ HELLO_REPLY_FIELDS = {
     "aid": ("string", False),
     "batch": ("bool", False),  # §2
     "piggyback": ("bool", False),  # §11 "Acks carried by other frames"
+    "lean": ("bool", False),  # §6 "Lean envelope"
 }
 
 
@@ -557,6 +559,65 @@ new_ulid = Ulid()
 
 
 # ---------------------------------------------------------------------------------------------
+# The lean envelope (§6 "Lean envelope", §9 "The 16-byte form")
+# ---------------------------------------------------------------------------------------------
+
+ULID_RE = re.compile(r"[0-7][0-9A-HJKMNP-TV-Z]{25}")
+LEAN_KEYS = {INVOKE: {"tool": "n", "args": "a"}, STREAM: {"seq": "s", "data": "d"}, COMPLETE: {"result": "r", "metrics": "m"}}
+
+
+def ulid_to_bytes(msg_id: str) -> Optional[bytes]:
+    """§9: a canonical ULID as its 128 bits, big-endian; None for any other id (it stays a string)."""
+    if not ULID_RE.fullmatch(msg_id):
+        return None
+    value = 0
+    for ch in msg_id:
+        value = value * 32 + CROCKFORD.index(ch)
+    return value.to_bytes(16, "big")
+
+
+def ulid_from_bytes(raw: bytes) -> str:
+    """§9: 16 bytes -> the canonical 26-character upper-case Crockford string."""
+    value = int.from_bytes(raw, "big")
+    return "".join(CROCKFORD[(value >> (5 * i)) & 31] for i in reversed(range(26)))
+
+
+def to_lean(ftype: int, payload: dict, binary_ids: bool) -> dict:
+    """§6: the lean form of a long-form INVOKE, STREAM or COMPLETE (other keys keep their place)."""
+    keys = LEAN_KEYS.get(ftype)
+    if keys is None:
+        return payload
+    out: dict[str, Any] = {}
+    for k, v in payload.items():
+        if ftype == INVOKE and k == "id":
+            raw = ulid_to_bytes(v) if binary_ids and isinstance(v, str) else None
+            out["i"] = raw if raw is not None else v
+        else:
+            out[keys.get(k, k)] = v
+    return out
+
+
+def to_long(ftype: int, payload: Any) -> Any:
+    """§6 "Which form a frame is in": a lean INVOKE, STREAM or COMPLETE read as its long form.
+    A lean INVOKE keeps `m` and is marked `_lean` (its COMPLETE carries metrics only with m: true).
+    A bin `i` of 16 bytes becomes its ULID string (§9); a bin of another length is left as it is,
+    so the field rules refuse it (400)."""
+    if not isinstance(payload, dict):
+        return payload
+    if ftype == INVOKE and payload.get("id") is None:
+        out = {k: v for k, v in payload.items() if k not in ("i", "n", "a")}
+        i = payload.get("i")
+        out["id"] = ulid_from_bytes(i) if isinstance(i, bytes) and len(i) == 16 else i
+        out["tool"], out["args"], out["_lean"] = payload.get("n"), payload.get("a"), True
+        return out
+    if ftype == STREAM and payload.get("seq") is None:
+        return {**{k: v for k, v in payload.items() if k not in ("s", "d")}, "seq": payload.get("s"), "data": payload.get("d")}
+    if ftype == COMPLETE and payload.get("result") is None and payload.get("metrics") is None:
+        return {**{k: v for k, v in payload.items() if k not in ("r", "m")}, "result": payload.get("r"), "metrics": payload.get("m")}
+    return payload
+
+
+# ---------------------------------------------------------------------------------------------
 # Receive rules (§18), shared by the live peer and by the vector checks
 # ---------------------------------------------------------------------------------------------
 
@@ -591,6 +652,7 @@ class Receiver:
     incoming: set[int] = field(default_factory=set)  # rids of requests the other side runs here
     outgoing: set[int] = field(default_factory=set)  # rids of our own calls that have not ended
     piggyback: bool = False  # both ends agreed to carry acks in other frames (§7.3, §11)
+    lean: bool = False  # both ends agreed to the lean envelope (§7.3, §6): both forms are read
 
     def own_half(self, rid: int) -> bool:
         lo, hi = CLIENT_HALF if self.role == "client" else SERVER_HALF
@@ -647,8 +709,13 @@ class Receiver:
             if payload["sq"] <= self.last_sq:
                 return Verdict("drop", frame, payload, ack=True)
             self.last_sq = int(payload["sq"])  # §11: "otherwise last = sq and the frame is processed"
+        # §6 "Lean envelope": with it agreed, INVOKE, STREAM and COMPLETE may come in either form.
+        if self.lean:
+            payload = to_long(frame.type, payload)
         # Rules 8/9: payload shape.
         problem = field_problem(payload, PAYLOAD_FIELDS[frame.type])
+        if not problem and isinstance(payload, dict) and payload.get("_lean") and payload.get("m") is not None and not isinstance(payload["m"], bool):
+            problem = "field 'm' has the wrong type (bool expected)"
         if problem:
             if frame.rid == 0 or frame.type == ERROR:
                 return Verdict("fatal", frame, payload, code=E_BAD_FRAME, close=4400, message=problem, ack=ack)
@@ -748,6 +815,7 @@ class Call:
     next_seq: int = 0
     flags_ok: bool = True  # every frame of the request had RELIABLE exactly as the INVOKE (§5)
     terminals: int = 0
+    asked_metrics: bool = True  # §6: the long form always gets metrics; a lean INVOKE only with m: true
     done: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
     @property
@@ -773,7 +841,15 @@ class Peer:
     }
 
     def __init__(
-        self, url: str, codec: str, token: Optional[str], token_in_hello: bool, hb_ms: int, batch: bool = False, piggyback: bool = False
+        self,
+        url: str,
+        codec: str,
+        token: Optional[str],
+        token_in_hello: bool,
+        hb_ms: int,
+        batch: bool = False,
+        piggyback: bool = False,
+        lean: bool = False,
     ) -> None:
         self.url, self.codec, self.token, self.token_in_hello, self.hb_proposal = url, codec, token, token_in_hello, hb_ms
         self.piggyback_offer = piggyback  # §11 carried acks: offered in HELLO with --piggyback
@@ -783,6 +859,11 @@ class Peer:
         self.emptied_by_carried = 0  # times a carried ack released frames and left none kept
         self.carried_out = 0  # frames we sent with `ack` in the payload
         self.stray_acks_in = 0  # `ack` in a payload without the agreement (ignored)
+        self.lean_offer = lean  # §6 lean envelope: offered in HELLO with --lean
+        self.leaning = False  # both ends agreed (§7.3), per connection
+        self.lean_out = 0  # INVOKE/COMPLETE frames we sent in the lean form
+        self.lean_in = 0  # INVOKE/STREAM/COMPLETE frames that came in the lean form
+        self.metrics_unasked = 0  # lean COMPLETEs for calls that did not ask for metrics, and had none
         self.batch_offer = batch  # §2 batching: offered in HELLO with --batch
         self.batching = False  # both ends agreed (§7.3)
         self.messages_in = 0
@@ -828,6 +909,10 @@ class Peer:
 
     async def send(self, ftype: int, rid: int, payload: dict, reliable: bool = False, flags: int = 0) -> None:
         async with self.send_lock:  # sq order == wire order (§11: "in sending order")
+            if self.leaning and ftype in LEAN_KEYS:
+                # §6: once agreed, the lean form (a ULID id as 16 bytes where the codec has bin).
+                payload = to_lean(ftype, payload, self.codec == "msgpack")
+                self.lean_out += 1
             if reliable:
                 self.sq += 1
                 payload = {**payload, "sq": self.sq}
@@ -926,11 +1011,14 @@ class Peer:
             hello["batch"] = True  # §6: we accept several frames per message, and would send them
         if self.piggyback_offer:
             hello["piggyback"] = True  # §6: we accept `ack` in any payload, and would send it there
+        if self.lean_offer:
+            hello["lean"] = True  # §6: we read both forms of INVOKE, STREAM, COMPLETE, and would send the lean one
         if resume:
             # §12 client 3: sid and rt of the session, and the highest sq received from the server;
             # codecs as on the first connection.
             hello["resume"] = {"sid": self.reply["sid"], "rt": self.reply["rt"], "last": self.rx.last_sq}
         self.piggybacking = self.rx.piggyback = False  # until this connection's reply agrees
+        self.leaning = self.rx.lean = False
         await self.send(HELLO, 0, hello)
         # §7.1: send nothing else until the reply. §7.6: give up after 10 s with 4408.
         try:
@@ -981,6 +1069,10 @@ class Peer:
             self.violations.append("HELLO reply agreed to piggyback, which we did not offer")
         self.piggybacking = self.piggyback_offer and reply.get("piggyback") is True
         self.rx.piggyback = self.piggybacking
+        # §7.3: the lean envelope is on when we offered it and the reply says lean: true.
+        if reply.get("lean") is True and not self.lean_offer:
+            self.violations.append("HELLO reply agreed to lean, which we did not offer")
+        self.leaning = self.rx.lean = self.lean_offer and reply.get("lean") is True
         if resume:
             self.resume_reply = reply
             if not reply.get("resumed"):
@@ -1090,6 +1182,10 @@ class Peer:
         frame, p = v.frame, v.payload
         assert frame is not None
         t = frame.type
+        if t in LEAN_KEYS and self.leaning:
+            raw = decode_payload(self.codec, frame.payload)
+            if isinstance(raw, dict) and not any(k in raw for k in ("id", "seq", "result", "metrics")):
+                self.lean_in += 1
         if t == ACK:
             self.acks_received += 1
             self.release(int(p["ack"]))
@@ -1150,6 +1246,8 @@ class Peer:
             log(f"  [{call.tool} #{frame.rid} seq {seq}] {data!r}")
             return
         # COMPLETE or ERROR: the terminal frame; the request id is free again (§8).
+        if frame.type == COMPLETE and not call.asked_metrics and p.get("metrics") is None:
+            self.metrics_unasked += 1  # §6 lean envelope: not asked, not sent
         call.terminals += 1
         del self.calls[frame.rid]
         self.rx.outgoing.discard(frame.rid)
@@ -1167,7 +1265,7 @@ class Peer:
                 return rid
         raise RuntimeError("all request ids in use")
 
-    async def invoke(self, tool: str, args: Any, dl: int = 1, msg_id: Optional[str] = None) -> Call:
+    async def invoke(self, tool: str, args: Any, dl: int = 1, msg_id: Optional[str] = None, metrics: bool = False) -> Call:
         if len(self.calls) >= int(self.reply["maxInflight"]):  # §15.2
             raise RuntimeError("maxInflight reached")
         rid = self.alloc_rid()
@@ -1177,6 +1275,9 @@ class Peer:
         payload: dict[str, Any] = {"id": call.msg_id, "tool": tool, "args": args}
         if dl != 1:
             payload["dl"] = dl  # §6: dl defaults to 1; the reference sender leaves it out then
+        call.asked_metrics = metrics or not self.leaning  # §6: the long form always gets metrics
+        if metrics and self.leaning:
+            payload["m"] = True  # §6 lean INVOKE: the COMPLETE must carry metrics
         # §6/§11: the frame MUST be RELIABLE exactly when dl is 1 or 2.
         await self.send(INVOKE, rid, payload, reliable=call.reliable)
         log(f"INVOKE #{rid} {tool} {json.dumps(args)} dl={dl} id={call.msg_id}")
@@ -1208,7 +1309,9 @@ class Peer:
                 "cpuMs": round((time.process_time() - cpu0) * 1000, 3),
                 "chunks": 0,
             }
-            await self.send(COMPLETE, rid, {"result": answer, "metrics": metrics}, reliable=reliable)
+            # §6 lean envelope: a lean INVOKE gets metrics only when it asked (m: true).
+            wanted = not p.get("_lean") or p.get("m") is True
+            await self.send(COMPLETE, rid, {"result": answer, "metrics": metrics} if wanted else {"result": answer}, reliable=reliable)
         except asyncio.CancelledError:
             # §14: an interrupted request still ends with exactly one terminal frame: ERROR 499.
             try:
@@ -1261,7 +1364,7 @@ async def scenario(args: argparse.Namespace) -> dict:
             log(f"CHECK FAILED: {what}")
         return cond
 
-    peer = Peer(args.url, args.codec, args.token, args.token_in_hello, args.hb, args.batch, args.piggyback)
+    peer = Peer(args.url, args.codec, args.token, args.token_in_hello, args.hb, args.batch, args.piggyback, args.lean)
     try:
         await peer.connect()
     except HandshakeRefused as exc:
@@ -1289,7 +1392,7 @@ async def scenario(args: argparse.Namespace) -> dict:
 
     try:
         # 2. research "jaguar": stream, clarify (server -> client INVOKE), COMPLETE.
-        call = await peer.invoke("research", {"topic": "jaguar"})
+        call = await peer.invoke("research", {"topic": "jaguar"}, metrics=True)
         kind, result = await peer.finish(call, 30)
         check(kind == "complete", f"research(jaguar) ends with COMPLETE (got {kind} {result})")
         metrics = result.get("metrics") or {}
@@ -1335,13 +1438,15 @@ async def scenario(args: argparse.Namespace) -> dict:
         mkind, mres = await peer.finish(mcall, 30)
         check(mkind == "complete", f"at-most-once research ends with COMPLETE (got {mkind} {mres})")
         check(mcall.flags_ok, "frames of an at-most-once request are not RELIABLE (§11)")
+        if peer.leaning:
+            check(mres.get("metrics") is None, "a lean INVOKE without m gets a COMPLETE without metrics (§6)")
         summary["at_most_once"] = {"kind": mkind, "chunks": len(mcall.chunks), "result": mres.get("result"), "metrics": mres.get("metrics")}
 
         # 4b. exactly-once (§13): the same message id twice is answered from the record.
         eid = new_ulid()
-        e1 = await peer.invoke("research", {"topic": "msgpack"}, dl=2, msg_id=eid)
+        e1 = await peer.invoke("research", {"topic": "msgpack"}, dl=2, msg_id=eid, metrics=True)
         e1k, e1r = await peer.finish(e1, 30)
-        e2 = await peer.invoke("research", {"topic": "msgpack"}, dl=2, msg_id=eid)
+        e2 = await peer.invoke("research", {"topic": "msgpack"}, dl=2, msg_id=eid, metrics=True)
         e2k, e2r = await peer.finish(e2, 30)
         check(e1k == "complete" and e2k == "complete", f"exactly-once calls complete ({e1k}, {e2k})")
         check(e1r.get("result") == e2r.get("result"), "exactly-once repeat returns the recorded result (§13)")
@@ -1407,7 +1512,7 @@ async def scenario(args: argparse.Namespace) -> dict:
         # 6. resume (§12): drop the connection (1001, not 1000, so the session survives, §20) in
         # the middle of a reliable stream, reconnect with resume, and get the rest exactly once.
         if args.resume:
-            rcall = await peer.invoke("research", {"topic": "resumption"})
+            rcall = await peer.invoke("research", {"topic": "resumption"}, metrics=True)
             deadline = time.monotonic() + 10
             while len(rcall.chunks) < 3 and time.monotonic() < deadline:
                 await asyncio.sleep(0.002)
@@ -1496,6 +1601,10 @@ async def scenario(args: argparse.Namespace) -> dict:
         "acks_out": peer.acks_sent,  # standalone ACK frames we sent
         "carried_out": peer.carried_out,  # our frames that carried `ack`
     }
+    if args.lean:
+        check(peer.leaning, "the server agreed to the lean envelope (§6, §7.3)")
+        check(peer.lean_in > 0 and peer.lean_out > 0, f"lean frames went both ways ({peer.lean_out} out, {peer.lean_in} in)")
+    summary["lean"] = {"agreed": peer.leaning, "out": peer.lean_out, "in": peer.lean_in, "complete_without_metrics": peer.metrics_unasked}
     summary["batching"] = {
         "agreed": peer.batching,
         "messages_in": peer.messages_in,
@@ -1646,7 +1755,11 @@ def run_vectors(path: str) -> int:
                 fields = HELLO_REPLY_FIELDS if frame.flags & FLAG_REPLY else HELLO_FIELDS
                 problem = field_problem(payload, fields)
             else:
-                problem = field_problem(payload, PAYLOAD_FIELDS.get(frame.type, {}))
+                # §27: a `lean` vector is in the lean form (§6), read as a lean-agreed receiver reads it.
+                checked = to_long(frame.type, payload) if v.get("lean") else payload
+                problem = field_problem(checked, PAYLOAD_FIELDS.get(frame.type, {}))
+                if v.get("lean") and frame.type == INVOKE and isinstance(checked, dict) and not checked.get("_lean"):
+                    problem = "a lean vector whose INVOKE is in the long form"
                 if frame.reliable and not valid_sq(payload):
                     problem = "RELIABLE without sq"
                 if frame.reliable and frame.type in (ACK, PING, PONG, GOAWAY):
@@ -1665,7 +1778,7 @@ def run_vectors(path: str) -> int:
             # A server in session (it serves the tools of the vectors' HELLO reply): which frames
             # arrive from a client is the natural reading (e.g. "INVOKE on a request id from the
             # server's half" is rejected by the server).
-            rx = Receiver("server", codec, tools=search_tool)
+            rx = Receiver("server", codec, tools=search_tool, lean=v.get("lean") is True)
             verdict = rx.receive(data)
             got_r = (verdict.code, verdict.rid, verdict.close)
             expect(verdict.action in ("fatal", "error") and got_r == (peer["error"], peer["requestId"], peer["close"]), name, f"reaction {verdict.action} {got_r} ({verdict.message}) != {peer}")
@@ -1697,6 +1810,8 @@ async def probe_one(url: str, token: Optional[str], v: dict) -> tuple[Optional[t
             hello: dict[str, Any] = {"v": [1], "codecs": [codec], "maxFrame": DEFAULT_MAX_FRAME, "hb": 30000, "maxInflight": 16, "tools": []}
             if token:
                 hello["token"] = token  # §6: token in HELLO (no Authorization header here)
+            if v.get("lean"):
+                hello["lean"] = True  # §27: a `lean` vector is sent after a handshake that agreed to it
             await ws.send(encode_frame(HELLO, 0, 0, json_dumps(hello)))
             reply = decode_frame(await asyncio.wait_for(ws.recv(), 10))
             if reply.type != HELLO:
@@ -1777,6 +1892,7 @@ def main() -> int:
     ap.add_argument("--no-resume", dest="resume", action="store_false", help="skip the drop-and-resume step")
     ap.add_argument("--batch", action="store_true", help="offer batch in HELLO: cut received messages into frames, send replays as one (§2)")
     ap.add_argument("--piggyback", action="store_true", help="offer piggyback in HELLO: acks carried by other frames, both ways (§11)")
+    ap.add_argument("--lean", action="store_true", help="offer lean in HELLO: the lean form of INVOKE, STREAM, COMPLETE (§6)")
     ap.add_argument("--calls", type=int, default=0, metavar="N", help="also make N at-least-once calls of `ping` (step 4d)")
     ap.add_argument("--inflight", type=int, default=1, metavar="K", help="with --calls: K calls at once, in waves (default 1: one after the other)")
     ap.add_argument("--hb", type=int, default=1000, help="heartbeat proposal in ms (small, so PING/PONG happen)")

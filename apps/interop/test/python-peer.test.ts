@@ -67,6 +67,7 @@ interface Summary {
     acks_out: number;
     carried_out: number;
   };
+  lean?: { agreed: boolean; out: number; in: number; complete_without_metrics: number };
   handshake_error?: { code: number | null; message: string; close: number | null; http: number | null };
   failures?: string[];
   violations?: string[];
@@ -303,6 +304,28 @@ describe.skipIf(problem !== undefined)('Python peer written from docs/protocol.m
         expect(plain.summary.acks?.server_acked).toBe(plain.summary.acks?.our_last_sq);
       },
       RUN_TIMEOUT * 2,
+    );
+
+    it(
+      'runs the whole scenario with the lean envelope agreed (§6), with MessagePack and with JSON',
+      async () => {
+        for (const codec of ['msgpack', 'json']) {
+          const run = await runPeer([url(), '--lean', '--codec', codec]);
+          expectScenario(run, codec);
+          const lean = run.summary.lean;
+          expect(lean?.agreed).toBe(true);
+          // Our INVOKEs and our COMPLETE for `clarify` went lean; the server's STREAMs, COMPLETEs
+          // and its `clarify` INVOKE came lean, and were read as the long form would be.
+          expect(lean?.out).toBeGreaterThan(3);
+          expect(lean?.in).toBeGreaterThan(10);
+          // The calls that did not ask for metrics got COMPLETEs without them.
+          expect(lean?.complete_without_metrics).toBeGreaterThan(0);
+        }
+        // Without --lean the server never sends the lean form.
+        const plain = await runPeer([url(), '--no-resume']);
+        expect(plain.summary.lean).toMatchObject({ agreed: false, out: 0, in: 0, complete_without_metrics: 0 });
+      },
+      RUN_TIMEOUT * 3,
     );
 
     it(

@@ -31,6 +31,7 @@ import {
   jsonCodec,
   msgpackCodec,
   type ServerHello,
+  ulidToBytes,
 } from '../src/index.internal.js';
 import { type DecodedFrame, type PeerReaction, toHex, type Vector } from '../test/vector-format.js';
 
@@ -71,10 +72,10 @@ function describe(bytes: Uint8Array, codec: 'msgpack' | 'json'): DecodedFrame {
 
 const vectors: Vector[] = [];
 
-function valid(name: string, codecName: 'msgpack' | 'json', type: number, flags: number, rid: number, payload: unknown, note?: string): void {
+function valid(name: string, codecName: 'msgpack' | 'json', type: number, flags: number, rid: number, payload: unknown, note?: string, lean = false): void {
   const codec = codecs[codecName];
   const bytes = encodeFrame(type, flags, rid, codec.encode(payload));
-  vectors.push({ kind: 'valid', name, ...(note ? { note } : {}), hex: toHex(bytes), codec: codecName, decoded: describe(bytes, codecName) });
+  vectors.push({ kind: 'valid', name, ...(note ? { note } : {}), hex: toHex(bytes), codec: codecName, ...(lean ? { lean } : {}), decoded: describe(bytes, codecName) });
 }
 
 function hello(name: string, type: number, flags: number, payload: Uint8Array, note: string): void {
@@ -100,8 +101,8 @@ function invalid(name: string, bytes: Uint8Array, note: string): void {
   });
 }
 
-function rejected(name: string, codecName: 'msgpack' | 'json', bytes: Uint8Array, peer: PeerReaction, note: string): void {
-  vectors.push({ kind: 'rejected', name, note, hex: toHex(bytes), codec: codecName, decoded: describe(bytes, codecName), peer });
+function rejected(name: string, codecName: 'msgpack' | 'json', bytes: Uint8Array, peer: PeerReaction, note: string, lean = false): void {
+  vectors.push({ kind: 'rejected', name, note, hex: toHex(bytes), codec: codecName, ...(lean ? { lean } : {}), decoded: describe(bytes, codecName), peer });
 }
 
 /** One WebSocket message holding several whole frames back to back (batching agreed in HELLO, §2). */
@@ -413,6 +414,44 @@ rejected('INVOKE of a tool the server does not have', 'msgpack', encodeFrame(Fra
 rejected('INVOKE with arguments that fail the tool\'s schema', 'json', encodeFrame(FrameType.INVOKE, 0, 1, codecs.json.encode({ id: ID.invoke1, tool: 'search', args: { q: 42 }, dl: 0 })),
   open(ErrorCode.INVALID_ARGUMENTS, 1),
   'Against a server serving search {q: string} (docs/protocol.md §27); the terminal frame is ERROR 422. A server without search answers 404.');
+
+// ---- the lean envelope (agreed in HELLO, §7): INVOKE, STREAM and COMPLETE in their lean form ----
+
+hello('HELLO from the client offering the lean envelope', FrameType.HELLO, 0,
+  encodeClientHello({ ...clientHello, batch: true, piggyback: true, lean: true }),
+  'What AgentClient sends over WebSocket by default. lean: true offers the lean form of INVOKE, STREAM and COMPLETE (§6); it applies only when the reply says true as well.');
+hello('HELLO reply agreeing to the lean envelope', FrameType.HELLO, Flag.REPLY,
+  encodeServerHello({ ...serverHello, batch: true, piggyback: true, lean: true }),
+  'From now on either end may send INVOKE, STREAM and COMPLETE in the lean form, and must read both forms.');
+const leanId = (id: string): Uint8Array => {
+  const bytes = ulidToBytes(id);
+  if (!bytes) throw new Error(`${id} is not a canonical ULID`);
+  return bytes;
+};
+valid('lean INVOKE, msgpack, at-least-once, message id as 16 bytes', 'msgpack', FrameType.INVOKE, Flag.RELIABLE, 1,
+  { i: leanId(ID.invoke1), n: 'search', a: { q: 'websockets' }, sq: 1 },
+  `The message id is ${ID.invoke1}: its 128 bits, big-endian (48-bit time, then 80 random bits), as a bin 8 of 16 bytes (§9). `
+    + 'No m: the COMPLETE will carry no metrics.', true);
+valid('lean INVOKE, exactly-once, an id of the caller\'s own, metrics asked for', 'msgpack', FrameType.INVOKE, Flag.RELIABLE, 2,
+  { i: 'order-42', n: 'search', a: { q: 'exactly once' }, dl: 2, m: true, sq: 2 },
+  'An id that is not a canonical ULID travels as a string, as it would in the long form. m: true asks for metrics in the COMPLETE.', true);
+valid('lean INVOKE, JSON codec (the id stays a string)', 'json', FrameType.INVOKE, Flag.RELIABLE, 1,
+  { i: ID.invoke1, n: 'search', a: { q: 'websockets' }, sq: 1 },
+  'JSON has no binary type: with the json codec the lean form keeps the 26-character id.', true);
+valid('lean STREAM carrying an ack', 'msgpack', FrameType.STREAM, Flag.RELIABLE, 1,
+  { s: 0, d: 'Web', sq: 1, ack: 1 }, 's and d are seq and data; sq and ack keep their names.', true);
+valid('lean COMPLETE without metrics (the INVOKE did not ask)', 'msgpack', FrameType.COMPLETE, Flag.RELIABLE, 1,
+  { r: { answer: 'WebSockets are full duplex' }, sq: 2 },
+  'r is result. The caller reads the missing metrics as durationMs 0 and chunks 0.', true);
+valid('lean COMPLETE with metrics (the INVOKE had m: true)', 'msgpack', FrameType.COMPLETE, Flag.RELIABLE, 2,
+  { r: { answer: 'recorded' }, m: { durationMs: 41.25, cpuMs: 0.875, chunks: 0 }, sq: 3 },
+  'm is metrics, with the keys of the long form.', true);
+rejected('lean INVOKE whose message id is 15 bytes', 'msgpack',
+  encodeFrame(FrameType.INVOKE, 0, 1, mp.encode({ i: leanId(ID.invoke1).subarray(0, 15), n: 'search', a: { q: 'x' }, dl: 0 })),
+  open(ErrorCode.BAD_FRAME, 1), 'A binary message id is exactly 16 bytes; anything else is a malformed payload on that request (§18 rule 9).', true);
+rejected('lean INVOKE on a connection that did not agree to it', 'msgpack',
+  encodeFrame(FrameType.INVOKE, 0, 1, mp.encode({ i: leanId(ID.invoke1), n: 'search', a: { q: 'x' }, dl: 0 })),
+  open(ErrorCode.BAD_FRAME, 1), 'Without the agreement i, n and a are unknown fields and the INVOKE has no id: ERROR 400 on its request id, as for any INVOKE without one.');
 
 const out = fileURLToPath(new URL('../../../docs/test-vectors.json', import.meta.url));
 writeFileSync(out, `${JSON.stringify(vectors, null, 2)}\n`);

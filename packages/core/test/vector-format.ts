@@ -25,7 +25,7 @@ export interface PeerReaction {
 
 export type Vector =
   /** A well-formed frame. */
-  | { kind: 'valid'; name: string; note?: string; hex: string; codec: 'msgpack' | 'json'; decoded: DecodedFrame }
+  | { kind: 'valid'; name: string; note?: string; hex: string; codec: 'msgpack' | 'json'; lean?: true; decoded: DecodedFrame }
   /** Bytes that are not a frame: decodeFrame throws. */
   | {
       kind: 'invalid';
@@ -44,6 +44,8 @@ export type Vector =
       note?: string;
       hex: string;
       codec: 'msgpack' | 'json';
+      /** Sent on a connection whose handshake agreed to the lean envelope (protocol.md §7). */
+      lean?: true;
       decoded: DecodedFrame;
       peer: PeerReaction;
     };
@@ -112,6 +114,7 @@ const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSaf
 const isIntOrNull = (v: unknown): v is number | null => v === null || isInt(v);
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
 const isStage = (v: unknown): v is 'handshake' | 'session' => v === 'handshake' || v === 'session';
+const isTrue = (v: unknown): v is true => v === true;
 const isCodec = (v: unknown): v is 'msgpack' | 'json' => v === 'msgpack' || v === 'json';
 
 export function isJsonValue(v: unknown): v is JsonValue {
@@ -155,9 +158,10 @@ export function parseVectors(value: unknown): Vector[] {
     const name = field(v, 'name', isString, what);
     const hex = field(v, 'hex', isString, what);
     const note = v['note'] === undefined ? {} : { note: field(v, 'note', isString, what) };
+    const lean = v['lean'] === undefined ? {} : { lean: field(v, 'lean', isTrue, what) };
     switch (v['kind']) {
       case 'valid':
-        return { kind: 'valid', name, ...note, hex, codec: field(v, 'codec', isCodec, what), decoded: parseDecoded(v['decoded'], `${what}.decoded`) };
+        return { kind: 'valid', name, ...note, hex, codec: field(v, 'codec', isCodec, what), ...lean, decoded: parseDecoded(v['decoded'], `${what}.decoded`) };
       case 'invalid': {
         const e = v['error'];
         if (!isObj(e)) throw new Error(`${what}.error must be an object`);
@@ -189,6 +193,7 @@ export function parseVectors(value: unknown): Vector[] {
           ...note,
           hex,
           codec: field(v, 'codec', isCodec, what),
+          ...lean,
           decoded: parseDecoded(v['decoded'], `${what}.decoded`),
           peer: parsePeer(v['peer'], `${what}.peer`),
         };

@@ -187,7 +187,7 @@ describe('docs/test-vectors.json', () => {
           if (frame.flags & Flag.REPLY) decodeServerHello(frame.payload);
           else decodeClientHello(frame.payload);
         } else {
-          expect(parseMessage(frame.type, payload).type).toBe(frame.type);
+          expect(parseMessage(frame.type, payload, v.lean === true).type).toBe(frame.type);
         }
         if (frame.flags & Flag.RELIABLE) {
           const sq = typeof payload === 'object' && payload !== null && 'sq' in payload ? payload.sq : undefined;
@@ -223,7 +223,7 @@ describe('docs/test-vectors.json', () => {
       it(v.name, async () => {
         const bytes = fromHex(v.hex);
         expect(header(decodeFrame(bytes))).toEqual(withoutPayload(v.decoded));
-        await expectReaction(bytes, v.codec, v.peer);
+        await expectReaction(bytes, v.codec, v.peer, v.lean === true);
       });
     }
   });
@@ -282,7 +282,7 @@ function payloadMap(codec: Codec, frame: Frame): Record<string, unknown> {
   return Object.fromEntries(Object.entries(value));
 }
 
-async function expectReaction(bytes: Uint8Array, codecName: 'msgpack' | 'json', peer: PeerReaction): Promise<void> {
+async function expectReaction(bytes: Uint8Array, codecName: 'msgpack' | 'json', peer: PeerReaction, lean = false): Promise<void> {
   const server = new AgentServer(agent, {
     authenticate: (token) => (token === 'secret-token' ? { id: 'tester' } : undefined),
   });
@@ -300,11 +300,13 @@ async function expectReaction(bytes: Uint8Array, codecName: 'msgpack' | 'json', 
         heartbeatMs: 30_000,
         maxInflight: 8,
         token: 'secret-token',
+        ...(lean ? { lean } : {}),
       });
       clientEnd.send(encodeFrame(FrameType.HELLO, 0, 0, hello));
       const reply = await conn.next((f) => f.type === FrameType.HELLO);
       if (!reply) throw new Error('handshake failed');
       expect(decodeServerHello(reply.payload).codec).toBe(codecName);
+      expect(decodeServerHello(reply.payload).lean === true).toBe(lean);
       codec = codecs[codecName];
     }
     clientEnd.send(bytes);
