@@ -1,4 +1,4 @@
-import { msgpackCodec, ulidFactory } from '@agentsocket/core/internal';
+import { leanPayload, msgpackCodec, ulidFactory } from '@agentsocket/core/internal';
 import { encodeFrame, Flag, FrameType } from '@agentsocket/core/transport';
 import type { CallProfile } from './profiles.js';
 
@@ -29,10 +29,11 @@ export function readAskResult(value: unknown): AskResult {
 
 /**
  * Bytes of the INVOKE frame our client sends for one call of `profile` at steady state, computed
- * with core's codec and frame encoder: header + { id, tool, args, sq } (at-least-once leaves `dl`
- * out; sq above 65535 takes 5 bytes). The raw ws echo sends messages of exactly this size.
+ * with core's codec and frame encoder: header + the lean form (the default, protocol.md §6) of
+ * { id, tool, args, sq } (at-least-once leaves `dl` out; sq above 65535 takes 5 bytes). The raw
+ * ws echo sends messages of exactly this size.
  */
 export function invokeFrameBytes(profile: CallProfile): number {
-  const payload = { id: ulidFactory()(), tool: profile.tool, args: profile.args, sq: 123_456 };
+  const payload = leanPayload(FrameType.INVOKE, { id: ulidFactory()(), tool: profile.tool, args: profile.args, sq: 123_456 }, true);
   return encodeFrame(FrameType.INVOKE, Flag.RELIABLE, 1, msgpackCodec().encode(payload)).byteLength;
 }

@@ -3,11 +3,15 @@ import { checkCount, checkReply } from '../profiles.js';
 import type { Session } from '../variant.js';
 import { ANSWER, ANSWER_TOOL, ASK_TOOL, readAskResult, STREAM_TOOL } from '../workload.js';
 
-/** Ours: an AgentClient with its defaults (msgpack, at-least-once) over any transport's connector. */
-export async function aspSession(connect: Connector): Promise<Session> {
+/**
+ * Ours: an AgentClient with its defaults (msgpack, at-least-once) over any transport's connector;
+ * `lean: false` measures the envelope without the lean form (protocol.md §6), as before it.
+ */
+export async function aspSession(connect: Connector, options: { lean?: boolean } = {}): Promise<Session> {
   const client = new AgentClient({
     connect,
     reconnect: false,
+    ...(options.lean === undefined ? {} : { lean: options.lean }),
     tools: { [ANSWER_TOOL]: { description: 'Answers the agent’s question', input: { type: 'object' }, handler: () => ANSWER } },
   });
   await client.connect();
