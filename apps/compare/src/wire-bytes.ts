@@ -8,7 +8,7 @@
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { aspSession, CALL_PROFILES, KIT_CHILD, type Live, remote, roundTrip, startLive, type Variant, wsVariant } from '@agentsocket/bench-kit';
+import { aspSession, CALL_PROFILES, KIT_CHILD, STREAM_PROFILE, type Live, remote, roundTrip, startLive, type Variant, wsVariant } from '@agentsocket/bench-kit';
 import { wsConnector } from '@agentsocket/ws';
 import { variants } from './variants.js';
 
@@ -41,15 +41,26 @@ for (const v of measured) {
       const after = await live.running.counters();
       row.set(p.id, (after.bytes - before.bytes) / calls);
     }
+    if (live.session.stream && v.cannot.stream === undefined) {
+      // The streamed profile: bytes per token of a 200-token completion, the call around it included.
+      const streams = Math.max(1, Math.round(calls / 30));
+      await live.session.stream(STREAM_PROFILE.tokens, () => {});
+      const before = await live.running.counters();
+      for (let i = 0; i < streams; i++) await live.session.stream(STREAM_PROFILE.tokens, () => {});
+      const after = await live.running.counters();
+      row.set(STREAM_PROFILE.id, (after.bytes - before.bytes) / (streams * STREAM_PROFILE.tokens));
+    }
     table.set(v.id, row);
   } finally {
     await live.session.close();
     await live.running.stop();
   }
 }
-const header = ['variant', ...CALL_PROFILES.map((p) => p.id)];
-console.log(header.map((h) => h.padEnd(16)).join(''));
-for (const [id, row] of table) console.log([id, ...CALL_PROFILES.map((p) => `${(row.get(p.id) ?? Number.NaN).toFixed(1)} B`)].map((c) => c.padEnd(16)).join(''));
+const columns = [...CALL_PROFILES.map((p) => p.id), STREAM_PROFILE.id];
+console.log(['variant', ...columns.map((c) => (c === STREAM_PROFILE.id ? 'stream (B/token)' : c))].map((h) => h.padEnd(18)).join(''));
+for (const [id, row] of table) {
+  console.log([id, ...columns.map((c) => (row.has(c) ? `${(row.get(c) ?? Number.NaN).toFixed(1)} B` : '-'))].map((c) => c.padEnd(18)).join(''));
+}
 const ratio = (a: string, b: string, p: string) => (table.get(a)?.get(p) ?? Number.NaN) / (table.get(b)?.get(p) ?? Number.NaN);
 for (const p of CALL_PROFILES) {
   console.log(
