@@ -57,7 +57,8 @@ export async function drive(options: DriveOptions): Promise<Check[]> {
     check('handshake', client.tools.some((t) => t.name === 'research'), `${(performance.now() - t0).toFixed(1)} ms`);
 
     out.write('\n> research "jaguar"\n  ');
-    const call = client.invoke<{ summary: string; tokens: number; topic: string }>('research', { topic: 'jaguar' });
+    // Metrics are sent when asked for (the lean envelope, protocol.md §6): the demo shows them.
+    const call = client.invoke<{ summary: string; tokens: number; topic: string }>('research', { topic: 'jaguar' }, { metrics: true });
     let chunks = 0;
     let firstChunkMs = 0;
     for await (const chunk of call) {
