@@ -2,7 +2,7 @@ import type { Call, InvokeOptions } from './call.js';
 import { ErrorCode, ProtocolError } from './errors.js';
 import type { Delivery } from './messages.js';
 import { DEFAULT_AGENT_ID_HOLD_MS } from './defaults.js';
-import type { Principal, Transport } from './transport.js';
+import type { ConnectionInfo, Principal, Transport } from './transport.js';
 
 /** A message between agents of a team, as delivered in a MESSAGE frame. */
 export interface TeamMessage {
@@ -48,7 +48,10 @@ export interface DetachOptions {
 
 /** The connection that carries a member's session now (it changes when the session resumes). */
 export interface HubConnection {
+  /** Frames a hub encodes itself (an at-most-once MESSAGE for many members) go out through its send(), like the session's own. */
   readonly transport: Transport;
+  /** What the transport said about the connection when it was accepted (`id` names it, for a hub that needs the transport's own connection). */
+  readonly info: ConnectionInfo;
   /** The codec the session speaks, for hubs that encode frames themselves. */
   readonly codec: string;
 }

@@ -238,7 +238,7 @@ export class AgentServer extends Emitter<ServerEvents> {
     }
     this.reply(transport, session, admission, resumed);
     session.attach(transport, resumed ? (resume?.lastReceived ?? 0) : 0, n.piggyback, n.lean);
-    this.hub.connected?.(session, { transport, codec: session.codec.name });
+    this.hub.connected?.(session, { transport, info, codec: session.codec.name });
     if (stored) {
       // Calls the old owner made to this client (running there, or replayed just now) have no caller here.
       session.adoptOrphans(orphanedRequests(stored, resume?.busy));

@@ -79,6 +79,11 @@ export function isTransport(value: unknown): value is Transport {
 export interface ConnectionInfo {
   /** Which transport accepted it ("ws", "socket.io", "memory", …). */
   readonly transport: string;
+  /**
+   * The transport's own name for this connection, when it has one (Socket.IO: the socket's id).
+   * A hub that maps members onto the transport's connections finds them by it (HubConnection.info).
+   */
+  readonly id?: string;
   readonly remoteAddress?: string;
   /** The principal established by the transport (e.g. from an Authorization header at upgrade). */
   readonly principal?: Principal;

@@ -1,17 +1,21 @@
-import { ErrorCode, type HubMember, ProtocolError, type Target } from '@agentsocket/core';
+import { ErrorCode, type HubMember, ProtocolError, type Target, type Transport } from '@agentsocket/core';
 import type { Socket } from 'socket.io';
 
-/** Room names the hub keeps for itself: every member, one room per agent, one per codec. */
+/** Room names the hub keeps for itself: every member, and one room per agent. */
 export const RESERVED_ROOM_PREFIX = 'asp:';
 export const MEMBERS_ROOM = 'asp:members';
 export const agentRoom = (agentId: string): string => `asp:agent:${agentId}`;
-export const codecRoom = (codec: string): string => `asp:codec:${codec}`;
 
-/** A member whose session lives on this node, and the socket carrying it now (none between a drop and the resume). */
+/**
+ * A member whose session lives on this node, and the connection carrying it now (none between a
+ * drop and the resume): its socket, for rooms, and its transport and codec, for frames the hub sends.
+ */
 export interface Local {
   readonly member: HubMember;
   readonly rooms: Set<string>;
   socket: Socket | undefined;
+  transport: Transport | undefined;
+  codec: string;
 }
 
 /** The members of this node, by session and by namespace and agent id. */
@@ -46,7 +50,7 @@ export class LocalMembers {
   add(member: HubMember): void {
     const existing = this.get(member.ns, member.agentId);
     if (existing) this.forget(existing);
-    const local: Local = { member, rooms: new Set(), socket: undefined };
+    const local: Local = { member, rooms: new Set(), socket: undefined, transport: undefined, codec: '' };
     this.sessions.set(member.sessionId, local);
     let byAgent = this.agents.get(member.ns);
     if (!byAgent) {
@@ -64,6 +68,7 @@ export class LocalMembers {
     if (byAgent?.get(member.agentId) === local) byAgent.delete(member.agentId);
     if (byAgent?.size === 0) this.agents.delete(member.ns);
     local.socket = undefined;
+    local.transport = undefined;
     if (socket) for (const room of [...local.rooms, MEMBERS_ROOM, agentRoom(member.agentId)]) void quietly(socket.leave(room));
   }
 
@@ -77,7 +82,7 @@ export class LocalMembers {
         l !== undefined &&
         l.member.agentId !== exceptAgent &&
         (!('room' in target) || l.rooms.has(target.room)) &&
-        (!connectedOnly || l.socket !== undefined),
+        (!connectedOnly || l.transport?.open === true),
     );
   }
 }

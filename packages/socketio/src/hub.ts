@@ -11,22 +11,19 @@ import {
   type Target,
   type TeamMessage,
 } from '@agentsocket/core';
-import { createCodec, ulidFactory } from '@agentsocket/core/internal';
+import { createCodec, ulidFactory, unreliableMessageFrame } from '@agentsocket/core/internal';
 import type { Namespace, Server } from 'socket.io';
 import { RemoteCalls } from './hub-calls.js';
-import { agentRoom, codecRoom, conflict, LocalMembers, MEMBERS_ROOM, quietly, RESERVED_ROOM_PREFIX } from './hub-members.js';
+import { agentRoom, conflict, type Local, LocalMembers, MEMBERS_ROOM, quietly, RESERVED_ROOM_PREFIX } from './hub-members.js';
 import { NodeLink } from './hub-nodes.js';
 import { HUB_EVENT, type HubAnswer, type HubRequest, parseRequest } from './hub-protocol.js';
-import { unreliableMessageFrame } from './message-frame.js';
-import { ServerSocketTransport } from './server-socket.js';
-import { FRAME_EVENT } from './socket-transport.js';
 
 export { agentRoom, MEMBERS_ROOM, RESERVED_ROOM_PREFIX } from './hub-members.js';
 
 export interface SocketIoHubOptions {
   /** This process's name in requests between nodes. @default a random id */
   nodeId?: string;
-  /** Codecs the AgentServer speaks; an at-most-once broadcast emits one frame per codec. @default ['msgpack', 'json'] */
+  /** Codecs the AgentServer speaks; an at-most-once message is encoded once per codec. @default ['msgpack', 'json'] */
   codecs?: string[];
   /** How long fetchSockets waits for the other nodes, ms. Requests use the adapter's own timeout (5 s). @default 5000 */
   requestTimeoutMs?: number;
@@ -38,9 +35,10 @@ export interface SocketIoHubOptions {
 
 /**
  * Agent teams on Socket.IO itself: a team namespace is the Socket.IO namespace of the same name,
- * membership and rooms are Socket.IO rooms of the member's socket, and at-most-once messages go
- * out as one Socket.IO broadcast. Reliable messages and agent-to-agent calls go through each
- * member's session, reaching other nodes through the adapter's serverSideEmit.
+ * and membership and rooms are Socket.IO rooms of the member's socket. Every frame goes out
+ * through the member's transport (its batching and slow-consumer bound): an at-most-once message
+ * encoded once per codec, a reliable one through the member's session. Other nodes are reached
+ * through the adapter's serverSideEmit.
  */
 export function socketIoHub(io: Server, options: SocketIoHubOptions = {}): SocketIoHub {
   return new SocketIoHub(io, options);
@@ -84,26 +82,30 @@ export class SocketIoHub implements Hub {
     this.locals.add(member);
   }
 
-  connected(member: HubMember, { transport, codec }: HubConnection): void {
+  connected(member: HubMember, { transport, info, codec }: HubConnection): void {
     const local = this.locals.of(member);
     if (!local) return;
-    if (!(transport instanceof ServerSocketTransport)) {
+    if (info.transport !== 'socket.io' || info.id === undefined) {
       throw new AgentSocketError('INVALID_OPTIONS', 'socketIoHub serves only connections accepted by socketIoServer');
     }
-    const { socket } = transport;
-    if (socket.nsp.name !== member.ns) {
-      throw new AgentSocketError('INVALID_OPTIONS', `namespace ${member.ns} arrived on Socket.IO namespace ${socket.nsp.name}: use socketIoServer({ teamNamespaces: true })`);
+    const socket = this.io.of(member.ns).sockets.get(info.id);
+    if (!socket) {
+      throw new AgentSocketError('INVALID_OPTIONS', `namespace ${member.ns} arrived on Socket.IO namespace ${info.path ?? '?'}: use socketIoServer({ teamNamespaces: true })`);
     }
     if (!this.codecs.has(codec)) throw new AgentSocketError('INVALID_OPTIONS', `codec ${codec} is not in socketIoHub's codecs`);
     local.socket = socket;
+    local.transport = transport;
+    local.codec = codec;
     const asp = { agentId: member.agentId, sessionId: member.sessionId };
     const data: unknown = socket.data;
     if (typeof data === 'object' && data !== null) Object.assign(data, { asp });
     else socket.data = { asp };
     socket.once('disconnect', () => {
-      if (local.socket === socket) local.socket = undefined;
+      if (local.socket !== socket) return;
+      local.socket = undefined;
+      local.transport = undefined;
     });
-    void quietly(socket.join([MEMBERS_ROOM, agentRoom(member.agentId), codecRoom(codec), ...local.rooms]));
+    void quietly(socket.join([MEMBERS_ROOM, agentRoom(member.agentId), ...local.rooms]));
   }
 
   async detach(member: HubMember): Promise<void> {
@@ -149,9 +151,11 @@ export class SocketIoHub implements Hub {
   async send(ns: string, target: Target, message: TeamMessage, exceptAgent?: string): Promise<number> {
     const except = exceptAgent === undefined ? {} : { except: exceptAgent };
     if (message.delivery === 'at-most-once') {
-      this.broadcast(ns, target, message, exceptAgent);
-      const { answers } = await this.nodes.ask('send', { type: 'send', ns, target, ...except });
-      return this.locals.matching(ns, target, exceptAgent, true).length + sum(answers);
+      const here = this.sendFrames(this.locals.matching(ns, target, exceptAgent, true), message);
+      if ('to' in target && here > 0) return here;
+      // Delivered by the other nodes as here; one that does not answer is not counted (at most once).
+      const { answers } = await this.nodes.ask('send', { type: 'send', ns, target, message, ...except });
+      return here + sum(answers);
     }
     const here = this.locals.matching(ns, target, exceptAgent, false);
     for (const local of here) local.member.deliver(message);
@@ -212,14 +216,31 @@ export class SocketIoHub implements Hub {
     this.liveCheck.unref();
   }
 
-  /** Sends one frame per codec through Socket.IO's broadcast: the adapter takes it to every node. */
-  private broadcast(ns: string, target: Target, message: TeamMessage, exceptAgent: string | undefined): void {
-    const room = 'to' in target ? agentRoom(target.to) : 'room' in target ? target.room : MEMBERS_ROOM;
-    const excluded = exceptAgent === undefined ? [] : [agentRoom(exceptAgent)];
-    for (const [name, codec] of this.codecs) {
-      const others = [...this.codecs.keys()].filter((c) => c !== name).map(codecRoom);
-      this.io.of(ns).to(room).except([...excluded, ...others]).emit(FRAME_EVENT, unreliableMessageFrame(codec, message));
+  /**
+   * Sends an at-most-once message to connected members through their transports: one encoding
+   * per codec (no sequence number, so the same bytes suit every session), each send under its
+   * transport's batching and slow-consumer bound. Returns how many transports took it.
+   */
+  private sendFrames(locals: Local[], message: TeamMessage): number {
+    let frames: Map<string, Uint8Array> | undefined;
+    let sent = 0;
+    for (const { transport, codec: name } of locals) {
+      const codec = this.codecs.get(name);
+      if (!transport || !codec) continue;
+      frames ??= new Map();
+      let frame = frames.get(name);
+      if (!frame) {
+        frame = unreliableMessageFrame(codec, message);
+        frames.set(name, frame);
+      }
+      try {
+        transport.send(frame);
+        sent++;
+      } catch {
+        // Closed just now, or cut as a slow consumer: an at-most-once message is not kept for it.
+      }
     }
+    return sent;
   }
 
   /** Answers another node's request from this node's members. */
@@ -243,10 +264,15 @@ export class SocketIoHub implements Hub {
         return;
       }
       case 'send': {
-        const targets = this.locals.matching(request.ns, request.target, request.except, request.message === undefined);
         const { message } = request;
-        if (message) for (const local of targets) local.member.deliver(message);
-        reply({ type: 'send', count: targets.length });
+        const unreliable = message === undefined || message.delivery === 'at-most-once';
+        const targets = this.locals.matching(request.ns, request.target, request.except, unreliable);
+        if (!message) reply({ type: 'send', count: targets.length }); // a count only (a node of an earlier version broadcast it)
+        else if (unreliable) reply({ type: 'send', count: this.sendFrames(targets, message) });
+        else {
+          for (const local of targets) local.member.deliver(message);
+          reply({ type: 'send', count: targets.length });
+        }
         return;
       }
       case 'invoke': {

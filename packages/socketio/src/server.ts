@@ -303,6 +303,7 @@ function handshakeToken(socket: Socket): string | undefined {
 function connectionInfo(socket: Socket, principal: Principal | undefined, teamNamespaces: boolean): ConnectionInfo {
   return {
     transport: 'socket.io',
+    id: socket.id,
     remoteAddress: socket.handshake.address,
     path: socket.nsp.name,
     headers: socket.handshake.headers,

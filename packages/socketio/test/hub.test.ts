@@ -2,18 +2,21 @@ import { createServer } from 'node:http';
 import {
   AgentClient,
   AgentServer,
+  type AgentServerOptions,
   defineAgent,
   ErrorCode,
   type TeamMessage,
+  type Transport,
+  type TransportCloseInfo,
 } from '@agentsocket/core';
-import { decodeFrame, FrameType } from '@agentsocket/core/transport';
-import { createCodec, parseMessage } from '@agentsocket/core/internal';
+import { decodeFrame, FrameType, peekHeader, transportSymbol } from '@agentsocket/core/transport';
+import { createCodec, parseMessage, unreliableMessageFrame } from '@agentsocket/core/internal';
 import { until } from '@agentsocket/compliance';
 import { Server } from 'socket.io';
 import { io as ioClient } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseAnswer, parseRequest } from '../src/hub-protocol.js';
-import { unreliableMessageFrame } from '../src/message-frame.js';
+
 import { socketIoConnector } from '../src/index.js';
 import { type SocketIoServerInit, socketIoHub, socketIoServer } from '../src/index.server.js';
 
@@ -23,11 +26,11 @@ afterEach(async () => {
 });
 
 /** One node: a Socket.IO server with socketIoHub and the teams mapping (unless `init` says otherwise). */
-async function node(init: Partial<SocketIoServerInit> = {}) {
+async function node(init: Partial<SocketIoServerInit> = {}, options: AgentServerOptions = {}) {
   const http = createServer();
   const io = new Server(http, { transports: ['websocket'], maxHttpBufferSize: 17 * 1024 * 1024 });
   const hub = socketIoHub(io);
-  const agentServer = new AgentServer(defineAgent({ name: 'hub-test', tools: {} }), { heartbeatMs: 60_000, teams: { hub } });
+  const agentServer = new AgentServer(defineAgent({ name: 'hub-test', tools: {} }), { heartbeatMs: 60_000, teams: { hub }, ...options });
   const sio = await socketIoServer({ agentServer, io, namespace: /^\/[\w-]+$/, teamNamespaces: true, ...init });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const address = http.address();
@@ -106,6 +109,73 @@ describe('socketIoHub on one node', () => {
     expect(await sender.broadcast('hi', 'x', { delivery: 'at-most-once' })).toBe(2);
     await until(() => got.length === 2, 'one copy each');
     expect(got.sort()).toEqual(['json:x', 'msgpack:x']);
+  });
+});
+
+/** A transport wrapped as instrumentation wraps it (a plain object, not the transport's class), noting the type of each frame sent. */
+class Watched implements Transport {
+  readonly [transportSymbol] = true as const;
+  readonly kind: string;
+  readonly maxFrameBytes: number;
+  readonly enableBatching: (() => void) | undefined;
+  onframe: ((frame: Uint8Array) => void) | undefined;
+  onclose: ((info: TransportCloseInfo) => void) | undefined;
+  constructor(
+    private readonly inner: Transport,
+    private readonly sent: number[],
+  ) {
+    this.kind = inner.kind;
+    this.maxFrameBytes = inner.maxFrameBytes;
+    const batching = inner.enableBatching;
+    this.enableBatching = batching ? () => batching.call(inner) : undefined;
+    inner.onframe = (f) => this.onframe?.(f);
+    inner.onclose = (i) => this.onclose?.(i);
+  }
+  get bufferedAmount(): number {
+    return this.inner.bufferedAmount;
+  }
+  get open(): boolean {
+    return this.inner.open;
+  }
+  start(): void {
+    this.inner.start();
+  }
+  send(frame: Uint8Array): void {
+    this.inner.send(frame);
+    this.sent.push(peekHeader(frame)?.type ?? -1);
+  }
+  close(code?: number, reason?: string): Promise<void> {
+    return this.inner.close(code, reason);
+  }
+}
+
+describe('socketIoHub and the transports', () => {
+  it("sends at-most-once messages through each member's transport, wrapped by instrumentation or not", async () => {
+    const sent: number[] = [];
+    const n = await node({}, { instrumentation: { connection: (t) => new Watched(t, sent) } });
+    const [sender, a, b] = ['sender', 'a', 'b'].map((name) => n.client('/watched', { name }));
+    if (!sender || !a || !b) throw new Error('three clients');
+    await Promise.all([sender.connect(), a.connect(), b.connect()]);
+    const got: string[] = [];
+    for (const c of [a, b]) c.on('message', (m) => got.push(String(m.data)));
+    sent.length = 0;
+    expect(await sender.broadcast('hi', 'x', { delivery: 'at-most-once' })).toBe(2);
+    await until(() => got.length === 2, 'both copies');
+    // Two MESSAGE frames went out through the transports' send (the sender's COMPLETE too), none around them.
+    expect(sent.filter((t) => t === FrameType.MESSAGE)).toHaveLength(2);
+  });
+
+  it('counts and delivers at-most-once messages to connected members only', async () => {
+    const n = await node();
+    const [sender, a, b] = ['sender', 'a', 'b'].map((name) => n.client('/gone', { name }));
+    if (!sender || !a || !b) throw new Error('three clients');
+    await Promise.all([sender.connect(), a.connect(), b.connect()]);
+    const got: string[] = [];
+    a.on('message', (m) => got.push(String(m.data)));
+    await b.dropConnection();
+    await until(() => n.io.of('/gone').sockets.size === 2, "b's socket to go");
+    expect(await sender.broadcast('hi', 'x', { delivery: 'at-most-once' })).toBe(1);
+    await until(() => got.length === 1, "a's copy");
   });
 });
 
