@@ -49,21 +49,17 @@ const endTurnOf = (t: BaseTransport) => t.endTurn();
  * The Transport rules (transport.ts) in one place, for any message-oriented connection:
  * buffering until start(), frames that arrived before a close delivered first, one onclose,
  * send checks and the slow-consumer bound. Subclasses only wire up their socket.
+ *
+ * A server holds one per idle connection, so what every connection of a server shares is not
+ * copied into each: the options object is kept by reference (pass the same one to every
+ * transport of a server), and the brand and `enableBatching` live on the prototype.
  */
 export abstract class BaseTransport implements Transport {
-  readonly [transportSymbol] = true as const;
-  readonly kind: string;
-  readonly maxFrameBytes: number;
-  readonly maxBufferedBytes: number;
   onframe: ((frame: Uint8Array) => void) | undefined;
   onclose: ((info: TransportCloseInfo) => void) | undefined;
-  /** Present when batching is negotiated (options.batchBytes > 0, batching not 'always'). */
-  readonly enableBatching: (() => void) | undefined;
+  private readonly settings: BaseTransportOptions;
   /** Messages waiting for start() or for the drain; made when the first one has to wait. */
   private inbox: Uint8Array[] | undefined;
-  private readonly batchBytes: number;
-  private readonly batchFrames: number;
-  private readonly batchWholeTurn: boolean;
   private batching = false;
   /** Frames waiting for the end of the turn (batching only). */
   private outbox: Uint8Array[] | undefined;
@@ -75,22 +71,44 @@ export abstract class BaseTransport implements Transport {
   private closeInfo: TransportCloseInfo | undefined;
   /** The socket closed while frames still wait in the inbox: they go first, then onclose. */
   private pendingClose: TransportCloseInfo | undefined;
-  /** What close() returns; made by the first close() that has to wait for onclose. */
-  private closed: Promise<void> | undefined;
-  private resolveClosed: (() => void) | undefined;
+  /** What close() returns, and how it resolves; made by the first close() that has to wait for onclose. */
+  private closed: { readonly promise: Promise<void>; readonly resolve: () => void } | undefined;
   /** onclose has run. */
   private settled = false;
 
+  /** `options` is kept, not copied: a server passes one object to all its connections. */
   constructor(options: BaseTransportOptions) {
-    this.kind = options.kind;
-    this.maxFrameBytes = options.maxFrameBytes;
-    this.maxBufferedBytes = options.maxBufferedBytes;
-    this.batchBytes = options.batchBytes ?? 0;
-    this.batchFrames = Math.max(1, options.batchFrames ?? 16);
-    this.batchWholeTurn = options.batchWholeTurn ?? false;
+    this.settings = options;
     this.batching = this.batchBytes > 0 && options.batching === 'always';
-    // A prototype method, not a closure per connection; absent when there is nothing to negotiate.
-    this.enableBatching = this.batchBytes > 0 && !this.batching ? this.startBatching : undefined;
+  }
+
+  get [transportSymbol](): true {
+    return true;
+  }
+
+  get kind(): string {
+    return this.settings.kind;
+  }
+
+  get maxFrameBytes(): number {
+    return this.settings.maxFrameBytes;
+  }
+
+  get maxBufferedBytes(): number {
+    return this.settings.maxBufferedBytes;
+  }
+
+  /** Present when batching is negotiated (options.batchBytes > 0, batching not 'always'): a prototype method, not a closure per connection. */
+  get enableBatching(): (() => void) | undefined {
+    return this.batchBytes > 0 && this.settings.batching !== 'always' ? this.startBatching : undefined;
+  }
+
+  private get batchBytes(): number {
+    return this.settings.batchBytes ?? 0;
+  }
+
+  private get batchFrames(): number {
+    return Math.max(1, this.settings.batchFrames ?? 16);
   }
 
   /**
@@ -141,10 +159,14 @@ export abstract class BaseTransport implements Transport {
     if (!this.closeInfo && this.socketOpen) this.flush();
     if (this.finish({ code, reason, local: true })) this.shutdown(code, closeReason(reason));
     if (this.settled) return Promise.resolve();
-    this.closed ??= new Promise((resolve) => {
-      this.resolveClosed = resolve;
-    });
-    return this.closed;
+    if (!this.closed) {
+      let resolve = () => {};
+      const promise = new Promise<void>((r) => {
+        resolve = r;
+      });
+      this.closed = { promise, resolve };
+    }
+    return this.closed.promise;
   }
 
   /** A binary message arrived from the socket. */
@@ -187,7 +209,7 @@ export abstract class BaseTransport implements Transport {
         // The owner's bug must not escape into the socket's event loop (rule 8).
       }
       this.settled = true;
-      this.resolveClosed?.();
+      this.closed?.resolve();
     });
     return true;
   }
@@ -214,7 +236,7 @@ export abstract class BaseTransport implements Transport {
     if (!this.turnStarted) {
       this.turnStarted = true;
       nextTurn(endTurnOf, this);
-      if (!this.batchWholeTurn) {
+      if (!this.settings.batchWholeTurn) {
         this.write(frame);
         return;
       }

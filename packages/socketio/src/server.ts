@@ -160,6 +160,8 @@ export async function socketIoServer(init: SocketIoServerInit): Promise<SocketIo
     principals.set(socket, principal);
   }
 
+  // One object for every socket's transport, which keeps it by reference.
+  const transportOptions = { maxFrameBytes, maxBufferedBytes };
   const onConnection = (socket: Socket) => {
     if (closing) {
       socket.disconnect();
@@ -178,7 +180,7 @@ export async function socketIoServer(init: SocketIoServerInit): Promise<SocketIo
         // Abrupt ends the whole connection without flushing; otherwise leave just this namespace.
         disconnect: (abrupt) => (abrupt ? socket.conn.close(true) : socket.disconnect()),
       },
-      { maxFrameBytes, maxBufferedBytes },
+      transportOptions,
     );
     open.set(socket, transport);
     socket.onAny((event: unknown, ...args: unknown[]) => {

@@ -1,5 +1,5 @@
 import { CloseCode } from '@agentsocket/core';
-import { BaseTransport } from '@agentsocket/core/transport';
+import { BaseTransport, type BaseTransportOptions } from '@agentsocket/core/transport';
 import { closeCodeForReason, isCloseCode } from './close-codes.js';
 
 /**
@@ -36,6 +36,13 @@ export interface SocketTransportOptions {
 }
 
 /**
+ * The base options made from each SocketTransportOptions object: the server passes one object
+ * to every socket's transport, and they all keep the one made from it (BaseTransport keeps its
+ * options by reference), not a copy each.
+ */
+const baseOptions = new WeakMap<SocketTransportOptions, BaseTransportOptions>();
+
+/**
  * One Socket.IO socket as a core Transport, on BaseTransport's rules. Batching is always on: the
  * Socket.IO mapping defines an `asp` event as one or more frames, so there is nothing to negotiate.
  * The owner feeds it the socket's events through receive() and disconnected(); it never throws
@@ -47,8 +54,13 @@ export class SocketTransport extends BaseTransport {
   private wireGone = false;
 
   constructor(wire: Wire, options: SocketTransportOptions) {
-    // Whole turns, uncapped: each event costs two WebSocket messages, so fewer, fuller ones win (docs/transports/socketio.md).
-    super({ ...options, kind: 'socket.io', batchBytes: BATCH_BYTES, batchFrames: Number.POSITIVE_INFINITY, batchWholeTurn: true, batching: 'always' });
+    let base = baseOptions.get(options);
+    if (!base) {
+      // Whole turns, uncapped: each event costs two WebSocket messages, so fewer, fuller ones win (docs/transports/socketio.md).
+      base = { ...options, kind: 'socket.io', batchBytes: BATCH_BYTES, batchFrames: Number.POSITIVE_INFINITY, batchWholeTurn: true, batching: 'always' };
+      baseOptions.set(options, base);
+    }
+    super(base);
     this.wire = wire;
   }
 

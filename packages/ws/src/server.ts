@@ -13,7 +13,7 @@ import {
 import { HeartbeatClock, SUBPROTOCOL } from '@agentsocket/core/transport';
 import { type PerMessageDeflateOptions, WebSocket, WebSocketServer } from 'ws';
 import { CLOSE_GRACE_MS, DEFAULT_PATH, DEFAULT_PING_INTERVAL_MS, defaultFirstMessageBytes, defaultMaxBufferedBytes, defaultMaxPayload } from './defaults.js';
-import { SocketTransport } from './socket-transport.js';
+import { SocketTransport, type SocketTransportOptions } from './socket-transport.js';
 import { offersSubprotocol, readBearer, refuseUpgrade, selectSubprotocol } from './upgrade.js';
 
 /** Where to serve: exactly one of `port`, `server` or `wss`. */
@@ -109,10 +109,10 @@ class Endpoint extends Emitter<WsServerEvents> implements WsServer {
   private readonly ownedHttp: HttpServer | undefined;
   private readonly ownsWss: boolean;
   private readonly maxPayload: number;
-  private readonly maxBufferedBytes: number;
-  private readonly pingIntervalMs: number;
   /** One ping timer for every socket of this endpoint, not one each. */
   private readonly pings = new HeartbeatClock();
+  /** One options object for every socket's transport, which keeps it by reference. */
+  private readonly transportOptions: SocketTransportOptions;
   private readonly open = new Set<WebSocket>();
   private readonly maxConnections: number;
   /** Upgrades accepted for checking and not yet open or refused (they count toward maxConnections). */
@@ -129,8 +129,6 @@ class Endpoint extends Emitter<WsServerEvents> implements WsServer {
     this.agentServer = init.agentServer;
     this.path = init.path ?? DEFAULT_PATH;
     this.maxPayload = init.maxPayload ?? defaultMaxPayload(init.agentServer.maxFrameBytes);
-    this.maxBufferedBytes = init.maxBufferedBytes ?? defaultMaxBufferedBytes(this.maxPayload);
-    this.pingIntervalMs = init.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS;
     this.maxConnections = init.maxConnections ?? Number.POSITIVE_INFINITY;
     this.ownedHttp = ownedHttp;
     this.http = ownedHttp ?? init.server;
@@ -138,6 +136,14 @@ class Endpoint extends Emitter<WsServerEvents> implements WsServer {
     const open = this.open;
     this.untrack = (socket) => {
       open.delete(socket);
+    };
+    this.transportOptions = {
+      maxFrameBytes: this.maxPayload,
+      maxBufferedBytes: init.maxBufferedBytes ?? defaultMaxBufferedBytes(this.maxPayload),
+      pingIntervalMs: init.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS,
+      pings: this.pings,
+      onSocketClose: this.untrack,
+      firstMessageBytes: defaultFirstMessageBytes(init.agentServer.maxHelloBytes),
     };
     this.wss =
       init.wss ??
@@ -244,14 +250,7 @@ class Endpoint extends Emitter<WsServerEvents> implements WsServer {
   }
 
   private onConnection(socket: WebSocket, req: IncomingMessage): void {
-    const transport = new SocketTransport(socket, {
-      maxFrameBytes: this.maxPayload,
-      maxBufferedBytes: this.maxBufferedBytes,
-      pingIntervalMs: this.pingIntervalMs,
-      pings: this.pings,
-      onSocketClose: this.untrack,
-      firstMessageBytes: defaultFirstMessageBytes(this.agentServer.maxHelloBytes),
-    });
+    const transport = new SocketTransport(socket, this.transportOptions);
     // Upgraded by the owner of a `wss` without handleUpgrade: the capacity check comes only now.
     const over = !this.verified.has(req) && this.open.size + this.upgrading >= this.maxConnections;
     this.open.add(socket);

@@ -20,6 +20,21 @@ export interface SocketTransportOptions extends Omit<BaseTransportOptions, 'kind
   readonly firstMessageBytes?: number | undefined;
 }
 
+/**
+ * The base options made from each SocketTransportOptions object: a server passes one object to
+ * every socket's transport, and they all keep the one made from it, not a copy each.
+ */
+const baseOptions = new WeakMap<SocketTransportOptions, BaseTransportOptions>();
+
+function baseOptionsOf(options: SocketTransportOptions): BaseTransportOptions {
+  let base = baseOptions.get(options);
+  if (!base) {
+    base = { ...options, kind: 'ws', batchBytes: BATCH_BYTES };
+    baseOptions.set(options, base);
+  }
+  return base;
+}
+
 /** The transport of each socket, for the listeners below: shared functions, not closures per socket. */
 const transports = new WeakMap<WebSocket, SocketTransport>();
 
@@ -42,24 +57,22 @@ export class SocketTransport extends BaseTransport {
   /** Bytes the socket had read when the last ping went out; -1 before the first ping. */
   private readAtPing = -1;
   private corked = false;
-  private readonly pingIntervalMs: number;
-  private readonly pings: HeartbeatClock | undefined;
+  /** Kept by reference (see BaseTransport): pings and onSocketClose are read from it. */
+  private readonly options: SocketTransportOptions;
   private readonly pinger: ReturnType<typeof setInterval> | undefined;
-  private readonly onSocketClose: ((socket: WebSocket) => void) | undefined;
   /** Stops counting the bytes read before the first message; set while counting. */
   private stopCounting: (() => void) | undefined;
 
+  /** Pass one `options` object to every transport of a server: each keeps it by reference. */
   constructor(socket: WebSocket, options: SocketTransportOptions) {
-    super({ ...options, kind: 'ws', batchBytes: BATCH_BYTES });
+    super(baseOptionsOf(options));
     this.socket = socket;
     socket.binaryType = 'nodebuffer';
     transports.set(socket, this);
     socket.on('message', onMessage);
     socket.on('error', onError);
     socket.on('close', onClose);
-    this.pingIntervalMs = options.pingIntervalMs;
-    this.pings = options.pings;
-    this.onSocketClose = options.onSocketClose;
+    this.options = options;
     if (options.firstMessageBytes !== undefined) this.countUntilFirstMessage(options.firstMessageBytes);
     if (options.pingIntervalMs > 0) {
       if (options.pings) {
@@ -107,7 +120,7 @@ export class SocketTransport extends BaseTransport {
   /** @internal From the socket's 'close' listener. */
   socketClosed(code: number, reason: Buffer): void {
     this.ended({ code, reason: reason.toString('utf8'), local: false });
-    this.onSocketClose?.(this.socket);
+    this.options.onSocketClose?.(this.socket);
   }
 
   protected get socketBufferedAmount(): number {
@@ -159,7 +172,7 @@ export class SocketTransport extends BaseTransport {
   protected override onFinish(): void {
     this.stopCounting?.();
     if (this.pinger) clearInterval(this.pinger);
-    this.pings?.delete(this, this.pingIntervalMs);
+    this.options.pings?.delete(this, this.options.pingIntervalMs);
   }
 
   /** Bytes read from the network so far (the stream ws wraps); without one, never equal to the last reading. */
