@@ -14,7 +14,7 @@ const encoder = new TextEncoder();
 
 /** The bytes that are signed: `v1:<timestamp>:<METHOD>:<endpoint>:` followed by the body. */
 export function canonicalBytes(timestamp: string, method: string, endpoint: string, body: Uint8Array): Uint8Array {
-  const head = encoder.encode(`v1:${timestamp}:${method.toUpperCase()}:${endpoint}:`);
+  const head = encoder.encode(canonicalHead(timestamp, method, endpoint));
   const out = new Uint8Array(head.byteLength + body.byteLength);
   out.set(head, 0);
   out.set(body, head.byteLength);
@@ -57,21 +57,47 @@ function fromHex(hex: string): Uint8Array | undefined {
  * machine than the HMAC. Elsewhere WebCrypto is used; both give the same bytes.
  */
 interface NodeHmac {
-  createHmac(algorithm: 'sha256', key: string): { update(data: Uint8Array): { digest(): Uint8Array } };
+  createHmac(algorithm: 'sha256', key: object): NodeHmacState;
+  createSecretKey(key: Uint8Array): object;
   timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean;
+}
+interface NodeHmacState {
+  update(data: Uint8Array | string, encoding?: 'latin1'): NodeHmacState;
+  digest(): Uint8Array;
 }
 const nodeCrypto: NodeHmac | undefined = (() => {
   try {
     const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
     const mod = proc?.getBuiltinModule?.('node:crypto') as Partial<NodeHmac> | undefined;
-    return typeof mod?.createHmac === 'function' && typeof mod.timingSafeEqual === 'function' ? (mod as NodeHmac) : undefined;
+    return typeof mod?.createHmac === 'function' && typeof mod.createSecretKey === 'function' && typeof mod.timingSafeEqual === 'function'
+      ? (mod as NodeHmac)
+      : undefined;
   } catch {
     return undefined;
   }
 })();
 
+/** Node key objects by secret: making one per request (from the string) cost more than the HMAC. */
+const nodeKeys = new Map<string, object>();
+
+/** Node's HMAC of the signed message (`head` then `body`), without copying the body into one buffer. */
+function nodeHmac(crypto: NodeHmac, secret: string, head: string, body: Uint8Array): Uint8Array {
+  let key = nodeKeys.get(secret);
+  if (key === undefined) {
+    key = crypto.createSecretKey(encoder.encode(secret));
+    if (nodeKeys.size >= MAX_KEYS) nodeKeys.delete(nodeKeys.keys().next().value as string);
+    nodeKeys.set(secret, key);
+  }
+  // The head is ASCII (digits, a method, an endpoint name): latin1 gives its exact bytes.
+  return crypto.createHmac('sha256', key).update(head, 'latin1').update(body).digest();
+}
+
+function canonicalHead(timestamp: string, method: string, endpoint: string): string {
+  return `v1:${timestamp}:${method.toUpperCase()}:${endpoint}:`;
+}
+
 async function hmacBytes(secret: string, message: Uint8Array): Promise<Uint8Array> {
-  if (nodeCrypto) return nodeCrypto.createHmac('sha256', secret).update(message).digest();
+  if (nodeCrypto) return nodeHmac(nodeCrypto, secret, '', message);
   return new Uint8Array(await crypto.subtle.sign('HMAC', await hmacKey(secret), message));
 }
 
@@ -89,7 +115,9 @@ export async function signRequest(
   now: number = Date.now(),
 ): Promise<Record<string, string>> {
   const timestamp = String(Math.floor(now));
-  const hex = await hmacHex(secret, canonicalBytes(timestamp, method, endpoint, body));
+  const hex = nodeCrypto
+    ? toHex(nodeHmac(nodeCrypto, secret, canonicalHead(timestamp, method, endpoint), body))
+    : await hmacHex(secret, canonicalBytes(timestamp, method, endpoint, body));
   return { [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: `v1=${hex}` };
 }
 
@@ -113,9 +141,8 @@ export async function verifyRequest(
   const hex = /^v1=([0-9a-f]{64})$/.exec(signature)?.[1];
   const given = hex === undefined ? undefined : fromHex(hex);
   if (given === undefined) return { ok: false, reason: 'malformed signature' };
-  const signed = canonicalBytes(timestamp, method, endpoint, body);
   const valid = nodeCrypto
-    ? nodeCrypto.timingSafeEqual(nodeCrypto.createHmac('sha256', secret).update(signed).digest(), given)
-    : await crypto.subtle.verify('HMAC', await hmacKey(secret), given, signed);
+    ? nodeCrypto.timingSafeEqual(nodeHmac(nodeCrypto, secret, canonicalHead(timestamp, method, endpoint), body), given)
+    : await crypto.subtle.verify('HMAC', await hmacKey(secret), given, canonicalBytes(timestamp, method, endpoint, body));
   return valid ? { ok: true } : { ok: false, reason: 'signature does not match' };
 }
