@@ -265,12 +265,12 @@ export class Relay {
           }, codec);
     // Made only when the deadline passes: an Error per call would cost more than the call.
     const timedOut = () => new ProtocolError(GATEWAY_TIMEOUT, `function did not finish within ${timeoutMs} ms`);
-    const follow = new AbortController();
     let frames: AsyncIterable<RelayFrame>;
     let onAbort: () => void;
     let stop: () => void;
     if (ctx.delivery === 'exactly-once') {
       const run = this.sharedRun(`${ctx.principal?.id ?? ''}:${ctx.messageId}`, timeoutMs, timedOut, (signal) => this.fn.invoke(body, codec, signal), cid);
+      const follow = new AbortController();
       frames = run.follow(follow.signal);
       // INTERRUPT (the session is still there) stops the function; a session that ended only stops following it.
       onAbort = () => {
