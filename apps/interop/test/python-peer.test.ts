@@ -3,6 +3,7 @@
 // Nothing here imports our TypeScript packages: the point is that the spec is enough.
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -125,7 +126,7 @@ function stopServer(child: ChildProcess): Promise<void> {
       resolve();
     });
     try {
-      // The server runs as pnpm -> sh -> tsx -> node; it was spawned as the leader of its own
+      // The server was spawned as the leader of its own
       // process group, so signal the whole group (by its id) and nothing else.
       process.kill(-pid, 'SIGTERM');
     } catch {
@@ -149,8 +150,10 @@ process.once('exit', () => {
 });
 
 function startServer(extra: string[]): Promise<Server> {
-  const child = spawn('pnpm', ['--filter', '@agentsocket/demo', 'serve', '--', '--port', '0', ...extra], {
-    cwd: ROOT,
+  // The demo's `serve` script run directly with this Node (tsx as a loader), so the test needs no
+  // package manager on PATH.
+  const child = spawn(process.execPath, ['--conditions=@agentsocket/source', '--import', 'tsx', 'src/serve.ts', '--port', '0', ...extra], {
+    cwd: join(ROOT, 'apps', 'demo'),
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
