@@ -303,8 +303,8 @@ export class AgentServer extends Emitter<ServerEvents> {
     session.setRemoteTools(record.remoteTools);
     // A session of the same agent waiting to be resumed gives way to the new connection, if the
     // agent id is the new principal's to take (its own, or the namespace's rule allows it).
-    for (const other of this.sessions.all()) {
-      if (other.ns !== ns || other.agentId !== agentId || other.attached) continue;
+    for (const other of this.sessions.ofAgent(ns, agentId)) {
+      if (other.attached) continue;
       if (!(await mayClaimAgentId(rule, principal, agentId, ns, other.principal.id))) {
         session.close(new ProtocolError(ErrorCode.CONFLICT, 'agent id held by another principal'));
         throw new ProtocolError(ErrorCode.CONFLICT, `agent id "${agentId}" is held by another principal's session in ${ns}`);

@@ -9,6 +9,8 @@ class Fake implements RegisteredSession {
     readonly sessionId: string,
     principal: string,
     unackedBytes = 0,
+    readonly agentId = sessionId,
+    readonly ns = '/',
   ) {
     this.principal = { id: principal };
     this.chan = { unackedBytes };
@@ -133,5 +135,21 @@ describe('SessionRegistry', () => {
     vi.advanceTimersByTime(5000);
     expect(ended).toEqual([]);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('finds the sessions of one agent id in one namespace, and forgets a removed one', () => {
+    const { r } = registry({ perPrincipal: 10 });
+    const a1 = new Fake('s1', 'p', 0, 'worker', '/team-a');
+    const a2 = new Fake('s2', 'p', 0, 'worker', '/team-a');
+    const b = new Fake('s3', 'p', 0, 'worker', '/team-b');
+    const c = new Fake('s4', 'p', 0, 'lead', '/team-a');
+    for (const s of [a1, a2, b, c]) r.add(s, false);
+    expect(r.ofAgent('/team-a', 'worker')).toEqual([a1, a2]);
+    expect(r.ofAgent('/team-b', 'worker')).toEqual([b]);
+    r.remove(a1);
+    expect(r.ofAgent('/team-a', 'worker')).toEqual([a2]);
+    r.remove(a2);
+    expect(r.ofAgent('/team-a', 'worker')).toEqual([]);
+    expect(r.ofAgent('/team-a', 'lead')).toEqual([c]);
   });
 });

@@ -5,6 +5,9 @@ import type { Principal } from './transport.js';
 export interface RegisteredSession {
   readonly sessionId: string;
   readonly principal: Principal;
+  /** Namespace and agent id: a new session of the same agent id finds the old ones by them. */
+  readonly ns: string;
+  readonly agentId: string;
   /** Unacknowledged frames the session keeps for replay. */
   readonly chan: { readonly unackedBytes: number };
 }
@@ -28,6 +31,8 @@ const RETAINED_CHECK_MS = 1000;
  */
 export class SessionRegistry<S extends RegisteredSession> {
   private readonly byId = new Map<string, S>();
+  /** "ns\nagentId" → its sessions, so a handshake finds those of its agent id without walking all. */
+  private readonly byAgent = new Map<string, Set<S>>();
   /** Sessions waiting to be resumed, longest-dropped first, each with its expiry timer. */
   private readonly dropped = new Map<S, ReturnType<typeof setTimeout>>();
   /** Sessions held per principal id (connected or waiting to be resumed, or reserved by a handshake). */
@@ -59,6 +64,12 @@ export class SessionRegistry<S extends RegisteredSession> {
     return [...this.byId.values()];
   }
 
+  /** The sessions of one agent id in one namespace (a copy). */
+  ofAgent(ns: string, agentId: string): S[] {
+    const same = this.byAgent.get(agentKey(ns, agentId));
+    return same ? [...same] : [];
+  }
+
   get perPrincipalLimit(): number {
     return this.limits.perPrincipal;
   }
@@ -85,6 +96,10 @@ export class SessionRegistry<S extends RegisteredSession> {
   /** Adds a session; `reserved`: its place was held by reserve(), otherwise it takes one now (a takeover is not refused). */
   add(session: S, reserved: boolean): void {
     this.byId.set(session.sessionId, session);
+    const key = agentKey(session.ns, session.agentId);
+    const same = this.byAgent.get(key);
+    if (same) same.add(session);
+    else this.byAgent.set(key, new Set([session]));
     if (!reserved) this.perPrincipal.set(session.principal.id, (this.perPrincipal.get(session.principal.id) ?? 0) + 1);
   }
 
@@ -93,6 +108,10 @@ export class SessionRegistry<S extends RegisteredSession> {
     this.undrop(session);
     if (!this.has(session)) return false;
     this.byId.delete(session.sessionId);
+    const key = agentKey(session.ns, session.agentId);
+    const same = this.byAgent.get(key);
+    same?.delete(session);
+    if (same?.size === 0) this.byAgent.delete(key);
     this.release(session.principal);
     return true;
   }
@@ -142,4 +161,8 @@ export class SessionRegistry<S extends RegisteredSession> {
     }
     if (this.dropped.size === 0) this.close();
   }
+}
+
+function agentKey(ns: string, agentId: string): string {
+  return `${ns}\n${agentId}`;
 }
