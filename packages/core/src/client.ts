@@ -1,6 +1,6 @@
 import { type BackoffOptions, backoffDelay, sleep } from './backoff.js';
 import type { Call, InvokeOptions } from './call.js';
-import { createCodec } from './codec.js';
+import { sharedCodec } from './codec.js';
 import { DEFAULT_CLIENT_MAX_INFLIGHT, DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_FRAME_BYTES } from './defaults.js';
 import { type DedupStore, MemoryDedupStore } from './dedup.js';
 import { Emitter } from './emitter.js';
@@ -403,7 +403,7 @@ export class AgentClient<A extends Agent = Agent> extends Emitter<ClientEvents> 
       peer?.close(new ProtocolError(ErrorCode.SESSION_EXPIRED, 'session could not be resumed'));
       peer = new Peer({
         side: 'client',
-        codec: createCodec(hello.codec),
+        codec: sharedCodec(hello.codec),
         registry: new ToolRegistry(this.registry),
         sessionId: hello.sessionId,
         maxFrame: this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,

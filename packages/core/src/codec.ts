@@ -74,3 +74,18 @@ export function createCodec(name: string): Codec {
       throw new AgentSocketError('INVALID_OPTIONS', `unknown codec "${name}" (known: msgpack, json)`);
   }
 }
+
+const shared = new Map<string, Codec>();
+
+/**
+ * One codec per name for the whole process: codecs keep no state between calls, and a MessagePack
+ * reader's caches weigh tens of KiB, too much to build again for every client connection.
+ */
+export function sharedCodec(name: string): Codec {
+  let codec = shared.get(name);
+  if (!codec) {
+    codec = createCodec(name);
+    shared.set(name, codec);
+  }
+  return codec;
+}
