@@ -201,7 +201,11 @@ export class RedisHub implements Hub {
   async send(ns: string, target: Target, message: TeamMessage, exceptAgent?: string): Promise<number> {
     const found = await guarded(this.cmd, 'hub lookup', () => this.redis.route(ns, target, exceptAgent));
     const byInstance = new Map<string, string[]>();
-    for (const f of found) byInstance.set(f.instance, [...(byInstance.get(f.instance) ?? []), f.agentId]);
+    for (const f of found) {
+      const agents = byInstance.get(f.instance);
+      if (agents) agents.push(f.agentId);
+      else byInstance.set(f.instance, [f.agentId]);
+    }
     const counts = [...byInstance].map(async ([instance, agents]) => {
       if (instance === this.instance) return this.deliverHere(ns, agents, message);
       let receivers: number;
