@@ -1,9 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadAverage, machineInfo, median, renderTable, writeJsonReport } from '@agentsocket/bench-kit';
 import { WebSocket } from 'ws';
+import { NODE, type Proc, start, stop } from './procs.js';
 
 /**
  * Scale, measured (a program, not a test): one server process holding `--connections` idle
@@ -11,73 +10,34 @@ import { WebSocket } from 'ws';
  * and raw ws, in rotated order per round; memory per connection is the server's growth in RSS and
  * heap (after two full collections) divided by the connections. Then an ASP server with
  * `maxConnections` is filled and asked for more: each extra upgrade must get HTTP 503.
- *   pnpm --filter @agentsocket/scale start -- [--connections 20000] [--client-processes 4] [--rounds 1] [--capacity 1000]
+ *   pnpm --filter @agentsocket/scale start -- [--connections 19950] [--client-processes 8] [--rounds 1] [--capacity 1000]
+ *     [--kinds asp,socketio,ws] [--at-once 25] [--open-timeout-ms 10000]
  * The fd limit must allow it: the script raises `ulimit -n` where it can (the hard limit caps it).
  */
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
   options: {
-    connections: { type: 'string', default: '20000' },
-    'client-processes': { type: 'string', default: '4' },
+    connections: { type: 'string', default: '19950' },
+    'client-processes': { type: 'string', default: '8' },
     rounds: { type: 'string', default: '1' },
     capacity: { type: 'string', default: '1000' },
+    kinds: { type: 'string', default: 'asp,socketio,ws' },
+    'at-once': { type: 'string', default: '25' },
+    'open-timeout-ms': { type: 'string', default: '10000' },
   },
 });
 const total = Number(values.connections);
 const procs = Number(values['client-processes']);
 const rounds = Number(values.rounds);
 const capacity = Number(values.capacity);
-const KINDS = ['asp', 'socketio', 'ws'] as const;
-type Kind = (typeof KINDS)[number];
+const ALL_KINDS = ['asp', 'socketio', 'ws'] as const;
+type Kind = (typeof ALL_KINDS)[number];
+const isKind = (k: string): k is Kind => (ALL_KINDS as readonly string[]).includes(k);
+const KINDS = values.kinds.split(',').filter(isKind);
+if (KINDS.length === 0) throw new Error('--kinds lists none of asp, socketio, ws');
+/** Per client process: handshakes in flight at a time, and how long each may take to open. */
+const CLIENT_ARGS = ['--at-once', values['at-once'], '--open-timeout-ms', values['open-timeout-ms']];
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
-const NODE = ['--conditions=@agentsocket/source', '--import', 'tsx'];
-
-interface Proc {
-  child: ChildProcess;
-  lines: Interface;
-  next(): Promise<Record<string, unknown>>;
-}
-
-function start(args: string[]): Proc {
-  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout ?? process.stdin });
-  const queue: string[] = [];
-  const waiting: Array<(line: string) => void> = [];
-  lines.on('line', (line) => {
-    const w = waiting.shift();
-    if (w) w(line);
-    else queue.push(line);
-  });
-  return {
-    child,
-    lines,
-    next: () =>
-      new Promise((resolve, reject) => {
-        const take = (line: string) => {
-          try {
-            resolve(JSON.parse(line));
-          } catch (error) {
-            reject(error);
-          }
-        };
-        const line = queue.shift();
-        if (line !== undefined) take(line);
-        else {
-          waiting.push(take);
-          child.once('exit', (code) => reject(new Error(`child exited (${code})`)));
-        }
-      }),
-  };
-}
-
-function stop(p: Proc): Promise<void> {
-  return new Promise((resolve) => {
-    if (p.child.exitCode !== null) return resolve();
-    p.child.once('exit', () => resolve());
-    p.child.stdin?.end();
-    setTimeout(() => p.child.kill('SIGKILL'), 5000).unref();
-  });
-}
 
 async function memory(server: Proc): Promise<{ rss: number; heap: number; connections: number }> {
   server.child.stdin?.write('mem\n');
@@ -103,7 +63,7 @@ async function idle(kind: Kind, round: number): Promise<Sample> {
   const began = performance.now();
   const each = Math.ceil(total / procs);
   const clients = Array.from({ length: procs }, (_, i) =>
-    start([...NODE, here('./clients.ts'), '--kind', kind, '--port', String(port), '--count', String(Math.min(each, total - i * each))]),
+    start([...NODE, here('./clients.ts'), '--kind', kind, '--port', String(port), '--count', String(Math.min(each, total - i * each)), ...CLIENT_ARGS]),
   );
   const reports = await Promise.all(clients.map((c) => c.next()));
   const openMs = performance.now() - began;
@@ -135,7 +95,7 @@ async function idle(kind: Kind, round: number): Promise<Sample> {
 async function overCapacity(): Promise<{ held: number; statuses: number[]; body: string; retryAfter: string | undefined }> {
   const server = start([...NODE, here('./server.ts'), '--kind', 'asp', '--max-connections', String(capacity)]);
   const { port } = await server.next();
-  const client = start([...NODE, here('./clients.ts'), '--kind', 'asp', '--port', String(port), '--count', String(capacity)]);
+  const client = start([...NODE, here('./clients.ts'), '--kind', 'asp', '--port', String(port), '--count', String(capacity), ...CLIENT_ARGS]);
   const report = await client.next();
   const statuses: number[] = [];
   let body = '';
@@ -168,7 +128,9 @@ async function overCapacity(): Promise<{ held: number; statuses: number[]; body:
   return { held: Number(report['opened']), statuses, body, retryAfter };
 }
 
-console.log(`scale: ${total} idle connections per server from ${procs} client processes, ${rounds} round(s); capacity check at ${capacity}`);
+console.log(
+  `scale: ${total} idle connections per server from ${procs} client processes (${values['at-once']} handshakes at a time each, ${values['open-timeout-ms']} ms to open), ${rounds} round(s); capacity check at ${capacity}`,
+);
 const load0 = loadAverage();
 const samples: Sample[] = [];
 for (let round = 0; round < rounds; round++) {
@@ -185,7 +147,7 @@ const rows = KINDS.map((kind) => [
   String(of(kind, (s) => s.connections)),
   `${Math.round(of(kind, (s) => s.rssPerConn))} B`,
   `${Math.round(of(kind, (s) => s.heapPerConn))} B`,
-  `${(of(kind, (s) => s.heapPerConn) / of('asp', (s) => s.heapPerConn)).toFixed(2)}× ASP`,
+  KINDS.includes('asp') ? `${(of(kind, (s) => s.heapPerConn) / of('asp', (s) => s.heapPerConn)).toFixed(2)}× ASP` : '',
 ]);
 console.log(`\n${renderTable([{ header: 'server' }, { header: 'held' }, { header: 'RSS/conn' }, { header: 'heap/conn' }, { header: 'heap vs ASP' }], rows)}`);
 const refused = cap.statuses.filter((s) => s === 503).length;
@@ -196,7 +158,7 @@ console.log(`load average ${load0} → ${load1}`);
 const path = writeJsonReport(fileURLToPath(new URL('../../../reports/', import.meta.url)), 'scale', {
   machine: machineInfo(),
   load: [load0, load1],
-  options: { total, procs, rounds, capacity },
+  options: { total, procs, rounds, capacity, kinds: KINDS, atOnce: Number(values['at-once']), openTimeoutMs: Number(values['open-timeout-ms']) },
   samples,
   capacity: cap,
 });
