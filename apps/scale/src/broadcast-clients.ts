@@ -18,7 +18,8 @@ const { values } = parseArgs({
     count: { type: 'string' },
     ns: { type: 'string', default: '/team-scale' },
     room: { type: 'string', default: 'all' },
-    'at-once': { type: 'string', default: '50' },
+    'at-once': { type: 'string', default: '25' },
+    'open-timeout-ms': { type: 'string', default: '10000' },
   },
 });
 const ports = String(values.ports).split(',').map(Number);
@@ -30,6 +31,8 @@ const clients: AgentClient[] = [];
 let failed = 0;
 let firstError: string | undefined;
 let disconnects = 0;
+/** The first connection lost after it was open: its close code and reason. */
+let firstDisconnect: string | undefined;
 const rounds = new Map<number, number[]>();
 const reported = new Set<number>();
 
@@ -38,7 +41,7 @@ function report(round: number): void {
   reported.add(round);
   const latencies = rounds.get(round) ?? [];
   rounds.delete(round);
-  console.log(JSON.stringify({ round, latencies: latencies.map((l) => Math.round(l * 100) / 100), missing: clients.length - latencies.length, disconnects }));
+  console.log(JSON.stringify({ round, latencies: latencies.map((l) => Math.round(l * 100) / 100), missing: clients.length - latencies.length, disconnects, firstDisconnect }));
 }
 
 function onTick(data: unknown): void {
@@ -64,7 +67,7 @@ function onPing(data: unknown): void {
 async function openOne(i: number): Promise<void> {
   const port = ports[i % ports.length];
   const client = new AgentClient({
-    connect: wsConnector({ url: `ws://127.0.0.1:${port}/asp` }),
+    connect: wsConnector({ url: `ws://127.0.0.1:${port}/asp`, openTimeoutMs: Number(values['open-timeout-ms']) }),
     namespace: values.ns,
     name: `agent-${i}`,
     reconnect: false,
@@ -74,7 +77,10 @@ async function openOne(i: number): Promise<void> {
     if (m.event === 'tick') onTick(m.data);
     else if (m.event === 'ping') onPing(m.data);
   });
-  client.on('disconnect', () => disconnects++);
+  client.on('disconnect', (info) => {
+    disconnects++;
+    firstDisconnect ??= `${info.code} ${info.reason}${info.local ? ' (local)' : ''}`;
+  });
   await client.connect();
   await client.join(String(values.room));
   clients.push(client);

@@ -15,6 +15,7 @@ import { NODE, type Proc, start, stop } from './procs.js';
  * machine). Interleaved in every round, the reference: one 1-1 `send` from the same sender to
  * one agent on another node, the same path without the fan-out.
  *   pnpm --filter @agentsocket/scale broadcast -- [--agents 10000] [--nodes 3] [--client-processes 4] [--rounds 10]
+ *     [--delivery at-least-once] [--at-once 25] [--open-timeout-ms 30000] [--gap-ms 1000] [--timeout-ms 30000]
  */
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
@@ -26,6 +27,8 @@ const { values } = parseArgs({
     'gap-ms': { type: 'string', default: '1000' },
     'timeout-ms': { type: 'string', default: '30000' },
     delivery: { type: 'string', default: 'at-least-once' },
+    'at-once': { type: 'string', default: '25' },
+    'open-timeout-ms': { type: 'string', default: '30000' },
     'redis-url': { type: 'string', default: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379' },
   },
 });
@@ -71,7 +74,9 @@ try {
   const each = Math.ceil(agents / procs);
   for (let i = 0; i < procs; i++) {
     const count = Math.min(each, agents - i * each);
-    clients.push(start([...NODE, here('./broadcast-clients.ts'), '--ports', ports.join(','), '--first', String(i * each), '--count', String(count), '--ns', NS, '--room', ROOM]));
+    clients.push(
+      start([...NODE, here('./broadcast-clients.ts'), '--ports', ports.join(','), '--first', String(i * each), '--count', String(count), '--ns', NS, '--room', ROOM, '--at-once', values['at-once'], '--open-timeout-ms', values['open-timeout-ms']]),
+    );
   }
   const opened = await Promise.all(clients.map((c) => c.next()));
   const joined = opened.reduce((a, r) => a + Number(r['opened']), 0);
@@ -113,6 +118,9 @@ try {
     clearTimeout(timer);
     const latencies = reports.flatMap((r) => (Array.isArray(r['latencies']) ? (r['latencies'] as number[]) : [])).sort((a, b) => a - b);
     const missing = reports.reduce((a, r) => a + Number(r['missing']), 0);
+    const disconnects = reports.reduce((a, r) => a + Number(r['disconnects']), 0);
+    const firstDisconnect = reports.map((r) => r['firstDisconnect']).find((d) => d !== undefined);
+    if (disconnects > 0) console.log(`  ${disconnects} agents lost their connection so far, e.g. ${String(firstDisconnect)}`);
     const r: Round = {
       round,
       reached,
