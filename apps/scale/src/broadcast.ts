@@ -15,7 +15,7 @@ import { NODE, type Proc, start, stop } from './procs.js';
  * machine). Interleaved in every round, the reference: one 1-1 `send` from the same sender to
  * one agent on another node, the same path without the fan-out.
  *   pnpm --filter @agentsocket/scale broadcast -- [--agents 10000] [--nodes 3] [--client-processes 4] [--rounds 10]
- *     [--delivery at-least-once] [--at-once 25] [--open-timeout-ms 30000] [--gap-ms 1000] [--timeout-ms 30000]
+ *     [--delivery at-least-once] [--at-once 25] [--open-timeout-ms 30000] [--gap-ms 1000] [--timeout-ms 30000] [--hub-heartbeat-ms 1000]
  */
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
@@ -29,6 +29,8 @@ const { values } = parseArgs({
     delivery: { type: 'string', default: 'at-least-once' },
     'at-once': { type: 'string', default: '25' },
     'open-timeout-ms': { type: 'string', default: '30000' },
+    /** Passed to every node: a node silent for 3 beats is dead to the others (apps/cluster's default 1000). */
+    'hub-heartbeat-ms': { type: 'string' },
     'redis-url': { type: 'string', default: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379' },
   },
 });
@@ -59,7 +61,8 @@ const supervisor = new Supervisor({
   redisUrl: values['redis-url'],
   prefix,
   idPrefix: 'scale-',
-  readyTimeoutMs: 120_000, // a busy machine compiles the node program slowly
+  readyTimeoutMs: 120_000,
+  args: values['hub-heartbeat-ms'] === undefined ? [] : ['--hub-heartbeat-ms', values['hub-heartbeat-ms']], // a busy machine compiles the node program slowly
   log: (id, line) => {
     if (!/"event":"ready"|open files|draining/.test(line)) console.log(`  [${id}] ${line}`);
   },
