@@ -1,6 +1,7 @@
 import type { ToolInfo } from './messages.js';
 import type { InputSchema } from './schema.js';
-import { type AnyToolDefinition, type ToolDefinition, ToolRegistry } from './tool.js';
+import type { AnyToolDefinition, ToolDefinition } from './tool.js';
+import { ToolRegistry } from './tool-registry.js';
 
 /** Tools by name, as an agent declares them. */
 export type ToolSet = Record<string, AnyToolDefinition>;

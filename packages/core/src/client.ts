@@ -1,107 +1,25 @@
-import { type BackoffOptions, backoffDelay, sleep } from './backoff.js';
+import { backoffDelay, sleep } from './backoff.js';
+import { handshake } from './client-handshake.js';
 import type { Call, InvokeOptions } from './call.js';
 import { sharedCodec } from './codec.js';
 import { DEFAULT_CLIENT_MAX_INFLIGHT, DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_FRAME_BYTES } from './defaults.js';
-import { type DedupStore, MemoryDedupStore } from './dedup.js';
+import { ClientTools } from './client-tools.js';
+import type { DedupStore } from './dedup.js';
 import { Emitter } from './emitter.js';
 import { AgentSocketError, CloseCode, ErrorCode, ProtocolError } from './errors.js';
-import { decodeFrame, encodeFrame } from './frame.js';
-import { decodeServerHello, encodeClientHello, type ServerHello } from './hello.js';
+import type { ServerHello } from './hello.js';
 import { ulidFactory } from './ids.js';
 import { DELIVERY_WIRE, type Delivery, type ToolInfo } from './messages.js';
 import type { TeamMessage } from './hub.js';
-import { Flag, FrameType, PROTOCOL_VERSION } from './opcodes.js';
+import { PROTOCOL_VERSION } from './opcodes.js';
 import { Peer, type PeerHost } from './peer.js';
-import type { WindowOptions } from './reliable.js';
 import type { InputSchema } from './schema.js';
 import type { Agent, ToolsOf } from './agent.js';
-import type { ToolArgs, ToolChunk, ToolResult } from './infer.js';
-import type { ClientInstrumentation } from './instrumentation.js';
-import { type AnyToolDefinition, type ToolDefinition, ToolRegistry } from './tool.js';
-import type { Connector, Transport, TransportCloseInfo } from './transport.js';
-import { WireShapeError } from './wire.js';
+import type { ToolDefinition } from './tool.js';
+import type { Transport, TransportCloseInfo } from './transport.js';
+import type { AgentClientOptions, ConnectedInfo, InvokeArgs, ReconnectCause, ReconnectingInfo, ToolCall, ToolName, Typed } from './client-options.js';
 
-export interface ReconnectOptions extends BackoffOptions {
-  /** Attempts before giving up and failing every open call. @default Infinity */
-  maxAttempts?: number;
-}
-
-export interface AgentClientOptions {
-  /** Opens a transport; called again for every reconnect. */
-  connect: Connector;
-  /** Tools this client serves, callable by the agent (full duplex). */
-  tools?: Record<string, AnyToolDefinition>;
-  /** Bearer token sent in HELLO (browsers cannot set an Authorization header). */
-  token?: string;
-  /** This client's agent id, shown to the server. */
-  name?: string;
-  /** Codecs to offer, preferred first. @default ['msgpack', 'json'] */
-  codecs?: string[];
-  /** Largest frame payload accepted, bytes. @default 16 MiB */
-  maxFrameBytes?: number;
-  /** Requests the server may have running at this client. @default 64 */
-  maxInflight?: number;
-  /** Proposed heartbeat interval, ms. @default 30000 */
-  heartbeatMs?: number;
-  /** @default 10000 */
-  handshakeTimeoutMs?: number;
-  /** Reconnect and resume after a drop; false to fail open calls instead. */
-  reconnect?: ReconnectOptions | false;
-  /**
-   * Attempts the first `connect()` makes in all before it rejects with the last attempt's error,
-   * waiting between them with the reconnect backoff (`reconnect`'s initialMs, maxMs, factor,
-   * jitter) and emitting `reconnecting` before each retry. Retried: failures to connect (the
-   * connector's errors, a handshake cut or timed out) and the server's 5xx, 408 and 429; any other
-   * refusal in HELLO (401, 403, 406, 409, …) rejects at once. 1 turns retrying off, Infinity
-   * retries for ever; below 1 (or NaN) rejects with INVALID_OPTIONS.
-   * @default 5 (about 1.5 s of backoff in all), or 1 when `reconnect` is false
-   */
-  connectAttempts?: number;
-  window?: WindowOptions;
-  /** Dedup store for exactly-once calls the server makes to this client. @default memory */
-  dedup?: DedupStore;
-  /** Namespace (team) to join, e.g. "/team-alpha". @default "/" */
-  namespace?: string;
-  /**
-   * Offer several frames per transport message, used when the server agrees and the transport
-   * can (the WebSocket transport; protocol.md §2). @default true
-   */
-  batch?: boolean;
-  /**
-   * Offer acknowledgements carried by the frames that go out anyway (protocol.md §11), used when
-   * the server agrees: a standalone ACK is then only for one-way traffic. @default true
-   */
-  piggybackAcks?: boolean;
-  /**
-   * Offer the lean envelope (protocol.md §6): shorter INVOKE, STREAM and COMPLETE payloads, a
-   * ULID message id as 16 bytes, and COMPLETE metrics only for a call made with `metrics: true`
-   * (InvokeOptions). Used when the server agrees. @default true
-   */
-  lean?: boolean;
-  /** Observes every call (spans, metrics, a traceparent added), e.g. `@agentsocket/otel`'s. @default none */
-  instrumentation?: ClientInstrumentation;
-}
-
-export interface ConnectedInfo {
-  sessionId: string;
-  resumed: boolean;
-}
-
-/** Why the client is about to try again: the last attempt's error, or the drop itself. */
-export type ReconnectCause = AgentSocketError | ProtocolError;
-
-export interface ReconnectingInfo {
-  /** Which retry this is: 1 for the first after a drop (or after the first connect() attempt failed). */
-  attempt: number;
-  /** How long the client waits before it. */
-  delayMs: number;
-  /**
-   * Why: for the first retry after a drop, CONNECTION_LOST naming the close code and reason;
-   * after that, the error the previous attempt failed with (the connector's, e.g. HANDSHAKE_FAILED
-   * naming the URL, or the server's refusal in HELLO such as 503).
-   */
-  cause: ReconnectCause;
-}
+export type { AgentClientOptions, ConnectedInfo, InvokeArgs, ReconnectCause, ReconnectingInfo, ReconnectOptions, ToolCall, ToolName } from './client-options.js';
 
 type ClientEvents = {
   connect: [ConnectedInfo];
@@ -135,22 +53,6 @@ const FATAL = new Set<number>([
   ErrorCode.UNSUPPORTED_VERSION,
 ]);
 
-/** Whether `A` is an agent type whose tools are known (from `defineAgent`), not plain `Agent`. */
-type Typed<A> = string extends keyof ToolsOf<A> ? false : true;
-
-/** The names of a typed agent's tools. */
-export type ToolName<A> = keyof ToolsOf<A> & string;
-
-/** What `invoke(name, ...)` takes after the name: arguments (optional when `{}` is valid) and options. */
-export type InvokeArgs<A, N extends ToolName<A>> = ToolArgs<ToolsOf<A>[N]> extends infer Args
-  ? Record<never, never> extends Args // no required property: the arguments may be left out
-    ? [args?: Args, options?: InvokeOptions]
-    : [args: Args, options?: InvokeOptions]
-  : never;
-
-/** The call `invoke(name, ...)` returns on a typed client: result and chunk types read from the tool. */
-export type ToolCall<A, N extends ToolName<A>> = Call<ToolResult<ToolsOf<A>[N]>, ToolChunk<ToolsOf<A>[N]>>;
-
 /**
  * Connects to an agent over any transport, invokes its tools, and serves tools back to it.
  * `new AgentClient<typeof agent>(...)` types `invoke` from the agent's definition: a tool name
@@ -165,9 +67,11 @@ export class AgentClient<A extends Agent = Agent> extends Emitter<ClientEvents> 
    */
   declare readonly '~agent'?: { -readonly [K in keyof ToolsOf<A>]?: ToolsOf<A>[K] };
   private readonly options: AgentClientOptions;
-  private readonly registry = new ToolRegistry();
+  /** The tools this client serves (their registry loaded with the first). */
+  private readonly served = new ClientTools(() => this.serveTools());
   private readonly newId = ulidFactory();
-  private readonly dedup: DedupStore;
+  /** The default dedup store, made when the server first makes an exactly-once call here. */
+  private dedup: Promise<DedupStore> | undefined;
   private peer: Peer | undefined;
   private resumeToken = '';
   private server: ServerHello['agent'] | undefined;
@@ -175,7 +79,7 @@ export class AgentClient<A extends Agent = Agent> extends Emitter<ClientEvents> 
   private reconnecting = false;
   private identity: { namespace: string; agentId: string } | undefined;
   /** Message ids already delivered, so a message fanned out twice in a cluster is seen once. */
-  private readonly seenMessages = new MemoryDedupStore({ maxEntries: 10_000 });
+  private seenMessages: Promise<DedupStore> | undefined;
   private readonly stop = new AbortController();
   /** What this client's sessions tell it (one object for every session it makes). */
   private readonly peerHost: PeerHost = {
@@ -185,13 +89,16 @@ export class AgentClient<A extends Agent = Agent> extends Emitter<ClientEvents> 
     toolsChanged: () => this.emit('tools', this.tools),
     goAway: (_peer, _code, _reason, retryMs) => this.onGoAway(retryMs),
     message: (_peer, message) => this.onMessage(message),
+    dedupStore: () => {
+      this.dedup ??= import('./dedup.js').then((m) => new m.MemoryDedupStore({ maxEntries: 1000 }));
+      return this.dedup;
+    },
   };
 
   constructor(options: AgentClientOptions) {
     super();
     this.options = options;
-    this.dedup = options.dedup ?? new MemoryDedupStore({ maxEntries: 1000 });
-    for (const [name, def] of Object.entries(options.tools ?? {})) this.registry.add(name, def);
+    for (const [name, def] of Object.entries(options.tools ?? {})) this.served.add(name, def);
   }
 
   /** The agent's tools, kept current from TOOL_DEF pushes. */
@@ -296,7 +203,7 @@ export class AgentClient<A extends Agent = Agent> extends Emitter<ClientEvents> 
 
   /** Serves another tool to the agent, announced at once (TOOL_DEF). */
   addTool<S extends InputSchema>(name: string, definition: ToolDefinition<S>): void {
-    this.registry.add(name, definition);
+    this.served.add(name, definition);
   }
 
   /** Closes the connection and fails every open call with CLIENT_CLOSED. */
@@ -317,81 +224,49 @@ export class AgentClient<A extends Agent = Agent> extends Emitter<ClientEvents> 
     }
   }
 
+  /** The registry of the tools added before there was one is loaded: the session serves them from now on. */
+  private serveTools(): void {
+    const registry = this.served.forSession();
+    if (registry) this.peer?.serve(registry);
+  }
+
   private async connectOnce(): Promise<ConnectedInfo> {
+    // The tools go in the HELLO: their registry first.
+    await this.served.ready()?.catch((error: unknown) => {
+      throw new AgentSocketError('INVALID_OPTIONS', `a tool cannot be served: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    });
     const transport = await this.options.connect(this.stop.signal);
     const batch = this.options.batch !== false && transport.enableBatching !== undefined;
     const piggyback = this.options.piggybackAcks !== false;
     const lean = this.options.lean !== false;
-    return new Promise<ConnectedInfo>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(new AgentSocketError('HANDSHAKE_TIMEOUT', 'no HELLO reply in time'));
-        void transport.close(CloseCode.HANDSHAKE_TIMEOUT, 'no HELLO reply');
-      }, this.options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS);
-      transport.onclose = (info) => {
-        clearTimeout(timer);
-        reject(new AgentSocketError('HANDSHAKE_FAILED', `connection closed during handshake (${info.code} ${info.reason})`));
-      };
-      transport.onframe = (bytes) => {
-        clearTimeout(timer);
-        transport.onframe = () => {};
-        try {
-          const frame = decodeFrame(bytes);
-          if (frame.type === FrameType.ERROR) {
-            reject(handshakeError(frame.payload));
-            return;
-          }
-          if (frame.type !== FrameType.HELLO || !(frame.flags & Flag.REPLY)) {
-            throw new AgentSocketError('HANDSHAKE_FAILED', 'expected a HELLO reply');
-          }
-          const hello = decodeServerHello(frame.payload);
-          // Before anything else arrives: the server batches from right after its reply.
-          if (batch && hello.batch) transport.enableBatching?.();
-          // Attach synchronously: replayed frames follow the reply on this transport.
-          resolve(this.onHello(transport, hello, piggyback && hello.piggyback === true, lean && hello.lean === true));
-          // A resumed session kept the tools it was told of.
-          if (lateTools && !hello.resumed) this.peer?.announceTools(lateTools, []);
-        } catch (error) {
-          // A malformed reply (WireShapeError) is a failed handshake, like any error that is not already the client's own.
-          const own = error instanceof AgentSocketError && !(error instanceof WireShapeError);
-          reject(own ? error : new AgentSocketError('HANDSHAKE_FAILED', String(error), { cause: error }));
-          void transport.close(CloseCode.BAD_FRAME, 'bad HELLO reply');
-        }
-      };
-      transport.start();
-      // A long tool list goes in a TOOL_DEF after the reply: a server holds a HELLO to a small limit (protocol.md §7).
-      let tools = this.registry.list();
-      const lateTools = toolsBytes(tools) > HELLO_TOOLS_INLINE_BYTES ? tools : undefined;
-      if (lateTools) tools = [];
-      const resume = this.peer
-        ? {
-            sessionId: this.peer.sessionId,
-            resumeToken: this.resumeToken,
-            lastReceived: this.peer.chan.lastReceived,
-            busy: this.peer.runningIncoming(),
-          }
-        : undefined;
-      transport.send(
-        encodeFrame(
-          FrameType.HELLO,
-          0,
-          0,
-          encodeClientHello({
-            versions: [PROTOCOL_VERSION],
-            codecs: this.options.codecs ?? ['msgpack', 'json'],
-            maxFrame: this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
-            heartbeatMs: this.options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
-            maxInflight: this.options.maxInflight ?? DEFAULT_CLIENT_MAX_INFLIGHT,
-            tools,
-            ...(this.options.token === undefined ? {} : { token: this.options.token }),
-            ...(this.options.name === undefined ? {} : { agent: this.options.name }),
-            ...(this.options.namespace === undefined ? {} : { namespace: this.options.namespace }),
-            ...(resume ? { resume } : {}),
-            ...(batch ? { batch } : {}),
-            ...(piggyback ? { piggyback } : {}),
-            ...(lean ? { lean } : {}),
-          }),
-        ),
-      );
+    // A long tool list goes in a TOOL_DEF after the reply: a server holds a HELLO to a small limit (protocol.md §7).
+    let tools = this.served.list();
+    const lateTools = toolsBytes(tools) > HELLO_TOOLS_INLINE_BYTES ? tools : undefined;
+    if (lateTools) tools = [];
+    const peer = this.peer;
+    const resume = peer ? { sessionId: peer.sessionId, resumeToken: this.resumeToken, lastReceived: peer.chan.lastReceived, busy: peer.runningIncoming() } : undefined;
+    const hello = {
+      versions: [PROTOCOL_VERSION],
+      codecs: this.options.codecs ?? ['msgpack', 'json'],
+      maxFrame: this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+      heartbeatMs: this.options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+      maxInflight: this.options.maxInflight ?? DEFAULT_CLIENT_MAX_INFLIGHT,
+      tools,
+      ...(this.options.token === undefined ? {} : { token: this.options.token }),
+      ...(this.options.name === undefined ? {} : { agent: this.options.name }),
+      ...(this.options.namespace === undefined ? {} : { namespace: this.options.namespace }),
+      ...(resume ? { resume } : {}),
+      ...(batch ? { batch } : {}),
+      ...(piggyback ? { piggyback } : {}),
+      ...(lean ? { lean } : {}),
+    };
+    return handshake(transport, hello, this.options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS, (reply) => {
+      // Before anything else arrives: the server batches from right after its reply.
+      if (batch && reply.batch) transport.enableBatching?.();
+      const info = this.onHello(transport, reply, piggyback && reply.piggyback === true, lean && reply.lean === true);
+      // A resumed session kept the tools it was told of.
+      if (lateTools && !reply.resumed) this.peer?.announceTools(lateTools, []);
+      return info;
     });
   }
 
@@ -404,7 +279,7 @@ export class AgentClient<A extends Agent = Agent> extends Emitter<ClientEvents> 
       peer = new Peer({
         side: 'client',
         codec: sharedCodec(hello.codec),
-        registry: new ToolRegistry(this.registry),
+        registry: this.served.forSession(),
         sessionId: hello.sessionId,
         maxFrame: this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
         peerMaxFrame: hello.maxFrame,
@@ -412,7 +287,7 @@ export class AgentClient<A extends Agent = Agent> extends Emitter<ClientEvents> 
         peerMaxInflight: hello.maxInflight,
         heartbeatMs: hello.heartbeatMs,
         window: this.options.window,
-        dedup: this.dedup,
+        dedup: this.options.dedup,
         dedupScope: this.options.name ?? 'client',
         newId: this.newId,
         host: this.peerHost,
@@ -433,7 +308,8 @@ export class AgentClient<A extends Agent = Agent> extends Emitter<ClientEvents> 
   }
 
   private onMessage(message: TeamMessage): void {
-    void this.seenMessages.claim(message.id, 10 * 60_000).then((claim) => {
+    this.seenMessages ??= import('./dedup.js').then((m) => new m.MemoryDedupStore({ maxEntries: 10_000 }));
+    void this.seenMessages.then((seen) => seen.claim(message.id, 10 * 60_000)).then((claim) => {
       if (claim.status === 'new') this.emit('message', message);
     });
   }
@@ -511,17 +387,4 @@ function stringList(value: unknown): string[] {
 
 function deliveryArg(delivery: Delivery | undefined): { dl?: number } {
   return delivery === undefined ? {} : { dl: DELIVERY_WIRE[delivery] };
-}
-
-function handshakeError(payload: Uint8Array): Error {
-  try {
-    const parsed: unknown = JSON.parse(new TextDecoder().decode(payload));
-    if (typeof parsed === 'object' && parsed !== null && 'code' in parsed && typeof parsed.code === 'number') {
-      const message = 'message' in parsed ? String(parsed.message) : 'handshake refused';
-      return new ProtocolError(parsed.code, message);
-    }
-  } catch {
-    // fall through
-  }
-  return new AgentSocketError('HANDSHAKE_FAILED', 'handshake refused with an unreadable ERROR');
 }

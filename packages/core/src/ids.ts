@@ -1,5 +1,5 @@
 import { AgentSocketError } from './errors.js';
-import { RequestIdSpace } from './opcodes.js';
+import { ownsRequestId, RequestIdSpace } from './opcodes.js';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -182,8 +182,6 @@ export class RequestIdAllocator {
 
   /** True when `id` belongs to the half `side` hands out. */
   static owns(side: 'client' | 'server', id: number): boolean {
-    return side === 'client'
-      ? id >= RequestIdSpace.CLIENT_MIN && id <= RequestIdSpace.CLIENT_MAX
-      : id >= RequestIdSpace.SERVER_MIN && id <= RequestIdSpace.SERVER_MAX;
+    return ownsRequestId(side, id);
   }
 }

@@ -3,9 +3,10 @@ import { Call, type InvokeOptions } from './call.js';
 import { MemoryDedupStore } from './dedup.js';
 import { ErrorCode, ProtocolError } from './errors.js';
 import { type IncomingCall, IncomingCalls, type IncomingHost, type Route } from './incoming-calls.js';
-import { parseMessage } from './messages.js';
+import { type CallMetrics, parseMessage } from './messages.js';
+import { completePayload, errorPayload } from './payloads.js';
 import { FrameType } from './opcodes.js';
-import { ToolRegistry } from './tool.js';
+import { ToolRegistry } from './tool-registry.js';
 
 interface Sent {
   type: string;
@@ -13,8 +14,6 @@ interface Sent {
   payload: Record<string, unknown>;
   reliable: boolean;
 }
-
-const NAMES: Record<number, string> = { [FrameType.STREAM]: 'STREAM', [FrameType.COMPLETE]: 'COMPLETE', [FrameType.ERROR]: 'ERROR' };
 
 /** A session end that records every frame the incoming calls send, with a real registry and dedup store. */
 class RecordingHost implements IncomingHost {
@@ -24,6 +23,9 @@ class RecordingHost implements IncomingHost {
   readonly registry = new ToolRegistry();
   readonly journal = undefined;
   readonly dedup = new MemoryDedupStore();
+  dedupStore(): MemoryDedupStore {
+    return this.dedup;
+  }
   readonly dedupTtlMs = 60_000;
   readonly sent: Sent[] = [];
   readonly errors: Error[] = [];
@@ -37,25 +39,24 @@ class RecordingHost implements IncomingHost {
   router(): Route | undefined {
     return this.route;
   }
-  trySend(type: number, rid: number, payload: Record<string, unknown>, reliable: boolean): boolean {
-    this.sent.push({ type: NAMES[type] ?? String(type), rid, payload, reliable });
-    return true;
+  /** What the session does with each: the same payload builders, recorded instead of sent. */
+  refuse(rid: number, reliable: boolean, code: number, message: string): void {
+    this.sent.push({ type: 'ERROR', rid, payload: errorPayload(code, message), reliable });
   }
   async sendChunk(call: IncomingCall, seq: number, data: unknown): Promise<void> {
     this.sent.push({ type: 'STREAM', rid: call.rid, payload: { seq, data }, reliable: call.reliable });
   }
-  terminal(rid: number, type: number, payload: Record<string, unknown>, reliable: boolean): void {
-    this.trySend(type, rid, payload, reliable);
+  sendComplete(rid: number, reliable: boolean, result: unknown, metrics: CallMetrics | undefined): void {
+    this.sent.push({ type: 'COMPLETE', rid, payload: completePayload(result, metrics), reliable });
+  }
+  sendError(rid: number, reliable: boolean, code: number, message: string, data?: unknown): void {
+    this.sent.push({ type: 'ERROR', rid, payload: errorPayload(code, message, data), reliable });
   }
   reportError(error: Error): void {
     this.errors.push(error);
   }
-  defineTool(): void {}
   invoke<T>(tool: string): Call<T> {
     return new Call<T>(tool, 'x', 'at-least-once');
-  }
-  once<T>(_id: string, _key: string, effect: () => T | Promise<T>): Promise<T> {
-    return Promise.resolve(effect());
   }
   /** Frames sent for one request. */
   of(rid: number): Sent[] {

@@ -1,16 +1,16 @@
 import type { Call, InvokeOptions } from './call.js';
 import { claimWaiting, type DedupStore } from './dedup.js';
-import { ErrorCode, type ProtocolError } from './errors.js';
-import { RequestIdAllocator } from './ids.js';
+import { AgentSocketError, ErrorCode, type ProtocolError } from './errors.js';
 import { type InvokeOutput, type Outcome, parseOutcome, replayOutcome, runHandler } from './incoming.js';
 import { type ContextHost, InvokeContext } from './invoke-context.js';
 import { LazyAbortController } from './lazy-abort.js';
 import type { CallMetrics, Message } from './messages.js';
-import { FrameType } from './opcodes.js';
-import { completePayload, errorPayload } from './payloads.js';
+import { type FrameType, ownsRequestId } from './opcodes.js';
+import { idempotent } from './once.js';
 import type { ValidationResult } from './schema.js';
 import type { SessionJournal } from './session-store.js';
-import type { RegisteredTool, ToolHandler, ToolRegistry } from './tool.js';
+import type { ToolDefinition, ToolHandler } from './tool.js';
+import type { RegisteredTool, ToolRegistry } from './tool-registry.js';
 import { toolNotFoundMessage } from './tool-not-found.js';
 import type { Principal } from './transport.js';
 
@@ -21,30 +21,35 @@ type Runnable = Pick<RegisteredTool, 'schema' | 'handler'>;
 export type Route = (to: string, tool: string, args: unknown, options: InvokeOptions) => Call;
 
 /** What the incoming-call side needs from its session. */
-export interface IncomingHost extends ContextHost {
+export interface IncomingHost {
   readonly side: 'client' | 'server';
   readonly sessionId: string;
   readonly principal: Principal | undefined;
   /** Tools this side serves. */
-  readonly registry: ToolRegistry;
+  readonly registry: ToolRegistry | undefined;
   /** Requests the peer may have running here at once. */
   readonly maxInflight: number;
   readonly journal: SessionJournal | undefined;
-  readonly dedup: DedupStore;
+  /** The store of exactly-once outcomes (a client's default is made on first use). */
+  dedupStore(): DedupStore | Promise<DedupStore>;
   /** How long exactly-once outcomes are kept, ms. */
   readonly dedupTtlMs: number;
   /** Prefix of this session's exactly-once keys. */
   dedupScope(): string;
   /** Routes calls to other agents; undefined where routing is not offered. */
   router(): Route | undefined;
-  /** Sends a frame whose failure has nowhere to go (ERROR for a refused INVOKE). */
-  trySend(type: number, rid: number, payload: Record<string, unknown>, reliable: boolean): boolean;
+  /** Refuses an INVOKE with ERROR (the request never started: nothing to journal). */
+  refuse(rid: number, reliable: boolean, code: number, message: string): void;
   /** Sends one STREAM chunk of `call` (waits for room in the send window first). */
   sendChunk(call: IncomingCall, seq: number, data: unknown): Promise<void>;
-  /** Sends the terminal frame of request `rid` (with a journal, once journaled). */
-  terminal(rid: number, type: number, payload: Record<string, unknown>, reliable: boolean): void;
+  /** Ends request `rid` with COMPLETE, `metrics` left out when undefined (with a journal, once the request's end and the frame are journaled). */
+  sendComplete(rid: number, reliable: boolean, result: unknown, metrics: CallMetrics | undefined): void;
+  /** Ends request `rid` with ERROR (with a journal, once journaled). */
+  sendError(rid: number, reliable: boolean, code: number, message: string, data?: unknown): void;
   /** A store (dedup claim, journal) failed: for logging. */
   reportError(error: Error): void;
+  /** Invokes a tool the peer serves (ToolContext.invokePeer). */
+  invoke<T>(tool: string, args: unknown, options: InvokeOptions): Call<T>;
 }
 
 /** A request of the peer's running here; it is also where its handler's output goes. */
@@ -67,12 +72,12 @@ export class IncomingCall implements InvokeOutput {
 
   complete(result: unknown, metrics: CallMetrics): void {
     this.ended = true;
-    this.host.terminal(this.rid, FrameType.COMPLETE, completePayload(result, this.metrics ? metrics : undefined), this.reliable);
+    this.host.sendComplete(this.rid, this.reliable, result, this.metrics ? metrics : undefined);
   }
 
   error(code: number, message: string, data?: unknown): void {
     this.ended = true;
-    this.host.terminal(this.rid, FrameType.ERROR, errorPayload(code, message, data), this.reliable);
+    this.host.sendError(this.rid, this.reliable, code, message, data);
   }
 }
 
@@ -85,10 +90,29 @@ const PASS_THROUGH = { jsonSchema: {}, validate: (value: unknown) => ({ ok: true
  * through the dedup store, a repeat replaying the recorded outcome) and always ended with one
  * terminal frame. Made by a session's first INVOKE: an idle session has none.
  */
-export class IncomingCalls {
+export class IncomingCalls implements ContextHost {
   private readonly running = new Map<number, IncomingCall>();
 
   constructor(private readonly host: IncomingHost) {}
+
+  /** ContextHost (ToolContext.defineTool): announces a tool of this side to the peer. */
+  defineTool(name: string, definition: ToolDefinition): void {
+    const registry = this.host.registry;
+    if (!registry) throw new AgentSocketError('INVALID_OPTIONS', `cannot define tool "${name}": this peer serves no tools`);
+    registry.add(name, definition);
+  }
+
+  /** ContextHost (ToolContext.invokePeer). */
+  invokePeer<T>(tool: string, args: unknown, options: InvokeOptions): Call<T> {
+    return this.host.invoke<T>(tool, args, options);
+  }
+
+  /** ContextHost (ToolContext.once): `effect` once per message id and key, recorded in the dedup store. */
+  once<T>(messageId: string, key: string, effect: () => T | Promise<T>, signal: AbortSignal): Promise<T> {
+    const host = this.host;
+    const id = `${host.dedupScope()}:${messageId}#${key}`;
+    return Promise.resolve(host.dedupStore()).then((store) => idempotent(store, id, effect, { ttlMs: host.dedupTtlMs, signal }));
+  }
 
   get size(): number {
     return this.running.size;
@@ -112,7 +136,7 @@ export class IncomingCalls {
   /** An INVOKE arrived (or is run again where a session was taken over). */
   invoke(rid: number, m: Invoke, reliable: boolean, bytes: Uint8Array): void {
     const host = this.host;
-    if (RequestIdAllocator.owns(host.side, rid) || rid === 0) {
+    if (ownsRequestId(host.side, rid) || rid === 0) {
       this.refuse(rid, reliable, ErrorCode.BAD_FRAME, `request id ${rid} is not in the caller's half of the id space`);
       return;
     }
@@ -128,10 +152,10 @@ export class IncomingCalls {
       this.refuse(rid, reliable, ErrorCode.BAD_FRAME, 'INVOKE must be flagged RELIABLE exactly when its delivery is at-least-once or exactly-once');
       return;
     }
-    const entry = m.to === undefined ? host.registry.get(m.tool) : this.routed(m.to, m.tool);
+    const entry = m.to === undefined ? host.registry?.get(m.tool) : this.routed(m.to, m.tool);
     if (!entry) {
       if (m.to !== undefined) this.refuse(rid, reliable, ErrorCode.AGENT_NOT_FOUND, 'this peer does not route calls to other agents');
-      else this.refuse(rid, reliable, ErrorCode.TOOL_NOT_FOUND, toolNotFoundMessage(m.tool, host.registry.list().map((t) => t.name)));
+      else this.refuse(rid, reliable, ErrorCode.TOOL_NOT_FOUND, toolNotFoundMessage(m.tool, (host.registry?.list() ?? []).map((t) => t.name)));
       return;
     }
     const call = new IncomingCall(host, rid, reliable, new LazyAbortController(), m.metrics);
@@ -141,7 +165,7 @@ export class IncomingCalls {
   }
 
   private refuse(rid: number, reliable: boolean, code: number, message: string): void {
-    this.host.trySend(FrameType.ERROR, rid, errorPayload(code, message), reliable);
+    this.host.refuse(rid, reliable, code, message);
   }
 
   /** A stand-in tool that forwards an INVOKE to another agent and streams its answer back. */
@@ -209,8 +233,9 @@ export class IncomingCalls {
       await runHandler(entry.handler, valid.value, ctx, m.delivery, out, abort);
       return;
     }
-    const { dedup, dedupTtlMs: ttl } = this.host;
+    const ttl = this.host.dedupTtlMs;
     const key = `${this.host.dedupScope()}:${m.id}`;
+    const dedup = await this.host.dedupStore();
     const recorded = await awaitClaim(dedup, key, ttl, abort.signal);
     if (recorded === 'run') {
       const outcome = await runHandler(entry.handler, valid.value, ctx, m.delivery, out, abort);
@@ -225,7 +250,7 @@ export class IncomingCalls {
 
   private context(out: IncomingCall, m: Invoke): InvokeContext {
     const host = this.host;
-    return new InvokeContext(out.abort, host, m.tool, m.id, out.rid, host.sessionId, host.principal, m.traceparent, m.delivery);
+    return new InvokeContext(out.abort, this, m.tool, m.id, out.rid, host.sessionId, host.principal, m.traceparent, m.delivery);
   }
 }
 

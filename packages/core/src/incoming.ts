@@ -5,6 +5,7 @@ import type { AbortState } from './lazy-abort.js';
 import type { CallMetrics, Delivery } from './messages.js';
 import { isAsyncIterable } from './run-tool.js';
 import type { ToolContext, ToolHandler } from './tool.js';
+import { ReportedResult } from './tool-output.js';
 
 /** What the incoming-invoke runner needs from its peer. */
 export interface InvokeOutput {
@@ -18,18 +19,6 @@ export interface InvokeOutput {
 export type Outcome =
   | { kind: 'complete'; chunks: unknown[] | null; result: unknown; metrics: CallMetrics }
   | { kind: 'error'; code: number; message: string; data?: unknown };
-
-/**
- * A result whose metrics were measured elsewhere: a handler that forwards a call (the relay) returns
- * one so the COMPLETE carries the remote side's `cpuMs` instead of its own. Chunk counts and wall
- * time stay those measured here.
- */
-export class ReportedResult {
-  constructor(
-    readonly value: unknown,
-    readonly metrics: { cpuMs?: number },
-  ) {}
-}
 
 /** Chunks beyond this many are not kept in an exactly-once outcome (a retry then gets the result only). */
 export const MAX_RECORDED_CHUNKS = 1000;

@@ -17,7 +17,7 @@ export {
   type ServerHello,
 } from './hello.js';
 export { checkMessageId, RequestIdAllocator, ulidFactory, ulidFromBytes, ulidTime, ulidToBytes } from './ids.js';
-export { ReportedResult } from './incoming.js';
+export { ReportedResult } from './tool-output.js';
 export { type Message, parseMessage, parseToolInfo } from './messages.js';
 export { leanPayload, type Payload, payloadFrame, unreliableMessageFrame } from './payloads.js';
 export { Peer, type PeerHost, type PeerOptions } from './peer.js';
@@ -25,7 +25,7 @@ export { ReliableChannel, type WindowOptions } from './reliable.js';
 export { isAsyncIterable, runTool } from './run-tool.js';
 export { compileSchema } from './schema.js';
 export { mayClaimAgentId } from './teams.js';
-export type { ToolAnnouncer } from './tool.js';
+export type { ToolAnnouncer } from './tool-registry.js';
 /** Validators for values decoded from the wire or a store: they narrow without casts. */
 export {
   expectRecord,

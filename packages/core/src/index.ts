@@ -35,5 +35,6 @@ export type { WindowOptions } from './reliable.js';
 export type { InputSchema, JsonSchema, StandardSchemaV1 } from './schema.js';
 export { AgentServer, type AgentServerOptions, type SessionInfo } from './server.js';
 export { DEFAULT_NAMESPACE, type NamespaceRule, type TeamsOptions } from './teams.js';
-export { type AnyToolDefinition, type ToolContext, type ToolDefinition, type ToolHandler, SYSTEM_PREFIX, ToolRegistry, tool } from './tool.js';
+export { type AnyToolDefinition, type ToolContext, type ToolDefinition, type ToolHandler, SYSTEM_PREFIX, tool } from './tool.js';
+export { ToolRegistry } from './tool-registry.js';
 export type { ConnectionInfo, Connector, Principal, Transport, TransportCloseInfo } from './transport.js';

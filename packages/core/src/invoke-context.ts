@@ -7,7 +7,7 @@ import type { Principal } from './transport.js';
 /** What a context needs from the session it belongs to. */
 export interface ContextHost {
   defineTool(name: string, definition: ToolDefinition): void;
-  invoke<T>(tool: string, args: unknown, options: InvokeOptions): Call<T>;
+  invokePeer<T>(tool: string, args: unknown, options: InvokeOptions): Call<T>;
   once<T>(messageId: string, key: string, effect: () => T | Promise<T>, signal: AbortSignal): Promise<T>;
 }
 
@@ -57,7 +57,7 @@ export class InvokeContext implements ToolContext {
     const host = this.#host;
     // A question asked inside an at-most-once call is at-most-once too, unless the handler says otherwise.
     const fallback: Delivery = this.delivery === 'at-most-once' ? 'at-most-once' : 'at-least-once';
-    this.#invokePeer ??= (tool, args, options) => host.invoke(tool, args, { ...options, delivery: options?.delivery ?? fallback });
+    this.#invokePeer ??= (tool, args, options) => host.invokePeer(tool, args, { ...options, delivery: options?.delivery ?? fallback });
     return this.#invokePeer;
   }
 }

@@ -48,3 +48,10 @@ export const RequestIdSpace = {
   SERVER_MIN: 0x8000,
   SERVER_MAX: 0xffff,
 } as const;
+
+/** True when request id `id` is in the half `side` hands out (0 is in neither). */
+export function ownsRequestId(side: 'client' | 'server', id: number): boolean {
+  return side === 'client'
+    ? id >= RequestIdSpace.CLIENT_MIN && id <= RequestIdSpace.CLIENT_MAX
+    : id >= RequestIdSpace.SERVER_MIN && id <= RequestIdSpace.SERVER_MAX;
+}

@@ -26,11 +26,13 @@ import type { Peer, SlowConsumerBound } from './peer.js';
 import { type Admission, admit, randomToken, refuseConnection, startHandshake } from './server-handshake.js';
 import { findResumable, newSessionRecord, orphanedRequests, restoreTaken } from './server-resume.js';
 import { type AgentServerOptions, type SessionInfo, sessionLimits, slowConsumerBound } from './server-options.js';
+import { IncomingCalls } from './incoming-calls.js';
 import { ServerSession, type SessionHost } from './server-session.js';
 import type { SessionRecord, StoredSession } from './session-store.js';
 import { SessionRegistry } from './session-registry.js';
 import { addTeamTools, DEFAULT_NAMESPACE, mayClaimAgentId, type NamespaceRule, type TeamCaller } from './teams.js';
-import { type ToolContext, ToolRegistry } from './tool.js';
+import type { ToolContext } from './tool.js';
+import { ToolRegistry } from './tool-registry.js';
 import type { ConnectionInfo, Principal, Transport } from './transport.js';
 
 export type { AgentServerOptions, SessionInfo } from './server-options.js';
@@ -111,6 +113,8 @@ export class AgentServer extends Emitter<ServerEvents> {
       dedupScope: (session) => `${this.agent.name}:${session.principal?.id ?? ''}`,
       route: (session, to, tool, args, options) =>
         this.hub.invoke(session instanceof ServerSession ? session.ns : DEFAULT_NAMESPACE, to, tool, args, options),
+      // Made at once: a server's sessions serve tools, so they never wait for the module.
+      incomingCalls: (session) => new IncomingCalls(session),
     };
   }
 

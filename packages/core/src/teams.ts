@@ -1,7 +1,8 @@
 import { ErrorCode, ProtocolError } from './errors.js';
 import { assertRoomName, type Hub, type HubMember, type Target, type TeamMessage } from './hub.js';
 import { DELIVERY_WIRE, type Delivery } from './messages.js';
-import type { ToolContext, ToolRegistry } from './tool.js';
+import type { ToolContext } from './tool.js';
+import type { ToolRegistry } from './tool-registry.js';
 import type { Principal } from './transport.js';
 
 /** Who may use a namespace and its rooms. */

@@ -1,9 +1,7 @@
 import type { Call, InvokeOptions } from './call.js';
-import { AgentSocketError, ErrorCode, ProtocolError } from './errors.js';
-import { ReportedResult } from './incoming.js';
-import type { Delivery, ToolAnnotations, ToolInfo } from './messages.js';
-import { type CompiledSchema, compileSchema, type InferInput, type InputSchema } from './schema.js';
-import { isAsyncIterable } from './run-tool.js';
+import { AgentSocketError } from './errors.js';
+import type { Delivery, ToolAnnotations } from './messages.js';
+import type { InferInput, InputSchema } from './schema.js';
 import type { Principal } from './transport.js';
 
 /** What a tool handler sees besides its arguments. */
@@ -80,156 +78,12 @@ export function tool<const S extends InputSchema, R, const O extends InputSchema
 /** Tool names with this prefix are the protocol's own (teams, rooms); agents cannot define them. */
 export const SYSTEM_PREFIX = 'asp.';
 
-export interface RegisteredTool {
-  readonly hidden: boolean;
-  readonly info: ToolInfo;
-  readonly schema: CompiledSchema;
-  readonly handler: ToolHandler<never>;
-}
-
-type ChangeListener = (added: ToolInfo[], removed: string[]) => void;
-/** An object told of changes through a method (a Peer), so it needs no closure to subscribe. */
-export interface ToolAnnouncer {
-  announceTools(added: ToolInfo[], removed: string[]): void;
-}
-/** Told of every change: a listener, an announcer, or a child registry that passes it on. */
-type Subscriber = ChangeListener | ToolAnnouncer | ToolRegistry;
-
-/**
- * Tools by name. A registry may have a parent: lookups fall back to it and its changes are
- * passed on (a session's own tools layered over its agent's).
- */
-export class ToolRegistry {
-  // A server keeps one registry per session, mostly empty with one subscriber (its Peer):
-  // the map is made by the first add, and a lone subscriber needs no Set.
-  private tools: Map<string, RegisteredTool> | undefined;
-  private subscribers: Subscriber | Set<Subscriber> | undefined;
-  private readonly parent: ToolRegistry | undefined;
-
-  constructor(parent?: ToolRegistry) {
-    this.parent = parent;
-    parent?.subscribe(this);
+/** Throws INVALID_OPTIONS for a name an agent or client cannot give a tool (1-128 of [A-Za-z0-9_.-/], not `asp.*`). */
+export function checkToolName(name: string): void {
+  if (!/^[A-Za-z0-9_.\-/]{1,128}$/.test(name)) {
+    throw new AgentSocketError('INVALID_OPTIONS', `tool name "${name}" must be 1-128 of [A-Za-z0-9_.-/]`);
   }
-
-  add<S extends InputSchema>(name: string, definition: ToolDefinition<S>): ToolInfo {
-    if (!/^[A-Za-z0-9_.\-/]{1,128}$/.test(name)) {
-      throw new AgentSocketError('INVALID_OPTIONS', `tool name "${name}" must be 1-128 of [A-Za-z0-9_.-/]`);
-    }
-    if (name.startsWith(SYSTEM_PREFIX)) {
-      throw new AgentSocketError('INVALID_OPTIONS', `tool names starting with "${SYSTEM_PREFIX}" are reserved`);
-    }
-    return this.register(name, definition, false);
-  }
-
-  /** Adds a reserved `asp.*` tool: callable, never listed or announced. */
-  addSystem<S extends InputSchema>(name: string, definition: ToolDefinition<S>): void {
-    if (!name.startsWith(SYSTEM_PREFIX)) throw new AgentSocketError('INVALID_OPTIONS', `system tools start with "${SYSTEM_PREFIX}"`);
-    this.register(name, definition, true);
-  }
-
-  private register<S extends InputSchema>(name: string, definition: ToolDefinition<S>, hidden: boolean): ToolInfo {
-    this.tools ??= new Map();
-    const tools = this.tools;
-    if (tools.has(name)) throw new AgentSocketError('DUPLICATE_TOOL', `tool "${name}" is already defined`);
-    const schema = compileSchema(definition.input);
-    const info: ToolInfo = { name, inputSchema: schema.jsonSchema };
-    if (definition.description !== undefined) info.description = definition.description;
-    if (definition.title !== undefined) info.title = definition.title;
-    if (definition.annotations !== undefined) info.annotations = definition.annotations;
-    // The handler is stored with a widened argument type; arguments are validated before it runs.
-    let handler: ToolHandler<never> = definition.handler;
-    if (definition.output !== undefined) {
-      const output = compileSchema(definition.output);
-      info.outputSchema = output.jsonSchema;
-      handler = checkedOutput(name, handler, output);
-    }
-    tools.set(name, { info, schema, handler, hidden });
-    if (!hidden) this.emit([info], []);
-    return info;
-  }
-
-  remove(name: string): boolean {
-    if (this.tools?.get(name)?.hidden) return false;
-    const existed = this.tools?.delete(name) ?? false;
-    if (existed) this.emit([], [name]);
-    return existed;
-  }
-
-  get(name: string): RegisteredTool | undefined {
-    return this.tools?.get(name) ?? this.parent?.get(name);
-  }
-
-  list(): ToolInfo[] {
-    const own = [...(this.tools?.values() ?? [])].filter((t) => !t.hidden).map((t) => t.info);
-    if (!this.parent) return own;
-    const names = new Set(own.map((t) => t.name));
-    return [...this.parent.list().filter((t) => !names.has(t.name)), ...own];
-  }
-
-  onChange(listener: ChangeListener | ToolAnnouncer): () => void {
-    this.subscribe(listener);
-    return () => this.unsubscribe(listener);
-  }
-
-  dispose(): void {
-    this.parent?.unsubscribe(this);
-    this.subscribers = undefined;
-  }
-
-  private subscribe(subscriber: Subscriber): void {
-    const current = this.subscribers;
-    if (current === undefined) this.subscribers = subscriber;
-    else if (current instanceof Set) current.add(subscriber);
-    else this.subscribers = new Set([current, subscriber]);
-  }
-
-  private unsubscribe(subscriber: Subscriber): void {
-    const current = this.subscribers;
-    if (current === subscriber) this.subscribers = undefined;
-    else if (current instanceof Set) current.delete(subscriber);
-  }
-
-  private emit(added: ToolInfo[], removed: string[]): void {
-    const current = this.subscribers;
-    if (current === undefined) return;
-    for (const s of current instanceof Set ? current : [current]) {
-      if (typeof s === 'function') s(added, removed);
-      else if (s instanceof ToolRegistry) s.emit(added, removed);
-      else s.announceTools(added, removed);
-    }
-  }
-}
-
-/** The handler, with its result checked against the tool's output schema (ERROR 500 when it does not match). */
-function checkedOutput(name: string, handler: ToolHandler<never>, output: CompiledSchema): ToolHandler<never> {
-  const check = async (result: unknown): Promise<unknown> => {
-    // A forwarded result (the relay's) is checked by its value and keeps its remote metrics.
-    const value = result instanceof ReportedResult ? result.value : result;
-    const checked = await output.validate(value);
-    if (!checked.ok) throw new ProtocolError(ErrorCode.HANDLER_ERROR, `the result of "${name}" does not match its outputSchema: ${checked.message}`);
-    return result instanceof ReportedResult ? new ReportedResult(checked.value, result.metrics) : checked.value;
-  };
-  return (args, ctx) => {
-    const produced: unknown = (handler as ToolHandler<unknown>)(args, ctx);
-    if (isAsyncIterable(produced)) return checkedStream(produced, check);
-    return Promise.resolve(produced).then(check);
-  };
-}
-
-async function* checkedStream(stream: AsyncIterable<unknown>, check: (result: unknown) => Promise<unknown>): AsyncGenerator<unknown, unknown, undefined> {
-  const iterator = stream[Symbol.asyncIterator]();
-  let finished = false;
-  try {
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) {
-        finished = true;
-        return await check(next.value);
-      }
-      yield next.value;
-    }
-  } finally {
-    // Stopped early (an INTERRUPT): let the handler's own generator run its finally blocks.
-    if (!finished) await iterator.return?.();
+  if (name.startsWith(SYSTEM_PREFIX)) {
+    throw new AgentSocketError('INVALID_OPTIONS', `tool names starting with "${SYSTEM_PREFIX}" are reserved`);
   }
 }
