@@ -1,6 +1,6 @@
 // Runs in the browser. Bundlers pick @agentsocket/ws's browser build (the `browser` export
 // condition): the platform's WebSocket, no `ws`, no Node built-ins.
-import { AgentClient } from '@agentsocket/core';
+import { AgentClient } from '@agentsocket/core/client';
 import { wsConnector } from '@agentsocket/ws';
 
 const out = document.getElementById('out');

@@ -1,5 +1,4 @@
-import { CloseCode } from '@agentsocket/core';
-import { BaseTransport, type BaseTransportOptions } from '@agentsocket/core/transport';
+import { BaseTransport, type BaseTransportOptions, CloseCode } from '@agentsocket/core/transport';
 import { BATCH_BYTES } from './defaults.js';
 
 /** The part of the WHATWG WebSocket this package uses (the DOM lib is not loaded here). */

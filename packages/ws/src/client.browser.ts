@@ -1,4 +1,4 @@
-import { AgentSocketError, type Connector, ErrorCode, ProtocolError } from '@agentsocket/core';
+import { AgentSocketError, type Connector, ErrorCode, ProtocolError } from '@agentsocket/core/client';
 import { SUBPROTOCOL } from '@agentsocket/core/transport';
 import { type BrowserSocket, type BrowserSocketConstructor, BrowserTransport } from './browser-transport.js';
 import { CORE_DEFAULT_MAX_FRAME_BYTES, DEFAULT_OPEN_TIMEOUT_MS, defaultMaxBufferedBytes, defaultMaxPayload } from './defaults.js';

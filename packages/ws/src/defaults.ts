@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_FRAME_BYTES, DEFAULT_WINDOW_BYTES } from '@agentsocket/core';
+import { DEFAULT_MAX_FRAME_BYTES, DEFAULT_WINDOW_BYTES } from '@agentsocket/core/client';
 
 /** Defaults shared by the server and both clients; each is documented where it is an option. */
 

@@ -82,7 +82,7 @@ describe('browser client bundle size', () => {
   it(`stays within ${kb(CEILING_BYTES)} min+gzip (target ${kb(TARGET_BYTES)}, ${TARGET_RATIO}× socket.io-client), without the JSON Schema validator or server code`, async () => {
     const ours = await measure(
       [
-        "import { AgentClient } from '@agentsocket/core';",
+        "import { AgentClient } from '@agentsocket/core/client';",
         "import { wsConnector } from '@agentsocket/ws';",
         'export const connect = (url: string) => new AgentClient({ connect: wsConnector({ url }) }).connect();',
       ].join('\n'),

@@ -1,4 +1,4 @@
-import { AgentClient, tool } from '@agentsocket/core';
+import { AgentClient, tool } from '@agentsocket/core/client';
 import { wsConnector } from '@agentsocket/ws';
 
 /** Runs in the page: connects with a token in HELLO, streams, and reports what it saw. */
