@@ -28,7 +28,7 @@ export class ClientTools {
     if (this.pending?.some(([n]) => n === name)) throw new AgentSocketError('DUPLICATE_TOOL', `tool "${name}" is already defined`);
     this.pending ??= [];
     this.pending.push([name, definition]);
-    this.loading ??= import('./tool-registry.js').then((m) => this.register(m.ToolRegistry));
+    this.loading ??= import('./serving.js').then((m) => this.register(m.ToolRegistry));
     this.loading.catch(() => {}); // reported by ready(), to connect()
   }
 

@@ -90,7 +90,7 @@ export class AgentClient<A extends Agent = Agent> extends Emitter<ClientEvents> 
     goAway: (_peer, _code, _reason, retryMs) => this.onGoAway(retryMs),
     message: (_peer, message) => this.onMessage(message),
     dedupStore: () => {
-      this.dedup ??= import('./dedup.js').then((m) => new m.MemoryDedupStore({ maxEntries: 1000 }));
+      this.dedup ??= import('./serving.js').then((m) => new m.MemoryDedupStore({ maxEntries: 1000 }));
       return this.dedup;
     },
   };
@@ -308,7 +308,7 @@ export class AgentClient<A extends Agent = Agent> extends Emitter<ClientEvents> 
   }
 
   private onMessage(message: TeamMessage): void {
-    this.seenMessages ??= import('./dedup.js').then((m) => new m.MemoryDedupStore({ maxEntries: 10_000 }));
+    this.seenMessages ??= import('./serving.js').then((m) => new m.MemoryDedupStore({ maxEntries: 10_000 }));
     void this.seenMessages.then((seen) => seen.claim(message.id, 10 * 60_000)).then((claim) => {
       if (claim.status === 'new') this.emit('message', message);
     });

@@ -12,7 +12,7 @@ export class IncomingLoading {
 
   /** `settled`: the calls, made once loaded; undefined when the load failed (the next INVOKE tries again). */
   constructor(host: IncomingHost, settled: (calls: IncomingCalls | undefined) => void) {
-    import('./incoming-calls.js').then(
+    import('./serving.js').then(
       (m) => {
         const calls = new m.IncomingCalls(host);
         settled(calls);

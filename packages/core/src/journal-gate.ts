@@ -4,8 +4,8 @@ import type { SessionJournal } from './session-store.js';
  * The send side of a journaled session (a server with a SessionStore): a terminal frame is held
  * back until the journal has stored it together with its request's end, and every reliable frame
  * after it too, so a request that finished is never run again on resume and sq stays in order;
- * an ACK goes out only for what the journal holds. Made by the server for each of its sessions,
- * so a client, which keeps no journal, never loads it.
+ * an ACK goes out only for what the journal holds. Made by ServerSession for each journaled
+ * session (SessionOptions.gate), so a client, which keeps no journal, never loads it.
  */
 export class JournalGate {
   /** Reliable frames kept back until the journal holds a terminal frame among them (gate > 0), in sq order. */
@@ -14,13 +14,19 @@ export class JournalGate {
   private gates = 0;
   private gatesOpen = 0;
 
-  constructor(
-    readonly journal: SessionJournal,
-    /** Sends frames whose journal writes have landed (none while detached: they stay in the replay window). */
-    private readonly send: (frames: Uint8Array[]) => void,
-    /** The journal refused a write (another process owns the session now). */
-    private readonly failed: (error: unknown) => void,
-  ) {}
+  private send: (frames: Uint8Array[]) => void = () => {};
+  private failed: (error: unknown) => void = () => {};
+
+  constructor(readonly journal: SessionJournal) {}
+
+  /**
+   * The session it gates: `send` sends frames whose journal writes have landed (none while
+   * detached: they stay in the replay window); `failed`: the journal refused a write.
+   */
+  bind(send: (frames: Uint8Array[]) => void, failed: (error: unknown) => void): void {
+    this.send = send;
+    this.failed = failed;
+  }
 
   /**
    * A reliable frame numbered `sq` is to be sent: true when it may go now, false when it is held
@@ -48,7 +54,7 @@ export class JournalGate {
 
   /** Runs `send` once everything journaled so far is stored (an ACK must not get ahead of the journal). */
   whenStored(send: () => void): void {
-    this.journal.flush().then(send, this.failed);
+    this.journal.flush().then(send, (error: unknown) => this.failed(error));
   }
 
   /** The session ended: nothing held goes out any more. */
@@ -60,10 +66,13 @@ export class JournalGate {
     const gate = ++this.gates;
     this.held ??= [];
     this.held.push({ frame, gate });
-    this.journal.flush().then(() => {
-      if (gate > this.gatesOpen) this.gatesOpen = gate;
-      this.release();
-    }, this.failed);
+    this.journal.flush().then(
+      () => {
+        if (gate > this.gatesOpen) this.gatesOpen = gate;
+        this.release();
+      },
+      (error: unknown) => this.failed(error),
+    );
   }
 
   /** Sends the held frames whose journal writes have landed, oldest first. */

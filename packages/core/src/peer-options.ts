@@ -8,6 +8,7 @@ import type { Peer } from './peer.js';
 import type { HeartbeatClock } from './heartbeat.js';
 import type { WindowOptions } from './reliable.js';
 import type { Codec } from './codec.js';
+import type { JournalGate } from './journal-gate.js';
 import type { SessionJournal } from './session-store.js';
 import type { ToolRegistry } from './tool-registry.js';
 import type { Principal, TransportCloseInfo } from './transport.js';
@@ -35,6 +36,8 @@ export interface SessionOptions {
   ackDelayMs?: number | undefined;
   /** Journals session state for resumption elsewhere (see SessionStore). */
   journal?: SessionJournal | undefined;
+  /** Holds terminal frames until `journal` stores them; ServerSession makes it for a journaled session (a Peer without one keeps no journal). */
+  gate?: JournalGate | undefined;
 }
 
 export interface SlowConsumerBound {

@@ -1,4 +1,5 @@
 import type { Hub, HubMember, TeamMessage } from './hub.js';
+import { JournalGate } from './journal-gate.js';
 import { Peer, type PeerHost, type PeerOptions } from './peer.js';
 import { mayClaimAgentId, type NamespaceRule, type TeamCaller } from './teams.js';
 import type { Principal } from './transport.js';
@@ -37,7 +38,8 @@ export class ServerSession extends Peer implements HubMember, TeamCaller {
   private early: TeamMessage[] | undefined;
 
   constructor(options: PeerOptions & { host: SessionHost }, init: ServerSessionInit) {
-    super(options);
+    // A journaled session holds its terminal frames until the journal stores them.
+    super(options.journal ? { ...options, gate: new JournalGate(options.journal) } : options);
     this.who = init.principal;
     this.ns = init.ns;
     this.agentId = init.agentId;

@@ -4,7 +4,7 @@ import { DEFAULT_ACK_DELAY_MS } from './defaults.js';
 import { AgentSocketError, CloseCode, ErrorCode, ProtocolError } from './errors.js';
 import { decodeFrame, encodeWithHeaderRoom, HEADER_SIZE, writeHeader } from './frame.js';
 import { HeartbeatClock } from './heartbeat.js';
-import { JournalGate } from './journal-gate.js';
+import type { JournalGate } from './journal-gate.js';
 import { type Message, parseMessage, readSq } from './messages.js';
 import { Flag, FrameType, frameTypeName, isKnownFrameType, PROTOCOL_VERSION } from './opcodes.js';
 import { ackPayload, errorPayload, leanPayload, type Payload, payloadFrame, pingPayload } from './payloads.js';
@@ -67,8 +67,15 @@ export abstract class Session implements AckSender {
     this.heartbeats = options.heartbeats ?? new HeartbeatClock();
     this.slowConsumer = options.slowConsumer;
     this.ackDelayMs = options.ackDelayMs ?? DEFAULT_ACK_DELAY_MS;
+    if (options.journal && options.gate?.journal !== options.journal) {
+      throw new AgentSocketError('INVALID_OPTIONS', 'a journaled session needs the JournalGate of its journal (SessionOptions.gate)');
+    }
+    this.gate = options.gate;
     this.journal = options.journal;
-    this.gate = options.journal && new JournalGate(options.journal, (frames) => this.sendHeld(frames), (error) => this.journalFailed(error));
+    this.gate?.bind(
+      (frames) => this.sendHeld(frames),
+      (error) => this.journalFailed(error),
+    );
     this.chan = new ReliableChannel(options.window);
   }
 
