@@ -19,6 +19,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { type ByteCounter, countFrames } from './clients/count-frames.js';
 import { countPipe } from './clients/count-pipe.js';
 import { mcpSession } from './clients/mcp.js';
+import { pushpinSession } from './clients/pushpin.js';
+import { hasPushpin } from './servers/pushpin.js';
 
 /** This app's child entry: the kit's servers and the ones only the comparison runs. */
 const CHILD_ENTRY = entryOf(import.meta.url, './servers/child');
@@ -67,6 +69,25 @@ function socketIoUrl(url: string): { origin: string; namespace: string } {
   const u = new URL(url);
   return { origin: u.origin, namespace: u.pathname };
 }
+
+/**
+ * Relay mode's baseline: Pushpin (WebSocket-over-HTTP) in front of the same function, through a
+ * backend that calls it as the relay does. Left out, with a note, where pushpin is not installed.
+ */
+function pushpinVariant(): Variant {
+  return {
+    id: 'pushpin',
+    label: 'Pushpin WebSocket-over-HTTP → backend → the same function (baseline for relay)',
+    short: 'Pushpin → function',
+    role: 'reference',
+    server: 'a child process of its own: the backend and the function (node:http), with Pushpin’s processes beside it',
+    bytesAt: 'the backend’s HTTP sockets (WebSocket-over-HTTP events from Pushpin)',
+    cannot: { ask: 'Pushpin’s backend answers each batch of events over HTTP: no request to the client inside a call' },
+    start: remote(CHILD_ENTRY, 'pushpin', pushpinSession),
+  };
+}
+
+if (!hasPushpin()) console.warn('pushpin is not installed (apt-get install pushpin): the Pushpin baseline is left out');
 
 /** Every variant, in the order tables show them: the floor, ours, then the references. */
 export const variants: readonly Variant[] = [
@@ -128,6 +149,7 @@ export const variants: readonly Variant[] = [
     maxSetupSamples: 1,
     start: stdio('./servers/agent-stdio'),
   },
+  ...(hasPushpin() ? [pushpinVariant()] : []),
   rawWsVariant,
   msgpackRpcVariant,
   plainSocketIoVariant,

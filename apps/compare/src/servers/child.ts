@@ -10,4 +10,5 @@ await serveServers({
   'agent-socketio': async () => (await import('./agent-socketio.js')).agentSocketIoServer(),
   'agent-mcp-http': async () => (await import('./agent-mcp-http.js')).agentMcpHttpServer(),
   'agent-relay': async () => (await import('./agent-relay.js')).agentRelayServer(),
+  pushpin: async () => (await import('./pushpin.js')).pushpinServer(),
 });
