@@ -72,9 +72,9 @@ function socketIoUrl(url: string): { origin: string; namespace: string } {
 
 /**
  * Relay mode's baseline: Pushpin (WebSocket-over-HTTP) in front of the same function, through a
- * backend that calls it as the relay does. Left out, with a note, where pushpin is not installed.
+ * backend that calls it as the relay does. Run by relay-bench (not yet in `pnpm compare`'s list).
  */
-function pushpinVariant(): Variant {
+export function pushpinVariant(): Variant {
   return {
     id: 'pushpin',
     label: 'Pushpin WebSocket-over-HTTP → backend → the same function (baseline for relay)',
@@ -86,8 +86,6 @@ function pushpinVariant(): Variant {
     start: remote(CHILD_ENTRY, 'pushpin', pushpinSession),
   };
 }
-
-if (!hasPushpin()) console.warn('pushpin is not installed (apt-get install pushpin): the Pushpin baseline is left out');
 
 /** Every variant, in the order tables show them: the floor, ours, then the references. */
 export const variants: readonly Variant[] = [
@@ -149,7 +147,6 @@ export const variants: readonly Variant[] = [
     maxSetupSamples: 1,
     start: stdio('./servers/agent-stdio'),
   },
-  ...(hasPushpin() ? [pushpinVariant()] : []),
   rawWsVariant,
   msgpackRpcVariant,
   plainSocketIoVariant,
