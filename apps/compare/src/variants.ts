@@ -20,7 +20,6 @@ import { type ByteCounter, countFrames } from './clients/count-frames.js';
 import { countPipe } from './clients/count-pipe.js';
 import { mcpSession } from './clients/mcp.js';
 import { pushpinSession } from './clients/pushpin.js';
-import { hasPushpin } from './servers/pushpin.js';
 
 /** This app's child entry: the kit's servers and the ones only the comparison runs. */
 const CHILD_ENTRY = entryOf(import.meta.url, './servers/child');
