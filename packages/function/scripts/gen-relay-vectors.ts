@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { createHmac } from 'node:crypto';
 import {
   canonicalBytes,
+  encodeCancelRequest,
   encodeCompatRequest,
   encodeInvokeRequest,
   encodeRelayFrame,
@@ -15,6 +16,7 @@ import {
   toHex,
 } from '../src/index.js';
 import { toJsonValue } from '../test/vector-values.js';
+import { playRun, type RunFrame, type RunStep, STEPS_TOOL } from '../test/vector-runs.js';
 
 const hex = (bytes: Uint8Array) => toHex(bytes);
 const utf8 = new TextEncoder();
@@ -123,6 +125,70 @@ async function main(): Promise<void> {
     signedText: `cb2:${claims}`,
     token: `v2.${claims}.${createHmac('sha256', 'relay-secret').update(`cb2:${claims}`).digest('hex')}`,
   });
+
+  // Added after the first release of the file, so earlier entries keep their place and bytes.
+  // §3.5 POST cancel: its signature and its bodies
+  const cancelBody = encodeCancelRequest({ id: '01KBGZ40000000000000000001', principal: 'alice' }, relayCodec('json'));
+  const cancelCanonical = canonicalBytes(TIMESTAMP, 'POST', 'cancel', cancelBody);
+  vectors.push({
+    kind: 'signature',
+    name: 'signature of POST cancel',
+    secret: SECRET,
+    timestamp: TIMESTAMP,
+    method: 'POST',
+    endpoint: 'cancel',
+    bodyHex: hex(cancelBody),
+    canonicalHex: hex(cancelCanonical),
+    headers: { 'x-asp-timestamp': TIMESTAMP, 'x-asp-signature': `v1=${await hmacHex(SECRET, cancelCanonical)}` },
+  });
+  vectors.push({ kind: 'cancel', name: 'cancel request, JSON', codec: 'json', hex: hex(cancelBody), decoded: JSON.parse(new TextDecoder().decode(cancelBody)) });
+  const mpCancel = encodeCancelRequest({ id: '01KBGZ40000000000000000002', principal: undefined }, mp);
+  vectors.push({ kind: 'cancel', name: 'cancel request, MessagePack, no principal', codec: 'msgpack', hex: hex(mpCancel), decoded: toJsonValue(mp.decode(mpCancel)) });
+
+  // §8 exactly-once runs: followed after a dropped request, and stopped by cancel
+  const runInvoke = (id: string, args: Record<string, unknown>, codecName: RelayCodecName) =>
+    hex(
+      encodeInvokeRequest(
+        { cid: CID, id, tool: 'steps', args, delivery: 'exactly-once', deadline: undefined, state: undefined, principal: 'alice', ns: '/', agent: CID, traceparent: undefined, callback: undefined },
+        relayCodec(codecName),
+      ),
+    );
+  const two: RunFrame[] = [{ type: 0, payload: null }, { type: 0, payload: null }];
+  const toEnd: RunFrame[] = [];
+  const scenarios: Array<{ name: string; note: string; steps: RunStep[] }> = [
+    {
+      name: 'an exactly-once call followed after its request was dropped',
+      note: 'Request 0 starts the run and is dropped after two frames (its relay died); request 1, with the same principal and id (and other arguments, which are ignored), gets every frame from the first and the rest as they come; request 2, after the run ended, gets them all again. The handler began and ended once.',
+      steps: [
+        { send: 'invoke', request: 0, codec: 'json', bodyHex: runInvoke('01KBGZ40000000000000000010', { topic: 'jaguar' }, 'json'), status: 0 },
+        { read: 0, frames: two },
+        { drop: 0 },
+        { send: 'invoke', request: 1, codec: 'json', bodyHex: runInvoke('01KBGZ40000000000000000010', { topic: 'ignored' }, 'json'), status: 0 },
+        { release: true },
+        { read: 1, frames: toEnd },
+        { end: 1 },
+        { send: 'invoke', request: 2, codec: 'json', bodyHex: runInvoke('01KBGZ40000000000000000010', {}, 'json'), status: 0 },
+        { read: 2, frames: toEnd },
+        { end: 2 },
+      ],
+    },
+    {
+      name: 'an exactly-once call stopped by POST cancel',
+      note: 'Request 0 starts the run; request 1 cancels it (204); request 0 ends with ERROR 499; a cancel for a call that is not running is also answered 204. The handler began once and did not end.',
+      steps: [
+        { send: 'invoke', request: 0, codec: 'msgpack', bodyHex: runInvoke('01KBGZ40000000000000000011', {}, 'msgpack'), status: 0 },
+        { read: 0, frames: two },
+        { send: 'cancel', request: 1, codec: 'msgpack', bodyHex: hex(encodeCancelRequest({ id: '01KBGZ40000000000000000011', principal: 'alice' }, mp)), status: 0 },
+        { read: 0, frames: toEnd },
+        { end: 0 },
+        { send: 'cancel', request: 2, codec: 'json', bodyHex: hex(encodeCancelRequest({ id: '01KBGZ40000000000000000012', principal: 'alice' }, relayCodec('json'))), status: 0 },
+      ],
+    },
+  ];
+  for (const scenario of scenarios) {
+    const played = await playRun(scenario.steps);
+    vectors.push({ kind: 'run', name: scenario.name, tool: STEPS_TOOL, note: scenario.note, steps: played.steps, handler: played.runs });
+  }
 
   writeFileSync(new URL('../../../docs/relay-vectors.json', import.meta.url), `${JSON.stringify(vectors, null, 2)}\n`);
   console.log(`wrote ${vectors.length} vectors`);

@@ -4,6 +4,8 @@ import {
   canonicalBytes,
   encodeRelayFrame,
   hmacHex,
+  encodeCancelRequest,
+  parseCancelRequest,
   parseInvokeRequest,
   type RelayCodecName,
   RelayFrameError,
@@ -13,6 +15,7 @@ import {
   verifyRequest,
 } from '../src/index.js';
 import { fromJsonValue, toJsonValue } from './vector-values.js';
+import { playRun, type RunStep } from './vector-runs.js';
 
 type Vector = Record<string, unknown> & { kind: string; name: string };
 const vectors = JSON.parse(readFileSync(new URL('../../../docs/relay-vectors.json', import.meta.url), 'utf8')) as Vector[];
@@ -21,7 +24,7 @@ const byKind = (kind: string) => vectors.filter((v) => v.kind === kind);
 
 describe('docs/relay-vectors.json against the code', () => {
   it('has vectors of every kind', () => {
-    for (const kind of ['signature', 'request', 'frame', 'bad-frame', 'token']) expect(byKind(kind).length, kind).toBeGreaterThan(0);
+    for (const kind of ['signature', 'request', 'cancel', 'frame', 'bad-frame', 'token', 'run']) expect(byKind(kind).length, kind).toBeGreaterThan(0);
   });
 
   it.each(byKind('signature').map((v) => [v.name, v] as const))('%s', async (_name, v) => {
@@ -42,6 +45,22 @@ describe('docs/relay-vectors.json against the code', () => {
     expect(toJsonValue(decoded)).toEqual(v['decoded']);
     expect(toHex(codec.encode(fromJsonValue(v['decoded'])))).toBe(v['hex']);
     expect(() => parseInvokeRequest(decoded)).not.toThrow();
+  });
+
+  it.each(byKind('cancel').map((v) => [v.name, v] as const))('%s', (_name, v) => {
+    const codec = relayCodec(v['codec'] as RelayCodecName);
+    const decoded = codec.decode(bytes(v['hex']));
+    expect(toJsonValue(decoded)).toEqual(v['decoded']);
+    const parsed = parseCancelRequest(decoded);
+    expect(toHex(encodeCancelRequest(parsed, codec))).toBe(v['hex']);
+  });
+
+  it.each(byKind('run').map((v) => [v.name, v] as const))('%s', async (_name, v) => {
+    const steps = v['steps'] as RunStep[];
+    // Played again against the reference function: the same statuses, the same frames in the same order.
+    const played = await playRun(steps);
+    expect(played.steps).toEqual(steps);
+    expect(played.runs).toEqual(v['handler']);
   });
 
   it.each(byKind('frame').map((v) => [v.name, v] as const))('%s', (_name, v) => {
