@@ -20,6 +20,7 @@ import { type ByteCounter, countFrames } from './clients/count-frames.js';
 import { countPipe } from './clients/count-pipe.js';
 import { mcpSession } from './clients/mcp.js';
 import { pushpinSession } from './clients/pushpin.js';
+import { hasPushpin } from './servers/pushpin.js';
 
 /** This app's child entry: the kit's servers and the ones only the comparison runs. */
 const CHILD_ENTRY = entryOf(import.meta.url, './servers/child');
@@ -71,7 +72,7 @@ function socketIoUrl(url: string): { origin: string; namespace: string } {
 
 /**
  * Relay mode's baseline: Pushpin (WebSocket-over-HTTP) in front of the same function, through a
- * backend that calls it as the relay does. Run by relay-bench (not yet in `pnpm compare`'s list).
+ * backend that calls it as the relay does. Left out, with a note, where pushpin is not installed.
  */
 export function pushpinVariant(): Variant {
   return {
@@ -85,6 +86,8 @@ export function pushpinVariant(): Variant {
     start: remote(CHILD_ENTRY, 'pushpin', pushpinSession),
   };
 }
+
+if (!hasPushpin()) console.warn('pushpin is not installed (apt-get install pushpin): the Pushpin baseline is left out');
 
 /** Every variant, in the order tables show them: the floor, ours, then the references. */
 export const variants: readonly Variant[] = [
@@ -146,6 +149,7 @@ export const variants: readonly Variant[] = [
     maxSetupSamples: 1,
     start: stdio('./servers/agent-stdio'),
   },
+  ...(hasPushpin() ? [pushpinVariant()] : []),
   rawWsVariant,
   msgpackRpcVariant,
   plainSocketIoVariant,
