@@ -7,7 +7,7 @@ import { wsConnector, wsServer } from '@agentsocket/ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { FunctionClient, Relay } from '../src/index.js';
-import { hasPushpin, type PushpinHandle, startPushpin } from './pushpin.js';
+import { hasPushpin, type PushpinHandle, startPushpin } from '@agentsocket/bench-kit/pushpin';
 
 const SECRET = 'baseline-secret';
 const CHUNK_GAP_MS = 500;

@@ -1,25 +1,12 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer, connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { startPushpin } from '@agentsocket/bench-kit/pushpin';
 import { type BenchServer, benchAgent, countingServer } from '@agentsocket/bench-kit/servers';
 import { encodeInvokeRequest, functionHandler, RelayFrameType, relayCodec } from '@agentsocket/function';
 import { serveFunction } from '@agentsocket/function/node';
 import { FunctionClient } from '@agentsocket/relay';
-import WebSocket from 'ws';
 
-/** Whether the pushpin binary is installed (Debian package `pushpin`). */
-export function hasPushpin(): boolean {
-  try {
-    execFileSync('pushpin', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { hasPushpin } from '@agentsocket/bench-kit/pushpin';
 
 /**
  * The baseline for Relay mode: Pushpin (WebSocket-over-HTTP) holds the client's WebSocket and
@@ -133,112 +120,4 @@ function parseEvents(body: Buffer): WsEvent[] {
     at += length + 2;
   }
   return events;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function until(what: string, timeoutMs: number, attempt: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await attempt())) {
-    if (Date.now() > deadline) throw new Error(`${what} within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/**
- * A private Pushpin (its own run directory, ports and IPC names) in front of `backendPort`, in
- * WebSocket-over-HTTP mode; resolves once a WebSocket opens through it to the backend. The same
- * set-up as packages/relay/test/pushpin.ts.
- */
-async function startPushpin(backendPort: number): Promise<{ port: number; stop(): Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'pushpin-compare-'));
-  const port = await freePort();
-  const pushPort = await freePort();
-  writeFileSync(join(dir, 'routes'), `* 127.0.0.1:${backendPort},over_http\n`);
-  writeFileSync(
-    join(dir, 'pushpin.conf'),
-    [
-      '[global]',
-      'include={libdir}/internal.conf',
-      `rundir=${dir}`,
-      'ipc_prefix=ppc-',
-      '[runner]',
-      'services=condure,zurl,pushpin-proxy,pushpin-handler',
-      'zurl_bin=zurl',
-      `http_port=${port}`,
-      `logdir=${dir}`,
-      'log_level=1',
-      'condure_bin=condure',
-      '[proxy]',
-      `zurl_out_specs=ipc://${dir}/ppc-zurl-in`,
-      `zurl_out_stream_specs=ipc://${dir}/ppc-zurl-in-stream`,
-      `zurl_in_specs=ipc://${dir}/ppc-zurl-out`,
-      'routesfile=routes',
-      'sig_key=compare-baseline',
-      'updates_check=off',
-      '[handler]',
-      `push_in_spec=ipc://${dir}/push-in`,
-      `push_in_sub_specs=ipc://${dir}/push-in-sub`,
-      'push_in_http_addr=127.0.0.1',
-      `push_in_http_port=${pushPort}`,
-      `stats_spec=ipc://${dir}/stats`,
-      `command_spec=ipc://${dir}/handler-command`,
-      '',
-    ].join('\n'),
-  );
-  const child: ChildProcess = spawn('pushpin', ['--config', join(dir, 'pushpin.conf'), '--merge-output'], { stdio: ['ignore', 'ignore', 'ignore'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(killer);
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await until(`pushpin did not listen on ${port}`, 20_000, () => accepts(port));
-    // The port accepts before the proxy reaches the backend (an open is answered 502 meanwhile).
-    await until('a WebSocket did not open through pushpin', 40_000, () => opens(`ws://127.0.0.1:${port}/`));
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { port, stop };
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-function opens(url: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new WebSocket(url);
-    const timer = setTimeout(() => {
-      socket.terminate();
-      resolve(false);
-    }, 2_000);
-    socket.once('open', () => {
-      clearTimeout(timer);
-      socket.close();
-      resolve(true);
-    });
-    socket.once('error', () => {
-      clearTimeout(timer);
-      resolve(false);
-    });
-  });
 }

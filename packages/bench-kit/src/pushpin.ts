@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 
+// Pushpin, Relay mode's baseline (WebSocket-over-HTTP), started privately for a test or a benchmark:
+// packages/relay/test/pushpin.test.ts and apps/compare's Pushpin variant both use this one copy.
+
 /** Whether the pushpin binary is installed (Debian package `pushpin`). */
 export function hasPushpin(): boolean {
   try {
@@ -122,7 +125,7 @@ export async function startPushpin(backendPort: number): Promise<PushpinHandle> 
       `zurl_out_stream_specs=ipc://${dir}/pp-zurl-in-stream`,
       `zurl_in_specs=ipc://${dir}/pp-zurl-out`,
       'routesfile=routes',
-      'sig_key=relay-baseline',
+      'sig_key=pushpin-baseline',
       'updates_check=off',
       '[handler]',
       `push_in_spec=ipc://${dir}/push-in`,
