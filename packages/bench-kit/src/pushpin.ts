@@ -116,6 +116,9 @@ export async function startPushpin(backendPort: number): Promise<PushpinHandle> 
       'services=condure,zurl,pushpin-proxy,pushpin-handler',
       'zurl_bin=zurl',
       `http_port=${port}`,
+      // A WebSocket message must fit in the client buffer (8192 bytes by default): a larger one
+      // stalls the connection, so compare's 16 KiB-argument profile never got an answer.
+      'client_buffer_size=262144',
       `logdir=${dir}`,
       'log_level=1',
       'condure_bin=condure',
