@@ -82,7 +82,10 @@ export function pushpinVariant(): Variant {
     role: 'reference',
     server: 'a child process of its own: the backend and the function (node:http), with Pushpin’s processes beside it',
     bytesAt: 'the backend’s HTTP sockets (WebSocket-over-HTTP events from Pushpin)',
-    cannot: { ask: 'Pushpin’s backend answers each batch of events over HTTP: no request to the client inside a call' },
+    cannot: {
+      ask: 'Pushpin’s backend answers each batch of events over HTTP: no request to the client inside a call',
+      memory: 'Pushpin’s own processes hold the sockets and are not measured; the backend keeps nothing per connection (its heap per connection is noise around 0)',
+    },
     start: remote(CHILD_ENTRY, 'pushpin', pushpinSession),
   };
 }
