@@ -26,6 +26,8 @@ export interface RedisClusterInit {
   heartbeatMs?: number;
   /** @default 3 × heartbeatMs */
   nodeTtlMs?: number;
+  /** How long a node's heartbeat must be expired before its members are removed (RedisHubInit.reapAfterMs). @default 3 × nodeTtlMs */
+  reapAfterMs?: number;
   /**
    * How long an exactly-once claim outlives its holder when nothing says the holder died. A claim
    * of a node whose hub heartbeat expired (`nodeTtlMs`) is taken over at once. @default 10000
@@ -75,6 +77,7 @@ export function redisCluster(init: RedisClusterInit = {}): RedisCluster {
     ...(init.sessionTtlMs === undefined ? {} : { agentIdHoldMs: init.sessionTtlMs }),
     ...(init.heartbeatMs === undefined ? {} : { heartbeatMs: init.heartbeatMs }),
     ...(init.nodeTtlMs === undefined ? {} : { nodeTtlMs: init.nodeTtlMs }),
+    ...(init.reapAfterMs === undefined ? {} : { reapAfterMs: init.reapAfterMs }),
     ...(onError === undefined ? {} : { onError }),
   });
   const dedup = new RedisDedupStore({

@@ -20,20 +20,35 @@ const REAP_PER_BEAT = 16;
  */
 export class Membership {
   private readonly cmd: RedisConnection;
+  /** Heartbeats and liveness checks: a connection of their own, never queued behind registration work. */
+  private readonly beat: RedisConnection;
   private readonly keys: Keys;
   private readonly instance: string;
   private readonly nodeTtlMs: number;
+  private readonly reapAfterMs: number;
   private readonly keyTtlMs: number;
   private readonly holdMs: number;
 
-  constructor(cmd: RedisConnection, keys: Keys, instance: string, ttl: { nodeTtlMs: number; keyTtlMs: number; holdMs: number }) {
+  constructor(
+    cmd: RedisConnection,
+    beat: RedisConnection,
+    keys: Keys,
+    instance: string,
+    ttl: { nodeTtlMs: number; reapAfterMs: number; keyTtlMs: number; holdMs: number },
+  ) {
     this.cmd = cmd;
+    this.beat = beat;
     this.keys = keys;
     this.instance = instance;
     this.nodeTtlMs = ttl.nodeTtlMs;
+    this.reapAfterMs = ttl.reapAfterMs;
     this.keyTtlMs = ttl.keyTtlMs;
     this.holdMs = ttl.holdMs;
     for (const s of HUB_SCRIPTS) cmd.useScript(s);
+    if (beat !== cmd) {
+      beat.useScript(HEARTBEAT);
+      beat.useScript(LIVENESS);
+    }
   }
 
   /** What a member's entry says: this instance, that session. */
@@ -112,19 +127,34 @@ export class Membership {
     return out;
   }
 
-  /** Refreshes this instance's heartbeat and reaps dead ones; resolves false if it was taken for dead. */
-  async heartbeat(): Promise<boolean> {
+  /**
+   * Refreshes this instance's heartbeat and reaps instances expired for longer than the reap
+   * grace. Resolves with what this instance was before: 'live', 'late' (expired but its entries
+   * are still there) or 'gone' (reaped, or Redis lost its data: everything must be registered again).
+   * `onCommandConnection` sends it on the command connection (the first command after a reconnect).
+   */
+  async heartbeat(onCommandConnection = false): Promise<'live' | 'late' | 'gone'> {
+    const conn = onCommandConnection ? this.cmd : this.beat;
     const reply = replyArray(
-      await HEARTBEAT.run(this.cmd.client, [this.keys.nodes()], [this.instance, this.nodeTtlMs, this.keyTtlMs, this.keys.prefix, REAP_PER_BEAT, Math.max(1, this.holdMs)]),
+      await HEARTBEAT.run(conn.client, [this.keys.nodes()], [
+        this.instance,
+        this.nodeTtlMs,
+        this.keyTtlMs,
+        this.keys.prefix,
+        REAP_PER_BEAT,
+        Math.max(1, this.holdMs),
+        Math.max(0, this.reapAfterMs - this.nodeTtlMs),
+      ]),
       'heartbeat',
     );
-    return replyInt(reply[0], 'heartbeat') === 1;
+    const was = replyInt(reply[0], 'heartbeat');
+    return was === 1 ? 'live' : was === 2 ? 'late' : 'gone';
   }
 
   /** The instances of `instances` whose heartbeat expired. */
   async dead(instances: string[]): Promise<Set<string>> {
     if (instances.length === 0) return new Set();
-    const reply = replyArray(await LIVENESS.run(this.cmd.client, [this.keys.nodes()], instances), 'liveness');
+    const reply = replyArray(await LIVENESS.run(this.beat.client, [this.keys.nodes()], instances), 'liveness');
     return new Set(instances.filter((_, i) => reply[i] !== 1));
   }
 

@@ -103,16 +103,20 @@ return out`);
 
 /**
  * Heartbeat and reaper. KEYS: nodes. ARGV: instance, ttl, keyTtl, prefix, max dead to reap,
- * agent id hold ms (a reaped member's agent id stays bound to its principal that long).
- * Reply {was this instance live before, instances reaped}.
+ * agent id hold ms (a reaped member's agent id stays bound to its principal that long), reap
+ * grace ms (an instance is reaped once its heartbeat has been expired that long, by Redis time).
+ * Reply {1 if this instance was live before, 2 if it was late (expired, entries not reaped), 0 if
+ * it was unknown (reaped, left, or Redis lost its data); instances reaped}.
  */
 export const HEARTBEAT = new LuaScript(`${HELPERS}
-local was = live(KEYS[1], ARGV[1]) and 1 or 0
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+local was = 0
+if score then was = (tonumber(score) > now) and 1 or 2 end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 local prefix = ARGV[4]
 local reaped = 0
-for _, dead in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[5]))) do
+for _, dead in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[7]), 'LIMIT', 0, tonumber(ARGV[5]))) do
   local set = prefix .. 'h:node:' .. dead
   for _, ref in ipairs(redis.call('SMEMBERS', set)) do
     local ns, agent = split(ref)

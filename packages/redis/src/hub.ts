@@ -25,6 +25,11 @@ export interface RedisHubInit {
   connection: RedisConnection;
   /** Receives this node's channel. @default a duplicate of `connection`, closed with the hub */
   subscriber?: RedisConnection;
+  /**
+   * Sends this node's heartbeats and liveness checks, so registration work queued on `connection`
+   * never delays them. @default a duplicate of `connection`, closed with the hub
+   */
+  heartbeatConnection?: RedisConnection;
   /** Prefix of every key and channel. @default 'asp:' */
   prefix?: string;
   /** This node's name; the hub adds a random suffix per process. @default a random id */
@@ -34,8 +39,17 @@ export interface RedisHubInit {
    * 3 beats (`nodeTtlMs`), and calls it was running are taken over then: 1 s keeps that near 3 s. @default 1000
    */
   heartbeatMs?: number;
-  /** A node whose heartbeat is older than this is dead: its members are ignored, then removed. @default 3 × heartbeatMs */
+  /**
+   * A node whose last heartbeat (by Redis's clock) is older than this is expired: lookups skip its
+   * members, calls to and from it fail, and another node may take its agents over. @default 3 × heartbeatMs
+   */
   nodeTtlMs?: number;
+  /**
+   * A node whose last heartbeat is older than this is reaped: its members, their rooms and its
+   * registration are removed. Until then a node that comes back keeps its entries and registers
+   * nothing again. At least `nodeTtlMs`. @default 3 × nodeTtlMs
+   */
+  reapAfterMs?: number;
   /** TTL of membership keys, refreshed while a node holds members in them (nothing leaks if every node dies). @default 3600000 */
   keyTtlMs?: number;
   /**
@@ -55,6 +69,9 @@ export interface RedisHubInit {
   onError?: (error: Error) => void;
 }
 
+/** Members written per batch when this node registers them again. */
+const RESTORE_BATCH = 256;
+
 interface Local {
   member: HubMember;
   rooms: Set<string>;
@@ -71,6 +88,8 @@ export class RedisHub implements Hub {
   private readonly cmd: RedisConnection;
   private readonly sub: RedisConnection;
   private readonly ownsSub: boolean;
+  private readonly beatConn: RedisConnection;
+  private readonly ownsBeat: boolean;
   private readonly redis: Membership;
   private readonly keyTtlMs: number;
   private readonly onError: ((error: Error) => void) | undefined;
@@ -85,6 +104,10 @@ export class RedisHub implements Hub {
   private readonly removers: Array<() => void> = [];
   private lastKeyRefresh = Date.now();
   private registering: Promise<void> | undefined;
+  /** The registration pass running, if any; `restoreAgain` asks it for one more full pass. */
+  private restoring: Promise<void> | undefined;
+  private restoreAgain = false;
+  private beating = false;
   private closed = false;
 
   constructor(init: RedisHubInit) {
@@ -94,11 +117,16 @@ export class RedisHub implements Hub {
     this.cmd = init.connection;
     this.ownsSub = init.subscriber === undefined;
     this.sub = init.subscriber ?? init.connection.duplicate();
+    this.ownsBeat = init.heartbeatConnection === undefined;
+    this.beatConn = init.heartbeatConnection ?? init.connection.duplicate();
     const heartbeatMs = init.heartbeatMs ?? 1000;
     const nodeTtlMs = init.nodeTtlMs ?? heartbeatMs * 3;
+    const reapAfterMs = init.reapAfterMs ?? nodeTtlMs * 3;
+    if (!(reapAfterMs >= nodeTtlMs)) throw new AgentSocketError('INVALID_OPTIONS', `reapAfterMs (${reapAfterMs}) must be at least nodeTtlMs (${nodeTtlMs})`);
     this.keyTtlMs = init.keyTtlMs ?? 3_600_000;
-    this.redis = new Membership(this.cmd, new Keys(init.prefix ?? 'asp:'), this.instance, {
+    this.redis = new Membership(this.cmd, this.beatConn, new Keys(init.prefix ?? 'asp:'), this.instance, {
       nodeTtlMs,
+      reapAfterMs,
       keyTtlMs: this.keyTtlMs,
       holdMs: init.agentIdHoldMs ?? DEFAULT_AGENT_ID_HOLD_MS,
     });
@@ -136,7 +164,7 @@ export class RedisHub implements Hub {
 
   /** Resolves once both connections are up and this node is registered. */
   async ready(timeoutMs?: number): Promise<void> {
-    await Promise.all([this.cmd.whenReady(timeoutMs), this.sub.whenReady(timeoutMs)]);
+    await Promise.all([this.cmd.whenReady(timeoutMs), this.sub.whenReady(timeoutMs), this.beatConn.whenReady(timeoutMs)]);
   }
 
   async attach(member: HubMember): Promise<void> {
@@ -244,6 +272,7 @@ export class RedisHub implements Hub {
     if (this.closed) return;
     this.closed = true;
     if (options.abrupt && this.ownsSub) this.sub.abandon();
+    if (options.abrupt && this.ownsBeat) this.beatConn.abandon();
     clearInterval(this.timer);
     for (const remove of this.removers) remove();
     this.outgoing.failAll(new AgentSocketError('SESSION_CLOSED', 'the hub was closed'));
@@ -255,6 +284,7 @@ export class RedisHub implements Hub {
       await this.redis.leaveCluster().catch(() => {});
     }
     if (this.ownsSub && !options.abrupt) await this.sub.close();
+    if (this.ownsBeat && !options.abrupt) await this.beatConn.close();
   }
 
   // ---- routing ----
@@ -329,40 +359,82 @@ export class RedisHub implements Hub {
 
   /** Heartbeat, then everything this node holds written again (Redis may have restarted empty). */
   private async register(): Promise<void> {
-    await this.redis.heartbeat();
+    // The first command after a (re)connect, on the connection whose ready hook this is.
+    await this.redis.heartbeat(true);
     await this.restore();
   }
 
-  private async restore(): Promise<void> {
+  /**
+   * Writes every member this node holds again, one pass at a time: a call while a pass runs asks
+   * for one more pass after it and resolves when that is done. Idempotent (restore mode never
+   * takes an agent another live node holds).
+   */
+  private restore(): Promise<void> {
+    if (this.restoring) {
+      this.restoreAgain = true;
+      return this.restoring;
+    }
+    const run = async () => {
+      try {
+        do {
+          this.restoreAgain = false;
+          await this.restorePass();
+        } while (this.restoreAgain && !this.closed);
+      } finally {
+        this.restoring = undefined;
+      }
+    };
+    this.restoring = run();
+    return this.restoring;
+  }
+
+  /** One pass, in batches of RESTORE_BATCH members that yield to the event loop between them. */
+  private async restorePass(): Promise<void> {
     for (const [key, o] of this.orphans) {
       await this.redis.detach(o.ns, o.agentId, o.entry);
       this.orphans.delete(key);
     }
-    // All at once: the commands pipeline on the connection, so thousands of members take few round trips.
     const locals = [...this.local.values()].flatMap((ns) => [...ns.values()]);
-    await Promise.all(
-      locals.map(async (l) => {
-        const got = await this.redis.attach(l.member, 'restore');
-        // Another live node holds the agent now; its session store fences this one.
-        if (!got || 'owner' in got) return;
-        for (const r of got.rooms) l.rooms.add(r);
-        await this.redis.join(l.member.ns, l.member.agentId, l.rooms);
-      }),
-    );
+    for (let i = 0; i < locals.length && !this.closed; i += RESTORE_BATCH) {
+      if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      await Promise.all(
+        locals.slice(i, i + RESTORE_BATCH).map(async (l) => {
+          // Detached since the pass began: writing it again would leave a stale entry.
+          if (this.mine(l.member) !== l) return;
+          const got = await this.redis.attach(l.member, 'restore');
+          // Another live node holds the agent now; its session store fences this one.
+          if (!got || 'owner' in got) return;
+          for (const r of got.rooms) l.rooms.add(r);
+          await this.redis.join(l.member.ns, l.member.agentId, l.rooms);
+        }),
+      );
+    }
   }
 
+  /**
+   * One heartbeat, on its own connection and never overlapping the previous one. Registration
+   * work it asks for runs beside it, not inside it, so the next beats are not held up.
+   */
   private async beat(): Promise<void> {
-    if (this.closed || !this.cmd.isReady) return;
+    if (this.closed || this.beating || !this.beatConn.isReady) return;
+    this.beating = true;
     try {
-      if (!(await this.redis.heartbeat())) await this.restore();
+      // 'late': expired but not reaped, so every entry is still there; only 'gone' needs them again.
+      if ((await this.redis.heartbeat()) === 'gone' && this.cmd.isReady) this.restoreInBackground();
       await this.sweep();
-      if (Date.now() - this.lastKeyRefresh > this.keyTtlMs / 4) {
+      if (Date.now() - this.lastKeyRefresh > this.keyTtlMs / 4 && this.cmd.isReady) {
         this.lastKeyRefresh = Date.now();
-        await this.restore();
+        this.restoreInBackground();
       }
     } catch (error) {
       this.report(error);
+    } finally {
+      this.beating = false;
     }
+  }
+
+  private restoreInBackground(): void {
+    this.restore().catch((error: unknown) => this.report(error));
   }
 
   /** Fails calls waiting on dead nodes and interrupts calls whose caller's node died. */
