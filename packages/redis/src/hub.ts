@@ -69,6 +69,9 @@ export interface RedisHubInit {
   onError?: (error: Error) => void;
 }
 
+/** Members delivered to per turn of the event loop when a message fans out on this node. */
+const DELIVER_BATCH = 256;
+
 /** Members written per batch when this node registers them again. */
 const RESTORE_BATCH = 256;
 
@@ -108,6 +111,9 @@ export class RedisHub implements Hub {
   private restoring: Promise<void> | undefined;
   private restoreAgain = false;
   private beating = false;
+  /** Fan-outs being delivered here, in arrival order (see deliverHere). */
+  private readonly deliveries: Array<{ ns: string; agents: string[]; message: TeamMessage; next: number }> = [];
+  private delivering = false;
   private closed = false;
 
   constructor(init: RedisHubInit) {
@@ -294,15 +300,38 @@ export class RedisHub implements Hub {
     return l?.member === member ? l : undefined;
   }
 
+  /**
+   * Delivers `message` to those of `agents` held here; resolves the count held now. A fan-out is
+   * delivered DELIVER_BATCH members per turn of the event loop (the first batch at once), so the
+   * heartbeat timer runs while thousands of sockets are written. One queue keeps every agent's
+   * messages in order; a member gone before its turn is skipped.
+   */
   private deliverHere(ns: string, agents: string[], message: TeamMessage): number {
+    const here = this.local.get(ns);
     let n = 0;
-    for (const agentId of agents) {
-      const l = this.local.get(ns)?.get(agentId);
-      if (!l) continue;
-      l.member.deliver(message);
-      n++;
-    }
+    if (here) for (const agentId of agents) if (here.has(agentId)) n++;
+    if (n === 0) return 0;
+    this.deliveries.push({ ns, agents, message, next: 0 });
+    if (!this.delivering) this.drainDeliveries();
     return n;
+  }
+
+  private drainDeliveries(): void {
+    this.delivering = true;
+    let budget = DELIVER_BATCH;
+    while (budget > 0) {
+      const job = this.deliveries[0];
+      if (!job) break;
+      const here = this.local.get(job.ns);
+      while (budget > 0 && job.next < job.agents.length) {
+        const l = here?.get(job.agents[job.next++] ?? '');
+        budget--;
+        if (l) l.member.deliver(job.message);
+      }
+      if (job.next >= job.agents.length) this.deliveries.shift();
+    }
+    if (this.deliveries.length > 0) setImmediate(() => this.drainDeliveries());
+    else this.delivering = false;
   }
 
   private async startInvoke(call: Call, ns: string, to: string, args: unknown, options: InvokeOptions): Promise<void> {
