@@ -29,6 +29,8 @@ export class EventFeed {
   private readonly removers: Array<() => void> = [];
   private subscribing: Promise<void> | undefined;
   private subscribedOnce = false;
+  /** Event texts that came while a resubscription after an outage was pending (sent after `resync`). */
+  private held: string[] | undefined;
   private closed = false;
 
   constructor(cmd: RedisConnection, sub: RedisConnection | undefined, channel: string, report: (error: unknown) => void) {
@@ -102,10 +104,23 @@ export class EventFeed {
       });
       this.removers.push(
         sub.onReady(async () => {
-          await sub.client.subscribe(this.channel);
-          // Back after an outage: what was published meanwhile is lost, so listeners re-read.
-          if (this.subscribedOnce) this.emit({ type: 'resync', at: Date.now() });
-          this.subscribedOnce = true;
+          if (!this.subscribedOnce) {
+            await sub.client.subscribe(this.channel);
+            this.subscribedOnce = true;
+            return;
+          }
+          // Back after an outage: what was published meanwhile is lost, so listeners re-read. Events
+          // that arrive with the subscription's reply wait until `resync` is out, so a listener sees
+          // `resync` first and everything published after the subscription took effect after it.
+          this.held = [];
+          try {
+            await sub.client.subscribe(this.channel);
+          } finally {
+            const held = this.held;
+            this.held = undefined;
+            this.emit({ type: 'resync', at: Date.now() });
+            for (const text of held) this.dispatch(text);
+          }
         }),
       );
       if (sub.isReady) {
@@ -120,6 +135,10 @@ export class EventFeed {
   }
 
   private dispatch(text: string): void {
+    if (this.held) {
+      this.held.push(text);
+      return;
+    }
     const event = decodeEvent(text);
     if (!event) {
       this.report(new Error(`malformed registry event dropped: ${text.slice(0, 200)}`));
