@@ -13,6 +13,7 @@ import { DELIVERY_WIRE, type Delivery, type ToolInfo } from './messages.js';
 import type { TeamMessage } from './hub.js';
 import { PROTOCOL_VERSION } from './opcodes.js';
 import { Peer, type PeerHost } from './peer.js';
+import { peerSettings } from './peer-options.js';
 import type { InputSchema } from './schema.js';
 import type { Agent, ToolsOf } from './agent.js';
 import type { ToolDefinition } from './tool.js';
@@ -277,20 +278,22 @@ export class AgentClient<A extends Agent = Agent> extends Emitter<ClientEvents> 
       const unfinished = peer?.takeUnfinished() ?? [];
       peer?.close(new ProtocolError(ErrorCode.SESSION_EXPIRED, 'session could not be resumed'));
       peer = new Peer({
-        side: 'client',
+        settings: peerSettings({
+          side: 'client',
+          maxFrame: this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+          maxInflight: this.options.maxInflight ?? DEFAULT_CLIENT_MAX_INFLIGHT,
+          dedup: this.options.dedup,
+          dedupScope: this.options.name ?? 'client',
+          newId: this.newId,
+          host: this.peerHost,
+        }),
         codec: sharedCodec(hello.codec),
         registry: this.served.forSession(),
         sessionId: hello.sessionId,
-        maxFrame: this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
         peerMaxFrame: hello.maxFrame,
-        maxInflight: this.options.maxInflight ?? DEFAULT_CLIENT_MAX_INFLIGHT,
         peerMaxInflight: hello.maxInflight,
         heartbeatMs: hello.heartbeatMs,
         window: this.options.window,
-        dedup: this.options.dedup,
-        dedupScope: this.options.name ?? 'client',
-        newId: this.newId,
-        host: this.peerHost,
       });
       peer.setRemoteTools(hello.agent.tools);
       this.peer = peer;

@@ -7,6 +7,7 @@ import { type CallMetrics, parseMessage } from './messages.js';
 import { completePayload, errorPayload } from './payloads.js';
 import { FrameType } from './opcodes.js';
 import { ToolRegistry } from './tool-registry.js';
+import type { ToolDefinition } from './tool.js';
 
 interface Sent {
   type: string;
@@ -35,6 +36,9 @@ class RecordingHost implements IncomingHost {
 
   dedupScope(): string {
     return 'agent:alice';
+  }
+  defineTool(name: string, definition: ToolDefinition): void {
+    this.registry.add(name, definition);
   }
   router(): Route | undefined {
     return this.route;

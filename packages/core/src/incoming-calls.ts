@@ -1,6 +1,6 @@
 import type { Call, InvokeOptions } from './call.js';
 import { claimWaiting, type DedupStore } from './dedup.js';
-import { AgentSocketError, ErrorCode, type ProtocolError } from './errors.js';
+import { ErrorCode, type ProtocolError } from './errors.js';
 import { type InvokeOutput, type Outcome, parseOutcome, replayOutcome, runHandler } from './incoming.js';
 import { type ContextHost, InvokeContext } from './invoke-context.js';
 import { LazyAbortController } from './lazy-abort.js';
@@ -27,6 +27,8 @@ export interface IncomingHost {
   readonly principal: Principal | undefined;
   /** Tools this side serves. */
   readonly registry: ToolRegistry | undefined;
+  /** Adds a tool of this session's own to `registry` (a server's session makes its own layer over the shared one first); throws INVALID_OPTIONS where it serves none. */
+  defineTool(name: string, definition: ToolDefinition): void;
   /** Requests the peer may have running here at once. */
   readonly maxInflight: number;
   readonly journal: SessionJournal | undefined;
@@ -97,9 +99,7 @@ export class IncomingCalls implements ContextHost {
 
   /** ContextHost (ToolContext.defineTool): announces a tool of this side to the peer. */
   defineTool(name: string, definition: ToolDefinition): void {
-    const registry = this.host.registry;
-    if (!registry) throw new AgentSocketError('INVALID_OPTIONS', `cannot define tool "${name}": this peer serves no tools`);
-    registry.add(name, definition);
+    this.host.defineTool(name, definition);
   }
 
   /** ContextHost (ToolContext.invokePeer). */

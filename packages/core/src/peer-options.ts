@@ -5,7 +5,8 @@ import type { TeamMessage } from './hub.js';
 import type { IncomingCalls } from './incoming-calls.js';
 import type { ToolInfo } from './messages.js';
 import type { Peer } from './peer.js';
-import type { HeartbeatClock } from './heartbeat.js';
+import { HeartbeatClock } from './heartbeat.js';
+import { DEFAULT_ACK_DELAY_MS, DEFAULT_DEDUP_TTL_MS, DEFAULT_MAX_PEER_TOOL_BYTES } from './defaults.js';
 import type { WindowOptions } from './reliable.js';
 import type { Codec } from './codec.js';
 import type { JournalGate } from './journal-gate.js';
@@ -13,16 +14,15 @@ import type { SessionJournal } from './session-store.js';
 import type { ToolRegistry } from './tool-registry.js';
 import type { Principal, TransportCloseInfo } from './transport.js';
 
-/** What the reliable-session layer takes (a part of PeerOptions). */
-export interface SessionOptions {
+/**
+ * What every peer of one owner shares (a server builds it once for all its sessions, a client once
+ * per session): kept by reference, so an idle session holds one pointer instead of a dozen fields.
+ * Made by peerSettings(), which fills the defaults.
+ */
+export interface PeerSettingsInit {
   side: 'client' | 'server';
-  codec: Codec;
-  sessionId: string;
   /** Largest payload this side accepts. */
   maxFrame: number;
-  /** Largest payload the peer accepts. */
-  peerMaxFrame: number;
-  heartbeatMs: number;
   /** Shares heartbeat timers with other peers (a server passes one for all its sessions). @default a clock of this peer's own */
   heartbeats?: HeartbeatClock | undefined;
   /**
@@ -31,9 +31,53 @@ export interface SessionOptions {
    * is closed with 4429 SLOW_CONSUMER, whatever else the peer sends. @default no check (a server passes its own)
    */
   slowConsumer?: SlowConsumerBound | undefined;
-  window?: WindowOptions | undefined;
   /** Longest wait before acknowledging received frames. @default 5 */
   ackDelayMs?: number | undefined;
+  /** Requests the peer may have running here at once. */
+  maxInflight: number;
+  /** Largest tool list the peer may build up with TOOL_DEF, bytes (estimated); a TOOL_DEF past it gets ERROR 413. @default 1 MiB */
+  maxPeerToolBytes?: number | undefined;
+  /** Where exactly-once outcomes of the peer's calls are recorded. @default PeerHost.dedupStore (a client makes its default on first use) */
+  dedup?: DedupStore | undefined;
+  /** How long exactly-once outcomes are kept. @default 300000 */
+  dedupTtlMs?: number | undefined;
+  /** Prefix for dedup keys (agent and principal), so callers cannot read each other's outcomes. A server's sessions add the principal themselves. */
+  dedupScope: string;
+  newId: () => string;
+  /** What the peer tells its owner: one object, which may serve many peers (a server's sessions). */
+  host: PeerHost;
+  /** Tools every peer of this owner serves when PeerOptions.registry is absent (a server's agent and team tools): a peer's own registry over it is made when it defines its first tool. */
+  sharedTools?: ToolRegistry | undefined;
+}
+
+/** PeerSettingsInit with its defaults filled in. */
+export interface PeerSettings extends Readonly<PeerSettingsInit> {
+  readonly heartbeats: HeartbeatClock;
+  readonly ackDelayMs: number;
+  readonly maxPeerToolBytes: number;
+  readonly dedupTtlMs: number;
+}
+
+/** Fills PeerSettingsInit's defaults (a heartbeat clock of its own when none is given). */
+export function peerSettings(init: PeerSettingsInit): PeerSettings {
+  return {
+    ...init,
+    heartbeats: init.heartbeats ?? new HeartbeatClock(),
+    ackDelayMs: init.ackDelayMs ?? DEFAULT_ACK_DELAY_MS,
+    maxPeerToolBytes: init.maxPeerToolBytes ?? DEFAULT_MAX_PEER_TOOL_BYTES,
+    dedupTtlMs: init.dedupTtlMs ?? DEFAULT_DEDUP_TTL_MS,
+  };
+}
+
+/** What the reliable-session layer takes (a part of PeerOptions): what is this session's own, and the owner's shared settings. */
+export interface SessionOptions {
+  settings: PeerSettings;
+  codec: Codec;
+  sessionId: string;
+  /** Largest payload the peer accepts. */
+  peerMaxFrame: number;
+  heartbeatMs: number;
+  window?: WindowOptions | undefined;
   /** Journals session state for resumption elsewhere (see SessionStore). */
   journal?: SessionJournal | undefined;
   /** Holds terminal frames until `journal` stores them; ServerSession makes it for a journaled session (a Peer without one keeps no journal). */
@@ -46,24 +90,11 @@ export interface SlowConsumerBound {
 }
 
 export interface PeerOptions extends SessionOptions {
-  /** Tools this side serves to the peer. @default none (a client that serves none yet; see serve()) */
+  /** Tools this side serves to the peer. @default PeerSettings.sharedTools, else none (a client that serves none yet; see serve()) */
   registry?: ToolRegistry | undefined;
   principal?: Principal | undefined;
-  /** Requests the peer may have running here at once. */
-  maxInflight: number;
   /** Requests this side may have running at the peer at once. */
   peerMaxInflight: number;
-  /** Largest tool list the peer may build up with TOOL_DEF, bytes (estimated); a TOOL_DEF past it gets ERROR 413. @default 1 MiB */
-  maxPeerToolBytes?: number | undefined;
-  /** Where exactly-once outcomes of the peer's calls are recorded. @default PeerHost.dedupStore (a client makes its default on first use) */
-  dedup?: DedupStore | undefined;
-  /** How long exactly-once outcomes are kept. @default 300000 */
-  dedupTtlMs?: number | undefined;
-  /** Prefix for dedup keys (agent and principal), so callers cannot read each other's outcomes. A server's sessions add the principal themselves. */
-  dedupScope: string;
-  newId: () => string;
-  /** What the peer tells its owner: one object, which may serve many peers (a server's sessions). */
-  host: PeerHost;
 }
 
 /**

@@ -1,7 +1,6 @@
 import { approxSize } from './approx-size.js';
 import type { Call, InvokeOptions } from './call.js';
 import type { DedupStore } from './dedup.js';
-import { DEFAULT_DEDUP_TTL_MS, DEFAULT_MAX_PEER_TOOL_BYTES } from './defaults.js';
 import { AgentSocketError, ErrorCode, ProtocolError } from './errors.js';
 import { decodeFrame } from './frame.js';
 import type { TeamMessage } from './hub.js';
@@ -12,12 +11,15 @@ import { Flag, FrameType } from './opcodes.js';
 import { OutgoingCalls, type OutgoingHost, type Unfinished } from './outgoing-calls.js';
 import { completePayload, errorPayload, goAwayPayload, messagePayload, type Payload, streamPayload, toolDefPayload } from './payloads.js';
 import type { PeerHost, PeerOptions } from './peer-options.js';
-import { Session } from './session.js';
+import { Session, State } from './session.js';
 import type { ToolDefinition } from './tool.js';
 import type { ToolRegistry } from './tool-registry.js';
 import type { Principal, TransportCloseInfo } from './transport.js';
 
 export type { PeerHost, PeerOptions, SlowConsumerBound } from './peer-options.js';
+
+/** Peer's bit of Session.flags. */
+const HANDING_OFF = State.SUBCLASS;
 
 /**
  * The RPC endpoint of one end of a session, over its reliable-session layer (Session): dispatch of
@@ -29,39 +31,49 @@ export class Peer extends Session implements IncomingHost, OutgoingHost {
   /** IncomingHost */
   registry: ToolRegistry | undefined;
   private readonly peerPrincipal: Principal | undefined;
-  /** IncomingHost */
-  readonly maxInflight: number;
   /** OutgoingHost */
   readonly peerMaxInflight: number;
-  private readonly maxPeerToolBytes: number;
-  private readonly dedup: DedupStore | undefined;
-  /** IncomingHost */
-  readonly dedupTtlMs: number;
-  private readonly scope: string;
-  /** OutgoingHost */
-  readonly newId: () => string;
-  private readonly host: PeerHost;
   // Created on first use: an idle session has no requests or peer tools.
   private outgoing: OutgoingCalls | undefined;
   private incoming: IncomingCalls | IncomingLoading | undefined;
   /** Tools the peer serves, in announcement order. */
   private peerTools: ToolInfo[] | undefined;
-  /** Closed so another process can resume the session: running requests end without a terminal frame. */
-  private handingOff = false;
 
   constructor(options: PeerOptions) {
     super(options);
-    this.registry = options.registry;
+    this.registry = options.registry ?? this.settings.sharedTools;
     this.peerPrincipal = options.principal;
-    this.maxInflight = options.maxInflight;
     this.peerMaxInflight = options.peerMaxInflight;
-    this.maxPeerToolBytes = options.maxPeerToolBytes ?? DEFAULT_MAX_PEER_TOOL_BYTES;
-    this.dedup = options.dedup;
-    this.dedupTtlMs = options.dedupTtlMs ?? DEFAULT_DEDUP_TTL_MS;
-    this.scope = options.dedupScope;
-    this.newId = options.newId;
-    this.host = options.host;
-    options.registry?.onChange(this);
+    this.registry?.onChange(this);
+  }
+
+  /** Closed so another process can resume the session: running requests end without a terminal frame. */
+  private get handingOff(): boolean {
+    return (this.flags & HANDING_OFF) !== 0;
+  }
+
+  /** `registry` is the one its owner's peers share (PeerSettings.sharedTools); defineTool() layers one of this peer's own over it. */
+  private get sharedRegistry(): boolean {
+    return this.registry !== undefined && this.registry === this.settings.sharedTools;
+  }
+
+  /** IncomingHost */
+  get maxInflight(): number {
+    return this.settings.maxInflight;
+  }
+
+  /** IncomingHost */
+  get dedupTtlMs(): number {
+    return this.settings.dedupTtlMs;
+  }
+
+  /** OutgoingHost */
+  newId(): string {
+    return this.settings.newId();
+  }
+
+  private get host(): PeerHost {
+    return this.settings.host;
   }
 
   get principal(): Principal | undefined {
@@ -186,10 +198,11 @@ export class Peer extends Session implements IncomingHost, OutgoingHost {
   close(error: Error = new AgentSocketError('SESSION_CLOSED', 'session closed'), handOff = false): void {
     if (this.closed) return;
     this.closed = true;
-    this.handingOff = handOff;
+    this.setFlag(HANDING_OFF, handOff);
     this.outgoing?.failAll(error);
     this.onIncoming((calls) => calls.interruptAll(new ProtocolError(ErrorCode.INTERRUPTED, error.message)));
-    this.registry?.dispose();
+    if (this.sharedRegistry) this.registry?.off(this);
+    else this.registry?.dispose();
     this.closeSession(error.message);
   }
 
@@ -216,8 +229,8 @@ export class Peer extends Session implements IncomingHost, OutgoingHost {
         this.onIncoming((calls) => calls.interrupt(rid, new ProtocolError(ErrorCode.INTERRUPTED, m.reason ?? 'interrupted by caller')));
         return;
       case FrameType.TOOL_DEF:
-        if (!this.updateRemoteTools(m.tools, m.removed, this.maxPeerToolBytes)) {
-          this.sendRaw(FrameType.ERROR, rid, errorPayload(ErrorCode.FRAME_TOO_LARGE, `TOOL_DEF not applied: the tool list would exceed ${this.maxPeerToolBytes} bytes`));
+        if (!this.updateRemoteTools(m.tools, m.removed, this.settings.maxPeerToolBytes)) {
+          this.sendRaw(FrameType.ERROR, rid, errorPayload(ErrorCode.FRAME_TOO_LARGE, `TOOL_DEF not applied: the tool list would exceed ${this.settings.maxPeerToolBytes} bytes`));
           return;
         }
         this.host.toolsChanged?.(this, m.tools, m.removed);
@@ -335,23 +348,35 @@ export class Peer extends Session implements IncomingHost, OutgoingHost {
 
   /** IncomingHost: the store of exactly-once outcomes. */
   dedupStore(): DedupStore | Promise<DedupStore> {
-    return this.dedup ?? this.host.dedupStore?.(this) ?? Promise.reject(new AgentSocketError('INVALID_OPTIONS', 'no dedup store for exactly-once calls'));
+    return this.settings.dedup ?? this.host.dedupStore?.(this) ?? Promise.reject(new AgentSocketError('INVALID_OPTIONS', 'no dedup store for exactly-once calls'));
   }
 
   /** IncomingHost: prefix of this session's exactly-once keys. */
   dedupScope(): string {
-    return this.host.dedupScope?.(this) ?? this.scope;
+    return this.host.dedupScope?.(this) ?? this.settings.dedupScope;
   }
 
   /** Serves a tool of this session's own, announced at once (TOOL_DEF); throws INVALID_OPTIONS on a peer that serves no tools. */
   defineTool(name: string, definition: ToolDefinition): void {
     if (!this.registry) throw new AgentSocketError('INVALID_OPTIONS', `cannot define tool "${name}": this peer serves no tools`);
-    this.registry.add(name, definition);
+    this.ownRegistry().add(name, definition);
   }
 
   /** Withdraws a tool this session defined (TOOL_DEF with `removed`). False if it had none of that name. */
   removeTool(name: string): boolean {
+    if (this.sharedRegistry) return false;
     return this.registry?.remove(name) ?? false;
+  }
+
+  /** This peer's own registry: over the shared one, made on the first tool it defines (most sessions define none). */
+  private ownRegistry(): ToolRegistry {
+    const registry = this.registry as ToolRegistry;
+    if (!this.sharedRegistry) return registry;
+    registry.off(this);
+    const own = registry.layer();
+    own.onChange(this);
+    this.registry = own;
+    return own;
   }
 }
 

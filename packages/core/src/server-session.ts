@@ -33,14 +33,13 @@ export class ServerSession extends Peer implements HubMember, TeamCaller {
   readonly agentId: string;
   readonly resumeToken: string;
   readonly rule: NamespaceRule;
-  private readonly who: Principal;
   /** Messages that reach a taken-over session before its state is restored wait here. */
   private early: TeamMessage[] | undefined;
 
-  constructor(options: PeerOptions & { host: SessionHost }, init: ServerSessionInit) {
+  /** `options.settings.host` is the server's SessionHost. */
+  constructor(options: PeerOptions & { principal: Principal }, init: ServerSessionInit) {
     // A journaled session holds its terminal frames until the journal stores them.
     super(options.journal ? { ...options, gate: new JournalGate(options.journal) } : options);
-    this.who = init.principal;
     this.ns = init.ns;
     this.agentId = init.agentId;
     this.resumeToken = init.resumeToken;
@@ -48,8 +47,9 @@ export class ServerSession extends Peer implements HubMember, TeamCaller {
     this.early = init.restoring ? [] : undefined;
   }
 
+  // The principal is Peer's (options.principal, the same as init.principal), not kept twice.
   override get principal(): Principal {
-    return this.who;
+    return super.principal as Principal;
   }
 
   get member(): HubMember {
@@ -57,7 +57,7 @@ export class ServerSession extends Peer implements HubMember, TeamCaller {
   }
 
   mayClaimFrom(holder: string): Promise<boolean> {
-    return mayClaimAgentId(this.rule, this.who, this.agentId, this.ns, holder);
+    return mayClaimAgentId(this.rule, this.principal, this.agentId, this.ns, holder);
   }
 
   override deliver(message: TeamMessage): void {

@@ -22,7 +22,8 @@ import { type Hub, MemoryHub, type Target, type TeamMessage } from './hub.js';
 import { ulidFactory } from './ids.js';
 import type { Delivery } from './messages.js';
 import { Flag, FrameType, PROTOCOL_VERSION } from './opcodes.js';
-import type { Peer, SlowConsumerBound } from './peer.js';
+import type { Peer } from './peer.js';
+import { type PeerSettings, peerSettings } from './peer-options.js';
 import { type Admission, admit, randomToken, refuseConnection, startHandshake } from './server-handshake.js';
 import { findResumable, newSessionRecord, orphanedRequests, restoreTaken } from './server-resume.js';
 import { type AgentServerOptions, type SessionInfo, sessionLimits, slowConsumerBound } from './server-options.js';
@@ -68,8 +69,8 @@ export class AgentServer extends Emitter<ServerEvents> {
   private closing = false;
   private readonly errors: ErrorLimiter | undefined;
   private readonly store: AgentServerOptions['sessions'];
-  /** One bound for every session (PeerOptions.slowConsumer). */
-  private readonly slowConsumer: SlowConsumerBound | undefined;
+  /** What every session shares (limits, the heartbeat clock, the slow-consumer bound, the dedup store, the host): one object, not a copy in each. */
+  private readonly sessionSettings: PeerSettings;
 
   constructor(agent: Agent, options: AgentServerOptions = {}) {
     super();
@@ -91,7 +92,6 @@ export class AgentServer extends Emitter<ServerEvents> {
             max: DEFAULT_ERROR_EVENTS_PER_INTERVAL,
             intervalMs: DEFAULT_ERROR_EVENT_INTERVAL_MS,
           });
-    this.slowConsumer = slowConsumerBound(options);
     this.sessions = new SessionRegistry<ServerSession>(sessionLimits(options), (session, error) => this.endSession(session, error));
     for (const c of this.codecs) this.codecByName.set(c, createCodec(c)); // fails fast on an unknown codec
     this.sessionBase = new ToolRegistry(agent.registry);
@@ -116,6 +116,21 @@ export class AgentServer extends Emitter<ServerEvents> {
       // Made at once: a server's sessions serve tools, so they never wait for the module.
       incomingCalls: (session) => new IncomingCalls(session),
     };
+    this.sessionSettings = peerSettings({
+      side: 'server',
+      maxFrame: this.maxFrameBytes,
+      maxInflight: this.maxInflight,
+      heartbeats: this.heartbeats,
+      slowConsumer: slowConsumerBound(options),
+      dedup: this.dedup,
+      dedupTtlMs: options.dedupTtlMs,
+      dedupScope: agent.name, // the host adds the principal, when an exactly-once call needs it
+      maxPeerToolBytes: options.maxClientToolBytes,
+      newId: this.newId,
+      host: this.host,
+      // A session's own registry over it is made when it defines its first tool.
+      sharedTools: this.sessionBase,
+    });
   }
 
   private get maxInflight(): number {
@@ -280,26 +295,15 @@ export class AgentServer extends Emitter<ServerEvents> {
     const { hub, store } = this;
     const session = new ServerSession(
       {
-        side: 'server',
+        settings: this.sessionSettings,
         codec: this.codecByName.get(record.codec) ?? createCodec(record.codec),
-        registry: new ToolRegistry(this.sessionBase),
         sessionId: id,
         principal,
-        maxFrame: this.maxFrameBytes,
         peerMaxFrame: record.peerMaxFrame,
-        maxInflight: this.maxInflight,
         peerMaxInflight: record.peerMaxInflight,
         heartbeatMs: record.heartbeatMs,
-        heartbeats: this.heartbeats,
-        slowConsumer: this.slowConsumer,
         window: this.options.window,
-        dedup: this.dedup,
-        dedupTtlMs: this.options.dedupTtlMs,
-        dedupScope: this.agent.name, // the host adds the principal, when an exactly-once call needs it
-        maxPeerToolBytes: this.options.maxClientToolBytes,
-        newId: this.newId,
         journal: store?.journal(id, this.nodeId),
-        host: this.host,
       },
       // Messages that reach a taken-over session before its state is restored wait for it.
       { principal, ns, agentId, resumeToken: record.resumeToken, rule, restoring: restore !== undefined },

@@ -152,4 +152,23 @@ describe('SessionRegistry', () => {
     expect(r.ofAgent('/team-a', 'worker')).toEqual([]);
     expect(r.ofAgent('/team-a', 'lead')).toEqual([c]);
   });
+
+  it('keeps three sessions of one agent in the order added, through removals from the middle and the ends, and an id added twice once', () => {
+    const { r } = registry({ perPrincipal: 10 });
+    const [x, y, z] = ['s1', 's2', 's3'].map((id) => new Fake(id, 'p', 0, 'worker', '/'));
+    for (const s of [x, y, z]) r.add(s as Fake, false);
+    expect(r.ofAgent('/', 'worker')).toEqual([x, y, z]);
+    r.remove(y as Fake);
+    expect(r.ofAgent('/', 'worker')).toEqual([x, z]);
+    r.add(y as Fake, true);
+    r.add(y as Fake, true);
+    expect(r.ofAgent('/', 'worker')).toEqual([x, z, y]);
+    r.remove(x as Fake);
+    r.remove(y as Fake);
+    expect(r.ofAgent('/', 'worker')).toEqual([z]);
+    expect(r.ofAgent('/other', 'worker')).toEqual([]);
+    r.remove(z as Fake);
+    expect(r.ofAgent('/', 'worker')).toEqual([]);
+    expect(r.size).toBe(0);
+  });
 });

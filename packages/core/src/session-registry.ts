@@ -32,7 +32,9 @@ const RETAINED_CHECK_MS = 1000;
 export class SessionRegistry<S extends RegisteredSession> {
   private readonly byId = new Map<string, S>();
   /** "ns\nagentId" → its sessions, so a handshake finds those of its agent id without walking all. */
-  private readonly byAgent = new Map<string, Set<S>>();
+  // Namespace, then agent id, then the session (or, rarely, the sessions) of that agent: the keys
+  // are strings the sessions already hold, and one session needs no Set of its own.
+  private readonly byAgent = new Map<string, Map<string, S | S[]>>();
   /** Sessions waiting to be resumed, longest-dropped first, each with its expiry timer. */
   private readonly dropped = new Map<S, ReturnType<typeof setTimeout>>();
   /** Sessions held per principal id (connected or waiting to be resumed, or reserved by a handshake). */
@@ -66,8 +68,9 @@ export class SessionRegistry<S extends RegisteredSession> {
 
   /** The sessions of one agent id in one namespace (a copy). */
   ofAgent(ns: string, agentId: string): S[] {
-    const same = this.byAgent.get(agentKey(ns, agentId));
-    return same ? [...same] : [];
+    const same = this.byAgent.get(ns)?.get(agentId);
+    if (same === undefined) return [];
+    return Array.isArray(same) ? [...same] : [same];
   }
 
   get perPrincipalLimit(): number {
@@ -96,10 +99,16 @@ export class SessionRegistry<S extends RegisteredSession> {
   /** Adds a session; `reserved`: its place was held by reserve(), otherwise it takes one now (a takeover is not refused). */
   add(session: S, reserved: boolean): void {
     this.byId.set(session.sessionId, session);
-    const key = agentKey(session.ns, session.agentId);
-    const same = this.byAgent.get(key);
-    if (same) same.add(session);
-    else this.byAgent.set(key, new Set([session]));
+    let agents = this.byAgent.get(session.ns);
+    if (!agents) {
+      agents = new Map();
+      this.byAgent.set(session.ns, agents);
+    }
+    const same = agents.get(session.agentId);
+    if (same === undefined) agents.set(session.agentId, session);
+    else if (Array.isArray(same)) {
+      if (!same.includes(session)) same.push(session);
+    } else if (same !== session) agents.set(session.agentId, [same, session]);
     if (!reserved) this.perPrincipal.set(session.principal.id, (this.perPrincipal.get(session.principal.id) ?? 0) + 1);
   }
 
@@ -108,10 +117,17 @@ export class SessionRegistry<S extends RegisteredSession> {
     this.undrop(session);
     if (!this.has(session)) return false;
     this.byId.delete(session.sessionId);
-    const key = agentKey(session.ns, session.agentId);
-    const same = this.byAgent.get(key);
-    same?.delete(session);
-    if (same?.size === 0) this.byAgent.delete(key);
+    const agents = this.byAgent.get(session.ns);
+    const same = agents?.get(session.agentId);
+    if (agents && same !== undefined) {
+      if (same === session) agents.delete(session.agentId);
+      else if (Array.isArray(same)) {
+        const rest = same.filter((s) => s !== session);
+        if (rest.length === 1) agents.set(session.agentId, rest[0] as S);
+        else agents.set(session.agentId, rest);
+      }
+      if (agents.size === 0) this.byAgent.delete(session.ns);
+    }
     this.release(session.principal);
     return true;
   }
@@ -161,8 +177,4 @@ export class SessionRegistry<S extends RegisteredSession> {
     }
     if (this.dropped.size === 0) this.close();
   }
-}
-
-function agentKey(ns: string, agentId: string): string {
-  return `${ns}\n${agentId}`;
 }

@@ -1,18 +1,28 @@
 import { type AckSender, Acks, carriedAck } from './acks.js';
 import type { Codec } from './codec.js';
-import { DEFAULT_ACK_DELAY_MS } from './defaults.js';
 import { AgentSocketError, CloseCode, ErrorCode, ProtocolError } from './errors.js';
 import { decodeFrame, encodeWithHeaderRoom, HEADER_SIZE, writeHeader } from './frame.js';
-import { HeartbeatClock } from './heartbeat.js';
 import type { JournalGate } from './journal-gate.js';
 import { type Message, parseMessage, readSq } from './messages.js';
 import { Flag, FrameType, frameTypeName, isKnownFrameType, PROTOCOL_VERSION } from './opcodes.js';
 import { ackPayload, errorPayload, leanPayload, type Payload, payloadFrame, pingPayload } from './payloads.js';
 import { ReliableChannel } from './reliable.js';
 import type { SessionJournal } from './session-store.js';
-import type { SessionOptions, SlowConsumerBound } from './peer-options.js';
+import type { PeerSettings, SessionOptions } from './peer-options.js';
 import type { Transport, TransportCloseInfo } from './transport.js';
 import { WireShapeError } from './wire.js';
+
+/** Bits of Session.flags (a subclass takes the bits from State.SUBCLASS up). */
+export const State = {
+  CLOSED: 1,
+  PIGGYBACK: 2,
+  PIGGYBACK_OUT: 4,
+  LEAN: 8,
+  SUBCLASS: 16,
+} as const;
+
+/** Times kept per session count from here (see Session.lastHeard). */
+const EPOCH = Date.now();
 
 /**
  * The reliable-session layer of one end of a session: it takes over a transport and replays what
@@ -23,31 +33,26 @@ import { WireShapeError } from './wire.js';
  */
 export abstract class Session implements AckSender {
   readonly sessionId: string;
-  readonly side: 'client' | 'server';
   readonly chan: ReliableChannel;
-  // The options are copied, not kept: a server holds one session per idle connection, and keeping
-  // the options object would keep a second object of twenty-odd fields (and its callbacks) each.
+  /**
+   * What every session of this owner shares, kept by reference: a server holds one session per
+   * idle connection, and a dozen fields copied into each would cost every connection ≈ 90 B.
+   * The rest of the options is copied, not kept (the options object would keep its callbacks).
+   */
+  protected readonly settings: PeerSettings;
   readonly codec: Codec;
   /** Heartbeat period agreed for the session, ms (0: none). */
   readonly heartbeatMs: number;
   readonly journal: SessionJournal | undefined;
   protected transport: Transport | undefined;
   protected readonly peerMaxFrame: number;
-  protected closed = false;
-  private readonly maxFrame: number;
-  private readonly heartbeats: HeartbeatClock;
-  private readonly ackDelayMs: number;
-  private readonly slowConsumer: SlowConsumerBound | undefined;
+  /** The session's yes/no state in one small integer (Flag bits below), not a field each: a server holds one session per idle connection. */
+  protected flags = 0;
   /** Holds terminal frames until journaled; only a journaled session has one. */
   private readonly gate: JournalGate | undefined;
   /** Acks this end owes the peer; made by the first reliable frame received. */
   private acks: Acks | undefined;
-  /** Both ends take `ack` in any payload (agreed in this connection's HELLO). */
-  private piggyback = false;
-  /** This end sends it: agreed, and no journal (a journaled session acknowledges only what the journal holds). */
-  private piggybackOut = false;
-  /** Both ends may send INVOKE, STREAM and COMPLETE in the lean form (agreed in this connection's HELLO). */
-  private lean = false;
+  /** When the peer was last heard, ms since EPOCH: a small integer V8 keeps in the field, where a Date.now() would take a boxed number of 16 B per session. */
   private lastHeard = 0;
   /** When the transport's backlog was first seen above the slow-consumer bound at a heartbeat, with no ACK since; 0 otherwise. */
   private backlogSince = 0;
@@ -59,14 +64,10 @@ export abstract class Session implements AckSender {
 
   constructor(options: SessionOptions) {
     this.sessionId = options.sessionId;
-    this.side = options.side;
+    this.settings = options.settings;
     this.codec = options.codec;
-    this.maxFrame = options.maxFrame;
     this.peerMaxFrame = options.peerMaxFrame;
     this.heartbeatMs = options.heartbeatMs;
-    this.heartbeats = options.heartbeats ?? new HeartbeatClock();
-    this.slowConsumer = options.slowConsumer;
-    this.ackDelayMs = options.ackDelayMs ?? DEFAULT_ACK_DELAY_MS;
     if (options.journal && options.gate?.journal !== options.journal) {
       throw new AgentSocketError('INVALID_OPTIONS', 'a journaled session needs the JournalGate of its journal (SessionOptions.gate)');
     }
@@ -88,6 +89,37 @@ export abstract class Session implements AckSender {
   /** The journal refused a write. */
   protected abstract journalFailed(error: unknown): void;
 
+  protected get closed(): boolean {
+    return (this.flags & State.CLOSED) !== 0;
+  }
+
+  protected set closed(on: boolean) {
+    this.setFlag(State.CLOSED, on);
+  }
+
+  /** Both ends take `ack` in any payload (agreed in this connection's HELLO). */
+  private get piggyback(): boolean {
+    return (this.flags & State.PIGGYBACK) !== 0;
+  }
+
+  /** This end sends it: agreed, and no journal (a journaled session acknowledges only what the journal holds). */
+  private get piggybackOut(): boolean {
+    return (this.flags & State.PIGGYBACK_OUT) !== 0;
+  }
+
+  /** Both ends may send INVOKE, STREAM and COMPLETE in the lean form (agreed in this connection's HELLO). */
+  private get lean(): boolean {
+    return (this.flags & State.LEAN) !== 0;
+  }
+
+  protected setFlag(bit: number, on: boolean): void {
+    this.flags = on ? this.flags | bit : this.flags & ~bit;
+  }
+
+  get side(): 'client' | 'server' {
+    return this.settings.side;
+  }
+
   get attached(): boolean {
     return this.transport !== undefined;
   }
@@ -104,9 +136,9 @@ export abstract class Session implements AckSender {
    */
   attach(transport: Transport, peerLastReceived: number, piggyback = false, lean = false): void {
     if (this.closed) throw new AgentSocketError('SESSION_CLOSED', 'session is closed');
-    this.piggyback = piggyback;
-    this.lean = lean;
-    this.piggybackOut = piggyback && !this.journal;
+    this.setFlag(State.PIGGYBACK, piggyback);
+    this.setFlag(State.LEAN, lean);
+    this.setFlag(State.PIGGYBACK_OUT, piggyback && !this.journal);
     // A transport replaced without detach() no longer speaks for this peer when it closes.
     if (this.transport && this.transport !== transport) this.transport.onclose = undefined;
     this.transport = transport;
@@ -120,7 +152,7 @@ export abstract class Session implements AckSender {
     } catch {
       // The new transport closed while replaying; its onclose detaches and the next resume replays again.
     }
-    this.lastHeard = Date.now();
+    this.lastHeard = Date.now() - EPOCH;
     this.backlogSince = 0;
     this.startHeartbeat();
     transport.start();
@@ -261,11 +293,11 @@ export abstract class Session implements AckSender {
 
   private startHeartbeat(): void {
     this.stopHeartbeat();
-    this.heartbeats.add(this, this.heartbeatMs); // a period of 0 never beats
+    this.settings.heartbeats.add(this, this.heartbeatMs); // a period of 0 never beats
   }
 
   private stopHeartbeat(): void {
-    this.heartbeats.delete(this, this.heartbeatMs);
+    this.settings.heartbeats.delete(this, this.heartbeatMs);
   }
 
   /** Called by the heartbeat clock every heartbeatMs while attached: liveness check, and the client's PING. */
@@ -273,11 +305,11 @@ export abstract class Session implements AckSender {
     const t = this.transport;
     if (!t) return;
     const hb = this.heartbeatMs;
-    if (now - this.lastHeard > hb * 2.5) {
+    if (now - EPOCH - this.lastHeard > hb * 2.5) {
       void t.close(CloseCode.HEARTBEAT_TIMEOUT, `nothing heard for ${hb * 2.5} ms`);
       return;
     }
-    const slow = this.slowConsumer;
+    const slow = this.settings.slowConsumer;
     if (slow) {
       // A reader that stopped reading is cut however lively it is otherwise (it may keep PINGing);
       // one that still acknowledges what it receives is only slow.
@@ -308,7 +340,7 @@ export abstract class Session implements AckSender {
   protected abstract tooLarge(rid: number): void;
 
   private onFrame(bytes: Uint8Array): void {
-    this.lastHeard = Date.now();
+    this.lastHeard = Date.now() - EPOCH;
     let frame: ReturnType<typeof decodeFrame>;
     try {
       frame = decodeFrame(bytes);
@@ -325,8 +357,8 @@ export abstract class Session implements AckSender {
       this.sendRaw(FrameType.ERROR, rid, errorPayload(ErrorCode.UNKNOWN_FRAME_TYPE, `frame type ${frameTypeName(type)} is not understood here`));
       return;
     }
-    if (frame.payload.byteLength > this.maxFrame) {
-      this.sendRaw(FrameType.ERROR, rid, errorPayload(ErrorCode.FRAME_TOO_LARGE, `payload of ${frame.payload.byteLength} bytes exceeds the limit of ${this.maxFrame}`));
+    if (frame.payload.byteLength > this.settings.maxFrame) {
+      this.sendRaw(FrameType.ERROR, rid, errorPayload(ErrorCode.FRAME_TOO_LARGE, `payload of ${frame.payload.byteLength} bytes exceeds the limit of ${this.settings.maxFrame}`));
       this.tooLarge(rid);
       return;
     }
@@ -351,7 +383,7 @@ export abstract class Session implements AckSender {
         this.fatal(ErrorCode.BAD_FRAME, `${frameTypeName(type)} is flagged RELIABLE but has no sq`, CloseCode.BAD_FRAME);
         return;
       }
-      this.acks ??= new Acks(this, this.ackDelayMs);
+      this.acks ??= new Acks(this, this.settings.ackDelayMs);
       this.acks.received();
       if (!this.chan.receive(sq)) return; // a replayed frame already handled
       this.journal?.received(sq);

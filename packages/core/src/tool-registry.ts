@@ -90,6 +90,16 @@ export class ToolRegistry {
     return () => this.unsubscribe(listener);
   }
 
+  /** A registry of its own over this one (its tools first, then this one's; this one's changes pass through). */
+  layer(): ToolRegistry {
+    return new ToolRegistry(this);
+  }
+
+  /** Stops telling `listener` of changes (what onChange's returned function does). */
+  off(listener: ChangeListener | ToolAnnouncer): void {
+    this.unsubscribe(listener);
+  }
+
   dispose(): void {
     this.parent?.unsubscribe(this);
     this.subscribers = undefined;

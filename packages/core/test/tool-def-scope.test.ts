@@ -45,6 +45,23 @@ describe('TOOL_DEF scope', () => {
     server.close();
   });
 
+  it('a session that announced a tool of its own still gets the agent\'s later tools, as one that announced none', async () => {
+    const { agent, server, client } = setup();
+    const [a, b] = [client(), client()];
+    await Promise.all([a.connect(), b.connect()]);
+    await a.invoke('announce').result;
+    const seen = (c: AgentClient) => new Promise<void>((resolve) => c.on('tools', (t) => t.some((x) => x.name === 'later') && resolve()));
+    const both = Promise.all([seen(a), seen(b)]);
+    agent.addTool('later', { handler: () => 'for all' });
+    await both;
+    expect(a.tools.map((t) => t.name)).toEqual(expect.arrayContaining(['announce', 'mine', 'later']));
+    expect(b.tools.map((t) => t.name)).not.toContain('mine');
+    expect((await a.invoke('later').result).value).toBe('for all');
+    expect((await b.invoke('later').result).value).toBe('for all');
+    await Promise.all([a.close(), b.close()]);
+    server.close();
+  });
+
   it('a tool added to the agent reaches every session, one waiting to be resumed on resume, and later sessions in HELLO', async () => {
     const { agent, server, client, memory, hold, release } = setup();
     const [live, away] = [client(), client()];
