@@ -46,7 +46,12 @@ export interface PeerSettingsInit {
   newId: () => string;
   /** What the peer tells its owner: one object, which may serve many peers (a server's sessions). */
   host: PeerHost;
-  /** Tools every peer of this owner serves when PeerOptions.registry is absent (a server's agent and team tools): a peer's own registry over it is made when it defines its first tool. */
+  /**
+   * Tools every peer of this owner serves when PeerOptions.registry is absent (a server's agent and
+   * team tools): a peer's own registry over it is made when it defines its first tool. Until then
+   * the peer does not subscribe to it: the owner tells such peers (Peer.sharedRegistry) of its
+   * changes with announceTools().
+   */
   sharedTools?: ToolRegistry | undefined;
 }
 

@@ -44,7 +44,8 @@ export class Peer extends Session implements IncomingHost, OutgoingHost {
     this.registry = options.registry ?? this.settings.sharedTools;
     this.peerPrincipal = options.principal;
     this.peerMaxInflight = options.peerMaxInflight;
-    this.registry?.onChange(this);
+    // Changes to the shared registry reach this peer from its owner (a place in its list of subscribers for every session would cost each one).
+    if (options.registry) options.registry.onChange(this);
   }
 
   /** Closed so another process can resume the session: running requests end without a terminal frame. */
@@ -53,7 +54,7 @@ export class Peer extends Session implements IncomingHost, OutgoingHost {
   }
 
   /** `registry` is the one its owner's peers share (PeerSettings.sharedTools); defineTool() layers one of this peer's own over it. */
-  private get sharedRegistry(): boolean {
+  get sharedRegistry(): boolean {
     return this.registry !== undefined && this.registry === this.settings.sharedTools;
   }
 
@@ -201,8 +202,7 @@ export class Peer extends Session implements IncomingHost, OutgoingHost {
     this.setFlag(HANDING_OFF, handOff);
     this.outgoing?.failAll(error);
     this.onIncoming((calls) => calls.interruptAll(new ProtocolError(ErrorCode.INTERRUPTED, error.message)));
-    if (this.sharedRegistry) this.registry?.off(this);
-    else this.registry?.dispose();
+    if (!this.sharedRegistry) this.registry?.dispose();
     this.closeSession(error.message);
   }
 
@@ -372,7 +372,6 @@ export class Peer extends Session implements IncomingHost, OutgoingHost {
   private ownRegistry(): ToolRegistry {
     const registry = this.registry as ToolRegistry;
     if (!this.sharedRegistry) return registry;
-    registry.off(this);
     const own = registry.layer();
     own.onChange(this);
     this.registry = own;

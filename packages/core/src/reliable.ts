@@ -18,6 +18,7 @@ type Waiting = () => void;
 
 /** Stands in for acknowledged frames until the array is compacted. */
 const RELEASED = new Uint8Array(0);
+const NO_OPTIONS: WindowOptions = {};
 
 export class ReliableChannel {
   /** Next outgoing sequence number. */
@@ -29,15 +30,14 @@ export class ReliableChannel {
   private frames: Uint8Array[] | undefined;
   private head = 0;
   private bytes = 0;
-  private readonly maxFrames: number;
-  private readonly maxBytes: number;
+  /** The limits as given (one object for all of a server's sessions), read with their defaults where used: not two fields per session. */
+  private readonly limits: WindowOptions;
   private waiting: Waiting[] | undefined;
   /** Highest sequence number received from the peer. */
   lastReceived = 0;
 
-  constructor(options: WindowOptions = {}) {
-    this.maxFrames = options.maxFrames ?? DEFAULT_WINDOW_FRAMES;
-    this.maxBytes = options.maxBytes ?? DEFAULT_WINDOW_BYTES;
+  constructor(options: WindowOptions = NO_OPTIONS) {
+    this.limits = options;
   }
 
   /** The sequence number the next reliable frame must carry. Call record() with it. */
@@ -75,7 +75,7 @@ export class ReliableChannel {
   /** True when another frame may be sent without exceeding the window. */
   get writable(): boolean {
     const n = this.unackedFrames;
-    return n === 0 || (n < this.maxFrames && this.bytes < this.maxBytes);
+    return n === 0 || (n < (this.limits.maxFrames ?? DEFAULT_WINDOW_FRAMES) && this.bytes < (this.limits.maxBytes ?? DEFAULT_WINDOW_BYTES));
   }
 
   /** Resolves when the window has room. */

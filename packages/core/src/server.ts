@@ -96,6 +96,11 @@ export class AgentServer extends Emitter<ServerEvents> {
     for (const c of this.codecs) this.codecByName.set(c, createCodec(c)); // fails fast on an unknown codec
     this.sessionBase = new ToolRegistry(agent.registry);
     addTeamTools(this.sessionBase, (ctx) => this.teamCaller(ctx), this.hub, this.newId);
+    // Sessions that serve the shared registry as it is learn of its changes from here (one that
+    // defined a tool of its own hears them through its own registry).
+    this.sessionBase.onChange((added, removed) => {
+      for (const s of this.sessions.all()) if (s.sharedRegistry) s.announceTools(added, removed);
+    });
     this.host = {
       hub: this.hub,
       // A client that closes normally is done with the session; anything else may come back.

@@ -43,7 +43,6 @@ export abstract class Session implements AckSender {
   readonly codec: Codec;
   /** Heartbeat period agreed for the session, ms (0: none). */
   readonly heartbeatMs: number;
-  readonly journal: SessionJournal | undefined;
   protected transport: Transport | undefined;
   protected readonly peerMaxFrame: number;
   /** The session's yes/no state in one small integer (Flag bits below), not a field each: a server holds one session per idle connection. */
@@ -72,7 +71,6 @@ export abstract class Session implements AckSender {
       throw new AgentSocketError('INVALID_OPTIONS', 'a journaled session needs the JournalGate of its journal (SessionOptions.gate)');
     }
     this.gate = options.gate;
-    this.journal = options.journal;
     this.gate?.bind(
       (frames) => this.sendHeld(frames),
       (error) => this.journalFailed(error),
@@ -114,6 +112,11 @@ export abstract class Session implements AckSender {
 
   protected setFlag(bit: number, on: boolean): void {
     this.flags = on ? this.flags | bit : this.flags & ~bit;
+  }
+
+  /** The session's journal: its gate's (a journaled session has one; the constructor checks they agree), not a field of its own. */
+  get journal(): SessionJournal | undefined {
+    return this.gate?.journal;
   }
 
   get side(): 'client' | 'server' {

@@ -95,11 +95,6 @@ export class ToolRegistry {
     return new ToolRegistry(this);
   }
 
-  /** Stops telling `listener` of changes (what onChange's returned function does). */
-  off(listener: ChangeListener | ToolAnnouncer): void {
-    this.unsubscribe(listener);
-  }
-
   dispose(): void {
     this.parent?.unsubscribe(this);
     this.subscribers = undefined;
