@@ -101,8 +101,10 @@ describe('backpressure', () => {
         }),
       },
     });
-    // A small window, so the flood stops soon and the test's own process stays responsive.
-    const agentServer = new Recording(agent, { slowConsumerBytes: LIMIT, slowConsumerMs: 1000, window: { maxBytes: 4 * MiB } });
+    // A window that stops the flood soon (the test process stays responsive) but well past what the
+    // kernel buffers of a loopback connection absorb (about 4 MiB here, with tcp_rmem up to 32 MiB),
+    // so the backlog does build up in the server.
+    const agentServer = new Recording(agent, { slowConsumerBytes: LIMIT, slowConsumerMs: 1000, window: { maxBytes: 16 * MiB } });
     server = await wsServer({ agentServer, port: 0, host: '127.0.0.1', pingIntervalMs: 0 });
     // A client that keeps PINGing and never checks liveness itself: a reader that stopped, not a dead one.
     const { peer } = await RawPeer.handshake(wsConnector({ url: server.url ?? '' }), undefined, { heartbeatMs: 1000 });
