@@ -173,6 +173,6 @@ describe.runIf(up)('AgentRegistry on Redis', () => {
     await node.close();
     expect(await log.wait(agentEvent('left', 'q'))).toMatchObject({ reason: 'moved' });
     expect(await observer.nodes()).toEqual([]);
-    expect(() => observer.update('/team-alpha', 'q', {})).rejects.toMatchObject({ reason: 'NOT_FOUND' });
+    await expect(observer.update('/team-alpha', 'q', {})).rejects.toMatchObject({ reason: 'NOT_FOUND' });
   });
 });
