@@ -26,10 +26,15 @@ export class RemoteCalls {
     this.post = post;
   }
 
-  /** Caller side: registered before the invoke request goes out, since chunks may beat the answer. */
-  open<T>(id: string, tool: string, options: InvokeOptions): Call<T> {
-    const call = new Call<T>(tool, id, options.delivery ?? 'at-least-once');
-    this.outgoing.add(id, new Outgoing(call));
+  /**
+   * Caller side: registered before the invoke request goes out, since chunks may beat the answer.
+   * `id` names the call between the nodes; the Call's message id is `messageId` (the caller's own,
+   * checked) or else `id`. With `timeoutMs` the call fails here with TIMEOUT, as a call on one
+   * node does (the callee's node applies it too).
+   */
+  open<T>(id: string, tool: string, options: InvokeOptions, messageId: string = id): Call<T> {
+    const call = new Call<T>(tool, messageId, options.delivery ?? 'at-least-once');
+    this.outgoing.add(id, new Outgoing(call), options.timeoutMs);
     return call;
   }
 
@@ -66,8 +71,13 @@ export class RemoteCalls {
     const key = `${request.from}:${request.call}`;
     const abort = new AbortController();
     this.incoming.set(key, abort);
+    // What the caller's node was asked for, as the Redis hub forwards it: the caller's own message
+    // id (exactly-once dedup at the callee keys on it), its trace and whether it wants metrics.
     const options: InvokeOptions = { signal: abort.signal, delivery: request.delivery };
     if (request.timeoutMs !== undefined) options.timeoutMs = request.timeoutMs;
+    if (request.messageId !== undefined) options.messageId = request.messageId;
+    if (request.traceparent !== undefined) options.traceparent = request.traceparent;
+    if (request.metrics) options.metrics = true;
     const call = member.invoke(request.tool, request.args, options);
     void this.pump(request, call).finally(() => this.incoming.delete(key));
   }

@@ -1,4 +1,5 @@
 import { AgentSocketError, type CallMetrics, type Delivery, type Target, type TeamMessage } from '@agentsocket/core';
+import { checkMessageId } from '@agentsocket/core/internal';
 
 /** The server-side event hub requests travel on between nodes (the adapter's serverSideEmit). */
 export const HUB_EVENT = 'asp:hub';
@@ -12,8 +13,28 @@ export type HubRequest =
   | { type: 'claim'; ns: string; agentId: string; sessionId: string }
   /** Deliver `message` to your members matching the target (or, without one, count them). */
   | { type: 'send'; ns: string; target: Target; except?: string; message?: TeamMessage }
-  /** If agent `to` is yours, run this call on it and stream back to node `from`. */
-  | { type: 'invoke'; from: string; call: string; ns: string; to: string; tool: string; args: unknown; delivery: Delivery; timeoutMs?: number }
+  /**
+   * If agent `to` is yours, run this call on it and stream back to node `from`. `call` names the
+   * call between the two nodes; `messageId`, `traceparent` and `metrics` are the caller's
+   * InvokeOptions, given to the callee's invoke as they are.
+   */
+  | {
+      type: 'invoke';
+      from: string;
+      call: string;
+      ns: string;
+      to: string;
+      tool: string;
+      args: unknown;
+      delivery: Delivery;
+      timeoutMs?: number;
+      /** The caller's own message id (InvokeOptions.messageId): the callee's exactly-once dedup keys on it. */
+      messageId?: string;
+      /** W3C traceparent (InvokeOptions.traceparent); a string, unchecked beyond that, as core's INVOKE `tp`. */
+      traceparent?: string;
+      /** The caller asked for the outcome's metrics (InvokeOptions.metrics). */
+      metrics?: true;
+    }
   /** Who is there? (A caller's node checks that the nodes running its calls are alive.) */
   | { type: 'ping' }
   /** The caller gave up on call `call` of node `from`. */
@@ -62,6 +83,24 @@ function num(r: Rec, key: string): number {
 
 function optNum(r: Rec, key: string): number | undefined {
   return r[key] === undefined || r[key] === null ? undefined : num(r, key);
+}
+
+function optTrue(r: Rec, key: string): true | undefined {
+  const v = r[key];
+  if (v === undefined || v === null || v === false) return undefined;
+  if (v !== true) throw new HubProtocolError(`${key} must be a boolean`);
+  return true;
+}
+
+/** A caller's message id, held to core's rule (1 to 128 of `0-9 A-Z a-z - _ . : ~`). */
+function optMessageId(r: Rec): string | undefined {
+  const v = r['messageId'];
+  if (v === undefined || v === null) return undefined;
+  try {
+    return checkMessageId(v);
+  } catch (error) {
+    throw new HubProtocolError(error instanceof Error ? error.message : String(error), { cause: error });
+  }
 }
 
 function rec(value: unknown, what: string): Rec {
@@ -133,6 +172,11 @@ export function parseRequest(value: unknown): HubRequest {
       };
       const timeoutMs = optNum(r, 'timeoutMs');
       if (timeoutMs !== undefined) req.timeoutMs = timeoutMs;
+      const messageId = optMessageId(r);
+      if (messageId !== undefined) req.messageId = messageId;
+      const traceparent = optStr(r, 'traceparent');
+      if (traceparent !== undefined) req.traceparent = traceparent;
+      if (optTrue(r, 'metrics')) req.metrics = true;
       return req;
     }
     case 'ping':

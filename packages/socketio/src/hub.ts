@@ -1,6 +1,6 @@
 import {
   AgentSocketError,
-  type Call,
+  Call,
   type Codec,
   ErrorCode,
   type Hub,
@@ -11,7 +11,7 @@ import {
   type Target,
   type TeamMessage,
 } from '@agentsocket/core';
-import { createCodec, ulidFactory, unreliableMessageFrame } from '@agentsocket/core/internal';
+import { checkMessageId, createCodec, ulidFactory, unreliableMessageFrame } from '@agentsocket/core/internal';
 import type { Namespace, Server } from 'socket.io';
 import { RemoteCalls } from './hub-calls.js';
 import { agentRoom, conflict, type Local, LocalMembers, MEMBERS_ROOM, quietly, RESERVED_ROOM_PREFIX } from './hub-members.js';
@@ -170,10 +170,22 @@ export class SocketIoHub implements Hub {
   invoke<T = unknown>(ns: string, to: string, tool: string, args: unknown, options: InvokeOptions = {}): Call<T> {
     const local = this.locals.get(ns, to);
     if (local) return local.member.invoke<T>(tool, args, options);
+    let messageId: string | undefined;
+    try {
+      messageId = options.messageId === undefined ? undefined : checkMessageId(options.messageId);
+    } catch (error) {
+      // As a session refuses it: the call fails with INVALID_OPTIONS, nothing is sent.
+      const refused = new Call<T>(tool, '', options.delivery ?? 'at-least-once');
+      refused.fail(error);
+      return refused;
+    }
     const id = this.newId();
-    const call = this.calls.open<T>(id, tool, options);
-    const timeout = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs };
-    const request: HubRequest = { type: 'invoke', from: this.nodeId, call: id, ns, to, tool, args, delivery: call.delivery, ...timeout };
+    const call = this.calls.open<T>(id, tool, options, messageId);
+    const request: Extract<HubRequest, { type: 'invoke' }> = { type: 'invoke', from: this.nodeId, call: id, ns, to, tool, args, delivery: call.delivery };
+    if (options.timeoutMs !== undefined) request.timeoutMs = options.timeoutMs;
+    if (messageId !== undefined) request.messageId = messageId;
+    if (options.traceparent !== undefined) request.traceparent = options.traceparent;
+    if (options.metrics) request.metrics = true;
     this.nodes.ask('invoke', request).then(
       ({ answers, complete }) => {
         const owner = answers.find((a) => a.accepted)?.node;

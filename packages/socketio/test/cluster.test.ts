@@ -107,6 +107,75 @@ describe.skipIf(!reachable).each(adapters)('Socket.IO cluster: 3 nodes on the %s
     expect(fromServer.value).toEqual({ done: 3 });
   });
 
+  it("carries a caller's own message id to an agent on another node: an exactly-once retry after a timeout runs once", async () => {
+    const c = await start({ adapter });
+    let runs = 0;
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await c.client(1, '/t', {
+      name: 'worker',
+      tools: {
+        book: {
+          async handler(_args, ctx) {
+            runs++;
+            await gate;
+            return { booked: ctx.messageId, delivery: ctx.delivery };
+          },
+        },
+      },
+    });
+    const hq = c.node(0).agentServer;
+    const options = { delivery: 'exactly-once' as const, messageId: 'booking-7' };
+    const first = hq.invokeAgent('/t', 'worker', 'book', {}, { ...options, timeoutMs: 50 });
+    expect(first.messageId).toBe('booking-7');
+    await expect(first.result).rejects.toMatchObject({ code: 'TIMEOUT' });
+    // Retried from a third node: the callee's dedup keys on the id, whichever node asks.
+    const retry = c.node(2).agentServer.invokeAgent('/t', 'worker', 'book', {}, options);
+    expect(retry.messageId).toBe('booking-7');
+    release();
+    const { value } = await retry.result;
+    expect(runs).toBe(1); // the side effect happened once: the callee's dedup knew the retry
+    expect(value).toEqual({ booked: 'booking-7', delivery: 'exactly-once' });
+    // A message id outside core's rule fails at the caller, as on one node: nothing is sent.
+    await expect(hq.invokeAgent('/t', 'worker', 'book', {}, { messageId: 'two words' }).result).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
+    expect(runs).toBe(1);
+  });
+
+  it("carries the caller's traceparent to the handler on another node, from the server and from an agent", async () => {
+    const c = await start({ adapter, size: 2 });
+    await c.client(1, '/t', { name: 'worker', tools: { where: { handler: (_args, ctx) => ({ traceparent: ctx.traceparent ?? null }) } } });
+    const caller = await c.client(0, '/t', { name: 'caller' });
+    const fromServer = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const fromAgent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00';
+    expect((await c.node(0).agentServer.invokeAgent('/t', 'worker', 'where', {}, { traceparent: fromServer }).result).value).toEqual({ traceparent: fromServer });
+    expect((await caller.invokeAgent('worker', 'where', {}, { traceparent: fromAgent }).result).value).toEqual({ traceparent: fromAgent });
+    expect((await caller.invokeAgent('worker', 'where', {}).result).value).toEqual({ traceparent: null });
+  });
+
+  it('gives the metrics of a call to an agent on another node when the caller asks for them', async () => {
+    const c = await start({ adapter, size: 2 });
+    await c.client(1, '/t', {
+      name: 'worker',
+      tools: {
+        count: {
+          async *handler(args) {
+            const n = Number(args['n']);
+            for (let i = 0; i < n; i++) yield i;
+            return n;
+          },
+        },
+      },
+    });
+    const hq = c.node(0).agentServer;
+    const asked = await hq.invokeAgent('/t', 'worker', 'count', { n: 3 }, { metrics: true }).result;
+    expect(asked.value).toBe(3);
+    expect(asked.metrics.chunks).toBe(3);
+    const unasked = await hq.invokeAgent('/t', 'worker', 'count', { n: 3 }).result;
+    expect(unasked.metrics).toEqual({ durationMs: 0, chunks: 0 });
+  });
+
   it('fails a call whose callee node leaves the cluster mid-stream (503), instead of waiting forever', async () => {
     const c = await start({ adapter, hub: { liveCheckMs: 50 } });
     await c.client(1, '/alpha', {

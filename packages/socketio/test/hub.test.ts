@@ -15,7 +15,7 @@ import { until } from '@agentsocket/compliance';
 import { Server } from 'socket.io';
 import { io as ioClient } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseAnswer, parseRequest } from '../src/hub-protocol.js';
+import { HubProtocolError, parseAnswer, parseRequest } from '../src/hub-protocol.js';
 
 import { socketIoConnector } from '../src/index.js';
 import { type SocketIoServerInit, socketIoHub, socketIoServer } from '../src/index.server.js';
@@ -206,6 +206,23 @@ describe('hub wire formats', () => {
       call: 'c',
       outcome: { ok: false, code: 404, message: 'no' },
     });
+    const invoke = { type: 'invoke', from: 'n', call: 'c', ns: '/a', to: 'b', tool: 't', args: { x: 1 }, delivery: 'exactly-once' };
+    const tp = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    expect(parseRequest({ ...invoke, timeoutMs: 50, messageId: 'order-7:a', traceparent: tp, metrics: true })).toEqual({
+      ...invoke,
+      timeoutMs: 50,
+      messageId: 'order-7:a',
+      traceparent: tp,
+      metrics: true,
+    });
+    expect(parseRequest({ ...invoke, messageId: null, traceparent: null, metrics: false })).toEqual(invoke);
+    const bad = (fields: Record<string, unknown>) => () => parseRequest({ ...invoke, ...fields });
+    expect(bad({ messageId: 'two words' })).toThrow(HubProtocolError);
+    expect(bad({ messageId: 'two words' })).toThrow(/messageId must be 1 to 128 characters/);
+    expect(bad({ messageId: 'x'.repeat(129) })).toThrow(HubProtocolError);
+    expect(bad({ messageId: 7 })).toThrow(HubProtocolError);
+    expect(bad({ traceparent: 1 })).toThrow(/traceparent must be a string/);
+    expect(bad({ metrics: 'yes' })).toThrow(/metrics must be a boolean/);
     expect(parseAnswer('send', { type: 'send', count: 3 })).toEqual({ type: 'send', count: 3 });
     expect(() => parseAnswer('send', { type: 'claim', conflict: true })).toThrow(/send answer/);
   });
