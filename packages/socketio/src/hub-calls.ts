@@ -1,4 +1,4 @@
-import { Call, ErrorCode, type HubMember, type InvokeOptions, ProtocolError } from '@agentsocket/core';
+import { AgentSocketError, Call, ErrorCode, type HubMember, type InvokeOptions, ProtocolError, wireCodeOf } from '@agentsocket/core';
 import { CallTable, PendingCall } from '@agentsocket/core/internal';
 import type { HubRequest, Outcome } from './hub-protocol.js';
 
@@ -30,11 +30,24 @@ export class RemoteCalls {
    * Caller side: registered before the invoke request goes out, since chunks may beat the answer.
    * `id` names the call between the nodes; the Call's message id is `messageId` (the caller's own,
    * checked) or else `id`. With `timeoutMs` the call fails here with TIMEOUT, as a call on one
-   * node does (the callee's node applies it too).
+   * node does, and the node running it is sent an interrupt (it also interrupts the call itself
+   * at that deadline, see serve()).
    */
   open<T>(id: string, tool: string, options: InvokeOptions, messageId: string = id): Call<T> {
     const call = new Call<T>(tool, messageId, options.delivery ?? 'at-least-once');
-    this.outgoing.add(id, new Outgoing(call), options.timeoutMs);
+    const entry = new Outgoing(call);
+    this.outgoing.add(id, entry);
+    const { timeoutMs } = options;
+    if (timeoutMs !== undefined) {
+      entry.addTimer(
+        setTimeout(() => {
+          if (call.isSettled || this.outgoing.get(id) !== entry) return;
+          this.post({ type: 'interrupt', from: this.nodeId, call: id, reason: timedOut(timeoutMs) });
+          // Core's CallTable deadline, word for word.
+          this.outgoing.settle(id, entry, new AgentSocketError('TIMEOUT', `no answer from "${tool}" within ${timeoutMs} ms`));
+        }, timeoutMs),
+      );
+    }
     return call;
   }
 
@@ -66,7 +79,12 @@ export class RemoteCalls {
     this.outgoing.fail(id, error);
   }
 
-  /** Callee side: runs the call on the member and streams it back to the caller's node. */
+  /**
+   * Callee side: runs the call on the member and streams it back to the caller's node. With
+   * `timeoutMs`, the call is interrupted here at that deadline (counted from the request's
+   * arrival) with the same reason as the caller's interrupt, so the handler's ctx.signal aborts
+   * whichever of the two comes first.
+   */
   serve(request: InvokeRequest, member: HubMember): void {
     const key = `${request.from}:${request.call}`;
     const abort = new AbortController();
@@ -74,12 +92,17 @@ export class RemoteCalls {
     // What the caller's node was asked for, as the Redis hub forwards it: the caller's own message
     // id (exactly-once dedup at the callee keys on it), its trace and whether it wants metrics.
     const options: InvokeOptions = { signal: abort.signal, delivery: request.delivery };
-    if (request.timeoutMs !== undefined) options.timeoutMs = request.timeoutMs;
     if (request.messageId !== undefined) options.messageId = request.messageId;
     if (request.traceparent !== undefined) options.traceparent = request.traceparent;
     if (request.metrics) options.metrics = true;
+    const { timeoutMs } = request;
+    // Not the member's own timeoutMs: that would settle the call here without telling the handler.
+    const deadline = timeoutMs === undefined ? undefined : setTimeout(() => abort.abort(new ProtocolError(ErrorCode.INTERRUPTED, timedOut(timeoutMs))), timeoutMs);
     const call = member.invoke(request.tool, request.args, options);
-    void this.pump(request, call).finally(() => this.incoming.delete(key));
+    void this.pump(request, call).finally(() => {
+      clearTimeout(deadline);
+      this.incoming.delete(key);
+    });
   }
 
   /** Handles chunk, end and interrupt requests; false for anything else. */
@@ -92,7 +115,7 @@ export class RemoteCalls {
         if (request.node !== this.nodeId) return true;
         const { outcome } = request;
         if (outcome.ok) this.outgoing.complete(request.call, outcome.value, outcome.metrics);
-        else this.outgoing.fail(request.call, new ProtocolError(outcome.code, outcome.message, { data: outcome.data }));
+        else this.outgoing.fail(request.call, rebuild(outcome));
         return true;
       }
       case 'interrupt':
@@ -122,10 +145,29 @@ export class RemoteCalls {
   }
 }
 
-/** As core's routed calls do: only ProtocolErrors keep their code across the wire. */
-function failure(error: unknown): Outcome {
+/** The interrupt reason when the caller's timeoutMs passed (docs/transports/socketio.md). */
+export function timedOut(timeoutMs: number): string {
+  return `the caller's timeoutMs (${timeoutMs} ms) passed`;
+}
+
+type Failure = Extract<Outcome, { ok: false }>;
+
+/**
+ * What the call failed with, as the Redis hub carries it: a ProtocolError keeps its code and data,
+ * a local error (AgentSocketError) its string code, with the wire code core's LocalErrorWireCode
+ * gives it; anything else is 500.
+ */
+function failure(error: unknown): Failure {
+  const message = error instanceof Error ? error.message : String(error);
   if (error instanceof ProtocolError) {
-    return error.data === undefined ? { ok: false, code: error.code, message: error.message } : { ok: false, code: error.code, message: error.message, data: error.data };
+    return error.data === undefined ? { ok: false, code: error.code, message } : { ok: false, code: error.code, message, data: error.data };
   }
-  return { ok: false, code: ErrorCode.HANDLER_ERROR, message: error instanceof Error ? error.message : String(error) };
+  if (error instanceof AgentSocketError) return { ok: false, code: wireCodeOf(error), message, local: error.code };
+  return { ok: false, code: ErrorCode.HANDLER_ERROR, message };
+}
+
+/** The caller's side of failure(): the same family and code the call failed with on the callee's node. */
+function rebuild(outcome: Failure): Error {
+  if (outcome.local !== undefined) return new AgentSocketError(outcome.local, outcome.message);
+  return new ProtocolError(outcome.code, outcome.message, outcome.data === undefined ? undefined : { data: outcome.data });
 }

@@ -1,4 +1,4 @@
-import { AgentSocketError, type CallMetrics, type Delivery, type Target, type TeamMessage } from '@agentsocket/core';
+import { AgentSocketError, type AgentSocketErrorCode, type CallMetrics, type Delivery, LocalErrorWireCode, type Target, type TeamMessage } from '@agentsocket/core';
 import { checkMessageId } from '@agentsocket/core/internal';
 
 /** The server-side event hub requests travel on between nodes (the adapter's serverSideEmit). */
@@ -16,7 +16,8 @@ export type HubRequest =
   /**
    * If agent `to` is yours, run this call on it and stream back to node `from`. `call` names the
    * call between the two nodes; `messageId`, `traceparent` and `metrics` are the caller's
-   * InvokeOptions, given to the callee's invoke as they are.
+   * InvokeOptions, given to the callee's invoke as they are. `timeoutMs` is the caller's too: the
+   * callee's node interrupts the call when it passes.
    */
   | {
       type: 'invoke';
@@ -37,12 +38,20 @@ export type HubRequest =
     }
   /** Who is there? (A caller's node checks that the nodes running its calls are alive.) */
   | { type: 'ping' }
-  /** The caller gave up on call `call` of node `from`. */
+  /** The caller gave up on call `call` of node `from` (its signal aborted, or its timeoutMs passed). */
   | { type: 'interrupt'; from: string; call: string; reason: string }
   | { type: 'chunk'; node: string; call: string; seq: number; data: unknown }
   | { type: 'end'; node: string; call: string; outcome: Outcome };
 
-export type Outcome = { ok: true; value: unknown; metrics: CallMetrics } | { ok: false; code: number; message: string; data?: unknown };
+/**
+ * How a call ended. A failure's `code` is always a wire code: a ProtocolError's own, a local
+ * error's from core's LocalErrorWireCode, else 500. A local error (AgentSocketError) also names its
+ * string code in `local`, so the caller's node rebuilds the same AgentSocketError; a node that does
+ * not read `local` still has the right wire code.
+ */
+export type Outcome =
+  | { ok: true; value: unknown; metrics: CallMetrics }
+  | { ok: false; code: number; message: string; data?: unknown; local?: AgentSocketErrorCode };
 
 export type HubAnswer =
   | { type: 'claim'; conflict: boolean }
@@ -143,7 +152,18 @@ function outcome(value: unknown): Outcome {
   }
   const failed: Outcome = { ok: false, code: num(r, 'code'), message: str(r, 'message') };
   if (r['data'] !== undefined && r['data'] !== null) failed.data = r['data'];
+  const local = optStr(r, 'local');
+  if (local !== undefined) {
+    // Core's one table lists every local error code once, with the wire code it becomes.
+    if (!isLocalCode(local)) throw new HubProtocolError(`unknown local error code ${JSON.stringify(local)}`);
+    if (failed.code !== LocalErrorWireCode[local]) throw new HubProtocolError(`local error ${local} is wire code ${LocalErrorWireCode[local]}, not ${failed.code}`);
+    failed.local = local;
+  }
   return failed;
+}
+
+function isLocalCode(code: string): code is AgentSocketErrorCode {
+  return Object.hasOwn(LocalErrorWireCode, code);
 }
 
 /** Validates a request from another node. Throws HubProtocolError. */

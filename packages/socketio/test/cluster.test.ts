@@ -1,8 +1,9 @@
-import { type AgentClient, ErrorCode, ProtocolError, type TeamMessage } from '@agentsocket/core';
+import { type AgentClient, AgentSocketError, ErrorCode, LocalErrorWireCode, ProtocolError, type TeamMessage } from '@agentsocket/core';
 import { RedisConnection, RedisSessionStore } from '@agentsocket/redis';
 import { until } from '@agentsocket/compliance';
 import type { Server } from 'socket.io';
 import { describe, expect, it } from 'vitest';
+import { HUB_EVENT } from '../src/hub-protocol.js';
 import { type AdapterKind, clusterFixture, eventually, REDIS_URL, redisReachable } from './cluster.js';
 
 const reachable = await redisReachable();
@@ -174,6 +175,70 @@ describe.skipIf(!reachable).each(adapters)('Socket.IO cluster: 3 nodes on the %s
     expect(asked.metrics.chunks).toBe(3);
     const unasked = await hq.invokeAgent('/t', 'worker', 'count', { n: 3 }).result;
     expect(unasked.metrics).toEqual({ durationMs: 0, chunks: 0 });
+  });
+
+  it("carries a local error of the callee's node across: its AgentSocketError code, and core's wire code for an agent caller", async () => {
+    const c = await start({ adapter });
+    let runs = 0;
+    // The worker takes frames of 4 KiB at most: its node cannot send it a bigger INVOKE.
+    const echo = (args: Record<string, unknown>) => {
+      runs++;
+      return args;
+    };
+    await c.client(1, '/t', { name: 'worker', maxFrameBytes: 4096, tools: { echo: { handler: echo } } });
+    const caller = await c.client(2, '/t', { name: 'caller' });
+    const big = { blob: 'x'.repeat(10_000) };
+    const fromServer = c.node(0).agentServer.invokeAgent('/t', 'worker', 'echo', big).result;
+    await expect(fromServer).rejects.toBeInstanceOf(AgentSocketError);
+    await expect(fromServer).rejects.toMatchObject({ code: 'FRAME_TOO_LARGE', message: expect.stringMatching(/exceeds the limit of/) });
+    // An agent's call through its server: the local error becomes core's wire code for it (413, not 500).
+    const fromAgent = caller.invokeAgent('worker', 'echo', big).result;
+    await expect(fromAgent).rejects.toBeInstanceOf(ProtocolError);
+    await expect(fromAgent).rejects.toMatchObject({ code: LocalErrorWireCode.FRAME_TOO_LARGE });
+    expect(LocalErrorWireCode.FRAME_TOO_LARGE).toBe(ErrorCode.FRAME_TOO_LARGE);
+    expect(runs).toBe(0);
+    // Errors that were wire errors stay so, and a handler's result still crosses.
+    expect((await c.node(0).agentServer.invokeAgent('/t', 'worker', 'echo', { n: 1 }).result).value).toEqual({ n: 1 });
+    await expect(c.node(0).agentServer.invokeAgent('/t', 'worker', 'missing').result).rejects.toMatchObject({ name: 'ProtocolError', code: ErrorCode.TOOL_NOT_FOUND });
+  });
+
+  it("interrupts the handler on another node when the caller's timeoutMs passes", async () => {
+    const c = await start({ adapter });
+    const reasons: unknown[] = [];
+    await c.client(1, '/t', {
+      name: 'worker',
+      tools: {
+        nap: {
+          handler: (_args, ctx) =>
+            new Promise((resolve) => {
+              ctx.signal.addEventListener(
+                'abort',
+                () => {
+                  reasons.push(ctx.signal.reason);
+                  resolve('woke');
+                },
+                { once: true },
+              );
+            }),
+        },
+      },
+    });
+    // Node 2 neither calls nor holds the worker: it sees the hub requests every node gets.
+    const seen: Array<Record<string, unknown>> = [];
+    c.node(2).io.of('/asp-hub').on(HUB_EVENT, (request: Record<string, unknown>) => seen.push(request));
+    const started = Date.now();
+    const call = c.node(0).agentServer.invokeAgent('/t', 'worker', 'nap', {}, { timeoutMs: 300 });
+    await expect(call.result).rejects.toMatchObject({ name: 'AgentSocketError', code: 'TIMEOUT', message: 'no answer from "nap" within 300 ms' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    await until(() => reasons.length === 1, "the worker's ctx.signal to abort");
+    expect(reasons[0]).toBeInstanceOf(ProtocolError);
+    expect(reasons[0]).toMatchObject({ code: ErrorCode.INTERRUPTED, message: "the caller's timeoutMs (300 ms) passed" });
+    // The caller's node sent the interrupt itself (the callee's node also interrupts at the deadline).
+    await until(() => seen.some((r) => r['type'] === 'interrupt'), 'the interrupt request');
+    const invoke = seen.find((r) => r['type'] === 'invoke');
+    expect(seen.filter((r) => r['type'] === 'interrupt')).toEqual([
+      { type: 'interrupt', from: c.node(0).hub.nodeId, call: invoke?.['call'], reason: "the caller's timeoutMs (300 ms) passed" },
+    ]);
   });
 
   it('fails a call whose callee node leaves the cluster mid-stream (503), instead of waiting forever', async () => {

@@ -5,6 +5,7 @@ import {
   type AgentServerOptions,
   defineAgent,
   ErrorCode,
+  LocalErrorWireCode,
   type TeamMessage,
   type Transport,
   type TransportCloseInfo,
@@ -224,6 +225,23 @@ describe('hub wire formats', () => {
     expect(bad({ traceparent: 1 })).toThrow(/traceparent must be a string/);
     expect(bad({ metrics: 'yes' })).toThrow(/metrics must be a boolean/);
     expect(parseAnswer('send', { type: 'send', count: 3 })).toEqual({ type: 'send', count: 3 });
+  });
+
+  it("validates a failed outcome's local error code against core's table (LocalErrorWireCode)", () => {
+    const end = (outcome: Record<string, unknown>) => parseRequest({ type: 'end', node: 'n', call: 'c', outcome: { ok: false, message: 'no', ...outcome } });
+    expect(end({ code: LocalErrorWireCode.FRAME_TOO_LARGE, local: 'FRAME_TOO_LARGE' })).toEqual({
+      type: 'end',
+      node: 'n',
+      call: 'c',
+      outcome: { ok: false, code: 413, message: 'no', local: 'FRAME_TOO_LARGE' },
+    });
+    expect(end({ code: 500, local: 'INVALID_OPTIONS' })).toMatchObject({ outcome: { code: 500, local: 'INVALID_OPTIONS' } });
+    expect(end({ code: 503, local: null })).toEqual({ type: 'end', node: 'n', call: 'c', outcome: { ok: false, code: 503, message: 'no' } });
+    expect(() => end({ code: 500, local: 'NO_SUCH_CODE' })).toThrow(HubProtocolError);
+    expect(() => end({ code: 500, local: 'NO_SUCH_CODE' })).toThrow(/unknown local error code "NO_SUCH_CODE"/);
+    expect(() => end({ code: 500, local: 'toString' })).toThrow(/unknown local error code/);
+    expect(() => end({ code: 500, local: 'TIMEOUT' })).toThrow(/local error TIMEOUT is wire code 408, not 500/);
+    expect(() => end({ code: 500, local: 7 })).toThrow(/local must be a string/);
     expect(() => parseAnswer('send', { type: 'claim', conflict: true })).toThrow(/send answer/);
   });
 });
