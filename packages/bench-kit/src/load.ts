@@ -7,6 +7,12 @@ export interface LoadOptions {
   durationMs: number;
   /** Keep each call's round-trip time. @default true */
   recordLatency?: boolean;
+  /**
+   * A call still unanswered this long after it started counts as an error ("stalled") and the
+   * loop ends without it, so a variant that loses a call shows up in the report instead of
+   * hanging the whole run. Checked once a second, outside the calls' path. @default 30000
+   */
+  stallMs?: number;
 }
 
 export interface LoadResult {
@@ -32,16 +38,23 @@ export async function closedLoop(call: () => Promise<unknown>, options: LoadOpti
   let firstError: string | undefined;
   const started = performance.now();
   const deadline = started + options.durationMs;
+  const stallMs = options.stallMs ?? 30_000;
+  /** When each worker's call in flight started (NaN: none). */
+  const inFlightSince = new Float64Array(options.concurrency).fill(Number.NaN);
+  let abandoned = false;
 
-  const worker = async (): Promise<void> => {
-    while (performance.now() < deadline) {
+  const worker = async (index: number): Promise<void> => {
+    while (!abandoned && performance.now() < deadline) {
       const t0 = performance.now();
+      inFlightSince[index] = t0;
       try {
         await call();
       } catch (error) {
         errors++;
         firstError ??= error instanceof Error ? `${error.name}: ${error.message}` : String(error);
         return; // a broken variant stops its worker rather than spinning on failures
+      } finally {
+        inFlightSince[index] = Number.NaN;
       }
       if (record) {
         if (calls === samples.length) {
@@ -55,7 +68,23 @@ export async function closedLoop(call: () => Promise<unknown>, options: LoadOpti
     }
   };
 
-  await Promise.all(Array.from({ length: options.concurrency }, worker));
+  let watchdog: ReturnType<typeof setInterval> | undefined;
+  const stalled = new Promise<void>((resolve) => {
+    watchdog = setInterval(() => {
+      const now = performance.now();
+      const stuck = inFlightSince.filter((since) => now - since > stallMs).length;
+      if (stuck === 0) return;
+      errors += stuck;
+      abandoned = true;
+      firstError ??= `stalled: ${stuck} call(s) unanswered after ${Math.round(stallMs / 1000)} s`;
+      resolve();
+    }, Math.min(1000, stallMs));
+  });
+  try {
+    await Promise.race([Promise.all(Array.from({ length: options.concurrency }, (_, i) => worker(i))), stalled]);
+  } finally {
+    clearInterval(watchdog);
+  }
   const elapsedMs = performance.now() - started;
   return {
     calls,

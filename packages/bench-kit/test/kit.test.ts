@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CALL_PROFILES, callProfile, checkReply, GOALS, judgeGoals, median, percentile, STREAM_PROFILE } from '../src/index.js';
+import { CALL_PROFILES, callProfile, checkReply, closedLoop, GOALS, judgeGoals, median, percentile, STREAM_PROFILE } from '../src/index.js';
 import type { RoundTripResult } from '../src/round-trip.js';
 
 describe('payload profiles', () => {
@@ -68,5 +68,23 @@ describe('goals', () => {
     expect(byId.get('ws/raw')?.met).toBe(true);
     expect(byId.get('p50')?.ratio).toBeCloseTo(1);
     expect(byId.get('p50')?.met).toBe(true);
+  });
+});
+
+describe('closed loop', () => {
+  it('counts a call that never answers as a stalled error and ends instead of hanging', async () => {
+    let n = 0;
+    const started = performance.now();
+    const r = await closedLoop(() => (++n === 5 ? new Promise(() => {}) : new Promise((resolve) => setImmediate(resolve))), { concurrency: 2, durationMs: 5_000, stallMs: 200 });
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(r.errors).toBe(1);
+    expect(r.firstError).toMatch(/^stalled: 1 call\(s\) unanswered/);
+    expect(r.calls).toBeGreaterThan(3);
+  });
+
+  it('runs to its deadline when every call answers', async () => {
+    const r = await closedLoop(() => new Promise((resolve) => setTimeout(resolve, 5)), { concurrency: 2, durationMs: 150, stallMs: 100 });
+    expect(r.errors).toBe(0);
+    expect(r.calls).toBeGreaterThan(10);
   });
 });
