@@ -25,10 +25,14 @@ export interface ForwardedCallback {
 export interface ForwardAnswer {
   status: number;
   message: string;
+  /** Set when no relay holds the connection now (the caller tells a session that ended, 410, from one being resumed, 503). */
+  noOwner?: true;
 }
 
 /** How long an owner record lives without being set again, ms: longer than any session's life. */
 const OWNER_TTL_MS = 7 * 24 * 3_600_000;
+/** Owners of other relays' connections remembered here (oldest forgotten first). */
+const MAX_CACHED_OWNERS = 10_000;
 
 // Deletes the key only while it still names this relay (another may have taken the connection over).
 const RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
@@ -46,6 +50,12 @@ export class RelayBus {
   private readonly codec = msgpackCodec();
   private readonly pending = new Map<number, { resolve: (answer: ForwardAnswer) => void; timer: ReturnType<typeof setTimeout> }>();
   private nextId = 1;
+  /**
+   * The relay last found holding each connection another relay holds. A hand-over to it goes
+   * without reading the owner record again; an owner that no longer holds the connection answers
+   * 421 and one that died has no subscriber, and either way the record is read afresh.
+   */
+  private readonly owners = new Map<string, string>();
   private readonly timeoutMs: number;
   private readonly stateTtlMs: number;
 
@@ -80,6 +90,7 @@ export class RelayBus {
 
   /** Records this relay as the holder of the connection. */
   async hold(cid: string): Promise<void> {
+    this.owners.delete(cid);
     await this.cmd.set(this.key('owner', cid), this.instance, 'PX', OWNER_TTL_MS);
   }
 
@@ -88,8 +99,28 @@ export class RelayBus {
     await this.cmd.eval(RELEASE, 1, this.key('owner', cid), this.instance);
   }
 
+  /** The relay holding the connection, as the owner record says now. */
   async owner(cid: string): Promise<string | null> {
-    return this.cmd.get(this.key('owner', cid));
+    const owner = await this.cmd.get(this.key('owner', cid));
+    if (owner === null || owner === this.instance) this.owners.delete(cid);
+    else this.remember(cid, owner);
+    return owner;
+  }
+
+  /** The relay holding the connection as last found here, else as the owner record says. */
+  async ownerCached(cid: string): Promise<string | null> {
+    return this.owners.get(cid) ?? this.owner(cid);
+  }
+
+  private remember(cid: string, owner: string): void {
+    if (this.owners.get(cid) === owner) return;
+    this.owners.delete(cid);
+    this.owners.set(cid, owner);
+    if (this.owners.size > MAX_CACHED_OWNERS) this.owners.delete(this.owners.keys().next().value as string);
+  }
+
+  private forget(cid: string, owner: string): void {
+    if (this.owners.get(cid) === owner) this.owners.delete(cid);
   }
 
   async saveState(cid: string, state: string | null): Promise<void> {
@@ -106,9 +137,20 @@ export class RelayBus {
    * answer: 503 when no relay holds it, or the holder does not answer in time.
    */
   async forward(cid: string, action: string, body: Record<string, unknown>): Promise<ForwardAnswer> {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const owner = await this.owner(cid);
-      if (owner === null || owner === this.instance) return { status: 503, message: 'no relay holds the connection now (it may be resuming); retry' };
+    // A remembered owner first; then the owner record, read afresh, at most twice.
+    let cached = this.owners.get(cid);
+    let fresh = 0;
+    while (cached !== undefined || fresh < 2) {
+      const fromCache = cached !== undefined;
+      let owner: string | null;
+      if (cached !== undefined) {
+        owner = cached;
+        cached = undefined;
+      } else {
+        fresh++;
+        owner = await this.owner(cid);
+      }
+      if (owner === null || owner === this.instance) return { status: 503, message: 'no relay holds the connection now (it may be resuming); retry', noOwner: true };
       const id = this.nextId++;
       const answer = new Promise<ForwardAnswer>((resolve) => {
         const timer = setTimeout(() => {
@@ -123,11 +165,14 @@ export class RelayBus {
         const waiting = this.pending.get(id);
         if (waiting) clearTimeout(waiting.timer);
         this.pending.delete(id);
+        this.forget(cid, owner);
+        if (fromCache) continue;
         return { status: 503, message: 'the relay holding the connection is unreachable (it may have died; the client will resume elsewhere); retry' };
       }
       const got = await answer;
-      // 421: that relay no longer holds it (the connection moved meanwhile): ask again, once.
+      // 421: that relay no longer holds it (the connection moved meanwhile): ask again.
       if (got.status !== 421) return got;
+      this.forget(cid, owner);
     }
     return { status: 503, message: 'the connection is moving between relays; retry' };
   }

@@ -156,11 +156,16 @@ export class Relay {
     if (options.cluster) {
       bus = await RelayBus.start(options.cluster, (forwarded) => callbacks.applyForwarded(forwarded.cid, forwarded.action, forwarded.body));
       const cluster = bus;
-      actions.forward = (claims, action, body) => cluster.forward(claims.cid, action, body);
       const locate = actions.locate;
+      actions.forward = async (claims, action, body) => {
+        const answer = await cluster.forward(claims.cid, action, body);
+        // No relay holds it: a session that ended (410) or one being resumed (503, retry).
+        if (answer.noOwner && (await locate(claims)) === 'gone') return { status: 410, message: 'the connection is gone' };
+        return answer;
+      };
       actions.locate = async (claims) => {
         if (relay?.server.peerOf(claims.cid)) return 'here';
-        return (await cluster.owner(claims.cid)) !== null ? 'elsewhere' : locate(claims);
+        return (await cluster.ownerCached(claims.cid)) !== null ? 'elsewhere' : locate(claims);
       };
     }
     try {
