@@ -10,7 +10,7 @@ export interface RelayClusterOptions {
   prefix: string;
   /** Longest a callback forwarded to the relay holding the connection waits for its answer, ms (503 after). @default 2000 */
   forwardTimeoutMs?: number;
-  /** How long the connection's state is kept in Redis after its last change, ms. @default 3600000 */
+  /** How long the connection's state, and the tools announced for it, are kept in Redis after their last change, ms. @default 3600000 */
   stateTtlMs?: number;
 }
 
@@ -41,7 +41,7 @@ type Message = { t: 'q'; id: number; from: string; cid: string; action: string; 
 
 /**
  * The relays' backplane: who holds each connection (`<prefix>relay:owner:<cid>`), each
- * connection's state (`<prefix>relay:state:<cid>`), and one pub/sub channel per relay
+ * connection's state (`<prefix>relay:state:<cid>`) and announced tools (`<prefix>relay:tools:<cid>`), and one pub/sub channel per relay
  * (`<prefix>relay:bus:<instance>`) over which a callback received by any relay is handed to the
  * relay holding its connection, and answered.
  */
@@ -133,6 +133,38 @@ export class RelayBus {
   }
 
   /**
+   * Records tools the function announced for the connection (`<prefix>relay:tools:<cid>`, a hash
+   * of tool name to its ToolInfo in MessagePack), so a relay that takes the session over serves
+   * them too; kept as long as the state.
+   */
+  async saveTools(cid: string, tools: readonly { name: string }[], removed: readonly string[]): Promise<void> {
+    const key = this.key('tools', cid);
+    const multi = this.cmd.multi();
+    if (removed.length > 0) multi.hdel(key, ...removed);
+    for (const info of tools) multi.hset(key, info.name, Buffer.from(this.codec.encode(info)));
+    multi.pexpire(key, this.stateTtlMs);
+    await multi.exec();
+  }
+
+  /** The connection's announced tools as recorded (undecodable entries left out). */
+  async loadTools(cid: string): Promise<unknown[]> {
+    const fields = await this.cmd.hgetallBuffer(this.key('tools', cid));
+    const out: unknown[] = [];
+    for (const bytes of Object.values(fields)) {
+      try {
+        out.push(this.codec.decode(bytes));
+      } catch {
+        // written by something else under this prefix: not a tool
+      }
+    }
+    return out;
+  }
+
+  async dropTools(cid: string): Promise<void> {
+    await this.cmd.del(this.key('tools', cid));
+  }
+
+  /**
    * Hands a callback to the relay that holds its connection and resolves with that relay's
    * answer: 503 when no relay holds it, or the holder does not answer in time.
    */
@@ -215,7 +247,7 @@ export class RelayBus {
     return `${this.prefix}relay:bus:${instance}`;
   }
 
-  private key(kind: 'owner' | 'state', cid: string): string {
+  private key(kind: 'owner' | 'state' | 'tools', cid: string): string {
     return `${this.prefix}relay:${kind}:${cid}`;
   }
 }

@@ -5,13 +5,14 @@ import {
   type AgentServerOptions,
   type Delivery,
   defineAgent,
+  type SessionStore,
   ProtocolError,
   type ToolContext,
   type ToolDefinition,
   type ToolInfo,
 } from '@agentsocket/core';
 import { ReportedResult, ulidFactory } from '@agentsocket/core/internal';
-import { encodeCancelRequest, encodeCompatRequest, encodeInvokeRequest, type RelayCodecName, type RelayFrame, RelayFrameType, relayCodec } from '@agentsocket/function';
+import { encodeCancelRequest, encodeCompatRequest, encodeInvokeRequest, parseTools, type RelayCodecName, type RelayFrame, RelayFrameType, relayCodec } from '@agentsocket/function';
 import { type CallbackActions, CallbackServer } from './callback-server.js';
 import { FunctionClient, type FunctionManifest, GATEWAY_TIMEOUT } from './function-client.js';
 import { RelayBus, type RelayClusterOptions } from './relay-bus.js';
@@ -20,6 +21,8 @@ import { mintToken } from './token.js';
 
 /** How long a finished exactly-once call stays for a retry to pick up, ms. */
 const RUN_RETENTION_MS = 60_000;
+/** Sessions being taken over whose carried tools wait here for the resume. */
+const MAX_CARRIED = 10_000;
 
 export interface RelayOptions {
   function: {
@@ -79,6 +82,8 @@ export class Relay {
   private readonly newId = ulidFactory();
   /** Exactly-once calls by principal and message id, while they run and a while after. */
   private readonly runs = new Map<string, SharedRun>();
+  /** With a cluster: tools announced for a session another relay held, read with the session as it is taken over here. */
+  private readonly carried = new Map<string, ToolInfo[]>();
   private readonly codecName: RelayCodecName;
 
   private constructor(
@@ -95,10 +100,17 @@ export class Relay {
     this.codecName = options.function.format === 'compat' ? 'json' : (options.function.codec ?? (offered.includes('msgpack') ? 'msgpack' : 'json'));
     const agent = defineAgent({ name: manifest.agent.name, ...(manifest.agent.version === undefined ? {} : { version: manifest.agent.version }) });
     for (const info of manifest.tools) agent.addTool(info.name, this.proxy(info));
-    this.server = new AgentServer(agent, options.server);
+    const store = options.server?.sessions;
+    this.server = new AgentServer(agent, bus && store ? { ...options.server, sessions: this.carryingTools(store, bus) } : options.server);
     const remember = (info: { id: string; namespace: string; agentId: string }) => {
       this.members.set(info.id, { ns: info.namespace, agentId: info.agentId });
       void bus?.hold(info.id).catch(() => {});
+      // Taken over from another relay: the tools the function announced there, before the client can call them.
+      const carried = this.carried.get(info.id);
+      if (carried) {
+        this.carried.delete(info.id);
+        this.defineFor(info.id, carried, [], false);
+      }
     };
     this.server.on('session', (info) => {
       remember(info);
@@ -212,11 +224,40 @@ export class Relay {
     await this.bus?.close();
   }
 
-  /** A session ended here: another relay may hold it now (a hand-off); if not, its state goes too. */
+  /** A session ended here: another relay may hold it now (a hand-off); if not, its state and tools go too. */
   private async ended(bus: RelayBus, cid: string): Promise<void> {
+    this.carried.delete(cid);
     await bus.release(cid);
     const stored = await this.options.server?.sessions?.load(cid);
-    if (!stored) await bus.saveState(cid, null);
+    if (!stored) await Promise.all([bus.saveState(cid, null), bus.dropTools(cid)]);
+  }
+
+  /**
+   * The session store as the relay's AgentServer uses it: a session loaded to be taken over (its
+   * relay died, or its client came back through another) has the tools announced for it read from
+   * the cluster at the same time, and defined on it as it resumes (before any call of the client).
+   */
+  private carryingTools(store: SessionStore, bus: RelayBus): SessionStore {
+    return {
+      create: (record) => store.create(record),
+      load: async (id) => {
+        const [stored, tools] = await Promise.all([store.load(id), bus.loadTools(id).catch(() => [])]);
+        if (stored && tools.length > 0) {
+          try {
+            this.carried.set(id, parseTools(tools));
+            // A load whose resume did not go through leaves its entry: keep a bound on them.
+            if (this.carried.size > MAX_CARRIED) this.carried.delete(this.carried.keys().next().value as string);
+          } catch {
+            // a record not written by a relay: nothing to carry
+          }
+        }
+        return stored;
+      },
+      claim: (id, owner) => store.claim(id, owner),
+      journal: (id, owner) => store.journal(id, owner),
+      expire: (id, ttlMs, owner) => store.expire(id, ttlMs, owner),
+      delete: (id, owner) => store.delete(id, owner),
+    };
   }
 
   /** The connection's state, read from the cluster once when the session came from another relay. */
@@ -356,7 +397,7 @@ export class Relay {
   }
 
   /** Tools announced by the function for one connection: proxies on that session (replacing one of the same name). */
-  private defineFor(cid: string, tools: ToolInfo[], removed: string[]): void {
+  private defineFor(cid: string, tools: ToolInfo[], removed: string[], record = true): void {
     const peer = this.server.peerOf(cid);
     if (!peer) return;
     for (const name of removed) peer.removeTool(name);
@@ -364,6 +405,8 @@ export class Relay {
       peer.removeTool(info.name);
       peer.defineTool(info.name, this.proxy(info));
     }
+    // In a cluster, recorded with the connection, so a relay that takes the session over serves them.
+    if (record && this.bus && (tools.length > 0 || removed.length > 0)) void this.bus.saveTools(cid, tools, removed).catch(() => {});
   }
 
   private message(cid: string, event: string, data: unknown, delivery: Delivery): void {

@@ -31,6 +31,18 @@ const agent = defineAgent({
         return ctx.sessionId;
       },
     }),
+    /** Announces two tools for this connection only (TOOL_DEF frames), then withdraws one through the callback API. */
+    announce: tool({
+      handler: async (_args, ctx) => {
+        ctx.defineTool('perConnection', { handler: () => `per-connection tool of ${ctx.sessionId}` });
+        ctx.defineTool('withdrawn', { handler: () => 'should have been withdrawn' });
+        const callbacks = relayContext(ctx)?.callbacks;
+        if (!callbacks) throw new Error('no callback API');
+        await callbacks.pushTools([], ['withdrawn']);
+        kept = relayContext(ctx)?.callback;
+        return 'announced';
+      },
+    }),
     slowStream: tool({
       async *handler(_args, ctx) {
         runs.set(ctx.messageId, (runs.get(ctx.messageId) ?? 0) + 1);
@@ -92,10 +104,12 @@ async function startRelayNode(functionUrl: string, nodeId: string): Promise<Rela
 const closers: Array<() => Promise<void>> = [];
 let nodes: RelayNode[] = [];
 let nginx: RunningNginx | undefined;
+let fnBase = '';
 
 beforeAll(async () => {
   if (!redisUp) return;
   const fn = await serveFunction(functionHandler(agent, { secret: SECRET }));
+  fnBase = fn.url;
   closers.push(() => fn.close());
   nodes = await Promise.all([startRelayNode(fn.url, 'relay-a'), startRelayNode(fn.url, 'relay-b')]);
   for (const n of nodes) closers.push(async () => void n.child.kill('SIGKILL'));
@@ -227,4 +241,64 @@ describe.skipIf(!redisUp)('two relays sharing sessions through Redis', () => {
     },
     30_000,
   );
+
+  it.skipIf(!hasNginx)(
+    'tools the function announced for a connection on a relay killed with SIGKILL are served by the relay that takes the session over',
+    async () => {
+      const fnUrl = fnBase;
+      // Two fresh relays behind their own nginx (the test above killed one of the first pair).
+      const pair = await Promise.all([startRelayNode(fnUrl, 'relay-c'), startRelayNode(fnUrl, 'relay-d')]);
+      for (const n of pair) closers.push(async () => void n.child.kill('SIGKILL'));
+      const lb = await startNginx({ upstreams: pair.map((n) => Number(new URL(n.url).port)) });
+      closers.push(() => lb.stop());
+      const url = `ws://127.0.0.1:${lb.port}${new URL(pair[0]?.url ?? '').pathname}`;
+      const client = new AgentClient({ connect: wsConnector({ url }), reconnect: { initialMs: 50, maxMs: 500 } });
+      const first = await client.connect();
+      try {
+        const announced = new Promise<void>((resolve) => {
+          const off = client.on('tools', (tools) => {
+            const names = tools.map((t) => t.name);
+            if (names.includes('perConnection') && !names.includes('withdrawn')) {
+              off();
+              resolve();
+            }
+          });
+        });
+        expect((await client.invoke('announce', {}).result).value).toBe('announced');
+        await announced;
+        expect((await client.invoke('perConnection', {}).result).value).toBe(`per-connection tool of ${first.sessionId}`);
+        const owner = pair.find((n) => n.callbackUrl === kept?.url);
+        const other = pair.find((n) => n !== owner);
+        if (!owner || !other) throw new Error('could not tell which relay holds the session');
+        // The withdrawal went through the callback API: let the holder record it before it dies.
+        await expect.poll(async () => (await redisTools(first.sessionId)).sort(), { timeout: 5_000 }).toEqual(['perConnection']);
+        const resumed = new Promise<boolean>((resolve) => client.on('connect', (info) => resolve(info.resumed)));
+        owner.child.kill('SIGKILL');
+        expect(await resumed).toBe(true);
+        // The session is on the other relay now; the tool announced on the dead one is callable there.
+        const call = client.invoke('perConnection', {});
+        expect((await call.result).value).toBe(`per-connection tool of ${first.sessionId}`);
+        expect(kept?.url).toBe(owner.callbackUrl); // `announce` did not run again: nothing announced the tool anew
+        expect(client.tools.map((t) => t.name)).toContain('perConnection');
+        // The withdrawn one stays withdrawn.
+        await expect(client.invoke('withdrawn', {}).result).rejects.toMatchObject({ code: 404 });
+        // Once the session ends, its recorded tools go too.
+        await client.close();
+      } finally {
+        await client.close();
+      }
+      await expect.poll(async () => (await redisTools(first.sessionId)).length, { timeout: 10_000 }).toBe(0);
+    },
+    30_000,
+  );
 });
+
+/** Tool names recorded in Redis for a connection (docs/relay.md §5.4). */
+async function redisTools(cid: string): Promise<string[]> {
+  const redis = new Redis();
+  try {
+    return await redis.hkeys(`${PREFIX}relay:tools:${cid}`);
+  } finally {
+    redis.disconnect();
+  }
+}
