@@ -82,6 +82,8 @@ export class Relay {
   private readonly newId = ulidFactory();
   /** Exactly-once calls by principal and message id, while they run and a while after. */
   private readonly runs = new Map<string, SharedRun>();
+  /** The callback token of each connection's requests in the current second. */
+  private readonly tokens = new Map<string, { second: number; callback: { token: string; exp: number } }>();
   /** With a cluster: tools announced for a session another relay held, read with the session as it is taken over here. */
   private readonly carried = new Map<string, ToolInfo[]>();
   private readonly codecName: RelayCodecName;
@@ -104,6 +106,7 @@ export class Relay {
     this.server = new AgentServer(agent, bus && store ? { ...options.server, sessions: this.carryingTools(store, bus) } : options.server);
     const remember = (info: { id: string; namespace: string; agentId: string }) => {
       this.members.set(info.id, { ns: info.namespace, agentId: info.agentId });
+      this.tokens.delete(info.id);
       void bus?.hold(info.id).catch(() => {});
       // Taken over from another relay: the tools the function announced there, before the client can call them.
       const carried = this.carried.get(info.id);
@@ -121,6 +124,7 @@ export class Relay {
       this.states.delete(info.id);
       this.stateKnown.delete(info.id);
       this.members.delete(info.id);
+      this.tokens.delete(info.id);
       if (bus) void this.ended(bus, info.id).catch(() => {});
     });
   }
@@ -208,6 +212,19 @@ export class Relay {
     }
     const have = new Set(this.agent.tools.map((t) => t.name));
     for (const info of manifest.tools) if (!have.has(info.name)) this.agent.addTool(info.name, this.proxy(info));
+  }
+
+  /**
+   * The callback token sent with a request: one per connection and second, expiring `tokenTtlMs`
+   * after the end of that second (minting one per request cost an HMAC per call).
+   */
+  private requestToken(cid: string): { token: string; exp: number } {
+    const second = Math.floor(Date.now() / 1000);
+    const cached = this.tokens.get(cid);
+    if (cached?.second === second) return cached.callback;
+    const callback = this.callbackToken(cid, (second + 1) * 1000);
+    this.tokens.set(cid, { second, callback });
+    return callback;
   }
 
   /** A token for the callback API of one connection (docs/relay.md §5.1). */
@@ -307,7 +324,7 @@ export class Relay {
             ns: this.members.get(cid)?.ns,
             agent: this.members.get(cid)?.agentId,
             traceparent: ctx.traceparent,
-            callback: { url: this.callbackUrl, ...this.callbackToken(cid) },
+            callback: { url: this.callbackUrl, ...this.requestToken(cid) },
           }, codec);
     // Made only when the deadline passes: an Error per call would cost more than the call.
     const timedOut = () => new ProtocolError(GATEWAY_TIMEOUT, `function did not finish within ${timeoutMs} ms`);
