@@ -1,6 +1,6 @@
 import { type Codec, DEFAULT_MAX_FRAME_BYTES, ErrorCode, ProtocolError, type ToolInfo } from '@agentsocket/core';
 import { CONTENT_TYPES, FRAMES_CONTENT_TYPE, parseTools, type RelayFrame, RelayFrameError, RelayFrameReader, RelayFrameType, signRequest } from '@agentsocket/function';
-import { Pool } from 'undici';
+import { type Dispatcher, Pool } from 'undici';
 
 /** The relay's ERROR codes for a function that misbehaves (docs/relay.md §7); core's `ErrorCode` has both. */
 export const BAD_GATEWAY: typeof ErrorCode.BAD_GATEWAY = ErrorCode.BAD_GATEWAY;
@@ -28,6 +28,7 @@ export interface FunctionClientOptions {
 export class FunctionClient {
   private readonly pool: Pool;
   private readonly base: URL;
+  private readonly invokePath: string;
 
   constructor(
     url: string | URL,
@@ -36,6 +37,7 @@ export class FunctionClient {
     this.base = new URL(url);
     if (!this.base.pathname.endsWith('/')) this.base.pathname += '/';
     this.pool = new Pool(this.base.origin, { connections: options.connections ?? null, keepAliveTimeout: 30_000 });
+    this.invokePath = new URL('invoke', this.base).pathname;
   }
 
   /** `GET /tools` (docs/relay.md §3.3). */
@@ -68,57 +70,35 @@ export class FunctionClient {
    */
   async *invoke(body: Uint8Array, codec: Codec, signal: AbortSignal): AsyncGenerator<RelayFrame, void, undefined> {
     const contentType = codec.name === 'msgpack' ? CONTENT_TYPES.msgpack : CONTENT_TYPES.json;
-    const headers = { ...(await signRequest(this.options.secret, 'POST', 'invoke', body)), 'content-type': contentType };
-    const response = await this.request('POST', 'invoke', headers, body, signal);
-    const { body: stream } = response;
-    // Destroying an unread body emits an error; what went wrong is reported through the throw below.
-    stream.on('error', () => {});
-    let terminal = false;
+    const headers = await signRequest(this.options.secret, 'POST', 'invoke', body);
+    headers['content-type'] = contentType;
+    if (signal.aborted) throw signal.reason;
+    // undici's dispatch with a handler of our own: the frame reader is fed from the socket's
+    // chunks, without a response stream and its async iterator per call.
+    const answer = new InvokeAnswer(new RelayFrameReader(codec, this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES));
+    const onAbort = () => answer.drop(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
     try {
-      if (response.statusCode !== 200) {
-        throw new ProtocolError(BAD_GATEWAY, `function answered HTTP ${response.statusCode}: ${await snippet(stream)}`);
+      try {
+        this.pool.dispatch({ path: this.invokePath, method: 'POST', headers, body }, answer);
+      } catch (error) {
+        throw new ProtocolError(BAD_GATEWAY, `function unreachable: ${describe(error)}`);
       }
-      const type = header(response.headers['content-type']);
-      if (type?.split(';')[0]?.trim().toLowerCase() !== FRAMES_CONTENT_TYPE) {
-        throw new ProtocolError(BAD_GATEWAY, `function answered with content-type ${type ?? '(none)'}, expected ${FRAMES_CONTENT_TYPE}`);
-      }
-      const reader = new RelayFrameReader(codec, this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
-      // Leaving the loop at the terminal frame must not destroy the body: its end is read below, so
-      // the keep-alive connection goes back to the pool instead of being closed.
-      for await (const bytes of stream.iterator({ destroyOnReturn: false })) {
-        let frames: RelayFrame[];
-        try {
-          frames = reader.push(bytes as Uint8Array);
-        } catch (error) {
-          if (error instanceof RelayFrameError && error.tooLarge) throw new ProtocolError(ErrorCode.FRAME_TOO_LARGE, `function sent a ${error.message}`);
-          throw new ProtocolError(BAD_GATEWAY, `function sent a bad frame: ${error instanceof Error ? error.message : String(error)}`);
-        }
-        for (const frame of frames) {
-          if (frame.type === RelayFrameType.RESULT || frame.type === RelayFrameType.ERROR) terminal = true;
+      for (;;) {
+        const frame = answer.next();
+        if (frame !== undefined) {
           yield frame;
-          if (terminal) return; // nothing after the terminal frame is read
+          if (frame.type === RelayFrameType.RESULT || frame.type === RelayFrameType.ERROR) return; // nothing after the terminal frame is read
+          continue;
         }
+        if (answer.failure !== undefined) throw answer.failure;
+        await answer.wait();
       }
-      throw new ProtocolError(
-        BAD_GATEWAY,
-        reader.pending > 0 ? `function closed the answer inside a frame (${reader.pending} bytes of it arrived)` : 'function closed the answer before its terminal frame',
-      );
-    } catch (error) {
-      if (signal.aborted) throw signal.reason;
-      if (error instanceof ProtocolError) throw error;
-      throw new ProtocolError(BAD_GATEWAY, `function answer broke off: ${describe(error)}`);
     } finally {
-      // After a terminal frame the end of the body is read (briefly) so the connection is kept alive;
-      // an answer given up on is dropped with its connection.
-      if (terminal) {
-        // A plain timer, not AbortSignal.timeout: that one makes an exception for every call when it fires.
-        const giveUp = setTimeout(() => stream.destroy(), 5_000);
-        giveUp.unref();
-        void stream
-          .dump({ limit: 64 * 1024 })
-          .catch(() => {})
-          .finally(() => clearTimeout(giveUp));
-      } else if (!stream.readableEnded) stream.destroy();
+      signal.removeEventListener('abort', onAbort);
+      // After a terminal frame the end of the body is read (briefly) so the connection is kept
+      // alive; an answer given up on is dropped with its connection.
+      answer.settle();
     }
   }
 
@@ -154,10 +134,6 @@ export class FunctionClient {
   }
 }
 
-function header(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
 async function snippet(body: { text(): Promise<string> }): Promise<string> {
   const text = await body.text().catch(() => '');
   return text.length > 200 ? `${text.slice(0, 200)}…` : text || '(empty body)';
@@ -169,4 +145,208 @@ function describe(error: unknown): string {
     return `${code}${error.message}`;
   }
   return String(error);
+}
+
+/** Bytes of an error body read to quote its start (docs/relay.md §3.4 quotes 200 characters). */
+const ERROR_BODY_BYTES = 64 * 1024;
+/** After the terminal frame, the rest of the body is read for this long and this much only, to keep the connection. */
+const TAIL_MS = 5_000;
+const TAIL_BYTES = 64 * 1024;
+/** Frames waiting for the reader before the socket is paused. */
+const HIGH_WATER_FRAMES = 64;
+
+/**
+ * One `POST invoke` as undici's dispatch handler sees it: the status and content type are
+ * checked, the body is cut into frames as it arrives, and the frames wait for the call's reader.
+ * Failures become the ProtocolErrors of docs/relay.md §7.
+ */
+class InvokeAnswer implements Dispatcher.DispatchHandler {
+  private readonly frames: RelayFrame[] = [];
+  private head = 0;
+  /** What ends the call instead of a terminal frame. */
+  failure: unknown;
+  private wake: (() => void) | undefined;
+  private abortRequest: ((reason?: unknown) => void) | undefined;
+  private resumeSocket: (() => void) | undefined;
+  private paused = false;
+  /** 0: before the response head; 1: frames; 2: an error answer (its body quoted); 3: after the terminal frame; 4: over. */
+  private phase = 0;
+  private status = 0;
+  private errorBody: Uint8Array[] | undefined;
+  private errorBytes = 0;
+  private tailBytes = 0;
+  private tailTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The reader went away (or the signal fired) before the answer ended: the request is to be dropped. */
+  private dropped = false;
+
+  constructor(private readonly reader: RelayFrameReader) {}
+
+  // ---- the call's side ----
+
+  next(): RelayFrame | undefined {
+    if (this.head === this.frames.length) return undefined;
+    const frame = this.frames[this.head];
+    this.frames[this.head++] = undefined as unknown as RelayFrame;
+    if (this.head === this.frames.length) {
+      this.frames.length = 0;
+      this.head = 0;
+      if (this.paused) {
+        this.paused = false;
+        this.resumeSocket?.();
+      }
+    }
+    return frame;
+  }
+
+  wait(): Promise<void> {
+    return new Promise((resolve) => {
+      this.wake = resolve;
+    });
+  }
+
+  /** The call's signal fired: drop the request, and end the call with the signal's reason. */
+  drop(reason: unknown): void {
+    if (this.phase === 3 || this.phase === 4) return;
+    this.fail(reason);
+    this.dropRequest(reason);
+  }
+
+  /** The reader is done: keep reading a tail after the terminal frame, else drop the request. */
+  settle(): void {
+    if (this.phase === 3) {
+      if (this.tailTimer === undefined) {
+        this.tailTimer = setTimeout(() => this.dropRequest(new Error('tail read for too long')), TAIL_MS);
+        this.tailTimer.unref?.();
+      }
+      return;
+    }
+    if (this.phase !== 4) this.dropRequest(new Error('the call no longer reads the answer'));
+  }
+
+  private dropRequest(reason: unknown): void {
+    this.dropped = true;
+    this.phase = 4;
+    this.clearTail();
+    this.abortRequest?.(reason);
+  }
+
+  private fail(error: unknown): void {
+    if (this.failure === undefined) this.failure = error;
+    this.notify();
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private clearTail(): void {
+    if (this.tailTimer !== undefined) clearTimeout(this.tailTimer);
+    this.tailTimer = undefined;
+  }
+
+  // ---- undici's side ----
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.abortRequest = abort as (reason?: unknown) => void;
+    if (this.dropped) abort();
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[] | string[] | null, resume: () => void): boolean {
+    this.resumeSocket = resume;
+    this.status = statusCode;
+    if (statusCode !== 200) {
+      this.phase = 2;
+      this.errorBody = [];
+      return true;
+    }
+    const type = contentTypeOf(rawHeaders);
+    if (type?.split(';')[0]?.trim().toLowerCase() !== FRAMES_CONTENT_TYPE) {
+      this.drop(new ProtocolError(BAD_GATEWAY, `function answered with content-type ${type ?? '(none)'}, expected ${FRAMES_CONTENT_TYPE}`));
+      return false;
+    }
+    this.phase = 1;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    switch (this.phase) {
+      case 1:
+        break;
+      case 2:
+        if (this.errorBytes < ERROR_BODY_BYTES) {
+          this.errorBody?.push(chunk);
+          this.errorBytes += chunk.byteLength;
+        }
+        return true;
+      case 3:
+        this.tailBytes += chunk.byteLength;
+        if (this.tailBytes > TAIL_BYTES) {
+          this.dropRequest(new Error('tail too long'));
+          return false;
+        }
+        return true;
+      default:
+        return false;
+    }
+    let frames: RelayFrame[];
+    try {
+      frames = this.reader.push(chunk);
+    } catch (error) {
+      const failure =
+        error instanceof RelayFrameError && error.tooLarge
+          ? new ProtocolError(ErrorCode.FRAME_TOO_LARGE, `function sent a ${error.message}`)
+          : new ProtocolError(BAD_GATEWAY, `function sent a bad frame: ${error instanceof Error ? error.message : String(error)}`);
+      this.drop(failure);
+      return false;
+    }
+    for (const frame of frames) this.frames.push(frame);
+    if (this.reader.ended) this.phase = 3;
+    if (frames.length > 0) this.notify();
+    if (this.phase === 1 && this.frames.length - this.head >= HIGH_WATER_FRAMES) {
+      this.paused = true;
+      return false;
+    }
+    return true;
+  }
+
+  onComplete(): void {
+    const phase = this.phase;
+    this.phase = 4;
+    this.clearTail();
+    if (phase === 2) {
+      const text = new TextDecoder().decode(Buffer.concat(this.errorBody ?? [], this.errorBytes));
+      const quoted = text.length > 200 ? `${text.slice(0, 200)}…` : text || '(empty body)';
+      this.fail(new ProtocolError(BAD_GATEWAY, `function answered HTTP ${this.status}: ${quoted}`));
+    } else if (phase === 1) {
+      const reader = this.reader;
+      this.fail(
+        new ProtocolError(
+          BAD_GATEWAY,
+          reader.pending > 0 ? `function closed the answer inside a frame (${reader.pending} bytes of it arrived)` : 'function closed the answer before its terminal frame',
+        ),
+      );
+    }
+  }
+
+  onError(error: Error): void {
+    const phase = this.phase;
+    this.phase = 4;
+    this.clearTail();
+    if (phase === 3 || this.dropped) return; // the call has its terminal frame, or was ended already
+    if (phase === 0) this.fail(new ProtocolError(BAD_GATEWAY, `function unreachable: ${describe(error)}`));
+    else if (phase === 2) this.fail(new ProtocolError(BAD_GATEWAY, `function answered HTTP ${this.status}: (body broke off: ${describe(error)})`));
+    else this.fail(new ProtocolError(BAD_GATEWAY, `function answer broke off: ${describe(error)}`));
+  }
+}
+
+/** The first Content-Type in undici's raw headers (name, value, name, value…). */
+function contentTypeOf(raw: Buffer[] | string[] | null): string | undefined {
+  if (!raw) return undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i];
+    if (name !== undefined && name.length === 12 && name.toString().toLowerCase() === 'content-type') return raw[i + 1]?.toString();
+  }
+  return undefined;
 }
