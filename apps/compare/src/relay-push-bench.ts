@@ -74,11 +74,15 @@ async function startRelay(functionUrl: string, nodeId: string): Promise<RelayNod
   return { url, callbackUrl, child };
 }
 
-/** POSTs with one kept-alive connection per relay; resolves with the status once the answer ended. */
+/**
+ * POSTs with one kept-alive connection per relay; resolves with the status once the answer ended.
+ * A request on a kept-alive connection that the server closed meanwhile is sent again once, on a
+ * new connection (the race node:http's documentation describes for `reusedSocket`).
+ */
 function poster(base: string, cid: string, token: string): (body: string) => Promise<number> {
   const agentHttp = new HttpAgent({ keepAlive: true, maxSockets: 1 });
   const url = new URL(`connections/${encodeURIComponent(cid)}/messages`, base);
-  return (body) =>
+  const send = (body: string, retry: boolean): Promise<number> =>
     new Promise((resolve, reject) => {
       const req = request(
         url,
@@ -92,9 +96,13 @@ function poster(base: string, cid: string, token: string): (body: string) => Pro
           res.once('end', () => resolve(res.statusCode ?? 0));
         },
       );
-      req.once('error', reject);
+      req.once('error', (error: NodeJS.ErrnoException) => {
+        if (retry && req.reusedSocket && error.code === 'ECONNRESET') send(body, false).then(resolve, reject);
+        else reject(error);
+      });
       req.end(body);
     });
+  return (body) => send(body, true);
 }
 
 const closers: Array<() => Promise<void> | void> = [];
