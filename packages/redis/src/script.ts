@@ -14,26 +14,43 @@ export class LuaScript {
   }
 
   /** Runs the script; bulk replies come back as Buffers. */
-  async run(client: Redis, keys: string[], args: Arg[]): Promise<unknown> {
-    const tail = [keys.length, ...keys, ...args.map(toArg)];
+  run(client: Redis, keys: string[], args: Arg[]): Promise<unknown> {
+    return this.send(client, 'evalshaBuffer', 'evalBuffer', keys, args);
+  }
+
+  /**
+   * Runs the script; bulk replies come back as strings (decoded as UTF-8), which costs less than
+   * a Buffer each: for scripts whose replies hold only text.
+   */
+  runText(client: Redis, keys: string[], args: Arg[]): Promise<unknown> {
+    return this.send(client, 'evalsha', 'eval', keys, args);
+  }
+
+  private async send(client: Redis, bySha: CommandName, byBody: CommandName, keys: string[], args: Arg[]): Promise<unknown> {
+    const tail: Array<string | number | Buffer> = [keys.length];
+    for (const k of keys) tail.push(k);
+    for (const a of args) tail.push(toArg(a));
     try {
-      return await bufferCommand(client, 'evalshaBuffer')(this.sha, ...tail);
+      return await command(client, bySha)(this.sha, ...tail);
     } catch (error) {
       // Someone ran SCRIPT FLUSH: send the body (this one call may then run after later ones).
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return bufferCommand(client, 'evalBuffer')(this.lua, ...tail);
+      return command(client, byBody)(this.lua, ...tail);
     }
   }
 }
 
+type CommandName = 'evalshaBuffer' | 'evalBuffer' | 'evalsha' | 'eval';
+
 type BufferCommand = (...args: Array<string | number | Buffer>) => Promise<unknown>;
 
 /**
- * ioredis's named Buffer variants (there at run time for every command, missing from its types).
+ * ioredis's named commands (the Buffer variants are there at run time for every command, missing
+ * from its types).
  * Named, not callBuffer('EVALSHA', …): with enableAutoPipelining, callBuffer loses its command
  * name, and a named command is batched like any other.
  */
-function bufferCommand(client: Redis, name: 'evalshaBuffer' | 'evalBuffer'): BufferCommand {
+function command(client: Redis, name: CommandName): BufferCommand {
   const fn: unknown = Reflect.get(client, name);
   if (typeof fn !== 'function') throw new TypeError(`this ioredis has no ${name}`);
   return (...args) => Reflect.apply(fn, client, args);

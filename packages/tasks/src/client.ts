@@ -30,6 +30,8 @@ export interface SubmitResult {
   created: boolean;
 }
 
+type CachedSchema = { text: string; read: number; validate: ReturnType<typeof compileSchema>['validate'] };
+
 const TOOL_NAME = /^[A-Za-z0-9_.\-/]{1,128}$/;
 
 /**
@@ -39,7 +41,8 @@ const TOOL_NAME = /^[A-Za-z0-9_.\-/]{1,128}$/;
 export class TaskClient {
   private readonly init: TaskClientInit;
   private readonly newId = ulidFactory();
-  private readonly schemas = new Map<string, { text: string; read: number; validate: ReturnType<typeof compileSchema>['validate'] }>();
+  private readonly schemas = new Map<string, CachedSchema>();
+  private readonly reading = new Map<string, Promise<CachedSchema>>();
 
   /** The queue, when it is a Redis stream on the store's Redis. */
   private readonly streams: RedisStreamsQueue | undefined;
@@ -70,7 +73,7 @@ export class TaskClient {
     if (tracked) this.results.track(task.id);
     let stored: { id: string; created: boolean };
     try {
-      stored = await store.create(task, fused);
+      stored = await store.create(task, fused, task.argsJson);
     } catch (error) {
       if (tracked) this.results.untrack(task.id);
       throw error;
@@ -136,7 +139,7 @@ export class TaskClient {
     return this.init.store.removeDeadLetter(id);
   }
 
-  private check(spec: TaskSpec): NewTask {
+  private check(spec: TaskSpec): NewTask & { argsJson: string } {
     const bad = (message: string) => new TaskError('INVALID_TASK', message);
     if (typeof spec !== 'object' || spec === null) throw bad('a task must be an object');
     if (typeof spec.tool !== 'string' || !TOOL_NAME.test(spec.tool)) throw bad('task.tool must be a tool name (1-128 of [A-Za-z0-9_.-/])');
@@ -152,8 +155,11 @@ export class TaskClient {
     const ttl = spec.resultTtlMs ?? this.init.defaults?.resultTtlMs ?? DEFAULTS.resultTtlMs;
     if (!Number.isSafeInteger(ttl) || ttl < 1) throw bad('task.resultTtlMs must be a positive integer');
     let args: unknown;
+    let argsJson: string;
     try {
-      args = JSON.parse(JSON.stringify(spec.args ?? {}));
+      // Stored as this text; validated as what it reads back as.
+      argsJson = JSON.stringify(spec.args ?? {});
+      args = JSON.parse(argsJson);
     } catch (error) {
       throw new TaskError('INVALID_TASK', 'task.args must be JSON values', { cause: error });
     }
@@ -169,22 +175,35 @@ export class TaskClient {
       resultTtlMs: ttl,
       traceparent: spec.traceparent,
       notify: this.results.channel,
+      argsJson,
     };
   }
 
   private async validate(tool: string, args: unknown): Promise<void> {
     let cached = this.schemas.get(tool);
     if (cached === undefined || Date.now() - cached.read > (this.init.capabilityCacheMs ?? DEFAULTS.capabilityCacheMs)) {
-      const schema = await this.init.store.capability(tool);
-      if (schema === undefined) {
-        this.schemas.delete(tool);
-        throw new TaskError('UNKNOWN_CAPABILITY', `no worker offers the capability ${tool}`);
+      // One read per tool at a time: concurrent submits wait for the same one.
+      let reading = this.reading.get(tool);
+      if (reading === undefined) {
+        const previous = cached;
+        reading = this.readCapability(tool, previous).finally(() => this.reading.delete(tool));
+        this.reading.set(tool, reading);
       }
-      const text = JSON.stringify(schema);
-      cached = cached?.text === text ? { ...cached, read: Date.now() } : { text, read: Date.now(), validate: compileSchema(schema).validate };
-      this.schemas.set(tool, cached);
+      cached = await reading;
     }
     const result = await cached.validate(args);
     if (!result.ok) throw new TaskError('INVALID_ARGUMENTS', `invalid arguments for ${tool}: ${result.message}`);
+  }
+
+  private async readCapability(tool: string, previous: CachedSchema | undefined): Promise<CachedSchema> {
+    const schema = await this.init.store.capability(tool);
+    if (schema === undefined) {
+      this.schemas.delete(tool);
+      throw new TaskError('UNKNOWN_CAPABILITY', `no worker offers the capability ${tool}`);
+    }
+    const text = JSON.stringify(schema);
+    const cached = previous?.text === text ? { ...previous, read: Date.now() } : { text, read: Date.now(), validate: compileSchema(schema).validate };
+    this.schemas.set(tool, cached);
+    return cached;
   }
 }

@@ -6,8 +6,8 @@ import { DEFAULTS } from './defaults.js';
 import { decodeEntry, encodeEntry } from './entry.js';
 import { TaskError } from './errors.js';
 import type { ConsumeOptions, Consumer, Lease, QueueCapabilities, QueueDepth, TaskQueue } from './queue.js';
-import { readReply, replyText, type StreamMessage } from './redis-replies.js';
-import type { StreamAck, StreamPush, StreamTake } from './store.js';
+import { readReply, replyText } from './redis-replies.js';
+import type { StartResult, StreamAck, StreamPush, StreamTake } from './store.js';
 import { PRIORITIES, type QueueEntry } from './task.js';
 
 export interface RedisStreamsQueueInit {
@@ -75,6 +75,8 @@ interface Handle {
   readonly key: string;
   readonly id: string;
   readonly consumer: RedisConsumer;
+  /** The start made by the script that took the entry (a finish handing its slot on), once. */
+  started?: (() => StartResult) | undefined;
 }
 
 function isHandle(value: unknown): value is Handle {
@@ -146,6 +148,18 @@ export class RedisStreamsQueue implements TaskQueue {
     const next = h.consumer.handoff(h.id);
     if (!next) return { ack: this.streamAck(lease) };
     return { ack: { stream: h.key, group: GROUP, id: h.id, consumer: h.consumer.name }, next };
+  }
+
+  /**
+   * The start of the task made by the script that took `lease` (see StreamTake.start), if one
+   * was made; given once. Throws WireShapeError for a record this package did not write.
+   */
+  startedWith(lease: Lease): StartResult | undefined {
+    const h = lease.handle;
+    if (!isHandle(h) || h.started === undefined) return undefined;
+    const started = h.started;
+    h.started = undefined;
+    return started();
   }
 
   async push(entry: QueueEntry): Promise<void> {
@@ -266,16 +280,12 @@ class RedisConsumer implements Consumer {
     return {
       keys: this.keys,
       count,
-      taken: (flat) => {
-        const got = flat ? Math.floor(flat.length / 3) : 0;
-        if (flat && !this.stopped) {
-          for (let i = 0; i + 2 < flat.length; i += 3) {
-            const key = replyText(flat[i], 'take');
-            this.deliver(key, [{ id: replyText(flat[i + 1], 'take'), fields: new Map([['e', replyText(flat[i + 2], 'take')]]) }], 1, false);
-          }
+      taken: (entries) => {
+        if (entries && !this.stopped) {
+          for (const e of entries) this.deliver(e.stream, e.id, e.payload, 1, false, e.started);
         }
         // Fewer than asked: nothing else waits (as of the script), so the loop blocks at once.
-        if (flat && got < count) this.skipTake = true;
+        if (entries && entries.length < count) this.skipTake = true;
         this.settle(id);
       },
     };
@@ -339,7 +349,9 @@ class RedisConsumer implements Consumer {
         const reply = await this.reader.client.call(
           'XREADGROUP', 'GROUP', GROUP, this.name, 'COUNT', 1, 'BLOCK', block, 'STREAMS', ...this.keys, ...this.keys.map(() => '>'),
         );
-        for (const [key, messages] of readReply(reply, 'XREADGROUP')) this.deliver(key, messages, 1, false);
+        for (const [key, messages] of readReply(reply, 'XREADGROUP')) {
+          for (const m of messages) this.deliver(key, m.id, m.fields.get('e'), 1, false);
+        }
         failures = 0;
       } catch (error) {
         if (this.stopped) return;
@@ -362,25 +374,30 @@ class RedisConsumer implements Consumer {
       const key = replyText(reply[i], 'take');
       const payload = replyText(reply[i + 2], 'take');
       const claimed = reply[i + 3] === 1;
-      this.deliver(key, [{ id: replyText(reply[i + 1], 'take'), fields: new Map([['e', payload]]) }], claimed ? undefined : 1, claimed);
+      this.deliver(key, replyText(reply[i + 1], 'take'), payload, claimed ? undefined : 1, claimed);
     }
     return true;
   }
 
-  private deliver(key: string, messages: StreamMessage[], deliveries: number | undefined, redelivered: boolean): void {
-    for (const m of messages) {
-      const raw = m.fields.get('e');
-      let entry: QueueEntry;
-      try {
-        entry = decodeEntry(raw ?? '');
-      } catch {
-        // Not ours to run, and never will be: drop it rather than redeliver it forever.
-        void this.reader.client.xack(key, GROUP, m.id).catch(() => {});
-        continue;
-      }
-      if (this.held.has(m.id)) continue;
-      this.held.add(m.id);
-      this.onLease({ entry, handle: { key, id: m.id, consumer: this }, deliveries, redelivered });
+  private deliver(
+    key: string,
+    id: string,
+    raw: string | undefined,
+    deliveries: number | undefined,
+    redelivered: boolean,
+    started?: (taskId: string) => StartResult,
+  ): void {
+    let entry: QueueEntry;
+    try {
+      entry = decodeEntry(raw ?? '');
+    } catch {
+      // Not ours to run, and never will be: drop it rather than redeliver it forever.
+      void this.reader.client.xack(key, GROUP, id).catch(() => {});
+      return;
     }
+    if (this.held.has(id)) return;
+    this.held.add(id);
+    const handle: Handle = { key, id, consumer: this, started: started && (() => started(entry.id)) };
+    this.onLease({ entry, handle, deliveries, redelivered });
   }
 }

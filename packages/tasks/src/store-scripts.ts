@@ -8,10 +8,10 @@ import { DEFAULTS } from './defaults.js';
  * the record's `notify` channel (its submitter's, see results.ts) as "<length>:<record key><json>";
  * a terminal emit is passed that field's value (read with the record's other fields).
  */
-const EMIT = `local function emit(key, json, notify)
+const EMIT = `local function emit(rk, key, json, notify)
   local id = redis.call('XADD', key, 'MAXLEN', '~', ${DEFAULTS.maxEvents}, '*', 'e', json)
   redis.call('PUBLISH', key, id .. ' ' .. json)
-  if notify and notify ~= '' then redis.call('PUBLISH', notify, string.len(KEYS[1]) .. ':' .. KEYS[1] .. json) end
+  if notify and notify ~= '' then redis.call('PUBLISH', notify, string.len(rk) .. ':' .. rk .. json) end
 end
 `;
 
@@ -20,48 +20,71 @@ end
 const SUBMIT_BODY = `local existing = redis.call('GET', KEYS[3])
 if existing then return {0, existing} end
 redis.call('SET', KEYS[3], ARGV[1])
-local fields = {}
-for i = 2, #ARGV - 1 do fields[#fields + 1] = ARGV[i] end
-redis.call('HSET', KEYS[1], unpack(fields))
-emit(KEYS[2], ARGV[#ARGV])
+redis.call('HSET', KEYS[1], unpack(ARGV, 2, #ARGV - 1))
+emit(KEYS[1], KEYS[2], ARGV[#ARGV])
 return {1, ARGV[1]}`;
 export const SUBMIT = new LuaScript(`${EMIT}${SUBMIT_BODY}`);
 
-// KEYS: record, events, dead letters. ARGV: worker, now, id.
-// Reply: {'run', epoch, field, value, ...} | {'ended', state} | {'gone'} | {'expired'} | {'exhausted'}
-const START_BODY = `local f = redis.call('HMGET', KEYS[1], 'state', 'deadline', 'attempts', 'max', 'notify', 'epoch')
-local state = f[1]
-if not state then return {'gone'} end
-if state == 'succeeded' or state == 'failed' or state == 'cancelled' then return {'ended', state} end
-local now = tonumber(ARGV[2])
-local why
-if f[2] and f[2] ~= '' and tonumber(f[2]) < now then
-  why = {'expired', 408, 'the deadline passed before the task started'}
-elseif tonumber(f[3]) >= tonumber(f[4]) then
-  why = {'exhausted', 500, 'gave up after ' .. f[3] .. ' attempts (the last one lost its lease)'}
+/**
+ * start_task(record key, events key, dead letters key, worker, now, id): starts an attempt.
+ * Reply: {'run', epoch, -1, attempt, tool, args, priority, key, max, deadline, ttl, trace,
+ * created, error} (the fields a worker runs the task with; -1 is the place of a dedup claim's
+ * answer, see start_claim) | {'ended', state} | {'gone'} | {'expired'} | {'exhausted'}.
+ */
+const START_FN = `local function start_task(rk, ek, dk, worker, now, id)
+  local f = redis.call('HMGET', rk, 'state', 'deadline', 'attempts', 'max', 'notify', 'epoch', 'tool', 'args', 'priority', 'key', 'ttl', 'trace', 'created', 'error')
+  local state = f[1]
+  if not state then return {'gone'} end
+  if state == 'succeeded' or state == 'failed' or state == 'cancelled' then return {'ended', state} end
+  local t = tonumber(now)
+  local why
+  if f[2] and f[2] ~= '' and tonumber(f[2]) < t then
+    why = {'expired', 408, 'the deadline passed before the task started'}
+  elseif tonumber(f[3]) >= tonumber(f[4]) then
+    why = {'exhausted', 500, 'gave up after ' .. f[3] .. ' attempts (the last one lost its lease)'}
+  end
+  if why then
+    local err = cjson.encode({code = why[2], message = why[3]})
+    redis.call('HSET', rk, 'state', 'failed', 'error', err, 'updated', now, 'dead', '1')
+    redis.call('ZADD', dk, now, id)
+    emit(rk, ek, '{"type":"failed","at":' .. now .. ',"error":' .. err .. ',"dead":true}', f[5])
+    return {why[1]}
+  end
+  local epoch = (tonumber(f[6]) or 0) + 1
+  local attempt = (tonumber(f[3]) or 0) + 1
+  redis.call('HSET', rk, 'state', 'running', 'worker', worker, 'updated', now, 'epoch', epoch, 'attempts', attempt)
+  -- Built by hand: cjson writes large numbers (epoch ms) in exponent form.
+  emit(rk, ek, '{"type":"claimed","at":' .. now .. ',"worker":' .. cjson.encode(worker) .. ',"attempt":' .. attempt .. '}')
+  return {'run', tostring(epoch), -1, tostring(attempt), f[7] or '', f[8] or '', f[9] or '', f[10] or '', f[4] or '', f[2] or '', f[11] or '', f[12] or '', f[13] or '', f[14] or ''}
 end
-if why then
-  local err = cjson.encode({code = why[2], message = why[3]})
-  redis.call('HSET', KEYS[1], 'state', 'failed', 'error', err, 'updated', now, 'dead', '1')
-  redis.call('ZADD', KEYS[3], now, ARGV[3])
-  emit(KEYS[2], '{"type":"failed","at":' .. ARGV[2] .. ',"error":' .. err .. ',"dead":true}', f[5])
-  return {why[1]}
+`;
+
+// KEYS: record, events, dead letters. ARGV: worker, now, id. Reply as start_task's.
+export const START = new LuaScript(`${EMIT}${START_FN}return start_task(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3])`);
+
+/**
+ * start_claim(..., idempotency key, dedup key, hub nodes key, marker, lease): start_task, then
+ * (when it says 'run' and the record's key is the idempotency key given) dedup_claim, its answer
+ * third in the reply: 0 claimed now, 1 held or done already (not claimed), -1 not tried.
+ */
+const START_CLAIM_FN = `local server_now
+local function start_claim(rk, ek, dk, worker, now, id, ikey, dkey, nodes, marker, lease)
+  local r = start_task(rk, ek, dk, worker, now, id)
+  if r[1] ~= 'run' or r[8] ~= ikey then return r end
+  if not server_now then
+    local t = redis.call('TIME')
+    server_now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  end
+  r[3] = dedup_claim(dkey, nodes, marker, lease, server_now) and 1 or 0
+  return r
 end
-local epoch = (tonumber(f[6]) or 0) + 1
-local attempt = (tonumber(f[3]) or 0) + 1
-redis.call('HSET', KEYS[1], 'state', 'running', 'worker', ARGV[1], 'updated', now, 'epoch', epoch, 'attempts', attempt)
--- Built by hand: cjson writes large numbers (epoch ms) in exponent form.
-emit(KEYS[2], '{"type":"claimed","at":' .. ARGV[2] .. ',"worker":' .. cjson.encode(ARGV[1]) .. ',"attempt":' .. attempt .. '}')
-local reply = {'run', tostring(epoch)}
-for _, v in ipairs(redis.call('HGETALL', KEYS[1])) do reply[#reply + 1] = v end
-return reply`;
-export const START = new LuaScript(`${EMIT}${START_BODY}`);
+`;
 
 // KEYS: record, events. ARGV: epoch, data JSON, now. Reply 1, or 0 when the caller lost the task.
 export const PROGRESS = new LuaScript(`${EMIT}
 local f = redis.call('HMGET', KEYS[1], 'state', 'epoch')
 if f[1] ~= 'running' or f[2] ~= ARGV[1] then return 0 end
-emit(KEYS[2], '{"type":"progress","at":' .. ARGV[3] .. ',"data":' .. ARGV[2] .. '}')
+emit(KEYS[1], KEYS[2], '{"type":"progress","at":' .. ARGV[3] .. ',"data":' .. ARGV[2] .. '}')
 return 1`);
 
 // KEYS: record, events, idempotency key, dead letters. ARGV: epoch, 'succeeded'|'failed',
@@ -70,11 +93,11 @@ const FINISH_BODY = `local f = redis.call('HMGET', KEYS[1], 'state', 'epoch', 't
 if f[1] ~= 'running' or f[2] ~= ARGV[1] then return 0 end
 if ARGV[2] == 'succeeded' then
   redis.call('HSET', KEYS[1], 'state', 'succeeded', 'result', ARGV[3], 'updated', ARGV[4])
-  emit(KEYS[2], '{"type":"succeeded","at":' .. ARGV[4] .. ',"result":' .. ARGV[3] .. '}', f[4])
+  emit(KEYS[1], KEYS[2], '{"type":"succeeded","at":' .. ARGV[4] .. ',"result":' .. ARGV[3] .. '}', f[4])
 else
   local dead = ARGV[6] == '1'
   redis.call('HSET', KEYS[1], 'state', 'failed', 'error', ARGV[3], 'updated', ARGV[4], 'dead', ARGV[6])
-  emit(KEYS[2], '{"type":"failed","at":' .. ARGV[4] .. ',"error":' .. ARGV[3] .. ',"dead":' .. (dead and 'true' or 'false') .. '}', f[4])
+  emit(KEYS[1], KEYS[2], '{"type":"failed","at":' .. ARGV[4] .. ',"error":' .. ARGV[3] .. ',"dead":' .. (dead and 'true' or 'false') .. '}', f[4])
   if dead then
     redis.call('ZADD', KEYS[4], ARGV[4], ARGV[5])
     return 1
@@ -89,7 +112,7 @@ const RETRY_BODY = `local f = redis.call('HMGET', KEYS[1], 'state', 'epoch', 'at
 if f[1] ~= 'running' or f[2] ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'retrying', 'error', ARGV[2], 'updated', ARGV[4])
 redis.call('ZADD', KEYS[3], tonumber(ARGV[4]) + tonumber(ARGV[3]), ARGV[5])
-emit(KEYS[2], '{"type":"retrying","at":' .. ARGV[4] .. ',"attempt":' .. f[3] .. ',"delayMs":' .. ARGV[3] .. ',"error":' .. ARGV[2] .. '}')
+emit(KEYS[1], KEYS[2], '{"type":"retrying","at":' .. ARGV[4] .. ',"attempt":' .. f[3] .. ',"delayMs":' .. ARGV[3] .. ',"error":' .. ARGV[2] .. '}')
 return 1`;
 export const RETRY = new LuaScript(`${EMIT}${RETRY_BODY}`);
 
@@ -99,7 +122,7 @@ local f = redis.call('HMGET', KEYS[1], 'state', 'ttl', 'notify')
 if f[1] ~= 'queued' and f[1] ~= 'running' and f[1] ~= 'retrying' then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'cancelled', 'updated', ARGV[1])
 redis.call('ZREM', KEYS[4], ARGV[2])
-emit(KEYS[2], '{"type":"cancelled","at":' .. ARGV[1] .. '}', f[3])
+emit(KEYS[1], KEYS[2], '{"type":"cancelled","at":' .. ARGV[1] .. '}', f[3])
 for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], f[2]) end
 return 1`);
 
@@ -149,20 +172,10 @@ return {r, ack()}`);
  * with the claim of the task's idempotency key, and an outcome with the key's recorded outcome.
  */
 
-// START, then (when it says 'run' and the record's key is ARGV[6]) dedup_claim. Extra KEYS: the
-// dedup key, the hub's nodes. Extra ARGV: marker, lease, idempotency key. Reply as START's, with
-// the claim's answer third when it says 'run': 0 claimed now, -1 not tried, else the value there.
+// START with the claim (start_claim). Extra KEYS: the dedup key, the hub's nodes. Extra ARGV:
+// marker, lease, idempotency key. Reply as start_claim's.
 export function startClaimScript(dedupLua: string): LuaScript {
-  return new LuaScript(`${EMIT}${dedupLua}local r = (function() ${START_BODY} end)()
-if r[1] ~= 'run' then return r end
-local claim, key = -1, nil
-for i = 3, #r - 1, 2 do if r[i] == 'key' then key = r[i + 1] end end
-if key == ARGV[6] then
-  local t = redis.call('TIME')
-  claim = dedup_claim(KEYS[4], KEYS[5], ARGV[4], ARGV[5], tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)) or 0
-end
-table.insert(r, 3, claim)
-return r`);
+  return new LuaScript(`${EMIT}${dedupLua}${START_FN}${START_CLAIM_FN}return start_claim(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[6], KEYS[4], KEYS[5], ARGV[4], ARGV[5])`);
 }
 
 // The dedup outcome first (SET, whatever the rest answers: the side effect happened), then
@@ -177,11 +190,21 @@ export const FINISH_DONE = new LuaScript(`${EMIT}${DEDUP_DONE}${FINISH_BODY}`);
 
 /*
  * Finish, ack, and take the consumer's next entries in the same script (the lease's slot handed
- * on without a take of its own; see RedisStreamsQueue.streamHandoff). Extra last KEYS: the
- * consumer's streams in priority order; extra last ARGV: their number, then how many to take.
- * Read in priority order with XREADGROUP as the queue's take script does, under the ack's group
- * and consumer. Reply {outcome reply, ack reply, {stream, id, entry text, ...}}.
+ * on without a take of its own; see RedisStreamsQueue.streamHandoff), and start each entry taken
+ * (start_task, with start_claim when the worker's dedup store is fused). Extra last KEYS: the
+ * consumer's streams in priority order; extra last ARGV: their number, how many to take, then
+ * the start's arguments and their number (0 for none): worker, now, the store's key prefix, and
+ * for the claim the dedup store's key prefix, the hub's nodes key, marker, lease. Read in
+ * priority order with XREADGROUP as the queue's take script does, under the ack's group and
+ * consumer. The started tasks' keys are built here from the store's prefix (so these scripts
+ * need one Redis server, not a cluster, as the fused path does anyway). Reply {outcome reply, ack
+ * reply, {stream, id, entry text, start reply (0: not started, the entry is not one of ours),
+ * ...}} with start replies, else {stream, id, entry text, ...}.
  */
+const START_TAIL = `local start_n = tonumber(table.remove(ARGV))
+local start_args = {}
+for i = start_n, 1, -1 do start_args[i] = table.remove(ARGV) end
+`;
 const TAKE_TAIL = `local take_count = tonumber(table.remove(ARGV))
 local take_n = tonumber(table.remove(ARGV))
 local take_keys = {}
@@ -189,6 +212,7 @@ for i = take_n, 1, -1 do take_keys[i] = table.remove(KEYS) end
 local function take_next()
   local n = #ARGV
   local group, consumer, free, out = ARGV[n - 2], ARGV[n], take_count, {}
+  local sa = start_args
   for _, key in ipairs(take_keys) do
     if free <= 0 then break end
     local r = redis.pcall('XREADGROUP', 'GROUP', group, consumer, 'COUNT', free, 'STREAMS', key, '>')
@@ -201,6 +225,19 @@ local function take_next()
         out[#out + 1] = key
         out[#out + 1] = m[1]
         out[#out + 1] = payload
+        if #sa > 0 then
+          local started = 0
+          local ok, e = pcall(cjson.decode, payload)
+          if ok and type(e) == 'table' and type(e.id) == 'string' and type(e.tool) == 'string' and (e.priority == 'high' or e.priority == 'normal' or e.priority == 'low') then
+            local rk, ek, dk = sa[3] .. 't:' .. e.id, sa[3] .. 'ev:' .. e.id, sa[3] .. 'dead'
+            if #sa >= 7 and type(e.key) == 'string' then
+              started = start_claim(rk, ek, dk, sa[1], sa[2], e.id, e.key, sa[4] .. 'tasks:' .. e.key, sa[5], sa[6], sa[7])
+            else
+              started = start_task(rk, ek, dk, sa[1], sa[2], e.id)
+            end
+          end
+          out[#out + 1] = started
+        end
         free = free - 1
       end
     end
@@ -208,26 +245,10 @@ local function take_next()
   return out
 end
 `;
-export const FINISH_ACK_NEXT = new LuaScript(`${EMIT}${ACK_LAST}${TAKE_TAIL}local r = (function() ${FINISH_BODY} end)()
+export function finishNextScript(dedupLua: string, done: boolean): LuaScript {
+  return new LuaScript(`${EMIT}${dedupLua}${START_FN}${START_CLAIM_FN}${ACK_LAST}${START_TAIL}${TAKE_TAIL}${done ? DEDUP_DONE : ''}local r = (function() ${FINISH_BODY} end)()
 local a = ack()
 return {r, a, take_next()}`);
-export const FINISH_ACK_DONE_NEXT = new LuaScript(`${EMIT}${ACK_LAST}${TAKE_TAIL}${DEDUP_DONE}local r = (function() ${FINISH_BODY} end)()
-local a = ack()
-return {r, a, take_next()}`);
+}
 
-export const ALL = [
-  SUBMIT,
-  START,
-  PROGRESS,
-  FINISH,
-  RETRY,
-  CANCEL,
-  TAKE_DUE,
-  SUBMIT_PUSH,
-  FINISH_ACK,
-  RETRY_ACK,
-  FINISH_ACK_DONE,
-  FINISH_DONE,
-  FINISH_ACK_NEXT,
-  FINISH_ACK_DONE_NEXT,
-];
+export const ALL = [SUBMIT, START, PROGRESS, FINISH, RETRY, CANCEL, TAKE_DUE, SUBMIT_PUSH, FINISH_ACK, RETRY_ACK, FINISH_ACK_DONE, FINISH_DONE];

@@ -1,17 +1,17 @@
 import { type DedupClaim, type JsonSchema, ProtocolError, type ToolInfo } from '@agentsocket/core';
+import { WireShapeError } from '@agentsocket/core/internal';
 import type { RedisConnection } from '@agentsocket/redis';
 import { type DedupFusion, guarded, type LuaScript } from '@agentsocket/redis/internal';
 import { DEFAULTS } from './defaults.js';
 import { TaskError } from './errors.js';
-import { pairs, parseRecord } from './record.js';
+import { failure, parseRecord } from './record.js';
 import {
   CANCEL,
   FINISH,
   FINISH_ACK,
   FINISH_ACK_DONE,
-  FINISH_ACK_DONE_NEXT,
-  FINISH_ACK_NEXT,
   FINISH_DONE,
+  finishNextScript,
   PROGRESS,
   RETRY,
   RETRY_ACK,
@@ -81,13 +81,29 @@ export interface DedupWrite {
 
 /**
  * A take of the consumer's next entries in the same script as an outcome and its ack (the
- * lease's slot handed on): `taken` gets the flat {stream, id, entry text, ...} list, or undefined
- * when the script failed.
+ * lease's slot handed on): `taken` gets the entries taken, or undefined when the script failed.
+ * With `start`, the script also starts each entry taken as that worker (with the dedup claim when
+ * `start.dedup` is the worker's fused dedup store), and each entry's `started` gives the answer.
  */
 export interface StreamTake {
   keys: readonly string[];
   count: number;
-  taken(flat: unknown[] | undefined): void;
+  start?: TakeStart;
+  taken(entries: TakenEntry[] | undefined): void;
+}
+
+/** Who starts the entries a finish takes (see StreamTake). */
+export interface TakeStart {
+  worker: string;
+  dedup?: { fusion: DedupFusion; ttlMs: number };
+}
+
+export interface TakenEntry {
+  stream: string;
+  id: string;
+  payload: string;
+  /** The start made by the same script, given the entry's task id (throws on a foreign record); absent when none was made. */
+  started?: (taskId: string) => StartResult;
 }
 
 export type Outcome = { ok: true; result: unknown } | { ok: false; error: TaskFailure; dead: boolean };
@@ -151,34 +167,50 @@ export class TaskStore {
   }
 
   /** Stores a new task; with `push`, also puts its entry on that stream when it was created. */
-  async create(task: NewTask, push?: StreamPush): Promise<{ id: string; created: boolean }> {
-    const now = Date.now();
-    const fields = [
-      ['tool', task.tool],
-      ['args', JSON.stringify(task.args ?? {})],
-      ['priority', task.priority],
-      ['state', 'queued'],
-      ['key', task.idempotencyKey],
-      ['attempts', 0],
-      ['max', task.maxAttempts],
-      ['deadline', task.deadline ?? ''],
-      ['ttl', task.resultTtlMs],
-      ['trace', task.traceparent ?? ''],
-      ['notify', task.notify ?? ''],
-      ['epoch', 0],
-      ['created', now],
-      ['updated', now],
-    ].flat();
-    const event = JSON.stringify({ type: 'queued', at: now });
+  async create(task: NewTask, push?: StreamPush, argsJson?: string): Promise<{ id: string; created: boolean }> {
+    const now = String(Date.now());
     const keys = [this.key.record(task.id), this.key.events(task.id), this.key.idempotency(task.idempotencyKey)];
-    const args = [task.id, ...fields.map(String), event];
-    const reply = await this.op('submit', () =>
-      push
-        ? SUBMIT_PUSH.run(this.connection.client, [...keys, push.stream], [...args, push.entry])
-        : SUBMIT.run(this.connection.client, keys, args),
-    );
-    const [created, id] = texts(reply, 'submit');
-    return { id: id ?? task.id, created: created === '1' };
+    const args = [
+      task.id,
+      'tool',
+      task.tool,
+      'args',
+      argsJson ?? JSON.stringify(task.args ?? {}),
+      'priority',
+      task.priority,
+      'state',
+      'queued',
+      'key',
+      task.idempotencyKey,
+      'attempts',
+      '0',
+      'max',
+      String(task.maxAttempts),
+      'deadline',
+      task.deadline === undefined ? '' : String(task.deadline),
+      'ttl',
+      String(task.resultTtlMs),
+      'trace',
+      task.traceparent ?? '',
+      'notify',
+      task.notify ?? '',
+      'epoch',
+      '0',
+      'created',
+      now,
+      'updated',
+      now,
+      `{"type":"queued","at":${now}}`,
+    ];
+    const client = this.connection.client;
+    if (push) {
+      keys.push(push.stream);
+      args.push(push.entry);
+    }
+    const reply = await this.op('submit', () => (push ? SUBMIT_PUSH : SUBMIT).runText(client, keys, args));
+    if (!Array.isArray(reply)) throw new TypeError('unexpected Redis reply for submit');
+    const id: unknown = reply[1];
+    return { id: typeof id === 'string' ? id : task.id, created: reply[0] === 1 };
   }
 
   async get(id: string): Promise<TaskRecord | undefined> {
@@ -194,34 +226,115 @@ export class TaskStore {
    */
   async start(id: string, worker: string, dedup?: DedupWrite & { idempotencyKey: string; ttlMs: number }): Promise<StartResult> {
     const keys = [this.key.record(id), this.key.events(id), this.key.dead()];
-    const args: Array<string | number | Buffer> = [worker, Date.now(), id];
+    const now = Date.now();
+    const args: Array<string | number | Buffer> = [worker, now, id];
     const client = this.connection.client;
     let reply: unknown;
     if (dedup) {
       const script = this.startClaim(dedup.fusion);
       reply = await this.op('start', () =>
-        script.run(client, [...keys, ...dedup.fusion.keys(dedup.key)], [...args, ...dedup.fusion.claimArgs(dedup.ttlMs), dedup.idempotencyKey]),
+        script.runText(client, [...keys, ...dedup.fusion.keys(dedup.key)], [...args, ...dedup.fusion.claimArgs(dedup.ttlMs), dedup.idempotencyKey]),
       );
     } else {
-      reply = await this.op('start', () => START.run(client, keys, args));
+      reply = await this.op('start', () => START.runText(client, keys, args));
     }
+    return this.started(id, worker, now, reply, dedup && { fusion: dedup.fusion, key: () => dedup.key, ttlMs: dedup.ttlMs });
+  }
+
+  /**
+   * A start script's reply (see start_task in store-scripts.ts) as a StartResult; `dedup` turns
+   * the claim's answer into the dedup store's claim (held and renewed by it when made now).
+   */
+  private started(
+    id: string,
+    worker: string,
+    now: number,
+    reply: unknown,
+    dedup?: { fusion: DedupFusion; key: (record: TaskRecord) => string; ttlMs: number },
+  ): StartResult {
     if (!Array.isArray(reply)) throw new TypeError('unexpected Redis reply for start');
-    let claim: DedupClaim | undefined;
-    if (dedup && reply[0] !== undefined && texts([reply[0]], 'start')[0] === 'run') {
-      // The claim's answer is third: 0 claimed now, -1 not tried, else the value there.
-      const [answer] = reply.splice(2, 1);
-      if (answer !== -1) claim = dedup.fusion.claimed(dedup.key, dedup.ttlMs, answer === 0 ? null : answer);
-    }
-    const [kind, epoch, ...rest] = texts(reply, 'start');
-    if (kind === 'run' && epoch !== undefined) {
-      const record = parseRecord(id, pairs(rest));
-      return claim ? { kind, epoch, record, claim } : { kind, epoch, record };
+    const kind: unknown = reply[0];
+    if (kind === 'run') {
+      const r = reply as unknown[];
+      const text = (i: number): string => {
+        const v = r[i];
+        if (typeof v !== 'string') throw new WireShapeError(`task ${id}: unexpected start reply`);
+        return v;
+      };
+      const int = (i: number, what: string): number => {
+        const n = Number(text(i));
+        if (!Number.isSafeInteger(n)) throw new WireShapeError(`task record.${what} must be an integer`);
+        return n;
+      };
+      const priority = text(6);
+      if (priority !== 'high' && priority !== 'normal' && priority !== 'low') throw new WireShapeError(`task ${id}: unknown priority ${priority}`);
+      const args = text(5);
+      const deadline = text(9);
+      const error = text(13);
+      const record: TaskRecord = {
+        id,
+        tool: text(4),
+        args: args === '' ? undefined : JSON.parse(args),
+        priority,
+        state: 'running',
+        idempotencyKey: text(7) || id,
+        attempts: int(3, 'attempts'),
+        maxAttempts: int(8, 'max'),
+        deadline: deadline === '' ? undefined : int(9, 'deadline'),
+        resultTtlMs: int(10, 'ttl'),
+        traceparent: text(11) || undefined,
+        worker,
+        result: undefined,
+        error: error === '' ? undefined : failure(JSON.parse(error), 'task record.error'),
+        dead: false,
+        createdAt: int(12, 'created'),
+        updatedAt: now,
+      };
+      const epoch = text(1);
+      // The claim's answer: 0 claimed now, 1 held or done already (a claim of its own finds which), -1 not tried.
+      const answer = r[2];
+      if (dedup && (answer === 0 || answer === 1)) {
+        const claim: DedupClaim = answer === 0 ? dedup.fusion.claimed(dedup.key(record), dedup.ttlMs, null) : { status: 'pending' };
+        return { kind, epoch, record, claim };
+      }
+      return { kind, epoch, record };
     }
     if (kind === 'ended' || kind === 'gone' || kind === 'expired' || kind === 'exhausted') return { kind: 'skip', why: kind };
     throw new TypeError(`unexpected start reply ${String(kind)}`);
   }
 
   private startScripts = new Map<string, LuaScript>();
+  private finishScripts = new Map<string, LuaScript>();
+
+  /** The finish + ack + take (+ start, + claim with `fusion`) script, made once per form. */
+  private finishNext(fusion: DedupFusion | undefined, done: boolean): LuaScript {
+    const lua = fusion?.lua ?? 'local function dedup_claim() error("no dedup store to claim in") end\n';
+    const name = `${done ? 'd' : 'n'}${lua}`;
+    let script = this.finishScripts.get(name);
+    if (!script) {
+      script = finishNextScript(lua, done);
+      this.connection.useScript(script);
+      this.finishScripts.set(name, script);
+    }
+    return script;
+  }
+
+  /** The entries a finish took, with their starts when it made them. */
+  private taken(flat: unknown, start: TakeStart | undefined, now: number): TakenEntry[] {
+    if (!Array.isArray(flat)) return [];
+    const out: TakenEntry[] = [];
+    const step = start ? 4 : 3;
+    const dedup = start?.dedup && { fusion: start.dedup.fusion, key: (r: TaskRecord) => `tasks:${r.idempotencyKey}`, ttlMs: start.dedup.ttlMs };
+    for (let i = 0; i + step - 1 < flat.length; i += step) {
+      const [stream, id, payload] = [flat[i], flat[i + 1], flat[i + 2]];
+      if (typeof stream !== 'string' || typeof id !== 'string' || typeof payload !== 'string') throw new TypeError('unexpected Redis reply for finish');
+      const reply: unknown = start ? flat[i + 3] : undefined;
+      if (start && Array.isArray(reply)) {
+        out.push({ stream, id, payload, started: (taskId) => this.started(taskId, start.worker, now, reply, dedup) });
+      } else out.push({ stream, id, payload });
+    }
+    return out;
+  }
 
   private startClaim(fusion: DedupFusion): LuaScript {
     let script = this.startScripts.get(fusion.lua);
@@ -264,23 +377,34 @@ export class TaskStore {
     const id = task.id;
     const payload = outcome.ok ? JSON.stringify(outcome.result ?? null) : JSON.stringify(outcome.error);
     const keys = [this.key.record(id), this.key.events(id), this.key.idempotency(task.idempotencyKey), this.key.dead()];
-    const args: Array<string | number | Buffer> = [epoch, outcome.ok ? 'succeeded' : 'failed', payload, Date.now(), id, !outcome.ok && outcome.dead ? '1' : '0'];
+    const now = Date.now();
+    const args: Array<string | number | Buffer> = [epoch, outcome.ok ? 'succeeded' : 'failed', payload, now, id, !outcome.ok && outcome.dead ? '1' : '0'];
     const client = this.connection.client;
     if (ack && next) {
-      // Order of the tails: ack (read last by ack()), dedup outcome, take (popped first).
+      // Order of the tails: ack (read last by ack()), dedup outcome, take, start (popped first).
       keys.push(ack.stream);
       args.push(ack.group, ack.id, ack.consumer);
       if (done) {
         keys.push(done.key);
         args.push(done.value, done.ttlMs);
       }
-      keys.push(...next.keys);
+      for (const k of next.keys) keys.push(k);
       args.push(next.keys.length, next.count);
-      let taken: unknown[] | undefined;
+      const start = next.start;
+      const fusion = start?.dedup?.fusion;
+      if (start) {
+        args.push(start.worker, now, this.prefix);
+        if (fusion && start.dedup) {
+          const [dedupPrefix, nodes] = fusion.keys('');
+          args.push(dedupPrefix, nodes, ...fusion.claimArgs(start.dedup.ttlMs), 7);
+        } else args.push(3);
+      } else args.push(0);
+      let taken: TakenEntry[] | undefined;
       try {
-        const reply = await this.op('finish', () => (done ? FINISH_ACK_DONE_NEXT : FINISH_ACK_NEXT).run(client, keys, args));
+        const script = this.finishNext(fusion, done !== undefined);
+        const reply = await this.op('finish', () => script.runText(client, keys, args));
         if (!Array.isArray(reply)) throw new TypeError('unexpected Redis reply for finish');
-        taken = Array.isArray(reply[2]) ? reply[2] : [];
+        taken = this.taken(reply[2], start, now);
         return reply[0] === 1;
       } finally {
         next.taken(taken);

@@ -130,7 +130,8 @@ export class TaskWorker {
       const claimable = key !== undefined && this.init.agent.registry.get(lease.entry.tool) !== undefined;
       const fused = claimable && this.fusion ? { fusion: this.fusion, key: `tasks:${key}`, idempotencyKey: key, ttlMs: queue.leaseMs } : undefined;
       early = claimable && !fused ? this.claimEarly(`tasks:${key}`) : undefined;
-      const started = await store.start(lease.entry.id, this.id, fused);
+      // A finish that handed its slot on may have started this task already, in the same script.
+      const started = this.streams?.startedWith(lease) ?? (await store.start(lease.entry.id, this.id, fused));
       if (started.kind === 'skip') {
         await this.dropEarly(lease, early);
         early = undefined;
@@ -190,6 +191,8 @@ export class TaskWorker {
     const { store, queue } = this.init;
     // A success hands its slot on: the finish script also takes the consumer's next entries.
     const hand = execution.ok ? this.streams?.streamHandoff(lease) : undefined;
+    // ... and starts what it takes (with the dedup claim when the dedup store is fused).
+    if (hand?.next) hand.next.start = { worker: this.id, dedup: this.fusion && { fusion: this.fusion, ttlMs: queue.leaseMs } };
     const ack = hand ? hand.ack : this.streams?.streamAck(lease);
     let outcome: 'succeeded' | 'failed' | 'retrying' | 'lost';
     if (execution.ok) {
@@ -248,6 +251,7 @@ export class TaskWorker {
     const key = `tasks:${task.idempotencyKey}`;
     const tool = this.init.agent.registry.get(task.tool);
     if (!tool) {
+      if (early?.status === 'new') await this.dedup.release(key);
       // Another worker may still serve it.
       return { ok: false, error: { code: ErrorCode.TOOL_NOT_FOUND, message: `worker ${this.id} has no tool ${task.tool}` }, retryable: true };
     }

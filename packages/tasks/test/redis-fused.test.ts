@@ -73,6 +73,59 @@ if (await redisOrSkip()) {
       for (const id of ids) expect(await client.get(id)).toMatchObject({ state: 'succeeded', attempts: 1 });
     });
 
+    it('a finish that hands its slot on starts what it took: one start script for seven tasks, each claimed once, attempt 1', async () => {
+      space = await redisFixture.open({ leaseMs: 2000 });
+      const { agent, ran, counts } = recorder();
+      const store = space.store();
+      await store.registerCapabilities(agent.tools);
+      const client = new TaskClient({ store, queue: space.queue() });
+      const ids: string[] = [];
+      for (let i = 0; i < 7; i++) ids.push((await client.submit({ tool: 'note', args: { tag: `s${i}` }, idempotencyKey: `key-s${i}` })).id);
+      const workerStore = space.store();
+      let starts = 0;
+      const start = workerStore.start.bind(workerStore);
+      workerStore.start = (...args) => {
+        starts++;
+        return start(...args);
+      };
+      const w = new TaskWorker({ agent, store: workerStore, queue: space.queue(), concurrency: 1 });
+      await w.start();
+      closers.push(() => w.close());
+      await Promise.all(ids.map((id) => client.result(id, { timeoutMs: 10_000 })));
+      // The first came from the worker's take; every later one was started by the finish before it.
+      expect(starts).toBe(1);
+      expect(ran).toEqual(['s0', 's1', 's2', 's3', 's4', 's5', 's6']);
+      expect([...counts.values()].every((n) => n === 1)).toBe(true);
+      for (const id of ids) {
+        const events = [];
+        for await (const e of client.watch(id)) events.push(e);
+        expect(events.map((e) => e.type)).toEqual(['queued', 'claimed', 'succeeded']);
+        expect(events[1]).toMatchObject({ worker: w.id, attempt: 1 });
+      }
+      // Each key's outcome is in the dedup store (claimed by the start, completed by the finish).
+      const connection = new RedisConnection({ url: space.config.redisUrl });
+      closers.push(() => connection.close());
+      for (let i = 0; i < 7; i++) expect(await connection.client.exists(`${space.config.prefix}dedup:tasks:key-s${i}`)).toBe(1);
+    });
+
+    it('a task started by a finish whose key already has an outcome replays it without running the handler', async () => {
+      space = await redisFixture.open({ leaseMs: 2000 });
+      const { agent, ran } = recorder();
+      const store = space.store();
+      await store.registerCapabilities(agent.tools);
+      // The side effect of key-r happened before (e.g. an attempt whose outcome write was lost).
+      const dedup = new RedisDedupStore({ connection: store.connection, prefix: space.config.prefix });
+      closers.push(async () => dedup.close());
+      await dedup.complete('tasks:key-r', { ok: true, result: { tag: 'earlier' } }, 60_000);
+      const client = new TaskClient({ store, queue: space.queue() });
+      const a = await client.submit({ tool: 'note', args: { tag: 'a' }, idempotencyKey: 'key-a' });
+      const r = await client.submit({ tool: 'note', args: { tag: 'r' }, idempotencyKey: 'key-r' });
+      await worker({ agent, concurrency: 1 });
+      expect(await client.result(a.id, { timeoutMs: 5000 })).toEqual({ tag: 'a' });
+      expect(await client.result(r.id, { timeoutMs: 5000 })).toEqual({ tag: 'earlier' });
+      expect(ran).toEqual(['a']);
+    });
+
     it('tasks pushed while a worker with free slots blocks are taken at once, and the queue ends empty', async () => {
       space = await redisFixture.open({ leaseMs: 2000 });
       const { agent, counts } = recorder();
