@@ -37,7 +37,7 @@ const TOKEN_END = 13;
  * nil = claimed now; otherwise the value already there. A pending marker naming a holder whose
  * heartbeat expired (or is gone) is the claim of a dead node: it is replaced.
  */
-const CLAIM_FUNCTION = `local function dedup_claim(key, nodes, marker, lease, now)
+export const CLAIM_FUNCTION = `local function dedup_claim(key, nodes, marker, lease, now)
   local v = redis.call('GET', key)
   if v then
     if string.byte(v, 1) ~= ${PENDING} or string.len(v) <= ${TOKEN_END} then return v end

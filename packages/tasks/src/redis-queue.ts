@@ -8,6 +8,7 @@ import { TaskError } from './errors.js';
 import type { ConsumeOptions, Consumer, Lease, QueueCapabilities, QueueDepth, TaskQueue } from './queue.js';
 import { readReply, replyText } from './redis-replies.js';
 import type { StartResult, StreamAck, StreamPush, StreamTake } from './store.js';
+import { PUSH_WAKE, REGISTER_FN } from './store-scripts.js';
 import { PRIORITIES, type QueueEntry } from './task.js';
 
 export interface RedisStreamsQueueInit {
@@ -39,7 +40,15 @@ return 1`);
 // Rules 5 and 6 in one round trip: when ARGV[4] (lease ms) is not 0, first takes over entries
 // idle that long (XAUTOCLAIM), then reads new ones in priority order until `free` are taken.
 // Reply: flat {key, id, payload, claimed (1 = a lapsed lease taken over), ...}.
-const TAKE = new LuaScript(`local free = tonumber(ARGV[3])
+// Then (last ARGV: a registration and its length, 0 for none; see REGISTER_FN) registers the
+// consumer as idle when it found nothing, or drops its token when it found some; with a
+// registration and a message waiting in its inbox, takes nothing and replies {-1}. A reply that
+// registered ends with -2.
+const TAKE = new LuaScript(`${REGISTER_FN}local reg_n = tonumber(table.remove(ARGV))
+local reg = {}
+for i = reg_n, 1, -1 do reg[i] = table.remove(ARGV) end
+if reg_n > 0 and redis.call('LLEN', reg[4]) > 0 then return {-1} end
+local free = tonumber(ARGV[3])
 local idle = tonumber(ARGV[4])
 local out = {}
 local function add(key, m, claimed)
@@ -69,6 +78,7 @@ for _, key in ipairs(KEYS) do
     for _, m in ipairs(r[1][2]) do add(key, m, 0) end
   end
 end
+if register(reg, #out > 0) == 1 then out[#out + 1] = -2 end
 return out`);
 
 interface Handle {
@@ -77,6 +87,16 @@ interface Handle {
   readonly consumer: RedisConsumer;
   /** The start made by the script that took the entry (a finish handing its slot on), once. */
   started?: (() => StartResult) | undefined;
+}
+
+/** What a consumer registered as idle needs a submit to know to start a task for it (see REGISTER_FN). */
+export interface DirectStart {
+  worker: string;
+  storePrefix: string;
+  /** The worker's fused dedup store: key prefix, hub nodes key, claim marker and lease. */
+  dedup: { prefix: string; nodes: string; marker: Buffer; lease: number } | undefined;
+  /** The start reply a hand-off carries, as the worker's StartResult (throws on a foreign record). */
+  parse(taskId: string, reply: unknown): StartResult;
 }
 
 function isHandle(value: unknown): value is Handle {
@@ -106,7 +126,7 @@ export class RedisStreamsQueue implements TaskQueue {
     this.prefix = init.prefix ?? DEFAULTS.prefix;
     this.leaseMs = init.leaseMs ?? DEFAULTS.leaseMs;
     this.blockMs = init.blockMs ?? DEFAULTS.blockMs;
-    for (const s of [ACK, RENEW, TAKE]) this.connection.useScript(s);
+    for (const s of [ACK, RENEW, TAKE, PUSH_WAKE]) this.connection.useScript(s);
   }
 
   streamKey(tool: string, priority: string): string {
@@ -123,9 +143,32 @@ export class RedisStreamsQueue implements TaskQueue {
     return a.host === b.host && a.port === b.port && a.path === b.path && (a.db ?? 0) === (b.db ?? 0);
   }
 
-  /** The XADD of `entry`, for a store script to run (see sharesRedisWith). */
+  /** Sorted set: the consumers of `tool` registered as idle (see REGISTER_FN in store-scripts.ts). */
+  idleKey(tool: string): string {
+    return `${this.prefix}idle:${tool}`;
+  }
+
+  /** Hash: a registered consumer's token (what a hand-off needs to start a task for it); lapses. */
+  tokenKey(consumer: string): string {
+    return `${this.prefix}w:${consumer}`;
+  }
+
+  /** List: what was handed to a consumer (entries with their starts, or 'w' to take). */
+  inboxKey(consumer: string): string {
+    return `${this.prefix}in:${consumer}`;
+  }
+
+  /** The XADD of `entry` and its hand-off to an idle consumer, for a store script to run (see sharesRedisWith). */
   streamPush(entry: QueueEntry): StreamPush {
-    return { stream: this.streamKey(entry.tool, entry.priority), entry: encodeEntry(entry) };
+    return { stream: this.streamKey(entry.tool, entry.priority), entry: encodeEntry(entry), idle: this.idleKey(entry.tool), tokens: this.tokenKey('') };
+  }
+
+  /**
+   * Lets `consumer` register as idle so that a submit on this Redis starts a task for it (as
+   * `direct.worker`) and hands it over in the same script. @internal (TaskWorker's)
+   */
+  acceptStarts(consumer: Consumer, direct: DirectStart): void {
+    if (consumer instanceof RedisConsumer) consumer.direct = direct;
   }
 
   /** The ack of `lease`, for a store script to run (see sharesRedisWith); frees its slot now. */
@@ -164,7 +207,9 @@ export class RedisStreamsQueue implements TaskQueue {
 
   async push(entry: QueueEntry): Promise<void> {
     const key = this.streamKey(entry.tool, entry.priority);
-    await guarded(this.connection, 'push', () => this.connection.client.xadd(key, '*', 'e', encodeEntry(entry))).catch((e: unknown) => {
+    // The XADD, then a wake-up for an idle consumer waiting on its inbox (it takes the entry itself).
+    const args = [encodeEntry(entry), this.idleKey(entry.tool), this.tokenKey('')];
+    await guarded(this.connection, 'push', () => PUSH_WAKE.run(this.connection.client, [key], args)).catch((e: unknown) => {
       throw unavailable(e);
     });
   }
@@ -172,7 +217,7 @@ export class RedisStreamsQueue implements TaskQueue {
   async consume(tools: readonly string[], onLease: (lease: Lease) => void, options: ConsumeOptions): Promise<Consumer> {
     // Priority-major order: every tool's high stream before any normal one.
     const keys = PRIORITIES.flatMap((p) => tools.map((t) => this.streamKey(t, p)));
-    const consumer = new RedisConsumer(this, keys, onLease, options);
+    const consumer = new RedisConsumer(this, tools, keys, onLease, options);
     this.consumers.add(consumer);
     await consumer.start();
     return consumer;
@@ -248,9 +293,15 @@ class RedisConsumer implements Consumer {
   private nextSweep = 0;
   /** The last take (a handoff's) found fewer entries than it asked for: block without taking first. */
   private skipTake = false;
+  private readonly tools: readonly string[];
+  /** Set by the worker: this consumer may register as idle and be handed started tasks. */
+  direct: DirectStart | undefined;
+  /** The last script registered this consumer as idle: wait on its inbox, not on the streams. */
+  private registered = false;
 
-  constructor(queue: RedisStreamsQueue, keys: string[], onLease: (lease: Lease) => void, options: ConsumeOptions) {
+  constructor(queue: RedisStreamsQueue, tools: readonly string[], keys: string[], onLease: (lease: Lease) => void, options: ConsumeOptions) {
     this.queue = queue;
+    this.tools = tools;
     this.keys = keys;
     this.onLease = onLease;
     this.prefetch = Math.max(1, options.prefetch);
@@ -280,15 +331,49 @@ class RedisConsumer implements Consumer {
     return {
       keys: this.keys,
       count,
-      taken: (entries) => {
+      // Its last lease: if the script takes nothing, it registers the consumer as idle.
+      register: this.held.size === 1 ? this.registration() : undefined,
+      taken: (entries, registered) => {
         if (entries && !this.stopped) {
           for (const e of entries) this.deliver(e.stream, e.id, e.payload, 1, false, e.started);
         }
         // Fewer than asked: nothing else waits (as of the script), so the loop blocks at once.
         if (entries && entries.length < count) this.skipTake = true;
+        this.registered = registered;
         this.settle(id);
       },
     };
+  }
+
+  /** The arguments of this consumer's registration as idle (REGISTER_FN), when it may register. */
+  private registration(): Array<string | number | Buffer> | undefined {
+    const d = this.direct;
+    if (d === undefined || this.stopped) return undefined;
+    const q = this.queue;
+    // Lapses a second after the consumer's longest wait on its inbox (one sweep interval).
+    const ttl = Math.min(250, q.leaseMs / 4) + 1000;
+    const reg: Array<string | number | Buffer> = [q.tokenKey(this.name), Math.ceil(ttl), this.name, q.inboxKey(this.name), d.worker, d.storePrefix];
+    if (d.dedup) reg.push(d.dedup.prefix, d.dedup.nodes, d.dedup.marker, d.dedup.lease);
+    else reg.push('', '', '', 0);
+    for (const t of this.tools) reg.push(q.idleKey(t));
+    return reg;
+  }
+
+  /** One message from this consumer's inbox: a started task handed over, or 'w' (take). */
+  private handed(message: string): void {
+    if (message === 'w') return;
+    let parts: unknown;
+    try {
+      parts = JSON.parse(message);
+    } catch {
+      return;
+    }
+    if (!Array.isArray(parts)) return;
+    const [stream, id, payload, reply] = parts;
+    if (typeof stream !== 'string' || typeof id !== 'string' || typeof payload !== 'string') return;
+    const direct = this.direct;
+    const started = direct && Array.isArray(reply) ? (taskId: string) => direct.parse(taskId, reply) : undefined;
+    this.deliver(stream, id, payload, 1, false, started);
   }
 
   /** Frees the slot of a lease this consumer handed out. */
@@ -303,6 +388,8 @@ class RedisConsumer implements Consumer {
     this.stopped = true;
     this.queue.forget(this);
     this.slotFreed?.();
+    // No more hand-offs: drop the token (what a submit already handed lapses and goes to another, rule 9).
+    if (this.direct && this.queue.connection.isReady) await this.queue.connection.client.del(this.queue.tokenKey(this.name)).catch(() => {});
     // A blocking XREADGROUP would hold the loop for blockMs: drop the socket instead.
     this.reader.abandon();
     await this.loop;
@@ -344,8 +431,16 @@ class RedisConsumer implements Consumer {
         const skip = this.skipTake && !sweep;
         this.skipTake = false;
         if (!skip && (await this.take(free, sweep))) continue;
-        // Nothing waiting: block until something is pushed (one entry, from whichever stream it lands in).
         const block = Math.max(1, Math.min(this.queue.blockMs, this.nextSweep - Date.now()));
+        if (this.registered) {
+          // Registered as idle: a submit hands a started task to the inbox (pushes elsewhere wake it).
+          this.registered = false;
+          const popped = await this.reader.client.blpop(this.queue.inboxKey(this.name), Math.max(0.01, block / 1000));
+          if (popped && !this.stopped) this.handed(popped[1]);
+          failures = 0;
+          continue;
+        }
+        // Nothing waiting: block until something is pushed (one entry, from whichever stream it lands in).
         const reply = await this.reader.client.call(
           'XREADGROUP', 'GROUP', GROUP, this.name, 'COUNT', 1, 'BLOCK', block, 'STREAMS', ...this.keys, ...this.keys.map(() => '>'),
         );
@@ -368,8 +463,23 @@ class RedisConsumer implements Consumer {
    * `sweep` (rule 5): one script. True when it found some.
    */
   private async take(free: number, sweep: boolean): Promise<boolean> {
-    const reply = await TAKE.run(this.reader.client, this.keys, [GROUP, this.name, free, sweep ? this.queue.leaseMs : 0]);
-    if (!Array.isArray(reply) || reply.length === 0) return false;
+    const args: Array<string | number | Buffer> = [GROUP, this.name, free, sweep ? this.queue.leaseMs : 0];
+    // Holding nothing: if it finds nothing, the script registers this consumer as idle.
+    const reg = this.held.size === 0 ? this.registration() : undefined;
+    if (reg) for (const a of reg) args.push(a);
+    args.push(reg ? reg.length : 0);
+    const reply = await TAKE.run(this.reader.client, this.keys, args);
+    if (!Array.isArray(reply)) return false;
+    if (reply[0] === -1) {
+      // Something waits in the inbox: read it.
+      this.registered = true;
+      return false;
+    }
+    if (reply[reply.length - 1] === -2) {
+      this.registered = true;
+      reply.pop();
+    }
+    if (reply.length === 0) return false;
     for (let i = 0; i + 3 < reply.length; i += 4) {
       const key = replyText(reply[i], 'take');
       const payload = replyText(reply[i + 2], 'take');

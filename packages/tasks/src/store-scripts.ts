@@ -1,4 +1,4 @@
-import { LuaScript } from '@agentsocket/redis/internal';
+import { DEDUP_CLAIM_LUA, LuaScript } from '@agentsocket/redis/internal';
 import { DEFAULTS } from './defaults.js';
 
 /**
@@ -59,6 +59,89 @@ const START_FN = `local function start_task(rk, ek, dk, worker, now, id)
 end
 `;
 
+/**
+ * Direct hand-off to an idle consumer (see RedisStreamsQueue): a consumer that holds no lease and
+ * found nothing to take registers itself: a token hash `<queue prefix>w:<consumer>` (its inbox
+ * list, worker, store prefix, and its dedup store's key prefix, nodes key, marker and lease, or ''
+ * without one) that lapses after `ttl` ms, and its name in `<queue prefix>idle:<tool>` (sorted
+ * set, scored by when the token lapses) for each of its tools. A submit then takes the entry it
+ * pushed for one such consumer (consuming the token, so at most one per registration), starts it
+ * as that worker, and pushes the entry with the start's reply onto the consumer's inbox, which
+ * the consumer waits on with BLPOP. register(reg, found): reg = {token, ttl, consumer, inbox,
+ * worker, store prefix, dedup prefix, nodes, marker, lease, idle key...}; found = the caller took
+ * entries (then the token goes: the consumer is not idle). Returns 1 when registered.
+ */
+export const REGISTER_FN = `local function register(reg, found)
+  if #reg == 0 then return 0 end
+  if found then
+    redis.call('DEL', reg[1])
+    return 0
+  end
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local ttl = tonumber(reg[2])
+  redis.call('HSET', reg[1], 'inbox', reg[4], 'worker', reg[5], 'sp', reg[6], 'dp', reg[7], 'nodes', reg[8], 'marker', reg[9], 'lease', reg[10])
+  redis.call('PEXPIRE', reg[1], ttl)
+  for i = 11, #reg do
+    redis.call('ZREMRANGEBYSCORE', reg[i], '-inf', now)
+    redis.call('ZADD', reg[i], now + ttl, reg[3])
+  end
+  return 1
+end
+`;
+
+/** Whether a decoded queue entry is one this package wrote (as decodeEntry checks). */
+const ENTRY_FN = `local function our_entry(e)
+  return type(e) == 'table' and type(e.id) == 'string' and type(e.tool) == 'string' and (e.priority == 'high' or e.priority == 'normal' or e.priority == 'low')
+end
+`;
+
+// hand(stream, idle key, token prefix, wake): after an XADD to `stream`, gives the entry to a
+// registered idle consumer of its tool (see REGISTER_FN). With `wake`, only tells it to take
+// (pushes 'w'); else takes the entry for it and starts it. Needs START_FN and START_CLAIM_FN.
+const HAND_FN = `local function hand(stream, idle, tokens, wake)
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local cands = redis.call('ZRANGEBYSCORE', idle, now, '+inf', 'LIMIT', 0, 4)
+  for _, c in ipairs(cands) do
+    redis.call('ZREM', idle, c)
+    local tk = tokens .. c
+    local w = redis.call('HMGET', tk, 'inbox', 'worker', 'sp', 'dp', 'nodes', 'marker', 'lease')
+    if w[1] then
+      redis.call('DEL', tk)
+      if wake then
+        redis.call('RPUSH', w[1], 'w')
+      else
+        local r = redis.call('XREADGROUP', 'GROUP', 'workers', c, 'COUNT', 1, 'STREAMS', stream, '>')
+        if not r then
+          redis.call('RPUSH', w[1], 'w')
+        else
+          local m = r[1][2][1]
+          local payload = ''
+          if m[2] then
+            for i = 1, #m[2], 2 do if m[2][i] == 'e' then payload = m[2][i + 1] end end
+          end
+          local started = 0
+          local ok, e = pcall(cjson.decode, payload)
+          if ok and our_entry(e) then
+            local rk, ek, dk = w[3] .. 't:' .. e.id, w[3] .. 'ev:' .. e.id, w[3] .. 'dead'
+            if w[4] ~= '' and type(e.key) == 'string' then
+              started = start_claim(rk, ek, dk, w[2], string.format('%d', now), e.id, e.key, w[4] .. 'tasks:' .. e.key, w[5], w[6], w[7])
+            else
+              started = start_task(rk, ek, dk, w[2], string.format('%d', now), e.id)
+            end
+          end
+          redis.call('RPUSH', w[1], cjson.encode({stream, m[1], payload, started}))
+        end
+      end
+      redis.call('PEXPIRE', w[1], 60000)
+      return 1
+    end
+  end
+  return 0
+end
+`;
+
 // KEYS: record, events, dead letters. ARGV: worker, now, id. Reply as start_task's.
 export const START = new LuaScript(`${EMIT}${START_FN}return start_task(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3])`);
 
@@ -67,6 +150,9 @@ export const START = new LuaScript(`${EMIT}${START_FN}return start_task(KEYS[1],
  * (when it says 'run' and the record's key is the idempotency key given) dedup_claim, its answer
  * third in the reply: 0 claimed now, 1 held or done already (not claimed), -1 not tried.
  */
+/** Scripts that may run start_claim need dedup_claim defined; without a dedup store, this one. */
+export const NO_DEDUP = 'local function dedup_claim() error("no dedup store to claim in") end\n';
+
 const START_CLAIM_FN = `local server_now
 local function start_claim(rk, ek, dk, worker, now, id, ikey, dkey, nodes, marker, lease)
   local r = start_task(rk, ek, dk, worker, now, id)
@@ -137,13 +223,29 @@ return ids`);
  * fusedQueue in redis-queue.ts): one round trip where the seams would take two, and atomic.
  */
 
-// SUBMIT, then the XADD of its queue entry when the task was created. Extra KEYS: the stream.
-// Extra ARGV, last: the entry text. Reply as SUBMIT's.
-export const SUBMIT_PUSH = new LuaScript(`${EMIT}local entry = table.remove(ARGV)
+// SUBMIT, then the XADD of its queue entry when the task was created, then its hand-off to an
+// idle consumer when one is registered (hand). Extra KEYS: the stream. Extra ARGV, last: the
+// entry text, the tool's idle key, the token prefix. Reply as SUBMIT's.
+export function submitPushScript(dedupLua: string): LuaScript {
+  return new LuaScript(`${EMIT}${dedupLua}${START_FN}${START_CLAIM_FN}${ENTRY_FN}${HAND_FN}local tokens = table.remove(ARGV)
+local idle = table.remove(ARGV)
+local entry = table.remove(ARGV)
 local stream = KEYS[4]
 local r = (function() ${SUBMIT_BODY} end)()
-if r[1] == 1 then redis.call('XADD', stream, '*', 'e', entry) end
+if r[1] == 1 then
+  redis.call('XADD', stream, '*', 'e', entry)
+  hand(stream, idle, tokens, false)
+end
 return r`);
+}
+// The consumer's dedup store, if fused, is a RedisDedupStore: its claim is this function.
+export const SUBMIT_PUSH = submitPushScript(DEDUP_CLAIM_LUA);
+
+// KEYS: the stream. ARGV: entry text, idle key, token prefix. XADD, then wakes an idle consumer
+// (hand with wake). Reply: the entry id.
+export const PUSH_WAKE = new LuaScript(`${EMIT}${NO_DEDUP}${START_FN}${START_CLAIM_FN}${ENTRY_FN}${HAND_FN}local id = redis.call('XADD', KEYS[1], '*', 'e', ARGV[1])
+hand(KEYS[1], ARGV[2], ARGV[3], true)
+return id`);
 
 // The queue's ack (rule 7: only while this consumer holds the entry). Last KEY: the stream;
 // last three ARGV: group, entry id, consumer.
@@ -201,6 +303,10 @@ export const FINISH_DONE = new LuaScript(`${EMIT}${DEDUP_DONE}${FINISH_BODY}`);
  * reply, {stream, id, entry text, start reply (0: not started, the entry is not one of ours),
  * ...}} with start replies, else {stream, id, entry text, ...}.
  */
+const REG_TAIL = `local reg_n = tonumber(table.remove(ARGV))
+local reg_args = {}
+for i = reg_n, 1, -1 do reg_args[i] = table.remove(ARGV) end
+`;
 const START_TAIL = `local start_n = tonumber(table.remove(ARGV))
 local start_args = {}
 for i = start_n, 1, -1 do start_args[i] = table.remove(ARGV) end
@@ -228,7 +334,7 @@ local function take_next()
         if #sa > 0 then
           local started = 0
           local ok, e = pcall(cjson.decode, payload)
-          if ok and type(e) == 'table' and type(e.id) == 'string' and type(e.tool) == 'string' and (e.priority == 'high' or e.priority == 'normal' or e.priority == 'low') then
+          if ok and our_entry(e) then
             local rk, ek, dk = sa[3] .. 't:' .. e.id, sa[3] .. 'ev:' .. e.id, sa[3] .. 'dead'
             if #sa >= 7 and type(e.key) == 'string' then
               started = start_claim(rk, ek, dk, sa[1], sa[2], e.id, e.key, sa[4] .. 'tasks:' .. e.key, sa[5], sa[6], sa[7])
@@ -246,9 +352,10 @@ local function take_next()
 end
 `;
 export function finishNextScript(dedupLua: string, done: boolean): LuaScript {
-  return new LuaScript(`${EMIT}${dedupLua}${START_FN}${START_CLAIM_FN}${ACK_LAST}${START_TAIL}${TAKE_TAIL}${done ? DEDUP_DONE : ''}local r = (function() ${FINISH_BODY} end)()
+  return new LuaScript(`${EMIT}${dedupLua}${START_FN}${START_CLAIM_FN}${ENTRY_FN}${REGISTER_FN}${ACK_LAST}${REG_TAIL}${START_TAIL}${TAKE_TAIL}${done ? DEDUP_DONE : ''}local r = (function() ${FINISH_BODY} end)()
 local a = ack()
-return {r, a, take_next()}`);
+local taken = take_next()
+return {r, a, taken, register(reg_args, #taken > 0)}`);
 }
 
-export const ALL = [SUBMIT, START, PROGRESS, FINISH, RETRY, CANCEL, TAKE_DUE, SUBMIT_PUSH, FINISH_ACK, RETRY_ACK, FINISH_ACK_DONE, FINISH_DONE];
+export const ALL = [SUBMIT, START, PROGRESS, FINISH, RETRY, CANCEL, TAKE_DUE, SUBMIT_PUSH, FINISH_ACK, RETRY_ACK, FINISH_ACK_DONE, FINISH_DONE, PUSH_WAKE];

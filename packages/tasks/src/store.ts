@@ -12,6 +12,7 @@ import {
   FINISH_ACK_DONE,
   FINISH_DONE,
   finishNextScript,
+  NO_DEDUP,
   PROGRESS,
   RETRY,
   RETRY_ACK,
@@ -64,6 +65,9 @@ export type Standing = 'ok' | 'lost' | 'cancelled';
 export interface StreamPush {
   stream: string;
   entry: string;
+  /** The tool's set of registered idle consumers, and the prefix of their tokens (see REGISTER_FN). */
+  idle: string;
+  tokens: string;
 }
 export interface StreamAck {
   stream: string;
@@ -89,7 +93,10 @@ export interface StreamTake {
   keys: readonly string[];
   count: number;
   start?: TakeStart;
-  taken(entries: TakenEntry[] | undefined): void;
+  /** The consumer's registration as idle, made by the script if it takes nothing (see REGISTER_FN). */
+  register?: ReadonlyArray<string | number | Buffer>;
+  /** `registered`: the script registered the consumer as idle. */
+  taken(entries: TakenEntry[] | undefined, registered: boolean): void;
 }
 
 /** Who starts the entries a finish takes (see StreamTake). */
@@ -205,7 +212,7 @@ export class TaskStore {
     const client = this.connection.client;
     if (push) {
       keys.push(push.stream);
-      args.push(push.entry);
+      args.push(push.entry, push.idle, push.tokens);
     }
     const reply = await this.op('submit', () => (push ? SUBMIT_PUSH : SUBMIT).runText(client, keys, args));
     if (!Array.isArray(reply)) throw new TypeError('unexpected Redis reply for submit');
@@ -239,6 +246,15 @@ export class TaskStore {
       reply = await this.op('start', () => START.runText(client, keys, args));
     }
     return this.started(id, worker, now, reply, dedup && { fusion: dedup.fusion, key: () => dedup.key, ttlMs: dedup.ttlMs });
+  }
+
+  /**
+   * The start a submit made for a registered idle consumer (see REGISTER_FN): its reply as a
+   * StartResult for `worker`, with the claim made for `dedup` (the worker's fused dedup store).
+   * @internal
+   */
+  handedStart(id: string, worker: string, reply: unknown, dedup?: { fusion: DedupFusion; ttlMs: number }): StartResult {
+    return this.started(id, worker, Date.now(), reply, dedup && { fusion: dedup.fusion, key: (r) => `tasks:${r.idempotencyKey}`, ttlMs: dedup.ttlMs });
   }
 
   /**
@@ -308,7 +324,7 @@ export class TaskStore {
 
   /** The finish + ack + take (+ start, + claim with `fusion`) script, made once per form. */
   private finishNext(fusion: DedupFusion | undefined, done: boolean): LuaScript {
-    const lua = fusion?.lua ?? 'local function dedup_claim() error("no dedup store to claim in") end\n';
+    const lua = fusion?.lua ?? NO_DEDUP;
     const name = `${done ? 'd' : 'n'}${lua}`;
     let script = this.finishScripts.get(name);
     if (!script) {
@@ -399,15 +415,20 @@ export class TaskStore {
           args.push(dedupPrefix, nodes, ...fusion.claimArgs(start.dedup.ttlMs), 7);
         } else args.push(3);
       } else args.push(0);
+      const register = next.register ?? [];
+      for (const a of register) args.push(a);
+      args.push(register.length);
       let taken: TakenEntry[] | undefined;
+      let registered = false;
       try {
         const script = this.finishNext(fusion, done !== undefined);
         const reply = await this.op('finish', () => script.runText(client, keys, args));
         if (!Array.isArray(reply)) throw new TypeError('unexpected Redis reply for finish');
         taken = this.taken(reply[2], start, now);
+        registered = reply[3] === 1;
         return reply[0] === 1;
       } finally {
-        next.taken(taken);
+        next.taken(taken, registered);
       }
     }
     if (!done) return this.withAck('finish', FINISH, FINISH_ACK, keys, args, ack);

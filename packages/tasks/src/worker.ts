@@ -87,6 +87,24 @@ export class TaskWorker {
     const tools = this.tools;
     await this.init.store.registerCapabilities(this.init.agent.tools.filter((t) => tools.includes(t.name)));
     this.consumer = await this.init.queue.consume(tools, (lease) => this.take(lease), { prefetch: this.concurrency, name: this.id });
+    if (this.streams) {
+      // On one Redis, a submit can start a task for this worker while it is idle and hand it over.
+      const { store, queue } = this.init;
+      const fusion = this.fusion;
+      const dedup = fusion && { fusion, ttlMs: queue.leaseMs };
+      let direct: { prefix: string; nodes: string; marker: Buffer; lease: number } | undefined;
+      if (fusion) {
+        const [prefix, nodes] = fusion.keys('');
+        const [marker, lease] = fusion.claimArgs(queue.leaseMs);
+        direct = { prefix, nodes, marker, lease };
+      }
+      this.streams.acceptStarts(this.consumer, {
+        worker: this.id,
+        storePrefix: store.prefix,
+        dedup: direct,
+        parse: (taskId, reply) => store.handedStart(taskId, this.id, reply, dedup),
+      });
+    }
     this.promoter = setInterval(() => void this.promote(), DEFAULTS.promoteEveryMs);
     this.promoter.unref();
   }
