@@ -126,6 +126,57 @@ if (await redisOrSkip()) {
       expect(ran).toEqual(['a']);
     });
 
+    it('an idle worker is handed its tasks started by the submit: no start script of its own, each claimed once, attempt 1', async () => {
+      space = await redisFixture.open({ leaseMs: 2000 });
+      const { agent, ran } = recorder();
+      const workerStore = space.store();
+      let starts = 0;
+      const start = workerStore.start.bind(workerStore);
+      workerStore.start = (...args) => {
+        starts++;
+        return start(...args);
+      };
+      const w = new TaskWorker({ agent, store: workerStore, queue: space.queue(), concurrency: 1 });
+      await w.start();
+      closers.push(() => w.close());
+      const connection = new RedisConnection({ url: space.config.redisUrl });
+      closers.push(() => connection.close());
+      // The worker found nothing and registered as idle (its token is there).
+      await until(async () => (await connection.client.exists(`${space.config.prefix}w:${w.id}`)) === 1, 'the worker to register', 5000);
+      const client = new TaskClient({ store: space.store(), queue: space.queue() });
+      for (let i = 0; i < 5; i++) {
+        const { id } = await client.submit({ tool: 'note', args: { tag: `d${i}` }, idempotencyKey: `key-d${i}` });
+        expect(await client.result(id, { timeoutMs: 5000 })).toEqual({ tag: `d${i}` });
+        const events = [];
+        for await (const e of client.watch(id)) events.push(e);
+        expect(events.map((e) => e.type)).toEqual(['queued', 'claimed', 'succeeded']);
+        expect(events[1]).toMatchObject({ worker: w.id, attempt: 1 });
+        expect(await connection.client.exists(`${space.config.prefix}dedup:tasks:key-d${i}`)).toBe(1);
+      }
+      expect(ran).toEqual(['d0', 'd1', 'd2', 'd3', 'd4']);
+      expect(starts).toBe(0);
+    });
+
+    it('a worker that closed while registered as idle is handed nothing: the next worker runs the task at once', async () => {
+      space = await redisFixture.open({ leaseMs: 10_000 });
+      const { agent, ran } = recorder();
+      const first = new TaskWorker({ agent, store: space.store(), queue: space.queue(), concurrency: 1 });
+      await first.start();
+      const connection = new RedisConnection({ url: space.config.redisUrl });
+      closers.push(() => connection.close());
+      await until(async () => (await connection.client.exists(`${space.config.prefix}w:${first.id}`)) === 1, 'the worker to register', 5000);
+      await first.close();
+      expect(await connection.client.exists(`${space.config.prefix}w:${first.id}`)).toBe(0);
+      await worker({ agent, concurrency: 1 });
+      const client = new TaskClient({ store: space.store(), queue: space.queue() });
+      const began = Date.now();
+      const { id } = await client.submit({ tool: 'note', args: { tag: 'after' } });
+      // Handed to the closed worker, it would wait out the 10 s lease.
+      expect(await client.result(id, { timeoutMs: 5000 })).toEqual({ tag: 'after' });
+      expect(Date.now() - began).toBeLessThan(5000);
+      expect(ran).toEqual(['after']);
+    });
+
     it('tasks pushed while a worker with free slots blocks are taken at once, and the queue ends empty', async () => {
       space = await redisFixture.open({ leaseMs: 2000 });
       const { agent, counts } = recorder();
