@@ -78,7 +78,11 @@ for _, key in ipairs(KEYS) do
     for _, m in ipairs(r[1][2]) do add(key, m, 0) end
   end
 end
-if register(reg, #out > 0) == 1 then out[#out + 1] = -2 end
+if #out > 0 then
+  if reg_n > 0 then redis.call('DEL', reg[1]) end
+elseif register(reg, 0) == 1 then
+  out[#out + 1] = -2
+end
 return out`);
 
 interface Handle {
@@ -331,8 +335,8 @@ class RedisConsumer implements Consumer {
     return {
       keys: this.keys,
       count,
-      // Its last lease: if the script takes nothing, it registers the consumer as idle.
-      register: this.held.size === 1 ? this.registration() : undefined,
+      // The slots it does not fill, the script offers to submits (registers the consumer).
+      register: this.registration(count),
       taken: (entries, registered) => {
         if (entries && !this.stopped) {
           for (const e of entries) this.deliver(e.stream, e.id, e.payload, 1, false, e.started);
@@ -346,7 +350,7 @@ class RedisConsumer implements Consumer {
   }
 
   /** The arguments of this consumer's registration as idle (REGISTER_FN), when it may register. */
-  private registration(): Array<string | number | Buffer> | undefined {
+  private registration(free: number): Array<string | number | Buffer> | undefined {
     const d = this.direct;
     if (d === undefined || this.stopped) return undefined;
     const q = this.queue;
@@ -355,13 +359,18 @@ class RedisConsumer implements Consumer {
     const reg: Array<string | number | Buffer> = [q.tokenKey(this.name), Math.ceil(ttl), this.name, q.inboxKey(this.name), d.worker, d.storePrefix];
     if (d.dedup) reg.push(d.dedup.prefix, d.dedup.nodes, d.dedup.marker, d.dedup.lease);
     else reg.push('', '', '', 0);
+    reg.push(free);
     for (const t of this.tools) reg.push(q.idleKey(t));
     return reg;
   }
 
   /** One message from this consumer's inbox: a started task handed over, or 'w' (take). */
   private handed(message: string): void {
-    if (message === 'w') return;
+    if (message === 'w') {
+      this.registered = false;
+      this.skipTake = false;
+      return;
+    }
     let parts: unknown;
     try {
       parts = JSON.parse(message);
@@ -369,11 +378,15 @@ class RedisConsumer implements Consumer {
       return;
     }
     if (!Array.isArray(parts)) return;
-    const [stream, id, payload, reply] = parts;
+    const [stream, id, payload, reply, left] = parts;
     if (typeof stream !== 'string' || typeof id !== 'string' || typeof payload !== 'string') return;
     const direct = this.direct;
     const started = direct && Array.isArray(reply) ? (taskId: string) => direct.parse(taskId, reply) : undefined;
     this.deliver(stream, id, payload, 1, false, started);
+    // Still registered for `left` more (the last message read tells): wait on the inbox again without a take first.
+    const still = typeof left === 'number' && left > 0;
+    this.registered = still;
+    this.skipTake = still;
   }
 
   /** Frees the slot of a lease this consumer handed out. */
@@ -433,10 +446,14 @@ class RedisConsumer implements Consumer {
         if (!skip && (await this.take(free, sweep))) continue;
         const block = Math.max(1, Math.min(this.queue.blockMs, this.nextSweep - Date.now()));
         if (this.registered) {
-          // Registered as idle: a submit hands a started task to the inbox (pushes elsewhere wake it).
+          // Registered: submits hand started tasks to the inbox (pushes elsewhere wake it), read here.
           this.registered = false;
-          const popped = await this.reader.client.blpop(this.queue.inboxKey(this.name), Math.max(0.01, block / 1000));
-          if (popped && !this.stopped) this.handed(popped[1]);
+          const popped: unknown = await this.reader.client.call(
+            'BLMPOP', Math.max(0.01, block / 1000), 1, this.queue.inboxKey(this.name), 'LEFT', 'COUNT', Math.max(1, free),
+          );
+          if (Array.isArray(popped) && Array.isArray(popped[1]) && !this.stopped) {
+            for (const message of popped[1]) if (typeof message === 'string') this.handed(message);
+          }
           failures = 0;
           continue;
         }
@@ -464,8 +481,9 @@ class RedisConsumer implements Consumer {
    */
   private async take(free: number, sweep: boolean): Promise<boolean> {
     const args: Array<string | number | Buffer> = [GROUP, this.name, free, sweep ? this.queue.leaseMs : 0];
-    // Holding nothing: if it finds nothing, the script registers this consumer as idle.
-    const reg = this.held.size === 0 ? this.registration() : undefined;
+    // If it finds nothing, the script registers this consumer's free slots for submits to fill.
+    const reg = this.registration(free);
+    this.registered = false;
     if (reg) for (const a of reg) args.push(a);
     args.push(reg ? reg.length : 0);
     const reply = await TAKE.run(this.reader.client, this.keys, args);

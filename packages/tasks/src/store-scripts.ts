@@ -60,29 +60,32 @@ end
 `;
 
 /**
- * Direct hand-off to an idle consumer (see RedisStreamsQueue): a consumer that holds no lease and
+ * Direct hand-off to a waiting consumer (see RedisStreamsQueue): a consumer with free slots that
  * found nothing to take registers itself: a token hash `<queue prefix>w:<consumer>` (its inbox
- * list, worker, store prefix, and its dedup store's key prefix, nodes key, marker and lease, or ''
- * without one) that lapses after `ttl` ms, and its name in `<queue prefix>idle:<tool>` (sorted
- * set, scored by when the token lapses) for each of its tools. A submit then takes the entry it
- * pushed for one such consumer (consuming the token, so at most one per registration), starts it
- * as that worker, and pushes the entry with the start's reply onto the consumer's inbox, which
- * the consumer waits on with BLPOP. register(reg, found): reg = {token, ttl, consumer, inbox,
- * worker, store prefix, dedup prefix, nodes, marker, lease, idle key...}; found = the caller took
- * entries (then the token goes: the consumer is not idle). Returns 1 when registered.
+ * list, worker, store prefix, its dedup store's key prefix, nodes key, marker and lease, or ''
+ * without one, and its free slots) that lapses after `ttl` ms, and its name in `<queue
+ * prefix>idle:<tool>` (sorted set, scored by when the token lapses) for each of its tools. A
+ * submit then takes the entry it pushed for one such consumer (one slot of the token each; the
+ * token goes with its last slot), starts it as that worker, and pushes the entry with the start's
+ * reply and the slots left onto the consumer's inbox, which the consumer waits on with BLPOP.
+ * register(reg, found): reg = {token, ttl, consumer, inbox, worker, store prefix, dedup prefix,
+ * nodes, marker, lease, free slots, idle key...}; `found` entries the caller took count against
+ * the slots (none left: the token goes). Returns 1 when registered.
  */
 export const REGISTER_FN = `local function register(reg, found)
   if #reg == 0 then return 0 end
-  if found then
+  local slots = tonumber(reg[11])
+  if found then slots = slots - found end
+  if slots <= 0 then
     redis.call('DEL', reg[1])
     return 0
   end
   local t = redis.call('TIME')
   local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
   local ttl = tonumber(reg[2])
-  redis.call('HSET', reg[1], 'inbox', reg[4], 'worker', reg[5], 'sp', reg[6], 'dp', reg[7], 'nodes', reg[8], 'marker', reg[9], 'lease', reg[10])
+  redis.call('HSET', reg[1], 'inbox', reg[4], 'worker', reg[5], 'sp', reg[6], 'dp', reg[7], 'nodes', reg[8], 'marker', reg[9], 'lease', reg[10], 'slots', slots)
   redis.call('PEXPIRE', reg[1], ttl)
-  for i = 11, #reg do
+  for i = 12, #reg do
     redis.call('ZREMRANGEBYSCORE', reg[i], '-inf', now)
     redis.call('ZADD', reg[i], now + ttl, reg[3])
   end
@@ -104,11 +107,19 @@ const HAND_FN = `local function hand(stream, idle, tokens, wake)
   local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
   local cands = redis.call('ZRANGEBYSCORE', idle, now, '+inf', 'LIMIT', 0, 4)
   for _, c in ipairs(cands) do
-    redis.call('ZREM', idle, c)
     local tk = tokens .. c
-    local w = redis.call('HMGET', tk, 'inbox', 'worker', 'sp', 'dp', 'nodes', 'marker', 'lease')
+    local w = redis.call('HMGET', tk, 'inbox', 'worker', 'sp', 'dp', 'nodes', 'marker', 'lease', 'slots')
+    local left = (tonumber(w[8]) or 1) - 1
+    if not w[1] or wake or left <= 0 then
+      redis.call('ZREM', idle, c)
+    end
     if w[1] then
-      redis.call('DEL', tk)
+      if wake or left <= 0 then
+        redis.call('DEL', tk)
+        left = 0
+      else
+        redis.call('HSET', tk, 'slots', left)
+      end
       if wake then
         redis.call('RPUSH', w[1], 'w')
       else
@@ -131,9 +142,10 @@ const HAND_FN = `local function hand(stream, idle, tokens, wake)
               started = start_task(rk, ek, dk, w[2], string.format('%d', now), e.id)
             end
           end
-          redis.call('RPUSH', w[1], cjson.encode({stream, m[1], payload, started}))
+          if redis.call('RPUSH', w[1], cjson.encode({stream, m[1], payload, started, left})) > 1 then return 1 end
         end
       end
+      -- A new inbox: it goes a minute after its consumer stops reading it.
       redis.call('PEXPIRE', w[1], 60000)
       return 1
     end
@@ -355,7 +367,7 @@ export function finishNextScript(dedupLua: string, done: boolean): LuaScript {
   return new LuaScript(`${EMIT}${dedupLua}${START_FN}${START_CLAIM_FN}${ENTRY_FN}${REGISTER_FN}${ACK_LAST}${REG_TAIL}${START_TAIL}${TAKE_TAIL}${done ? DEDUP_DONE : ''}local r = (function() ${FINISH_BODY} end)()
 local a = ack()
 local taken = take_next()
-return {r, a, taken, register(reg_args, #taken > 0)}`);
+return {r, a, taken, register(reg_args, #taken / (#start_args > 0 and 4 or 3))}`);
 }
 
 export const ALL = [SUBMIT, START, PROGRESS, FINISH, RETRY, CANCEL, TAKE_DUE, SUBMIT_PUSH, FINISH_ACK, RETRY_ACK, FINISH_ACK_DONE, FINISH_DONE, PUSH_WAKE];

@@ -63,6 +63,9 @@ export class TaskWorker {
   private readonly fusion: DedupFusion | undefined;
   private consumer: Consumer | undefined;
   private promoter: ReturnType<typeof setInterval> | undefined;
+  /** Attempts running now, renewed together by one timer (every leaseMs / 3). */
+  private readonly attempts = new Set<{ lease: Lease; id: string; epoch: string; abort: (reason: TaskError) => void }>();
+  private renewer: ReturnType<typeof setInterval> | undefined;
   private promoting = false;
   private closing = false;
 
@@ -107,6 +110,8 @@ export class TaskWorker {
     }
     this.promoter = setInterval(() => void this.promote(), DEFAULTS.promoteEveryMs);
     this.promoter.unref();
+    this.renewer = setInterval(() => this.renewAll(), Math.max(20, Math.floor(this.init.queue.leaseMs / 3)));
+    this.renewer.unref();
   }
 
   /**
@@ -116,6 +121,7 @@ export class TaskWorker {
   async close(graceMs = 0): Promise<void> {
     this.closing = true;
     if (this.promoter) clearInterval(this.promoter);
+    if (this.renewer) clearInterval(this.renewer);
     await this.consumer?.stop();
     if (this.running.size > 0 && graceMs > 0) {
       await Promise.race([Promise.allSettled(this.running.keys()), sleep(graceMs)]);
@@ -137,7 +143,7 @@ export class TaskWorker {
     const began = performance.now();
     const settled = (outcome: 'succeeded' | 'failed' | 'retrying' | 'lost' | 'skipped') =>
       this.init.onEvent?.({ type: 'settled', taskId: lease.entry.id, tool: lease.entry.tool, outcome, durationMs: performance.now() - began });
-    let renew: ReturnType<typeof setInterval> | undefined;
+    let attempt: { lease: Lease; id: string; epoch: string; abort: (reason: TaskError) => void } | undefined;
     // A dedup claim made beside the start, until execute takes it over.
     let early: Promise<Exclude<DedupClaim, { status: 'pending' }> | undefined> | undefined;
     let deadline: ReturnType<typeof setTimeout> | undefined;
@@ -162,17 +168,8 @@ export class TaskWorker {
       const abort = (reason: TaskError) => {
         if (!controller.signal.aborted) controller.abort(reason);
       };
-      renew = setInterval(() => {
-        queue.renew(lease).catch(() => {});
-        // A lost lease does not stop the handler: the new attempt waits on the dedup claim this one
-        // holds and replays its outcome, so the side effect still runs once. A cancel does stop it.
-        store.standing(record.id, epoch).then(
-          (s) => {
-            if (s === 'cancelled') abort(new TaskError('TASK_CANCELLED', `task ${record.id} was cancelled`));
-          },
-          () => {},
-        );
-      }, Math.max(20, Math.floor(queue.leaseMs / 3)));
+      attempt = { lease, id: record.id, epoch, abort };
+      this.attempts.add(attempt);
       if (record.deadline !== undefined) {
         deadline = setTimeout(() => abort(new TaskError('TIMEOUT', `task ${record.id} passed its deadline`)), Math.max(0, record.deadline - Date.now()));
       }
@@ -196,8 +193,26 @@ export class TaskWorker {
       await queue.release(lease).catch(() => {});
       await this.dropEarly(lease, early).catch(() => {});
     } finally {
-      clearInterval(renew);
+      if (attempt) this.attempts.delete(attempt);
       clearTimeout(deadline);
+    }
+  }
+
+  /**
+   * Renews the lease of every running attempt and reads its standing (one timer for all, every
+   * leaseMs / 3). A lost lease does not stop the handler: the new attempt waits on the dedup claim
+   * this one holds and replays its outcome, so the side effect still runs once. A cancel does stop it.
+   */
+  private renewAll(): void {
+    const { store, queue } = this.init;
+    for (const a of this.attempts) {
+      queue.renew(a.lease).catch(() => {});
+      store.standing(a.id, a.epoch).then(
+        (s) => {
+          if (s === 'cancelled') a.abort(new TaskError('TASK_CANCELLED', `task ${a.id} was cancelled`));
+        },
+        () => {},
+      );
     }
   }
 
