@@ -123,8 +123,9 @@ const HAND_FN = `local function hand(stream, idle, tokens, wake)
       if wake then
         redis.call('RPUSH', w[1], 'w')
       else
-        local r = redis.call('XREADGROUP', 'GROUP', 'workers', c, 'COUNT', 1, 'STREAMS', stream, '>')
-        if not r then
+        -- pcall: a stream made again without its group (deleted under a registered consumer) must not fail the submit.
+        local r = redis.pcall('XREADGROUP', 'GROUP', 'workers', c, 'COUNT', 1, 'STREAMS', stream, '>')
+        if type(r) ~= 'table' or r.err or not r[1] then
           redis.call('RPUSH', w[1], 'w')
         else
           local m = r[1][2][1]
