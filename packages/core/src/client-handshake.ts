@@ -1,7 +1,9 @@
-import { AgentSocketError, CloseCode, ProtocolError } from './errors.js';
+import { AgentSocketError, ProtocolError } from './errors.js';
+import * as CloseCode from './close-code.js';
 import { decodeFrame, encodeFrame } from './frame.js';
 import { type ClientHello, decodeServerHello, encodeClientHello, type ServerHello } from './hello.js';
-import { Flag, FrameType } from './opcodes.js';
+import { Flag } from './opcodes.js';
+import * as FrameType from './frame-type.js';
 import type { Transport } from './transport.js';
 import { WireShapeError } from './wire.js';
 

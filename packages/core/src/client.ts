@@ -6,7 +6,9 @@ import { DEFAULT_CLIENT_MAX_INFLIGHT, DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_HEAR
 import { ClientTools } from './client-tools.js';
 import type { DedupStore } from './dedup.js';
 import { Emitter } from './emitter.js';
-import { AgentSocketError, CloseCode, ErrorCode, ProtocolError } from './errors.js';
+import { AgentSocketError, ProtocolError } from './errors.js';
+import * as CloseCode from './close-code.js';
+import * as ErrorCode from './error-code.js';
 import type { ServerHello } from './hello.js';
 import { ulidFactory } from './ids.js';
 import { DELIVERY_WIRE, type Delivery, type ToolInfo } from './messages.js';

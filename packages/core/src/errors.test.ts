@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AgentSocketBaseError, AgentSocketError, type AgentSocketErrorCode, CloseCode, ErrorCode, LocalErrorWireCode, ProtocolError, wireCodeOf } from './errors.js';
+import { AgentSocketBaseError, AgentSocketError, type AgentSocketErrorCode, CloseCode, ErrorCode, ProtocolError } from './errors.js';
+import { LocalErrorWireCode, wireCodeOf } from './wire-code.js';
 import { toWireError } from './incoming.js';
 import { WireShapeError } from './wire.js';
 

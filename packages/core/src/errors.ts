@@ -2,9 +2,12 @@
  * One error family. Every error an @agentsocket package throws extends `AgentSocketBaseError`, so
  * one `instanceof` catches them all. Two kinds under it: `AgentSocketError` is local (a string
  * code, never sent on the wire as such) and `ProtocolError` is a wire error (a numeric code from
- * docs/protocol.md §19, carried by ERROR frames). `LocalErrorWireCode` is the one table from each
- * local condition to the wire code it becomes when it has to be reported to a peer.
+ * docs/protocol.md §19, carried by ERROR frames). `LocalErrorWireCode` (wire-code.ts) is the one table
+ * from each local condition to the wire code it becomes when it has to be reported to a peer.
  */
+
+import * as closeCode from './close-code.js';
+import * as errorCode from './error-code.js';
 
 /** Local error codes, one line each in docs/errors.md. */
 export type AgentSocketErrorCode =
@@ -37,28 +40,28 @@ export type AgentSocketErrorCode =
 
 /** Numeric wire error codes. Documented in docs/protocol.md §19. */
 export const ErrorCode = {
-  BAD_FRAME: 400,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  TOOL_NOT_FOUND: 404,
+  BAD_FRAME: errorCode.BAD_FRAME,
+  UNAUTHORIZED: errorCode.UNAUTHORIZED,
+  FORBIDDEN: errorCode.FORBIDDEN,
+  TOOL_NOT_FOUND: errorCode.TOOL_NOT_FOUND,
   /** No such agent (or namespace) to route to. */
-  AGENT_NOT_FOUND: 406,
-  TIMEOUT: 408,
-  CONFLICT: 409,
-  SESSION_EXPIRED: 410,
-  FRAME_TOO_LARGE: 413,
-  UNSUPPORTED_CODEC: 415,
-  INVALID_ARGUMENTS: 422,
-  UNSUPPORTED_VERSION: 426,
-  TOO_MANY_REQUESTS: 429,
-  INTERRUPTED: 499,
-  HANDLER_ERROR: 500,
-  UNKNOWN_FRAME_TYPE: 501,
+  AGENT_NOT_FOUND: errorCode.AGENT_NOT_FOUND,
+  TIMEOUT: errorCode.TIMEOUT,
+  CONFLICT: errorCode.CONFLICT,
+  SESSION_EXPIRED: errorCode.SESSION_EXPIRED,
+  FRAME_TOO_LARGE: errorCode.FRAME_TOO_LARGE,
+  UNSUPPORTED_CODEC: errorCode.UNSUPPORTED_CODEC,
+  INVALID_ARGUMENTS: errorCode.INVALID_ARGUMENTS,
+  UNSUPPORTED_VERSION: errorCode.UNSUPPORTED_VERSION,
+  TOO_MANY_REQUESTS: errorCode.TOO_MANY_REQUESTS,
+  INTERRUPTED: errorCode.INTERRUPTED,
+  HANDLER_ERROR: errorCode.HANDLER_ERROR,
+  UNKNOWN_FRAME_TYPE: errorCode.UNKNOWN_FRAME_TYPE,
   /** Relay mode: the function behind the relay failed to answer properly. */
-  BAD_GATEWAY: 502,
-  UNAVAILABLE: 503,
+  BAD_GATEWAY: errorCode.BAD_GATEWAY,
+  UNAVAILABLE: errorCode.UNAVAILABLE,
   /** Relay mode: the function did not finish by the call's deadline. */
-  GATEWAY_TIMEOUT: 504,
+  GATEWAY_TIMEOUT: errorCode.GATEWAY_TIMEOUT,
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -67,60 +70,33 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
  * 4000 + the matching error code where there is one. No package writes a close code as a number.
  */
 export const CloseCode = {
-  NORMAL: 1000,
-  GOING_AWAY: 1001,
+  NORMAL: closeCode.NORMAL,
+  GOING_AWAY: closeCode.GOING_AWAY,
   /** RFC 6455: the peer broke the WebSocket protocol itself. */
-  PROTOCOL_ERROR: 1002,
+  PROTOCOL_ERROR: closeCode.PROTOCOL_ERROR,
   /** RFC 6455: never sent; a connection that ended without a close frame. */
-  ABNORMAL_CLOSURE: 1006,
+  ABNORMAL_CLOSURE: closeCode.ABNORMAL_CLOSURE,
   /** RFC 6455: a text message that is not UTF-8. */
-  INVALID_PAYLOAD: 1007,
+  INVALID_PAYLOAD: closeCode.INVALID_PAYLOAD,
   /** RFC 6455: a message that violates the receiver's policy. */
-  POLICY_VIOLATION: 1008,
-  MESSAGE_TOO_BIG: 1009,
+  POLICY_VIOLATION: closeCode.POLICY_VIOLATION,
+  MESSAGE_TOO_BIG: closeCode.MESSAGE_TOO_BIG,
   /** RFC 6455: this end failed while handling what it received. */
-  INTERNAL_ERROR: 1011,
-  BAD_FRAME: 4400,
-  UNAUTHORIZED: 4401,
-  FORBIDDEN: 4403,
-  CONFLICT: 4409,
-  HANDSHAKE_TIMEOUT: 4408,
-  FRAME_TOO_LARGE: 4413,
-  HEARTBEAT_TIMEOUT: 4504,
-  SESSION_EXPIRED: 4410,
-  UNSUPPORTED_CODEC: 4415,
-  UNSUPPORTED_VERSION: 4426,
-  SLOW_CONSUMER: 4429,
-  SERVER_SHUTDOWN: 4503,
+  INTERNAL_ERROR: closeCode.INTERNAL_ERROR,
+  BAD_FRAME: closeCode.BAD_FRAME,
+  UNAUTHORIZED: closeCode.UNAUTHORIZED,
+  FORBIDDEN: closeCode.FORBIDDEN,
+  CONFLICT: closeCode.CONFLICT,
+  HANDSHAKE_TIMEOUT: closeCode.HANDSHAKE_TIMEOUT,
+  FRAME_TOO_LARGE: closeCode.FRAME_TOO_LARGE,
+  HEARTBEAT_TIMEOUT: closeCode.HEARTBEAT_TIMEOUT,
+  SESSION_EXPIRED: closeCode.SESSION_EXPIRED,
+  UNSUPPORTED_CODEC: closeCode.UNSUPPORTED_CODEC,
+  UNSUPPORTED_VERSION: closeCode.UNSUPPORTED_VERSION,
+  SLOW_CONSUMER: closeCode.SLOW_CONSUMER,
+  SERVER_SHUTDOWN: closeCode.SERVER_SHUTDOWN,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
-
-/**
- * The wire code each local condition becomes when it must be reported to a peer (a handler threw
- * it, a bridge or relay passes it on). The table in docs/errors.md lists the same pairs.
- */
-export const LocalErrorWireCode: Readonly<Record<AgentSocketErrorCode, ErrorCode>> = {
-  TRANSPORT_CLOSED: ErrorCode.UNAVAILABLE,
-  NOT_CONNECTED: ErrorCode.UNAVAILABLE,
-  CONNECTION_LOST: ErrorCode.UNAVAILABLE,
-  CLIENT_CLOSED: ErrorCode.UNAVAILABLE,
-  SESSION_CLOSED: ErrorCode.UNAVAILABLE,
-  HANDSHAKE_FAILED: ErrorCode.UNAVAILABLE,
-  HANDSHAKE_TIMEOUT: ErrorCode.UNAVAILABLE,
-  INVALID_MESSAGE: ErrorCode.UNAVAILABLE,
-  INVALID_SOURCE: ErrorCode.UNAVAILABLE,
-  MOUNT_CLOSED: ErrorCode.UNAVAILABLE,
-  TIMEOUT: ErrorCode.TIMEOUT,
-  ABORTED: ErrorCode.INTERRUPTED,
-  FRAME_TOO_LARGE: ErrorCode.FRAME_TOO_LARGE,
-  TOO_MANY_REQUESTS: ErrorCode.TOO_MANY_REQUESTS,
-  NO_SUCH_PEER_TOOL: ErrorCode.TOOL_NOT_FOUND,
-  ENCODE_FAILED: ErrorCode.HANDLER_ERROR,
-  INVALID_FRAME: ErrorCode.HANDLER_ERROR,
-  INVALID_OPTIONS: ErrorCode.HANDLER_ERROR,
-  DUPLICATE_TOOL: ErrorCode.HANDLER_ERROR,
-  ERRORS_SUPPRESSED: ErrorCode.HANDLER_ERROR,
-};
 
 /**
  * The base of every error any `@agentsocket` package throws. `code` is a string for a local
@@ -156,14 +132,4 @@ export class ProtocolError extends AgentSocketBaseError {
     super(code, message, options);
     this.data = options?.data;
   }
-}
-
-/**
- * The wire code for anything thrown: a ProtocolError keeps its own, a local error goes through
- * `LocalErrorWireCode`, and anything else is 500 (HANDLER_ERROR).
- */
-export function wireCodeOf(error: unknown): number {
-  if (error instanceof ProtocolError) return error.code;
-  if (error instanceof AgentSocketError) return LocalErrorWireCode[error.code] ?? ErrorCode.HANDLER_ERROR;
-  return ErrorCode.HANDLER_ERROR;
 }

@@ -1,5 +1,6 @@
 import type { Call, InvokeOptions } from './call.js';
-import { ErrorCode, ProtocolError } from './errors.js';
+import { ProtocolError } from './errors.js';
+import * as ErrorCode from './error-code.js';
 import type { Delivery } from './messages.js';
 import { DEFAULT_AGENT_ID_HOLD_MS } from './defaults.js';
 import type { ConnectionInfo, Principal, Transport } from './transport.js';

@@ -1,6 +1,7 @@
 import type { Call, InvokeOptions } from './call.js';
 import { claimWaiting, type DedupStore } from './dedup.js';
-import { ErrorCode, type ProtocolError } from './errors.js';
+import type { ProtocolError } from './errors.js';
+import * as ErrorCode from './error-code.js';
 import { type InvokeOutput, type Outcome, parseOutcome, replayOutcome, runHandler } from './incoming.js';
 import { type ContextHost, InvokeContext } from './invoke-context.js';
 import { LazyAbortController } from './lazy-abort.js';

@@ -1,4 +1,5 @@
-import { AgentSocketError, ErrorCode } from './errors.js';
+import { AgentSocketError } from './errors.js';
+import * as ErrorCode from './error-code.js';
 import type { IncomingCalls, IncomingHost } from './incoming-calls.js';
 
 /**

@@ -1,6 +1,8 @@
 import { approxSize } from './approx-size.js';
 import { DEFAULT_MAX_RECORDED_CHUNK_BYTES } from './defaults.js';
-import { ErrorCode, ProtocolError, wireCodeOf } from './errors.js';
+import { ProtocolError } from './errors.js';
+import { wireCodeOf } from './wire-code.js';
+import * as ErrorCode from './error-code.js';
 import type { AbortState } from './lazy-abort.js';
 import type { CallMetrics, Delivery } from './messages.js';
 import { isAsyncIterable } from './run-tool.js';

@@ -22,10 +22,9 @@ export {
   type AgentSocketErrorCode,
   CloseCode,
   ErrorCode,
-  LocalErrorWireCode,
   ProtocolError,
-  wireCodeOf,
 } from './errors.js';
+export { LocalErrorWireCode, wireCodeOf } from './wire-code.js';
 export { type DetachOptions, type Hub, type HubConnection, type HubMember, MemoryHub, type MemoryHubOptions, type Target, type TeamMessage } from './hub.js';
 export { type MemoryConnector, memoryConnector } from './memory-transport.js';
 export { MemorySessionStore } from './memory-session-store.js';

@@ -1,5 +1,6 @@
 import { ulidFromBytes } from './ids.js';
-import { FrameType } from './opcodes.js';
+import * as FrameType from './frame-type.js';
+import { frameTypeName, isKnownFrameType } from './opcodes.js';
 import {
   expectRecord,
   isRecord,
@@ -216,9 +217,6 @@ function parseAnnotations(value: unknown, what: string): ToolAnnotations {
   return out;
 }
 
-// Built once: parseMessage labels every frame it validates.
-const LABELS = new Map<number, string>(Object.entries(FrameType).map(([name, value]) => [value, name]));
-
 function frameLabel(type: number): string {
-  return LABELS.get(type) ?? `frame 0x${type.toString(16)}`;
+  return isKnownFrameType(type) ? frameTypeName(type) : `frame 0x${type.toString(16)}`;
 }

@@ -1,4 +1,5 @@
-import { CloseCode, ErrorCode } from './errors.js';
+import * as CloseCode from './close-code.js';
+import * as ErrorCode from './error-code.js';
 import type { ClientHello } from './hello.js';
 import { DEFAULT_NAMESPACE, findRule, isNamespaceName, type NamespaceRule } from './teams.js';
 

@@ -1,5 +1,6 @@
 import { claimWaiting, type DedupStore } from './dedup.js';
-import { ErrorCode, ProtocolError } from './errors.js';
+import { ProtocolError } from './errors.js';
+import * as ErrorCode from './error-code.js';
 
 export interface IdempotentOptions {
   /** How long the recorded result is kept (a repeat after that runs the effect again). @default 300000 */

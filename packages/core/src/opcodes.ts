@@ -1,3 +1,5 @@
+import * as type from './frame-type.js';
+
 /** Protocol version carried in the high nibble of every frame header. */
 export const PROTOCOL_VERSION = 1;
 
@@ -6,19 +8,19 @@ export const SUBPROTOCOL = 'asp-v1';
 
 /** Frame types (the low nibble of byte 0). 0x1–0x7 are draft-01's; 0x8 and up are ours. */
 export const FrameType = {
-  HELLO: 0x1,
-  INVOKE: 0x2,
-  STREAM: 0x3,
-  INTERRUPT: 0x4,
-  TOOL_DEF: 0x5,
-  ERROR: 0x6,
-  COMPLETE: 0x7,
-  ACK: 0x8,
-  PING: 0x9,
-  PONG: 0xa,
-  GOAWAY: 0xb,
-  MESSAGE: 0xc,
-  EXTENSION: 0xf,
+  HELLO: type.HELLO,
+  INVOKE: type.INVOKE,
+  STREAM: type.STREAM,
+  INTERRUPT: type.INTERRUPT,
+  TOOL_DEF: type.TOOL_DEF,
+  ERROR: type.ERROR,
+  COMPLETE: type.COMPLETE,
+  ACK: type.ACK,
+  PING: type.PING,
+  PONG: type.PONG,
+  GOAWAY: type.GOAWAY,
+  MESSAGE: type.MESSAGE,
+  EXTENSION: type.EXTENSION,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 

@@ -4,7 +4,7 @@ import { INTERRUPT_GRACE_MS } from './defaults.js';
 import { AgentSocketError } from './errors.js';
 import { checkMessageId, RequestIdAllocator } from './ids.js';
 import type { CallMetrics } from './messages.js';
-import { FrameType } from './opcodes.js';
+import * as FrameType from './frame-type.js';
 import { interruptPayload, invokePayload, type Payload } from './payloads.js';
 
 /** What the outgoing calls need from their session. */

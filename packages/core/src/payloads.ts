@@ -3,7 +3,7 @@ import { encodeWithHeaderRoom, HEADER_SIZE, writeHeader } from './frame.js';
 import type { TeamMessage } from './hub.js';
 import { type CallMetrics, DELIVERY_WIRE, type Delivery, type ToolInfo } from './messages.js';
 import { ulidToBytes } from './ids.js';
-import { FrameType } from './opcodes.js';
+import * as FrameType from './frame-type.js';
 
 /**
  * The encoding side of messages.ts: the payload of every frame type a peer sends, field names and

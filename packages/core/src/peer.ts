@@ -1,13 +1,15 @@
 import { approxSize } from './approx-size.js';
 import type { Call, InvokeOptions } from './call.js';
 import type { DedupStore } from './dedup.js';
-import { AgentSocketError, ErrorCode, ProtocolError } from './errors.js';
+import { AgentSocketError, ProtocolError } from './errors.js';
+import * as ErrorCode from './error-code.js';
 import { decodeFrame } from './frame.js';
 import type { TeamMessage } from './hub.js';
 import type { IncomingCall, IncomingCalls, IncomingHost, Route } from './incoming-calls.js';
 import { IncomingLoading } from './incoming-loading.js';
 import { type CallMetrics, type Message, parseMessage, type ToolInfo } from './messages.js';
-import { Flag, FrameType } from './opcodes.js';
+import { Flag } from './opcodes.js';
+import * as FrameType from './frame-type.js';
 import { OutgoingCalls, type OutgoingHost, type Unfinished } from './outgoing-calls.js';
 import { completePayload, errorPayload, goAwayPayload, messagePayload, type Payload, streamPayload, toolDefPayload } from './payloads.js';
 import type { PeerHost, PeerOptions } from './peer-options.js';

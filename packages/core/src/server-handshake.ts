@@ -1,8 +1,10 @@
-import { CloseCode, ErrorCode } from './errors.js';
+import * as CloseCode from './close-code.js';
+import * as ErrorCode from './error-code.js';
 import { decodeFrame, encodeFrame, HEADER_SIZE } from './frame.js';
 import { type ClientHello, decodeClientHello } from './hello.js';
 import { type Negotiated, negotiate, type ServerOffer } from './negotiate.js';
-import { Flag, FrameType } from './opcodes.js';
+import { Flag } from './opcodes.js';
+import * as FrameType from './frame-type.js';
 import type { ConnectionInfo, Principal, Transport } from './transport.js';
 
 /** Why the server turns a connection away: the ERROR the client gets, then the close code. */

@@ -1,6 +1,6 @@
 import { peekHeader } from './frame.js';
 import type { ClientHello } from './hello.js';
-import { FrameType } from './opcodes.js';
+import * as FrameType from './frame-type.js';
 import type { ReliableChannel } from './reliable.js';
 import { sameToken } from './server-handshake.js';
 import type { SessionRecord, SessionStore, StoredSession } from './session-store.js';

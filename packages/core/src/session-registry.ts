@@ -1,4 +1,5 @@
-import { ErrorCode, ProtocolError } from './errors.js';
+import { ProtocolError } from './errors.js';
+import * as ErrorCode from './error-code.js';
 import type { Principal } from './transport.js';
 
 /** What the registry needs of a session (a ServerSession, or a stand-in in tests). */

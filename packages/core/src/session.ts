@@ -1,10 +1,13 @@
 import { type AckSender, Acks, carriedAck } from './acks.js';
 import type { Codec } from './codec.js';
-import { AgentSocketError, CloseCode, ErrorCode, ProtocolError } from './errors.js';
+import { AgentSocketError, ProtocolError } from './errors.js';
+import * as CloseCode from './close-code.js';
+import * as ErrorCode from './error-code.js';
 import { decodeFrame, encodeWithHeaderRoom, HEADER_SIZE, writeHeader } from './frame.js';
 import type { JournalGate } from './journal-gate.js';
 import { type Message, parseMessage, readSq } from './messages.js';
-import { Flag, FrameType, frameTypeName, isKnownFrameType, PROTOCOL_VERSION } from './opcodes.js';
+import { Flag, frameTypeName, isKnownFrameType, PROTOCOL_VERSION } from './opcodes.js';
+import * as FrameType from './frame-type.js';
 import { ackPayload, errorPayload, leanPayload, type Payload, payloadFrame, pingPayload } from './payloads.js';
 import { ReliableChannel } from './reliable.js';
 import type { SessionJournal } from './session-store.js';

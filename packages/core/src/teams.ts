@@ -1,4 +1,5 @@
-import { ErrorCode, ProtocolError } from './errors.js';
+import { ProtocolError } from './errors.js';
+import * as ErrorCode from './error-code.js';
 import { assertRoomName, type Hub, type HubMember, type Target, type TeamMessage } from './hub.js';
 import { DELIVERY_WIRE, type Delivery } from './messages.js';
 import type { ToolContext } from './tool.js';

@@ -1,4 +1,5 @@
-import { ErrorCode, ProtocolError } from './errors.js';
+import { ProtocolError } from './errors.js';
+import * as ErrorCode from './error-code.js';
 import { isAsyncIterable } from './run-tool.js';
 import type { CompiledSchema } from './schema.js';
 import type { ToolHandler } from './tool.js';

@@ -1,4 +1,5 @@
-import { AgentSocketError, CloseCode } from './errors.js';
+import { AgentSocketError } from './errors.js';
+import * as CloseCode from './close-code.js';
 import { HEADER_SIZE } from './frame.js';
 import { type Transport, type TransportCloseInfo, transportSymbol } from './transport.js';
 

@@ -1,4 +1,5 @@
-import { BaseTransport, type BaseTransportOptions, CloseCode } from '@agentsocket/core/transport';
+import * as CloseCode from '@agentsocket/core/close-code';
+import { BaseTransport, type BaseTransportOptions } from '@agentsocket/core/transport';
 import { BATCH_BYTES } from './defaults.js';
 
 /** The part of the WHATWG WebSocket this package uses (the DOM lib is not loaded here). */

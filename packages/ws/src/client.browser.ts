@@ -1,4 +1,5 @@
-import { AgentSocketError, type Connector, ErrorCode, ProtocolError } from '@agentsocket/core/client';
+import { AgentSocketError, type Connector, ProtocolError } from '@agentsocket/core/client';
+import * as ErrorCode from '@agentsocket/core/error-code';
 import { SUBPROTOCOL } from '@agentsocket/core/transport';
 import { type BrowserSocket, type BrowserSocketConstructor, BrowserTransport } from './browser-transport.js';
 import { CORE_DEFAULT_MAX_FRAME_BYTES, DEFAULT_OPEN_TIMEOUT_MS, defaultMaxBufferedBytes, defaultMaxPayload } from './defaults.js';
