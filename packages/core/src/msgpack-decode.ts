@@ -17,61 +17,61 @@ const EMPTY = new Uint8Array(0);
 const fromCharCode = String.fromCharCode;
 
 export class MsgpackReader {
-  private src: Uint8Array = EMPTY;
-  private pos = 0;
-  private end = 0;
+  #src: Uint8Array = EMPTY;
+  #pos = 0;
+  #end = 0;
   /** Array elements still allowed: every element takes a byte, so no valid input exceeds it. */
-  private budget = 0;
-  private depth = 0;
-  private values = 0;
-  private containers = 0;
-  private busy = false;
+  #budget = 0;
+  #depth = 0;
+  #values = 0;
+  #containers = 0;
+  #busy = false;
   /** Recently seen ASCII map keys, so a repeated key is one compare, not a new string. */
-  private readonly keys: Array<string | undefined> = new Array(KEY_CACHE_SIZE).fill(undefined);
+  readonly #keys: Array<string | undefined> = new Array(KEY_CACHE_SIZE).fill(undefined);
   /** One array per length for String.fromCharCode.apply: no allocation per string. */
-  private readonly units: number[][] = Array.from({ length: SHORT_STRING }, (_, n) => new Array<number>(n).fill(0));
-  private readonly utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-  private readonly f64 = new Float64Array(1);
-  private readonly f64Bytes = new Uint8Array(this.f64.buffer);
-  private readonly f32 = new Float32Array(1);
-  private readonly f32Bytes = new Uint8Array(this.f32.buffer);
-  private readonly littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  readonly #units: number[][] = Array.from({ length: SHORT_STRING }, (_, n) => new Array<number>(n).fill(0));
+  readonly #utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  readonly #f64 = new Float64Array(1);
+  readonly #f64Bytes = new Uint8Array(this.#f64.buffer);
+  readonly #f32 = new Float32Array(1);
+  readonly #f32Bytes = new Uint8Array(this.#f32.buffer);
+  readonly #littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
   /** The one value in `bytes`; throws AgentSocketError INVALID_FRAME when §4 does not accept them. */
   decode(bytes: Uint8Array): unknown {
     if (!(bytes instanceof Uint8Array)) throw invalid('MessagePack input is not a byte array');
     if (bytes.length === 0) throw invalid('MessagePack input is empty');
     // A setter someone put on Object.prototype may decode again while we read: a reader of its own.
-    if (this.busy) return new MsgpackReader().decode(bytes);
-    this.busy = true;
-    this.src = bytes;
-    this.pos = 0;
-    this.end = bytes.length;
-    this.budget = bytes.length;
-    this.depth = 0;
-    this.values = 1;
-    this.containers = 0;
+    if (this.#busy) return new MsgpackReader().decode(bytes);
+    this.#busy = true;
+    this.#src = bytes;
+    this.#pos = 0;
+    this.#end = bytes.length;
+    this.#budget = bytes.length;
+    this.#depth = 0;
+    this.#values = 1;
+    this.#containers = 0;
     try {
-      const value = this.read();
-      if (this.pos !== this.end) {
-        throw invalid(`MessagePack input has ${this.end - this.pos} byte(s) after its value (at offset ${this.pos})`);
+      const value = this.#read();
+      if (this.#pos !== this.#end) {
+        throw invalid(`MessagePack input has ${this.#end - this.#pos} byte(s) after its value (at offset ${this.#pos})`);
       }
       return value;
     } finally {
-      this.src = EMPTY;
-      this.busy = false;
+      this.#src = EMPTY;
+      this.#busy = false;
     }
   }
 
-  private read(): unknown {
-    const pos = this.pos;
-    if (pos >= this.end) throw this.truncated();
-    const token = this.src[pos] ?? 0;
-    this.pos = pos + 1;
+  #read(): unknown {
+    const pos = this.#pos;
+    if (pos >= this.#end) throw this.#truncated();
+    const token = this.#src[pos] ?? 0;
+    this.#pos = pos + 1;
     if (token < 0x80) return token;
-    if (token < 0x90) return this.readMap(token & 0x0f);
-    if (token < 0xa0) return this.readArray(token & 0x0f);
-    if (token < 0xc0) return this.readString(token & 0x1f);
+    if (token < 0x90) return this.#readMap(token & 0x0f);
+    if (token < 0xa0) return this.#readArray(token & 0x0f);
+    if (token < 0xc0) return this.#readString(token & 0x1f);
     if (token >= 0xe0) return token - 0x100;
     switch (token) {
       case 0xc0:
@@ -81,148 +81,148 @@ export class MsgpackReader {
       case 0xc3:
         return true;
       case 0xc4:
-        return this.readBin(this.readUint(1));
+        return this.#readBin(this.#readUint(1));
       case 0xc5:
-        return this.readBin(this.readUint(2));
+        return this.#readBin(this.#readUint(2));
       case 0xc6:
-        return this.readBin(this.readUint(4));
+        return this.#readBin(this.#readUint(4));
       case 0xca:
-        return this.readFloat32();
+        return this.#readFloat32();
       case 0xcb:
-        return this.readFloat64();
+        return this.#readFloat64();
       case 0xcc:
-        return this.readUint(1);
+        return this.#readUint(1);
       case 0xcd:
-        return this.readUint(2);
+        return this.#readUint(2);
       case 0xce:
-        return this.readUint(4);
+        return this.#readUint(4);
       case 0xcf: {
         // High word times 2^32 plus low word: the nearest float 64 past 2^53.
-        const high = this.readUint(4);
-        return high * 0x100000000 + this.readUint(4);
+        const high = this.#readUint(4);
+        return high * 0x100000000 + this.#readUint(4);
       }
       case 0xd0:
-        return (this.readUint(1) << 24) >> 24;
+        return (this.#readUint(1) << 24) >> 24;
       case 0xd1:
-        return (this.readUint(2) << 16) >> 16;
+        return (this.#readUint(2) << 16) >> 16;
       case 0xd2:
-        return this.readUint(4) | 0;
+        return this.#readUint(4) | 0;
       case 0xd3: {
-        const high = this.readUint(4) | 0;
-        return high * 0x100000000 + this.readUint(4);
+        const high = this.#readUint(4) | 0;
+        return high * 0x100000000 + this.#readUint(4);
       }
       case 0xd9:
-        return this.readString(this.readUint(1));
+        return this.#readString(this.#readUint(1));
       case 0xda:
-        return this.readString(this.readUint(2));
+        return this.#readString(this.#readUint(2));
       case 0xdb:
-        return this.readString(this.readUint(4));
+        return this.#readString(this.#readUint(4));
       case 0xdc:
-        return this.readArray(this.readUint(2));
+        return this.#readArray(this.#readUint(2));
       case 0xdd:
-        return this.readArray(this.readUint(4));
+        return this.#readArray(this.#readUint(4));
       case 0xde:
-        return this.readMap(this.readUint(2));
+        return this.#readMap(this.#readUint(2));
       case 0xdf:
-        return this.readMap(this.readUint(4));
+        return this.#readMap(this.#readUint(4));
       case 0xc1:
         throw invalid(`MessagePack byte 0xc1 (at offset ${pos}) is never used`);
       default:
-        throw this.extension(token, pos);
+        throw this.#extension(token, pos);
     }
   }
 
   /** ext 8/16/32 (0xc7–0xc9) and fixext 1–16 (0xd4–0xd8): never accepted; names the type when the input has it. */
-  private extension(token: number, at: number): AgentSocketError {
+  #extension(token: number, at: number): AgentSocketError {
     const typeAt = token <= 0xc9 ? at + 1 + (1 << (token - 0xc7)) : at + 1;
-    if (typeAt >= this.end) return this.truncated();
-    const type = ((this.src[typeAt] ?? 0) << 24) >> 24;
+    if (typeAt >= this.#end) return this.#truncated();
+    const type = ((this.#src[typeAt] ?? 0) << 24) >> 24;
     return invalid(`MessagePack extension type ${type} (at offset ${at}) is not accepted`);
   }
 
-  private readMap(length: number): Record<string, unknown> {
-    if (length > (this.end - this.pos) / 2) throw this.truncated();
-    this.enter(2 * length);
+  #readMap(length: number): Record<string, unknown> {
+    if (length > (this.#end - this.#pos) / 2) throw this.#truncated();
+    this.#enter(2 * length);
     const map: Record<string, unknown> = {};
     for (let i = 0; i < length; i++) {
-      const key = this.readKey();
-      const value = this.read();
+      const key = this.#readKey();
+      const value = this.#read();
       // An own property, as JSON.parse makes it: never the prototype setter.
       if (key === '__proto__') Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
       else map[key] = value; // a repeated key: the last one wins, as in JSON.parse
     }
-    this.depth--;
+    this.#depth--;
     return map;
   }
 
-  private readArray(length: number): unknown[] {
-    this.budget -= length;
-    if (length > this.end - this.pos || this.budget < 0) throw this.truncated();
-    this.enter(length);
+  #readArray(length: number): unknown[] {
+    this.#budget -= length;
+    if (length > this.#end - this.#pos || this.#budget < 0) throw this.#truncated();
+    this.#enter(length);
     const array = new Array<unknown>(length);
-    for (let i = 0; i < length; i++) array[i] = this.read();
-    this.depth--;
+    for (let i = 0; i < length; i++) array[i] = this.#read();
+    this.#depth--;
     return array;
   }
 
   /** A container of `values` values begins. */
-  private enter(values: number): void {
-    this.values += values;
-    if (++this.depth > MAX_PAYLOAD_DEPTH) throw tooDeep();
-    if (++this.containers > MAX_PAYLOAD_CONTAINERS) throw tooManyContainers();
-    if (this.values > MAX_PAYLOAD_VALUES) throw tooManyValues();
+  #enter(values: number): void {
+    this.#values += values;
+    if (++this.#depth > MAX_PAYLOAD_DEPTH) throw tooDeep();
+    if (++this.#containers > MAX_PAYLOAD_CONTAINERS) throw tooManyContainers();
+    if (this.#values > MAX_PAYLOAD_VALUES) throw tooManyValues();
   }
 
-  private readKey(): string {
-    const pos = this.pos;
-    if (pos >= this.end) throw this.truncated();
-    const token = this.src[pos] ?? 0;
-    this.pos = pos + 1;
-    if (token >= 0xa0 && token < 0xc0) return this.readCachedKey(token & 0x1f);
+  #readKey(): string {
+    const pos = this.#pos;
+    if (pos >= this.#end) throw this.#truncated();
+    const token = this.#src[pos] ?? 0;
+    this.#pos = pos + 1;
+    if (token >= 0xa0 && token < 0xc0) return this.#readCachedKey(token & 0x1f);
     switch (token) {
       case 0xd9:
-        return this.readCachedKey(this.readUint(1));
+        return this.#readCachedKey(this.#readUint(1));
       case 0xda:
-        return this.readString(this.readUint(2));
+        return this.#readString(this.#readUint(2));
       case 0xdb:
-        return this.readString(this.readUint(4));
+        return this.#readString(this.#readUint(4));
       default:
         throw invalid(`MessagePack map key (at offset ${pos}) is not a string (byte 0x${token.toString(16).padStart(2, '0')})`);
     }
   }
 
-  private readCachedKey(length: number): string {
-    if (length > MAX_CACHED_KEY || length === 0) return this.readString(length);
-    const src = this.src;
-    const start = this.pos;
+  #readCachedKey(length: number): string {
+    if (length > MAX_CACHED_KEY || length === 0) return this.#readString(length);
+    const src = this.#src;
+    const start = this.#pos;
     const end = start + length;
-    if (end > this.end) throw this.truncated();
+    if (end > this.#end) throw this.#truncated();
     const slot =
       ((length << 5) ^ ((src[start] ?? 0) << 2) ^ (src[end - 1] ?? 0) ^ ((src[start + (length >> 1)] ?? 0) << 4)) &
       (KEY_CACHE_SIZE - 1);
-    const cached = this.keys[slot];
+    const cached = this.#keys[slot];
     if (cached !== undefined && cached.length === length) {
       let i = 0;
       while (i < length && cached.charCodeAt(i) === src[start + i]) i++;
       if (i === length) {
-        this.pos = end;
+        this.#pos = end;
         return cached;
       }
     }
-    const key = this.readString(length);
+    const key = this.#readString(length);
     // Only ASCII keys are cached: their bytes are their char codes, which the compare above relies on.
-    if (key.length === length) this.keys[slot] = key;
+    if (key.length === length) this.#keys[slot] = key;
     return key;
   }
 
-  private readString(length: number): string {
-    const src = this.src;
-    const start = this.pos;
+  #readString(length: number): string {
+    const src = this.#src;
+    const start = this.#pos;
     const end = start + length;
-    if (end > this.end) throw this.truncated();
-    this.pos = end;
+    if (end > this.#end) throw this.#truncated();
+    this.#pos = end;
     if (length < SHORT_STRING) {
-      const units = this.units[length] ?? [];
+      const units = this.#units[length] ?? [];
       let i = 0;
       for (; i < length; i++) {
         const c = src[start + i] ?? 0;
@@ -232,53 +232,53 @@ export class MsgpackReader {
       if (i === length) return fromCharCode.apply(null, units);
     }
     try {
-      return this.utf8.decode(src.subarray(start, end));
+      return this.#utf8.decode(src.subarray(start, end));
     } catch (error) {
       throw invalid(`MessagePack string (at offset ${start}) is not valid UTF-8`, error);
     }
   }
 
-  private readBin(length: number): Uint8Array {
-    const start = this.pos;
-    if (length > this.end - start) throw this.truncated();
-    this.pos = start + length;
+  #readBin(length: number): Uint8Array {
+    const start = this.#pos;
+    if (length > this.#end - start) throw this.#truncated();
+    this.#pos = start + length;
     // A view of the input, not a copy.
-    return this.src.subarray(start, start + length);
+    return this.#src.subarray(start, start + length);
   }
 
   /** Reads a big-endian unsigned integer of 1, 2 or 4 bytes. */
-  private readUint(bytes: 1 | 2 | 4): number {
-    const src = this.src;
-    const p = this.pos;
-    if (p + bytes > this.end) throw this.truncated();
-    this.pos = p + bytes;
+  #readUint(bytes: 1 | 2 | 4): number {
+    const src = this.#src;
+    const p = this.#pos;
+    if (p + bytes > this.#end) throw this.#truncated();
+    this.#pos = p + bytes;
     if (bytes === 1) return src[p] ?? 0;
     if (bytes === 2) return ((src[p] ?? 0) << 8) | (src[p + 1] ?? 0);
     return (((src[p] ?? 0) << 24) | ((src[p + 1] ?? 0) << 16) | ((src[p + 2] ?? 0) << 8) | (src[p + 3] ?? 0)) >>> 0;
   }
 
-  private readFloat64(): number {
-    const src = this.src;
-    const p = this.pos;
-    if (p + 8 > this.end) throw this.truncated();
-    this.pos = p + 8;
-    const b = this.f64Bytes;
-    for (let i = 0; i < 8; i++) b[this.littleEndian ? 7 - i : i] = src[p + i] ?? 0;
-    return this.f64[0] ?? 0;
+  #readFloat64(): number {
+    const src = this.#src;
+    const p = this.#pos;
+    if (p + 8 > this.#end) throw this.#truncated();
+    this.#pos = p + 8;
+    const b = this.#f64Bytes;
+    for (let i = 0; i < 8; i++) b[this.#littleEndian ? 7 - i : i] = src[p + i] ?? 0;
+    return this.#f64[0] ?? 0;
   }
 
-  private readFloat32(): number {
-    const src = this.src;
-    const p = this.pos;
-    if (p + 4 > this.end) throw this.truncated();
-    this.pos = p + 4;
-    const b = this.f32Bytes;
-    for (let i = 0; i < 4; i++) b[this.littleEndian ? 3 - i : i] = src[p + i] ?? 0;
-    return this.f32[0] ?? 0;
+  #readFloat32(): number {
+    const src = this.#src;
+    const p = this.#pos;
+    if (p + 4 > this.#end) throw this.#truncated();
+    this.#pos = p + 4;
+    const b = this.#f32Bytes;
+    for (let i = 0; i < 4; i++) b[this.#littleEndian ? 3 - i : i] = src[p + i] ?? 0;
+    return this.#f32[0] ?? 0;
   }
 
-  private truncated(): AgentSocketError {
-    return invalid(`MessagePack input is truncated: its ${this.end} byte(s) end inside a value`);
+  #truncated(): AgentSocketError {
+    return invalid(`MessagePack input is truncated: its ${this.#end} byte(s) end inside a value`);
   }
 }
 

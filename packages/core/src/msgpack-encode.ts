@@ -26,271 +26,271 @@ const INT64_MIN = -(2n ** 63n);
 const UINT64_MAX = 2n ** 64n - 1n;
 
 export class MsgpackWriter {
-  private buf: Uint8Array;
-  private pos = 0;
-  private start = 0;
+  #buf: Uint8Array;
+  #pos = 0;
+  #start = 0;
   /** Last index at which a value of at most 9 bytes (header + number) can be written unchecked. */
-  private safeEnd: number;
-  private busy = false;
+  #safeEnd: number;
+  #busy = false;
   /** Shape of the value so far, held to the limits a decoder applies (payload-limits.ts). */
-  private depth = 0;
-  private values = 0;
-  private containers = 0;
-  private readonly f64 = new Float64Array(1);
-  private readonly f64Bytes = new Uint8Array(this.f64.buffer);
-  private readonly littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-  private readonly textEncoder = new TextEncoder();
+  #depth = 0;
+  #values = 0;
+  #containers = 0;
+  readonly #f64 = new Float64Array(1);
+  readonly #f64Bytes = new Uint8Array(this.#f64.buffer);
+  readonly #littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  readonly #textEncoder = new TextEncoder();
 
   constructor() {
-    this.buf = allocSlab(SLAB_SIZE);
-    this.safeEnd = this.buf.length - 10;
+    this.#buf = allocSlab(SLAB_SIZE);
+    this.#safeEnd = this.#buf.length - 10;
   }
 
   /** encode(value) preceded by `headroom` (< 256) unset bytes. */
   encode(value: unknown, headroom = 0): Uint8Array {
     // A getter or toJSON that encodes again while we write: a writer of its own.
-    if (this.busy) return new MsgpackWriter().encode(value, headroom);
-    if (this.buf.length - this.pos < MIN_FREE) {
-      this.buf = allocSlab(SLAB_SIZE);
-      this.safeEnd = this.buf.length - 10;
-      this.pos = 0;
+    if (this.#busy) return new MsgpackWriter().encode(value, headroom);
+    if (this.#buf.length - this.#pos < MIN_FREE) {
+      this.#buf = allocSlab(SLAB_SIZE);
+      this.#safeEnd = this.#buf.length - 10;
+      this.#pos = 0;
     } else {
-      this.pos = (this.pos + 7) & ~7; // word-aligned starts
+      this.#pos = (this.#pos + 7) & ~7; // word-aligned starts
     }
-    const start = this.pos;
-    this.start = start;
-    this.pos = start + headroom;
-    this.busy = true;
-    this.depth = 0;
-    this.values = 1;
-    this.containers = 0;
+    const start = this.#pos;
+    this.#start = start;
+    this.#pos = start + headroom;
+    this.#busy = true;
+    this.#depth = 0;
+    this.#values = 1;
+    this.#containers = 0;
     try {
-      this.write(value);
+      this.#write(value);
     } catch (error) {
-      this.pos = this.start;
+      this.#pos = this.#start;
       if (error instanceof AgentSocketError) {
         throw new AgentSocketError('INVALID_FRAME', `cannot send this value, a peer would refuse it (protocol.md §4): ${error.message}`, { cause: error });
       }
       throw error; // a getter's or toJSON's own error
     } finally {
-      this.busy = false;
+      this.#busy = false;
     }
-    return this.buf.subarray(this.start, this.pos);
+    return this.#buf.subarray(this.#start, this.#pos);
   }
 
-  private write(value: unknown): void {
-    if (this.pos > this.safeEnd) this.grow(10);
+  #write(value: unknown): void {
+    if (this.#pos > this.#safeEnd) this.#grow(10);
     switch (typeof value) {
       case 'string':
-        this.writeString(value);
+        this.#writeString(value);
         return;
       case 'number':
-        this.writeNumber(value);
+        this.#writeNumber(value);
         return;
       case 'boolean':
-        this.buf[this.pos++] = value ? 0xc3 : 0xc2;
+        this.#buf[this.#pos++] = value ? 0xc3 : 0xc2;
         return;
       case 'object':
         if (value === null) {
-          this.buf[this.pos++] = 0xc0;
+          this.#buf[this.#pos++] = 0xc0;
         } else if (value.constructor === Object) {
-          if ((value as { toJSON?: unknown }).toJSON === undefined) this.writeObject(value);
-          else this.writeOther(value, true);
+          if ((value as { toJSON?: unknown }).toJSON === undefined) this.#writeObject(value);
+          else this.#writeOther(value, true);
         } else if (Array.isArray(value)) {
-          this.writeArray(value);
+          this.#writeArray(value);
         } else {
-          this.writeOther(value, true);
+          this.#writeOther(value, true);
         }
         return;
       case 'bigint':
-        this.writeBigInt(value);
+        this.#writeBigInt(value);
         return;
       default:
         // undefined, a function, a symbol: nil here; left out of a map (writeObject).
-        this.buf[this.pos++] = 0xc0;
+        this.#buf[this.#pos++] = 0xc0;
     }
   }
 
   /** An object that is neither a plain object nor an array. */
-  private writeOther(value: object, toJSON: boolean): void {
+  #writeOther(value: object, toJSON: boolean): void {
     if (value instanceof Uint8Array) {
-      this.writeBin(value);
+      this.#writeBin(value);
     } else if (ArrayBuffer.isView(value)) {
-      this.writeBin(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+      this.#writeBin(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
     } else if (value instanceof ArrayBuffer) {
-      this.writeBin(new Uint8Array(value));
+      this.#writeBin(new Uint8Array(value));
     } else if (value instanceof Date) {
       // No extension types on the wire (protocol.md §4): a date goes as JSON.stringify sends it.
       const text: unknown = value.toJSON();
-      if (typeof text === 'string') this.writeString(text);
-      else this.buf[this.pos++] = 0xc0;
+      if (typeof text === 'string') this.#writeString(text);
+      else this.#buf[this.#pos++] = 0xc0;
     } else if (toJSON && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
       // As JSON.stringify: the result is written, and its own toJSON is not called again.
       const json: unknown = (value as { toJSON: () => unknown }).toJSON();
-      if (typeof json === 'object' && json !== null && json.constructor !== Object && !Array.isArray(json)) this.writeOther(json, false);
-      else this.write(json);
+      if (typeof json === 'object' && json !== null && json.constructor !== Object && !Array.isArray(json)) this.#writeOther(json, false);
+      else this.#write(json);
     } else if (value instanceof Map) {
-      this.writeEntries(value.entries());
+      this.#writeEntries(value.entries());
     } else if (value instanceof Set) {
-      this.writeArray([...value]);
+      this.#writeArray([...value]);
     } else {
       // A class instance, an object without a prototype, an Error...: its own enumerable properties.
-      this.writeObject(value);
+      this.#writeObject(value);
     }
   }
 
-  private writeBigInt(value: bigint): void {
+  #writeBigInt(value: bigint): void {
     if (value < INT64_MIN || value > UINT64_MAX) {
       throw new AgentSocketError('INVALID_FRAME', `the bigint ${value} does not fit a MessagePack int 64 or uint 64`);
     }
     const unsigned = value < 0n ? value + 2n ** 64n : value;
-    this.buf[this.pos++] = value < 2n ** 63n ? 0xd3 : 0xcf;
-    this.writeUint32At(this.pos, Number(unsigned >> 32n));
-    this.writeUint32At(this.pos + 4, Number(unsigned & 0xffffffffn));
-    this.pos += 8;
+    this.#buf[this.#pos++] = value < 2n ** 63n ? 0xd3 : 0xcf;
+    this.#writeUint32At(this.#pos, Number(unsigned >> 32n));
+    this.#writeUint32At(this.#pos + 4, Number(unsigned & 0xffffffffn));
+    this.#pos += 8;
   }
 
   /** A container begins: counted against the limits a decoder applies. */
-  private enter(values: number): void {
-    this.values += values;
-    if (++this.depth > MAX_PAYLOAD_DEPTH) throw tooDeep();
-    if (++this.containers > MAX_PAYLOAD_CONTAINERS) throw tooManyContainers();
-    if (this.values > MAX_PAYLOAD_VALUES) throw tooManyValues();
+  #enter(values: number): void {
+    this.#values += values;
+    if (++this.#depth > MAX_PAYLOAD_DEPTH) throw tooDeep();
+    if (++this.#containers > MAX_PAYLOAD_CONTAINERS) throw tooManyContainers();
+    if (this.#values > MAX_PAYLOAD_VALUES) throw tooManyValues();
   }
 
-  private writeObject(object: object): void {
-    this.enter(0);
+  #writeObject(object: object): void {
+    this.#enter(0);
     const record = object as Record<string, unknown>;
     // Written as a fixmap; moved to make room for a map 16/32 header once the count is known.
     // Kept relative to start: the value may move to a bigger slab meanwhile.
-    const headerOffset = this.pos++ - this.start;
+    const headerOffset = this.#pos++ - this.#start;
     let count = 0;
     for (const key in record) {
       if (!objectHasOwnProperty.call(record, key)) continue;
       const v = record[key];
       // Left out, as JSON.stringify leaves them out.
       if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
-      this.writeString(key);
-      this.write(v);
+      this.#writeString(key);
+      this.#write(v);
       count++;
     }
-    this.closeMap(headerOffset, count);
+    this.#closeMap(headerOffset, count);
   }
 
   /** A Map's entries, keys written as String(key). */
-  private writeEntries(entries: Iterable<[unknown, unknown]>): void {
-    this.enter(0);
-    const headerOffset = this.pos++ - this.start;
+  #writeEntries(entries: Iterable<[unknown, unknown]>): void {
+    this.#enter(0);
+    const headerOffset = this.#pos++ - this.#start;
     let count = 0;
     for (const [key, v] of entries) {
       if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
-      this.writeString(typeof key === 'string' ? key : String(key));
-      this.write(v);
+      this.#writeString(typeof key === 'string' ? key : String(key));
+      this.#write(v);
       count++;
     }
-    this.closeMap(headerOffset, count);
+    this.#closeMap(headerOffset, count);
   }
 
   /** Writes the header of a map of `count` entries, whose entries are already written after it. */
-  private closeMap(headerOffset: number, count: number): void {
-    this.depth--;
-    this.values += 2 * count;
-    if (this.values > MAX_PAYLOAD_VALUES) throw tooManyValues();
+  #closeMap(headerOffset: number, count: number): void {
+    this.#depth--;
+    this.#values += 2 * count;
+    if (this.#values > MAX_PAYLOAD_VALUES) throw tooManyValues();
     if (count < 0x10) {
-      this.buf[this.start + headerOffset] = 0x80 | count;
+      this.#buf[this.#start + headerOffset] = 0x80 | count;
     } else {
       const extra = count < 0x10000 ? 2 : 4;
-      this.ensure(extra);
-      const h = this.start + headerOffset;
-      this.buf.copyWithin(h + 1 + extra, h + 1, this.pos);
-      this.pos += extra;
+      this.#ensure(extra);
+      const h = this.#start + headerOffset;
+      this.#buf.copyWithin(h + 1 + extra, h + 1, this.#pos);
+      this.#pos += extra;
       if (extra === 2) {
-        this.buf[h] = 0xde;
-        this.buf[h + 1] = count >> 8;
-        this.buf[h + 2] = count & 0xff;
+        this.#buf[h] = 0xde;
+        this.#buf[h + 1] = count >> 8;
+        this.#buf[h + 2] = count & 0xff;
       } else {
-        this.buf[h] = 0xdf;
-        this.writeUint32At(h + 1, count);
+        this.#buf[h] = 0xdf;
+        this.#writeUint32At(h + 1, count);
       }
     }
   }
 
-  private writeArray(array: unknown[]): void {
+  #writeArray(array: unknown[]): void {
     const length = array.length;
-    this.enter(length);
+    this.#enter(length);
     if (length < 0x10) {
-      this.buf[this.pos++] = 0x90 | length;
+      this.#buf[this.#pos++] = 0x90 | length;
     } else if (length < 0x10000) {
-      this.buf[this.pos++] = 0xdc;
-      this.buf[this.pos++] = length >> 8;
-      this.buf[this.pos++] = length & 0xff;
+      this.#buf[this.#pos++] = 0xdc;
+      this.#buf[this.#pos++] = length >> 8;
+      this.#buf[this.#pos++] = length & 0xff;
     } else {
-      this.buf[this.pos++] = 0xdd;
-      this.writeUint32At(this.pos, length);
-      this.pos += 4;
+      this.#buf[this.#pos++] = 0xdd;
+      this.#writeUint32At(this.#pos, length);
+      this.#pos += 4;
     }
-    for (let i = 0; i < length; i++) this.write(array[i]);
-    this.depth--;
+    for (let i = 0; i < length; i++) this.#write(array[i]);
+    this.#depth--;
   }
 
-  private writeBin(bytes: Uint8Array): void {
+  #writeBin(bytes: Uint8Array): void {
     const length = bytes.byteLength;
-    this.ensure(length + 5);
+    this.#ensure(length + 5);
     if (length < 0x100) {
-      this.buf[this.pos++] = 0xc4;
-      this.buf[this.pos++] = length;
+      this.#buf[this.#pos++] = 0xc4;
+      this.#buf[this.#pos++] = length;
     } else if (length < 0x10000) {
-      this.buf[this.pos++] = 0xc5;
-      this.buf[this.pos++] = length >> 8;
-      this.buf[this.pos++] = length & 0xff;
+      this.#buf[this.#pos++] = 0xc5;
+      this.#buf[this.#pos++] = length >> 8;
+      this.#buf[this.#pos++] = length & 0xff;
     } else {
-      this.buf[this.pos++] = 0xc6;
-      this.writeUint32At(this.pos, length);
-      this.pos += 4;
+      this.#buf[this.#pos++] = 0xc6;
+      this.#writeUint32At(this.#pos, length);
+      this.#pos += 4;
     }
-    this.buf.set(bytes, this.pos);
-    this.pos += length;
+    this.#buf.set(bytes, this.#pos);
+    this.#pos += length;
   }
 
-  private writeNumber(value: number): void {
-    const buf = this.buf;
+  #writeNumber(value: number): void {
+    const buf = this.#buf;
     if (value >>> 0 === value) {
       if (value < 0x80) {
-        buf[this.pos++] = value;
+        buf[this.#pos++] = value;
       } else if (value < 0x100) {
-        buf[this.pos++] = 0xcc;
-        buf[this.pos++] = value;
+        buf[this.#pos++] = 0xcc;
+        buf[this.#pos++] = value;
       } else if (value < 0x10000) {
-        buf[this.pos++] = 0xcd;
-        buf[this.pos++] = value >> 8;
-        buf[this.pos++] = value & 0xff;
+        buf[this.#pos++] = 0xcd;
+        buf[this.#pos++] = value >> 8;
+        buf[this.#pos++] = value & 0xff;
       } else {
-        buf[this.pos++] = 0xce;
-        this.writeUint32At(this.pos, value);
-        this.pos += 4;
+        buf[this.#pos++] = 0xce;
+        this.#writeUint32At(this.#pos, value);
+        this.#pos += 4;
       }
     } else if (value >> 0 === value) {
       if (value >= -0x20) {
-        buf[this.pos++] = 0x100 + value;
+        buf[this.#pos++] = 0x100 + value;
       } else if (value >= -0x80) {
-        buf[this.pos++] = 0xd0;
-        buf[this.pos++] = value + 0x100;
+        buf[this.#pos++] = 0xd0;
+        buf[this.#pos++] = value + 0x100;
       } else if (value >= -0x8000) {
-        buf[this.pos++] = 0xd1;
-        buf[this.pos++] = (value >> 8) & 0xff;
-        buf[this.pos++] = value & 0xff;
+        buf[this.#pos++] = 0xd1;
+        buf[this.#pos++] = (value >> 8) & 0xff;
+        buf[this.#pos++] = value & 0xff;
       } else {
-        buf[this.pos++] = 0xd2;
-        this.writeUint32At(this.pos, value >>> 0);
-        this.pos += 4;
+        buf[this.#pos++] = 0xd2;
+        this.#writeUint32At(this.#pos, value >>> 0);
+        this.#pos += 4;
       }
     } else {
       // Every other number, -0 excepted (written 0 above, as JSON.stringify does), is a float 64.
-      buf[this.pos++] = 0xcb;
-      this.f64[0] = value;
-      const b = this.f64Bytes;
-      const p = this.pos;
-      if (this.littleEndian) {
+      buf[this.#pos++] = 0xcb;
+      this.#f64[0] = value;
+      const b = this.#f64Bytes;
+      const p = this.#pos;
+      if (this.#littleEndian) {
         buf[p] = b[7] ?? 0;
         buf[p + 1] = b[6] ?? 0;
         buf[p + 2] = b[5] ?? 0;
@@ -302,21 +302,21 @@ export class MsgpackWriter {
       } else {
         buf.set(b, p);
       }
-      this.pos = p + 8;
+      this.#pos = p + 8;
     }
   }
 
-  private writeString(value: string): void {
+  #writeString(value: string): void {
     const length = value.length;
     if (length >= LONG_STRING) {
-      this.writeLongString(value);
+      this.#writeLongString(value);
       return;
     }
     // Fewer than 64 UTF-16 units: at most 189 bytes, so fixstr or str 8.
-    this.ensure(length * 3 + 2);
-    const buf = this.buf;
+    this.#ensure(length * 3 + 2);
+    const buf = this.#buf;
     const headerSize = length < 0x20 ? 1 : 2;
-    const at = this.pos;
+    const at = this.#pos;
     let p = at + headerSize;
     for (let i = 0; i < length; i++) {
       let c = value.charCodeAt(i);
@@ -342,62 +342,62 @@ export class MsgpackWriter {
     const bytes = p - at - headerSize;
     if (bytes < 0x20) {
       buf[at] = 0xa0 | bytes;
-      this.pos = at + 1 + bytes;
+      this.#pos = at + 1 + bytes;
     } else {
       if (headerSize === 1) buf.copyWithin(at + 2, at + 1, p);
       buf[at] = 0xd9;
       buf[at + 1] = bytes;
-      this.pos = at + 2 + bytes;
+      this.#pos = at + 2 + bytes;
     }
   }
 
-  private writeLongString(value: string): void {
+  #writeLongString(value: string): void {
     const length = value.length;
-    this.ensure(length * 3 + 5);
+    this.#ensure(length * 3 + 5);
     const headerSize = length < 0x100 ? 2 : length < 0x10000 ? 3 : 5;
-    const at = this.pos;
+    const at = this.#pos;
     // UTF-8 is never shorter than UTF-16 in units, so the header guessed from the length is never too big.
-    const bytes = this.textEncoder.encodeInto(value, this.buf.subarray(at + headerSize)).written;
-    const buf = this.buf;
+    const bytes = this.#textEncoder.encodeInto(value, this.#buf.subarray(at + headerSize)).written;
+    const buf = this.#buf;
     if (bytes < 0x100) {
       buf[at] = 0xd9;
       buf[at + 1] = bytes;
-      this.pos = at + 2 + bytes;
+      this.#pos = at + 2 + bytes;
     } else if (bytes < 0x10000) {
       if (headerSize < 3) buf.copyWithin(at + 3, at + headerSize, at + headerSize + bytes);
       buf[at] = 0xda;
       buf[at + 1] = bytes >> 8;
       buf[at + 2] = bytes & 0xff;
-      this.pos = at + 3 + bytes;
+      this.#pos = at + 3 + bytes;
     } else {
       if (headerSize < 5) buf.copyWithin(at + 5, at + headerSize, at + headerSize + bytes);
       buf[at] = 0xdb;
-      this.writeUint32At(at + 1, bytes);
-      this.pos = at + 5 + bytes;
+      this.#writeUint32At(at + 1, bytes);
+      this.#pos = at + 5 + bytes;
     }
   }
 
-  private writeUint32At(at: number, value: number): void {
-    const buf = this.buf;
+  #writeUint32At(at: number, value: number): void {
+    const buf = this.#buf;
     buf[at] = value >>> 24;
     buf[at + 1] = (value >>> 16) & 0xff;
     buf[at + 2] = (value >>> 8) & 0xff;
     buf[at + 3] = value & 0xff;
   }
 
-  private ensure(bytes: number): void {
-    if (this.pos + bytes > this.buf.length) this.grow(bytes);
+  #ensure(bytes: number): void {
+    if (this.#pos + bytes > this.#buf.length) this.#grow(bytes);
   }
 
   /** Moves the value written so far to a slab with room for `bytes` more. */
-  private grow(bytes: number): void {
-    const used = this.pos - this.start;
+  #grow(bytes: number): void {
+    const used = this.#pos - this.#start;
     const size = Math.max(SLAB_SIZE, Math.ceil(((used + bytes) * 2) / 4096) * 4096);
     const next = allocSlab(size);
-    next.set(this.buf.subarray(this.start, this.pos));
-    this.buf = next;
-    this.safeEnd = size - 10;
-    this.start = 0;
-    this.pos = used;
+    next.set(this.#buf.subarray(this.#start, this.#pos));
+    this.#buf = next;
+    this.#safeEnd = size - 10;
+    this.#start = 0;
+    this.#pos = used;
   }
 }
