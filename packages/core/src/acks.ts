@@ -24,12 +24,12 @@ export interface AckSender {
  */
 export class Acks {
   /** Reliable frames received and not yet acknowledged. */
-  private owed = 0;
+  #owed = 0;
   /** When the oldest of them arrived (performance.now()). */
-  private since = 0;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  #since = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
   /** An ack rode on an outgoing frame since the timer was armed: the timer waits again instead of sending. */
-  private rode = false;
+  #rode = false;
 
   constructor(
     private readonly sender: AckSender,
@@ -38,19 +38,19 @@ export class Acks {
 
   /** Frames owed an ack. */
   get pending(): number {
-    return this.owed;
+    return this.#owed;
   }
 
   /** A new reliable frame arrived. */
   received(): void {
-    if (this.owed === 0) this.since = performance.now();
-    if (++this.owed >= ACK_EVERY) {
+    if (this.#owed === 0) this.#since = performance.now();
+    if (++this.#owed >= ACK_EVERY) {
       this.flush();
       return;
     }
-    if (!this.timer) {
-      this.rode = false;
-      this.timer = setTimeout(() => this.due(), this.delayMs);
+    if (!this.#timer) {
+      this.#rode = false;
+      this.#timer = setTimeout(() => this.#due(), this.delayMs);
     }
   }
 
@@ -60,41 +60,41 @@ export class Acks {
    * frame is not sent after all); 0 otherwise.
    */
   carry(): number {
-    const owed = this.owed;
-    if (owed === 0 || (owed < PIGGYBACK_AFTER && performance.now() - this.since < this.delayMs / 2)) return 0;
-    this.owed = 0;
-    this.rode = true;
+    const owed = this.#owed;
+    if (owed === 0 || (owed < PIGGYBACK_AFTER && performance.now() - this.#since < this.delayMs / 2)) return 0;
+    this.#owed = 0;
+    this.#rode = true;
     return owed;
   }
 
   /** The frame that was to carry the ack was not sent: the acks are owed again. */
   uncarry(owed: number): void {
-    if (owed > 0) this.owed = owed;
+    if (owed > 0) this.#owed = owed;
   }
 
   /** Sends the ACK now (through the sender) and disarms the timer. */
   flush(): void {
     this.stop();
-    this.owed = 0;
+    this.#owed = 0;
     this.sender.sendAck();
   }
 
   /** Disarms the timer (the session is over). */
   stop(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 
   /** The timer fired: send an ACK, unless acks have been riding on outgoing frames meanwhile. */
-  private due(): void {
-    if (this.owed === 0) {
-      this.timer = undefined;
+  #due(): void {
+    if (this.#owed === 0) {
+      this.#timer = undefined;
       return;
     }
-    if (this.rode && this.timer) {
+    if (this.#rode && this.#timer) {
       // Traffic flows both ways: the next outgoing frame will likely carry the ack; wait once more.
-      this.rode = false;
-      this.timer.refresh();
+      this.#rode = false;
+      this.#timer.refresh();
       return;
     }
     this.flush();

@@ -57,93 +57,93 @@ export class Call<T = unknown, C = unknown> implements AsyncIterable<C> {
   /** Chunks received so far; a re-sent call skips chunk seq numbers below this. */
   receivedChunks = 0;
 
-  private settled = false;
+  #settled = false;
   /** Chunks not yet read; made when the first one arrives before its reader. */
-  private chunks: unknown[] | undefined;
-  private waiter: Waiter | undefined;
-  private failure: unknown;
-  private done = false;
-  private resolveResult: (result: unknown) => void = noop;
-  private rejectResult: (e: unknown) => void = noop;
+  #chunks: unknown[] | undefined;
+  #waiter: Waiter | undefined;
+  #failure: unknown;
+  #done = false;
+  #resolveResult: (result: unknown) => void = noop;
+  #rejectResult: (e: unknown) => void = noop;
 
   constructor(tool: string, messageId: string, delivery: Delivery) {
     this.tool = tool;
     this.messageId = messageId;
     this.delivery = delivery;
     this.result = new Promise<CallResult<T>>((resolve, reject) => {
-      this.resolveResult = resolve as (result: unknown) => void;
-      this.rejectResult = reject;
+      this.#resolveResult = resolve as (result: unknown) => void;
+      this.#rejectResult = reject;
     });
   }
 
   get isSettled(): boolean {
-    return this.settled;
+    return this.#settled;
   }
 
   /** @internal Delivers a STREAM chunk. Returns false for a chunk already seen. */
   pushChunk(seq: number, data: unknown): boolean {
-    if (this.settled || seq < this.receivedChunks) return false;
+    if (this.#settled || seq < this.receivedChunks) return false;
     this.receivedChunks = seq + 1;
-    const w = this.waiter;
+    const w = this.#waiter;
     if (w) {
-      this.waiter = undefined;
+      this.#waiter = undefined;
       w.resolve({ value: data, done: false });
     } else {
-      this.chunks ??= [];
-      this.chunks.push(data);
+      this.#chunks ??= [];
+      this.#chunks.push(data);
     }
     return true;
   }
 
   /** @internal */
   complete(value: unknown, metrics: CallMetrics): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.done = true;
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#done = true;
     // T is the caller's claim about the tool's result type; the wire cannot check it.
-    this.resolveResult({ value, metrics } satisfies CallResult);
-    const w = this.waiter;
-    if (w && !this.chunks?.length) {
-      this.waiter = undefined;
+    this.#resolveResult({ value, metrics } satisfies CallResult);
+    const w = this.#waiter;
+    if (w && !this.#chunks?.length) {
+      this.#waiter = undefined;
       w.resolve({ value: undefined, done: true });
     }
   }
 
   /** @internal */
   fail(error: unknown): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.done = true;
-    this.failure = error instanceof Error ? error : new AgentSocketError('CONNECTION_LOST', String(error));
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#done = true;
+    this.#failure = error instanceof Error ? error : new AgentSocketError('CONNECTION_LOST', String(error));
     // The caller may only iterate; the rejection is still seen by whoever awaits `result`.
     this.result.catch(noop);
-    this.rejectResult(this.failure);
-    const w = this.waiter;
-    if (w && !this.chunks?.length) {
-      this.waiter = undefined;
-      w.reject(this.failure);
+    this.#rejectResult(this.#failure);
+    const w = this.#waiter;
+    if (w && !this.#chunks?.length) {
+      this.#waiter = undefined;
+      w.reject(this.#failure);
     }
   }
 
   [Symbol.asyncIterator](): AsyncIterator<C, undefined> {
     // C is the caller's claim about the tool's chunks, like T about its result.
-    return this.chunkIterator() as AsyncIterator<C, undefined>;
+    return this.#chunkIterator() as AsyncIterator<C, undefined>;
   }
 
-  private chunkIterator(): AsyncIterator<unknown, undefined> {
+  #chunkIterator(): AsyncIterator<unknown, undefined> {
     return {
       next: () => {
-        if (this.chunks?.length) return Promise.resolve({ value: this.chunks.shift(), done: false });
-        if (this.done) {
-          return this.failure === undefined ? Promise.resolve({ value: undefined, done: true }) : Promise.reject(this.failure);
+        if (this.#chunks?.length) return Promise.resolve({ value: this.#chunks.shift(), done: false });
+        if (this.#done) {
+          return this.#failure === undefined ? Promise.resolve({ value: undefined, done: true }) : Promise.reject(this.#failure);
         }
-        if (this.waiter) return Promise.reject(new AgentSocketError('INVALID_OPTIONS', 'a Call has one reader at a time'));
+        if (this.#waiter) return Promise.reject(new AgentSocketError('INVALID_OPTIONS', 'a Call has one reader at a time'));
         return new Promise((resolve, reject) => {
-          this.waiter = { resolve, reject };
+          this.#waiter = { resolve, reject };
         });
       },
       return: async () => {
-        this.chunks = undefined;
+        this.#chunks = undefined;
         return { value: undefined, done: true };
       },
     };

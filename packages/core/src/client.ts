@@ -69,98 +69,98 @@ export class AgentClient<A extends Agent = Agent> extends Emitter<ClientEvents> 
    * private member's type is left out of the published .d.ts.)
    */
   declare readonly '~agent'?: { -readonly [K in keyof ToolsOf<A>]?: ToolsOf<A>[K] };
-  private readonly options: AgentClientOptions;
+  readonly #options: AgentClientOptions;
   /** The tools this client serves (their registry loaded with the first). */
-  private readonly served = new ClientTools(() => this.serveTools());
-  private readonly newId = ulidFactory();
+  readonly #served = new ClientTools(() => this.#serveTools());
+  readonly #newId = ulidFactory();
   /** The default dedup store, made when the server first makes an exactly-once call here. */
-  private dedup: Promise<DedupStore> | undefined;
-  private peer: Peer | undefined;
-  private resumeToken = '';
-  private server: ServerHello['agent'] | undefined;
-  private closed = false;
-  private reconnecting = false;
-  private identity: { namespace: string; agentId: string } | undefined;
+  #dedup: Promise<DedupStore> | undefined;
+  #peer: Peer | undefined;
+  #resumeToken = '';
+  #server: ServerHello['agent'] | undefined;
+  #closed = false;
+  #reconnecting = false;
+  #identity: { namespace: string; agentId: string } | undefined;
   /** Message ids already delivered, so a message fanned out twice in a cluster is seen once. */
-  private seenMessages: Promise<DedupStore> | undefined;
-  private readonly stop = new AbortController();
+  #seenMessages: Promise<DedupStore> | undefined;
+  readonly #stop = new AbortController();
   /** What this client's sessions tell it (one object for every session it makes). */
-  private readonly peerHost: PeerHost = {
-    detached: (_peer, info) => this.onDetached(info),
+  readonly #peerHost: PeerHost = {
+    detached: (_peer, info) => this.#onDetached(info),
     error: (_peer, error) => this.emit('error', error),
     journalFailed: (_peer, error) => this.emit('error', error), // a client keeps no journal
     toolsChanged: () => this.emit('tools', this.tools),
-    goAway: (_peer, _code, _reason, retryMs) => this.onGoAway(retryMs),
-    message: (_peer, message) => this.onMessage(message),
+    goAway: (_peer, _code, _reason, retryMs) => this.#onGoAway(retryMs),
+    message: (_peer, message) => this.#onMessage(message),
     dedupStore: () => {
-      this.dedup ??= import('./serving.js').then((m) => new m.MemoryDedupStore({ maxEntries: 1000 }));
-      return this.dedup;
+      this.#dedup ??= import('./serving.js').then((m) => new m.MemoryDedupStore({ maxEntries: 1000 }));
+      return this.#dedup;
     },
   };
 
   constructor(options: AgentClientOptions) {
     super();
-    this.options = options;
-    for (const [name, def] of Object.entries(options.tools ?? {})) this.served.add(name, def);
+    this.#options = options;
+    for (const [name, def] of Object.entries(options.tools ?? {})) this.#served.add(name, def);
   }
 
   /** The agent's tools, kept current from TOOL_DEF pushes. */
   get tools(): ToolInfo[] {
-    return this.peer?.remoteTools ?? [];
+    return this.#peer?.remoteTools ?? [];
   }
 
   get agent(): { name: string; version?: string } | undefined {
-    if (!this.server) return undefined;
-    return this.server.version === undefined ? { name: this.server.name } : { name: this.server.name, version: this.server.version };
+    if (!this.#server) return undefined;
+    return this.#server.version === undefined ? { name: this.#server.name } : { name: this.#server.name, version: this.#server.version };
   }
 
   get sessionId(): string | undefined {
-    return this.peer?.sessionId;
+    return this.#peer?.sessionId;
   }
 
   get connected(): boolean {
-    return this.peer?.attached ?? false;
+    return this.#peer?.attached ?? false;
   }
 
   /** The namespace this client belongs to and the id other agents address it by. */
   get team(): { namespace: string; agentId: string } | undefined {
-    return this.identity;
+    return this.#identity;
   }
 
   /** Joins a room of this namespace (the server may refuse with 403). */
   async join(room: string): Promise<void> {
-    await this.call('asp.join', { room }).result;
+    await this.#call('asp.join', { room }).result;
   }
 
   async leave(room: string): Promise<void> {
-    await this.call('asp.leave', { room }).result;
+    await this.#call('asp.leave', { room }).result;
   }
 
   /** Rooms this agent is in. */
   async rooms(): Promise<string[]> {
-    return stringList((await this.call('asp.rooms').result).value);
+    return stringList((await this.#call('asp.rooms').result).value);
   }
 
   /** Agent ids in a room, or in the whole namespace. */
   async members(room?: string): Promise<string[]> {
-    return stringList((await this.call('asp.members', room === undefined ? {} : { room }).result).value);
+    return stringList((await this.#call('asp.members', room === undefined ? {} : { room }).result).value);
   }
 
   /** Sends a message to one agent of this namespace (private 1-1). Rejects with 406 if there is none. */
   async send(to: string, event: string, data?: unknown, options: { delivery?: Delivery } = {}): Promise<void> {
-    await this.call('asp.send', { to, event, data, ...deliveryArg(options.delivery) }).result;
+    await this.#call('asp.send', { to, event, data, ...deliveryArg(options.delivery) }).result;
   }
 
   /** Broadcasts to a room, or to the whole namespace, except this agent. Resolves with how many it reached. */
   async broadcast(event: string, data?: unknown, options: { room?: string; delivery?: Delivery } = {}): Promise<number> {
     const args = { event, data, ...(options.room === undefined ? {} : { room: options.room }), ...deliveryArg(options.delivery) };
-    const r = (await this.call('asp.broadcast', args).result).value;
+    const r = (await this.#call('asp.broadcast', args).result).value;
     return typeof r === 'object' && r !== null && 'delivered' in r && typeof r.delivered === 'number' ? r.delivered : 0;
   }
 
   /** Invokes a tool served by another agent of this namespace, routed through the server. */
   invokeAgent<T = unknown>(agentId: string, tool: string, args?: unknown, options?: InvokeOptions): Call<T> {
-    return this.call<T>(tool, args, { ...options, to: agentId });
+    return this.#call<T>(tool, args, { ...options, to: agentId });
   }
 
   /**
@@ -168,18 +168,18 @@ export class AgentClient<A extends Agent = Agent> extends Emitter<ClientEvents> 
    * reconnect backoff. Rejects with the last attempt's error, at once if the server refuses.
    */
   async connect(): Promise<ConnectedInfo> {
-    if (this.closed) throw new AgentSocketError('CLIENT_CLOSED', 'client is closed');
-    const attempts = this.options.connectAttempts ?? (this.options.reconnect === false ? 1 : 5);
+    if (this.#closed) throw new AgentSocketError('CLIENT_CLOSED', 'client is closed');
+    const attempts = this.#options.connectAttempts ?? (this.#options.reconnect === false ? 1 : 5);
     if (!(attempts >= 1)) throw new AgentSocketError('INVALID_OPTIONS', `connectAttempts must be 1 or more (Infinity retries for ever), not ${attempts}`);
-    const backoff = this.options.reconnect || {};
+    const backoff = this.#options.reconnect || {};
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.connectOnce();
+        return await this.#connectOnce();
       } catch (error) {
-        if (this.closed || attempt >= attempts || !worthRetrying(error)) throw error;
+        if (this.#closed || attempt >= attempts || !worthRetrying(error)) throw error;
         const delayMs = backoffDelay(attempt - 1, backoff);
         this.emit('reconnecting', { attempt, delayMs, cause: asCause(error) });
-        await sleep(delayMs, this.stop.signal);
+        await sleep(delayMs, this.#stop.signal);
       }
     }
   }
@@ -193,118 +193,118 @@ export class AgentClient<A extends Agent = Agent> extends Emitter<ClientEvents> 
   invoke<T = unknown>(tool: Typed<A> extends true ? never : string, args?: unknown, options?: InvokeOptions): Call<T>;
   invoke<N extends ToolName<A>>(tool: N, ...rest: InvokeArgs<A, N>): ToolCall<A, N>;
   invoke(tool: string, args?: unknown, options?: InvokeOptions): Call<never, never> {
-    return this.call<never, never>(tool, args, options);
+    return this.#call<never, never>(tool, args, options);
   }
 
-  private call<T = unknown, C = unknown>(tool: string, args?: unknown, options?: InvokeOptions): Call<T, C> {
-    const peer = this.peer;
+  #call<T = unknown, C = unknown>(tool: string, args?: unknown, options?: InvokeOptions): Call<T, C> {
+    const peer = this.#peer;
     if (!peer) throw new AgentSocketError('NOT_CONNECTED', 'not connected yet: await client.connect() before invoke()');
-    const hook = this.options.instrumentation;
+    const hook = this.#options.instrumentation;
     if (hook) return hook.invoke<T, C>(tool, options ?? {}, (o) => peer.invoke<T, C>(tool, args ?? {}, o));
     return peer.invoke<T, C>(tool, args ?? {}, options);
   }
 
   /** Serves another tool to the agent, announced at once (TOOL_DEF). */
   addTool<S extends InputSchema>(name: string, definition: ToolDefinition<S>): void {
-    this.served.add(name, definition);
+    this.#served.add(name, definition);
   }
 
   /** Closes the connection and fails every open call with CLIENT_CLOSED. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.stop.abort(new AgentSocketError('CLIENT_CLOSED', 'client closed'));
-    this.peer?.close(new AgentSocketError('CLIENT_CLOSED', 'client closed'));
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#stop.abort(new AgentSocketError('CLIENT_CLOSED', 'client closed'));
+    this.#peer?.close(new AgentSocketError('CLIENT_CLOSED', 'client closed'));
     this.emit('close');
   }
 
   /** Drops the current transport as a network failure would (for tests and failover drills). */
   async dropConnection(): Promise<void> {
-    const t = this.peer?.replaceTransport();
+    const t = this.#peer?.replaceTransport();
     if (t) {
       await t.close(CloseCode.GOING_AWAY, 'dropped by client');
-      this.onDetached({ code: CloseCode.GOING_AWAY, reason: 'dropped by client', local: true });
+      this.#onDetached({ code: CloseCode.GOING_AWAY, reason: 'dropped by client', local: true });
     }
   }
 
   /** The registry of the tools added before there was one is loaded: the session serves them from now on. */
-  private serveTools(): void {
-    const registry = this.served.forSession();
-    if (registry) this.peer?.serve(registry);
+  #serveTools(): void {
+    const registry = this.#served.forSession();
+    if (registry) this.#peer?.serve(registry);
   }
 
-  private async connectOnce(): Promise<ConnectedInfo> {
+  async #connectOnce(): Promise<ConnectedInfo> {
     // The tools go in the HELLO: their registry first.
-    await this.served.ready()?.catch((error: unknown) => {
+    await this.#served.ready()?.catch((error: unknown) => {
       throw new AgentSocketError('INVALID_OPTIONS', `a tool cannot be served: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     });
-    const transport = await this.options.connect(this.stop.signal);
-    const batch = this.options.batch !== false && transport.enableBatching !== undefined;
-    const piggyback = this.options.piggybackAcks !== false;
-    const lean = this.options.lean !== false;
+    const transport = await this.#options.connect(this.#stop.signal);
+    const batch = this.#options.batch !== false && transport.enableBatching !== undefined;
+    const piggyback = this.#options.piggybackAcks !== false;
+    const lean = this.#options.lean !== false;
     // A long tool list goes in a TOOL_DEF after the reply: a server holds a HELLO to a small limit (protocol.md §7).
-    let tools = this.served.list();
+    let tools = this.#served.list();
     const lateTools = toolsBytes(tools) > HELLO_TOOLS_INLINE_BYTES ? tools : undefined;
     if (lateTools) tools = [];
-    const peer = this.peer;
-    const resume = peer ? { sessionId: peer.sessionId, resumeToken: this.resumeToken, lastReceived: peer.chan.lastReceived, busy: peer.runningIncoming() } : undefined;
+    const peer = this.#peer;
+    const resume = peer ? { sessionId: peer.sessionId, resumeToken: this.#resumeToken, lastReceived: peer.chan.lastReceived, busy: peer.runningIncoming() } : undefined;
     const hello = {
       versions: [PROTOCOL_VERSION],
-      codecs: this.options.codecs ?? ['msgpack', 'json'],
-      maxFrame: this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
-      heartbeatMs: this.options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
-      maxInflight: this.options.maxInflight ?? DEFAULT_CLIENT_MAX_INFLIGHT,
+      codecs: this.#options.codecs ?? ['msgpack', 'json'],
+      maxFrame: this.#options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+      heartbeatMs: this.#options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+      maxInflight: this.#options.maxInflight ?? DEFAULT_CLIENT_MAX_INFLIGHT,
       tools,
-      ...(this.options.token === undefined ? {} : { token: this.options.token }),
-      ...(this.options.name === undefined ? {} : { agent: this.options.name }),
-      ...(this.options.namespace === undefined ? {} : { namespace: this.options.namespace }),
+      ...(this.#options.token === undefined ? {} : { token: this.#options.token }),
+      ...(this.#options.name === undefined ? {} : { agent: this.#options.name }),
+      ...(this.#options.namespace === undefined ? {} : { namespace: this.#options.namespace }),
       ...(resume ? { resume } : {}),
       ...(batch ? { batch } : {}),
       ...(piggyback ? { piggyback } : {}),
       ...(lean ? { lean } : {}),
     };
-    return handshake(transport, hello, this.options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS, (reply) => {
+    return handshake(transport, hello, this.#options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS, (reply) => {
       // Before anything else arrives: the server batches from right after its reply.
       if (batch && reply.batch) transport.enableBatching?.();
-      const info = this.onHello(transport, reply, piggyback && reply.piggyback === true, lean && reply.lean === true);
+      const info = this.#onHello(transport, reply, piggyback && reply.piggyback === true, lean && reply.lean === true);
       // A resumed session kept the tools it was told of.
-      if (lateTools && !reply.resumed) this.peer?.announceTools(lateTools, []);
+      if (lateTools && !reply.resumed) this.#peer?.announceTools(lateTools, []);
       return info;
     });
   }
 
-  private onHello(transport: Transport, hello: ServerHello, piggyback: boolean, lean: boolean): ConnectedInfo {
-    this.server = hello.agent;
-    let peer = this.peer;
+  #onHello(transport: Transport, hello: ServerHello, piggyback: boolean, lean: boolean): ConnectedInfo {
+    this.#server = hello.agent;
+    let peer = this.#peer;
     if (!peer || !hello.resumed || peer.sessionId !== hello.sessionId) {
       const unfinished = peer?.takeUnfinished() ?? [];
       peer?.close(new ProtocolError(ErrorCode.SESSION_EXPIRED, 'session could not be resumed'));
       peer = new Peer({
         settings: peerSettings({
           side: 'client',
-          maxFrame: this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
-          maxInflight: this.options.maxInflight ?? DEFAULT_CLIENT_MAX_INFLIGHT,
-          dedup: this.options.dedup,
-          dedupScope: this.options.name ?? 'client',
-          newId: this.newId,
-          host: this.peerHost,
+          maxFrame: this.#options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+          maxInflight: this.#options.maxInflight ?? DEFAULT_CLIENT_MAX_INFLIGHT,
+          dedup: this.#options.dedup,
+          dedupScope: this.#options.name ?? 'client',
+          newId: this.#newId,
+          host: this.#peerHost,
         }),
         codec: sharedCodec(hello.codec),
-        registry: this.served.forSession(),
+        registry: this.#served.forSession(),
         sessionId: hello.sessionId,
         peerMaxFrame: hello.maxFrame,
         peerMaxInflight: hello.maxInflight,
         heartbeatMs: hello.heartbeatMs,
-        window: this.options.window,
+        window: this.#options.window,
       });
       peer.setRemoteTools(hello.agent.tools);
-      this.peer = peer;
+      this.#peer = peer;
       peer.adopt(unfinished);
     } else {
       peer.setRemoteTools(hello.agent.tools);
     }
-    this.resumeToken = hello.resumeToken;
-    this.identity = { namespace: hello.namespace, agentId: hello.agentId };
+    this.#resumeToken = hello.resumeToken;
+    this.#identity = { namespace: hello.namespace, agentId: hello.agentId };
     peer.attach(transport, hello.lastReceived, piggyback, lean);
     const info = { sessionId: hello.sessionId, resumed: hello.resumed };
     this.emit('connect', info);
@@ -312,58 +312,58 @@ export class AgentClient<A extends Agent = Agent> extends Emitter<ClientEvents> 
     return info;
   }
 
-  private onMessage(message: TeamMessage): void {
-    this.seenMessages ??= import('./serving.js').then((m) => new m.MemoryDedupStore({ maxEntries: 10_000 }));
-    void this.seenMessages.then((seen) => seen.claim(message.id, 10 * 60_000)).then((claim) => {
+  #onMessage(message: TeamMessage): void {
+    this.#seenMessages ??= import('./serving.js').then((m) => new m.MemoryDedupStore({ maxEntries: 10_000 }));
+    void this.#seenMessages.then((seen) => seen.claim(message.id, 10 * 60_000)).then((claim) => {
       if (claim.status === 'new') this.emit('message', message);
     });
   }
 
-  private onGoAway(retryMs: number | undefined): void {
-    const t = this.peer?.replaceTransport();
+  #onGoAway(retryMs: number | undefined): void {
+    const t = this.#peer?.replaceTransport();
     if (!t) return;
     // Not NORMAL: a normal close tells the server the session is over, and it must stay resumable.
     void t.close(CloseCode.GOING_AWAY, 'GOAWAY received');
-    this.onDetached({ code: CloseCode.SERVER_SHUTDOWN, reason: 'GOAWAY', local: false }, retryMs);
+    this.#onDetached({ code: CloseCode.SERVER_SHUTDOWN, reason: 'GOAWAY', local: false }, retryMs);
   }
 
-  private onDetached(info: TransportCloseInfo, firstDelayMs?: number): void {
+  #onDetached(info: TransportCloseInfo, firstDelayMs?: number): void {
     this.emit('disconnect', info);
-    if (this.closed || this.reconnecting) return;
-    if (this.options.reconnect === false) {
-      this.peer?.close(new AgentSocketError('CONNECTION_LOST', `connection closed (${info.code} ${info.reason})`));
+    if (this.#closed || this.#reconnecting) return;
+    if (this.#options.reconnect === false) {
+      this.#peer?.close(new AgentSocketError('CONNECTION_LOST', `connection closed (${info.code} ${info.reason})`));
       return;
     }
-    void this.reconnectLoop(firstDelayMs, new AgentSocketError('CONNECTION_LOST', `connection closed (${info.code} ${info.reason})`));
+    void this.#reconnectLoop(firstDelayMs, new AgentSocketError('CONNECTION_LOST', `connection closed (${info.code} ${info.reason})`));
   }
 
-  private async reconnectLoop(firstDelayMs: number | undefined, dropped: ReconnectCause): Promise<void> {
-    this.reconnecting = true;
-    const opts = this.options.reconnect || {};
+  async #reconnectLoop(firstDelayMs: number | undefined, dropped: ReconnectCause): Promise<void> {
+    this.#reconnecting = true;
+    const opts = this.#options.reconnect || {};
     const max = opts.maxAttempts ?? Number.POSITIVE_INFINITY;
     let cause = dropped;
     try {
-      for (let attempt = 0; attempt < max && !this.closed; attempt++) {
+      for (let attempt = 0; attempt < max && !this.#closed; attempt++) {
         const delayMs = attempt === 0 && firstDelayMs !== undefined ? firstDelayMs : backoffDelay(attempt, opts);
         this.emit('reconnecting', { attempt: attempt + 1, delayMs, cause });
-        await sleep(delayMs, this.stop.signal);
+        await sleep(delayMs, this.#stop.signal);
         try {
-          await this.connectOnce();
+          await this.#connectOnce();
           return;
         } catch (error) {
           if (error instanceof ProtocolError && isFatal(error)) {
-            this.peer?.close(error);
+            this.#peer?.close(error);
             this.emit('error', error);
             return;
           }
           cause = asCause(error);
         }
       }
-      this.peer?.close(new AgentSocketError('CONNECTION_LOST', `gave up after ${max} reconnect attempts: ${cause.message}`, { cause }));
+      this.#peer?.close(new AgentSocketError('CONNECTION_LOST', `gave up after ${max} reconnect attempts: ${cause.message}`, { cause }));
     } catch {
       // closed while waiting
     } finally {
-      this.reconnecting = false;
+      this.#reconnecting = false;
     }
   }
 }

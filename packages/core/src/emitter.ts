@@ -1,11 +1,11 @@
 /** A minimal typed event emitter that works the same in Node and browsers. */
 export class Emitter<Events extends Record<string, unknown[]>> {
-  private readonly listeners: { [K in keyof Events]?: Set<(...args: Events[K]) => void> } = {};
+  readonly #listeners: { [K in keyof Events]?: Set<(...args: Events[K]) => void> } = {};
 
   /** Adds a listener; returns a function that removes it. */
   on<K extends keyof Events>(event: K, listener: (...args: Events[K]) => void): () => void {
-    const set = this.listeners[event] ?? new Set<(...args: Events[K]) => void>();
-    this.listeners[event] = set;
+    const set = this.#listeners[event] ?? new Set<(...args: Events[K]) => void>();
+    this.#listeners[event] = set;
     set.add(listener);
     return () => {
       set.delete(listener);
@@ -13,7 +13,7 @@ export class Emitter<Events extends Record<string, unknown[]>> {
   }
 
   protected emit<K extends keyof Events>(event: K, ...args: Events[K]): void {
-    const set = this.listeners[event];
+    const set = this.#listeners[event];
     if (!set) return;
     for (const listener of set) listener(...args);
   }

@@ -14,12 +14,12 @@ interface Period {
  * running period gets its first beat within one period rather than exactly one period later.
  */
 export class HeartbeatClock {
-  private readonly periods = new Map<number, Period>();
+  readonly #periods = new Map<number, Period>();
 
   /** Beats `member` every `periodMs` until deleted; a period of 0 or less never beats. */
   add(member: Beating, periodMs: number): void {
     if (periodMs <= 0) return;
-    let period = this.periods.get(periodMs);
+    let period = this.#periods.get(periodMs);
     if (!period) {
       const members = new Set<Beating>();
       const timer = setInterval(() => {
@@ -29,15 +29,15 @@ export class HeartbeatClock {
       // Heartbeats alone must not keep a process alive.
       if (typeof timer === 'object' && 'unref' in timer) timer.unref();
       period = { timer, members };
-      this.periods.set(periodMs, period);
+      this.#periods.set(periodMs, period);
     }
     period.members.add(member);
   }
 
   delete(member: Beating, periodMs: number): void {
-    const period = this.periods.get(periodMs);
+    const period = this.#periods.get(periodMs);
     if (!period?.members.delete(member) || period.members.size > 0) return;
     clearInterval(period.timer);
-    this.periods.delete(periodMs);
+    this.#periods.delete(periodMs);
   }
 }

@@ -9,7 +9,7 @@ import type { IncomingCalls, IncomingHost } from './incoming-calls.js';
  * loaded (a browser gone offline), each waiting INVOKE is answered with ERROR 503.
  */
 export class IncomingLoading {
-  private readonly waiting: Array<{ op: (calls: IncomingCalls) => void; rid: number; reliable: boolean }> = [];
+  readonly #waiting: Array<{ op: (calls: IncomingCalls) => void; rid: number; reliable: boolean }> = [];
 
   /** `settled`: the calls, made once loaded; undefined when the load failed (the next INVOKE tries again). */
   constructor(host: IncomingHost, settled: (calls: IncomingCalls | undefined) => void) {
@@ -17,24 +17,24 @@ export class IncomingLoading {
       (m) => {
         const calls = new m.IncomingCalls(host);
         settled(calls);
-        for (const w of this.waiting) w.op(calls);
+        for (const w of this.#waiting) w.op(calls);
       },
       (error: unknown) => {
         settled(undefined);
         const reason = error instanceof Error ? error.message : String(error);
         host.reportError(new AgentSocketError('CONNECTION_LOST', `cannot take calls from the peer: ${reason}`, { cause: error }));
-        for (const w of this.waiting) if (w.rid !== 0) host.refuse(w.rid, w.reliable, ErrorCode.UNAVAILABLE, `this peer cannot take calls now: ${reason}`);
+        for (const w of this.#waiting) if (w.rid !== 0) host.refuse(w.rid, w.reliable, ErrorCode.UNAVAILABLE, `this peer cannot take calls now: ${reason}`);
       },
     );
   }
 
   /** Applies `op` once loaded; `rid` and `reliable`: an INVOKE's, to answer it should the load fail. */
   add(op: (calls: IncomingCalls) => void, rid = 0, reliable = false): void {
-    this.waiting.push({ op, rid, reliable });
+    this.#waiting.push({ op, rid, reliable });
   }
 
   /** Request ids of the INVOKEs waiting (they will run, or be answered, once loaded). */
   ids(): number[] {
-    return this.waiting.filter((w) => w.rid !== 0).map((w) => w.rid);
+    return this.#waiting.filter((w) => w.rid !== 0).map((w) => w.rid);
   }
 }

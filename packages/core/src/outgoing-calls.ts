@@ -51,18 +51,18 @@ export interface Unfinished {
  * Made by a session's first outgoing request: an idle session has none.
  */
 export class OutgoingCalls {
-  private readonly table = new CallTable<number, Outgoing>();
-  private readonly rids: RequestIdAllocator;
+  readonly #table = new CallTable<number, Outgoing>();
+  readonly #rids: RequestIdAllocator;
   /** Request ids a previous owner of this session left running at the peer: not reused until they end. */
-  private orphans: Set<number> | undefined;
-  private readonly inUse = (id: number): boolean => this.table.has(id) || this.orphans?.has(id) === true;
+  #orphans: Set<number> | undefined;
+  readonly #inUse = (id: number): boolean => this.#table.has(id) || this.#orphans?.has(id) === true;
 
   constructor(private readonly host: OutgoingHost) {
-    this.rids = new RequestIdAllocator(host.side);
+    this.#rids = new RequestIdAllocator(host.side);
   }
 
   get size(): number {
-    return this.table.size;
+    return this.#table.size;
   }
 
   invoke<T, C>(tool: string, args: unknown, options: InvokeOptions): Call<T, C> {
@@ -80,7 +80,7 @@ export class OutgoingCalls {
       call.fail(new AgentSocketError('SESSION_CLOSED', 'session is closed'));
       return call;
     }
-    if (this.table.size >= host.peerMaxInflight) {
+    if (this.#table.size >= host.peerMaxInflight) {
       call.fail(new AgentSocketError('TOO_MANY_REQUESTS', `peer allows ${host.peerMaxInflight} requests in flight`));
       return call;
     }
@@ -89,18 +89,18 @@ export class OutgoingCalls {
       call.fail(new AgentSocketError('CONNECTION_LOST', 'not connected (at-most-once calls are not queued)'));
       return call;
     }
-    this.start(call, tool, args, options, reliable);
+    this.#start(call, tool, args, options, reliable);
     return call;
   }
 
   /** Sends again, on this (new) session, calls that another session could not finish. */
   adopt(calls: Unfinished[]): void {
-    for (const c of calls) this.start(c.call, c.tool, c.args, c.options, true);
+    for (const c of calls) this.#start(c.call, c.tool, c.args, c.options, true);
   }
 
   /** Reliable calls still waiting for their terminal frame (for adopt() by a new session). */
   takeUnfinished(): Unfinished[] {
-    const out = this.table.take(() => true).filter((o) => o.reliable);
+    const out = this.#table.take(() => true).filter((o) => o.reliable);
     return out.map(({ call, tool, args, options }) => ({ call, tool, args, options }));
   }
 
@@ -110,61 +110,61 @@ export class OutgoingCalls {
    */
   adoptOrphans(rids: number[]): void {
     for (const rid of rids) {
-      if (!RequestIdAllocator.owns(this.host.side, rid) || this.table.has(rid)) continue;
-      this.orphans ??= new Set();
-      this.orphans.add(rid);
+      if (!RequestIdAllocator.owns(this.host.side, rid) || this.#table.has(rid)) continue;
+      this.#orphans ??= new Set();
+      this.#orphans.add(rid);
       this.host.trySend(FrameType.INTERRUPT, rid, interruptPayload('the node that made this request is gone'), true);
     }
   }
 
   chunk(rid: number, seq: number, data: unknown): void {
-    this.table.chunk(rid, seq, data);
+    this.#table.chunk(rid, seq, data);
   }
 
   complete(rid: number, result: unknown, metrics: CallMetrics): void {
-    if (!this.table.complete(rid, result, metrics)) this.orphans?.delete(rid);
+    if (!this.#table.complete(rid, result, metrics)) this.#orphans?.delete(rid);
   }
 
   fail(rid: number, error: Error): void {
-    if (!this.table.fail(rid, error)) this.orphans?.delete(rid);
+    if (!this.#table.fail(rid, error)) this.#orphans?.delete(rid);
   }
 
   /** The transport is gone: at-most-once calls fail (reliable ones wait for a resume). */
   connectionLost(): void {
-    for (const o of this.table.take((o) => !o.reliable)) {
+    for (const o of this.#table.take((o) => !o.reliable)) {
       o.call.fail(new AgentSocketError('CONNECTION_LOST', `connection lost during at-most-once call to "${o.tool}"`));
     }
   }
 
   failAll(error: Error): void {
-    this.table.failAll(error);
+    this.#table.failAll(error);
   }
 
-  private start(call: Call, tool: string, args: unknown, options: InvokeOptions, reliable: boolean): void {
-    const rid = this.rids.allocate(this.inUse);
+  #start(call: Call, tool: string, args: unknown, options: InvokeOptions, reliable: boolean): void {
+    const rid = this.#rids.allocate(this.#inUse);
     call.requestId = rid;
     const o = new Outgoing(call, reliable, tool, args, options);
-    this.table.add(rid, o, options.timeoutMs);
+    this.#table.add(rid, o, options.timeoutMs);
     const payload = invokePayload(call.messageId, tool, args, call.delivery, options.traceparent, options.to, options.metrics);
     const room = reliable ? this.host.whenWritable() : true;
-    if (room === true) this.sendInvoke(rid, o, payload);
+    if (room === true) this.#sendInvoke(rid, o, payload);
     else {
       void room.then(() =>
-        this.host.isClosed ? this.table.settle(rid, o, new AgentSocketError('SESSION_CLOSED', 'session closed')) : this.sendInvoke(rid, o, payload),
+        this.host.isClosed ? this.#table.settle(rid, o, new AgentSocketError('SESSION_CLOSED', 'session closed')) : this.#sendInvoke(rid, o, payload),
       );
     }
   }
 
-  private sendInvoke(rid: number, o: Outgoing, payload: Payload): void {
+  #sendInvoke(rid: number, o: Outgoing, payload: Payload): void {
     try {
       this.host.send(FrameType.INVOKE, rid, payload, o.reliable);
     } catch (error) {
-      this.table.settle(rid, o, error);
+      this.#table.settle(rid, o, error);
       return;
     }
     const signal = o.options.signal;
     if (!signal) return;
-    this.table.forwardAbort(rid, o, signal, {
+    this.#table.forwardAbort(rid, o, signal, {
       interrupt: (reason) => this.host.trySend(FrameType.INTERRUPT, rid, interruptPayload(reason), o.reliable),
       graceMs: INTERRUPT_GRACE_MS,
       unanswered: 'interrupted; no terminal frame from peer',

@@ -58,29 +58,29 @@ const endTurnOf = (t: BaseTransport) => t.endTurn();
 export abstract class BaseTransport implements Transport {
   onframe: ((frame: Uint8Array) => void) | undefined;
   onclose: ((info: TransportCloseInfo) => void) | undefined;
-  private readonly settings: BaseTransportOptions;
+  readonly #settings: BaseTransportOptions;
   /** Messages waiting for start() or for the drain; made when the first one has to wait. */
-  private inbox: Uint8Array[] | undefined;
-  private batching = false;
+  #inbox: Uint8Array[] | undefined;
+  #batching = false;
   /** Frames waiting for the end of the turn (batching only). */
-  private outbox: Uint8Array[] | undefined;
-  private outboxBytes = 0;
+  #outbox: Uint8Array[] | undefined;
+  #outboxBytes = 0;
   /** A frame was written at once this turn; the turn's later frames are being collected. */
-  private turnStarted = false;
-  private started = false;
-  private drainScheduled = false;
-  private closeInfo: TransportCloseInfo | undefined;
+  #turnStarted = false;
+  #started = false;
+  #drainScheduled = false;
+  #closeInfo: TransportCloseInfo | undefined;
   /** The socket closed while frames still wait in the inbox: they go first, then onclose. */
-  private pendingClose: TransportCloseInfo | undefined;
+  #pendingClose: TransportCloseInfo | undefined;
   /** What close() returns, and how it resolves; made by the first close() that has to wait for onclose. */
-  private closed: { readonly promise: Promise<void>; readonly resolve: () => void } | undefined;
+  #closed: { readonly promise: Promise<void>; readonly resolve: () => void } | undefined;
   /** onclose has run. */
-  private settled = false;
+  #settled = false;
 
   /** `options` is kept, not copied: a server passes one object to all its connections. */
   constructor(options: BaseTransportOptions) {
-    this.settings = options;
-    this.batching = this.batchBytes > 0 && options.batching === 'always';
+    this.#settings = options;
+    this.#batching = this.#batchBytes > 0 && options.batching === 'always';
   }
 
   get [transportSymbol](): true {
@@ -88,28 +88,28 @@ export abstract class BaseTransport implements Transport {
   }
 
   get kind(): string {
-    return this.settings.kind;
+    return this.#settings.kind;
   }
 
   get maxFrameBytes(): number {
-    return this.settings.maxFrameBytes;
+    return this.#settings.maxFrameBytes;
   }
 
   get maxBufferedBytes(): number {
-    return this.settings.maxBufferedBytes;
+    return this.#settings.maxBufferedBytes;
   }
 
   /** Present when batching is negotiated (options.batchBytes > 0, batching not 'always'): a prototype method, not a closure per connection. */
   get enableBatching(): (() => void) | undefined {
-    return this.batchBytes > 0 && this.settings.batching !== 'always' ? this.startBatching : undefined;
+    return this.#batchBytes > 0 && this.#settings.batching !== 'always' ? this.#startBatching : undefined;
   }
 
-  private get batchBytes(): number {
-    return this.settings.batchBytes ?? 0;
+  get #batchBytes(): number {
+    return this.#settings.batchBytes ?? 0;
   }
 
-  private get batchFrames(): number {
-    return Math.max(1, this.settings.batchFrames ?? 16);
+  get #batchFrames(): number {
+    return Math.max(1, this.#settings.batchFrames ?? 16);
   }
 
   /**
@@ -117,7 +117,7 @@ export abstract class BaseTransport implements Transport {
    * batch still being collected for the end of the turn.
    */
   get bufferedAmount(): number {
-    return this.socketBufferedAmount + this.outboxBytes;
+    return this.socketBufferedAmount + this.#outboxBytes;
   }
   /** The socket's own backlog of unsent bytes (e.g. `ws`'s bufferedAmount; 0 when unknown). */
   protected abstract get socketBufferedAmount(): number;
@@ -129,18 +129,18 @@ export abstract class BaseTransport implements Transport {
   protected abstract shutdown(code: number, reason: string): void;
 
   get open(): boolean {
-    return this.closeInfo === undefined;
+    return this.#closeInfo === undefined;
   }
 
   start(): void {
-    if (this.started) return;
-    this.started = true;
-    if (this.inbox) this.scheduleDrain();
+    if (this.#started) return;
+    this.#started = true;
+    if (this.#inbox) this.#scheduleDrain();
   }
 
   send(frame: Uint8Array): void {
-    if (this.closeInfo || !this.socketOpen) {
-      throw new AgentSocketError('TRANSPORT_CLOSED', `${this.kind} transport is closed${this.closeInfo ? ` (${this.closeInfo.code})` : ''}`);
+    if (this.#closeInfo || !this.socketOpen) {
+      throw new AgentSocketError('TRANSPORT_CLOSED', `${this.kind} transport is closed${this.#closeInfo ? ` (${this.#closeInfo.code})` : ''}`);
     }
     if (frame.byteLength > this.maxFrameBytes) {
       throw new AgentSocketError('FRAME_TOO_LARGE', `frame of ${frame.byteLength} bytes exceeds ${this.maxFrameBytes}`);
@@ -151,55 +151,55 @@ export abstract class BaseTransport implements Transport {
       void this.close(CloseCode.SLOW_CONSUMER, reason);
       throw new AgentSocketError('TRANSPORT_CLOSED', `${this.kind} transport closed, ${reason}`);
     }
-    if (this.batching) this.enqueue(frame);
+    if (this.#batching) this.#enqueue(frame);
     else this.write(frame);
   }
 
   close(code: number = CloseCode.NORMAL, reason = ''): Promise<void> {
     // Frames sent before close() go first, as they would unbatched.
-    if (!this.closeInfo && this.socketOpen) this.flush();
+    if (!this.#closeInfo && this.socketOpen) this.#flush();
     if (this.finish({ code, reason, local: true })) this.shutdown(code, closeReason(reason));
-    if (this.settled) return Promise.resolve();
-    if (!this.closed) {
+    if (this.#settled) return Promise.resolve();
+    if (!this.#closed) {
       let resolve = () => {};
       const promise = new Promise<void>((r) => {
         resolve = r;
       });
-      this.closed = { promise, resolve };
+      this.#closed = { promise, resolve };
     }
-    return this.closed.promise;
+    return this.#closed.promise;
   }
 
   /** A binary message arrived from the socket. */
   protected received(message: Uint8Array): void {
-    if (this.closeInfo) return;
-    if (this.started && !this.drainScheduled && !this.inbox) {
-      this.deliver(message);
+    if (this.#closeInfo) return;
+    if (this.#started && !this.#drainScheduled && !this.#inbox) {
+      this.#deliver(message);
       return;
     }
-    this.inbox ??= [];
-    this.inbox.push(message);
-    if (this.started) this.scheduleDrain();
+    this.#inbox ??= [];
+    this.#inbox.push(message);
+    if (this.#started) this.#scheduleDrain();
   }
 
   /** The socket is gone: delivers what already arrived (once started), then closes. */
   protected ended(info: TransportCloseInfo): void {
-    if (this.closeInfo || this.pendingClose) return;
-    if (!this.inbox) {
+    if (this.#closeInfo || this.#pendingClose) return;
+    if (!this.#inbox) {
       this.finish(info);
       return;
     }
-    this.pendingClose = info;
-    if (this.started) this.scheduleDrain();
+    this.#pendingClose = info;
+    if (this.#started) this.#scheduleDrain();
   }
 
   /** Marks the transport closed and schedules onclose. Returns false when it already was. */
   protected finish(info: TransportCloseInfo): boolean {
-    if (this.closeInfo) return false;
-    this.closeInfo = info;
-    this.inbox = undefined;
-    this.outbox = undefined;
-    this.outboxBytes = 0;
+    if (this.#closeInfo) return false;
+    this.#closeInfo = info;
+    this.#inbox = undefined;
+    this.#outbox = undefined;
+    this.#outboxBytes = 0;
     this.onFinish();
     // Fire on a later tick, as a socket's close event would, so callers of close() see it async.
     queueMicrotask(() => {
@@ -209,8 +209,8 @@ export abstract class BaseTransport implements Transport {
       } catch {
         // The owner's bug must not escape into the socket's event loop (rule 8).
       }
-      this.settled = true;
-      this.closed?.resolve();
+      this.#settled = true;
+      this.#closed?.resolve();
     });
     return true;
   }
@@ -218,13 +218,13 @@ export abstract class BaseTransport implements Transport {
   /** Hook for subclasses to stop timers once closed. */
   protected onFinish(): void {}
 
-  private startBatching(): void {
-    this.batching = true;
+  #startBatching(): void {
+    this.#batching = true;
   }
 
   /** True once batching is on (agreed in HELLO, or always): a turn's frames then leave in a few writes, not one each. */
   protected get isBatching(): boolean {
-    return this.batching;
+    return this.#batching;
   }
 
   /**
@@ -233,41 +233,41 @@ export abstract class BaseTransport implements Transport {
    * in the same turn are collected and leave together at the end of it, or as soon as
    * batchFrames of them (or batchBytes) are waiting.
    */
-  private enqueue(frame: Uint8Array): void {
-    if (!this.turnStarted) {
-      this.turnStarted = true;
+  #enqueue(frame: Uint8Array): void {
+    if (!this.#turnStarted) {
+      this.#turnStarted = true;
       nextTurn(endTurnOf, this);
-      if (!this.settings.batchWholeTurn) {
+      if (!this.#settings.batchWholeTurn) {
         this.write(frame);
         return;
       }
     }
-    if (this.outboxBytes + frame.byteLength > this.batchBytes) this.flush();
-    if (frame.byteLength >= this.batchBytes) {
+    if (this.#outboxBytes + frame.byteLength > this.#batchBytes) this.#flush();
+    if (frame.byteLength >= this.#batchBytes) {
       this.write(frame);
       return;
     }
-    this.outbox ??= [];
+    this.#outbox ??= [];
     // Kept by reference until the flush copies it into the message (send's contract, transport.ts).
-    this.outbox.push(frame);
-    this.outboxBytes += frame.byteLength;
-    if (this.outbox.length >= this.batchFrames) this.flush();
+    this.#outbox.push(frame);
+    this.#outboxBytes += frame.byteLength;
+    if (this.#outbox.length >= this.#batchFrames) this.#flush();
   }
 
   /** @internal The turn is over: what was collected leaves as one message. */
   endTurn(): void {
-    this.turnStarted = false;
-    this.flush();
+    this.#turnStarted = false;
+    this.#flush();
   }
 
   /** Writes the frames batched so far as one message. */
-  private flush(): void {
-    const frames = this.outbox;
+  #flush(): void {
+    const frames = this.#outbox;
     if (frames === undefined) return;
-    const bytes = this.outboxBytes;
-    this.outbox = undefined;
-    this.outboxBytes = 0;
-    if (frames.length === 0 || this.closeInfo || !this.socketOpen) return;
+    const bytes = this.#outboxBytes;
+    this.#outbox = undefined;
+    this.#outboxBytes = 0;
+    if (frames.length === 0 || this.#closeInfo || !this.socketOpen) return;
     let message = frames[0] as Uint8Array;
     if (frames.length > 1) {
       message = new Uint8Array(bytes);
@@ -285,17 +285,17 @@ export abstract class BaseTransport implements Transport {
     }
   }
 
-  private scheduleDrain(): void {
-    if (this.drainScheduled) return;
-    this.drainScheduled = true;
+  #scheduleDrain(): void {
+    if (this.#drainScheduled) return;
+    this.#drainScheduled = true;
     queueMicrotask(() => {
-      this.drainScheduled = false;
-      while (this.inbox && !this.closeInfo) {
-        const message = this.inbox.shift();
-        if (this.inbox.length === 0) this.inbox = undefined;
-        if (message) this.deliver(message);
+      this.#drainScheduled = false;
+      while (this.#inbox && !this.#closeInfo) {
+        const message = this.#inbox.shift();
+        if (this.#inbox.length === 0) this.#inbox = undefined;
+        if (message) this.#deliver(message);
       }
-      if (this.pendingClose) this.finish(this.pendingClose);
+      if (this.#pendingClose) this.finish(this.#pendingClose);
     });
   }
 
@@ -305,9 +305,9 @@ export abstract class BaseTransport implements Transport {
    * effect for the very next message. Bytes that are not whole frames go to the owner as they
    * are, for core to answer: a transport does not judge frames.
    */
-  private deliver(message: Uint8Array): void {
-    if (!this.batching) {
-      this.deliverFrame(message);
+  #deliver(message: Uint8Array): void {
+    if (!this.#batching) {
+      this.#deliverFrame(message);
       return;
     }
     let at = 0;
@@ -315,16 +315,16 @@ export abstract class BaseTransport implements Transport {
       const rest = message.byteLength - at;
       const length = rest >= HEADER_SIZE ? readLength(message, at) : -1;
       if (length < 0 || length > rest - HEADER_SIZE) {
-        this.deliverFrame(at === 0 ? message : message.subarray(at));
+        this.#deliverFrame(at === 0 ? message : message.subarray(at));
         return;
       }
       const end = at + HEADER_SIZE + length;
-      this.deliverFrame(at === 0 && end === message.byteLength ? message : message.subarray(at, end));
+      this.#deliverFrame(at === 0 && end === message.byteLength ? message : message.subarray(at, end));
       at = end;
-    } while (at < message.byteLength && !this.closeInfo);
+    } while (at < message.byteLength && !this.#closeInfo);
   }
 
-  private deliverFrame(frame: Uint8Array): void {
+  #deliverFrame(frame: Uint8Array): void {
     try {
       this.onframe?.(frame);
     } catch (error) {
