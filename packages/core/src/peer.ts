@@ -32,26 +32,26 @@ const HANDING_OFF = State.SUBCLASS;
 export class Peer extends Session implements IncomingHost, OutgoingHost {
   /** IncomingHost */
   registry: ToolRegistry | undefined;
-  private readonly peerPrincipal: Principal | undefined;
+  readonly #peerPrincipal: Principal | undefined;
   /** OutgoingHost */
   readonly peerMaxInflight: number;
   // Created on first use: an idle session has no requests or peer tools.
-  private outgoing: OutgoingCalls | undefined;
-  private incoming: IncomingCalls | IncomingLoading | undefined;
+  #outgoing: OutgoingCalls | undefined;
+  #incoming: IncomingCalls | IncomingLoading | undefined;
   /** Tools the peer serves, in announcement order. */
-  private peerTools: ToolInfo[] | undefined;
+  #peerTools: ToolInfo[] | undefined;
 
   constructor(options: PeerOptions) {
     super(options);
     this.registry = options.registry ?? this.settings.sharedTools;
-    this.peerPrincipal = options.principal;
+    this.#peerPrincipal = options.principal;
     this.peerMaxInflight = options.peerMaxInflight;
     // Changes to the shared registry reach this peer from its owner (a place in its list of subscribers for every session would cost each one).
     if (options.registry) options.registry.onChange(this);
   }
 
   /** Closed so another process can resume the session: running requests end without a terminal frame. */
-  private get handingOff(): boolean {
+  get #handingOff(): boolean {
     return (this.flags & HANDING_OFF) !== 0;
   }
 
@@ -75,22 +75,22 @@ export class Peer extends Session implements IncomingHost, OutgoingHost {
     return this.settings.newId();
   }
 
-  private get host(): PeerHost {
+  get #host(): PeerHost {
     return this.settings.host;
   }
 
   get principal(): Principal | undefined {
-    return this.peerPrincipal;
+    return this.#peerPrincipal;
   }
 
   /** Tools the peer serves, as last announced. */
   get remoteTools(): ToolInfo[] {
-    return this.peerTools ? [...this.peerTools] : [];
+    return this.#peerTools ? [...this.#peerTools] : [];
   }
 
   /** Requests this side has running at the peer. */
   get pendingCalls(): number {
-    return this.outgoing?.size ?? 0;
+    return this.#outgoing?.size ?? 0;
   }
 
   /** Tools this side serves, as the peer should see them. */
@@ -109,57 +109,57 @@ export class Peer extends Session implements IncomingHost, OutgoingHost {
 
   /** Ids of the peer's requests running here (sent in a resuming HELLO), those waiting for the incoming calls' module included. */
   runningIncoming(): number[] {
-    return this.incoming?.ids() ?? [];
+    return this.#incoming?.ids() ?? [];
   }
 
   setRemoteTools(tools: ToolInfo[]): void {
-    this.peerTools = undefined;
-    this.updateRemoteTools(tools, []);
+    this.#peerTools = undefined;
+    this.#updateRemoteTools(tools, []);
   }
 
   /** Adds or replaces (in place) `added` and drops `removed`; false (and nothing changed) when the list would pass `limit` bytes. */
-  private updateRemoteTools(added: ToolInfo[], removed: string[], limit = Number.POSITIVE_INFINITY): boolean {
+  #updateRemoteTools(added: ToolInfo[], removed: string[], limit = Number.POSITIVE_INFINITY): boolean {
     const byName = new Map<string, ToolInfo>();
-    for (const t of this.peerTools ?? []) byName.set(t.name, t);
+    for (const t of this.#peerTools ?? []) byName.set(t.name, t);
     for (const name of removed) byName.delete(name);
     for (const t of added) byName.set(t.name, t);
     const tools = [...byName.values()];
     if (limit !== Number.POSITIVE_INFINITY && approxSize(tools, limit) > limit) return false;
     // Kept as an array: TOOL_DEF is rare, and a Map would cost every idle session its hash table.
-    this.peerTools = tools.length > 0 ? tools : undefined;
+    this.#peerTools = tools.length > 0 ? tools : undefined;
     return true;
   }
 
   /** The transport is gone; unreliable requests fail, reliable ones wait for a resume. */
   override detach(): void {
     super.detach();
-    this.outgoing?.connectionLost();
-    this.onIncoming((calls) => calls.interruptAll(new ProtocolError(ErrorCode.INTERRUPTED, 'connection lost'), true));
+    this.#outgoing?.connectionLost();
+    this.#onIncoming((calls) => calls.interruptAll(new ProtocolError(ErrorCode.INTERRUPTED, 'connection lost'), true));
   }
 
   protected transportLost(info: TransportCloseInfo): void {
-    this.host.detached(this, info);
+    this.#host.detached(this, info);
   }
 
   // ---- our calls to the peer ----
 
-  private get calls(): OutgoingCalls {
-    this.outgoing ??= new OutgoingCalls(this);
-    return this.outgoing;
+  get #calls(): OutgoingCalls {
+    this.#outgoing ??= new OutgoingCalls(this);
+    return this.#outgoing;
   }
 
   invoke<T = unknown, C = unknown>(tool: string, args: unknown, options: InvokeOptions = {}): Call<T, C> {
-    return this.calls.invoke<T, C>(tool, args, options);
+    return this.#calls.invoke<T, C>(tool, args, options);
   }
 
   /** Sends again, on this (new) session, calls that another session could not finish. */
   adopt(calls: Unfinished[]): void {
-    if (calls.length > 0) this.calls.adopt(calls);
+    if (calls.length > 0) this.#calls.adopt(calls);
   }
 
   /** Reliable calls still waiting for their terminal frame (for adopt() by a new session). */
   takeUnfinished(): Unfinished[] {
-    return this.outgoing?.takeUnfinished() ?? [];
+    return this.#outgoing?.takeUnfinished() ?? [];
   }
 
   /**
@@ -167,7 +167,7 @@ export class Peer extends Session implements IncomingHost, OutgoingHost {
    * store): interrupt them and keep their ids out of use until their terminal frames arrive.
    */
   adoptOrphans(rids: number[]): void {
-    if (rids.length > 0) this.calls.adoptOrphans(rids);
+    if (rids.length > 0) this.#calls.adoptOrphans(rids);
   }
 
   /** OutgoingHost: room in the send window now, or a promise of it. */
@@ -202,8 +202,8 @@ export class Peer extends Session implements IncomingHost, OutgoingHost {
     if (this.closed) return;
     this.closed = true;
     this.setFlag(HANDING_OFF, handOff);
-    this.outgoing?.failAll(error);
-    this.onIncoming((calls) => calls.interruptAll(new ProtocolError(ErrorCode.INTERRUPTED, error.message)));
+    this.#outgoing?.failAll(error);
+    this.#onIncoming((calls) => calls.interruptAll(new ProtocolError(ErrorCode.INTERRUPTED, error.message)));
     if (!this.sharedRegistry) this.registry?.dispose();
     this.closeSession(error.message);
   }
@@ -213,61 +213,61 @@ export class Peer extends Session implements IncomingHost, OutgoingHost {
   protected dispatch(rid: number, m: Message, reliable: boolean, bytes: Uint8Array): void {
     switch (m.type) {
       case FrameType.INVOKE:
-        this.invoked(rid, m, reliable, bytes);
+        this.#invoked(rid, m, reliable, bytes);
         return;
       case FrameType.STREAM:
-        this.outgoing?.chunk(rid, m.seq, m.data);
+        this.#outgoing?.chunk(rid, m.seq, m.data);
         return;
       case FrameType.COMPLETE:
-        this.outgoing?.complete(rid, m.result, m.metrics);
+        this.#outgoing?.complete(rid, m.result, m.metrics);
         return;
       case FrameType.ERROR: {
         const error = new ProtocolError(m.code, m.message, { data: m.data });
         if (rid === 0) this.reportError(error);
-        else this.outgoing?.fail(rid, error);
+        else this.#outgoing?.fail(rid, error);
         return;
       }
       case FrameType.INTERRUPT:
-        this.onIncoming((calls) => calls.interrupt(rid, new ProtocolError(ErrorCode.INTERRUPTED, m.reason ?? 'interrupted by caller')));
+        this.#onIncoming((calls) => calls.interrupt(rid, new ProtocolError(ErrorCode.INTERRUPTED, m.reason ?? 'interrupted by caller')));
         return;
       case FrameType.TOOL_DEF:
-        if (!this.updateRemoteTools(m.tools, m.removed, this.settings.maxPeerToolBytes)) {
+        if (!this.#updateRemoteTools(m.tools, m.removed, this.settings.maxPeerToolBytes)) {
           this.sendRaw(FrameType.ERROR, rid, errorPayload(ErrorCode.FRAME_TOO_LARGE, `TOOL_DEF not applied: the tool list would exceed ${this.settings.maxPeerToolBytes} bytes`));
           return;
         }
-        this.host.toolsChanged?.(this, m.tools, m.removed);
+        this.#host.toolsChanged?.(this, m.tools, m.removed);
         return;
       case FrameType.GOAWAY:
-        this.host.goAway?.(this, m.code, m.reason, m.retryMs);
+        this.#host.goAway?.(this, m.code, m.reason, m.retryMs);
         return;
       case FrameType.MESSAGE: {
         const message: TeamMessage = { id: m.id, event: m.event, data: m.data, from: m.from, delivery: reliable ? 'at-least-once' : 'at-most-once' };
         if (m.room !== undefined) message.room = m.room;
-        this.host.message?.(this, message);
+        this.#host.message?.(this, message);
         return;
       }
     }
   }
 
   protected tooLarge(rid: number): void {
-    this.onIncoming((calls) => calls.interrupt(rid, new ProtocolError(ErrorCode.FRAME_TOO_LARGE, 'frame too large')));
+    this.#onIncoming((calls) => calls.interrupt(rid, new ProtocolError(ErrorCode.FRAME_TOO_LARGE, 'frame too large')));
   }
 
   // ---- the peer's calls to us ----
 
   /** The peer's INVOKE (or one run again after a takeover): the incoming calls take it from here. */
-  private invoked(rid: number, m: Extract<Message, { type: typeof FrameType.INVOKE }>, reliable: boolean, bytes: Uint8Array): void {
+  #invoked(rid: number, m: Extract<Message, { type: typeof FrameType.INVOKE }>, reliable: boolean, bytes: Uint8Array): void {
     const run = (calls: IncomingCalls) => calls.invoke(rid, m, reliable, bytes);
     // A server makes them at once; a client loads them now, with what arrives meanwhile waiting in order.
-    const incoming = this.incoming ?? this.host.incomingCalls?.(this) ?? new IncomingLoading(this, (calls) => (this.incoming = calls));
-    this.incoming = incoming;
+    const incoming = this.#incoming ?? this.#host.incomingCalls?.(this) ?? new IncomingLoading(this, (calls) => (this.#incoming = calls));
+    this.#incoming = incoming;
     if (incoming instanceof IncomingLoading) incoming.add(run, rid, reliable);
     else run(incoming);
   }
 
   /** Runs `op` on the incoming calls if there are any (still loading: it waits its turn). */
-  private onIncoming(op: (calls: IncomingCalls) => void): void {
-    const incoming = this.incoming;
+  #onIncoming(op: (calls: IncomingCalls) => void): void {
+    const incoming = this.#incoming;
     if (incoming instanceof IncomingLoading) incoming.add(op);
     else if (incoming) op(incoming);
   }
@@ -282,7 +282,7 @@ export class Peer extends Session implements IncomingHost, OutgoingHost {
         const f = decodeFrame(frame);
         // Journaled as it arrived, in whichever form that connection had agreed to.
         const m = parseMessage(f.type, this.codec.decode(f.payload), true);
-        if (m.type === FrameType.INVOKE) this.invoked(rid, m, (f.flags & Flag.RELIABLE) !== 0, frame);
+        if (m.type === FrameType.INVOKE) this.#invoked(rid, m, (f.flags & Flag.RELIABLE) !== 0, frame);
       } catch (error) {
         this.reportError(error instanceof Error ? error : new Error(String(error)));
       }
@@ -311,7 +311,7 @@ export class Peer extends Session implements IncomingHost, OutgoingHost {
 
   /** IncomingHost: ends a request with COMPLETE; one too large or not encodable ends it with ERROR 413 or 500 instead. */
   sendComplete(rid: number, reliable: boolean, result: unknown, metrics: CallMetrics | undefined): void {
-    const failed = this.terminal(rid, FrameType.COMPLETE, completePayload(result, metrics), reliable);
+    const failed = this.#terminal(rid, FrameType.COMPLETE, completePayload(result, metrics), reliable);
     if (!(failed instanceof AgentSocketError)) return;
     if (failed.code === 'FRAME_TOO_LARGE') this.sendError(rid, reliable, ErrorCode.FRAME_TOO_LARGE, failed.message);
     if (failed.code === 'ENCODE_FAILED') this.sendError(rid, reliable, ErrorCode.HANDLER_ERROR, failed.message);
@@ -319,30 +319,30 @@ export class Peer extends Session implements IncomingHost, OutgoingHost {
 
   /** IncomingHost: ends a request with ERROR; `data` that cannot be sent is dropped (the message says why), so the request still ends. */
   sendError(rid: number, reliable: boolean, code: number, message: string, data?: unknown): void {
-    const failed = this.terminal(rid, FrameType.ERROR, errorPayload(code, message, data), reliable);
+    const failed = this.#terminal(rid, FrameType.ERROR, errorPayload(code, message, data), reliable);
     if (data === undefined || !(failed instanceof AgentSocketError) || (failed.code !== 'ENCODE_FAILED' && failed.code !== 'FRAME_TOO_LARGE')) return;
-    this.terminal(rid, FrameType.ERROR, errorPayload(code, `${message} (data dropped: ${failed.message})`), reliable);
+    this.#terminal(rid, FrameType.ERROR, errorPayload(code, `${message} (data dropped: ${failed.message})`), reliable);
   }
 
   /** A terminal frame; with a journal, once the request's end and the frame are journaled. What sending threw, if anything. */
-  private terminal(rid: number, type: number, payload: Payload, reliable: boolean): unknown {
+  #terminal(rid: number, type: number, payload: Payload, reliable: boolean): unknown {
     // The journaled request is run again where the session resumes; it must not end here.
-    if (this.handingOff) return undefined;
+    if (this.#handingOff) return undefined;
     return this.trySend(type, rid, payload, reliable, true);
   }
 
   /** IncomingHost: a connection-level error, for logging. */
   reportError(error: Error): void {
-    this.host.error(this, error);
+    this.#host.error(this, error);
   }
 
   protected journalFailed(error: unknown): void {
-    this.host.journalFailed(this, error instanceof Error ? error : new Error(String(error)));
+    this.#host.journalFailed(this, error instanceof Error ? error : new Error(String(error)));
   }
 
   /** IncomingHost: routes an INVOKE addressed to another agent; undefined where routing is not offered. */
   router(): Route | undefined {
-    const host = this.host;
+    const host = this.#host;
     const route = host.route;
     if (!route) return undefined;
     return (to, tool, args, options) => route.call(host, this, to, tool, args, options);
@@ -350,18 +350,18 @@ export class Peer extends Session implements IncomingHost, OutgoingHost {
 
   /** IncomingHost: the store of exactly-once outcomes. */
   dedupStore(): DedupStore | Promise<DedupStore> {
-    return this.settings.dedup ?? this.host.dedupStore?.(this) ?? Promise.reject(new AgentSocketError('INVALID_OPTIONS', 'no dedup store for exactly-once calls'));
+    return this.settings.dedup ?? this.#host.dedupStore?.(this) ?? Promise.reject(new AgentSocketError('INVALID_OPTIONS', 'no dedup store for exactly-once calls'));
   }
 
   /** IncomingHost: prefix of this session's exactly-once keys. */
   dedupScope(): string {
-    return this.host.dedupScope?.(this) ?? this.settings.dedupScope;
+    return this.#host.dedupScope?.(this) ?? this.settings.dedupScope;
   }
 
   /** Serves a tool of this session's own, announced at once (TOOL_DEF); throws INVALID_OPTIONS on a peer that serves no tools. */
   defineTool(name: string, definition: ToolDefinition): void {
     if (!this.registry) throw new AgentSocketError('INVALID_OPTIONS', `cannot define tool "${name}": this peer serves no tools`);
-    this.ownRegistry().add(name, definition);
+    this.#ownRegistry().add(name, definition);
   }
 
   /** Withdraws a tool this session defined (TOOL_DEF with `removed`). False if it had none of that name. */
@@ -371,7 +371,7 @@ export class Peer extends Session implements IncomingHost, OutgoingHost {
   }
 
   /** This peer's own registry: over the shared one, made on the first tool it defines (most sessions define none). */
-  private ownRegistry(): ToolRegistry {
+  #ownRegistry(): ToolRegistry {
     const registry = this.registry as ToolRegistry;
     if (!this.sharedRegistry) return registry;
     const own = registry.layer();

@@ -51,18 +51,18 @@ export abstract class Session implements AckSender {
   /** The session's yes/no state in one small integer (Flag bits below), not a field each: a server holds one session per idle connection. */
   protected flags = 0;
   /** Holds terminal frames until journaled; only a journaled session has one. */
-  private readonly gate: JournalGate | undefined;
+  readonly #gate: JournalGate | undefined;
   /** Acks this end owes the peer; made by the first reliable frame received. */
-  private acks: Acks | undefined;
+  #acks: Acks | undefined;
   /** When the peer was last heard, ms since EPOCH: a small integer V8 keeps in the field, where a Date.now() would take a boxed number of 16 B per session. */
-  private lastHeard = 0;
+  #lastHeard = 0;
   /** When the transport's backlog was first seen above the slow-consumer bound at a heartbeat, with no ACK since; 0 otherwise. */
-  private backlogSince = 0;
+  #backlogSince = 0;
   /** The peer's highest ACK at the last heartbeat: a reader that acknowledges is slow, not stopped. */
-  private ackedAtBeat = 0;
+  #ackedAtBeat = 0;
   /** What every attached transport calls: bound once, so an attach makes no closures. */
-  private readonly frameHandler: (bytes: Uint8Array) => void = this.onFrame.bind(this);
-  private readonly closeHandler: (info: TransportCloseInfo) => void = this.transportClosed.bind(this);
+  readonly #frameHandler: (bytes: Uint8Array) => void = this.#onFrame.bind(this);
+  readonly #closeHandler: (info: TransportCloseInfo) => void = this.#transportClosed.bind(this);
 
   constructor(options: SessionOptions) {
     this.sessionId = options.sessionId;
@@ -73,9 +73,9 @@ export abstract class Session implements AckSender {
     if (options.journal && options.gate?.journal !== options.journal) {
       throw new AgentSocketError('INVALID_OPTIONS', 'a journaled session needs the JournalGate of its journal (SessionOptions.gate)');
     }
-    this.gate = options.gate;
-    this.gate?.bind(
-      (frames) => this.sendHeld(frames),
+    this.#gate = options.gate;
+    this.#gate?.bind(
+      (frames) => this.#sendHeld(frames),
       (error) => this.journalFailed(error),
     );
     this.chan = new ReliableChannel(options.window);
@@ -99,17 +99,17 @@ export abstract class Session implements AckSender {
   }
 
   /** Both ends take `ack` in any payload (agreed in this connection's HELLO). */
-  private get piggyback(): boolean {
+  get #piggyback(): boolean {
     return (this.flags & State.PIGGYBACK) !== 0;
   }
 
   /** This end sends it: agreed, and no journal (a journaled session acknowledges only what the journal holds). */
-  private get piggybackOut(): boolean {
+  get #piggybackOut(): boolean {
     return (this.flags & State.PIGGYBACK_OUT) !== 0;
   }
 
   /** Both ends may send INVOKE, STREAM and COMPLETE in the lean form (agreed in this connection's HELLO). */
-  private get lean(): boolean {
+  get #lean(): boolean {
     return (this.flags & State.LEAN) !== 0;
   }
 
@@ -119,7 +119,7 @@ export abstract class Session implements AckSender {
 
   /** The session's journal: its gate's (a journaled session has one; the constructor checks they agree), not a field of its own. */
   get journal(): SessionJournal | undefined {
-    return this.gate?.journal;
+    return this.#gate?.journal;
   }
 
   get side(): 'client' | 'server' {
@@ -148,23 +148,23 @@ export abstract class Session implements AckSender {
     // A transport replaced without detach() no longer speaks for this peer when it closes.
     if (this.transport && this.transport !== transport) this.transport.onclose = undefined;
     this.transport = transport;
-    transport.onframe = this.frameHandler;
-    transport.onclose = this.closeHandler;
+    transport.onframe = this.#frameHandler;
+    transport.onclose = this.#closeHandler;
     this.chan.acknowledge(peerLastReceived);
     // Held frames wait for the journal: the gate sends them, in order, after these.
-    const held = this.gate?.heldFrames();
+    const held = this.#gate?.heldFrames();
     try {
       for (const frame of this.chan.unacked()) if (!held?.has(frame)) transport.send(frame);
     } catch {
       // The new transport closed while replaying; its onclose detaches and the next resume replays again.
     }
-    this.lastHeard = Date.now() - EPOCH;
-    this.backlogSince = 0;
-    this.startHeartbeat();
+    this.#lastHeard = Date.now() - EPOCH;
+    this.#backlogSince = 0;
+    this.#startHeartbeat();
     transport.start();
   }
 
-  private transportClosed(info: TransportCloseInfo): void {
+  #transportClosed(info: TransportCloseInfo): void {
     this.detach();
     this.transportLost(info);
   }
@@ -174,7 +174,7 @@ export abstract class Session implements AckSender {
     // Should it close later, that is no longer this session's business.
     if (this.transport) this.transport.onclose = undefined;
     this.transport = undefined;
-    this.stopHeartbeat();
+    this.#stopHeartbeat();
   }
 
   /** Drops the current transport without ending the session (used when a resume replaces it). */
@@ -191,10 +191,10 @@ export abstract class Session implements AckSender {
   /** Ends the session's transport with 1000 and stops its timers (Peer.close settles the calls). */
   protected closeSession(reason: string): void {
     this.closed = true;
-    this.stopHeartbeat();
-    this.acks?.stop();
+    this.#stopHeartbeat();
+    this.#acks?.stop();
     this.chan.releaseWaiters();
-    this.gate?.clear();
+    this.#gate?.clear();
     const t = this.transport;
     this.transport = undefined;
     if (t) {
@@ -218,29 +218,29 @@ export abstract class Session implements AckSender {
       payload['sq'] = sq;
       flags |= Flag.RELIABLE;
     }
-    const carried = this.piggybackOut && this.transport !== undefined && this.acks ? this.acks.carry() : 0;
+    const carried = this.#piggybackOut && this.transport !== undefined && this.#acks ? this.#acks.carry() : 0;
     if (carried > 0) payload['ack'] = this.chan.lastReceived;
     // Encoded once, with the header written in front of the payload (no copy).
     let frame: Uint8Array;
     try {
-      frame = encodeWithHeaderRoom(this.codec, this.lean ? leanPayload(type, payload, this.codec.name === 'msgpack') : payload);
+      frame = encodeWithHeaderRoom(this.codec, this.#lean ? leanPayload(type, payload, this.codec.name === 'msgpack') : payload);
     } catch (error) {
       // A value the codec cannot take (a BigInt beyond 64 bits, a cycle, a symbol): nothing was sent.
       if (reliable) this.chan.untake(sq);
-      this.acks?.uncarry(carried);
+      this.#acks?.uncarry(carried);
       throw new AgentSocketError('ENCODE_FAILED', `${frameTypeName(type)} payload cannot be encoded as ${this.codec.name}: ${errorMessage(error)}`, { cause: error });
     }
     const length = frame.byteLength - HEADER_SIZE;
     const limit = Math.min(this.peerMaxFrame, (this.transport?.maxFrameBytes ?? Number.POSITIVE_INFINITY) - HEADER_SIZE);
     if (length > limit) {
       if (reliable) this.chan.untake(sq); // the refused frame must not leave a gap in the sequence
-      this.acks?.uncarry(carried); // nor take the ack it carried with it
+      this.#acks?.uncarry(carried); // nor take the ack it carried with it
       throw new AgentSocketError('FRAME_TOO_LARGE', `${frameTypeName(type)} payload of ${length} bytes exceeds the limit of ${limit}`);
     }
     writeHeader(frame, type, flags, rid, length);
     if (reliable) {
       this.chan.record(sq, frame);
-      if (this.gate && !this.gate.sent(sq, frame, rid, ends)) return;
+      if (this.#gate && !this.#gate.sent(sq, frame, rid, ends)) return;
     }
     const t = this.transport;
     if (!t) {
@@ -266,7 +266,7 @@ export abstract class Session implements AckSender {
   }
 
   /** Frames the journal gate released. Without a transport they stay in the replay window and go at the next attach. */
-  private sendHeld(frames: Uint8Array[]): void {
+  #sendHeld(frames: Uint8Array[]): void {
     const t = this.transport;
     if (!t) return;
     try {
@@ -291,18 +291,18 @@ export abstract class Session implements AckSender {
   sendAck(): void {
     const ack = this.chan.lastReceived;
     // Acknowledge only what is journaled, so a frame only a dead node saw is sent again.
-    if (this.gate) this.gate.whenStored(() => this.sendRaw(FrameType.ACK, 0, ackPayload(ack)));
+    if (this.#gate) this.#gate.whenStored(() => this.sendRaw(FrameType.ACK, 0, ackPayload(ack)));
     else this.sendRaw(FrameType.ACK, 0, ackPayload(ack));
   }
 
   // ---- heartbeats ----
 
-  private startHeartbeat(): void {
-    this.stopHeartbeat();
+  #startHeartbeat(): void {
+    this.#stopHeartbeat();
     this.settings.heartbeats.add(this, this.heartbeatMs); // a period of 0 never beats
   }
 
-  private stopHeartbeat(): void {
+  #stopHeartbeat(): void {
     this.settings.heartbeats.delete(this, this.heartbeatMs);
   }
 
@@ -311,7 +311,7 @@ export abstract class Session implements AckSender {
     const t = this.transport;
     if (!t) return;
     const hb = this.heartbeatMs;
-    if (now - EPOCH - this.lastHeard > hb * 2.5) {
+    if (now - EPOCH - this.#lastHeard > hb * 2.5) {
       void t.close(CloseCode.HEARTBEAT_TIMEOUT, `nothing heard for ${hb * 2.5} ms`);
       return;
     }
@@ -321,12 +321,12 @@ export abstract class Session implements AckSender {
       // one that still acknowledges what it receives is only slow.
       const backlog = t.bufferedAmount;
       const acked = this.chan.lastAcked;
-      const progress = acked !== this.ackedAtBeat;
-      this.ackedAtBeat = acked;
-      if (backlog <= slow.bytes || progress) this.backlogSince = 0;
-      else if (this.backlogSince === 0) this.backlogSince = now;
-      else if (now - this.backlogSince >= slow.ms) {
-        void t.close(CloseCode.SLOW_CONSUMER, `peer is not reading: ${backlog} bytes unsent for ${now - this.backlogSince} ms`);
+      const progress = acked !== this.#ackedAtBeat;
+      this.#ackedAtBeat = acked;
+      if (backlog <= slow.bytes || progress) this.#backlogSince = 0;
+      else if (this.#backlogSince === 0) this.#backlogSince = now;
+      else if (now - this.#backlogSince >= slow.ms) {
+        void t.close(CloseCode.SLOW_CONSUMER, `peer is not reading: ${backlog} bytes unsent for ${now - this.#backlogSince} ms`);
         return;
       }
     }
@@ -336,7 +336,7 @@ export abstract class Session implements AckSender {
 
   // ---- receiving ----
 
-  private fatal(code: number, message: string, closeCode: number): void {
+  #fatal(code: number, message: string, closeCode: number): void {
     this.reportError(new ProtocolError(code, message));
     this.sendRaw(FrameType.ERROR, 0, errorPayload(code, message));
     void this.transport?.close(closeCode, message.slice(0, 120));
@@ -345,18 +345,18 @@ export abstract class Session implements AckSender {
   /** A frame too large to take: refused here; the RPC endpoint interrupts request `rid` if it runs here. */
   protected abstract tooLarge(rid: number): void;
 
-  private onFrame(bytes: Uint8Array): void {
-    this.lastHeard = Date.now() - EPOCH;
+  #onFrame(bytes: Uint8Array): void {
+    this.#lastHeard = Date.now() - EPOCH;
     let frame: ReturnType<typeof decodeFrame>;
     try {
       frame = decodeFrame(bytes);
     } catch (error) {
-      this.fatal(ErrorCode.BAD_FRAME, errorMessage(error), CloseCode.BAD_FRAME);
+      this.#fatal(ErrorCode.BAD_FRAME, errorMessage(error), CloseCode.BAD_FRAME);
       return;
     }
     const { type, requestId: rid } = frame;
     if (frame.version !== PROTOCOL_VERSION) {
-      this.fatal(ErrorCode.UNSUPPORTED_VERSION, `frame version ${frame.version}, session speaks ${PROTOCOL_VERSION}`, CloseCode.UNSUPPORTED_VERSION);
+      this.#fatal(ErrorCode.UNSUPPORTED_VERSION, `frame version ${frame.version}, session speaks ${PROTOCOL_VERSION}`, CloseCode.UNSUPPORTED_VERSION);
       return;
     }
     if (!isKnownFrameType(type) || type === FrameType.HELLO || type === FrameType.EXTENSION) {
@@ -372,35 +372,35 @@ export abstract class Session implements AckSender {
     try {
       decoded = this.codec.decode(frame.payload);
     } catch (error) {
-      this.fatal(ErrorCode.BAD_FRAME, `${frameTypeName(type)} payload is not valid ${this.codec.name}: ${errorMessage(error)}`, CloseCode.BAD_FRAME);
+      this.#fatal(ErrorCode.BAD_FRAME, `${frameTypeName(type)} payload is not valid ${this.codec.name}: ${errorMessage(error)}`, CloseCode.BAD_FRAME);
       return;
     }
-    if (this.piggyback && type !== FrameType.ACK) {
+    if (this.#piggyback && type !== FrameType.ACK) {
       const ack = carriedAck(decoded);
       if (ack === 'bad') {
-        this.fatal(ErrorCode.BAD_FRAME, `${frameTypeName(type)}.ack must be an unsigned integer`, CloseCode.BAD_FRAME);
+        this.#fatal(ErrorCode.BAD_FRAME, `${frameTypeName(type)}.ack must be an unsigned integer`, CloseCode.BAD_FRAME);
         return;
       }
-      if (ack !== undefined) this.acknowledged(ack);
+      if (ack !== undefined) this.#acknowledged(ack);
     }
     if (frame.flags & Flag.RELIABLE) {
       const sq = readSq(decoded);
       if (sq === undefined) {
-        this.fatal(ErrorCode.BAD_FRAME, `${frameTypeName(type)} is flagged RELIABLE but has no sq`, CloseCode.BAD_FRAME);
+        this.#fatal(ErrorCode.BAD_FRAME, `${frameTypeName(type)} is flagged RELIABLE but has no sq`, CloseCode.BAD_FRAME);
         return;
       }
-      this.acks ??= new Acks(this, this.settings.ackDelayMs);
-      this.acks.received();
+      this.#acks ??= new Acks(this, this.settings.ackDelayMs);
+      this.#acks.received();
       if (!this.chan.receive(sq)) return; // a replayed frame already handled
       this.journal?.received(sq);
     }
     let message: Message;
     try {
-      message = parseMessage(type, decoded, this.lean);
+      message = parseMessage(type, decoded, this.#lean);
     } catch (error) {
       if (!(error instanceof WireShapeError)) throw error;
       if (type === FrameType.ERROR || rid === 0) {
-        this.fatal(ErrorCode.BAD_FRAME, error.message, CloseCode.BAD_FRAME);
+        this.#fatal(ErrorCode.BAD_FRAME, error.message, CloseCode.BAD_FRAME);
       } else {
         this.sendRaw(FrameType.ERROR, rid, errorPayload(ErrorCode.BAD_FRAME, error.message));
       }
@@ -408,7 +408,7 @@ export abstract class Session implements AckSender {
     }
     switch (message.type) {
       case FrameType.ACK:
-        this.acknowledged(message.ack);
+        this.#acknowledged(message.ack);
         return;
       case FrameType.PING:
         this.sendRaw(FrameType.PONG, 0, pingPayload(message.t));
@@ -421,7 +421,7 @@ export abstract class Session implements AckSender {
   }
 
   /** The peer acknowledged every `sq` ≤ `ack` (an ACK frame, or `ack` carried by another frame). */
-  private acknowledged(ack: number): void {
+  #acknowledged(ack: number): void {
     this.chan.acknowledge(ack);
     this.journal?.acked(ack);
   }
