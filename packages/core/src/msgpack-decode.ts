@@ -31,11 +31,9 @@ export class MsgpackReader {
   /** One array per length for String.fromCharCode.apply: no allocation per string. */
   readonly #units: number[][] = Array.from({ length: SHORT_STRING }, (_, n) => new Array<number>(n).fill(0));
   readonly #utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-  readonly #f64 = new Float64Array(1);
-  readonly #f64Bytes = new Uint8Array(this.#f64.buffer);
-  readonly #f32 = new Float32Array(1);
-  readonly #f32Bytes = new Uint8Array(this.#f32.buffer);
-  readonly #littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  /** A float's bytes are copied here, in wire (big-endian) order, and read through the view: no DataView per input. */
+  readonly #floatBytes = new Uint8Array(8);
+  readonly #floatView = new DataView(this.#floatBytes.buffer);
 
   /** The one value in `bytes`; throws AgentSocketError INVALID_FRAME when §4 does not accept them. */
   decode(bytes: Uint8Array): unknown {
@@ -87,9 +85,9 @@ export class MsgpackReader {
       case 0xc6:
         return this.#readBin(this.#readUint(4));
       case 0xca:
-        return this.#readFloat32();
+        return this.#readFloat(4);
       case 0xcb:
-        return this.#readFloat64();
+        return this.#readFloat(8);
       case 0xcc:
         return this.#readUint(1);
       case 0xcd:
@@ -257,24 +255,15 @@ export class MsgpackReader {
     return (((src[p] ?? 0) << 24) | ((src[p + 1] ?? 0) << 16) | ((src[p + 2] ?? 0) << 8) | (src[p + 3] ?? 0)) >>> 0;
   }
 
-  #readFloat64(): number {
+  /** A float 32 (`bytes` 4) or 64 (8). */
+  #readFloat(bytes: 4 | 8): number {
     const src = this.#src;
     const p = this.#pos;
-    if (p + 8 > this.#end) throw this.#truncated();
-    this.#pos = p + 8;
-    const b = this.#f64Bytes;
-    for (let i = 0; i < 8; i++) b[this.#littleEndian ? 7 - i : i] = src[p + i] ?? 0;
-    return this.#f64[0] ?? 0;
-  }
-
-  #readFloat32(): number {
-    const src = this.#src;
-    const p = this.#pos;
-    if (p + 4 > this.#end) throw this.#truncated();
-    this.#pos = p + 4;
-    const b = this.#f32Bytes;
-    for (let i = 0; i < 4; i++) b[this.#littleEndian ? 3 - i : i] = src[p + i] ?? 0;
-    return this.#f32[0] ?? 0;
+    if (p + bytes > this.#end) throw this.#truncated();
+    this.#pos = p + bytes;
+    const b = this.#floatBytes;
+    for (let i = 0; i < bytes; i++) b[i] = src[p + i] ?? 0;
+    return bytes === 8 ? this.#floatView.getFloat64(0) : this.#floatView.getFloat32(0);
   }
 
   #truncated(): AgentSocketError {

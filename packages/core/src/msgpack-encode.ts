@@ -36,9 +36,9 @@ export class MsgpackWriter {
   #depth = 0;
   #values = 0;
   #containers = 0;
-  readonly #f64 = new Float64Array(1);
-  readonly #f64Bytes = new Uint8Array(this.#f64.buffer);
-  readonly #littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  /** A float 64 is written here through the view, in wire (big-endian) order, then copied. */
+  readonly #floatBytes = new Uint8Array(8);
+  readonly #floatView = new DataView(this.#floatBytes.buffer);
   readonly #textEncoder = new TextEncoder();
 
   constructor() {
@@ -287,21 +287,10 @@ export class MsgpackWriter {
     } else {
       // Every other number, -0 excepted (written 0 above, as JSON.stringify does), is a float 64.
       buf[this.#pos++] = 0xcb;
-      this.#f64[0] = value;
-      const b = this.#f64Bytes;
+      this.#floatView.setFloat64(0, value);
+      const b = this.#floatBytes;
       const p = this.#pos;
-      if (this.#littleEndian) {
-        buf[p] = b[7] ?? 0;
-        buf[p + 1] = b[6] ?? 0;
-        buf[p + 2] = b[5] ?? 0;
-        buf[p + 3] = b[4] ?? 0;
-        buf[p + 4] = b[3] ?? 0;
-        buf[p + 5] = b[2] ?? 0;
-        buf[p + 6] = b[1] ?? 0;
-        buf[p + 7] = b[0] ?? 0;
-      } else {
-        buf.set(b, p);
-      }
+      for (let i = 0; i < 8; i++) buf[p + i] = b[i] ?? 0;
       this.#pos = p + 8;
     }
   }
