@@ -3,15 +3,13 @@ import type { Call, InvokeOptions } from './call.js';
 import type { DedupStore } from './dedup.js';
 import { AgentSocketError, ProtocolError } from './errors.js';
 import * as ErrorCode from './error-code.js';
-import { decodeFrame } from './frame.js';
 import type { TeamMessage } from './hub.js';
 import type { IncomingCall, IncomingCalls, IncomingHost, Route } from './incoming-calls.js';
 import { IncomingLoading } from './incoming-loading.js';
-import { type CallMetrics, type Message, parseMessage, type ToolInfo } from './messages.js';
-import { Flag } from './opcodes.js';
+import type { CallMetrics, Message, ToolInfo } from './messages.js';
 import * as FrameType from './frame-type.js';
 import { OutgoingCalls, type OutgoingHost, type Unfinished } from './outgoing-calls.js';
-import { completePayload, errorPayload, goAwayPayload, messagePayload, type Payload, streamPayload, toolDefPayload } from './payloads.js';
+import { completePayload, errorPayload, type Payload, streamPayload, toolDefPayload } from './payloads.js';
 import type { PeerHost, PeerOptions } from './peer-options.js';
 import { Session, State } from './session.js';
 import type { ToolDefinition } from './tool.js';
@@ -186,17 +184,6 @@ export class Peer extends Session implements IncomingHost, OutgoingHost {
     this.trySend(FrameType.TOOL_DEF, 0, toolDefPayload(this.newId(), added, removed), true);
   }
 
-  /** Delivers a team message to the peer (MESSAGE; reliable unless at-most-once). */
-  deliver(message: TeamMessage): void {
-    if (this.closed) return;
-    this.trySend(FrameType.MESSAGE, 0, messagePayload(message), message.delivery !== 'at-most-once');
-  }
-
-  /** Sends GOAWAY and closes the transport; the session stays resumable for its TTL. */
-  goAway(code: number, reason: string, retryMs?: number): void {
-    this.trySend(FrameType.GOAWAY, 0, goAwayPayload(code, reason, retryMs), false);
-  }
-
   /** Ends the session: every open request settles, handlers are aborted (silently with `handOff`, for another process to run again). */
   close(error: Error = new AgentSocketError('SESSION_CLOSED', 'session closed'), handOff = false): void {
     if (this.closed) return;
@@ -213,7 +200,7 @@ export class Peer extends Session implements IncomingHost, OutgoingHost {
   protected dispatch(rid: number, m: Message, reliable: boolean, bytes: Uint8Array): void {
     switch (m.type) {
       case FrameType.INVOKE:
-        this.#invoked(rid, m, reliable, bytes);
+        this.invoked(rid, m, reliable, bytes);
         return;
       case FrameType.STREAM:
         this.#outgoing?.chunk(rid, m.seq, m.data);
@@ -256,7 +243,7 @@ export class Peer extends Session implements IncomingHost, OutgoingHost {
   // ---- the peer's calls to us ----
 
   /** The peer's INVOKE (or one run again after a takeover): the incoming calls take it from here. */
-  #invoked(rid: number, m: Extract<Message, { type: typeof FrameType.INVOKE }>, reliable: boolean, bytes: Uint8Array): void {
+  protected invoked(rid: number, m: Extract<Message, { type: typeof FrameType.INVOKE }>, reliable: boolean, bytes: Uint8Array): void {
     const run = (calls: IncomingCalls) => calls.invoke(rid, m, reliable, bytes);
     // A server makes them at once; a client loads them now, with what arrives meanwhile waiting in order.
     const incoming = this.#incoming ?? this.#host.incomingCalls?.(this) ?? new IncomingLoading(this, (calls) => (this.#incoming = calls));
@@ -270,23 +257,6 @@ export class Peer extends Session implements IncomingHost, OutgoingHost {
     const incoming = this.#incoming;
     if (incoming instanceof IncomingLoading) incoming.add(op);
     else if (incoming) op(incoming);
-  }
-
-  /**
-   * Runs again the requests a previous owner of this session had started and not ended
-   * (resumption on another process). The caller skips chunks it already has.
-   */
-  resumeIncoming(frames: Array<{ rid: number; frame: Uint8Array }>): void {
-    for (const { rid, frame } of frames) {
-      try {
-        const f = decodeFrame(frame);
-        // Journaled as it arrived, in whichever form that connection had agreed to.
-        const m = parseMessage(f.type, this.codec.decode(f.payload), true);
-        if (m.type === FrameType.INVOKE) this.#invoked(rid, m, (f.flags & Flag.RELIABLE) !== 0, frame);
-      } catch (error) {
-        this.reportError(error instanceof Error ? error : new Error(String(error)));
-      }
-    }
   }
 
   /** IncomingHost: sends one STREAM chunk of a request running here (InvokeOutput.chunk). */

@@ -1,8 +1,14 @@
+import * as CloseCode from './close-code.js';
+import { decodeFrame } from './frame.js';
+import * as FrameType from './frame-type.js';
 import type { Hub, HubMember, TeamMessage } from './hub.js';
 import { JournalGate } from './journal-gate.js';
+import { parseMessage } from './messages.js';
+import { Flag } from './opcodes.js';
+import { goAwayPayload, messagePayload } from './payloads.js';
 import { Peer, type PeerHost, type PeerOptions } from './peer.js';
 import { mayClaimAgentId, type NamespaceRule, type TeamCaller } from './teams.js';
-import type { Principal } from './transport.js';
+import type { Principal, Transport } from './transport.js';
 
 /**
  * What a session asks of the server that holds it: one object shared by all its sessions. As the
@@ -35,6 +41,10 @@ export class ServerSession extends Peer implements HubMember, TeamCaller {
   readonly rule: NamespaceRule;
   /** Messages that reach a taken-over session before its state is restored wait here. */
   private early: TeamMessage[] | undefined;
+  /** When the transport's backlog was first seen above the slow-consumer bound at a heartbeat, with no ACK since; 0 otherwise. */
+  #backlogSince = 0;
+  /** The peer's highest ACK at the last heartbeat: a reader that acknowledges is slow, not stopped. */
+  #ackedAtBeat = 0;
 
   /** `options.settings.host` is the server's SessionHost. */
   constructor(options: PeerOptions & { principal: Principal }, init: ServerSessionInit) {
@@ -60,15 +70,65 @@ export class ServerSession extends Peer implements HubMember, TeamCaller {
     return mayClaimAgentId(this.rule, this.principal, this.agentId, this.ns, holder);
   }
 
-  override deliver(message: TeamMessage): void {
+  /** Delivers a team message to the peer (MESSAGE; reliable unless at-most-once); before restored(), it waits. */
+  deliver(message: TeamMessage): void {
     if (this.early) this.early.push(message);
-    else super.deliver(message);
+    else this.#send(message);
   }
 
   /** State restored (or nothing to restore): messages that waited go out now. */
   restored(): void {
     const waiting = this.early ?? [];
     this.early = undefined;
-    for (const message of waiting) super.deliver(message);
+    for (const message of waiting) this.#send(message);
+  }
+
+  #send(message: TeamMessage): void {
+    if (this.isClosed) return;
+    this.trySend(FrameType.MESSAGE, 0, messagePayload(message), message.delivery !== 'at-most-once');
+  }
+
+  /** Sends GOAWAY and closes the transport; the session stays resumable for its TTL. */
+  goAway(code: number, reason: string, retryMs?: number): void {
+    this.trySend(FrameType.GOAWAY, 0, goAwayPayload(code, reason, retryMs), false);
+  }
+
+  /**
+   * Runs again the requests a previous owner of this session had started and not ended
+   * (resumption on another process). The caller skips chunks it already has.
+   */
+  resumeIncoming(frames: Array<{ rid: number; frame: Uint8Array }>): void {
+    for (const { rid, frame } of frames) {
+      try {
+        const f = decodeFrame(frame);
+        // Journaled as it arrived, in whichever form that connection had agreed to.
+        const m = parseMessage(f.type, this.codec.decode(f.payload), true);
+        if (m.type === FrameType.INVOKE) this.invoked(rid, m, (f.flags & Flag.RELIABLE) !== 0, frame);
+      } catch (error) {
+        this.reportError(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+  }
+
+  override attach(transport: Transport, peerLastReceived: number, piggyback = false, lean = false): void {
+    this.#backlogSince = 0;
+    super.attach(transport, peerLastReceived, piggyback, lean);
+  }
+
+  /** The slow-consumer check (PeerSettings.slowConsumer); the server sends no PING. */
+  protected override beat(transport: Transport, now: number): void {
+    const slow = this.settings.slowConsumer;
+    if (!slow) return;
+    // A reader that stopped reading is cut however lively it is otherwise (it may keep PINGing);
+    // one that still acknowledges what it receives is only slow.
+    const backlog = transport.bufferedAmount;
+    const acked = this.chan.lastAcked;
+    const progress = acked !== this.#ackedAtBeat;
+    this.#ackedAtBeat = acked;
+    if (backlog <= slow.bytes || progress) this.#backlogSince = 0;
+    else if (this.#backlogSince === 0) this.#backlogSince = now;
+    else if (now - this.#backlogSince >= slow.ms) {
+      void transport.close(CloseCode.SLOW_CONSUMER, `peer is not reading: ${backlog} bytes unsent for ${now - this.#backlogSince} ms`);
+    }
   }
 }

@@ -391,7 +391,7 @@ export class AgentServer extends Emitter<ServerEvents> {
   }
 
   /** Invokes a tool on the client of one session (server → client). */
-  peerOf(sessionId: string): Peer | undefined {
+  peerOf(sessionId: string): ServerSession | undefined {
     return this.sessions.get(sessionId);
   }
 

@@ -56,10 +56,6 @@ export abstract class Session implements AckSender {
   #acks: Acks | undefined;
   /** When the peer was last heard, ms since EPOCH: a small integer V8 keeps in the field, where a Date.now() would take a boxed number of 16 B per session. */
   #lastHeard = 0;
-  /** When the transport's backlog was first seen above the slow-consumer bound at a heartbeat, with no ACK since; 0 otherwise. */
-  #backlogSince = 0;
-  /** The peer's highest ACK at the last heartbeat: a reader that acknowledges is slow, not stopped. */
-  #ackedAtBeat = 0;
   /** What every attached transport calls: bound once, so an attach makes no closures. */
   readonly #frameHandler: (bytes: Uint8Array) => void = this.#onFrame.bind(this);
   readonly #closeHandler: (info: TransportCloseInfo) => void = this.#transportClosed.bind(this);
@@ -159,7 +155,6 @@ export abstract class Session implements AckSender {
       // The new transport closed while replaying; its onclose detaches and the next resume replays again.
     }
     this.#lastHeard = Date.now() - EPOCH;
-    this.#backlogSince = 0;
     this.#startHeartbeat();
     transport.start();
   }
@@ -306,7 +301,7 @@ export abstract class Session implements AckSender {
     this.settings.heartbeats.delete(this, this.heartbeatMs);
   }
 
-  /** Called by the heartbeat clock every heartbeatMs while attached: liveness check, and the client's PING. */
+  /** Called by the heartbeat clock every heartbeatMs while attached: the liveness check, then beat(). */
   heartbeat(now: number): void {
     const t = this.transport;
     if (!t) return;
@@ -315,22 +310,11 @@ export abstract class Session implements AckSender {
       void t.close(CloseCode.HEARTBEAT_TIMEOUT, `nothing heard for ${hb * 2.5} ms`);
       return;
     }
-    const slow = this.settings.slowConsumer;
-    if (slow) {
-      // A reader that stopped reading is cut however lively it is otherwise (it may keep PINGing);
-      // one that still acknowledges what it receives is only slow.
-      const backlog = t.bufferedAmount;
-      const acked = this.chan.lastAcked;
-      const progress = acked !== this.#ackedAtBeat;
-      this.#ackedAtBeat = acked;
-      if (backlog <= slow.bytes || progress) this.#backlogSince = 0;
-      else if (this.#backlogSince === 0) this.#backlogSince = now;
-      else if (now - this.#backlogSince >= slow.ms) {
-        void t.close(CloseCode.SLOW_CONSUMER, `peer is not reading: ${backlog} bytes unsent for ${now - this.#backlogSince} ms`);
-        return;
-      }
-    }
-    // The client PINGs; the server only checks that something was heard.
+    this.beat(t, now);
+  }
+
+  /** A live session's beat: the client PINGs; the server only checks that something was heard (and, ServerSession, that the peer reads). */
+  protected beat(_transport: Transport, now: number): void {
     if (this.side === 'client') this.sendRaw(FrameType.PING, 0, pingPayload(now));
   }
 
