@@ -31,10 +31,13 @@ export class Acks {
   /** An ack rode on an outgoing frame since the timer was armed: the timer waits again instead of sending. */
   #rode = false;
 
-  constructor(
-    private readonly sender: AckSender,
-    private readonly delayMs: number,
-  ) {}
+  readonly #sender: AckSender;
+  readonly #delayMs: number;
+
+  constructor(sender: AckSender, delayMs: number) {
+    this.#sender = sender;
+    this.#delayMs = delayMs;
+  }
 
   /** Frames owed an ack. */
   get pending(): number {
@@ -50,7 +53,7 @@ export class Acks {
     }
     if (!this.#timer) {
       this.#rode = false;
-      this.#timer = setTimeout(() => this.#due(), this.delayMs);
+      this.#timer = setTimeout(() => this.#due(), this.#delayMs);
     }
   }
 
@@ -61,7 +64,7 @@ export class Acks {
    */
   carry(): number {
     const owed = this.#owed;
-    if (owed === 0 || (owed < PIGGYBACK_AFTER && performance.now() - this.#since < this.delayMs / 2)) return 0;
+    if (owed === 0 || (owed < PIGGYBACK_AFTER && performance.now() - this.#since < this.#delayMs / 2)) return 0;
     this.#owed = 0;
     this.#rode = true;
     return owed;
@@ -76,7 +79,7 @@ export class Acks {
   flush(): void {
     this.stop();
     this.#owed = 0;
-    this.sender.sendAck();
+    this.#sender.sendAck();
   }
 
   /** Disarms the timer (the session is over). */

@@ -16,7 +16,10 @@ export class ClientTools {
   #loading: Promise<void> | undefined;
 
   /** `loaded`: the registry is there (the current session starts serving it). */
-  constructor(private readonly loaded: () => void) {}
+  readonly #loaded: () => void;
+  constructor(loaded: () => void) {
+    this.#loaded = loaded;
+  }
 
   /** Adds a tool: at once if the registry is loaded, else once it is (a bad name or a duplicate throws at once either way). */
   add(name: string, definition: AnyToolDefinition): void {
@@ -61,7 +64,7 @@ export class ClientTools {
     this.#pending = undefined;
     this.#Registry = Registry;
     this.#registry = registry;
-    this.loaded();
+    this.#loaded();
     if (failed !== undefined) throw failed;
   }
 }

@@ -51,13 +51,15 @@ export interface Unfinished {
  * Made by a session's first outgoing request: an idle session has none.
  */
 export class OutgoingCalls {
+  readonly #host: OutgoingHost;
   readonly #table = new CallTable<number, Outgoing>();
   readonly #rids: RequestIdAllocator;
   /** Request ids a previous owner of this session left running at the peer: not reused until they end. */
   #orphans: Set<number> | undefined;
   readonly #inUse = (id: number): boolean => this.#table.has(id) || this.#orphans?.has(id) === true;
 
-  constructor(private readonly host: OutgoingHost) {
+  constructor(host: OutgoingHost) {
+    this.#host = host;
     this.#rids = new RequestIdAllocator(host.side);
   }
 
@@ -66,7 +68,7 @@ export class OutgoingCalls {
   }
 
   invoke<T, C>(tool: string, args: unknown, options: InvokeOptions): Call<T, C> {
-    const host = this.host;
+    const host = this.#host;
     let id: string;
     try {
       id = options.messageId === undefined ? host.newId() : checkMessageId(options.messageId);
@@ -110,10 +112,10 @@ export class OutgoingCalls {
    */
   adoptOrphans(rids: number[]): void {
     for (const rid of rids) {
-      if (!RequestIdAllocator.owns(this.host.side, rid) || this.#table.has(rid)) continue;
+      if (!RequestIdAllocator.owns(this.#host.side, rid) || this.#table.has(rid)) continue;
       this.#orphans ??= new Set();
       this.#orphans.add(rid);
-      this.host.trySend(FrameType.INTERRUPT, rid, interruptPayload('the node that made this request is gone'), true);
+      this.#host.trySend(FrameType.INTERRUPT, rid, interruptPayload('the node that made this request is gone'), true);
     }
   }
 
@@ -146,18 +148,18 @@ export class OutgoingCalls {
     const o = new Outgoing(call, reliable, tool, args, options);
     this.#table.add(rid, o, options.timeoutMs);
     const payload = invokePayload(call.messageId, tool, args, call.delivery, options.traceparent, options.to, options.metrics);
-    const room = reliable ? this.host.whenWritable() : true;
+    const room = reliable ? this.#host.whenWritable() : true;
     if (room === true) this.#sendInvoke(rid, o, payload);
     else {
       void room.then(() =>
-        this.host.isClosed ? this.#table.settle(rid, o, new AgentSocketError('SESSION_CLOSED', 'session closed')) : this.#sendInvoke(rid, o, payload),
+        this.#host.isClosed ? this.#table.settle(rid, o, new AgentSocketError('SESSION_CLOSED', 'session closed')) : this.#sendInvoke(rid, o, payload),
       );
     }
   }
 
   #sendInvoke(rid: number, o: Outgoing, payload: Payload): void {
     try {
-      this.host.send(FrameType.INVOKE, rid, payload, o.reliable);
+      this.#host.send(FrameType.INVOKE, rid, payload, o.reliable);
     } catch (error) {
       this.#table.settle(rid, o, error);
       return;
@@ -165,7 +167,7 @@ export class OutgoingCalls {
     const signal = o.options.signal;
     if (!signal) return;
     this.#table.forwardAbort(rid, o, signal, {
-      interrupt: (reason) => this.host.trySend(FrameType.INTERRUPT, rid, interruptPayload(reason), o.reliable),
+      interrupt: (reason) => this.#host.trySend(FrameType.INTERRUPT, rid, interruptPayload(reason), o.reliable),
       graceMs: INTERRUPT_GRACE_MS,
       unanswered: 'interrupted; no terminal frame from peer',
     });
