@@ -9,7 +9,7 @@ import { Emitter } from './emitter.js';
 import { AgentSocketError, ProtocolError } from './errors.js';
 import * as CloseCode from './close-code.js';
 import * as ErrorCode from './error-code.js';
-import type { ServerHello } from './hello.js';
+import type { ClientHello, ServerHello } from './hello.js';
 import { ulidFactory } from './ids.js';
 import { DELIVERY_WIRE, type Delivery, type ToolInfo } from './messages.js';
 import type { TeamMessage } from './hub.js';
@@ -238,32 +238,33 @@ export class AgentClient<A extends Agent = Agent> extends Emitter<ClientEvents> 
     await this.#served.ready()?.catch((error: unknown) => {
       throw new AgentSocketError('INVALID_OPTIONS', `a tool cannot be served: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     });
-    const transport = await this.#options.connect(this.#stop.signal);
-    const batch = this.#options.batch !== false && transport.enableBatching !== undefined;
-    const piggyback = this.#options.piggybackAcks !== false;
-    const lean = this.#options.lean !== false;
+    const options = this.#options;
+    const transport = await options.connect(this.#stop.signal);
+    const batch = options.batch !== false && transport.enableBatching !== undefined;
+    const piggyback = options.piggybackAcks !== false;
+    const lean = options.lean !== false;
     // A long tool list goes in a TOOL_DEF after the reply: a server holds a HELLO to a small limit (protocol.md §7).
     let tools = this.#served.list();
     const lateTools = toolsBytes(tools) > HELLO_TOOLS_INLINE_BYTES ? tools : undefined;
     if (lateTools) tools = [];
     const peer = this.#peer;
-    const resume = peer ? { sessionId: peer.sessionId, resumeToken: this.#resumeToken, lastReceived: peer.chan.lastReceived, busy: peer.runningIncoming() } : undefined;
-    const hello = {
+    // encodeClientHello leaves out what is undefined or false.
+    const hello: ClientHello = {
       versions: [PROTOCOL_VERSION],
-      codecs: this.#options.codecs ?? ['msgpack', 'json'],
-      maxFrame: this.#options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
-      heartbeatMs: this.#options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
-      maxInflight: this.#options.maxInflight ?? DEFAULT_CLIENT_MAX_INFLIGHT,
+      codecs: options.codecs ?? ['msgpack', 'json'],
+      maxFrame: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+      heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+      maxInflight: options.maxInflight ?? DEFAULT_CLIENT_MAX_INFLIGHT,
       tools,
-      ...(this.#options.token === undefined ? {} : { token: this.#options.token }),
-      ...(this.#options.name === undefined ? {} : { agent: this.#options.name }),
-      ...(this.#options.namespace === undefined ? {} : { namespace: this.#options.namespace }),
-      ...(resume ? { resume } : {}),
-      ...(batch ? { batch } : {}),
-      ...(piggyback ? { piggyback } : {}),
-      ...(lean ? { lean } : {}),
+      token: options.token,
+      agent: options.name,
+      namespace: options.namespace,
+      resume: peer ? { sessionId: peer.sessionId, resumeToken: this.#resumeToken, lastReceived: peer.chan.lastReceived, busy: peer.runningIncoming() } : undefined,
+      batch,
+      piggyback,
+      lean,
     };
-    return handshake(transport, hello, this.#options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS, (reply) => {
+    return handshake(transport, hello, options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS, (reply) => {
       // Before anything else arrives: the server batches from right after its reply.
       if (batch && reply.batch) transport.enableBatching?.();
       const info = this.#onHello(transport, reply, piggyback && reply.piggyback === true, lean && reply.lean === true);
@@ -275,6 +276,7 @@ export class AgentClient<A extends Agent = Agent> extends Emitter<ClientEvents> 
 
   #onHello(transport: Transport, hello: ServerHello, piggyback: boolean, lean: boolean): ConnectedInfo {
     this.#server = hello.agent;
+    const options = this.#options;
     let peer = this.#peer;
     if (!peer || !hello.resumed || peer.sessionId !== hello.sessionId) {
       const unfinished = peer?.takeUnfinished() ?? [];
@@ -282,10 +284,10 @@ export class AgentClient<A extends Agent = Agent> extends Emitter<ClientEvents> 
       peer = new Peer({
         settings: peerSettings({
           side: 'client',
-          maxFrame: this.#options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
-          maxInflight: this.#options.maxInflight ?? DEFAULT_CLIENT_MAX_INFLIGHT,
-          dedup: this.#options.dedup,
-          dedupScope: this.#options.name ?? 'client',
+          maxFrame: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+          maxInflight: options.maxInflight ?? DEFAULT_CLIENT_MAX_INFLIGHT,
+          dedup: options.dedup,
+          dedupScope: options.name ?? 'client',
           newId: this.#newId,
           host: this.#peerHost,
         }),
@@ -295,7 +297,7 @@ export class AgentClient<A extends Agent = Agent> extends Emitter<ClientEvents> 
         peerMaxFrame: hello.maxFrame,
         peerMaxInflight: hello.maxInflight,
         heartbeatMs: hello.heartbeatMs,
-        window: this.#options.window,
+        window: options.window,
       });
       peer.setRemoteTools(hello.agent.tools);
       this.#peer = peer;
