@@ -1,6 +1,7 @@
 import { AgentSocketError } from './errors.js';
 import * as ErrorCode from './error-code.js';
-import type { IncomingCalls, IncomingHost } from './incoming-calls.js';
+import type { IncomingCalls } from './incoming-calls.js';
+import type { Peer } from './peer.js';
 
 /**
  * A peer's incoming calls while their module loads (a client's first INVOKE: a client that serves
@@ -12,18 +13,18 @@ export class IncomingLoading {
   readonly #waiting: Array<{ op: (calls: IncomingCalls) => void; rid: number; reliable: boolean }> = [];
 
   /** `settled`: the calls, made once loaded; undefined when the load failed (the next INVOKE tries again). */
-  constructor(host: IncomingHost, settled: (calls: IncomingCalls | undefined) => void) {
+  constructor(peer: Peer, settled: (calls: IncomingCalls | undefined) => void) {
     import('./serving.js').then(
       (m) => {
-        const calls = new m.IncomingCalls(host);
+        const calls = new m.IncomingCalls(new m.PeerIncoming(peer));
         settled(calls);
         for (const w of this.#waiting) w.op(calls);
       },
       (error: unknown) => {
         settled(undefined);
         const reason = error instanceof Error ? error.message : String(error);
-        host.reportError(new AgentSocketError('CONNECTION_LOST', `cannot take calls from the peer: ${reason}`, { cause: error }));
-        for (const w of this.#waiting) if (w.rid !== 0) host.refuse(w.rid, w.reliable, ErrorCode.UNAVAILABLE, `this peer cannot take calls now: ${reason}`);
+        peer.reportError(new AgentSocketError('CONNECTION_LOST', `cannot take calls from the peer: ${reason}`, { cause: error }));
+        for (const w of this.#waiting) if (w.rid !== 0) peer.refuse(w.rid, w.reliable, ErrorCode.UNAVAILABLE, `this peer cannot take calls now: ${reason}`);
       },
     );
   }

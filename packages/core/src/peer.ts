@@ -1,15 +1,14 @@
 import { approxSize } from './approx-size.js';
 import type { Call, InvokeOptions } from './call.js';
-import type { DedupStore } from './dedup.js';
 import { AgentSocketError, ProtocolError } from './errors.js';
 import * as ErrorCode from './error-code.js';
 import type { TeamMessage } from './hub.js';
-import type { IncomingCall, IncomingCalls, IncomingHost, Route } from './incoming-calls.js';
+import type { IncomingCalls, } from './incoming-calls.js';
 import { IncomingLoading } from './incoming-loading.js';
-import type { CallMetrics, Message, ToolInfo } from './messages.js';
+import type { Message, ToolInfo } from './messages.js';
 import * as FrameType from './frame-type.js';
 import { OutgoingCalls, type OutgoingHost, type Unfinished } from './outgoing-calls.js';
-import { completePayload, errorPayload, type Payload, streamPayload, toolDefPayload } from './payloads.js';
+import { errorPayload, type Payload, toolDefPayload } from './payloads.js';
 import type { PeerHost, PeerOptions } from './peer-options.js';
 import { Session, State } from './session.js';
 import type { ToolDefinition } from './tool.js';
@@ -27,8 +26,8 @@ const HANDING_OFF = State.SUBCLASS;
  * loaded on first use), the peer's tool list and ours, team messages and GOAWAY. Shared by clients
  * and servers; it survives its transport (detach() on a drop, attach() on resume).
  */
-export class Peer extends Session implements IncomingHost, OutgoingHost {
-  /** IncomingHost */
+export class Peer extends Session implements OutgoingHost {
+  /** Tools this side serves. */
   registry: ToolRegistry | undefined;
   readonly #peerPrincipal: Principal | undefined;
   /** OutgoingHost */
@@ -48,24 +47,14 @@ export class Peer extends Session implements IncomingHost, OutgoingHost {
     if (options.registry) options.registry.onChange(this);
   }
 
-  /** Closed so another process can resume the session: running requests end without a terminal frame. */
-  get #handingOff(): boolean {
+  /** Closed so another process can resume the session: running requests end without a terminal frame (PeerIncoming). */
+  get handingOff(): boolean {
     return (this.flags & HANDING_OFF) !== 0;
   }
 
   /** `registry` is the one its owner's peers share (PeerSettings.sharedTools); defineTool() layers one of this peer's own over it. */
   get sharedRegistry(): boolean {
     return this.registry !== undefined && this.registry === this.settings.sharedTools;
-  }
-
-  /** IncomingHost */
-  get maxInflight(): number {
-    return this.settings.maxInflight;
-  }
-
-  /** IncomingHost */
-  get dedupTtlMs(): number {
-    return this.settings.dedupTtlMs;
   }
 
   /** OutgoingHost */
@@ -259,73 +248,18 @@ export class Peer extends Session implements IncomingHost, OutgoingHost {
     else if (incoming) op(incoming);
   }
 
-  /** IncomingHost: sends one STREAM chunk of a request running here (InvokeOutput.chunk). */
-  async sendChunk(incoming: IncomingCall, seq: number, data: unknown): Promise<void> {
-    const { rid, reliable } = incoming;
-    if (reliable && !this.chan.writable) await this.chan.whenWritable();
-    if (this.closed) throw new ProtocolError(ErrorCode.INTERRUPTED, 'session closed');
-    try {
-      this.sendFrame(FrameType.STREAM, 0, rid, streamPayload(seq, data), reliable);
-    } catch (error) {
-      // The handler's catch turns this into the request's one terminal ERROR.
-      if (error instanceof AgentSocketError && error.code === 'FRAME_TOO_LARGE') throw new ProtocolError(ErrorCode.FRAME_TOO_LARGE, error.message);
-      if (error instanceof AgentSocketError && error.code === 'ENCODE_FAILED') throw new ProtocolError(ErrorCode.HANDLER_ERROR, error.message);
-      incoming.abort.abort(new ProtocolError(ErrorCode.INTERRUPTED, 'connection lost'));
-    }
-  }
-
-  /** IncomingHost: refuses an INVOKE with ERROR. */
+  /** Refuses an INVOKE with ERROR. */
   refuse(rid: number, reliable: boolean, code: number, message: string): void {
     this.trySend(FrameType.ERROR, rid, errorPayload(code, message), reliable);
   }
 
-  /** IncomingHost: ends a request with COMPLETE; one too large or not encodable ends it with ERROR 413 or 500 instead. */
-  sendComplete(rid: number, reliable: boolean, result: unknown, metrics: CallMetrics | undefined): void {
-    const failed = this.#terminal(rid, FrameType.COMPLETE, completePayload(result, metrics), reliable);
-    if (!(failed instanceof AgentSocketError)) return;
-    if (failed.code === 'FRAME_TOO_LARGE') this.sendError(rid, reliable, ErrorCode.FRAME_TOO_LARGE, failed.message);
-    if (failed.code === 'ENCODE_FAILED') this.sendError(rid, reliable, ErrorCode.HANDLER_ERROR, failed.message);
-  }
-
-  /** IncomingHost: ends a request with ERROR; `data` that cannot be sent is dropped (the message says why), so the request still ends. */
-  sendError(rid: number, reliable: boolean, code: number, message: string, data?: unknown): void {
-    const failed = this.#terminal(rid, FrameType.ERROR, errorPayload(code, message, data), reliable);
-    if (data === undefined || !(failed instanceof AgentSocketError) || (failed.code !== 'ENCODE_FAILED' && failed.code !== 'FRAME_TOO_LARGE')) return;
-    this.#terminal(rid, FrameType.ERROR, errorPayload(code, `${message} (data dropped: ${failed.message})`), reliable);
-  }
-
-  /** A terminal frame; with a journal, once the request's end and the frame are journaled. What sending threw, if anything. */
-  #terminal(rid: number, type: number, payload: Payload, reliable: boolean): unknown {
-    // The journaled request is run again where the session resumes; it must not end here.
-    if (this.#handingOff) return undefined;
-    return this.trySend(type, rid, payload, reliable, true);
-  }
-
-  /** IncomingHost: a connection-level error, for logging. */
+  /** A connection-level error, for logging. */
   reportError(error: Error): void {
     this.#host.error(this, error);
   }
 
   protected journalFailed(error: unknown): void {
     this.#host.journalFailed(this, error instanceof Error ? error : new Error(String(error)));
-  }
-
-  /** IncomingHost: routes an INVOKE addressed to another agent; undefined where routing is not offered. */
-  router(): Route | undefined {
-    const host = this.#host;
-    const route = host.route;
-    if (!route) return undefined;
-    return (to, tool, args, options) => route.call(host, this, to, tool, args, options);
-  }
-
-  /** IncomingHost: the store of exactly-once outcomes. */
-  dedupStore(): DedupStore | Promise<DedupStore> {
-    return this.settings.dedup ?? this.#host.dedupStore?.(this) ?? Promise.reject(new AgentSocketError('INVALID_OPTIONS', 'no dedup store for exactly-once calls'));
-  }
-
-  /** IncomingHost: prefix of this session's exactly-once keys. */
-  dedupScope(): string {
-    return this.#host.dedupScope?.(this) ?? this.settings.dedupScope;
   }
 
   /** Serves a tool of this session's own, announced at once (TOOL_DEF); throws INVALID_OPTIONS on a peer that serves no tools. */

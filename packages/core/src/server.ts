@@ -31,6 +31,7 @@ import { type Admission, admit, randomToken, refuseConnection, startHandshake } 
 import { findResumable, newSessionRecord, orphanedRequests, restoreTaken } from './server-resume.js';
 import { type AgentServerOptions, type SessionInfo, sessionLimits, slowConsumerBound } from './server-options.js';
 import { IncomingCalls } from './incoming-calls.js';
+import { PeerIncoming } from './peer-incoming.js';
 import { ServerSession, type SessionHost } from './server-session.js';
 import type { SessionRecord, StoredSession } from './session-store.js';
 import { SessionRegistry } from './session-registry.js';
@@ -122,7 +123,7 @@ export class AgentServer extends Emitter<ServerEvents> {
       route: (session, to, tool, args, options) =>
         this.hub.invoke(session instanceof ServerSession ? session.ns : DEFAULT_NAMESPACE, to, tool, args, options),
       // Made at once: a server's sessions serve tools, so they never wait for the module.
-      incomingCalls: (session) => new IncomingCalls(session),
+      incomingCalls: (session) => new IncomingCalls(new PeerIncoming(session)),
     };
     this.sessionSettings = peerSettings({
       side: 'server',

@@ -5,4 +5,5 @@
  */
 export { MemoryDedupStore } from './dedup.js';
 export { IncomingCalls } from './incoming-calls.js';
+export { PeerIncoming } from './peer-incoming.js';
 export { ToolRegistry } from './tool-registry.js';

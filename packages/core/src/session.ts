@@ -42,7 +42,7 @@ export abstract class Session implements AckSender {
    * idle connection, and a dozen fields copied into each would cost every connection ≈ 90 B.
    * The rest of the options is copied, not kept (the options object would keep its callbacks).
    */
-  protected readonly settings: PeerSettings;
+  readonly settings: PeerSettings;
   readonly codec: Codec;
   /** Heartbeat period agreed for the session, ms (0: none). */
   readonly heartbeatMs: number;
