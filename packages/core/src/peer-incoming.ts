@@ -8,6 +8,7 @@ import type { CallMetrics } from './messages.js';
 import type { Payload } from './payloads.js';
 import type { Peer } from './peer.js';
 import type { SessionJournal } from './session-store.js';
+import { defineSessionTool } from './session-tools.js';
 import type { ToolDefinition } from './tool.js';
 import type { ToolRegistry } from './tool-registry.js';
 import type { Principal } from './transport.js';
@@ -56,7 +57,7 @@ export class PeerIncoming implements IncomingHost {
   }
 
   defineTool(name: string, definition: ToolDefinition): void {
-    this.#peer.defineTool(name, definition);
+    defineSessionTool(this.#peer, name, definition);
   }
 
   /** The store of exactly-once outcomes. */

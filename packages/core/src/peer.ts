@@ -11,7 +11,6 @@ import { OutgoingCalls, type OutgoingHost, type Unfinished } from './outgoing-ca
 import { errorPayload, type Payload, toolDefPayload } from './payloads.js';
 import type { PeerHost, PeerOptions } from './peer-options.js';
 import { Session, State } from './session.js';
-import type { ToolDefinition } from './tool.js';
 import type { ToolRegistry } from './tool-registry.js';
 import type { Principal, TransportCloseInfo } from './transport.js';
 
@@ -260,28 +259,6 @@ export class Peer extends Session implements OutgoingHost {
 
   protected journalFailed(error: unknown): void {
     this.#host.journalFailed(this, error instanceof Error ? error : new Error(String(error)));
-  }
-
-  /** Serves a tool of this session's own, announced at once (TOOL_DEF); throws INVALID_OPTIONS on a peer that serves no tools. */
-  defineTool(name: string, definition: ToolDefinition): void {
-    if (!this.registry) throw new AgentSocketError('INVALID_OPTIONS', `cannot define tool "${name}": this peer serves no tools`);
-    this.#ownRegistry().add(name, definition);
-  }
-
-  /** Withdraws a tool this session defined (TOOL_DEF with `removed`). False if it had none of that name. */
-  removeTool(name: string): boolean {
-    if (this.sharedRegistry) return false;
-    return this.registry?.remove(name) ?? false;
-  }
-
-  /** This peer's own registry: over the shared one, made on the first tool it defines (most sessions define none). */
-  #ownRegistry(): ToolRegistry {
-    const registry = this.registry as ToolRegistry;
-    if (!this.sharedRegistry) return registry;
-    const own = registry.layer();
-    own.onChange(this);
-    this.registry = own;
-    return own;
   }
 }
 

@@ -7,7 +7,9 @@ import { parseMessage } from './messages.js';
 import { Flag } from './opcodes.js';
 import { goAwayPayload, messagePayload } from './payloads.js';
 import { Peer, type PeerHost, type PeerOptions } from './peer.js';
+import { defineSessionTool, removeSessionTool } from './session-tools.js';
 import { mayClaimAgentId, type NamespaceRule, type TeamCaller } from './teams.js';
+import type { ToolDefinition } from './tool.js';
 import type { Principal, Transport } from './transport.js';
 
 /**
@@ -86,6 +88,16 @@ export class ServerSession extends Peer implements HubMember, TeamCaller {
   #send(message: TeamMessage): void {
     if (this.isClosed) return;
     this.trySend(FrameType.MESSAGE, 0, messagePayload(message), message.delivery !== 'at-most-once');
+  }
+
+  /** Serves a tool of this session's own, announced at once (TOOL_DEF); throws INVALID_OPTIONS on a session that serves no tools. */
+  defineTool(name: string, definition: ToolDefinition): void {
+    defineSessionTool(this, name, definition);
+  }
+
+  /** Withdraws a tool this session defined (TOOL_DEF with `removed`). False if it had none of that name. */
+  removeTool(name: string): boolean {
+    return removeSessionTool(this, name);
   }
 
   /** Sends GOAWAY and closes the transport; the session stays resumable for its TTL. */
