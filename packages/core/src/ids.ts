@@ -1,5 +1,5 @@
 import { AgentSocketError } from './errors.js';
-import { ownsRequestId, RequestIdSpace } from './opcodes.js';
+import * as RequestIdSpace from './request-id-space.js';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -182,6 +182,6 @@ export class RequestIdAllocator {
 
   /** True when `id` belongs to the half `side` hands out. */
   static owns(side: 'client' | 'server', id: number): boolean {
-    return ownsRequestId(side, id);
+    return RequestIdSpace.ownsRequestId(side, id);
   }
 }

@@ -6,7 +6,8 @@ import { type InvokeOutput, type Outcome, parseOutcome, replayOutcome, runHandle
 import { type ContextHost, InvokeContext } from './invoke-context.js';
 import { LazyAbortController } from './lazy-abort.js';
 import type { CallMetrics, Message } from './messages.js';
-import { type FrameType, ownsRequestId } from './opcodes.js';
+import type { FrameType } from './opcodes.js';
+import { ownsRequestId } from './request-id-space.js';
 import { idempotent } from './once.js';
 import type { ValidationResult } from './schema.js';
 import type { SessionJournal } from './session-store.js';

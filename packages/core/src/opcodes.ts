@@ -1,4 +1,5 @@
 import * as type from './frame-type.js';
+import * as space from './request-id-space.js';
 
 /** Protocol version carried in the high nibble of every frame header. */
 export const PROTOCOL_VERSION = 1;
@@ -44,16 +45,9 @@ export const Flag = {
 
 /** Request IDs: 0 addresses the connection; the client allocates 0x0001–0x7fff, the server 0x8000–0xffff. */
 export const RequestIdSpace = {
-  CONNECTION: 0,
-  CLIENT_MIN: 0x0001,
-  CLIENT_MAX: 0x7fff,
-  SERVER_MIN: 0x8000,
-  SERVER_MAX: 0xffff,
+  CONNECTION: space.CONNECTION,
+  CLIENT_MIN: space.CLIENT_MIN,
+  CLIENT_MAX: space.CLIENT_MAX,
+  SERVER_MIN: space.SERVER_MIN,
+  SERVER_MAX: space.SERVER_MAX,
 } as const;
-
-/** True when request id `id` is in the half `side` hands out (0 is in neither). */
-export function ownsRequestId(side: 'client' | 'server', id: number): boolean {
-  return side === 'client'
-    ? id >= RequestIdSpace.CLIENT_MIN && id <= RequestIdSpace.CLIENT_MAX
-    : id >= RequestIdSpace.SERVER_MIN && id <= RequestIdSpace.SERVER_MAX;
-}
