@@ -2,7 +2,7 @@ import { AgentSocketError, ProtocolError } from './errors.js';
 import * as CloseCode from './close-code.js';
 import { decodeFrame, encodeFrame } from './frame.js';
 import { type ClientHello, decodeServerHello, encodeClientHello, type ServerHello } from './hello.js';
-import { Flag } from './opcodes.js';
+import * as Flag from './flag.js';
 import * as FrameType from './frame-type.js';
 import type { Transport } from './transport.js';
 import { WireShapeError } from './wire.js';

@@ -5,7 +5,8 @@
  */
 import { type Codec, jsonCodec, msgpackCodec } from './codec.js';
 import { decodeFrame } from './frame.js';
-import { Flag, frameTypeName } from './opcodes.js';
+import * as Flag from './flag.js';
+import { frameTypeName } from './opcodes.js';
 import * as FrameType from './frame-type.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };

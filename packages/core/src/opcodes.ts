@@ -1,3 +1,4 @@
+import * as flag from './flag.js';
 import * as type from './frame-type.js';
 import * as space from './request-id-space.js';
 
@@ -38,9 +39,9 @@ export function isKnownFrameType(type: number): type is FrameType {
 /** Header flag bits (byte 1). */
 export const Flag = {
   /** HELLO: this is the server's reply. */
-  REPLY: 0x01,
+  REPLY: flag.REPLY,
   /** The payload carries a session sequence number `sq` and is replayed until acknowledged. */
-  RELIABLE: 0x02,
+  RELIABLE: flag.RELIABLE,
 } as const;
 
 /** Request IDs: 0 addresses the connection; the client allocates 0x0001–0x7fff, the server 0x8000–0xffff. */

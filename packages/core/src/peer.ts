@@ -10,7 +10,8 @@ import * as FrameType from './frame-type.js';
 import { OutgoingCalls, type OutgoingHost, type Unfinished } from './outgoing-calls.js';
 import { errorPayload, type Payload, toolDefPayload } from './payloads.js';
 import type { PeerHost, PeerOptions } from './peer-options.js';
-import { Session, State } from './session.js';
+import { Session } from './session.js';
+import * as State from './session-state.js';
 import type { ToolRegistry } from './tool-registry.js';
 import type { Principal, TransportCloseInfo } from './transport.js';
 

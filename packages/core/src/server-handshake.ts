@@ -3,7 +3,7 @@ import * as ErrorCode from './error-code.js';
 import { decodeFrame, encodeFrame, HEADER_SIZE } from './frame.js';
 import { type ClientHello, decodeClientHello } from './hello.js';
 import { type Negotiated, negotiate, type ServerOffer } from './negotiate.js';
-import { Flag } from './opcodes.js';
+import * as Flag from './flag.js';
 import * as FrameType from './frame-type.js';
 import type { ConnectionInfo, Principal, Transport } from './transport.js';
 

@@ -4,7 +4,7 @@ import * as FrameType from './frame-type.js';
 import type { Hub, HubMember, TeamMessage } from './hub.js';
 import { JournalGate } from './journal-gate.js';
 import { parseMessage } from './messages.js';
-import { Flag } from './opcodes.js';
+import * as Flag from './flag.js';
 import { goAwayPayload, messagePayload } from './payloads.js';
 import { Peer, type PeerHost, type PeerOptions } from './peer.js';
 import { defineSessionTool, removeSessionTool } from './session-tools.js';

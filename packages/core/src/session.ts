@@ -6,23 +6,17 @@ import * as ErrorCode from './error-code.js';
 import { decodeFrame, encodeWithHeaderRoom, HEADER_SIZE, writeHeader } from './frame.js';
 import type { JournalGate } from './journal-gate.js';
 import { type Message, parseMessage, readSq } from './messages.js';
-import { Flag, frameTypeName, isKnownFrameType, PROTOCOL_VERSION } from './opcodes.js';
+import * as Flag from './flag.js';
+import { frameTypeName, isKnownFrameType, PROTOCOL_VERSION } from './opcodes.js';
 import * as FrameType from './frame-type.js';
 import { ackPayload, errorPayload, leanPayload, type Payload, payloadFrame, pingPayload } from './payloads.js';
 import { ReliableChannel } from './reliable.js';
+import * as State from './session-state.js';
 import type { SessionJournal } from './session-store.js';
 import type { PeerSettings, SessionOptions } from './peer-options.js';
 import type { Transport, TransportCloseInfo } from './transport.js';
 import { WireShapeError } from './wire.js';
 
-/** Bits of Session.flags (a subclass takes the bits from State.SUBCLASS up). */
-export const State = {
-  CLOSED: 1,
-  PIGGYBACK: 2,
-  PIGGYBACK_OUT: 4,
-  LEAN: 8,
-  SUBCLASS: 16,
-} as const;
 
 /** Times kept per session count from here (see Session.lastHeard). */
 const EPOCH = Date.now();
