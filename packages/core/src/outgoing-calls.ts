@@ -107,16 +107,15 @@ export class OutgoingCalls {
   }
 
   /**
-   * Requests the peer is still running for a previous owner of this session (restored from a
-   * store): interrupt them and keep their ids out of use until their terminal frames arrive.
+   * Keeps request id `rid` out of use until its terminal frame arrives: a request the peer is
+   * still running for a previous owner of this session (ServerSession.adoptOrphans). False, and
+   * nothing kept, when `rid` is not this side's or is in use here.
    */
-  adoptOrphans(rids: number[]): void {
-    for (const rid of rids) {
-      if (!RequestIdAllocator.owns(this.#host.side, rid) || this.#table.has(rid)) continue;
-      this.#orphans ??= new Set();
-      this.#orphans.add(rid);
-      this.#host.trySend(FrameType.INTERRUPT, rid, interruptPayload('the node that made this request is gone'), true);
-    }
+  reserve(rid: number): boolean {
+    if (!RequestIdAllocator.owns(this.#host.side, rid) || this.#table.has(rid)) return false;
+    this.#orphans ??= new Set();
+    this.#orphans.add(rid);
+    return true;
   }
 
   chunk(rid: number, seq: number, data: unknown): void {

@@ -130,31 +130,24 @@ export class Peer extends Session implements OutgoingHost {
 
   // ---- our calls to the peer ----
 
-  get #calls(): OutgoingCalls {
+  /** Made by the first outgoing request. */
+  protected get calls(): OutgoingCalls {
     this.#outgoing ??= new OutgoingCalls(this);
     return this.#outgoing;
   }
 
   invoke<T = unknown, C = unknown>(tool: string, args: unknown, options: InvokeOptions = {}): Call<T, C> {
-    return this.#calls.invoke<T, C>(tool, args, options);
+    return this.calls.invoke<T, C>(tool, args, options);
   }
 
   /** Sends again, on this (new) session, calls that another session could not finish. */
   adopt(calls: Unfinished[]): void {
-    if (calls.length > 0) this.#calls.adopt(calls);
+    if (calls.length > 0) this.calls.adopt(calls);
   }
 
   /** Reliable calls still waiting for their terminal frame (for adopt() by a new session). */
   takeUnfinished(): Unfinished[] {
     return this.#outgoing?.takeUnfinished() ?? [];
-  }
-
-  /**
-   * Requests the peer is still running for a previous owner of this session (restored from a
-   * store): interrupt them and keep their ids out of use until their terminal frames arrive.
-   */
-  adoptOrphans(rids: number[]): void {
-    if (rids.length > 0) this.#calls.adoptOrphans(rids);
   }
 
   /** OutgoingHost: room in the send window now, or a promise of it. */

@@ -5,7 +5,7 @@ import type { Hub, HubMember, TeamMessage } from './hub.js';
 import { JournalGate } from './journal-gate.js';
 import { parseMessage } from './messages.js';
 import * as Flag from './flag.js';
-import { goAwayPayload, messagePayload } from './payloads.js';
+import { goAwayPayload, interruptPayload, messagePayload } from './payloads.js';
 import { Peer, type PeerHost, type PeerOptions } from './peer.js';
 import { defineSessionTool, removeSessionTool } from './session-tools.js';
 import { mayClaimAgentId, type NamespaceRule, type TeamCaller } from './teams.js';
@@ -98,6 +98,18 @@ export class ServerSession extends Peer implements HubMember, TeamCaller {
   /** Withdraws a tool this session defined (TOOL_DEF with `removed`). False if it had none of that name. */
   removeTool(name: string): boolean {
     return removeSessionTool(this, name);
+  }
+
+  /**
+   * Requests the peer is still running for a previous owner of this session (restored from a
+   * store): interrupt them and keep their ids out of use until their terminal frames arrive.
+   */
+  adoptOrphans(rids: number[]): void {
+    if (rids.length === 0) return;
+    const calls = this.calls;
+    for (const rid of rids) {
+      if (calls.reserve(rid)) this.trySend(FrameType.INTERRUPT, rid, interruptPayload('the node that made this request is gone'), true);
+    }
   }
 
   /** Sends GOAWAY and closes the transport; the session stays resumable for its TTL. */
