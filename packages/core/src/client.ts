@@ -88,7 +88,6 @@ export class AgentClient<A extends Agent = Agent> extends Emitter<ClientEvents> 
   readonly #peerHost: PeerHost = {
     detached: (_peer, info) => this.#onDetached(info),
     error: (_peer, error) => this.emit('error', error),
-    journalFailed: (_peer, error) => this.emit('error', error), // a client keeps no journal
     toolsChanged: () => this.emit('tools', this.tools),
     goAway: (_peer, _code, _reason, retryMs) => this.#onGoAway(retryMs),
     message: (_peer, message) => this.#onMessage(message),

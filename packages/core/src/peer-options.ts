@@ -83,9 +83,9 @@ export interface SessionOptions {
   peerMaxFrame: number;
   heartbeatMs: number;
   window?: WindowOptions | undefined;
-  /** Journals session state for resumption elsewhere (see SessionStore). */
+  /** Journals session state for resumption elsewhere (see SessionStore): ServerSession makes `gate` from it. */
   journal?: SessionJournal | undefined;
-  /** Holds terminal frames until `journal` stores them; ServerSession makes it for a journaled session (a Peer without one keeps no journal). */
+  /** Holds terminal frames until `journal` stores them; ServerSession makes and binds it for a journaled session (the session reads its journal from here; a Peer without one keeps no journal). */
   gate?: JournalGate | undefined;
 }
 
@@ -112,8 +112,8 @@ export interface PeerHost {
   detached(peer: Peer, info: TransportCloseInfo): void;
   /** Connection-level errors (ERROR on request 0, undecodable frames, a store that failed), for logging. */
   error(peer: Peer, error: Error): void;
-  /** The journal refused a write (another process owns the session now). */
-  journalFailed(peer: Peer, error: Error): void;
+  /** The journal refused a write (another process owns the session now); only a server's sessions keep a journal. */
+  journalFailed?(peer: Peer, error: Error): void;
   /** The peer announced or withdrew tools (TOOL_DEF). */
   toolsChanged?(peer: Peer, added: ToolInfo[], removed: string[]): void;
   /** GOAWAY from the peer: reconnect after retryMs. */

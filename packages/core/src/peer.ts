@@ -250,9 +250,5 @@ export class Peer extends Session implements OutgoingHost {
   reportError(error: Error): void {
     this.#host.error(this, error);
   }
-
-  protected journalFailed(error: unknown): void {
-    this.#host.journalFailed(this, error instanceof Error ? error : new Error(String(error)));
-  }
 }
 

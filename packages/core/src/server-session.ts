@@ -51,7 +51,12 @@ export class ServerSession extends Peer implements HubMember, TeamCaller {
   /** `options.settings.host` is the server's SessionHost. */
   constructor(options: PeerOptions & { principal: Principal }, init: ServerSessionInit) {
     // A journaled session holds its terminal frames until the journal stores them.
-    super(options.journal ? { ...options, gate: new JournalGate(options.journal) } : options);
+    const gate = options.journal ? new JournalGate(options.journal) : undefined;
+    super(gate ? { ...options, gate } : options);
+    gate?.bind(
+      (frames) => this.#sendHeld(frames),
+      (error) => this.settings.host.journalFailed?.(this, error instanceof Error ? error : new Error(String(error))),
+    );
     this.ns = init.ns;
     this.agentId = init.agentId;
     this.resumeToken = init.resumeToken;
@@ -131,6 +136,17 @@ export class ServerSession extends Peer implements HubMember, TeamCaller {
       } catch (error) {
         this.reportError(error instanceof Error ? error : new Error(String(error)));
       }
+    }
+  }
+
+  /** Frames the journal gate released. Without a transport they stay in the replay window and go at the next attach. */
+  #sendHeld(frames: Uint8Array[]): void {
+    const t = this.transport;
+    if (!t) return;
+    try {
+      for (const frame of frames) t.send(frame);
+    } catch {
+      // Kept for replay; the transport's onclose handles the rest.
     }
   }
 

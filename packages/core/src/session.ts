@@ -60,14 +60,8 @@ export abstract class Session implements AckSender {
     this.codec = options.codec;
     this.peerMaxFrame = options.peerMaxFrame;
     this.heartbeatMs = options.heartbeatMs;
-    if (options.journal && options.gate?.journal !== options.journal) {
-      throw new AgentSocketError('INVALID_OPTIONS', 'a journaled session needs the JournalGate of its journal (SessionOptions.gate)');
-    }
+    // Made and bound by ServerSession, which alone keeps a journal.
     this.#gate = options.gate;
-    this.#gate?.bind(
-      (frames) => this.#sendHeld(frames),
-      (error) => this.journalFailed(error),
-    );
     this.chan = new ReliableChannel(options.window);
   }
 
@@ -77,8 +71,6 @@ export abstract class Session implements AckSender {
   protected abstract transportLost(info: TransportCloseInfo): void;
   /** A connection-level error, for logging. */
   abstract reportError(error: Error): void;
-  /** The journal refused a write. */
-  protected abstract journalFailed(error: unknown): void;
 
   protected get closed(): boolean {
     return (this.flags & State.CLOSED) !== 0;
@@ -251,17 +243,6 @@ export abstract class Session implements AckSender {
       return undefined;
     } catch (error) {
       return error ?? new Error('send failed');
-    }
-  }
-
-  /** Frames the journal gate released. Without a transport they stay in the replay window and go at the next attach. */
-  #sendHeld(frames: Uint8Array[]): void {
-    const t = this.transport;
-    if (!t) return;
-    try {
-      for (const frame of frames) t.send(frame);
-    } catch {
-      // Kept for replay; the transport's onclose handles the rest.
     }
   }
 
