@@ -97,6 +97,7 @@ export interface SlowConsumerBound {
 export interface PeerOptions extends SessionOptions {
   /** Tools this side serves to the peer. @default PeerSettings.sharedTools, else none (a client that serves none yet; see serve()) */
   registry?: ToolRegistry | undefined;
+  /** Who the peer is, as authenticated (ServerSession keeps it; a client's peer has none). */
   principal?: Principal | undefined;
   /** Requests this side may have running at the peer at once. */
   peerMaxInflight: number;

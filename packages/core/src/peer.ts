@@ -29,7 +29,6 @@ const HANDING_OFF = State.SUBCLASS;
 export class Peer extends Session implements OutgoingHost {
   /** Tools this side serves. */
   registry: ToolRegistry | undefined;
-  readonly #peerPrincipal: Principal | undefined;
   /** OutgoingHost */
   readonly peerMaxInflight: number;
   // Created on first use: an idle session has no requests or peer tools.
@@ -41,7 +40,6 @@ export class Peer extends Session implements OutgoingHost {
   constructor(options: PeerOptions) {
     super(options);
     this.registry = options.registry ?? this.settings.sharedTools;
-    this.#peerPrincipal = options.principal;
     this.peerMaxInflight = options.peerMaxInflight;
     // Changes to the shared registry reach this peer from its owner (a place in its list of subscribers for every session would cost each one).
     if (options.registry) options.registry.onChange(this);
@@ -66,23 +64,14 @@ export class Peer extends Session implements OutgoingHost {
     return this.settings.host;
   }
 
+  /** Who the peer is, as its server authenticated it: a ServerSession's; a client's peer has none. */
   get principal(): Principal | undefined {
-    return this.#peerPrincipal;
+    return undefined;
   }
 
   /** Tools the peer serves, as last announced. */
   get remoteTools(): ToolInfo[] {
     return this.#peerTools ? [...this.#peerTools] : [];
-  }
-
-  /** Requests this side has running at the peer. */
-  get pendingCalls(): number {
-    return this.#outgoing?.size ?? 0;
-  }
-
-  /** Tools this side serves, as the peer should see them. */
-  registryTools(): ToolInfo[] {
-    return this.registry?.list() ?? [];
   }
 
   /** Starts serving `registry` (a client's first tools, added after its session began): announced at once. */

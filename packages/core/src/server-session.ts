@@ -9,6 +9,7 @@ import { goAwayPayload, interruptPayload, messagePayload } from './payloads.js';
 import { Peer, type PeerHost, type PeerOptions } from './peer.js';
 import { defineSessionTool, removeSessionTool } from './session-tools.js';
 import { mayClaimAgentId, type NamespaceRule, type TeamCaller } from './teams.js';
+import type { ToolInfo } from './messages.js';
 import type { ToolDefinition } from './tool.js';
 import type { Principal, Transport } from './transport.js';
 
@@ -45,6 +46,7 @@ export class ServerSession extends Peer implements HubMember, TeamCaller {
   private early: TeamMessage[] | undefined;
   /** When the transport's backlog was first seen above the slow-consumer bound at a heartbeat, with no ACK since; 0 otherwise. */
   #backlogSince = 0;
+  readonly #principal: Principal;
   /** The peer's highest ACK at the last heartbeat: a reader that acknowledges is slow, not stopped. */
   #ackedAtBeat = 0;
 
@@ -57,6 +59,7 @@ export class ServerSession extends Peer implements HubMember, TeamCaller {
       (frames) => this.#sendHeld(frames),
       (error) => this.settings.host.journalFailed?.(this, error instanceof Error ? error : new Error(String(error))),
     );
+    this.#principal = options.principal;
     this.ns = init.ns;
     this.agentId = init.agentId;
     this.resumeToken = init.resumeToken;
@@ -64,9 +67,13 @@ export class ServerSession extends Peer implements HubMember, TeamCaller {
     this.early = init.restoring ? [] : undefined;
   }
 
-  // The principal is Peer's (options.principal, the same as init.principal), not kept twice.
   override get principal(): Principal {
-    return super.principal as Principal;
+    return this.#principal;
+  }
+
+  /** Tools this session serves, as the client should see them (the HELLO reply). */
+  registryTools(): ToolInfo[] {
+    return this.registry?.list() ?? [];
   }
 
   get member(): HubMember {
