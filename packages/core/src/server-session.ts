@@ -3,13 +3,12 @@ import { decodeFrame } from './frame.js';
 import * as FrameType from './frame-type.js';
 import type { Hub, HubMember, TeamMessage } from './hub.js';
 import { JournalGate } from './journal-gate.js';
-import { parseMessage } from './messages.js';
+import { parseMessage, type ToolInfo } from './messages.js';
 import * as Flag from './flag.js';
 import { goAwayPayload, interruptPayload, messagePayload } from './payloads.js';
 import { Peer, type PeerHost, type PeerOptions } from './peer.js';
 import { defineSessionTool, removeSessionTool } from './session-tools.js';
 import { mayClaimAgentId, type NamespaceRule, type TeamCaller } from './teams.js';
-import type { ToolInfo } from './messages.js';
 import type { ToolDefinition } from './tool.js';
 import type { Principal, Transport } from './transport.js';
 
@@ -44,9 +43,10 @@ export class ServerSession extends Peer implements HubMember, TeamCaller {
   readonly rule: NamespaceRule;
   /** Messages that reach a taken-over session before its state is restored wait here. */
   private early: TeamMessage[] | undefined;
+  /** Who the client is, as authenticated. */
+  readonly #principal: Principal;
   /** When the transport's backlog was first seen above the slow-consumer bound at a heartbeat, with no ACK since; 0 otherwise. */
   #backlogSince = 0;
-  readonly #principal: Principal;
   /** The peer's highest ACK at the last heartbeat: a reader that acknowledges is slow, not stopped. */
   #ackedAtBeat = 0;
 
