@@ -16,12 +16,13 @@ import { describe, expect, it } from 'vitest';
 /** What docs/benchmarks.md states and this test holds: gzip bytes of what a page loads first. */
 const TARGET_BYTES = 18_000;
 /**
- * What is held until the target is reached: today's 20.8 KB plus 0.7 KB of headroom, so the engine
+ * What is held while the target is not met: today's 18.1 KB plus 0.4 KB of headroom, so the engine
  * can change without this test failing on every byte, while the serving side (incoming calls, the
  * tool registry, a dedup store), a validator, a MessagePack library or server code pulled back
- * into what a page loads first (a KB or more each) fails it.
+ * into what a page loads first (a KB or more each) fails it. The ratio to socket.io-client is held
+ * to its target (1.38× today).
  */
-const CEILING_BYTES = 21_500;
+const CEILING_BYTES = 18_500;
 const TARGET_RATIO = 1.4;
 
 interface Measured {
@@ -100,11 +101,11 @@ describe('browser client bundle size', () => {
     expect(ours.inputs.filter((path) => /@cfworker|schema-json|schema-fast|schema-messages/.test(path))).toEqual([]);
     expect(ours.inputs.filter((path) => /msgpackr|@msgpack/.test(path))).toEqual([]);
     // A client that serves no tools loads none of its serving side before its first call.
-    expect(ours.inputs.filter((path) => /core\/src\/(incoming-calls|incoming|invoke-context|once|tool-registry|tool-output|schema|dedup)\.ts/.test(path))).toEqual([]);
-    expect(ours.inputs.filter((path) => /core\/src\/(server|server-session|hub|teams|memory-session-store)\.ts|ws\/src\/(server|upgrade|socket-transport)\.ts/.test(path))).toEqual([]);
+    expect(ours.inputs.filter((path) => /core\/src\/(incoming-calls|incoming|invoke-context|once|tool-registry|tool-output|schema|dedup|peer-incoming|session-tools|wire-code)\.ts/.test(path))).toEqual([]);
+    expect(ours.inputs.filter((path) => /core\/src\/(server|server-session|hub|teams|memory-session-store|journal-gate)\.ts|ws\/src\/(server|upgrade|socket-transport)\.ts/.test(path))).toEqual([]);
     expect(ours.lazy).toBeGreaterThan(0); // the validator is still there, behind a dynamic import
     expect(ours.gzipped).toBeLessThanOrEqual(CEILING_BYTES);
-    expect(ratio).toBeLessThanOrEqual(CEILING_BYTES / socketIo.gzipped);
+    expect(ratio).toBeLessThanOrEqual(TARGET_RATIO);
     // socket.io-client itself is measured, not assumed: a broken measurement would make any ratio pass.
     expect(socketIo.gzipped).toBeGreaterThan(8_000);
   }, 60_000);
