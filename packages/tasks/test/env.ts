@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -160,6 +160,123 @@ export class OwnRedis {
 
   async dispose(): Promise<void> {
     await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+// Debian's /usr/sbin wrappers switch to the rabbitmq user; the scripts under them run a node as anyone.
+const RABBIT_BIN = existsSync('/usr/lib/rabbitmq/bin/rabbitmq-server') ? '/usr/lib/rabbitmq/bin/' : '';
+
+/** True when this machine can start a RabbitMQ node of a test's own (`OwnRabbit`). */
+export function canRunOwnRabbit(): boolean {
+  const ctl = spawnSync(`${RABBIT_BIN}rabbitmqctl`, ['version'], { stdio: 'ignore' }).status === 0;
+  return ctl && (RABBIT_BIN !== '' || spawnSync('sh', ['-c', 'command -v rabbitmq-server'], { stdio: 'ignore' }).status === 0);
+}
+
+/** Runs a command without blocking the event loop; its exit status and output. */
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.once('error', (e) => resolve({ status: null, output: String(e) }));
+    child.once('close', (status) => resolve({ status, output }));
+  });
+}
+
+/**
+ * A RabbitMQ node of a test's own (free AMQP and distribution ports, its own node name, data,
+ * logs and Erlang cookie in a temp dir), which the test may stop and start (`stop_app`,
+ * `start_app`) without touching the machine's shared broker or anyone else's tests on it.
+ */
+export class OwnRabbit {
+  readonly port: number;
+  readonly node: string;
+  readonly dir: string;
+  private readonly env: NodeJS.ProcessEnv;
+  private child: ReturnType<typeof spawn> | undefined;
+
+  private constructor(port: number, distPort: number) {
+    this.port = port;
+    this.dir = mkdtempSync(join(tmpdir(), 'asp-tasks-rabbit-'));
+    this.node = `asp-tasks-${randomBytes(4).toString('hex')}@localhost`;
+    writeFileSync(join(this.dir, 'enabled_plugins'), '[].\n');
+    writeFileSync(join(this.dir, 'rabbitmq.conf'), '');
+    writeFileSync(join(this.dir, 'rabbitmq-env.conf'), '');
+    this.env = {
+      ...process.env,
+      HOME: this.dir,
+      RABBITMQ_NODENAME: this.node,
+      RABBITMQ_NODE_IP_ADDRESS: '127.0.0.1',
+      RABBITMQ_NODE_PORT: String(port),
+      RABBITMQ_DIST_PORT: String(distPort),
+      RABBITMQ_MNESIA_BASE: join(this.dir, 'mnesia'),
+      RABBITMQ_LOG_BASE: join(this.dir, 'log'),
+      RABBITMQ_PID_FILE: join(this.dir, 'pid'),
+      RABBITMQ_ENABLED_PLUGINS_FILE: join(this.dir, 'enabled_plugins'),
+      RABBITMQ_CONFIG_FILE: join(this.dir, 'rabbitmq'),
+      RABBITMQ_ADVANCED_CONFIG_FILE: join(this.dir, 'advanced.config'),
+      RABBITMQ_CONF_ENV_FILE: join(this.dir, 'rabbitmq-env.conf'),
+    };
+  }
+
+  static async start(): Promise<OwnRabbit> {
+    const r = new OwnRabbit(await freePort(), await freePort());
+    try {
+      await r.start();
+    } catch (error) {
+      await r.dispose();
+      throw error;
+    }
+    return r;
+  }
+
+  get url(): string {
+    return `amqp://guest:guest@127.0.0.1:${this.port}`;
+  }
+
+  /** `rabbitmqctl -n <this node> …`; throws with its output when it fails. */
+  async ctl(...args: string[]): Promise<void> {
+    const r = await run(`${RABBIT_BIN}rabbitmqctl`, ['-n', this.node, ...args], this.env);
+    if (r.status !== 0) throw new Error(`rabbitmqctl -n ${this.node} ${args.join(' ')} failed: ${r.output}`);
+  }
+
+  private async start(): Promise<void> {
+    const child = spawn(`${RABBIT_BIN}rabbitmq-server`, [], { env: this.env, cwd: this.dir, stdio: 'ignore' });
+    this.child = child;
+    // await_startup fails at once until the node has registered with epmd: ask again until then.
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const r = await run(`${RABBIT_BIN}rabbitmqctl`, ['-n', this.node, 'await_startup', '--timeout', '60'], this.env);
+      if (r.status === 0) return;
+      if (child.exitCode !== null || Date.now() > deadline) {
+        throw new Error(`RabbitMQ node ${this.node} did not start (exit ${child.exitCode}): ${r.output}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
+  /** Stops the node (rabbitmqctl stop; SIGKILL if it does not go) and deletes its files. */
+  async dispose(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (child && child.exitCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      await run(`${RABBIT_BIN}rabbitmqctl`, ['-n', this.node, 'stop'], this.env);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    // The script runs the Erlang VM as its child: make sure that is gone too.
+    const pid = Number(existsSync(join(this.dir, 'pid')) ? readFileSync(join(this.dir, 'pid'), 'utf8').trim() : NaN);
+    if (Number.isSafeInteger(pid) && pid > 0) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,7 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TaskError } from '../src/index.js';
-import { hasRabbitmqctl, OwnRedis, until } from './env.js';
+import { canRunOwnRabbit, OwnRabbit, OwnRedis, until } from './env.js';
 import type { QueueFixture, Space } from './fixture.js';
 import { System } from './harness.js';
 
@@ -51,43 +50,43 @@ export function restartSuite(fixture: QueueFixture): void {
   });
 }
 
-function rabbitmqctl(...args: string[]): void {
-  const r = spawnSync('rabbitmqctl', args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`rabbitmqctl ${args.join(' ')} failed: ${r.stderr || r.stdout}`);
-}
-
 /**
- * Restarts the machine's RabbitMQ application (stop_app, start_app: the node and its data stay).
- * Every vhost on the broker sees it, so it runs only in this file, after the rest of its tests.
+ * Restarts a RabbitMQ node (stop_app, start_app: the node and its data stay) under accepted work.
+ * The node is the test's own (`OwnRabbit`), never the machine's shared broker: stopping that one
+ * failed the RabbitMQ tests of any other run on the machine that overlapped the stop (a submit
+ * refused with 503, a connection refused).
  */
-export function rabbitRestartSuite(fixture: QueueFixture): void {
-  const can = hasRabbitmqctl();
+export function rabbitRestartSuite(fixture: (amqpUrl: string) => QueueFixture): void {
+  const can = canRunOwnRabbit();
   if (!can) {
-    if (process.env['CI'] === 'true') throw new Error('rabbitmqctl is missing; CI must run the RabbitMQ restart test');
-    console.warn('\n!!! SKIPPING the RabbitMQ restart test: rabbitmqctl is not installed !!!\n');
+    if (process.env['CI'] === 'true') throw new Error('rabbitmq-server or rabbitmqctl is missing; CI must run the RabbitMQ restart test');
+    console.warn('\n!!! SKIPPING the RabbitMQ restart test: rabbitmq-server or rabbitmqctl is not installed !!!\n');
   }
-  describe.runIf(can)(`${fixture.name}: a broker restart`, () => {
+  describe.runIf(can)(`RabbitMQ: a broker restart`, () => {
+    let own: OwnRabbit | undefined;
     let space: Space | undefined;
     let sys: System | undefined;
     afterEach(async () => {
       await sys?.close();
       await space?.dispose();
+      await own?.dispose();
     });
 
-    it('fails pushes with 503 while RabbitMQ is stopped, and loses nothing it had accepted', { timeout: 120_000 }, async () => {
-      space = await fixture.open({ leaseMs: 1000 });
+    it('fails pushes with 503 while RabbitMQ is stopped, and loses nothing it had accepted', { timeout: 180_000 }, async () => {
+      own = await OwnRabbit.start();
+      space = await fixture(own.url).open({ leaseMs: 1000 });
       sys = new System(space);
       await sys.register();
       const waiting = await Promise.all(Array.from({ length: 20 }, (_, i) => sys?.client.submit({ tool: 'echo', args: { text: `wait ${i}` } })));
-      rabbitmqctl('stop_app');
+      await own.ctl('stop_app');
       try {
         await expect(sys.client.submit({ tool: 'echo', args: { text: 'late' }, idempotencyKey: 'during-outage' })).rejects.toMatchObject({
           reason: 'UNAVAILABLE',
           code: 503,
         });
       } finally {
-        rabbitmqctl('start_app');
-        rabbitmqctl('await_startup');
+        await own.ctl('start_app');
+        await own.ctl('await_startup');
       }
       // The refused submit stored its task; the same key again queues it, once the connection has
       // recovered (its reconnect backoff may still be running: retried as a caller would).
