@@ -131,9 +131,12 @@ export function ulidToBytes(id: string): Uint8Array | undefined {
   return acc === 0 ? out : undefined;
 }
 
+/** ulidFromBytes' character codes, reused: a server turns every lean INVOKE's id into its string. */
+const ULID_CODES: number[] = new Array<number>(26).fill(0);
+
 /** The canonical ULID string of a 16-byte message id (protocol.md §9): what receivers compare and dedup by. */
 export function ulidFromBytes(bytes: Uint8Array): string {
-  const codes = new Array<number>(26);
+  const codes = ULID_CODES;
   let acc = 0;
   let bits = 0;
   let at = 25;

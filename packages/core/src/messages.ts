@@ -132,13 +132,8 @@ export function parseMessage(type: number, payload: unknown, lean = false): Mess
     case FrameType.COMPLETE: {
       const short = lean && r['result'] === undefined && r['metrics'] === undefined;
       const rawMetrics = short ? r['m'] : r['metrics'];
-      const metricsRaw = rawMetrics === undefined ? {} : expectRecord(rawMetrics, `${what}.metrics`);
-      const metrics: CallMetrics = {
-        durationMs: optNum(metricsRaw, 'durationMs', `${what}.metrics`) ?? 0,
-        chunks: optUint(metricsRaw, 'chunks', `${what}.metrics`) ?? 0,
-      };
-      const cpu = optNum(metricsRaw, 'cpuMs', `${what}.metrics`);
-      if (cpu !== undefined) metrics.cpuMs = cpu;
+      // Absent (a lean COMPLETE the caller did not ask metrics of): the defaults, without reading an empty map.
+      const metrics: CallMetrics = rawMetrics === undefined ? { durationMs: 0, chunks: 0 } : parseMetrics(rawMetrics, `${what}.metrics`);
       return { type, result: short ? r['r'] : r['result'], metrics };
     }
     case FrameType.ACK:
@@ -161,6 +156,15 @@ export function parseMessage(type: number, payload: unknown, lean = false): Mess
     default:
       throw new WireShapeError(`${what} has no payload schema here`);
   }
+}
+
+/** COMPLETE.metrics: every field optional (durationMs and chunks default to 0). */
+function parseMetrics(value: unknown, what: string): CallMetrics {
+  const raw = expectRecord(value, what);
+  const metrics: CallMetrics = { durationMs: optNum(raw, 'durationMs', what) ?? 0, chunks: optUint(raw, 'chunks', what) ?? 0 };
+  const cpu = optNum(raw, 'cpuMs', what);
+  if (cpu !== undefined) metrics.cpuMs = cpu;
+  return metrics;
 }
 
 /** The lean INVOKE's `i`: a string, or 16 bytes standing for the ULID string they encode (protocol.md §9). */

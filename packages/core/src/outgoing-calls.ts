@@ -5,7 +5,7 @@ import { AgentSocketError } from './errors.js';
 import { checkMessageId, RequestIdAllocator } from './ids.js';
 import type { CallMetrics } from './messages.js';
 import * as FrameType from './frame-type.js';
-import { interruptPayload, invokePayload, type Payload } from './payloads.js';
+import { interruptPayload, invokePayload, type Payload, type PayloadForm } from './payloads.js';
 
 /** What the outgoing calls need from their session. */
 export interface OutgoingHost {
@@ -15,6 +15,8 @@ export interface OutgoingHost {
   /** Requests this side may have running at the peer at once. */
   readonly peerMaxInflight: number;
   newId(): string;
+  /** The form INVOKE payloads are built in for the connection now attached. */
+  readonly payloadForm: PayloadForm;
   /** Room in the send window now, or a promise of it. */
   whenWritable(): true | Promise<void>;
   /** Sends a frame; throws FRAME_TOO_LARGE, ENCODE_FAILED, or CONNECTION_LOST for an unreliable one with no transport. */
@@ -146,18 +148,20 @@ export class OutgoingCalls {
     call.requestId = rid;
     const o = new Outgoing(call, reliable, tool, args, options);
     this.#table.add(rid, o, options.timeoutMs);
-    const payload = invokePayload(call.messageId, tool, args, call.delivery, options.traceparent, options.to, options.metrics);
     const room = reliable ? this.#host.whenWritable() : true;
-    if (room === true) this.#sendInvoke(rid, o, payload);
+    if (room === true) this.#sendInvoke(rid, o);
     else {
       void room.then(() =>
-        this.#host.isClosed ? this.#table.settle(rid, o, new AgentSocketError('SESSION_CLOSED', 'session closed')) : this.#sendInvoke(rid, o, payload),
+        this.#host.isClosed ? this.#table.settle(rid, o, new AgentSocketError('SESSION_CLOSED', 'session closed')) : this.#sendInvoke(rid, o),
       );
     }
   }
 
-  #sendInvoke(rid: number, o: Outgoing, payload: Payload): void {
+  /** Sends the INVOKE, its payload built now in the form of the connection it goes out on. */
+  #sendInvoke(rid: number, o: Outgoing): void {
+    const { call, options } = o;
     try {
+      const payload = invokePayload(call.messageId, o.tool, o.args, call.delivery, options.traceparent, options.to, options.metrics, this.#host.payloadForm);
       this.#host.send(FrameType.INVOKE, rid, payload, o.reliable);
     } catch (error) {
       this.#table.settle(rid, o, error);

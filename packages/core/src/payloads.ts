@@ -15,8 +15,18 @@ import * as FrameType from './frame-type.js';
 export type Payload = Record<string, unknown>;
 
 /**
+ * Which envelope a payload of INVOKE, STREAM or COMPLETE is built in: the long form, or the lean
+ * one (protocol.md §6) a connection agreed to, with a ULID message id as its 16 bytes where the
+ * codec carries binary (LEAN_BINARY_IDS, MessagePack) or as its string (LEAN, JSON). Built in its
+ * form at once, a payload is one object per frame, not a long one copied into a lean one.
+ */
+export const PayloadForm = { LONG: 0, LEAN: 1, LEAN_BINARY_IDS: 2 } as const;
+export type PayloadForm = (typeof PayloadForm)[keyof typeof PayloadForm];
+
+/**
  * INVOKE (§9): `dl` only when not at-least-once, `tp` and `to` only when given, `m` (metrics
  * wanted) only when asked: the long form always gets metrics and ignores it, the lean form reads it.
+ * In the lean form `id tool args` are `i n a`, the other keys in the same places.
  */
 export function invokePayload(
   messageId: string,
@@ -26,8 +36,12 @@ export function invokePayload(
   traceparent: string | undefined,
   to: string | undefined,
   metrics = false,
+  form: PayloadForm = PayloadForm.LONG,
 ): Payload {
-  const payload: Payload = { id: messageId, tool, args };
+  const payload: Payload =
+    form === PayloadForm.LONG
+      ? { id: messageId, tool, args }
+      : { i: (form === PayloadForm.LEAN_BINARY_IDS ? ulidToBytes(messageId) : undefined) ?? messageId, n: tool, a: args };
   if (delivery !== 'at-least-once') payload['dl'] = DELIVERY_WIRE[delivery];
   if (traceparent !== undefined) payload['tp'] = traceparent;
   if (to !== undefined) payload['to'] = to;
@@ -35,14 +49,15 @@ export function invokePayload(
   return payload;
 }
 
-/** STREAM: one chunk of a call's output. */
-export function streamPayload(seq: number, data: unknown): Payload {
-  return { seq, data };
+/** STREAM: one chunk of a call's output (`s d` in the lean form). */
+export function streamPayload(seq: number, data: unknown, form: PayloadForm = PayloadForm.LONG): Payload {
+  return form === PayloadForm.LONG ? { seq, data } : { s: seq, d: data };
 }
 
-/** COMPLETE: a call's result, and its metrics unless the caller did not ask for them (lean envelope). */
-export function completePayload(result: unknown, metrics: CallMetrics | undefined): Payload {
-  return metrics === undefined ? { result } : { result, metrics };
+/** COMPLETE: a call's result, and its metrics unless the caller did not ask for them (lean envelope: `r m`). */
+export function completePayload(result: unknown, metrics: CallMetrics | undefined, form: PayloadForm = PayloadForm.LONG): Payload {
+  if (form === PayloadForm.LONG) return metrics === undefined ? { result } : { result, metrics };
+  return metrics === undefined ? { r: result } : { r: result, m: metrics };
 }
 
 /** ERROR: `data` only when given. */
@@ -90,7 +105,8 @@ export function pingPayload(t: number): Payload {
  * The lean form (protocol.md §6, "Lean envelope") of a payload built above, for a connection
  * that agreed to it: INVOKE `id tool args` become `i n a` (a ULID id as its 16 bytes where the
  * codec carries binary), STREAM `seq data` become `s d`, COMPLETE `result metrics` become `r m`.
- * Every other key keeps its place; other frame types are returned as they are.
+ * Every other key keeps its place; other frame types are returned as they are. (A session builds
+ * its payloads in their form at once, PayloadForm; this is for a payload already built long.)
  */
 export function leanPayload(type: number, payload: Payload, binaryIds: boolean): Payload {
   switch (type) {

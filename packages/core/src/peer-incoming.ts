@@ -92,7 +92,8 @@ export class PeerIncoming implements IncomingHost {
     if (reliable && !peer.chan.writable) await peer.chan.whenWritable();
     if (peer.isClosed) throw new ProtocolError(ErrorCode.INTERRUPTED, 'session closed');
     try {
-      peer.send(FrameType.STREAM, rid, { seq, data }, reliable);
+      // payloadForm 0 is PayloadForm.LONG (payloads.ts, not imported here: see above); the lean form is `s d`.
+      peer.send(FrameType.STREAM, rid, peer.payloadForm === 0 ? { seq, data } : { s: seq, d: data }, reliable);
     } catch (error) {
       // The handler's catch turns this into the request's one terminal ERROR.
       if (error instanceof AgentSocketError && error.code === 'FRAME_TOO_LARGE') throw new ProtocolError(ErrorCode.FRAME_TOO_LARGE, error.message);
@@ -103,7 +104,10 @@ export class PeerIncoming implements IncomingHost {
 
   /** Ends a request with COMPLETE; one too large or not encodable ends it with ERROR 413 or 500 instead. */
   sendComplete(rid: number, reliable: boolean, result: unknown, metrics: CallMetrics | undefined): void {
-    const failed = this.#terminal(rid, FrameType.COMPLETE, metrics === undefined ? { result } : { result, metrics }, reliable);
+    // In the lean form `result metrics` are `r m` (payloadForm 0 is PayloadForm.LONG).
+    const long = this.#peer.payloadForm === 0;
+    const payload = metrics === undefined ? (long ? { result } : { r: result }) : long ? { result, metrics } : { r: result, m: metrics };
+    const failed = this.#terminal(rid, FrameType.COMPLETE, payload, reliable);
     if (!(failed instanceof AgentSocketError)) return;
     if (failed.code === 'FRAME_TOO_LARGE') this.sendError(rid, reliable, ErrorCode.FRAME_TOO_LARGE, failed.message);
     if (failed.code === 'ENCODE_FAILED') this.sendError(rid, reliable, ErrorCode.HANDLER_ERROR, failed.message);

@@ -215,12 +215,11 @@ export class Peer extends Session implements OutgoingHost {
 
   /** The peer's INVOKE (or one run again after a takeover): the incoming calls take it from here. */
   protected invoked(rid: number, m: Extract<Message, { type: typeof FrameType.INVOKE }>, reliable: boolean, bytes: Uint8Array): void {
-    const run = (calls: IncomingCalls) => calls.invoke(rid, m, reliable, bytes);
     // A server makes them at once; a client loads them now, with what arrives meanwhile waiting in order.
     const incoming = this.#incoming ?? this.#host.incomingCalls?.(this) ?? new IncomingLoading(this, (calls) => (this.#incoming = calls));
     this.#incoming = incoming;
-    if (incoming instanceof IncomingLoading) incoming.add(run, rid, reliable);
-    else run(incoming);
+    if (incoming instanceof IncomingLoading) incoming.add((calls: IncomingCalls) => calls.invoke(rid, m, reliable, bytes), rid, reliable);
+    else incoming.invoke(rid, m, reliable, bytes);
   }
 
   /** Runs `op` on the incoming calls if there are any (still loading: it waits its turn). */

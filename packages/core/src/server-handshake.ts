@@ -1,10 +1,12 @@
 import * as CloseCode from './close-code.js';
 import * as ErrorCode from './error-code.js';
 import { decodeFrame, encodeFrame, HEADER_SIZE } from './frame.js';
-import { type ClientHello, decodeClientHello } from './hello.js';
+import { type ClientHello, decodeClientHello, encodeServerHello, type ServerHello } from './hello.js';
 import { type Negotiated, negotiate, type ServerOffer } from './negotiate.js';
 import * as Flag from './flag.js';
 import * as FrameType from './frame-type.js';
+import { PROTOCOL_VERSION } from './opcodes.js';
+import type { ServerSession } from './server-session.js';
 import type { ConnectionInfo, Principal, Transport } from './transport.js';
 
 /** Why the server turns a connection away: the ERROR the client gets, then the close code. */
@@ -109,6 +111,37 @@ export function startHandshake(transport: Transport, options: HandshakeOptions):
 
 /** A transport's frame handler that drops what it gets. */
 const ignore = (): void => {};
+
+/** What the HELLO reply says besides the session's own fields: whether it resumed, the agent, and the server's limits. */
+export interface ReplyFields {
+  readonly resumed: boolean;
+  readonly agent: ServerHello['agent'];
+  readonly maxFrame: number;
+  readonly maxInflight: number;
+}
+
+/** The HELLO reply goes out alone; what follows (replayed frames first) may be batched. */
+export function sendHelloReply(transport: Transport, session: ServerSession, n: Negotiated, fields: ReplyFields): void {
+  const reply = encodeServerHello({
+    version: PROTOCOL_VERSION,
+    codec: session.codec.name,
+    maxFrame: fields.maxFrame,
+    heartbeatMs: session.heartbeatMs,
+    maxInflight: fields.maxInflight,
+    sessionId: session.sessionId,
+    resumeToken: session.resumeToken,
+    resumed: fields.resumed,
+    lastReceived: session.chan.lastReceived,
+    agent: fields.agent,
+    namespace: n.namespace,
+    agentId: session.agentId,
+    batch: n.batch,
+    piggyback: n.piggyback,
+    lean: n.lean,
+  });
+  transport.send(encodeFrame(FrameType.HELLO, Flag.REPLY, 0, reply));
+  if (n.batch) transport.enableBatching?.();
+}
 
 /** Sends the refusal as ERROR on request 0, then closes with its close code. */
 export function refuseConnection(transport: Transport, r: Pick<HandshakeRefusal, 'code' | 'message' | 'closeCode'>): void {

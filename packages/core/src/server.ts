@@ -17,26 +17,22 @@ import { ErrorLimiter } from './error-limit.js';
 import { AgentSocketError, ProtocolError } from './errors.js';
 import * as CloseCode from './close-code.js';
 import * as ErrorCode from './error-code.js';
-import { encodeFrame } from './frame.js';
-import { type ClientHello, encodeServerHello } from './hello.js';
+import type { ClientHello } from './hello.js';
 import { HeartbeatClock } from './heartbeat.js';
 import { type Hub, MemoryHub, type Target, type TeamMessage } from './hub.js';
 import { ulidFactory } from './ids.js';
 import type { Delivery } from './messages.js';
-import * as Flag from './flag.js';
 import { PROTOCOL_VERSION } from './opcodes.js';
-import * as FrameType from './frame-type.js';
 import type { Peer } from './peer.js';
 import { type PeerSettings, peerSettings } from './peer-options.js';
-import { type Admission, admit, randomToken, refuseConnection, startHandshake } from './server-handshake.js';
+import { admit, randomToken, refuseConnection, sendHelloReply, startHandshake } from './server-handshake.js';
+import { serverSessionHost } from './server-host.js';
 import { findResumable, newSessionRecord, orphanedRequests, restoreTaken } from './server-resume.js';
 import { type AgentServerOptions, type SessionInfo, sessionLimits, slowConsumerBound } from './server-options.js';
-import { IncomingCalls } from './incoming-calls.js';
-import { PeerIncoming } from './peer-incoming.js';
 import { ServerSession, type SessionHost } from './server-session.js';
 import type { SessionRecord, StoredSession } from './session-store.js';
 import { SessionRegistry } from './session-registry.js';
-import { addTeamTools, DEFAULT_NAMESPACE, mayClaimAgentId, type NamespaceRule, type TeamCaller } from './teams.js';
+import { addTeamTools, mayClaimAgentId, type NamespaceRule, type TeamCaller } from './teams.js';
 import type { ToolContext } from './tool.js';
 import { ToolRegistry } from './tool-registry.js';
 import type { ConnectionInfo, Principal, Transport } from './transport.js';
@@ -106,26 +102,13 @@ export class AgentServer extends Emitter<ServerEvents> {
     this.sessionBase.onChange((added, removed) => {
       for (const s of this.sessions.all()) if (s.sharedRegistry) s.announceTools(added, removed);
     });
-    this.host = {
+    this.host = serverSessionHost({
       hub: this.hub,
-      // A client that closes normally is done with the session; anything else may come back.
-      detached: (session, info) => {
-        if (!(session instanceof ServerSession)) return;
-        if (info.code === CloseCode.NORMAL && !info.local) this.endSession(session, new AgentSocketError('SESSION_CLOSED', 'client closed the session'));
-        else this.dropSession(session);
-      },
-      // Another process resumed this session: stop serving it here, leave its stored state alone.
-      journalFailed: (session, error) => {
-        if (session instanceof ServerSession) this.endSession(session, error, false);
-      },
-      error: (_session, error) => this.report(error),
-      // Exactly-once keys of one agent and one principal: callers cannot read each other's outcomes.
-      dedupScope: (session) => `${this.agent.name}:${session.principal?.id ?? ''}`,
-      route: (session, to, tool, args, options) =>
-        this.hub.invoke(session instanceof ServerSession ? session.ns : DEFAULT_NAMESPACE, to, tool, args, options),
-      // Made at once: a server's sessions serve tools, so they never wait for the module.
-      incomingCalls: (session) => new IncomingCalls(new PeerIncoming(session)),
-    };
+      agentName: agent.name,
+      endSession: (session, error, forget) => this.endSession(session, error, forget),
+      dropSession: (session) => this.dropSession(session),
+      report: (error) => this.report(error),
+    });
     this.sessionSettings = peerSettings({
       side: 'server',
       maxFrame: this.maxFrameBytes,
@@ -265,7 +248,8 @@ export class AgentServer extends Emitter<ServerEvents> {
         return;
       }
     }
-    this.reply(transport, session, admission, resumed);
+    const agent = { name: this.agent.name, ...(this.agent.version ? { version: this.agent.version } : {}), tools: session.registryTools() };
+    sendHelloReply(transport, session, admission.negotiated, { resumed, agent, maxFrame: this.maxFrameBytes, maxInflight: this.maxInflight });
     session.attach(transport, resumed ? (resume?.lastReceived ?? 0) : 0, n.piggyback, n.lean);
     this.hub.connected?.(session, { transport, info, codec: session.codec.name });
     if (stored) {
@@ -275,29 +259,6 @@ export class AgentServer extends Emitter<ServerEvents> {
     }
     const summary = { id: session.sessionId, principal, connected: true, namespace: ns, agentId: session.agentId };
     this.emit(resumed ? 'resume' : 'session', summary);
-  }
-
-  /** The HELLO reply goes out alone; what follows (replayed frames first) may be batched. */
-  private reply(transport: Transport, session: ServerSession, { negotiated: n }: Admission, resumed: boolean): void {
-    const reply = encodeServerHello({
-      version: PROTOCOL_VERSION,
-      codec: session.codec.name,
-      maxFrame: this.maxFrameBytes,
-      heartbeatMs: session.heartbeatMs,
-      maxInflight: this.maxInflight,
-      sessionId: session.sessionId,
-      resumeToken: session.resumeToken,
-      resumed,
-      lastReceived: session.chan.lastReceived,
-      agent: { name: this.agent.name, ...(this.agent.version ? { version: this.agent.version } : {}), tools: session.registryTools() },
-      namespace: n.namespace,
-      agentId: session.agentId,
-      batch: n.batch,
-      piggyback: n.piggyback,
-      lean: n.lean,
-    });
-    transport.send(encodeFrame(FrameType.HELLO, Flag.REPLY, 0, reply));
-    if (n.batch) transport.enableBatching?.();
   }
 
   private async createSession(record: SessionRecord, rule: NamespaceRule, restore?: (peer: Peer) => Promise<void>, reserved = false): Promise<ServerSession> {

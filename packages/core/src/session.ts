@@ -9,7 +9,7 @@ import { type Message, parseMessage, readSq } from './messages.js';
 import * as Flag from './flag.js';
 import { frameTypeName, isKnownFrameType, PROTOCOL_VERSION } from './opcodes.js';
 import * as FrameType from './frame-type.js';
-import { ackPayload, errorPayload, leanPayload, type Payload, payloadFrame, pingPayload } from './payloads.js';
+import { ackPayload, errorPayload, type Payload, PayloadForm, payloadFrame, pingPayload } from './payloads.js';
 import { ReliableChannel } from './reliable.js';
 import * as State from './session-state.js';
 import type { SessionJournal } from './session-store.js';
@@ -93,6 +93,12 @@ export abstract class Session implements AckSender {
   /** Both ends may send INVOKE, STREAM and COMPLETE in the lean form (agreed in this connection's HELLO). */
   get #lean(): boolean {
     return (this.flags & State.LEAN) !== 0;
+  }
+
+  /** The form INVOKE, STREAM and COMPLETE payloads are built in for this connection (sendFrame sends them as they are). */
+  get payloadForm(): PayloadForm {
+    if (!this.#lean) return PayloadForm.LONG;
+    return this.codec.name === 'msgpack' ? PayloadForm.LEAN_BINARY_IDS : PayloadForm.LEAN;
   }
 
   protected setFlag(bit: number, on: boolean): void {
@@ -187,7 +193,8 @@ export abstract class Session implements AckSender {
   // ---- sending ----
 
   /**
-   * Encodes and sends one frame. Throws FRAME_TOO_LARGE, or ENCODE_FAILED for a value the codec
+   * Encodes and sends one frame, its payload as given (INVOKE, STREAM and COMPLETE built in
+   * `payloadForm`). Throws FRAME_TOO_LARGE, or ENCODE_FAILED for a value the codec
    * cannot take; a reliable frame is kept for replay. `ends`: the frame ends request `rid`
    * (COMPLETE/ERROR); with a journal it goes out only once the journal holds it, together with
    * the request's end (JournalGate).
@@ -204,7 +211,7 @@ export abstract class Session implements AckSender {
     // Encoded once, with the header written in front of the payload (no copy).
     let frame: Uint8Array;
     try {
-      frame = encodeWithHeaderRoom(this.codec, this.#lean ? leanPayload(type, payload, this.codec.name === 'msgpack') : payload);
+      frame = encodeWithHeaderRoom(this.codec, payload);
     } catch (error) {
       // A value the codec cannot take (a BigInt beyond 64 bits, a cycle, a symbol): nothing was sent.
       if (reliable) this.chan.untake(sq);
