@@ -128,17 +128,11 @@ export class ReliableChannel {
   }
 
   /**
-   * Restores state journaled by another process. Sequence numbers continue after both what was
-   * journaled and what the peer says it has seen.
+   * Moves the next sequence number forward to `sq` (never back): a session restored from what
+   * another process journaled continues after it (server-resume.ts `restoreTaken`).
    */
-  restore(nextSq: number, lastReceived: number, frames: Array<{ sq: number; frame: Uint8Array }>, peerHas: number): void {
-    this.#sqs = undefined;
-    this.#frames = undefined;
-    this.#head = 0;
-    this.#bytes = 0;
-    for (const f of frames) this.record(f.sq, f.frame);
-    this.#nextSq = Math.max(nextSq, peerHas + 1, (frames.at(-1)?.sq ?? 0) + 1);
-    this.lastReceived = lastReceived;
+  skipTo(sq: number): void {
+    if (sq > this.#nextSq) this.#nextSq = sq;
   }
 
   /** Releases everyone waiting for room (the session is over; their sends will fail). */

@@ -103,12 +103,18 @@ export function newSessionRecord(
  * claim has fenced that owner (its last writes count), falling back to what the resume found.
  */
 export async function restoreTaken(
-  peer: { readonly chan: Pick<ReliableChannel, 'restore'> },
+  peer: { readonly chan: Pick<ReliableChannel, 'record' | 'skipTo' | 'lastReceived' | 'unackedFrames'> },
   store: SessionStore,
   taken: StoredSession,
   clientHas: number,
 ): Promise<StoredSession> {
   const latest = (await store.load(taken.record.id)) ?? taken;
-  peer.chan.restore(latest.nextSq, latest.lastReceived, latest.frames, clientHas);
+  // The session was made for this takeover: its channel holds nothing yet. Sequence numbers
+  // continue after both what was journaled and what the client says it has seen.
+  const { chan } = peer;
+  if (chan.unackedFrames !== 0) throw new Error('restoreTaken needs a session that has sent nothing');
+  for (const f of latest.frames) chan.record(f.sq, f.frame);
+  chan.skipTo(Math.max(latest.nextSq, clientHas + 1, (latest.frames.at(-1)?.sq ?? 0) + 1));
+  chan.lastReceived = latest.lastReceived;
   return latest;
 }

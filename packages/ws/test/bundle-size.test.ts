@@ -16,13 +16,13 @@ import { describe, expect, it } from 'vitest';
 /** What docs/benchmarks.md states and this test holds: gzip bytes of what a page loads first. */
 const TARGET_BYTES = 18_000;
 /**
- * What is held while the target is not met: today's 18.1 KB plus 0.4 KB of headroom, so the engine
- * can change without this test failing on every byte, while the serving side (incoming calls, the
- * tool registry, a dedup store), a validator, a MessagePack library or server code pulled back
- * into what a page loads first (a KB or more each) fails it. The ratio to socket.io-client is held
- * to its target (1.38× today).
+ * What is held: the target itself (17,981 B at the last change, 19 B below it). The serving side
+ * (incoming calls, the tool registry, a dedup store), a validator, a MessagePack library or server
+ * code pulled back into what a page loads first (a KB or more each) fails it, and so does any
+ * growth of the client past 18 KB: make room before adding to what loads first. The ratio to
+ * socket.io-client is held to its target (1.37× today).
  */
-const CEILING_BYTES = 18_500;
+const CEILING_BYTES = 18_000;
 const TARGET_RATIO = 1.4;
 
 interface Measured {
