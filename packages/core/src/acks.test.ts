@@ -84,6 +84,36 @@ describe('Acks', () => {
     expect(s.sent).toBe(1);
   });
 
+  it("waits one more delay with a browser's timers too (setTimeout gives a number, nothing to refresh)", () => {
+    const fakeSet = globalThis.setTimeout;
+    const fakeClear = globalThis.clearTimeout;
+    const timers = new Map<number, ReturnType<typeof setTimeout>>();
+    let nextId = 1;
+    vi.stubGlobal('setTimeout', (fn: () => void, ms: number) => {
+      const id = nextId++;
+      timers.set(id, fakeSet(fn, ms));
+      return id;
+    });
+    vi.stubGlobal('clearTimeout', (id: number) => {
+      fakeClear(timers.get(id));
+      timers.delete(id);
+    });
+    try {
+      const s = counter();
+      const acks = new Acks(s, 10);
+      acks.received();
+      vi.advanceTimersByTime(5);
+      expect(acks.carry()).toBe(1);
+      acks.received();
+      vi.advanceTimersByTime(5); // threw "refresh is not a function" before
+      expect(s.sent).toBe(0);
+      vi.advanceTimersByTime(10);
+      expect(s.sent).toBe(1);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('sends nothing once stopped', () => {
     const s = counter();
     const acks = new Acks(s, 10);

@@ -97,7 +97,8 @@ export class Acks {
     if (this.#rode && this.#timer) {
       // Traffic flows both ways: the next outgoing frame will likely carry the ack; wait once more.
       this.#rode = false;
-      this.#timer.refresh();
+      // A new timer, not refresh(): a browser's setTimeout gives a number, which has no refresh.
+      this.#timer = setTimeout(() => this.#due(), this.#delayMs);
       return;
     }
     this.flush();

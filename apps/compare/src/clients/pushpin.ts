@@ -26,12 +26,19 @@ export async function pushpinSession(url: string): Promise<Session> {
       else w.resolve({ result: m.r, chunks: w.chunks });
     }
   });
-  socket.on('close', () => {
-    for (const w of waiting.values()) w.reject(new Error('pushpin socket closed'));
+  let closed: Error | undefined;
+  socket.on('close', (code: number, reason: Buffer) => {
+    closed = new Error(`pushpin socket closed (code ${code}${reason.length > 0 ? `, ${reason.toString()}` : ''}) with ${waiting.size} call(s) waiting`);
+    for (const w of waiting.values()) w.reject(closed);
     waiting.clear();
   });
   const send = (tool: string, args: unknown, chunk?: () => void) =>
     new Promise<{ result: unknown; chunks: number }>((resolve, reject) => {
+      // A call after the close fails at once (ws drops a send on a closed socket without a word).
+      if (closed || socket.readyState !== WebSocket.OPEN) {
+        reject(closed ?? new Error('pushpin socket is not open'));
+        return;
+      }
       const i = next++;
       waiting.set(i, { chunks: 0, resolve, reject, ...(chunk ? { chunk } : {}) });
       socket.send(JSON.stringify({ i, t: tool, a: args }));
