@@ -4,9 +4,9 @@ import { decodeFrame, encodeFrame } from './frame.js';
 import { ulidToBytes } from './ids.js';
 import { parseMessage } from './messages.js';
 import { Flag, FrameType } from './opcodes.js';
+import { completePayload, streamPayload } from './output-payloads.js';
 import {
   ackPayload,
-  completePayload,
   errorPayload,
   goAwayPayload,
   interruptPayload,
@@ -15,7 +15,6 @@ import {
   messagePayload,
   payloadFrame,
   pingPayload,
-  streamPayload,
   toolDefPayload,
   unreliableMessageFrame,
 } from './payloads.js';

@@ -1,7 +1,7 @@
 import type { Codec } from './codec.js';
 import { encodeWithHeaderRoom, HEADER_SIZE, writeHeader } from './frame.js';
 import type { TeamMessage } from './hub.js';
-import { type CallMetrics, DELIVERY_WIRE, type Delivery, type ToolInfo } from './messages.js';
+import { DELIVERY_WIRE, type Delivery, type ToolInfo } from './messages.js';
 import { ulidToBytes } from './ids.js';
 import * as FrameType from './frame-type.js';
 
@@ -47,17 +47,6 @@ export function invokePayload(
   if (to !== undefined) payload['to'] = to;
   if (metrics) payload['m'] = true;
   return payload;
-}
-
-/** STREAM: one chunk of a call's output (`s d` in the lean form). */
-export function streamPayload(seq: number, data: unknown, form: PayloadForm = PayloadForm.LONG): Payload {
-  return form === PayloadForm.LONG ? { seq, data } : { s: seq, d: data };
-}
-
-/** COMPLETE: a call's result, and its metrics unless the caller did not ask for them (lean envelope: `r m`). */
-export function completePayload(result: unknown, metrics: CallMetrics | undefined, form: PayloadForm = PayloadForm.LONG): Payload {
-  if (form === PayloadForm.LONG) return metrics === undefined ? { result } : { result, metrics };
-  return metrics === undefined ? { r: result } : { r: result, m: metrics };
 }
 
 /** ERROR: `data` only when given. */

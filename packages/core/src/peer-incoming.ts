@@ -5,6 +5,7 @@ import { AgentSocketError, ProtocolError } from './errors.js';
 import * as FrameType from './frame-type.js';
 import type { IncomingCall, IncomingHost, Route } from './incoming-calls.js';
 import type { CallMetrics } from './messages.js';
+import { completePayload, streamPayload } from './output-payloads.js';
 import type { Payload } from './payloads.js';
 import type { Peer } from './peer.js';
 import type { SessionJournal } from './session-store.js';
@@ -17,9 +18,9 @@ import type { Principal } from './transport.js';
  * A peer as its incoming calls see it (IncomingHost): chunks and terminal frames of the requests
  * running here, exactly-once outcomes, routing. Made with the incoming calls, so a client that
  * serves nothing never loads it (serving.ts); a server makes one for each session that gets calls.
- * The STREAM, COMPLETE and ERROR payloads are payloads.ts's streamPayload, completePayload and
- * errorPayload written out: importing payloads.ts here would make a bundler move it into a chunk
- * the client's entry shares with the serving chunk, which costs a page more than the lines do.
+ * Its STREAM and COMPLETE payloads come from output-payloads.ts; its ERROR payload is written out
+ * (payloads.ts's errorPayload): importing payloads.ts here would make a bundler move it into a
+ * chunk the client's entry shares with the serving chunk, which costs a page more than the line.
  */
 export class PeerIncoming implements IncomingHost {
   readonly #peer: Peer;
@@ -92,8 +93,7 @@ export class PeerIncoming implements IncomingHost {
     if (reliable && !peer.chan.writable) await peer.chan.whenWritable();
     if (peer.isClosed) throw new ProtocolError(ErrorCode.INTERRUPTED, 'session closed');
     try {
-      // payloadForm 0 is PayloadForm.LONG (payloads.ts, not imported here: see above); the lean form is `s d`.
-      peer.send(FrameType.STREAM, rid, peer.payloadForm === 0 ? { seq, data } : { s: seq, d: data }, reliable);
+      peer.send(FrameType.STREAM, rid, streamPayload(seq, data, peer.payloadForm), reliable);
     } catch (error) {
       // The handler's catch turns this into the request's one terminal ERROR.
       if (error instanceof AgentSocketError && error.code === 'FRAME_TOO_LARGE') throw new ProtocolError(ErrorCode.FRAME_TOO_LARGE, error.message);
@@ -104,10 +104,7 @@ export class PeerIncoming implements IncomingHost {
 
   /** Ends a request with COMPLETE; one too large or not encodable ends it with ERROR 413 or 500 instead. */
   sendComplete(rid: number, reliable: boolean, result: unknown, metrics: CallMetrics | undefined): void {
-    // In the lean form `result metrics` are `r m` (payloadForm 0 is PayloadForm.LONG).
-    const long = this.#peer.payloadForm === 0;
-    const payload = metrics === undefined ? (long ? { result } : { r: result }) : long ? { result, metrics } : { r: result, m: metrics };
-    const failed = this.#terminal(rid, FrameType.COMPLETE, payload, reliable);
+    const failed = this.#terminal(rid, FrameType.COMPLETE, completePayload(result, metrics, this.#peer.payloadForm), reliable);
     if (!(failed instanceof AgentSocketError)) return;
     if (failed.code === 'FRAME_TOO_LARGE') this.sendError(rid, reliable, ErrorCode.FRAME_TOO_LARGE, failed.message);
     if (failed.code === 'ENCODE_FAILED') this.sendError(rid, reliable, ErrorCode.HANDLER_ERROR, failed.message);
